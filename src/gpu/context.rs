@@ -1,0 +1,267 @@
+//! GPU context: adapter choice, device, queue, pipeline cache and buffer helpers.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use super::pipelines::PipelineCache;
+use super::tensor::GpuTensor;
+
+/// Environment variable that picks an adapter by (case-insensitive) name substring.
+pub const ADAPTER_ENV: &str = "WGPU_DDPM_ADAPTER";
+/// Environment variable that picks a backend: vulkan, metal, dx12.
+pub const BACKEND_ENV: &str = "WGPU_DDPM_BACKEND";
+
+/// How the user asked us to choose an adapter (flags win over environment variables).
+#[derive(Clone, Debug, Default)]
+pub struct AdapterChoice {
+    pub name: Option<String>,
+    pub backend: Option<String>,
+}
+
+impl AdapterChoice {
+    pub fn from_env() -> Self {
+        Self {
+            name: std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty()),
+            backend: std::env::var(BACKEND_ENV).ok().filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// Flags given on the command line override the environment.
+    pub fn with_overrides(mut self, name: Option<String>, backend: Option<String>) -> Self {
+        if name.is_some() {
+            self.name = name;
+        }
+        if backend.is_some() {
+            self.backend = backend;
+        }
+        self
+    }
+
+    fn backends(&self) -> Result<wgpu::Backends> {
+        match self.backend.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(wgpu::Backends::PRIMARY),
+            Some("vulkan" | "vk") => Ok(wgpu::Backends::VULKAN),
+            Some("metal" | "mtl") => Ok(wgpu::Backends::METAL),
+            Some("dx12" | "d3d12") => Ok(wgpu::Backends::DX12),
+            Some(other) => bail!(
+                "unknown backend '{other}': use one of vulkan, metal, dx12 (flag --backend or env {BACKEND_ENV})"
+            ),
+        }
+    }
+}
+
+/// Lower is better: real GPUs first, a CPU rasteriser such as lavapipe last.
+fn preference(t: wgpu::DeviceType) -> u8 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    }
+}
+
+pub const NO_ADAPTER_HELP: &str = "no usable GPU adapter was found. wgpu-ddpm needs a Vulkan, Metal or DX12 driver. \
+On Linux without a GPU install Mesa's software Vulkan driver (lavapipe): \
+`sudo apt-get install mesa-vulkan-drivers libvulkan1` (Debian/Ubuntu) or `sudo dnf install mesa-vulkan-drivers` (Fedora). \
+Run `wgpu-ddpm info` to see what wgpu can find.";
+
+pub fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle())
+}
+
+/// Every adapter wgpu can see on the primary backends.
+pub fn list_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY))
+}
+
+pub struct Gpu {
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    pub features: wgpu::Features,
+    pub pipelines: PipelineCache,
+    buffers_created: AtomicUsize,
+    bind_groups_created: AtomicUsize,
+}
+
+impl Gpu {
+    /// Adapter from `WGPU_DDPM_ADAPTER` / `WGPU_DDPM_BACKEND`, else the best one found.
+    pub fn new() -> Result<Arc<Gpu>> {
+        Self::with_choice(&AdapterChoice::from_env())
+    }
+
+    pub fn with_choice(choice: &AdapterChoice) -> Result<Arc<Gpu>> {
+        let backends = choice.backends()?;
+        let instance = instance();
+        let mut adapters: Vec<wgpu::Adapter> =
+            pollster::block_on(instance.enumerate_adapters(backends));
+        if adapters.is_empty() {
+            bail!("{NO_ADAPTER_HELP}");
+        }
+        if let Some(name) = &choice.name {
+            let needle = name.to_ascii_lowercase();
+            let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+            adapters.retain(|a| a.get_info().name.to_ascii_lowercase().contains(&needle));
+            if adapters.is_empty() {
+                bail!(
+                    "no adapter name contains '{name}' (flag --adapter or env {ADAPTER_ENV}); adapters found: {}",
+                    names.join(", ")
+                );
+            }
+        }
+        adapters.sort_by_key(|a| preference(a.get_info().device_type));
+        let adapter = adapters.remove(0);
+        let info = adapter.get_info();
+        if info.device_type == wgpu::DeviceType::Cpu && choice.name.is_none() {
+            eprintln!(
+                "note: no hardware GPU found; using the CPU adapter '{}' ({:?}), which is correct but slow",
+                info.name, info.backend
+            );
+        }
+        Self::from_adapter(adapter)
+    }
+
+    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Arc<Gpu>> {
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("wgpu-ddpm"),
+            required_features: features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .with_context(|| format!("could not open a device on adapter '{}'", info.name))?;
+        Ok(Arc::new(Gpu {
+            adapter,
+            device,
+            queue,
+            info,
+            limits,
+            features,
+            pipelines: PipelineCache::default(),
+            buffers_created: AtomicUsize::new(0),
+            bind_groups_created: AtomicUsize::new(0),
+        }))
+    }
+
+    /// A one-line description, e.g. for benches: "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)".
+    pub fn describe(&self) -> String {
+        format!("{} ({:?}, {:?})", self.info.name, self.info.backend, self.info.device_type)
+    }
+
+    pub fn is_cpu(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// How many buffers and bind groups this context has created: tests use it to prove
+    /// that a training step allocates nothing after the first one.
+    pub fn allocation_counts(&self) -> (usize, usize) {
+        (
+            self.buffers_created.load(Ordering::Relaxed),
+            self.bind_groups_created.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn create_buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.buffers_created.fetch_add(1, Ordering::Relaxed);
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            // wgpu rejects zero-sized bindings; a 4-byte floor keeps empty tensors legal.
+            size: size.max(4).next_multiple_of(4),
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub fn create_bind_group(&self, desc: &wgpu::BindGroupDescriptor) -> wgpu::BindGroup {
+        self.bind_groups_created.fetch_add(1, Ordering::Relaxed);
+        self.device.create_bind_group(desc)
+    }
+
+    /// Largest storage buffer binding, in f32 elements.
+    pub fn max_binding_elems(&self) -> u64 {
+        self.limits.max_storage_buffer_binding_size as u64 / 4
+    }
+
+    /// A zero-filled tensor in a buffer of its own.
+    pub fn zeros(&self, shape: &[usize]) -> GpuTensor {
+        let len: usize = shape.iter().product();
+        let buf = self.create_buffer("tensor", len as u64 * 4, storage_usage());
+        GpuTensor::new(Arc::new(buf), 0, shape)
+    }
+
+    pub fn upload(&self, data: &[f32], shape: &[usize]) -> GpuTensor {
+        let t = self.zeros(shape);
+        assert_eq!(data.len(), t.len(), "upload: data length does not match shape {shape:?}");
+        self.write(&t, data);
+        t
+    }
+
+    pub fn upload_u32(&self, data: &[u32], shape: &[usize]) -> GpuTensor {
+        let t = self.zeros(shape);
+        assert_eq!(data.len(), t.len(), "upload_u32: data length does not match shape {shape:?}");
+        self.queue.write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
+        t
+    }
+
+    pub fn write(&self, t: &GpuTensor, data: &[f32]) {
+        assert_eq!(data.len(), t.len(), "write: data length does not match tensor");
+        if !data.is_empty() {
+            self.queue.write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
+        }
+    }
+
+    /// Blocking readback (never used inside a training step).
+    pub fn read(&self, t: &GpuTensor) -> Vec<f32> {
+        bytemuck::cast_slice(&self.read_bytes(t)).to_vec()
+    }
+
+    pub fn read_u32(&self, t: &GpuTensor) -> Vec<u32> {
+        bytemuck::cast_slice(&self.read_bytes(t)).to_vec()
+    }
+
+    fn read_bytes(&self, t: &GpuTensor) -> Vec<u8> {
+        let size = t.len() as u64 * 4;
+        if size == 0 {
+            return Vec::new();
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(&t.buf, t.offset, &staging, 0, size);
+        self.queue.submit([enc.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait().expect("device lost while reading a tensor back");
+        rx.recv()
+            .expect("map callback dropped")
+            .expect("could not map the readback buffer");
+        let out = staging.get_mapped_range(..).expect("mapped range").to_vec();
+        staging.unmap();
+        out
+    }
+
+    /// Block until all submitted work is done.
+    pub fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| anyhow!("GPU wait failed: {e}"))
+    }
+}
+
+pub fn storage_usage() -> wgpu::BufferUsages {
+    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC
+}

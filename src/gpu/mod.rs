@@ -1,0 +1,10 @@
+//! Device, buffers, pipelines and recorded command lists.
+
+pub mod context;
+pub mod pipelines;
+pub mod program;
+pub mod tensor;
+
+pub use context::{AdapterChoice, Gpu};
+pub use program::{grid_1d, Command, Dispatch, Program, GRID_ROW, WG};
+pub use tensor::GpuTensor;

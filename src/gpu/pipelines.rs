@@ -1,0 +1,56 @@
+//! Pipelines are compiled once per (shader, entry point, override constants) and shared.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::shaders;
+
+#[derive(Default)]
+pub struct PipelineCache {
+    map: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
+}
+
+impl PipelineCache {
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The compute pipeline for `shader`'s `entry`, built on first use. Bind group 0 layout
+    /// is derived from the shader, so every binding a shader declares must be used.
+    pub fn get(
+        &self,
+        device: &wgpu::Device,
+        shader: &str,
+        entry: &str,
+        constants: &[(&str, f64)],
+    ) -> Arc<wgpu::ComputePipeline> {
+        let key = format!("{shader}:{entry}:{constants:?}");
+        if let Some(p) = self.map.lock().unwrap().get(&key) {
+            return p.clone();
+        }
+        let source = shaders::composed(shader)
+            .unwrap_or_else(|| panic!("shader '{shader}' is not in the registry (src/shaders.rs)"));
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(shader),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&key),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                zero_initialize_workgroup_memory: false,
+            },
+            cache: None,
+        });
+        let p = Arc::new(pipeline);
+        self.map.lock().unwrap().insert(key, p.clone());
+        p
+    }
+}

@@ -1,0 +1,154 @@
+//! A recorded list of GPU commands. Bind groups and pipelines are built when a program is
+//! recorded; replaying it only encodes, so a training step creates nothing new.
+
+use std::sync::Arc;
+
+use bytemuck::Pod;
+
+use super::context::Gpu;
+use super::tensor::GpuTensor;
+
+/// Threads per workgroup of the element-wise kernels (`@workgroup_size(256)` in their WGSL).
+pub const WG: u32 = 256;
+/// Workgroups per grid row: dimension limits are 65535, so big 1-D grids wrap into 2-D ones.
+pub const GRID_ROW: u32 = 32768;
+
+pub struct Dispatch {
+    pub label: &'static str,
+    pub pipeline: Arc<wgpu::ComputePipeline>,
+    pub bind_group: wgpu::BindGroup,
+    pub groups: [u32; 3],
+}
+
+pub enum Command {
+    Dispatch(Dispatch),
+    /// Zero a byte range (gradient buffers before a backward pass).
+    Clear { buf: Arc<wgpu::Buffer>, offset: u64, size: u64 },
+    Copy { src: GpuTensor, dst: GpuTensor },
+}
+
+#[derive(Default)]
+pub struct Program {
+    pub commands: Vec<Command>,
+}
+
+impl Program {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Dispatch) {
+        self.commands.push(Command::Dispatch(d));
+    }
+
+    pub fn clear(&mut self, t: &GpuTensor) {
+        self.commands.push(Command::Clear { buf: t.buf.clone(), offset: t.offset, size: t.bytes() });
+    }
+
+    pub fn copy(&mut self, src: &GpuTensor, dst: &GpuTensor) {
+        assert_eq!(src.len(), dst.len(), "copy between tensors of different sizes");
+        self.commands.push(Command::Copy { src: src.clone(), dst: dst.clone() });
+    }
+
+    pub fn append(&mut self, other: Program) {
+        self.commands.extend(other.commands);
+    }
+
+    pub fn dispatch_count(&self) -> usize {
+        self.commands.iter().filter(|c| matches!(c, Command::Dispatch(_))).count()
+    }
+
+    /// Encode every command; consecutive dispatches share one compute pass (wgpu inserts the
+    /// barriers between dispatches that read what an earlier one wrote).
+    pub fn encode(&self, enc: &mut wgpu::CommandEncoder) {
+        let mut i = 0;
+        while i < self.commands.len() {
+            match &self.commands[i] {
+                Command::Dispatch(_) => {
+                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: None,
+                        timestamp_writes: None,
+                    });
+                    while let Some(Command::Dispatch(d)) = self.commands.get(i) {
+                        pass.set_pipeline(&d.pipeline);
+                        pass.set_bind_group(0, &d.bind_group, &[]);
+                        pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+                        i += 1;
+                    }
+                }
+                Command::Clear { buf, offset, size } => {
+                    if *size > 0 {
+                        enc.clear_buffer(buf, *offset, Some(*size));
+                    }
+                    i += 1;
+                }
+                Command::Copy { src, dst } => {
+                    if src.bytes() > 0 {
+                        enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes());
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// One encoder, one submit.
+    pub fn submit(&self, gpu: &Gpu) -> wgpu::SubmissionIndex {
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        self.encode(&mut enc);
+        gpu.queue.submit([enc.finish()])
+    }
+
+    /// Submit and block until done (tests, benches, one-off work).
+    pub fn run(&self, gpu: &Gpu) {
+        self.submit(gpu);
+        gpu.wait().expect("GPU wait failed");
+    }
+}
+
+/// Workgroup grid for `threads` invocations of a `WG`-wide 1-D kernel. The WGSL side
+/// recovers the flat index as `gid.x + gid.y * GRID_ROW * WG` (see `shaders/common.wgsl`).
+pub fn grid_1d(threads: usize) -> [u32; 3] {
+    let groups = (threads as u64).div_ceil(WG as u64).max(1);
+    if groups <= GRID_ROW as u64 {
+        [groups as u32, 1, 1]
+    } else {
+        [GRID_ROW, groups.div_ceil(GRID_ROW as u64) as u32, 1]
+    }
+}
+
+impl Gpu {
+    /// Build a dispatch of `shader`'s `entry`. Binding 0 is a uniform holding `params`;
+    /// bindings 1.. are `tensors` in order. Everything is created here, once.
+    pub fn dispatch<P: Pod>(
+        &self,
+        label: &'static str,
+        shader: &str,
+        entry: &str,
+        params: &P,
+        tensors: &[&GpuTensor],
+        groups: [u32; 3],
+    ) -> Dispatch {
+        let pipeline = self.pipelines.get(&self.device, shader, entry, &[]);
+        // Uniform structs are padded to 16 bytes in WGSL; pad the host copy the same way.
+        let mut bytes = bytemuck::bytes_of(params).to_vec();
+        bytes.resize(bytes.len().next_multiple_of(16).max(16), 0);
+        let ubuf = self.create_buffer(
+            "params",
+            bytes.len() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        self.queue.write_buffer(&ubuf, 0, &bytes);
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: ubuf.as_entire_binding() }];
+        for (i, t) in tensors.iter().enumerate() {
+            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: t.binding() });
+        }
+        let layout = pipeline.get_bind_group_layout(0);
+        let bind_group = self.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(label),
+            layout: &layout,
+            entries: &entries,
+        });
+        Dispatch { label, pipeline, bind_group, groups }
+    }
+}

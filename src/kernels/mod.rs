@@ -1,0 +1,3 @@
+//! One module per op: launcher(s), params struct and CPU reference, named as the shader.
+
+pub mod relu;

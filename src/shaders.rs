@@ -1,0 +1,53 @@
+//! The single registry of WGSL sources. Each kernel lives in `shaders/<name>.wgsl`;
+//! libraries (no entry points) are appended to the kernels that use them. WGSL allows
+//! use before declaration at module scope, so appending keeps a kernel's line numbers.
+
+pub struct Shader {
+    pub name: &'static str,
+    pub source: &'static str,
+    /// Libraries appended after the kernel's own source (`common` is always appended).
+    pub deps: &'static [&'static str],
+}
+
+macro_rules! registry {
+    ($($name:ident $([$($dep:ident),*])?),* $(,)?) => {
+        pub const SHADERS: &[Shader] = &[
+            $(Shader {
+                name: stringify!($name),
+                source: include_str!(concat!("../shaders/", stringify!($name), ".wgsl")),
+                deps: &[$($(stringify!($dep)),*)?],
+            }),*
+        ];
+    };
+}
+
+/// Libraries: appended to kernels, never compiled alone as pipelines.
+pub const LIBRARIES: &[&str] = &["common"];
+
+registry! {
+    common,
+    relu,
+    relu_backward,
+}
+
+pub fn get(name: &str) -> Option<&'static Shader> {
+    SHADERS.iter().find(|s| s.name == name)
+}
+
+/// Full source of a kernel: its own text, then `common`, then its declared libraries.
+pub fn composed(name: &str) -> Option<String> {
+    let s = get(name)?;
+    let mut out = String::from(s.source);
+    if !LIBRARIES.contains(&name) {
+        for dep in std::iter::once(&"common").chain(s.deps.iter()) {
+            out.push('\n');
+            out.push_str(get(dep)?.source);
+        }
+    }
+    Some(out)
+}
+
+/// Line count of the kernel's own text, so errors past it can be blamed on a library.
+pub fn own_lines(name: &str) -> usize {
+    get(name).map_or(0, |s| s.source.lines().count())
+}

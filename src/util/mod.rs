@@ -1,0 +1,3 @@
+//! Small host-side helpers shared by tests, benches and the CLI.
+
+pub mod host_rng;

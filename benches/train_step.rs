@@ -1,1 +1,82 @@
-fn main() {}
+//! `cargo bench --bench train_step`: the seed U-Net's training step (images/s, dispatches and
+//! submits per step) and sampling throughput (denoise steps/s for a batch).
+//! Batch 128 on a GPU, 8 on a CPU adapter; override with BENCH_BATCH.
+
+use std::time::Instant;
+
+use wgpu_ddpm::data::builtin;
+use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind, Variance};
+use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
+use wgpu_ddpm::gpu::Gpu;
+use wgpu_ddpm::kernels::adam::AdamConfig;
+use wgpu_ddpm::model::graph::Graph;
+use wgpu_ddpm::model::unet::UNetConfig;
+use wgpu_ddpm::train::{TrainConfig, Trainer};
+
+fn env(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
+fn main() {
+    let gpu = Gpu::new().expect("benches need a GPU adapter");
+    let batch = env("BENCH_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 128 });
+    let channels = std::env::var("BENCH_CHANNELS")
+        .ok()
+        .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect::<Vec<usize>>())
+        .unwrap_or(vec![64, 128, 256]);
+    let net = UNetConfig { image_channels: 1, image_size: 28, channels: [channels[0], channels[1], channels[2]], temb_dim: 100 };
+    println!("adapter: {}", gpu.describe());
+    println!("timing: wall clock; U-Net {:?}, 28x28x1", net.channels);
+    let data = builtin::generate(28, 512, 0);
+    let cfg = TrainConfig {
+        net: net.clone(),
+        schedule: ScheduleKind::Linear,
+        t_max: 1000,
+        batch,
+        adam: AdamConfig::default(),
+        steps: 0,
+        seed: 0,
+        log_every: 50,
+        fixed_noise: false,
+    };
+    let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();
+    for _ in 0..2 {
+        tr.step(&data);
+    }
+    tr.take_losses(true);
+    let steps = env("BENCH_STEPS").unwrap_or(if gpu.is_cpu() { 5 } else { 50 });
+    let t = Instant::now();
+    for _ in 0..steps {
+        tr.step(&data);
+    }
+    tr.take_losses(true);
+    let dt = t.elapsed().as_secs_f64() / steps as f64;
+    println!(
+        "train_step   batch {batch:>4}  {:>9.2} ms/step  {:>9.1} images/s  ({} dispatches, 1 submit per step)",
+        dt * 1e3,
+        batch as f64 / dt,
+        tr.dispatches_per_step()
+    );
+
+    // Sampling: denoise steps/s for a batch of 64 (8 on a CPU adapter), eval-mode U-Net.
+    let n = env("BENCH_SAMPLE_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 64 });
+    let sched = Schedule::new(ScheduleKind::Linear, 1000).unwrap();
+    let k = env("BENCH_SAMPLE_STEPS").unwrap_or(if gpu.is_cpu() { 10 } else { 100 });
+    let scfg = SamplerConfig { kind: SamplerKind::Ddim { steps: k, eta: 1.0 }, clip_x0: false, seed: 1 };
+    let x = gpu.zeros(&[n, 1, 28, 28]);
+    let tb = gpu.zeros(&[n]);
+    let mut g = Graph::new(&gpu, false);
+    let xin = g.input(x.clone());
+    let out = tr.net.forward(&mut g, &xin, &tb);
+    let sampler = Sampler::new(&gpu, &sched, &scfg, n, 784, &x, &tb, &out.val).unwrap();
+    sampler.run(&gpu, &g.fwd, 0, |_, _| {}).unwrap();
+    let t = Instant::now();
+    sampler.run(&gpu, &g.fwd, 0, |_, _| {}).unwrap();
+    let dt = t.elapsed().as_secs_f64();
+    println!(
+        "sample       batch {n:>4}  {:>9.2} ms/step  {:>9.1} denoise steps/s  ({} steps, no CPU wait between steps)",
+        dt / k as f64 * 1e3,
+        k as f64 / dt,
+        k
+    );
+}

@@ -32,11 +32,20 @@ impl AdapterArgs {
 enum Command {
     /// List every adapter with its backend, type, driver, and the limits that matter here.
     Info(AdapterArgs),
+    /// Train a U-Net (default: the built-in shapes dataset).
+    Train(crate::commands::TrainArgs),
+    /// Draw samples from a checkpoint into a PNG grid (and a denoising strip).
+    Sample(crate::commands::SampleArgs),
+    /// Mean noise-prediction MSE of a checkpoint on a dataset at fixed seeds.
+    Eval(crate::commands::EvalArgs),
 }
 
 pub fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Info(a) => info(&a),
+        Command::Train(a) => crate::commands::train(&a),
+        Command::Sample(a) => crate::commands::sample(&a),
+        Command::Eval(a) => crate::commands::eval(&a),
     }
 }
 

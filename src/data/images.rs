@@ -1,0 +1,105 @@
+//! Image files: a folder (one subfolder per class gives labels) or a single image.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::Dataset;
+
+fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32> {
+    let resized = img.resize_exact(size as u32, size as u32, image::imageops::FilterType::Triangle);
+    let mut out = vec![0.0; channels * size * size];
+    if channels == 1 {
+        for (i, p) in resized.to_luma8().pixels().enumerate() {
+            out[i] = p[0] as f32 / 127.5 - 1.0;
+        }
+    } else {
+        for (i, p) in resized.to_rgb8().pixels().enumerate() {
+            for c in 0..3 {
+                out[c * size * size + i] = p[c] as f32 / 127.5 - 1.0;
+            }
+        }
+    }
+    out
+}
+
+fn open(path: &Path) -> Result<image::DynamicImage> {
+    image::open(path).with_context(|| {
+        format!("could not read image '{}' (expected a readable PNG or JPEG file)", path.display())
+    })
+}
+
+fn is_image(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("could not list folder '{}'", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+pub fn load_folder(path: &str, size: usize, channels: usize) -> Result<Dataset> {
+    if channels != 1 && channels != 3 {
+        bail!("--channels must be 1 (gray) or 3 (RGB), got {channels}");
+    }
+    let root = Path::new(path);
+    let entries = sorted_entries(root)?;
+    let class_dirs: Vec<&PathBuf> = entries.iter().filter(|p| p.is_dir()).collect();
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    let mut n = 0;
+    if class_dirs.is_empty() {
+        for p in entries.iter().filter(|p| is_image(p)) {
+            pixels.extend(to_planes(&open(p)?, size, channels));
+            n += 1;
+        }
+    } else {
+        for (class, dir) in class_dirs.iter().enumerate() {
+            let files: Vec<PathBuf> = sorted_entries(dir)?.into_iter().filter(|p| is_image(p)).collect();
+            if files.is_empty() {
+                bail!("class folder '{}' holds no PNG or JPEG images; remove it or add images", dir.display());
+            }
+            for p in files {
+                pixels.extend(to_planes(&open(&p)?, size, channels));
+                labels.push(class as u32);
+                n += 1;
+            }
+        }
+    }
+    if n == 0 {
+        bail!("folder '{path}' holds no PNG or JPEG images");
+    }
+    let num_classes = class_dirs.len();
+    Ok(Dataset {
+        c: channels,
+        h: size,
+        w: size,
+        pixels,
+        labels: (num_classes > 0).then_some(labels),
+        num_classes,
+        description: format!("folder '{path}' ({n} images, {size}x{size}x{channels})"),
+    })
+}
+
+pub fn load_single(path: &str, size: usize, channels: usize, repeat: usize) -> Result<Dataset> {
+    if channels != 1 && channels != 3 {
+        bail!("--channels must be 1 (gray) or 3 (RGB), got {channels}");
+    }
+    let one = to_planes(&open(Path::new(path))?, size, channels);
+    let repeat = repeat.max(1);
+    Ok(Dataset {
+        c: channels,
+        h: size,
+        w: size,
+        pixels: one.repeat(repeat),
+        labels: None,
+        num_classes: 0,
+        description: format!("single image '{path}' ({size}x{size}x{channels})"),
+    })
+}

@@ -1,0 +1,141 @@
+//! Training data behind one `--data` option: the built-in procedural shapes, MNIST-style IDX
+//! files, a folder of images, or a single image. Images come out in [-1, 1], NCHW.
+
+pub mod builtin;
+pub mod idx;
+pub mod images;
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+/// A dataset held in memory: `len` images of `c x h x w` in [-1, 1], with optional labels.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub pixels: Vec<f32>,
+    pub labels: Option<Vec<u32>>,
+    pub num_classes: usize,
+    pub description: String,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.pixels.len() / self.chw().max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn chw(&self) -> usize {
+        self.c * self.h * self.w
+    }
+
+    pub fn image(&self, i: usize) -> &[f32] {
+        &self.pixels[i * self.chw()..(i + 1) * self.chw()]
+    }
+}
+
+/// What `--data` names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataSpec {
+    /// `builtin` (the default): procedural shapes, no file needed.
+    Builtin,
+    /// An IDX image file (MNIST / Fashion-MNIST), gzip or raw.
+    Idx(String),
+    /// A folder of PNG/JPEG images (one subfolder per class gives labels).
+    Folder(String),
+    /// One image, repeated (the seed tutorials' single-image mode).
+    Image(String),
+}
+
+impl DataSpec {
+    pub fn parse(s: &str) -> Result<DataSpec> {
+        if s == "builtin" || s.is_empty() {
+            return Ok(DataSpec::Builtin);
+        }
+        let p = Path::new(s);
+        if p.is_dir() {
+            return Ok(DataSpec::Folder(s.into()));
+        }
+        if !p.exists() {
+            bail!("--data {s}: no such file or folder (use 'builtin', an IDX file, a folder of images, or one image)");
+        }
+        let lower = s.to_ascii_lowercase();
+        if [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e)) {
+            Ok(DataSpec::Image(s.into()))
+        } else {
+            Ok(DataSpec::Idx(s.into()))
+        }
+    }
+}
+
+/// Options that shape how a dataset is loaded.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Target image size (square); `None` keeps the source size (IDX) or 28 (builtin).
+    pub size: Option<usize>,
+    /// Channels for image files: 1 (gray) or 3 (RGB).
+    pub channels: usize,
+    /// Number of images for the builtin set / the repeat count of single-image mode.
+    pub count: usize,
+    pub seed: u64,
+    /// Label file for IDX images (auto-detected beside the images when `None`).
+    pub labels: Option<String>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { size: None, channels: 1, count: 10_000, seed: 0, labels: None }
+    }
+}
+
+pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
+    let ds = match spec {
+        DataSpec::Builtin => builtin::generate(opt.size.unwrap_or(28), opt.count, opt.seed),
+        DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
+        DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,
+        DataSpec::Image(path) => images::load_single(path, opt.size.unwrap_or(48), opt.channels, opt.count.min(512))?,
+    };
+    if ds.h % 4 != 0 || ds.w % 4 != 0 {
+        bail!(
+            "image size {}x{} is not a multiple of 4, which the U-Net's two 2x poolings need; pass --image-size with a multiple of 4 (e.g. {})",
+            ds.h,
+            ds.w,
+            (ds.h / 4).max(1) * 4
+        );
+    }
+    if ds.is_empty() {
+        bail!("the dataset {} holds no images", ds.description);
+    }
+    Ok(ds)
+}
+
+/// Nearest-neighbour-free box/bilinear resize of one channel plane, used by IDX and images.
+pub fn resize_plane(src: &[f32], sh: usize, sw: usize, dh: usize, dw: usize) -> Vec<f32> {
+    if sh == dh && sw == dw {
+        return src.to_vec();
+    }
+    let mut out = vec![0.0; dh * dw];
+    for y in 0..dh {
+        let fy = ((y as f32 + 0.5) * sh as f32 / dh as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
+        let (y0, ly) = (fy.floor() as usize, fy - fy.floor());
+        let y1 = (y0 + 1).min(sh - 1);
+        for x in 0..dw {
+            let fx = ((x as f32 + 0.5) * sw as f32 / dw as f32 - 0.5).clamp(0.0, (sw - 1) as f32);
+            let (x0, lx) = (fx.floor() as usize, fx - fx.floor());
+            let x1 = (x0 + 1).min(sw - 1);
+            let a = src[y0 * sw + x0] * (1.0 - lx) + src[y0 * sw + x1] * lx;
+            let b = src[y1 * sw + x0] * (1.0 - lx) + src[y1 * sw + x1] * lx;
+            out[y * dw + x] = a * (1.0 - ly) + b * ly;
+        }
+    }
+    out
+}
+
+pub(crate) fn read_file(path: &str, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("could not read {what} '{path}'"))
+}

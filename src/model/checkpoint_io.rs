@@ -1,0 +1,89 @@
+//! Moving a U-Net between GPU buffers and a `Checkpoint` under the PyTorch names.
+
+use anyhow::{bail, Result};
+
+use super::unet::{UNet, UNetConfig};
+use crate::checkpoint::Checkpoint;
+use crate::gpu::Gpu;
+
+impl UNet {
+    /// Model tensors (PyTorch names), and with `optim` the Adam moments as `optim.<name>.*`.
+    pub fn to_checkpoint(&self, gpu: &Gpu, step: u64, optim: bool) -> Checkpoint {
+        let mut ck = Checkpoint::default();
+        let params = gpu.read(&self.layout.params.whole(&self.params));
+        for (name, shape, data) in self.layout.params.split(&params) {
+            ck.insert(&name, &shape, data);
+        }
+        let stats = gpu.read(&self.layout.stats.whole(&self.stats));
+        for (name, shape, data) in self.layout.stats.split(&stats) {
+            ck.insert(&name, &shape, data);
+        }
+        for bn in &self.layout.bn_layers {
+            ck.counters.insert(format!("{bn}.num_batches_tracked"), step as i64);
+        }
+        if optim {
+            for (buf, suffix) in [(&self.adam_m, "exp_avg"), (&self.adam_v, "exp_avg_sq")] {
+                let flat = gpu.read(&self.layout.params.whole(buf));
+                for (name, shape, data) in self.layout.params.split(&flat) {
+                    ck.insert(&format!("optim.{name}.{suffix}"), &shape, data);
+                }
+            }
+        }
+        ck.metadata.insert("format_version".into(), crate::checkpoint::FORMAT_VERSION.into());
+        ck.metadata.insert("step".into(), step.to_string());
+        ck.metadata.insert("network".into(), self.cfg.to_json().to_string());
+        ck
+    }
+
+    /// Load model tensors (and Adam moments when present and `optim`). Every tensor the
+    /// network needs must be there with its exact shape; unknown model tensors are an error.
+    pub fn load_checkpoint(&self, gpu: &Gpu, ck: &Checkpoint, optim: bool) -> Result<()> {
+        let known = |n: &str| {
+            self.layout.params.entries.iter().any(|e| e.name == n)
+                || self.layout.stats.entries.iter().any(|e| e.name == n)
+        };
+        for name in ck.tensors.keys() {
+            let base = name.strip_prefix("optim.").map(|s| s.rsplit_once('.').map_or(s, |p| p.0));
+            let base = base.or_else(|| name.strip_prefix("ema."));
+            if !known(base.unwrap_or(name)) {
+                bail!("checkpoint tensor '{name}' is not part of this network (unknown name); the checkpoint comes from a different model");
+            }
+        }
+        let p = self.layout.params.join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
+        let s = self.layout.stats.join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
+        gpu.write(&self.layout.params.whole(&self.params), &p);
+        gpu.write(&self.layout.stats.whole(&self.stats), &s);
+        if optim && ck.tensors.contains_key(&format!("optim.{}.exp_avg", self.layout.params.entries[0].name)) {
+            for (buf, suffix) in [(&self.adam_m, "exp_avg"), (&self.adam_v, "exp_avg_sq")] {
+                let flat = self.layout.params.join(|e| Ok(ck.get(&format!("optim.{}.{suffix}", e.name), &e.shape)?.to_vec()))?;
+                gpu.write(&self.layout.params.whole(buf), &flat);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The network configuration a checkpoint was made with: from its metadata when it has
+/// ours, else inferred from tensor shapes (a PyTorch `state_dict` saved with safetensors),
+/// with the image size taken from `image_size` (it leaves no trace in the weights).
+pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<UNetConfig> {
+    if let Some(cfg) = ck
+        .metadata
+        .get("network")
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| UNetConfig::from_json(&v))
+    {
+        return Ok(cfg);
+    }
+    let shape = |n: &str| -> Result<&Vec<usize>> {
+        ck.tensors.get(n).map(|t| &t.0).ok_or_else(|| {
+            anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a seed U-Net state_dict")
+        })
+    };
+    let d1 = shape("down1.convs.0.weight")?;
+    let (c1, c) = (d1[0], d1[1]);
+    let c2 = shape("down2.convs.0.weight")?[0];
+    let c3 = shape("bot1.convs.0.weight")?[0];
+    let d = shape("down1.mlp.0.weight")?[1];
+    Ok(UNetConfig { image_channels: c, image_size, channels: [c1, c2, c3], temb_dim: d })
+}

@@ -1,0 +1,209 @@
+//! The autodiff tape. Building the network records its forward dispatches into `fwd` and,
+//! in training mode, pushes one closure per op onto `tape`; `backward()` replays the tape in
+//! reverse to record the backward dispatches. Everything is recorded once and replayed each
+//! step. Backward kernels accumulate into gradient buffers, so a value used twice (the time
+//! embedding, the skip connections) collects both gradients; every gradient buffer is
+//! zeroed with `clear_buffer` at the start of a step.
+
+use crate::gpu::{Gpu, GpuTensor, Program};
+use crate::kernels::{batchnorm, broadcast_add, concat, conv2d, linear, maxpool, mse, relu, upsample};
+
+/// A value in the graph and (in training mode) its gradient buffer.
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub val: GpuTensor,
+    pub grad: Option<GpuTensor>,
+}
+
+impl Var {
+    pub fn shape(&self) -> &[usize] {
+        &self.val.shape
+    }
+
+    fn g(&self) -> GpuTensor {
+        self.grad.clone().expect("gradient buffer of a training-mode value")
+    }
+}
+
+type BackwardFn = Box<dyn FnOnce(&Gpu, &mut Program)>;
+
+pub struct Graph<'a> {
+    pub gpu: &'a Gpu,
+    pub train: bool,
+    pub fwd: Program,
+    tape: Vec<BackwardFn>,
+    /// Activation gradients to zero at the start of each step.
+    grads: Vec<GpuTensor>,
+}
+
+impl<'a> Graph<'a> {
+    pub fn new(gpu: &'a Gpu, train: bool) -> Self {
+        Self { gpu, train, fwd: Program::new(), tape: Vec::new(), grads: Vec::new() }
+    }
+
+    /// A fresh activation (and its gradient in training mode).
+    pub fn var(&mut self, shape: &[usize]) -> Var {
+        let val = self.gpu.zeros(shape);
+        let grad = self.train.then(|| self.gpu.zeros(shape));
+        if let Some(g) = &grad {
+            self.grads.push(g.clone());
+        }
+        Var { val, grad }
+    }
+
+    /// An input that needs no gradient.
+    pub fn input(&self, val: GpuTensor) -> Var {
+        Var { val, grad: None }
+    }
+
+    fn record(&mut self, f: impl FnOnce(&Gpu, &mut Program) + 'static) {
+        if self.train {
+            self.tape.push(Box::new(f));
+        }
+    }
+
+    /// Clears of the activation gradients, then the tape in reverse.
+    pub fn backward(self) -> (Program, Program) {
+        let mut clear = Program::new();
+        for g in &self.grads {
+            clear.clear(g);
+        }
+        let mut bwd = Program::new();
+        for f in self.tape.into_iter().rev() {
+            f(self.gpu, &mut bwd);
+        }
+        (clear, bwd)
+    }
+
+    pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
+        let (m, k, n) = (x.shape()[0], x.shape()[1], w.shape()[0]);
+        let y = self.var(&[m, n]);
+        self.fwd.push(linear::linear(self.gpu, m, k, n, &x.val, &w.val, &b.val, &y.val));
+        let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
+            for d in linear::linear_backward(gpu, m, k, n, &x.val, &w.val, &yg.unwrap(), &dx, &w.g(), &b.g()) {
+                p.push(d);
+            }
+        });
+        y
+    }
+
+    pub fn relu(&mut self, x: &Var) -> Var {
+        let y = self.var(x.shape());
+        self.fwd.push(relu::relu(self.gpu, &x.val, &y.val));
+        let (x, yg) = (x.clone(), y.grad.clone());
+        self.record(move |gpu, p| p.push(relu::relu_backward(gpu, &x.val, &yg.unwrap(), &x.g())));
+        y
+    }
+
+    /// y[n, c, :, :] = x[n, c, :, :] + v[n, c]
+    pub fn broadcast_add(&mut self, x: &Var, v: &Var) -> Var {
+        let s = x.shape().to_vec();
+        let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
+        let y = self.var(&s);
+        self.fwd.push(broadcast_add::broadcast_add(self.gpu, n, c, hw, &x.val, &v.val, &y.val));
+        let (x, v, yg) = (x.clone(), v.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
+            for d in broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &v.g()) {
+                p.push(d);
+            }
+        });
+        y
+    }
+
+    pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
+        let (xs, ws) = (x.shape().to_vec(), w.shape().to_vec());
+        let s = conv2d::Conv2dShape { n: xs[0], cin: xs[1], cout: ws[0], h: xs[2], w: xs[3], k: ws[2] };
+        assert_eq!(ws[1], s.cin, "conv2d: weight has {} input channels, input has {}", ws[1], s.cin);
+        let y = self.var(&[s.n, s.cout, s.h, s.w]);
+        self.fwd.push(conv2d::conv2d(self.gpu, &s, &x.val, &w.val, &b.val, &y.val));
+        let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            let dy = yg.unwrap();
+            for d in conv2d::conv2d_backward_weight(gpu, &s, &x.val, &dy, &w.g(), &b.g()) {
+                p.push(d);
+            }
+            if let Some(dx) = &x.grad {
+                p.push(conv2d::conv2d_backward_input(gpu, &s, &w.val, &dy, dx));
+            }
+        });
+        y
+    }
+
+    /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
+    /// statistics in evaluation mode.
+    pub fn batchnorm(&mut self, x: &Var, gamma: &Var, beta: &Var, rmean: &GpuTensor, rvar: &GpuTensor) -> Var {
+        let sh = x.shape().to_vec();
+        let s = batchnorm::BnShape { n: sh[0], c: sh[1], hw: sh[2] * sh[3] };
+        let y = self.var(&sh);
+        if !self.train {
+            self.fwd.push(batchnorm::batchnorm_eval(self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val));
+            return y;
+        }
+        let mean = self.gpu.zeros(&[s.c]);
+        let invstd = self.gpu.zeros(&[s.c]);
+        for d in batchnorm::batchnorm_train(
+            self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val, &mean, &invstd,
+        ) {
+            self.fwd.push(d);
+        }
+        let (x, gamma, beta, yg) = (x.clone(), gamma.clone(), beta.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            for d in batchnorm::batchnorm_backward(
+                gpu, &s, &x.val, &gamma.val, &mean, &invstd, &yg.unwrap(), &x.g(), &gamma.g(), &beta.g(),
+            ) {
+                p.push(d);
+            }
+        });
+        y
+    }
+
+    pub fn maxpool(&mut self, x: &Var) -> Var {
+        let s = x.shape().to_vec();
+        let y = self.var(&[s[0], s[1], s[2] / 2, s[3] / 2]);
+        self.fwd.push(maxpool::maxpool(self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val));
+        let (x, yg) = (x.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            p.push(maxpool::maxpool_backward(gpu, s[0], s[1], s[2], s[3], &x.val, &yg.unwrap(), &x.g()))
+        });
+        y
+    }
+
+    pub fn upsample(&mut self, x: &Var) -> Var {
+        let s = x.shape().to_vec();
+        let y = self.var(&[s[0], s[1], s[2] * 2, s[3] * 2]);
+        self.fwd.push(upsample::upsample(self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val));
+        let (x, yg) = (x.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            p.push(upsample::upsample_backward(gpu, s[0], s[1], s[2], s[3], &yg.unwrap(), &x.g()))
+        });
+        y
+    }
+
+    /// Channel concat: [a, b] along C.
+    pub fn concat(&mut self, a: &Var, b: &Var) -> Var {
+        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+        assert!(sa[0] == sb[0] && sa[2..] == sb[2..], "concat: shapes {sa:?} and {sb:?} differ beyond channels");
+        let hw = sa[2] * sa[3];
+        let y = self.var(&[sa[0], sa[1] + sb[1], sa[2], sa[3]]);
+        self.fwd.push(concat::concat(self.gpu, sa[0], sa[1], sb[1], hw, &a.val, &b.val, &y.val));
+        let (a, b, yg) = (a.clone(), b.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            p.push(concat::concat_backward(gpu, sa[0], sa[1], sb[1], hw, &yg.unwrap(), &a.g(), &b.g()))
+        });
+        y
+    }
+
+    /// Mean squared error into a 1-element tensor; its backward seeds the tape (dL/dL = 1).
+    pub fn mse(&mut self, pred: &Var, target: &GpuTensor) -> GpuTensor {
+        let loss = self.gpu.zeros(&[1]);
+        for d in mse::mse(self.gpu, &pred.val, target, &loss) {
+            self.fwd.push(d);
+        }
+        let (pred, target) = (pred.clone(), target.clone());
+        self.record(move |gpu, p| p.push(mse::mse_backward(gpu, &pred.val, &target, &pred.g())));
+        loss
+    }
+}

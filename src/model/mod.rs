@@ -1,0 +1,6 @@
+//! The network: packed parameters, the autodiff tape, the seed U-Net, and checkpoint I/O.
+
+pub mod checkpoint_io;
+pub mod graph;
+pub mod params;
+pub mod unet;

@@ -1,0 +1,280 @@
+//! The training loop: one recorded program per step (zero grads, add noise, forward, MSE,
+//! backward, Adam), one submit per step, losses read back every `log_every` steps.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::checkpoint::Checkpoint;
+use crate::data::Dataset;
+use crate::diffusion::schedule::{Schedule, ScheduleKind};
+use crate::gpu::{Gpu, GpuTensor, Program};
+use crate::kernels::{adam, add_noise};
+use crate::model::graph::Graph;
+use crate::model::unet::{UNet, UNetConfig};
+use crate::util::host_rng::HostRng;
+
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    pub net: UNetConfig,
+    pub schedule: ScheduleKind,
+    pub t_max: usize,
+    pub batch: usize,
+    pub adam: adam::AdamConfig,
+    pub steps: u64,
+    pub seed: u64,
+    pub log_every: u64,
+    /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
+    pub fixed_noise: bool,
+}
+
+impl TrainConfig {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "network": self.net.to_json(),
+            "schedule": format!("{:?}", self.schedule).to_lowercase(),
+            "t_max": self.t_max,
+            "batch": self.batch,
+            "lr": self.adam.lr,
+            "weight_decay": self.adam.weight_decay,
+            "steps": self.steps,
+            "seed": self.seed,
+        })
+    }
+}
+
+/// A U-Net with its recorded training step.
+pub struct Trainer {
+    pub gpu: Arc<Gpu>,
+    pub cfg: TrainConfig,
+    pub net: UNet,
+    pub schedule: Schedule,
+    /// Steps completed so far.
+    pub step: u64,
+    x0: GpuTensor,
+    rng_state: GpuTensor,
+    hyper: GpuTensor,
+    loss: GpuTensor,
+    /// Losses of the last `log_every` steps, one slot per step.
+    loss_history: GpuTensor,
+    program: Program,
+    pending: Vec<u64>,
+    ready: Vec<(u64, f32)>,
+}
+
+impl Trainer {
+    pub fn new(gpu: Arc<Gpu>, cfg: TrainConfig) -> Result<Trainer> {
+        if cfg.batch == 0 {
+            bail!("batch size must be at least 1");
+        }
+        let schedule = Schedule::new(cfg.schedule, cfg.t_max)?;
+        let net = UNet::new(&gpu, &cfg.net, cfg.seed)?;
+        let (n, c, s) = (cfg.batch, cfg.net.image_channels, cfg.net.image_size);
+        check_fits(&gpu, &cfg.net, n)?;
+        let chw = c * s * s;
+        let x0 = gpu.zeros(&[n, c, s, s]);
+        let xt = gpu.zeros(&[n, c, s, s]);
+        let eps = gpu.zeros(&[n, c, s, s]);
+        let t = gpu.zeros(&[n]);
+        let table = gpu.upload(&schedule.gpu_table(), &[schedule.gpu_table().len()]);
+        let rng_state = gpu.zeros(&[4]);
+        let hyper = gpu.zeros(&[8]);
+
+        let mut g = Graph::new(&gpu, true);
+        let x = g.input(xt.clone());
+        let out = net.forward(&mut g, &x, &t);
+        let loss = g.mse(&out, &eps);
+        let fwd = std::mem::take(&mut g.fwd);
+        let (clear_acts, bwd) = g.backward();
+
+        let grads = net.layout.params.whole(&net.grads);
+        let mut program = Program::new();
+        program.clear(&grads);
+        program.append(clear_acts);
+        program.push(add_noise::add_noise(&gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps));
+        program.append(fwd);
+        program.append(bwd);
+        let whole = |b| net.layout.params.whole(b);
+        program.push(adam::adam(&gpu, &whole(&net.params), &grads, &whole(&net.adam_m), &whole(&net.adam_v), &hyper));
+        let loss_history = gpu.zeros(&[cfg.log_every.max(1) as usize]);
+        Ok(Trainer { gpu, cfg, net, schedule, step: 0, x0, rng_state, hyper, loss, loss_history, program, pending: Vec::new(), ready: Vec::new() })
+    }
+
+    pub fn dispatches_per_step(&self) -> usize {
+        self.program.dispatch_count()
+    }
+
+    /// The images of step `step`: a fresh permutation of the dataset every epoch, a pure
+    /// function of (seed, step), so a resumed run sees exactly the same batches.
+    pub fn batch_indices(&self, len: usize, step: u64) -> Vec<usize> {
+        let b = self.cfg.batch;
+        (0..b)
+            .map(|j| {
+                let k = step as usize * b + j;
+                let (epoch, pos) = (k / len, k % len);
+                permutation(len, self.cfg.seed, epoch as u64)[pos]
+            })
+            .collect()
+    }
+
+    /// One training step on `data`: upload the batch, write this step's RNG key and Adam
+    /// constants, and submit the recorded program once.
+    pub fn step(&mut self, data: &Dataset) {
+        let idx = self.batch_indices(data.len(), self.step);
+        let mut batch = Vec::with_capacity(self.x0.len());
+        for i in idx {
+            batch.extend_from_slice(data.image(i));
+        }
+        self.gpu.write(&self.x0, &batch);
+        let s = self.cfg.seed;
+        let k = if self.cfg.fixed_noise { 0 } else { self.step };
+        let st = [s as u32, (s >> 32) as u32, k as u32, (k >> 32) as u32];
+        self.gpu.queue.write_buffer(&self.rng_state.buf, self.rng_state.offset, bytemuck::cast_slice(&st));
+        self.gpu.write(&self.hyper, &adam::adam_hyper(&self.cfg.adam, self.step + 1));
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        self.program.encode(&mut enc);
+        let slot = (self.pending.len() as u64) * 4;
+        enc.copy_buffer_to_buffer(&self.loss.buf, self.loss.offset, &self.loss_history.buf, self.loss_history.offset + slot, 4);
+        self.gpu.queue.submit([enc.finish()]);
+        self.step += 1;
+        self.pending.push(self.step);
+        if self.pending.len() as u64 >= self.cfg.log_every.max(1) {
+            self.flush_losses();
+        }
+    }
+
+    /// Read back the history slots (the only readback of the loop, every `log_every` steps).
+    fn flush_losses(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let all = self.gpu.read(&self.loss_history);
+        self.ready.extend(self.pending.iter().zip(all).map(|(s, l)| (*s, l)));
+        self.pending.clear();
+    }
+
+    /// (step, loss) pairs read back since the last call; `flush` forces a readback now.
+    pub fn take_losses(&mut self, flush: bool) -> Vec<(u64, f32)> {
+        if flush {
+            self.flush_losses();
+        }
+        std::mem::take(&mut self.ready)
+    }
+
+    pub fn checkpoint(&self) -> Checkpoint {
+        let mut ck = self.net.to_checkpoint(&self.gpu, self.step, true);
+        ck.metadata.insert("train_config".into(), self.cfg.to_json().to_string());
+        ck.metadata.insert("rng".into(), serde_json::json!({"seed": self.cfg.seed, "step": self.step}).to_string());
+        ck.metadata.insert("schedule".into(), format!("{:?}", self.cfg.schedule).to_lowercase());
+        ck.metadata.insert("t_max".into(), self.cfg.t_max.to_string());
+        ck
+    }
+
+    pub fn resume_from(&mut self, ck: &Checkpoint) -> Result<()> {
+        self.net.load_checkpoint(&self.gpu, ck, true)?;
+        self.step = ck
+            .metadata
+            .get("step")
+            .and_then(|s| s.parse().ok())
+            .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")?;
+        Ok(())
+    }
+}
+
+/// Fisher-Yates permutation of 0..len keyed by (seed, epoch).
+pub fn permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<Option<(usize, u64, u64, Vec<usize>)>> = const { std::cell::RefCell::new(None) };
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((l, s, e, p)) = c.as_ref() {
+            if *l == len && *s == seed && *e == epoch {
+                return p.clone();
+            }
+        }
+        let mut rng = HostRng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ epoch);
+        let mut p: Vec<usize> = (0..len).collect();
+        for i in (1..len).rev() {
+            p.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        *c = Some((len, seed, epoch, p.clone()));
+        p
+    })
+}
+
+/// The largest activation of the U-Net (the first concat) must fit one storage binding.
+pub fn check_fits(gpu: &Gpu, net: &UNetConfig, batch: usize) -> Result<()> {
+    let per_image = ((net.channels[1] + net.channels[0]) * net.image_size * net.image_size) as u64;
+    let limit = gpu.max_binding_elems();
+    if per_image * batch as u64 > limit {
+        bail!(
+            "batch {batch} is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; the largest batch that fits is {}",
+            per_image * batch as u64 * 4 >> 20,
+            limit * 4 >> 20,
+            limit / per_image
+        );
+    }
+    Ok(())
+}
+
+/// metrics.csv: appended as losses are read back.
+pub struct Metrics {
+    file: std::fs::File,
+}
+
+impl Metrics {
+    pub fn open(dir: &Path, resume_step: u64) -> Result<Metrics> {
+        let path = dir.join("metrics.csv");
+        // On resume keep rows up to the checkpoint's step, drop any later ones.
+        let kept: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').next().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s <= resume_step))
+            .map(str::to_string)
+            .collect();
+        let mut file = std::fs::File::create(&path).with_context(|| format!("could not write {}", path.display()))?;
+        writeln!(file, "step,loss,images_per_s,elapsed_s")?;
+        for l in kept {
+            writeln!(file, "{l}")?;
+        }
+        Ok(Metrics { file })
+    }
+
+    pub fn row(&mut self, step: u64, loss: f32, ips: f64, elapsed: f64) -> Result<()> {
+        writeln!(self.file, "{step},{loss},{ips:.2},{elapsed:.2}")?;
+        Ok(())
+    }
+}
+
+/// Ctrl-C: the first press asks the loop to checkpoint and stop, the second exits at once.
+pub fn interrupt_counter() -> Arc<AtomicUsize> {
+    static COUNT: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
+    COUNT
+        .get_or_init(|| {
+            let c = Arc::new(AtomicUsize::new(0));
+            let c2 = c.clone();
+            let _ = ctrlc::set_handler(move || {
+                if c2.fetch_add(1, Ordering::SeqCst) >= 1 {
+                    eprintln!("\nsecond Ctrl-C: exiting now");
+                    std::process::exit(130);
+                }
+                eprintln!("\nCtrl-C: finishing this step, writing a checkpoint, then stopping (press again to exit at once)");
+            });
+            c
+        })
+        .clone()
+}
+
+pub fn default_out_dir() -> PathBuf {
+    PathBuf::from("runs").join("latest")
+}
+
+pub fn now() -> Instant {
+    Instant::now()
+}

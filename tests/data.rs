@@ -1,0 +1,150 @@
+//! Dataset loading: the built-in set, IDX files and images, and the errors for bad input.
+
+use wgpu_ddpm::data::{self, builtin, idx, DataSpec, LoadOptions};
+
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("wgpu-ddpm-data-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn idx_images(n: u32, rows: u32, cols: u32, fill: u8) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, 3];
+    for v in [n, rows, cols] {
+        b.extend(v.to_be_bytes());
+    }
+    b.extend(std::iter::repeat_n(fill, (n * rows * cols) as usize));
+    b
+}
+
+fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, 1];
+    b.extend((labels.len() as u32).to_be_bytes());
+    b.extend(labels);
+    b
+}
+
+fn err_of(spec: &str, opt: &LoadOptions) -> String {
+    format!("{:#}", data::load(&DataSpec::parse(spec).unwrap(), opt).unwrap_err())
+}
+
+#[test]
+fn builtin_is_deterministic_in_range_and_has_all_classes() {
+    let a = builtin::generate(28, 50, 4);
+    let b = builtin::generate(28, 50, 4);
+    assert_eq!(a.pixels, b.pixels);
+    assert_ne!(a.pixels, builtin::generate(28, 50, 5).pixels);
+    assert!(a.pixels.iter().all(|v| (-1.0..=1.0).contains(v)));
+    let labels = a.labels.unwrap();
+    for c in 0..builtin::CLASSES.len() as u32 {
+        assert!(labels.contains(&c), "class {c} missing");
+    }
+    // Images are not blank: every image has ink and background.
+    for i in 0..50 {
+        let img = &a.pixels[i * 784..(i + 1) * 784];
+        assert!(img.iter().any(|v| *v > 0.9) && img.iter().any(|v| *v < -0.9));
+    }
+}
+
+#[test]
+fn idx_gzip_and_raw_with_labels() {
+    let d = dir("idx");
+    let img = d.join("train-images-idx3-ubyte");
+    std::fs::write(&img, idx_images(3, 8, 8, 255)).unwrap();
+    std::fs::write(d.join("train-labels-idx1-ubyte"), idx_labels(&[1, 2, 0])).unwrap();
+    let ds = data::load(&DataSpec::parse(img.to_str().unwrap()).unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!((ds.len(), ds.c, ds.h, ds.w), (3, 1, 8, 8));
+    assert!(ds.pixels.iter().all(|v| *v == 1.0));
+    assert_eq!(ds.labels.unwrap(), vec![1, 2, 0]);
+    // gzip
+    let gz = d.join("g-images-idx3-ubyte.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &idx_images(2, 4, 4, 0)).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let ds = data::load(&DataSpec::parse(gz.to_str().unwrap()).unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(ds.len(), 2);
+    assert!(ds.pixels.iter().all(|v| *v == -1.0));
+}
+
+#[test]
+fn idx_errors_are_clear() {
+    let d = dir("idxbad");
+    let p = d.join("bad-magic");
+    let mut b = idx_images(1, 4, 4, 0);
+    b[3] = 9;
+    std::fs::write(&p, b).unwrap();
+    let e = err_of(p.to_str().unwrap(), &LoadOptions::default());
+    assert!(e.contains("magic number") && e.contains("bad-magic"), "{e}");
+
+    let p = d.join("short");
+    let b = idx_images(10, 4, 4, 0);
+    std::fs::write(&p, &b[..60]).unwrap();
+    let e = err_of(p.to_str().unwrap(), &LoadOptions::default());
+    assert!(e.contains("truncated"), "{e}");
+
+    let p = d.join("huge");
+    let mut b = vec![0, 0, 8, 3];
+    for v in [u32::MAX, u32::MAX, u32::MAX] {
+        b.extend(v.to_be_bytes());
+    }
+    std::fs::write(&p, b).unwrap();
+    let e = err_of(p.to_str().unwrap(), &LoadOptions::default());
+    assert!(e.contains("implausibly large"), "{e}");
+
+    let img = d.join("m-images-idx3-ubyte");
+    std::fs::write(&img, idx_images(3, 4, 4, 0)).unwrap();
+    let lab = d.join("m-labels");
+    std::fs::write(&lab, idx_labels(&[1, 2])).unwrap();
+    let opt = LoadOptions { labels: Some(lab.to_str().unwrap().into()), ..Default::default() };
+    let e = err_of(img.to_str().unwrap(), &opt);
+    assert!(e.contains("2 labels") && e.contains("3 images"), "{e}");
+
+    let e = err_of(img.to_str().unwrap(), &LoadOptions { size: Some(6), ..Default::default() });
+    assert!(e.contains("multiple of 4"), "{e}");
+}
+
+#[test]
+fn idx_parser_never_panics_on_garbage() {
+    // A bounded, deterministic fuzz: random headers and truncations must give Err, not panic.
+    let mut rng = wgpu_ddpm::util::host_rng::HostRng::new(9);
+    for _ in 0..2000 {
+        let len = rng.below(64) as usize;
+        let mut b: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+        if len >= 4 && rng.below(2) == 0 {
+            b[..4].copy_from_slice(&[0, 0, 8, 3]);
+        }
+        let _ = idx::parse_images("fuzz", &b);
+        let _ = idx::parse_labels("fuzz", &b);
+    }
+}
+
+#[test]
+fn image_folder_with_classes_and_bad_files() {
+    let d = dir("folder");
+    for (class, shade) in [("a", 0u8), ("b", 255u8)] {
+        std::fs::create_dir_all(d.join(class)).unwrap();
+        for i in 0..2 {
+            image::GrayImage::from_pixel(10, 6, image::Luma([shade])).save(d.join(class).join(format!("{i}.png"))).unwrap();
+        }
+    }
+    let opt = LoadOptions { size: Some(8), channels: 3, ..Default::default() };
+    let ds = data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap();
+    assert_eq!((ds.len(), ds.c, ds.h, ds.num_classes), (4, 3, 8, 2));
+    assert_eq!(ds.labels.clone().unwrap(), vec![0, 0, 1, 1]);
+    assert!(ds.image(0).iter().all(|v| *v == -1.0) && ds.image(3).iter().all(|v| *v == 1.0));
+
+    std::fs::create_dir_all(d.join("c_empty")).unwrap();
+    let e = format!("{:#}", data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err());
+    assert!(e.contains("c_empty") && e.contains("no PNG"), "{e}");
+    std::fs::remove_dir(d.join("c_empty")).unwrap();
+
+    std::fs::write(d.join("a").join("broken.png"), b"not a png").unwrap();
+    let e = format!("{:#}", data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err());
+    assert!(e.contains("broken.png"), "{e}");
+}
+
+#[test]
+fn missing_path_is_a_clear_error() {
+    let e = format!("{:#}", DataSpec::parse("/no/such/file.idx").unwrap_err());
+    assert!(e.contains("/no/such/file.idx") && e.contains("builtin"), "{e}");
+}

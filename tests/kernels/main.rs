@@ -4,3 +4,9 @@
 mod common;
 
 mod relu;
+mod adam;
+mod broadcast_add;
+mod concat;
+mod linear;
+mod mse;
+mod time_embedding;

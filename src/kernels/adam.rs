@@ -17,7 +17,13 @@ pub struct AdamConfig {
 
 impl Default for AdamConfig {
     fn default() -> Self {
-        Self { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 }
+        Self {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+        }
     }
 }
 
@@ -42,26 +48,66 @@ pub fn adam_hyper(cfg: &AdamConfig, step: u64) -> [f32; 8] {
     let s = step.min(i32::MAX as u64) as i32;
     let bc1 = 1.0 - decimal(cfg.beta1).powi(s);
     let bc2 = 1.0 - decimal(cfg.beta2).powi(s);
-    [cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay, bc1 as f32, bc2 as f32, 0.0]
+    [
+        cfg.lr,
+        cfg.beta1,
+        cfg.beta2,
+        cfg.eps,
+        cfg.weight_decay,
+        bc1 as f32,
+        bc2 as f32,
+        0.0,
+    ]
 }
 
 /// One optimiser step: updates `params`, `m` and `v` in place from `grads`, reading the
 /// hyper-parameters from `hyper` (8 f32, see [`adam_hyper`]).
-pub fn adam(gpu: &Gpu, params: &GpuTensor, grads: &GpuTensor, m: &GpuTensor, v: &GpuTensor, hyper: &GpuTensor) -> Dispatch {
+pub fn adam(
+    gpu: &Gpu,
+    params: &GpuTensor,
+    grads: &GpuTensor,
+    m: &GpuTensor,
+    v: &GpuTensor,
+    hyper: &GpuTensor,
+) -> Dispatch {
     let len = params.len();
     for (name, t) in [("grads", grads), ("m", m), ("v", v)] {
-        assert_eq!(t.len(), len, "adam: {name} has {} elements, params has {len}", t.len());
+        assert_eq!(
+            t.len(),
+            len,
+            "adam: {name} has {} elements, params has {len}",
+            t.len()
+        );
     }
-    assert_eq!(hyper.len(), 8, "adam: hyper must hold 8 floats (see adam_hyper), got {:?}", hyper.shape);
+    assert_eq!(
+        hyper.len(),
+        8,
+        "adam: hyper must hold 8 floats (see adam_hyper), got {:?}",
+        hyper.shape
+    );
     for (name, t) in [("grads", grads), ("m", m), ("v", v), ("hyper", hyper)] {
         assert!(!params.overlaps(t), "adam: params overlaps {name}");
     }
     let p = Params { len: len as u32 };
-    gpu.dispatch("adam", "adam", "main", &p, &[params, grads, m, v, hyper], grid_1d(len))
+    gpu.dispatch(
+        "adam",
+        "adam",
+        "main",
+        &p,
+        &[params, grads, m, v, hyper],
+        grid_1d(len),
+    )
 }
 
 /// CPU reference, f32 in the kernel's order of operations.
-pub fn adam_cpu(cfg: &AdamConfig, step: u64, params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) {
+pub fn adam_cpu(
+    cfg: &AdamConfig,
+    step: u64,
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+) {
     let h = adam_hyper(cfg, step);
     let (lr, b1, b2, eps, wd, bc1, bc2) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6]);
     assert!(grads.len() == params.len() && m.len() == params.len() && v.len() == params.len());

@@ -15,17 +15,45 @@ struct Params {
 fn check(op: &str, n: usize, c: usize, hw: usize, x: &GpuTensor, v: &GpuTensor, y: &GpuTensor) {
     assert!(hw > 0, "{op}: hw must be positive");
     for (name, t) in [("x", x), ("y", y)] {
-        assert_eq!(t.len(), n * c * hw, "{op}: {name} must be [n={n}, c={c}, hw={hw}], got {:?}", t.shape);
+        assert_eq!(
+            t.len(),
+            n * c * hw,
+            "{op}: {name} must be [n={n}, c={c}, hw={hw}], got {:?}",
+            t.shape
+        );
     }
-    assert_eq!(v.len(), n * c, "{op}: v must be [n={n}, c={c}], got {:?}", v.shape);
+    assert_eq!(
+        v.len(),
+        n * c,
+        "{op}: v must be [n={n}, c={c}], got {:?}",
+        v.shape
+    );
 }
 
 /// y[n, c, :] = x[n, c, :] + v[n, c]  (overwrites y).
 #[allow(clippy::too_many_arguments)]
-pub fn broadcast_add(gpu: &Gpu, n: usize, c: usize, hw: usize, x: &GpuTensor, v: &GpuTensor, y: &GpuTensor) -> Dispatch {
+pub fn broadcast_add(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    hw: usize,
+    x: &GpuTensor,
+    v: &GpuTensor,
+    y: &GpuTensor,
+) -> Dispatch {
     check("broadcast_add", n, c, hw, x, v, y);
-    let p = Params { count: x.len() as u32, hw: hw as u32 };
-    gpu.dispatch("broadcast_add", "broadcast_add", "main", &p, &[x, v, y], grid_1d(x.len()))
+    let p = Params {
+        count: x.len() as u32,
+        hw: hw as u32,
+    };
+    gpu.dispatch(
+        "broadcast_add",
+        "broadcast_add",
+        "main",
+        &p,
+        &[x, v, y],
+        grid_1d(x.len()),
+    )
 }
 
 /// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
@@ -42,13 +70,23 @@ pub fn broadcast_add_backward(
 ) -> Vec<Dispatch> {
     check("broadcast_add_backward", n, c, hw, dy, dv, dx);
     let rows = n * c;
-    let p = Params { count: rows as u32, hw: hw as u32 };
+    let p = Params {
+        count: rows as u32,
+        hw: hw as u32,
+    };
     let groups = if rows <= GRID_ROW as usize {
         [rows.max(1) as u32, 1, 1]
     } else {
         [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
     };
-    vec![gpu.dispatch("broadcast_add_backward", "broadcast_add_backward", "main", &p, &[dy, dx, dv], groups)]
+    vec![gpu.dispatch(
+        "broadcast_add_backward",
+        "broadcast_add_backward",
+        "main",
+        &p,
+        &[dy, dx, dv],
+        groups,
+    )]
 }
 
 pub fn broadcast_add_cpu(n: usize, c: usize, hw: usize, x: &[f32], v: &[f32]) -> Vec<f32> {
@@ -57,8 +95,16 @@ pub fn broadcast_add_cpu(n: usize, c: usize, hw: usize, x: &[f32], v: &[f32]) ->
 }
 
 /// Returns the plain gradients (dx, dv); dv sums in f64.
-pub fn broadcast_add_backward_cpu(n: usize, c: usize, hw: usize, dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
+pub fn broadcast_add_backward_cpu(
+    n: usize,
+    c: usize,
+    hw: usize,
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
     assert_eq!(dy.len(), n * c * hw);
-    let dv = dy.chunks(hw).map(|r| r.iter().map(|g| *g as f64).sum::<f64>() as f32).collect();
+    let dv = dy
+        .chunks(hw)
+        .map(|r| r.iter().map(|g| *g as f64).sum::<f64>() as f32)
+        .collect();
     (dy.to_vec(), dv)
 }

@@ -13,10 +13,32 @@ struct Params {
     hw: u32,
 }
 
-fn params(op: &str, n: usize, c1: usize, c2: usize, hw: usize, a: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Params {
-    assert!(hw > 0 && c1 + c2 > 0, "{op}: empty shape c1={c1} c2={c2} hw={hw}");
-    assert_eq!(a.len(), n * c1 * hw, "{op}: first input must be [n={n}, c1={c1}, hw={hw}], got {:?}", a.shape);
-    assert_eq!(b.len(), n * c2 * hw, "{op}: second input must be [n={n}, c2={c2}, hw={hw}], got {:?}", b.shape);
+fn params(
+    op: &str,
+    n: usize,
+    c1: usize,
+    c2: usize,
+    hw: usize,
+    a: &GpuTensor,
+    b: &GpuTensor,
+    y: &GpuTensor,
+) -> Params {
+    assert!(
+        hw > 0 && c1 + c2 > 0,
+        "{op}: empty shape c1={c1} c2={c2} hw={hw}"
+    );
+    assert_eq!(
+        a.len(),
+        n * c1 * hw,
+        "{op}: first input must be [n={n}, c1={c1}, hw={hw}], got {:?}",
+        a.shape
+    );
+    assert_eq!(
+        b.len(),
+        n * c2 * hw,
+        "{op}: second input must be [n={n}, c2={c2}, hw={hw}], got {:?}",
+        b.shape
+    );
     assert_eq!(
         y.len(),
         n * (c1 + c2) * hw,
@@ -24,7 +46,12 @@ fn params(op: &str, n: usize, c1: usize, c2: usize, hw: usize, a: &GpuTensor, b:
         c1 + c2,
         y.shape
     );
-    Params { total: y.len() as u32, c1: c1 as u32, c2: c2 as u32, hw: hw as u32 }
+    Params {
+        total: y.len() as u32,
+        c1: c1 as u32,
+        c2: c2 as u32,
+        hw: hw as u32,
+    }
 }
 
 /// y = cat([a, b], dim = 1) for a [n, c1, hw], b [n, c2, hw], y [n, c1 + c2, hw] (overwrites y).
@@ -56,7 +83,14 @@ pub fn concat_backward(
     db: &GpuTensor,
 ) -> Dispatch {
     let p = params("concat_backward", n, c1, c2, hw, da, db, dy);
-    gpu.dispatch("concat_backward", "concat_backward", "main", &p, &[dy, da, db], grid_1d(dy.len()))
+    gpu.dispatch(
+        "concat_backward",
+        "concat_backward",
+        "main",
+        &p,
+        &[dy, da, db],
+        grid_1d(dy.len()),
+    )
 }
 
 pub fn concat_cpu(n: usize, c1: usize, c2: usize, hw: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
@@ -69,7 +103,13 @@ pub fn concat_cpu(n: usize, c1: usize, c2: usize, hw: usize, a: &[f32], b: &[f32
 }
 
 /// Returns the plain gradients (da, db).
-pub fn concat_backward_cpu(n: usize, c1: usize, c2: usize, hw: usize, dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
+pub fn concat_backward_cpu(
+    n: usize,
+    c1: usize,
+    c2: usize,
+    hw: usize,
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
     let (mut da, mut db) = (Vec::new(), Vec::new());
     for i in 0..n {
         let row = &dy[i * (c1 + c2) * hw..(i + 1) * (c1 + c2) * hw];

@@ -16,7 +16,12 @@ struct Params {
 }
 
 fn check(what: &str, t: &GpuTensor, len: usize, shape: &str) {
-    assert_eq!(t.len(), len, "{what}: expected {len} elements ({shape}), got shape {:?}", t.shape);
+    assert_eq!(
+        t.len(),
+        len,
+        "{what}: expected {len} elements ({shape}), got shape {:?}",
+        t.shape
+    );
 }
 
 /// Forward FLOPs of a linear layer (multiply-adds count 2, the bias add is ignored).
@@ -36,14 +41,29 @@ pub fn linear(
     b: &GpuTensor,
     y: &GpuTensor,
 ) -> Dispatch {
-    assert!(m > 0 && k > 0 && n > 0, "linear: empty shape m={m} k={k} n={n}");
+    assert!(
+        m > 0 && k > 0 && n > 0,
+        "linear: empty shape m={m} k={k} n={n}"
+    );
     check("linear x", x, m * k, "[m, k]");
     check("linear w", w, n * k, "[n, k]");
     check("linear b", b, n, "[n]");
     check("linear y", y, m * n, "[m, n]");
     let blocks = n.div_ceil(4);
-    let p = Params { m: m as u32, k: k as u32, n: n as u32, blocks: blocks as u32 };
-    gpu.dispatch("linear", "linear", "main", &p, &[x, w, b, y], grid_1d(m.div_ceil(4) * blocks))
+    let p = Params {
+        m: m as u32,
+        k: k as u32,
+        n: n as u32,
+        blocks: blocks as u32,
+    };
+    gpu.dispatch(
+        "linear",
+        "linear",
+        "main",
+        &p,
+        &[x, w, b, y],
+        grid_1d(m.div_ceil(4) * blocks),
+    )
 }
 
 /// dx += dy w;  dw += dy^T x;  db += sum over the batch of dy. Two dispatches (input
@@ -61,7 +81,10 @@ pub fn linear_backward(
     dw: &GpuTensor,
     db: &GpuTensor,
 ) -> Vec<Dispatch> {
-    assert!(m > 0 && k > 0 && n > 0, "linear_backward: empty shape m={m} k={k} n={n}");
+    assert!(
+        m > 0 && k > 0 && n > 0,
+        "linear_backward: empty shape m={m} k={k} n={n}"
+    );
     check("linear_backward x", x, m * k, "[m, k]");
     check("linear_backward w", w, n * k, "[n, k]");
     check("linear_backward dy", dy, m * n, "[m, n]");
@@ -69,7 +92,12 @@ pub fn linear_backward(
     check("linear_backward dw", dw, n * k, "[n, k]");
     check("linear_backward db", db, n, "[n]");
     let kb = k.div_ceil(4);
-    let p = Params { m: m as u32, k: k as u32, n: n as u32, blocks: kb as u32 };
+    let p = Params {
+        m: m as u32,
+        k: k as u32,
+        n: n as u32,
+        blocks: kb as u32,
+    };
     vec![
         gpu.dispatch(
             "linear_backward_data",
@@ -95,7 +123,9 @@ pub fn linear_cpu(m: usize, k: usize, n: usize, x: &[f32], w: &[f32], b: &[f32])
     let mut y = vec![0f32; m * n];
     for r in 0..m {
         for o in 0..n {
-            let s: f64 = (0..k).map(|i| x[r * k + i] as f64 * w[o * k + i] as f64).sum();
+            let s: f64 = (0..k)
+                .map(|i| x[r * k + i] as f64 * w[o * k + i] as f64)
+                .sum();
             y[r * n + o] = (s + b[o] as f64) as f32;
         }
     }
@@ -114,17 +144,23 @@ pub fn linear_backward_cpu(
     let mut dx = vec![0f32; m * k];
     for r in 0..m {
         for i in 0..k {
-            let s: f64 = (0..n).map(|o| dy[r * n + o] as f64 * w[o * k + i] as f64).sum();
+            let s: f64 = (0..n)
+                .map(|o| dy[r * n + o] as f64 * w[o * k + i] as f64)
+                .sum();
             dx[r * k + i] = s as f32;
         }
     }
     let mut dw = vec![0f32; n * k];
     for o in 0..n {
         for i in 0..k {
-            let s: f64 = (0..m).map(|r| dy[r * n + o] as f64 * x[r * k + i] as f64).sum();
+            let s: f64 = (0..m)
+                .map(|r| dy[r * n + o] as f64 * x[r * k + i] as f64)
+                .sum();
             dw[o * k + i] = s as f32;
         }
     }
-    let db = (0..n).map(|o| (0..m).map(|r| dy[r * n + o] as f64).sum::<f64>() as f32).collect();
+    let db = (0..n)
+        .map(|o| (0..m).map(|r| dy[r * n + o] as f64).sum::<f64>() as f32)
+        .collect();
     (dx, dw, db)
 }

@@ -27,8 +27,19 @@ struct Params2 {
 pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) -> Vec<Dispatch> {
     let len = pred.len();
     assert!(len > 0, "mse: empty input");
-    assert_eq!(target.len(), len, "mse: pred {:?} and target {:?} differ in size", pred.shape, target.shape);
-    assert_eq!(loss.len(), 1, "mse: loss must hold one element, got {:?}", loss.shape);
+    assert_eq!(
+        target.len(),
+        len,
+        "mse: pred {:?} and target {:?} differ in size",
+        pred.shape,
+        target.shape
+    );
+    assert_eq!(
+        loss.len(),
+        1,
+        "mse: loss must hold one element, got {:?}",
+        loss.shape
+    );
     let chunks = len.div_ceil(CHUNK);
     let partial = gpu.zeros(&[chunks]);
     let groups = if chunks <= GRID_ROW as usize {
@@ -36,16 +47,34 @@ pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) ->
     } else {
         [GRID_ROW, chunks.div_ceil(GRID_ROW as usize) as u32, 1]
     };
-    let p1 = Params1 { len: len as u32, chunks: chunks as u32 };
-    let p2 = Params2 { count: chunks as u32, scale: (1.0 / len as f64) as f32 };
+    let p1 = Params1 {
+        len: len as u32,
+        chunks: chunks as u32,
+    };
+    let p2 = Params2 {
+        count: chunks as u32,
+        scale: (1.0 / len as f64) as f32,
+    };
     vec![
         gpu.dispatch("mse", "mse", "main", &p1, &[pred, target, &partial], groups),
-        gpu.dispatch("mse_sum", "mse_sum", "main", &p2, &[&partial, loss], [1, 1, 1]),
+        gpu.dispatch(
+            "mse_sum",
+            "mse_sum",
+            "main",
+            &p2,
+            &[&partial, loss],
+            [1, 1, 1],
+        ),
     ]
 }
 
 /// dpred += 2 (pred - target) / N.
-pub fn mse_backward(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, dpred: &GpuTensor) -> Dispatch {
+pub fn mse_backward(
+    gpu: &Gpu,
+    pred: &GpuTensor,
+    target: &GpuTensor,
+    dpred: &GpuTensor,
+) -> Dispatch {
     let len = pred.len();
     assert!(
         target.len() == len && dpred.len() == len,
@@ -54,18 +83,35 @@ pub fn mse_backward(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, dpred: &Gpu
         target.shape,
         dpred.shape
     );
-    let p = Params2 { count: len as u32, scale: (2.0 / len.max(1) as f64) as f32 };
-    gpu.dispatch("mse_backward", "mse_backward", "main", &p, &[pred, target, dpred], grid_1d(len))
+    let p = Params2 {
+        count: len as u32,
+        scale: (2.0 / len.max(1) as f64) as f32,
+    };
+    gpu.dispatch(
+        "mse_backward",
+        "mse_backward",
+        "main",
+        &p,
+        &[pred, target, dpred],
+        grid_1d(len),
+    )
 }
 
 /// CPU reference (f64 accumulation).
 pub fn mse_cpu(pred: &[f32], target: &[f32]) -> f32 {
-    let s: f64 = pred.iter().zip(target).map(|(p, t)| (*p as f64 - *t as f64).powi(2)).sum();
+    let s: f64 = pred
+        .iter()
+        .zip(target)
+        .map(|(p, t)| (*p as f64 - *t as f64).powi(2))
+        .sum();
     (s / pred.len() as f64) as f32
 }
 
 /// Returns the plain gradient 2 (pred - target) / N.
 pub fn mse_backward_cpu(pred: &[f32], target: &[f32]) -> Vec<f32> {
     let s = 2.0 / pred.len() as f64;
-    pred.iter().zip(target).map(|(p, t)| (s * (*p as f64 - *t as f64)) as f32).collect()
+    pred.iter()
+        .zip(target)
+        .map(|(p, t)| (s * (*p as f64 - *t as f64)) as f32)
+        .collect()
 }

@@ -37,12 +37,32 @@ pub fn frequency_table(d: usize) -> Vec<f32> {
 /// Accurate to ~1e-6 for t < 65536 (see the shader).
 pub fn time_embedding(gpu: &Gpu, n: usize, d: usize, t: &GpuTensor, out: &GpuTensor) -> Dispatch {
     assert!(d > 0, "time_embedding: dimension must be positive");
-    assert_eq!(t.len(), n, "time_embedding: t must be [n={n}] (u32), got {:?}", t.shape);
-    assert_eq!(out.len(), n * d, "time_embedding: out must be [n={n}, d={d}], got {:?}", out.shape);
+    assert_eq!(
+        t.len(),
+        n,
+        "time_embedding: t must be [n={n}] (u32), got {:?}",
+        t.shape
+    );
+    assert_eq!(
+        out.len(),
+        n * d,
+        "time_embedding: out must be [n={n}, d={d}], got {:?}",
+        out.shape
+    );
     // Built once at record time, like the uniform: replaying creates nothing.
     let freq = gpu.upload(&frequency_table(d), &[d, 4]);
-    let p = Params { total: (n * d) as u32, d: d as u32 };
-    gpu.dispatch("time_embedding", "time_embedding", "main", &p, &[t, out, &freq], grid_1d(n * d))
+    let p = Params {
+        total: (n * d) as u32,
+        d: d as u32,
+    };
+    gpu.dispatch(
+        "time_embedding",
+        "time_embedding",
+        "main",
+        &p,
+        &[t, out, &freq],
+        grid_1d(n * d),
+    )
 }
 
 /// CPU reference in f64.

@@ -21,7 +21,13 @@ fn time_embedding_matches_f64_reference() {
         let tg = gpu.upload_u32(&t, &[n]);
         let out = upload(&gpu, &rng.vec_normal(n * d), &[n, d]); // garbage: overwritten
         run(&gpu, [time_embedding(&gpu, n, d, &tg, &out)]);
-        assert_close(&format!("time_embedding {n}x{d}"), &gpu.read(&out), &time_embedding_cpu(&t, d), ATOL, 0.0);
+        assert_close(
+            &format!("time_embedding {n}x{d}"),
+            &gpu.read(&out),
+            &time_embedding_cpu(&t, d),
+            ATOL,
+            0.0,
+        );
     }
 }
 
@@ -34,7 +40,13 @@ fn time_embedding_every_timestep() {
     let tg = gpu.upload_u32(&t, &[t.len()]);
     let out = gpu.zeros(&[t.len(), d]);
     run(&gpu, [time_embedding(&gpu, t.len(), d, &tg, &out)]);
-    assert_close("time_embedding t=1..1000", &gpu.read(&out), &time_embedding_cpu(&t, d), ATOL, 0.0);
+    assert_close(
+        "time_embedding t=1..1000",
+        &gpu.read(&out),
+        &time_embedding_cpu(&t, d),
+        ATOL,
+        0.0,
+    );
 }
 
 #[test]
@@ -51,8 +63,15 @@ fn time_embedding_reference_values() {
 fn frequency_table_splits_exactly() {
     for (i, f) in frequency_table(100).chunks(4).enumerate() {
         let want = (-(i as f64 / 100.0) * 10000f64.ln()).exp();
-        assert_eq!(f[0].to_bits() & 0xFFFF, 0, "head has at most 8 significant bits");
+        assert_eq!(
+            f[0].to_bits() & 0xFFFF,
+            0,
+            "head has at most 8 significant bits"
+        );
         let got = f[0] as f64 + f[1] as f64 + f[2] as f64;
-        assert!((got - want).abs() <= want * 1e-14, "freq {i}: {got} vs {want}");
+        assert!(
+            (got - want).abs() <= want * 1e-14,
+            "freq {i}: {got} vs {want}"
+        );
     }
 }

@@ -28,6 +28,18 @@ registry! {
     common,
     relu,
     relu_backward,
+    linear,
+    linear_backward_data,
+    linear_backward_weight,
+    concat,
+    concat_backward,
+    broadcast_add,
+    broadcast_add_backward,
+    time_embedding,
+    mse,
+    mse_sum,
+    mse_backward,
+    adam,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

@@ -3,9 +3,21 @@
 
 use wgpu_ddpm::bench::Bencher;
 
+mod adam;
+mod broadcast_add;
+mod concat;
+mod linear;
+mod mse;
 mod relu;
+mod time_embedding;
 
 fn main() {
     let b = Bencher::from_args();
     relu::bench(&b);
+    linear::bench(&b);
+    concat::bench(&b);
+    broadcast_add::bench(&b);
+    time_embedding::bench(&b);
+    mse::bench(&b);
+    adam::bench(&b);
 }

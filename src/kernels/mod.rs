@@ -1,3 +1,9 @@
 //! One module per op: launcher(s), params struct and CPU reference, named as the shader.
 
+pub mod adam;
+pub mod broadcast_add;
+pub mod concat;
+pub mod linear;
+pub mod mse;
 pub mod relu;
+pub mod time_embedding;

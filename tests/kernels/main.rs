@@ -3,4 +3,10 @@
 
 mod common;
 
+mod adam;
+mod broadcast_add;
+mod concat;
+mod linear;
+mod mse;
 mod relu;
+mod time_embedding;

@@ -1,0 +1,20 @@
+// y[n, c, s] = x[n, c, s] + v[n, c]   (a per-(image, channel) value broadcast over H*W; overwrites y)
+
+struct Params {
+    total: u32, // n * c * hw
+    hw: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    y[i] = x[i] + v[i / p.hw];
+}

@@ -1,0 +1,32 @@
+// Channel concat backward: da += dy[:, 0..c1], db += dy[:, c1..c1+c2]   (one pass, accumulates)
+
+struct Params {
+    total: u32, // n * (c1 + c2) * hw
+    c1: u32,
+    c2: u32,
+    hw: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> da: array<f32>;
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    let c = p.c1 + p.c2;
+    let s = i % p.hw;
+    let ch = (i / p.hw) % c;
+    let ni = i / (p.hw * c);
+    if (ch < p.c1) {
+        let j = (ni * p.c1 + ch) * p.hw + s;
+        da[j] += dy[i];
+    } else {
+        let j = (ni * p.c2 + (ch - p.c1)) * p.hw + s;
+        db[j] += dy[i];
+    }
+}

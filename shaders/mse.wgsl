@@ -1,0 +1,46 @@
+// MSE pass 1: partial[g] = sum over chunk g of (pred - target)^2, chunk = CHUNK consecutive
+// elements per workgroup. Thread t adds elements t, t + 256, ... of the chunk in order,
+// then a fixed tree in workgroup memory combines the 256 sums: deterministic.
+// Pass 2 (mse_sum.wgsl) adds the partials and divides by N.
+
+const PER_THREAD: u32 = 8u;
+const CHUNK: u32 = 2048u; // WG * PER_THREAD, must match src/kernels/mse.rs
+
+struct Params {
+    len: u32,
+    chunks: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> pred: array<f32>;
+@group(0) @binding(2) var<storage, read> tgt: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partial: array<f32>;
+
+var<workgroup> part: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let g = wid.x + wid.y * GRID_ROW;
+    var s = 0.0;
+    if (g < p.chunks) {
+        let base = g * CHUNK + lid;
+        for (var j = 0u; j < PER_THREAD; j++) {
+            let i = base + j * WG;
+            if (i < p.len) {
+                let d = pred[i] - tgt[i];
+                s += d * d;
+            }
+        }
+    }
+    part[lid] = s;
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        if (lid < stride) {
+            part[lid] += part[lid + stride];
+        }
+        workgroupBarrier();
+    }
+    if (g < p.chunks && lid == 0u) {
+        partial[g] = part[0];
+    }
+}

@@ -1,0 +1,110 @@
+//! Broadcast add of a per-(image, channel) value over H*W (the time embedding's MLP output
+//! added to a feature map): `shaders/broadcast_add.wgsl`, `shaders/broadcast_add_backward.wgsl`.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    count: u32,
+    hw: u32,
+}
+
+fn check(op: &str, n: usize, c: usize, hw: usize, x: &GpuTensor, v: &GpuTensor, y: &GpuTensor) {
+    assert!(hw > 0, "{op}: hw must be positive");
+    for (name, t) in [("x", x), ("y", y)] {
+        assert_eq!(
+            t.len(),
+            n * c * hw,
+            "{op}: {name} must be [n={n}, c={c}, hw={hw}], got {:?}",
+            t.shape
+        );
+    }
+    assert_eq!(
+        v.len(),
+        n * c,
+        "{op}: v must be [n={n}, c={c}], got {:?}",
+        v.shape
+    );
+}
+
+/// y[n, c, :] = x[n, c, :] + v[n, c]  (overwrites y).
+#[allow(clippy::too_many_arguments)]
+pub fn broadcast_add(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    hw: usize,
+    x: &GpuTensor,
+    v: &GpuTensor,
+    y: &GpuTensor,
+) -> Dispatch {
+    check("broadcast_add", n, c, hw, x, v, y);
+    let p = Params {
+        count: x.len() as u32,
+        hw: hw as u32,
+    };
+    gpu.dispatch(
+        "broadcast_add",
+        "broadcast_add",
+        "main",
+        &p,
+        &[x, v, y],
+        grid_1d(x.len()),
+    )
+}
+
+/// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
+/// tree sum). One dispatch.
+#[allow(clippy::too_many_arguments)]
+pub fn broadcast_add_backward(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    hw: usize,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+    dv: &GpuTensor,
+) -> Vec<Dispatch> {
+    check("broadcast_add_backward", n, c, hw, dy, dv, dx);
+    let rows = n * c;
+    let p = Params {
+        count: rows as u32,
+        hw: hw as u32,
+    };
+    let groups = if rows <= GRID_ROW as usize {
+        [rows.max(1) as u32, 1, 1]
+    } else {
+        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
+    };
+    vec![gpu.dispatch(
+        "broadcast_add_backward",
+        "broadcast_add_backward",
+        "main",
+        &p,
+        &[dy, dx, dv],
+        groups,
+    )]
+}
+
+pub fn broadcast_add_cpu(n: usize, c: usize, hw: usize, x: &[f32], v: &[f32]) -> Vec<f32> {
+    assert_eq!(x.len(), n * c * hw);
+    x.iter().enumerate().map(|(i, x)| x + v[i / hw]).collect()
+}
+
+/// Returns the plain gradients (dx, dv); dv sums in f64.
+pub fn broadcast_add_backward_cpu(
+    n: usize,
+    c: usize,
+    hw: usize,
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    assert_eq!(dy.len(), n * c * hw);
+    let dv = dy
+        .chunks(hw)
+        .map(|r| r.iter().map(|g| *g as f64).sum::<f64>() as f32)
+        .collect();
+    (dy.to_vec(), dv)
+}

@@ -1,0 +1,117 @@
+//! Mean squared error: `shaders/mse.wgsl` + `shaders/mse_sum.wgsl` (deterministic two-pass
+//! reduction), `shaders/mse_backward.wgsl`.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
+
+/// Elements per pass-1 workgroup (must match `CHUNK` in `shaders/mse.wgsl`).
+pub const CHUNK: usize = 2048;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params1 {
+    len: u32,
+    chunks: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params2 {
+    count: u32,
+    scale: f32,
+}
+
+/// loss[0] = mean((pred - target)^2). Pass 1 writes one partial sum per CHUNK elements into
+/// a scratch buffer; pass 2 (one workgroup) sums them in a fixed order.
+pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) -> Vec<Dispatch> {
+    let len = pred.len();
+    assert!(len > 0, "mse: empty input");
+    assert_eq!(
+        target.len(),
+        len,
+        "mse: pred {:?} and target {:?} differ in size",
+        pred.shape,
+        target.shape
+    );
+    assert_eq!(
+        loss.len(),
+        1,
+        "mse: loss must hold one element, got {:?}",
+        loss.shape
+    );
+    let chunks = len.div_ceil(CHUNK);
+    let partial = gpu.zeros(&[chunks]);
+    let groups = if chunks <= GRID_ROW as usize {
+        [chunks as u32, 1, 1]
+    } else {
+        [GRID_ROW, chunks.div_ceil(GRID_ROW as usize) as u32, 1]
+    };
+    let p1 = Params1 {
+        len: len as u32,
+        chunks: chunks as u32,
+    };
+    let p2 = Params2 {
+        count: chunks as u32,
+        scale: (1.0 / len as f64) as f32,
+    };
+    vec![
+        gpu.dispatch("mse", "mse", "main", &p1, &[pred, target, &partial], groups),
+        gpu.dispatch(
+            "mse_sum",
+            "mse_sum",
+            "main",
+            &p2,
+            &[&partial, loss],
+            [1, 1, 1],
+        ),
+    ]
+}
+
+/// dpred += 2 (pred - target) / N.
+pub fn mse_backward(
+    gpu: &Gpu,
+    pred: &GpuTensor,
+    target: &GpuTensor,
+    dpred: &GpuTensor,
+) -> Dispatch {
+    let len = pred.len();
+    assert!(
+        target.len() == len && dpred.len() == len,
+        "mse_backward: pred {:?}, target {:?} and dpred {:?} differ in size",
+        pred.shape,
+        target.shape,
+        dpred.shape
+    );
+    let p = Params2 {
+        count: len as u32,
+        scale: (2.0 / len.max(1) as f64) as f32,
+    };
+    gpu.dispatch(
+        "mse_backward",
+        "mse_backward",
+        "main",
+        &p,
+        &[pred, target, dpred],
+        grid_1d(len),
+    )
+}
+
+/// CPU reference (f64 accumulation).
+pub fn mse_cpu(pred: &[f32], target: &[f32]) -> f32 {
+    let s: f64 = pred
+        .iter()
+        .zip(target)
+        .map(|(p, t)| (*p as f64 - *t as f64).powi(2))
+        .sum();
+    (s / pred.len() as f64) as f32
+}
+
+/// Returns the plain gradient 2 (pred - target) / N.
+pub fn mse_backward_cpu(pred: &[f32], target: &[f32]) -> Vec<f32> {
+    let s = 2.0 / pred.len() as f64;
+    pred.iter()
+        .zip(target)
+        .map(|(p, t)| (s * (*p as f64 - *t as f64)) as f32)
+        .collect()
+}

@@ -1,0 +1,115 @@
+use wgpu_ddpm::kernels::mse::*;
+
+use crate::common::*;
+
+// Sizes around the 2048-element chunk and the 256-partial second pass, and the seed's loss
+// over a batch of 2 MNIST images (2 x 1 x 28 x 28).
+const SIZES: &[usize] = &[
+    1,
+    7,
+    255,
+    2047,
+    2048,
+    2049,
+    3 * 5 * 7 * 9,
+    2 * 28 * 28,
+    2048 * 300 + 5,
+];
+
+#[test]
+fn mse_forward_matches_cpu() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(51);
+    for &n in SIZES {
+        let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
+        let (pg, tg, lg) = (
+            upload(&gpu, &p, &[n]),
+            upload(&gpu, &t, &[n]),
+            upload(&gpu, &[123.0], &[1]),
+        );
+        run(&gpu, mse(&gpu, &pg, &tg, &lg));
+        // f32 tree sums (depth ~log2 n) of positive terms vs f64: relative error ~1e-6.
+        assert_close(
+            &format!("mse n={n}"),
+            &gpu.read(&lg),
+            &[mse_cpu(&p, &t)],
+            0.0,
+            1e-5,
+        );
+    }
+}
+
+#[test]
+fn mse_is_deterministic() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(54);
+    let n = 2048 * 7 + 13;
+    let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
+    let (pg, tg) = (upload(&gpu, &p, &[n]), upload(&gpu, &t, &[n]));
+    let bits: Vec<u32> = (0..3)
+        .map(|_| {
+            let lg = gpu.zeros(&[1]);
+            run(&gpu, mse(&gpu, &pg, &tg, &lg));
+            gpu.read(&lg)[0].to_bits()
+        })
+        .collect();
+    assert!(
+        bits.windows(2).all(|w| w[0] == w[1]),
+        "mse differs between runs: {bits:?}"
+    );
+}
+
+#[test]
+fn mse_backward_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(52);
+    for &n in SIZES {
+        let (p, t, d0) = (rng.vec_normal(n), rng.vec_normal(n), rng.vec_normal(n));
+        let (pg, tg, dg) = (
+            upload(&gpu, &p, &[n]),
+            upload(&gpu, &t, &[n]),
+            upload(&gpu, &d0, &[n]),
+        );
+        run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
+        let want: Vec<f32> = mse_backward_cpu(&p, &t)
+            .iter()
+            .zip(&d0)
+            .map(|(a, b)| a + b)
+            .collect();
+        // Two f32 roundings (difference, product) then the add into a ~N(0,1) prefill.
+        assert_close(
+            &format!("mse_backward n={n}"),
+            &gpu.read(&dg),
+            &want,
+            1e-6,
+            1e-6,
+        );
+    }
+}
+
+#[test]
+fn mse_backward_finite_difference() {
+    // L = mean((pred - target)^2); dL/dpred from the GPU vs central differences in f64.
+    let gpu = gpu();
+    let mut rng = HostRng::new(53);
+    let n = 37;
+    let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
+    let td: Vec<f64> = t.iter().map(|v| *v as f64).collect();
+    let pd: Vec<f64> = p.iter().map(|v| *v as f64).collect();
+    let fd = finite_diff(&pd, 1e-4, |x| {
+        x.iter()
+            .zip(&td)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            / n as f64
+    });
+    let (pg, tg, dg) = (
+        upload(&gpu, &p, &[n]),
+        upload(&gpu, &t, &[n]),
+        gpu.zeros(&[n]),
+    );
+    run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
+    let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
+    // Quadratic: central differences are exact up to f64 rounding (~1e-11).
+    assert_close("mse fd", &gpu.read(&dg), &fd32, 1e-6, 1e-5);
+}

@@ -1,0 +1,77 @@
+use wgpu_ddpm::kernels::time_embedding::*;
+
+use crate::common::*;
+
+// Worst absolute error allowed against the f64 reference. The shader reduces the angle
+// (up to t = 1000 rad at i = 0) exactly to [-pi, pi] with a split frequency and Cody-Waite
+// reduction (~1e-7 rad error), so what is left is the adapter's sin/cos on [-pi, pi] plus
+// f32 rounding of the result. A naive f32 `sin(f32(t) * f)` would be off by up to ~1e-4 here.
+const ATOL: f32 = 2e-6;
+
+#[test]
+fn time_embedding_matches_f64_reference() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(41);
+    for (n, d) in [(1usize, 1usize), (3, 7), (5, 100), (64, 100), (4, 128)] {
+        let mut t: Vec<u32> = (0..n).map(|_| 1 + rng.below(1000) as u32).collect();
+        t[0] = 1000; // the largest angle of the default schedule
+        if n > 1 {
+            t[1] = 1;
+        }
+        let tg = gpu.upload_u32(&t, &[n]);
+        let out = upload(&gpu, &rng.vec_normal(n * d), &[n, d]); // garbage: overwritten
+        run(&gpu, [time_embedding(&gpu, n, d, &tg, &out)]);
+        assert_close(
+            &format!("time_embedding {n}x{d}"),
+            &gpu.read(&out),
+            &time_embedding_cpu(&t, d),
+            ATOL,
+            0.0,
+        );
+    }
+}
+
+#[test]
+fn time_embedding_every_timestep() {
+    // All t = 1..=1000 of the default schedule at the seed's D = 100.
+    let gpu = gpu();
+    let d = 100;
+    let t: Vec<u32> = (1..=1000).collect();
+    let tg = gpu.upload_u32(&t, &[t.len()]);
+    let out = gpu.zeros(&[t.len(), d]);
+    run(&gpu, [time_embedding(&gpu, t.len(), d, &tg, &out)]);
+    assert_close(
+        "time_embedding t=1..1000",
+        &gpu.read(&out),
+        &time_embedding_cpu(&t, d),
+        ATOL,
+        0.0,
+    );
+}
+
+#[test]
+fn time_embedding_reference_values() {
+    // Spot values by hand: i = 0 is sin(t), i = 1 is cos(t / 10000^(1/D)).
+    let e = time_embedding_cpu(&[1, 2], 4);
+    assert!((e[0] - 1f64.sin() as f32).abs() < 1e-7);
+    assert!((e[1] - (1.0f64 / 10f64).cos() as f32).abs() < 1e-7); // 10000^(1/4) = 10
+    assert!((e[2] - (1.0f64 / 100f64).sin() as f32).abs() < 1e-7);
+    assert!((e[4] - 2f64.sin() as f32).abs() < 1e-7);
+}
+
+#[test]
+fn frequency_table_splits_exactly() {
+    for (i, f) in frequency_table(100).chunks(4).enumerate() {
+        let want = (-(i as f64 / 100.0) * 10000f64.ln()).exp();
+        assert_eq!(
+            f[0].to_bits() & 0xFFFF,
+            0,
+            "head has at most 8 significant bits"
+        );
+        let got = f[0] as f64 + f[1] as f64 + f[2] as f64;
+        assert!(
+            (got - want).abs() <= want * 1e-14,
+            "freq {i}: {got} vs {want}"
+        );
+    }
+}

@@ -28,6 +28,16 @@ registry! {
     common,
     relu,
     relu_backward,
+    batchnorm_sum,
+    batchnorm_var,
+    batchnorm,
+    batchnorm_eval,
+    batchnorm_backward_reduce,
+    batchnorm_backward,
+    maxpool,
+    maxpool_backward,
+    upsample,
+    upsample_backward,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

@@ -4,3 +4,6 @@
 mod common;
 
 mod relu;
+mod batchnorm;
+mod maxpool;
+mod upsample;

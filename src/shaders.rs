@@ -40,6 +40,16 @@ registry! {
     mse_sum,
     mse_backward,
     adam,
+    batchnorm_sum,
+    batchnorm_var,
+    batchnorm,
+    batchnorm_eval,
+    batchnorm_backward_reduce,
+    batchnorm_backward,
+    maxpool,
+    maxpool_backward,
+    upsample,
+    upsample_backward,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

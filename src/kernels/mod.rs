@@ -7,3 +7,6 @@ pub mod linear;
 pub mod mse;
 pub mod relu;
 pub mod time_embedding;
+pub mod batchnorm;
+pub mod maxpool;
+pub mod upsample;

@@ -10,3 +10,6 @@ mod linear;
 mod mse;
 mod relu;
 mod time_embedding;
+mod batchnorm;
+mod maxpool;
+mod upsample;

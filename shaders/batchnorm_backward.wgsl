@@ -1,0 +1,61 @@
+// BatchNorm training backward, pass 2 of 2. With M values per channel, sdy = sum dy and
+// sdx = sum dy * xhat (pass 1's partials summed in chunk order):
+//   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
+//   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
+
+struct Params {
+    n: u32,
+    c: u32,
+    hw: u32,
+    m: u32,
+    chunks: u32,
+    eps: f32,
+    momentum: f32,
+    _pad: u32,
+}
+
+const PER_THREAD: u32 = 8u;
+const CHUNK: u32 = 2048u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> save_mean: array<f32>;
+@group(0) @binding(4) var<storage, read> save_invstd: array<f32>;
+@group(0) @binding(5) var<storage, read> dy: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(9) var<storage, read> partial: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let k = wid.x;
+    let ch = wid.y;
+    var sdy = 0.0;
+    var sdx = 0.0;
+    for (var q = 0u; q < p.chunks; q++) {
+        sdy += partial[ch * p.chunks + q];
+        sdx += partial[(p.c + ch) * p.chunks + q];
+    }
+    if (k == 0u && lid == 0u) {
+        dgamma[ch] += sdx;
+        dbeta[ch] += sdy;
+    }
+    let inv_m = 1.0 / f32(p.m);
+    let mean = save_mean[ch];
+    let invstd = save_invstd[ch];
+    let scale = gamma[ch] * invstd;
+    let mdy = sdy * inv_m;
+    let mdx = sdx * inv_m;
+    for (var i = 0u; i < PER_THREAD; i++) {
+        let e = k * CHUNK + i * WG + lid;
+        if (e < p.m) {
+            let ni = e / p.hw;
+            let j = e - ni * p.hw;
+            let a = (ni * p.c + ch) * p.hw + j;
+            let xhat = (x[a] - mean) * invstd;
+            dx[a] += scale * (dy[a] - mdy - xhat * mdx);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+
+struct Params {
+    n: u32,
+    c: u32,
+    hw: u32,
+    m: u32,
+    chunks: u32,
+    eps: f32,
+    momentum: f32,
+    total: u32,   // n * c * hw
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read> running_mean: array<f32>;
+@group(0) @binding(5) var<storage, read> running_var: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    let ch = (i / p.hw) % p.c;
+    let invstd = 1.0 / sqrt(running_var[ch] + p.eps);
+    y[i] = (x[i] - running_mean[ch]) * (gamma[ch] * invstd) + beta[ch];
+}

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod diffusion;
 pub mod gpu;
 pub mod kernels;
 pub mod shaders;

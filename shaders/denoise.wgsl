@@ -65,8 +65,10 @@ fn coefficients(t: u32, tp: u32) -> Coef {
             k.c = 0.0;
         }
     } else {
-        // 1 - abar_t/abar_p = ((1 - abar_t) - (1 - abar_p)) / abar_p, exact for small steps.
-        let s2 = p.eta * p.eta * (omp / omt) * ((omt - omp) / abar_p);
+        // 1 - abar_t/abar_p without cancellation: from the (1 - abar) column while abar_p is
+        // near 1 (small t), from the ratio once abar_p <= 0.5 (there 1 - abar loses digits).
+        let gap = select(1.0 - abar / abar_p, (omt - omp) / abar_p, abar_p > 0.5);
+        let s2 = p.eta * p.eta * (omp / omt) * gap;
         k.sigma = sqrt(max(s2, 0.0));
         let dir = sqrt(max(omp - s2, 0.0));
         if (p.clip != 0u) {

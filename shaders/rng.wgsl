@@ -3,7 +3,7 @@
 // twin is src/kernels/rng.rs and must produce bitwise the same u32s.
 //
 // Key = (seed_lo, seed_hi); counter = (index, stream_lo, stream_hi, purpose).
-// Uniforms: u01(u) = (u >> 8) * 2^-24 + 2^-25, in (0, 1), never 0 or 1.
+// Uniforms: u01(u) = ((u >> 9) + 0.5) * 2^-23, in [2^-24, 1 - 2^-24] (exact in f32), never 0 or 1.
 // Normals: one Philox call gives two normals from Box-Muller with BOTH outputs:
 // element 2j uses r*cos(theta), element 2j+1 uses r*sin(theta), with
 // r = sqrt(-2 ln u01(x0)), theta = 2 pi u01(x1), (x0, x1) = philox(counter j)[0..2].
@@ -50,7 +50,7 @@ fn philox4x32_10(ctr_in: vec4<u32>, key_in: vec2<u32>) -> vec4<u32> {
 }
 
 fn rng_u01(u: u32) -> f32 {
-    return f32(u >> 8u) * (1.0 / 16777216.0) + (1.0 / 33554432.0);
+    return (f32(u >> 9u) + 0.5) * (1.0 / 8388608.0);
 }
 
 // Two normals (elements 2j and 2j+1) for counter (j, stream, purpose) under key.

@@ -54,9 +54,10 @@ pub fn philox_at(seed: u64, stream: u64, purpose: u32, index: u32) -> [u32; 4] {
     philox4x32_10([index, s[0], s[1], purpose], split(seed))
 }
 
-/// u32 -> uniform in (0, 1): (u >> 8) * 2^-24 + 2^-25, exactly as the shader (f32).
+/// u32 -> uniform in (0, 1): ((u >> 9) + 0.5) * 2^-23, exactly as the shader; every value
+/// lies in [2^-24, 1 - 2^-24] and is exact in f32 (23 random bits).
 pub fn u01(u: u32) -> f32 {
-    (u >> 8) as f32 * (1.0 / 16_777_216.0) + (1.0 / 33_554_432.0)
+    ((u >> 9) as f32 + 0.5) * (1.0 / 8_388_608.0)
 }
 
 /// Uniform in (0, 1) from the first word of counter `index`.

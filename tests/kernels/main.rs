@@ -3,4 +3,7 @@
 
 mod common;
 
+mod add_noise;
+mod denoise;
 mod relu;
+mod rng;

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod data;
+pub mod diffusion;
 pub mod gpu;
 pub mod kernels;
 pub mod pictures;

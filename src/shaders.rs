@@ -22,7 +22,7 @@ macro_rules! registry {
 }
 
 /// Libraries: appended to kernels, never compiled alone as pipelines.
-pub const LIBRARIES: &[&str] = &["common"];
+pub const LIBRARIES: &[&str] = &["common", "rng"];
 
 registry! {
     common,
@@ -50,6 +50,14 @@ registry! {
     maxpool_backward,
     upsample,
     upsample_backward,
+    rng,
+    rng_fill [rng],
+    rng_normal_fill [rng],
+    add_noise [rng],
+    denoise [rng],
+    sampler_prepare,
+    sampler_advance,
+    gaussian_eps,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

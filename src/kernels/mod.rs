@@ -10,3 +10,7 @@ pub mod time_embedding;
 pub mod batchnorm;
 pub mod maxpool;
 pub mod upsample;
+pub mod add_noise;
+pub mod denoise;
+pub mod gaussian_eps;
+pub mod rng;

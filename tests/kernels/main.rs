@@ -13,3 +13,6 @@ mod time_embedding;
 mod batchnorm;
 mod maxpool;
 mod upsample;
+mod add_noise;
+mod denoise;
+mod rng;

@@ -1,0 +1,7 @@
+//! Diffusion: noise schedules (DESIGN section 2) and the GPU sampling loop.
+
+pub mod sampler;
+pub mod schedule;
+
+pub use sampler::{Sampler, SamplerConfig, SamplerKind, Variance};
+pub use schedule::{Schedule, ScheduleKind};

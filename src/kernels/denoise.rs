@@ -1,0 +1,160 @@
+//! Reverse-diffusion steps: `shaders/denoise.wgsl` (DDPM and DDIM, in place on x),
+//! `shaders/sampler_prepare.wgsl` (t_batch = ts[k]) and `shaders/sampler_advance.wgsl`
+//! (k += 1), plus f64 CPU references.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::rng::{normal_cpu, PURPOSE_Z};
+use crate::diffusion::Schedule;
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+/// Which update `denoise` applies (a [`crate::diffusion::SamplerConfig`] picks it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DenoiseMode {
+    /// DDPM, sigma_t^2 = beta_tilde_t.
+    DdpmSmall,
+    /// DDPM, sigma_t^2 = beta_t.
+    DdpmLarge,
+    /// DDIM with eta in [0, 1], stepping from ts[k] to the kept step ts[k+1].
+    Ddim { eta: f32 },
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    len: u32,
+    mode: u32,
+    clip: u32,
+    eta: f32,
+}
+
+/// x [n, chw] <- one step from t = ts[k] to t_prev = ts[k+1], k = state[0], using the
+/// predicted noise `eps` [n, chw]. `table` is `Schedule::gpu_table`, `ts` u32 [K+1],
+/// `state` u32 [k, seed_lo, seed_hi, 0]; z is keyed (seed, stream k, `PURPOSE_Z`).
+#[allow(clippy::too_many_arguments)]
+pub fn denoise(
+    gpu: &Gpu,
+    n: usize,
+    chw: usize,
+    mode: DenoiseMode,
+    clip_x0: bool,
+    table: &GpuTensor,
+    ts: &GpuTensor,
+    state: &GpuTensor,
+    eps: &GpuTensor,
+    x: &GpuTensor,
+) -> Dispatch {
+    let len = n * chw;
+    assert!(len > 0, "denoise: empty batch");
+    assert!(table.len() % 4 == 0 && table.len() >= 12, "denoise: table must be f32 [T+1, 4] with T >= 2");
+    assert!(ts.len() >= 2, "denoise: ts must hold at least [t, 0]");
+    assert_eq!(state.len(), 4, "denoise: state is u32 [k, seed_lo, seed_hi, 0]");
+    assert_eq!(eps.len(), len, "denoise: eps must be [n, chw]");
+    assert_eq!(x.len(), len, "denoise: x must be [n, chw]");
+    assert!(!eps.overlaps(x), "denoise: eps and x overlap");
+    let (m, eta) = match mode {
+        DenoiseMode::DdpmSmall => (0, 0.0),
+        DenoiseMode::DdpmLarge => (1, 0.0),
+        DenoiseMode::Ddim { eta } => (2, eta),
+    };
+    let p = Params { len: len as u32, mode: m, clip: clip_x0 as u32, eta };
+    gpu.dispatch("denoise", "denoise", "main", &p, &[table, ts, state, eps, x], grid_1d(len.div_ceil(2)))
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct PrepareParams {
+    n: u32,
+}
+
+/// t_batch[i] = ts[state[0]] for i in 0..n.
+pub fn sampler_prepare(gpu: &Gpu, n: usize, ts: &GpuTensor, state: &GpuTensor, t_batch: &GpuTensor) -> Dispatch {
+    assert_eq!(t_batch.len(), n, "sampler_prepare: t_batch must be u32 [n]");
+    assert_eq!(state.len(), 4, "sampler_prepare: state is u32 [k, seed_lo, seed_hi, 0]");
+    let p = PrepareParams { n: n as u32 };
+    gpu.dispatch("sampler_prepare", "sampler_prepare", "main", &p, &[ts, state, t_batch], grid_1d(n))
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct AdvanceParams {
+    k_max: u32,
+}
+
+/// state[0] = min(state[0] + 1, k_max), one invocation.
+pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
+    assert_eq!(state.len(), 4, "sampler_advance: state is u32 [k, seed_lo, seed_hi, 0]");
+    let p = AdvanceParams { k_max: k_max as u32 };
+    gpu.dispatch("sampler_advance", "sampler_advance", "main", &p, &[state], [1, 1, 1])
+}
+
+/// Standard deviation sigma of the step t -> t_prev (f64).
+pub fn step_sigma(mode: DenoiseMode, s: &Schedule, t: usize, tp: usize) -> f64 {
+    match mode {
+        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge if t <= 1 => 0.0,
+        DenoiseMode::DdpmSmall => (s.beta[t] * (1.0 - s.abar[tp]) / (1.0 - s.abar[t])).sqrt(),
+        DenoiseMode::DdpmLarge => s.beta[t].sqrt(),
+        DenoiseMode::Ddim { eta } => {
+            let (a, ap) = (s.abar[t], s.abar[tp]);
+            eta as f64 * ((1.0 - ap) / (1.0 - a) * (1.0 - a / ap)).max(0.0).sqrt()
+        }
+    }
+}
+
+/// One step in f64 with the given noise z (the DESIGN formulas, written directly).
+#[allow(clippy::too_many_arguments)]
+pub fn denoise_step_with_z(
+    mode: DenoiseMode,
+    clip_x0: bool,
+    s: &Schedule,
+    t: usize,
+    tp: usize,
+    x: f64,
+    eps: f64,
+    z: f64,
+) -> f64 {
+    let sigma = step_sigma(mode, s, t, tp);
+    let (a, ap) = (s.abar[t], s.abar[tp]);
+    let mut x0 = (x - (1.0 - a).sqrt() * eps) / a.sqrt();
+    if clip_x0 {
+        x0 = x0.clamp(-1.0, 1.0);
+    }
+    match mode {
+        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
+            let mean = if clip_x0 {
+                ap.sqrt() * s.beta[t] / (1.0 - a) * x0 + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a) * x
+            } else {
+                (x - (1.0 - s.alpha[t]) / (1.0 - a).sqrt() * eps) / s.alpha[t].sqrt()
+            };
+            mean + sigma * z
+        }
+        DenoiseMode::Ddim { .. } => {
+            ap.sqrt() * x0 + (1.0 - ap - sigma * sigma).max(0.0).sqrt() * eps + sigma * z
+        }
+    }
+}
+
+/// CPU reference of `denoise` at position k (t = ts[k], t_prev = ts[k+1]) with the same z as
+/// the GPU (`normal_cpu(seed, k, PURPOSE_Z, e)`).
+#[allow(clippy::too_many_arguments)]
+pub fn denoise_cpu(
+    mode: DenoiseMode,
+    clip_x0: bool,
+    s: &Schedule,
+    ts: &[u32],
+    k: usize,
+    seed: u64,
+    x: &[f32],
+    eps: &[f32],
+) -> Vec<f32> {
+    let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
+    let sigma = step_sigma(mode, s, t, tp);
+    x.iter()
+        .zip(eps)
+        .enumerate()
+        .map(|(e, (x, ep))| {
+            let z = if sigma > 0.0 { normal_cpu(seed, k as u64, PURPOSE_Z, e as u32) as f64 } else { 0.0 };
+            denoise_step_with_z(mode, clip_x0, s, t, tp, *x as f64, *ep as f64, z) as f32
+        })
+        .collect()
+}

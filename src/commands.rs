@@ -277,7 +277,6 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     pb.set_position(tr.step);
     let start = Instant::now();
     let (mut last_t, mut last_step) = (Instant::now(), tr.step);
-    let mut ips = 0.0;
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
@@ -286,7 +285,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         let losses = tr.take_losses(flush);
         if !losses.is_empty() {
             let dt = last_t.elapsed().as_secs_f64();
-            ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
+            let ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
             (last_t, last_step) = (Instant::now(), tr.step);
             for &(s, l) in &losses {
                 if !l.is_finite() {
@@ -345,7 +344,7 @@ fn read_curve(path: &Path) -> Vec<(u64, f32)> {
         .collect()
 }
 
-fn write_samples(gpu: &Gpu, tr: &Trainer, path: &Path, count: usize, show: bool) -> Result<()> {
+fn write_samples(gpu: &Arc<Gpu>, tr: &Trainer, path: &Path, count: usize, show: bool) -> Result<()> {
     let cfg = SamplerConfig { kind: SamplerKind::Ddpm { variance: Variance::Small }, clip_x0: false, seed: tr.cfg.seed };
     let pb = bar(tr.schedule.t_max as u64, "sample");
     if !show {

@@ -5,6 +5,8 @@ use anyhow::Result;
 
 use crate::diffusion::sampler::{Sampler, SamplerConfig};
 use crate::diffusion::schedule::Schedule;
+use std::sync::Arc;
+
 use crate::gpu::Gpu;
 use crate::model::graph::Graph;
 use crate::model::unet::UNet;
@@ -18,7 +20,7 @@ pub struct Samples {
 
 /// Draw `count` images in batches of `batch`; `progress(done_steps, total_steps)`.
 pub fn sample(
-    gpu: &Gpu,
+    gpu: &Arc<Gpu>,
     net: &UNet,
     schedule: &Schedule,
     cfg: &SamplerConfig,
@@ -42,9 +44,9 @@ pub fn sample(
         let out = net.forward(&mut g, &xin, &t);
         let mut bcfg = cfg.clone();
         bcfg.seed = cfg.seed.wrapping_add(b_index.wrapping_mul(0x9E37_79B9));
-        let sampler = Sampler::new(gpu, schedule, &bcfg, n, chw, &x, &t, &out.val)?;
+        let sampler = Sampler::new(gpu, schedule, bcfg, n, chw, &x, &t, &out.val)?;
         let done = images.len();
-        let (fin, snaps) = sampler.run(gpu, &g.fwd, if b_index == 0 { snapshots } else { 0 }, |k, total| {
+        let (fin, snaps) = sampler.run(&g.fwd, if b_index == 0 { snapshots } else { 0 }, |k, total| {
             progress(k + done / n * total, total * count.div_ceil(batch))
         })?;
         images.extend(fin.chunks(chw).map(|v| v.to_vec()));

@@ -14,3 +14,4 @@ pub mod add_noise;
 pub mod denoise;
 pub mod gaussian_eps;
 pub mod rng;
+pub mod conv2d;

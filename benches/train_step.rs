@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use wgpu_ddpm::data::builtin;
-use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind, Variance};
+use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind};
 use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
@@ -57,6 +57,16 @@ fn main() {
         batch as f64 / dt,
         tr.dispatches_per_step()
     );
+
+    if std::env::var("BENCH_PROFILE").is_ok() {
+        println!("profile of one step (each command alone, summed by label):");
+        let prof = wgpu_ddpm::bench::profile(&gpu, tr.program(), 2);
+        let total: f64 = prof.iter().map(|p| p.1).sum();
+        for (label, t, count) in prof.iter().take(25) {
+            println!("  {label:<32} {:>9.2} ms  {:>5.1}%  ({count} dispatches)", t * 1e3, 100.0 * t / total);
+        }
+        println!("  total                            {:>9.2} ms", total * 1e3);
+    }
 
     // Sampling: denoise steps/s for a batch of 64 (8 on a CPU adapter), eval-mode U-Net.
     let n = env("BENCH_SAMPLE_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 64 });

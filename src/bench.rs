@@ -89,3 +89,52 @@ impl Bencher {
         }
     }
 }
+
+/// Where a recorded program spends its time: each command submitted and waited on alone,
+/// summed by dispatch label (serialising removes overlap, so the total exceeds a real step).
+pub fn profile(gpu: &Gpu, prog: &Program, repeats: usize) -> Vec<(String, f64, usize)> {
+    use crate::gpu::Command;
+    let mut by_label: Vec<(String, f64, usize)> = Vec::new();
+    for _ in 0..repeats.max(1) {
+        for cmd in &prog.commands {
+            let label = match cmd {
+                Command::Dispatch(d) => d.label.to_string(),
+                Command::Clear { .. } => "clear_buffer".into(),
+                Command::Copy { .. } => "copy".into(),
+            };
+            let mut enc = gpu.device.create_command_encoder(&Default::default());
+            encode_one(cmd, &mut enc);
+            let t = Instant::now();
+            gpu.queue.submit([enc.finish()]);
+            gpu.wait().expect("GPU wait");
+            let dt = t.elapsed().as_secs_f64();
+            match by_label.iter_mut().find(|e| e.0 == label) {
+                Some(e) => {
+                    e.1 += dt;
+                    e.2 += 1;
+                }
+                None => by_label.push((label, dt, 1)),
+            }
+        }
+    }
+    for e in &mut by_label {
+        e.1 /= repeats.max(1) as f64;
+        e.2 /= repeats.max(1);
+    }
+    by_label.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap());
+    by_label
+}
+
+fn encode_one(cmd: &crate::gpu::Command, enc: &mut wgpu::CommandEncoder) {
+    use crate::gpu::Command;
+    match cmd {
+        Command::Dispatch(d) => {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&d.pipeline);
+            pass.set_bind_group(0, &d.bind_group, &[]);
+            pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+        }
+        Command::Clear { buf, offset, size } => enc.clear_buffer(buf, *offset, Some(*size)),
+        Command::Copy { src, dst } => enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes()),
+    }
+}

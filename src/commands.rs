@@ -371,11 +371,14 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     if a.count == 0 || a.batch == 0 {
         bail!("--count and --batch must be at least 1");
     }
+    let cfg = a.sampler.config(a.seed)?;
+    // Range checks that need no checkpoint come first; T is checked again below.
+    cfg.validate(usize::MAX)?;
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size)?;
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
-    let cfg = a.sampler.config(a.seed)?;
+    cfg.validate(schedule.t_max)?;
     let pb = bar(1, "sample");
     let s = crate::sample::sample(&gpu, &net, &schedule, &cfg, a.count, a.batch, a.strip, |k, total| {
         pb.set_length(total as u64);

@@ -104,6 +104,11 @@ impl Trainer {
         Ok(Trainer { gpu, cfg, net, schedule, step: 0, x0, rng_state, hyper, loss, loss_history, program, pending: Vec::new(), ready: Vec::new() })
     }
 
+    /// The recorded step (for profiling).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
     pub fn dispatches_per_step(&self) -> usize {
         self.program.dispatch_count()
     }

@@ -37,6 +37,7 @@ fn main() {
         steps: 0,
         seed: 0,
         log_every: 50,
+        ema_decay: None,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();

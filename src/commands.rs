@@ -77,6 +77,9 @@ pub struct TrainArgs {
     /// Images in each sample grid.
     #[arg(long, default_value_t = 16)]
     pub samples: usize,
+    /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
+    #[arg(long)]
+    pub ema: Option<f32>,
     /// Run directory (config, metrics.csv, PNGs, checkpoint.safetensors).
     #[arg(long, default_value = "runs/latest")]
     pub out: PathBuf,
@@ -144,6 +147,9 @@ pub struct SampleArgs {
     pub schedule: String,
     #[command(flatten)]
     pub sampler: SamplerArgs,
+    /// Sample with the EMA weights stored in the checkpoint.
+    #[arg(long)]
+    pub ema: bool,
     /// Output grid PNG.
     #[arg(long, default_value = "samples.png")]
     pub out: PathBuf,
@@ -252,6 +258,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         steps,
         seed: a.seed,
         log_every: a.log_every.max(1),
+        ema_decay: a.ema,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
@@ -359,11 +366,14 @@ fn write_samples(gpu: &Arc<Gpu>, tr: &Trainer, path: &Path, count: usize, show: 
     pictures::save_grid(path, &s.images, n.image_channels, n.image_size, n.image_size, (count as f64).sqrt().ceil() as usize)
 }
 
-fn load_net(gpu: &Gpu, path: &Path, image_size: usize) -> Result<(Checkpoint, UNet)> {
+fn load_net(gpu: &Gpu, path: &Path, image_size: usize, use_ema: bool) -> Result<(Checkpoint, UNet)> {
     let ck = Checkpoint::load(path)?;
     let cfg = config_of(&ck, image_size)?;
     let net = UNet::new(gpu, &cfg, 0)?;
     net.load_checkpoint(gpu, &ck, false).with_context(|| format!("loading {}", path.display()))?;
+    if use_ema {
+        net.load_ema_as_model(gpu, &ck)?;
+    }
     Ok((ck, net))
 }
 
@@ -375,7 +385,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     // Range checks that need no checkpoint come first; T is checked again below.
     cfg.validate(usize::MAX)?;
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size)?;
+    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, a.ema)?;
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
     cfg.validate(schedule.t_max)?;
@@ -409,7 +419,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
 pub fn eval(a: &EvalArgs) -> Result<()> {
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let ds = data::load(&DataSpec::parse(&a.data)?, &LoadOptions { size: a.image_size, ..Default::default() })?;
-    let (ck, net) = load_net(&gpu, &a.checkpoint, ds.h)?;
+    let (ck, net) = load_net(&gpu, &a.checkpoint, ds.h, false)?;
     if (net.cfg.image_channels, net.cfg.image_size) != (ds.c, ds.h) {
         bail!(
             "the checkpoint is for {}x{}x{} images but the data is {}x{}x{}",

@@ -40,6 +40,7 @@ registry! {
     mse_sum,
     mse_backward,
     adam,
+    ema,
     batchnorm_sum,
     batchnorm_var,
     batchnorm,
@@ -58,6 +59,10 @@ registry! {
     sampler_prepare,
     sampler_advance,
     gaussian_eps,
+    conv2d,
+    conv2d_backward_input,
+    conv2d_backward_weight,
+    conv2d_backward_weight_reduce,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

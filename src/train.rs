@@ -13,7 +13,7 @@ use crate::checkpoint::Checkpoint;
 use crate::data::Dataset;
 use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::{adam, add_noise};
+use crate::kernels::{adam, add_noise, ema};
 use crate::model::graph::Graph;
 use crate::model::unet::{UNet, UNetConfig};
 use crate::util::host_rng::HostRng;
@@ -28,6 +28,8 @@ pub struct TrainConfig {
     pub steps: u64,
     pub seed: u64,
     pub log_every: u64,
+    /// Keep an exponential moving average of the weights (and BatchNorm running stats).
+    pub ema_decay: Option<f32>,
     /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
     pub fixed_noise: bool,
 }
@@ -43,6 +45,7 @@ impl TrainConfig {
             "weight_decay": self.adam.weight_decay,
             "steps": self.steps,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
         })
     }
 }
@@ -72,7 +75,7 @@ impl Trainer {
             bail!("batch size must be at least 1");
         }
         let schedule = Schedule::new(cfg.schedule, cfg.t_max)?;
-        let net = UNet::new(&gpu, &cfg.net, cfg.seed)?;
+        let mut net = UNet::new(&gpu, &cfg.net, cfg.seed)?;
         let (n, c, s) = (cfg.batch, cfg.net.image_channels, cfg.net.image_size);
         check_fits(&gpu, &cfg.net, n)?;
         let chw = c * s * s;
@@ -100,6 +103,14 @@ impl Trainer {
         program.append(bwd);
         let whole = |b| net.layout.params.whole(b);
         program.push(adam::adam(&gpu, &whole(&net.params), &grads, &whole(&net.adam_m), &whole(&net.adam_v), &hyper));
+        if let Some(decay) = cfg.ema_decay {
+            if !(0.0..1.0).contains(&decay) {
+                bail!("--ema decay must be in [0, 1), e.g. 0.999; got {decay}");
+            }
+            let (ep, es) = net.enable_ema(&gpu);
+            program.push(ema::ema(&gpu, decay, &net.layout.params.whole(&net.params), &ep));
+            program.push(ema::ema(&gpu, decay, &net.layout.stats.whole(&net.stats), &es));
+        }
         let loss_history = gpu.zeros(&[cfg.log_every.max(1) as usize]);
         Ok(Trainer { gpu, cfg, net, schedule, step: 0, x0, rng_state, hyper, loss, loss_history, program, pending: Vec::new(), ready: Vec::new() })
     }
@@ -181,6 +192,9 @@ impl Trainer {
 
     pub fn resume_from(&mut self, ck: &Checkpoint) -> Result<()> {
         self.net.load_checkpoint(&self.gpu, ck, true)?;
+        if self.cfg.ema_decay.is_some() {
+            self.net.load_ema(&self.gpu, ck)?;
+        }
         self.step = ck
             .metadata
             .get("step")

@@ -28,7 +28,7 @@ const TINY: &[&str] = &["--channels", "4,6,8", "--batch", "4", "--samples", "4",
 fn train_resume_sample_eval() {
     let dir = tmp("run");
     let d = dir.to_str().unwrap();
-    let mut args = vec!["train", "--steps", "4", "--out", d, "--checkpoint-every", "2"];
+    let mut args = vec!["train", "--steps", "4", "--out", d, "--checkpoint-every", "2", "--ema", "0.9"];
     args.extend(TINY);
     let (ok, text) = run(&args);
     assert!(ok, "{text}");
@@ -38,7 +38,7 @@ fn train_resume_sample_eval() {
     let rows = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.lines().count(), 5, "{rows}");
 
-    let mut args = vec!["train", "--steps", "6", "--out", d, "--resume"];
+    let mut args = vec!["train", "--steps", "6", "--out", d, "--resume", "--ema", "0.9"];
     args.extend(TINY);
     let (ok, text) = run(&args);
     assert!(ok && text.contains("resumed at step 4"), "{text}");
@@ -49,7 +49,7 @@ fn train_resume_sample_eval() {
     let out = dir.join("grid.png");
     let (ok, text) = run(&[
         "sample", "--checkpoint", ck.to_str().unwrap(), "--count", "3", "--batch", "2", "--sampler", "ddim",
-        "--ddim-steps", "5", "--out", out.to_str().unwrap(), "--strip", "4",
+        "--ddim-steps", "5", "--out", out.to_str().unwrap(), "--strip", "4", "--ema",
     ]);
     assert!(ok, "{text}");
     let img = image::open(&out).unwrap();

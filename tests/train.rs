@@ -17,6 +17,7 @@ fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
         steps: 0,
         seed: 3,
         log_every: 5,
+        ema_decay: None,
         fixed_noise,
     }
 }
@@ -51,17 +52,24 @@ fn a_step_allocates_nothing_after_the_first() {
     assert_eq!((g.allocation_counts(), g.pipelines.len()), before);
 }
 
+fn with_ema(mut c: TrainConfig) -> TrainConfig {
+    c.ema_decay = Some(0.9);
+    c
+}
+
 #[test]
 fn resumed_run_continues_exactly() {
+    // Steps, Adam moments, BatchNorm running stats, EMA and the data/noise streams must
+    // all be restored for the losses and the weights to match bit for bit.
     let g = gpu();
     let data = builtin::generate(8, 10, 2);
-    let mut full = Trainer::new(g.clone(), tiny(4, false, 1e-3)).unwrap();
+    let mut full = Trainer::new(g.clone(), with_ema(tiny(4, false, 1e-3))).unwrap();
     for _ in 0..10 {
         full.step(&data);
     }
     let full_losses = full.take_losses(true);
 
-    let mut first = Trainer::new(g.clone(), tiny(4, false, 1e-3)).unwrap();
+    let mut first = Trainer::new(g.clone(), with_ema(tiny(4, false, 1e-3))).unwrap();
     for _ in 0..5 {
         first.step(&data);
     }
@@ -70,7 +78,7 @@ fn resumed_run_continues_exactly() {
     let path = dir.join("ck.safetensors");
     first.checkpoint().save(&path).unwrap();
     let ck = wgpu_ddpm::checkpoint::Checkpoint::load(&path).unwrap();
-    let mut second = Trainer::new(g.clone(), tiny(4, false, 1e-3)).unwrap();
+    let mut second = Trainer::new(g.clone(), with_ema(tiny(4, false, 1e-3))).unwrap();
     second.resume_from(&ck).unwrap();
     for _ in 0..5 {
         second.step(&data);
@@ -79,6 +87,8 @@ fn resumed_run_continues_exactly() {
     assert_eq!(losses, full_losses, "loss sequence differs after resume");
     let a = full.checkpoint();
     let b = second.checkpoint();
-    assert_eq!(a.tensors, b.tensors, "weights, moments or running stats differ after resume");
+    assert!(a.tensors.contains_key("ema.out.weight") && a.tensors.contains_key("ema.down1.convs.1.running_var"));
+    assert_ne!(a.tensors["ema.out.weight"], a.tensors["out.weight"]);
+    assert_eq!(a.tensors, b.tensors, "weights, moments, running stats or EMA differ after resume");
     std::fs::remove_dir_all(dir).ok();
 }

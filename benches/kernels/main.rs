@@ -6,6 +6,7 @@ use wgpu_ddpm::bench::Bencher;
 mod adam;
 mod broadcast_add;
 mod concat;
+mod ema;
 mod linear;
 mod mse;
 mod relu;
@@ -20,4 +21,5 @@ fn main() {
     time_embedding::bench(&b);
     mse::bench(&b);
     adam::bench(&b);
+    ema::bench(&b);
 }

@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod broadcast_add;
 pub mod concat;
+pub mod ema;
 pub mod linear;
 pub mod mse;
 pub mod relu;

@@ -29,6 +29,14 @@ impl UNet {
                 }
             }
         }
+        if let Some((ep, es)) = &self.ema {
+            for (layout, buf) in [(&self.layout.params, ep), (&self.layout.stats, es)] {
+                let flat = gpu.read(&layout.whole(buf));
+                for (name, shape, data) in layout.split(&flat) {
+                    ck.insert(&format!("ema.{name}"), &shape, data);
+                }
+            }
+        }
         ck.metadata.insert("format_version".into(), crate::checkpoint::FORMAT_VERSION.into());
         ck.metadata.insert("step".into(), step.to_string());
         ck.metadata.insert("network".into(), self.cfg.to_json().to_string());
@@ -58,6 +66,35 @@ impl UNet {
                 let flat = self.layout.params.join(|e| Ok(ck.get(&format!("optim.{}.{suffix}", e.name), &e.shape)?.to_vec()))?;
                 gpu.write(&self.layout.params.whole(buf), &flat);
             }
+        }
+        Ok(())
+    }
+}
+
+impl UNet {
+    /// Restore the EMA buffers from `ema.*` (falling back to the model weights when the
+    /// checkpoint was saved without EMA).
+    pub fn load_ema(&self, gpu: &Gpu, ck: &Checkpoint) -> Result<()> {
+        let Some((ep, es)) = &self.ema else { return Ok(()) };
+        let has = ck.tensors.keys().any(|k| k.starts_with("ema."));
+        for (layout, buf) in [(&self.layout.params, ep), (&self.layout.stats, es)] {
+            let flat = layout.join(|e| {
+                let name = if has { format!("ema.{}", e.name) } else { e.name.clone() };
+                Ok(ck.get(&name, &e.shape)?.to_vec())
+            })?;
+            gpu.write(&layout.whole(buf), &flat);
+        }
+        Ok(())
+    }
+
+    /// Use the EMA weights (`ema.*`) of a checkpoint as the model weights.
+    pub fn load_ema_as_model(&self, gpu: &Gpu, ck: &Checkpoint) -> Result<()> {
+        if !ck.tensors.keys().any(|k| k.starts_with("ema.")) {
+            bail!("--ema: this checkpoint has no EMA weights (train with --ema DECAY to keep them)");
+        }
+        for (layout, buf) in [(&self.layout.params, &self.params), (&self.layout.stats, &self.stats)] {
+            let flat = layout.join(|e| Ok(ck.get(&format!("ema.{}", e.name), &e.shape)?.to_vec()))?;
+            gpu.write(&layout.whole(buf), &flat);
         }
         Ok(())
     }

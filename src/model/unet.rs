@@ -144,6 +144,8 @@ pub struct UNet {
     pub adam_m: Arc<wgpu::Buffer>,
     pub adam_v: Arc<wgpu::Buffer>,
     pub stats: Arc<wgpu::Buffer>,
+    /// EMA copies of `params` and `stats`, when training keeps one.
+    pub ema: Option<(Arc<wgpu::Buffer>, Arc<wgpu::Buffer>)>,
 }
 
 impl UNet {
@@ -157,12 +159,26 @@ impl UNet {
             adam_m: layout.params.alloc(gpu, "adam_m"),
             adam_v: layout.params.alloc(gpu, "adam_v"),
             stats: layout.stats.alloc(gpu, "bn_stats"),
+            ema: None,
             layout,
         };
         let (p, s) = net.layout.init(seed);
         gpu.write(&net.layout.params.whole(&net.params), &p);
         gpu.write(&net.layout.stats.whole(&net.stats), &s);
         Ok(net)
+    }
+
+    /// Allocate the EMA buffers, starting from the current weights; returns their views.
+    pub fn enable_ema(&mut self, gpu: &Gpu) -> (GpuTensor, GpuTensor) {
+        let p = self.layout.params.alloc(gpu, "ema_params");
+        let s = self.layout.stats.alloc(gpu, "ema_stats");
+        let mut prog = crate::gpu::Program::new();
+        prog.copy(&self.layout.params.whole(&self.params), &self.layout.params.whole(&p));
+        prog.copy(&self.layout.stats.whole(&self.stats), &self.layout.stats.whole(&s));
+        prog.submit(gpu);
+        let views = (self.layout.params.whole(&p), self.layout.stats.whole(&s));
+        self.ema = Some((p, s));
+        views
     }
 
     pub fn param_count(&self) -> usize {

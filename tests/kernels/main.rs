@@ -6,6 +6,7 @@ mod common;
 mod adam;
 mod broadcast_add;
 mod concat;
+mod ema;
 mod linear;
 mod mse;
 mod relu;

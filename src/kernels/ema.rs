@@ -1,0 +1,25 @@
+//! EMA of the weights: `shaders/ema.wgsl`. One dispatch over a whole packed buffer.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+    decay: f32,
+}
+
+/// ema = decay * ema + (1 - decay) * src
+pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
+    assert_eq!(src.len(), ema.len(), "ema: source and average differ in size");
+    let p = Params { n: src.len() as u32, decay };
+    gpu.dispatch("ema", "ema", "main", &p, &[src, ema], grid_1d(src.len()))
+}
+
+pub fn ema_cpu(decay: f32, src: &[f32], ema: &mut [f32]) {
+    for (e, s) in ema.iter_mut().zip(src) {
+        *e = decay * *e + (1.0 - decay) * s;
+    }
+}

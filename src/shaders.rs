@@ -28,6 +28,10 @@ registry! {
     common,
     relu,
     relu_backward,
+    conv2d,
+    conv2d_backward_input,
+    conv2d_backward_weight,
+    conv2d_backward_weight_reduce,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

@@ -3,9 +3,11 @@
 
 use wgpu_ddpm::bench::Bencher;
 
+mod conv2d;
 mod relu;
 
 fn main() {
     let b = Bencher::from_args();
+    conv2d::bench(&b);
     relu::bench(&b);
 }

@@ -3,4 +3,5 @@
 
 mod common;
 
+mod conv2d;
 mod relu;

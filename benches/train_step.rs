@@ -22,9 +22,18 @@ fn main() {
     let batch = env("BENCH_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 128 });
     let channels = std::env::var("BENCH_CHANNELS")
         .ok()
-        .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect::<Vec<usize>>())
+        .map(|s| {
+            s.split(',')
+                .map(|v| v.parse().unwrap())
+                .collect::<Vec<usize>>()
+        })
         .unwrap_or(vec![64, 128, 256]);
-    let net = UNetConfig { image_channels: 1, image_size: 28, channels: [channels[0], channels[1], channels[2]], temb_dim: 100 };
+    let net = UNetConfig {
+        image_channels: 1,
+        image_size: 28,
+        channels: [channels[0], channels[1], channels[2]],
+        temb_dim: 100,
+    };
     println!("adapter: {}", gpu.describe());
     println!("timing: wall clock; U-Net {:?}, 28x28x1", net.channels);
     let data = builtin::generate(28, 512, 0);
@@ -64,7 +73,11 @@ fn main() {
         let prof = wgpu_ddpm::bench::profile(&gpu, tr.program(), 2);
         let total: f64 = prof.iter().map(|p| p.1).sum();
         for (label, t, count) in prof.iter().take(25) {
-            println!("  {label:<32} {:>9.2} ms  {:>5.1}%  ({count} dispatches)", t * 1e3, 100.0 * t / total);
+            println!(
+                "  {label:<32} {:>9.2} ms  {:>5.1}%  ({count} dispatches)",
+                t * 1e3,
+                100.0 * t / total
+            );
         }
         println!("  total                            {:>9.2} ms", total * 1e3);
     }
@@ -73,7 +86,11 @@ fn main() {
     let n = env("BENCH_SAMPLE_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 64 });
     let sched = Schedule::new(ScheduleKind::Linear, 1000).unwrap();
     let k = env("BENCH_SAMPLE_STEPS").unwrap_or(if gpu.is_cpu() { 10 } else { 100 });
-    let scfg = SamplerConfig { kind: SamplerKind::Ddim { steps: k, eta: 1.0 }, clip_x0: false, seed: 1 };
+    let scfg = SamplerConfig {
+        kind: SamplerKind::Ddim { steps: k, eta: 1.0 },
+        clip_x0: false,
+        seed: 1,
+    };
     let x = gpu.zeros(&[n, 1, 28, 28]);
     let tb = gpu.zeros(&[n]);
     let mut g = Graph::new(&gpu, false);

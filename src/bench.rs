@@ -135,6 +135,8 @@ fn encode_one(cmd: &crate::gpu::Command, enc: &mut wgpu::CommandEncoder) {
             pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
         Command::Clear { buf, offset, size } => enc.clear_buffer(buf, *offset, Some(*size)),
-        Command::Copy { src, dst } => enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes()),
+        Command::Copy { src, dst } => {
+            enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes())
+        }
     }
 }

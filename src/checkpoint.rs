@@ -22,8 +22,13 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     pub fn insert(&mut self, name: &str, shape: &[usize], data: Vec<f32>) {
-        assert_eq!(shape.iter().product::<usize>(), data.len(), "checkpoint tensor {name}: shape/data mismatch");
-        self.tensors.insert(name.to_string(), (shape.to_vec(), data));
+        assert_eq!(
+            shape.iter().product::<usize>(),
+            data.len(),
+            "checkpoint tensor {name}: shape/data mismatch"
+        );
+        self.tensors
+            .insert(name.to_string(), (shape.to_vec(), data));
     }
 
     /// The tensor `name` with exactly `shape`, or an error naming both shapes.
@@ -40,16 +45,33 @@ impl Checkpoint {
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let counters: Vec<(String, [u8; 8])> =
-            self.counters.iter().map(|(k, v)| (k.clone(), v.to_le_bytes())).collect();
+        let counters: Vec<(String, [u8; 8])> = self
+            .counters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_le_bytes()))
+            .collect();
         let mut views: Vec<(String, safetensors::tensor::TensorView)> = Vec::new();
         for (name, (shape, data)) in &self.tensors {
-            views.push((name.clone(), safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), bytemuck::cast_slice(data))?));
+            views.push((
+                name.clone(),
+                safetensors::tensor::TensorView::new(
+                    Dtype::F32,
+                    shape.clone(),
+                    bytemuck::cast_slice(data),
+                )?,
+            ));
         }
         for (name, bytes) in &counters {
-            views.push((name.clone(), safetensors::tensor::TensorView::new(Dtype::I64, vec![], bytes)?));
+            views.push((
+                name.clone(),
+                safetensors::tensor::TensorView::new(Dtype::I64, vec![], bytes)?,
+            ));
         }
-        let meta = if self.metadata.is_empty() { None } else { Some(self.metadata.clone()) };
+        let meta = if self.metadata.is_empty() {
+            None
+        } else {
+            Some(self.metadata.clone())
+        };
         Ok(safetensors::serialize(views, meta)?)
     }
 
@@ -58,7 +80,10 @@ impl Checkpoint {
             anyhow::anyhow!("'{path}' is not a readable safetensors checkpoint ({e}); the file may be truncated or corrupt")
         })?;
         let (_, meta) = SafeTensors::read_metadata(bytes)?;
-        let mut ck = Checkpoint { metadata: meta.metadata().clone().unwrap_or_default(), ..Default::default() };
+        let mut ck = Checkpoint {
+            metadata: meta.metadata().clone().unwrap_or_default(),
+            ..Default::default()
+        };
         for (name, view) in st.iter() {
             match view.dtype() {
                 Dtype::F32 => {
@@ -81,7 +106,8 @@ impl Checkpoint {
 
     pub fn load(path: &Path) -> Result<Checkpoint> {
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| format!("could not read checkpoint '{p}'"))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("could not read checkpoint '{p}'"))?;
         Self::from_bytes(&bytes, &p)
     }
 
@@ -94,9 +120,16 @@ impl Checkpoint {
 }
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create folder '{}'", dir.display()))?;
-    let name = path.file_name().context("checkpoint path has no file name")?.to_string_lossy();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("could not create folder '{}'", dir.display()))?;
+    let name = path
+        .file_name()
+        .context("checkpoint path has no file name")?
+        .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -111,7 +144,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("could not write '{}' (the previous file, if any, is unchanged)", path.display()));
+        return Err(e).with_context(|| {
+            format!(
+                "could not write '{}' (the previous file, if any, is unchanged)",
+                path.display()
+            )
+        });
     }
     Ok(())
 }

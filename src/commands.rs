@@ -119,10 +119,17 @@ impl SamplerArgs {
                     v => bail!("--variance {v}: use small (beta tilde) or large (beta)"),
                 },
             },
-            "ddim" => SamplerKind::Ddim { steps: self.ddim_steps, eta: self.eta },
+            "ddim" => SamplerKind::Ddim {
+                steps: self.ddim_steps,
+                eta: self.eta,
+            },
             s => bail!("--sampler {s}: use ddpm or ddim"),
         };
-        Ok(SamplerConfig { kind, clip_x0: self.clip, seed })
+        Ok(SamplerConfig {
+            kind,
+            clip_x0: self.clip,
+            seed,
+        })
     }
 }
 
@@ -194,8 +201,10 @@ pub fn parse_schedule(s: &str) -> Result<ScheduleKind> {
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template(&format!("{what} {{bar:30}} {{pos}}/{{len}} {{msg}} [{{elapsed_precise}} < {{eta}}]"))
-            .unwrap(),
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:30}} {{pos}}/{{len}} {{msg}} [{{elapsed_precise}} < {{eta}}]"
+        ))
+        .unwrap(),
     );
     pb
 }
@@ -203,7 +212,11 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 /// Schedule stored in a checkpoint's metadata, else the flags'.
 fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
     let kind = ck.metadata.get("schedule").map_or(kind, |s| s.as_str());
-    let t_max = ck.metadata.get("t_max").and_then(|s| s.parse().ok()).unwrap_or(t_max);
+    let t_max = ck
+        .metadata
+        .get("t_max")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(t_max);
     Schedule::new(parse_schedule(kind)?, t_max)
 }
 
@@ -211,11 +224,19 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let cpu = gpu.is_cpu();
     let out = a.out.clone();
-    std::fs::create_dir_all(&out).with_context(|| format!("could not create run folder {}", out.display()))?;
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("could not create run folder {}", out.display()))?;
     let resume_path = a.resume.as_ref().map(|r| {
-        if r.is_empty() { out.join("checkpoint.safetensors") } else { PathBuf::from(r) }
+        if r.is_empty() {
+            out.join("checkpoint.safetensors")
+        } else {
+            PathBuf::from(r)
+        }
     });
-    let resumed = resume_path.as_ref().map(|p| Checkpoint::load(p)).transpose()?;
+    let resumed = resume_path
+        .as_ref()
+        .map(|p| Checkpoint::load(p))
+        .transpose()?;
 
     let spec = DataSpec::parse(&a.data)?;
     let load = LoadOptions {
@@ -226,7 +247,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         ..Default::default()
     };
     let ds = data::load(&spec, &load)?;
-    let default_channels = if cpu { vec![16, 32, 64] } else { vec![64, 128, 256] };
+    let default_channels = if cpu {
+        vec![16, 32, 64]
+    } else {
+        vec![64, 128, 256]
+    };
     let ch = a.channels.clone().unwrap_or(default_channels);
     if ch.len() != 3 {
         bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
@@ -235,7 +260,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     let steps = match (a.steps, a.epochs) {
         (Some(s), _) => s,
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
-        (None, None) => if cpu { 600 } else { 3000 },
+        (None, None) => {
+            if cpu {
+                600
+            } else {
+                3000
+            }
+        }
     };
     if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
         eprintln!(
@@ -254,7 +285,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         schedule: parse_schedule(&a.schedule)?,
         t_max: a.t_max,
         batch,
-        adam: AdamConfig { lr: a.lr, weight_decay: a.weight_decay, ..Default::default() },
+        adam: AdamConfig {
+            lr: a.lr,
+            weight_decay: a.weight_decay,
+            ..Default::default()
+        },
         steps,
         seed: a.seed,
         log_every: a.log_every.max(1),
@@ -263,10 +298,19 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     };
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
     if let Some(ck) = &resumed {
-        tr.resume_from(ck).with_context(|| format!("resuming from {}", resume_path.as_ref().unwrap().display()))?;
-        eprintln!("resumed at step {} from {}", tr.step, resume_path.as_ref().unwrap().display());
+        tr.resume_from(ck).with_context(|| {
+            format!("resuming from {}", resume_path.as_ref().unwrap().display())
+        })?;
+        eprintln!(
+            "resumed at step {} from {}",
+            tr.step,
+            resume_path.as_ref().unwrap().display()
+        );
     }
-    std::fs::write(out.join("config.json"), serde_json::to_string_pretty(&cfg.to_json())?)?;
+    std::fs::write(
+        out.join("config.json"),
+        serde_json::to_string_pretty(&cfg.to_json())?,
+    )?;
     println!(
         "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
         ds.description,
@@ -316,11 +360,23 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             pictures::save_loss_curve(&out.join("loss.png"), &curve)?;
         }
         if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
-            write_samples(&gpu, &tr, &out.join(format!("samples_{:06}.png", tr.step)), a.samples, false)?;
+            write_samples(
+                &gpu,
+                &tr,
+                &out.join(format!("samples_{:06}.png", tr.step)),
+                a.samples,
+                false,
+            )?;
         }
         if stop {
-            pb.abandon_with_message(format!("interrupted at step {}; checkpoint written", tr.step));
-            println!("interrupted: checkpoint {} (resume with --resume)", ckpt_path.display());
+            pb.abandon_with_message(format!(
+                "interrupted at step {}; checkpoint written",
+                tr.step
+            ));
+            println!(
+                "interrupted: checkpoint {} (resume with --resume)",
+                ckpt_path.display()
+            );
             return Ok(());
         }
     }
@@ -351,26 +407,60 @@ fn read_curve(path: &Path) -> Vec<(u64, f32)> {
         .collect()
 }
 
-fn write_samples(gpu: &Arc<Gpu>, tr: &Trainer, path: &Path, count: usize, show: bool) -> Result<()> {
-    let cfg = SamplerConfig { kind: SamplerKind::Ddpm { variance: Variance::Small }, clip_x0: false, seed: tr.cfg.seed };
+fn write_samples(
+    gpu: &Arc<Gpu>,
+    tr: &Trainer,
+    path: &Path,
+    count: usize,
+    show: bool,
+) -> Result<()> {
+    let cfg = SamplerConfig {
+        kind: SamplerKind::Ddpm {
+            variance: Variance::Small,
+        },
+        clip_x0: false,
+        seed: tr.cfg.seed,
+    };
     let pb = bar(tr.schedule.t_max as u64, "sample");
     if !show {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let s = crate::sample::sample(gpu, &tr.net, &tr.schedule, &cfg, count, count, 0, |k, total| {
-        pb.set_length(total as u64);
-        pb.set_position(k as u64);
-    })?;
+    let s = crate::sample::sample(
+        gpu,
+        &tr.net,
+        &tr.schedule,
+        &cfg,
+        count,
+        count,
+        0,
+        |k, total| {
+            pb.set_length(total as u64);
+            pb.set_position(k as u64);
+        },
+    )?;
     pb.finish_and_clear();
     let n = &tr.cfg.net;
-    pictures::save_grid(path, &s.images, n.image_channels, n.image_size, n.image_size, (count as f64).sqrt().ceil() as usize)
+    pictures::save_grid(
+        path,
+        &s.images,
+        n.image_channels,
+        n.image_size,
+        n.image_size,
+        (count as f64).sqrt().ceil() as usize,
+    )
 }
 
-fn load_net(gpu: &Gpu, path: &Path, image_size: usize, use_ema: bool) -> Result<(Checkpoint, UNet)> {
+fn load_net(
+    gpu: &Gpu,
+    path: &Path,
+    image_size: usize,
+    use_ema: bool,
+) -> Result<(Checkpoint, UNet)> {
     let ck = Checkpoint::load(path)?;
     let cfg = config_of(&ck, image_size)?;
     let net = UNet::new(gpu, &cfg, 0)?;
-    net.load_checkpoint(gpu, &ck, false).with_context(|| format!("loading {}", path.display()))?;
+    net.load_checkpoint(gpu, &ck, false)
+        .with_context(|| format!("loading {}", path.display()))?;
     if use_ema {
         net.load_ema_as_model(gpu, &ck)?;
     }
@@ -390,13 +480,29 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
     cfg.validate(schedule.t_max)?;
     let pb = bar(1, "sample");
-    let s = crate::sample::sample(&gpu, &net, &schedule, &cfg, a.count, a.batch, a.strip, |k, total| {
-        pb.set_length(total as u64);
-        pb.set_position(k as u64);
-    })?;
+    let s = crate::sample::sample(
+        &gpu,
+        &net,
+        &schedule,
+        &cfg,
+        a.count,
+        a.batch,
+        a.strip,
+        |k, total| {
+            pb.set_length(total as u64);
+            pb.set_position(k as u64);
+        },
+    )?;
     pb.finish();
     let (c, h) = (net.cfg.image_channels, net.cfg.image_size);
-    pictures::save_grid(&a.out, &s.images, c, h, h, (a.count as f64).sqrt().ceil() as usize)?;
+    pictures::save_grid(
+        &a.out,
+        &s.images,
+        c,
+        h,
+        h,
+        (a.count as f64).sqrt().ceil() as usize,
+    )?;
     println!("wrote {} samples to {}", s.images.len(), a.out.display());
     if a.strip > 0 && !s.strip.is_empty() {
         // Rows: the first few images; columns: snapshots from x_T to x_0.
@@ -409,7 +515,10 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
         }
         let strip_path = a.out.with_extension("strip.png");
         pictures::save_grid(&strip_path, &tiles, c, h, h, s.strip.len())?;
-        println!("wrote the denoising progression (x_T .. x_0, left to right) to {}", strip_path.display());
+        println!(
+            "wrote the denoising progression (x_T .. x_0, left to right) to {}",
+            strip_path.display()
+        );
     }
     Ok(())
 }
@@ -418,26 +527,62 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
 /// fixed seed, BatchNorm in evaluation mode.
 pub fn eval(a: &EvalArgs) -> Result<()> {
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let ds = data::load(&DataSpec::parse(&a.data)?, &LoadOptions { size: a.image_size, ..Default::default() })?;
+    let ds = data::load(
+        &DataSpec::parse(&a.data)?,
+        &LoadOptions {
+            size: a.image_size,
+            ..Default::default()
+        },
+    )?;
     let (ck, net) = load_net(&gpu, &a.checkpoint, ds.h, false)?;
     if (net.cfg.image_channels, net.cfg.image_size) != (ds.c, ds.h) {
         bail!(
             "the checkpoint is for {}x{}x{} images but the data is {}x{}x{}",
-            net.cfg.image_channels, net.cfg.image_size, net.cfg.image_size, ds.c, ds.h, ds.w
+            net.cfg.image_channels,
+            net.cfg.image_size,
+            net.cfg.image_size,
+            ds.c,
+            ds.h,
+            ds.w
         );
     }
-    let loss = eval_loss(&gpu, &net, &schedule_of(&ck, &a.schedule, a.t_max)?, &ds, a.count, a.batch, a.seed)?;
-    println!("eval: mean noise-prediction MSE {loss:.6} over {} images (seed {})", a.count.min(ds.len()), a.seed);
+    let loss = eval_loss(
+        &gpu,
+        &net,
+        &schedule_of(&ck, &a.schedule, a.t_max)?,
+        &ds,
+        a.count,
+        a.batch,
+        a.seed,
+    )?;
+    println!(
+        "eval: mean noise-prediction MSE {loss:.6} over {} images (seed {})",
+        a.count.min(ds.len()),
+        a.seed
+    );
     Ok(())
 }
 
-pub fn eval_loss(gpu: &Arc<Gpu>, net: &UNet, schedule: &Schedule, ds: &data::Dataset, count: usize, batch: usize, seed: u64) -> Result<f64> {
+pub fn eval_loss(
+    gpu: &Arc<Gpu>,
+    net: &UNet,
+    schedule: &Schedule,
+    ds: &data::Dataset,
+    count: usize,
+    batch: usize,
+    seed: u64,
+) -> Result<f64> {
     let count = count.min(ds.len());
     let batch = batch.clamp(1, count.max(1));
     train::check_fits(gpu, &net.cfg, batch)?;
     let (c, s) = (net.cfg.image_channels, net.cfg.image_size);
     let shape = [batch, c, s, s];
-    let (x0, xt, eps, t) = (gpu.zeros(&shape), gpu.zeros(&shape), gpu.zeros(&shape), gpu.zeros(&[batch]));
+    let (x0, xt, eps, t) = (
+        gpu.zeros(&shape),
+        gpu.zeros(&shape),
+        gpu.zeros(&shape),
+        gpu.zeros(&[batch]),
+    );
     let table_data = schedule.gpu_table();
     let table = gpu.upload(&table_data, &[table_data.len()]);
     let rng = gpu.zeros(&[4]);
@@ -446,14 +591,30 @@ pub fn eval_loss(gpu: &Arc<Gpu>, net: &UNet, schedule: &Schedule, ds: &data::Dat
     let out = net.forward(&mut g, &x, &t);
     let loss = g.mse(&out, &eps);
     let mut prog = Program::new();
-    prog.push(add_noise::add_noise(gpu, batch, c * s * s, &table, &rng, &x0, &t, &xt, &eps));
+    prog.push(add_noise::add_noise(
+        gpu,
+        batch,
+        c * s * s,
+        &table,
+        &rng,
+        &x0,
+        &t,
+        &xt,
+        &eps,
+    ));
     prog.append(std::mem::take(&mut g.fwd));
     let (mut total, mut seen) = (0.0f64, 0usize);
     let mut k = 0u64;
     while seen + batch <= count.max(batch) && seen < count {
-        let imgs: Vec<f32> = (seen..seen + batch).flat_map(|i| ds.image(i % ds.len()).to_vec()).collect();
+        let imgs: Vec<f32> = (seen..seen + batch)
+            .flat_map(|i| ds.image(i % ds.len()).to_vec())
+            .collect();
         gpu.write(&x0, &imgs);
-        gpu.queue.write_buffer(&rng.buf, 0, bytemuck::cast_slice(&[seed as u32, (seed >> 32) as u32, k as u32, 0u32]));
+        gpu.queue.write_buffer(
+            &rng.buf,
+            0,
+            bytemuck::cast_slice(&[seed as u32, (seed >> 32) as u32, k as u32, 0u32]),
+        );
         prog.run(gpu);
         total += gpu.read(&loss)[0] as f64 * batch as f64;
         seen += batch;

@@ -22,18 +22,33 @@ pub fn grid(images: &[Vec<f32>], c: usize, h: usize, w: usize, cols: usize) -> i
                     let v = img[ch.min(c - 1) * h * w + y * w + x].clamp(-1.0, 1.0);
                     ((v + 1.0) * 127.5).round() as u8
                 };
-                out.put_pixel((ox + x) as u32, (oy + y) as u32, image::Rgb([px(0), px(1), px(2)]));
+                out.put_pixel(
+                    (ox + x) as u32,
+                    (oy + y) as u32,
+                    image::Rgb([px(0), px(1), px(2)]),
+                );
             }
         }
     }
     out
 }
 
-pub fn save_grid(path: &Path, images: &[Vec<f32>], c: usize, h: usize, w: usize, cols: usize) -> Result<()> {
+pub fn save_grid(
+    path: &Path,
+    images: &[Vec<f32>],
+    c: usize,
+    h: usize,
+    w: usize,
+    cols: usize,
+) -> Result<()> {
     let img = grid(images, c, h, w, cols);
     let mut bytes = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
-    crate::checkpoint::write_atomic(path, &bytes).with_context(|| format!("saving {}", path.display()))
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )?;
+    crate::checkpoint::write_atomic(path, &bytes)
+        .with_context(|| format!("saving {}", path.display()))
 }
 
 /// A plain loss-vs-step plot: light grid lines every decade of loss (log scale), the raw
@@ -41,14 +56,33 @@ pub fn save_grid(path: &Path, images: &[Vec<f32>], c: usize, h: usize, w: usize,
 pub fn save_loss_curve(path: &Path, points: &[(u64, f32)]) -> Result<()> {
     let (wd, ht, m) = (640u32, 360u32, 30i64);
     let mut img = image::RgbImage::from_pixel(wd, ht, image::Rgb([255, 255, 255]));
-    let pts: Vec<(u64, f32)> = points.iter().copied().filter(|p| p.1.is_finite() && p.1 > 0.0).collect();
+    let pts: Vec<(u64, f32)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.1.is_finite() && p.1 > 0.0)
+        .collect();
     if pts.len() >= 2 {
-        let (s0, s1) = (pts[0].0 as f64, pts[pts.len() - 1].0.max(pts[0].0 + 1) as f64);
-        let lmin = pts.iter().map(|p| p.1).fold(f32::MAX, f32::min).log10().floor() as f64;
-        let lmax = pts.iter().map(|p| p.1).fold(f32::MIN, f32::max).log10().ceil().max(lmin as f32 + 1.0) as f64;
+        let (s0, s1) = (
+            pts[0].0 as f64,
+            pts[pts.len() - 1].0.max(pts[0].0 + 1) as f64,
+        );
+        let lmin = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f32::MAX, f32::min)
+            .log10()
+            .floor() as f64;
+        let lmax = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f32::MIN, f32::max)
+            .log10()
+            .ceil()
+            .max(lmin as f32 + 1.0) as f64;
         let to_px = |s: f64, l: f64| -> (i64, i64) {
             let x = m as f64 + (s - s0) / (s1 - s0) * (wd as f64 - 2.0 * m as f64);
-            let y = (ht as f64 - m as f64) - (l.log10() - lmin) / (lmax - lmin) * (ht as f64 - 2.0 * m as f64);
+            let y = (ht as f64 - m as f64)
+                - (l.log10() - lmin) / (lmax - lmin) * (ht as f64 - 2.0 * m as f64);
             (x as i64, y as i64)
         };
         for d in (lmin as i64)..=(lmax as i64) {
@@ -58,7 +92,12 @@ pub fn save_loss_curve(path: &Path, points: &[(u64, f32)]) -> Result<()> {
                 line(&mut img, (m, y), (wd as i64 - m, y), [shade, shade, shade]);
             }
         }
-        line(&mut img, (m, ht as i64 - m), (wd as i64 - m, ht as i64 - m), [0, 0, 0]);
+        line(
+            &mut img,
+            (m, ht as i64 - m),
+            (wd as i64 - m, ht as i64 - m),
+            [0, 0, 0],
+        );
         line(&mut img, (m, m), (m, ht as i64 - m), [0, 0, 0]);
         let win = (pts.len() / 50).max(1);
         let mut prev: Option<(i64, i64)> = None;
@@ -79,7 +118,10 @@ pub fn save_loss_curve(path: &Path, points: &[(u64, f32)]) -> Result<()> {
         }
     }
     let mut bytes = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )?;
     crate::checkpoint::write_atomic(path, &bytes)
 }
 

@@ -46,12 +46,17 @@ pub fn sample(
         bcfg.seed = cfg.seed.wrapping_add(b_index.wrapping_mul(0x9E37_79B9));
         let sampler = Sampler::new(gpu, schedule, bcfg, n, chw, &x, &t, &out.val)?;
         let done = images.len();
-        let (fin, snaps) = sampler.run(&g.fwd, if b_index == 0 { snapshots } else { 0 }, |k, total| {
-            progress(k + done / n * total, total * count.div_ceil(batch))
-        })?;
+        let (fin, snaps) = sampler.run(
+            &g.fwd,
+            if b_index == 0 { snapshots } else { 0 },
+            |k, total| progress(k + done / n * total, total * count.div_ceil(batch)),
+        )?;
         images.extend(fin.chunks(chw).map(|v| v.to_vec()));
         if b_index == 0 {
-            strip = snaps.iter().map(|snap| snap.chunks(chw).map(|v| v.to_vec()).collect()).collect();
+            strip = snaps
+                .iter()
+                .map(|snap| snap.chunks(chw).map(|v| v.to_vec()).collect())
+                .collect();
         }
         b_index += 1;
     }

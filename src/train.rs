@@ -98,21 +98,54 @@ impl Trainer {
         let mut program = Program::new();
         program.clear(&grads);
         program.append(clear_acts);
-        program.push(add_noise::add_noise(&gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps));
+        program.push(add_noise::add_noise(
+            &gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps,
+        ));
         program.append(fwd);
         program.append(bwd);
         let whole = |b| net.layout.params.whole(b);
-        program.push(adam::adam(&gpu, &whole(&net.params), &grads, &whole(&net.adam_m), &whole(&net.adam_v), &hyper));
+        program.push(adam::adam(
+            &gpu,
+            &whole(&net.params),
+            &grads,
+            &whole(&net.adam_m),
+            &whole(&net.adam_v),
+            &hyper,
+        ));
         if let Some(decay) = cfg.ema_decay {
             if !(0.0..1.0).contains(&decay) {
                 bail!("--ema decay must be in [0, 1), e.g. 0.999; got {decay}");
             }
             let (ep, es) = net.enable_ema(&gpu);
-            program.push(ema::ema(&gpu, decay, &net.layout.params.whole(&net.params), &ep));
-            program.push(ema::ema(&gpu, decay, &net.layout.stats.whole(&net.stats), &es));
+            program.push(ema::ema(
+                &gpu,
+                decay,
+                &net.layout.params.whole(&net.params),
+                &ep,
+            ));
+            program.push(ema::ema(
+                &gpu,
+                decay,
+                &net.layout.stats.whole(&net.stats),
+                &es,
+            ));
         }
         let loss_history = gpu.zeros(&[cfg.log_every.max(1) as usize]);
-        Ok(Trainer { gpu, cfg, net, schedule, step: 0, x0, rng_state, hyper, loss, loss_history, program, pending: Vec::new(), ready: Vec::new() })
+        Ok(Trainer {
+            gpu,
+            cfg,
+            net,
+            schedule,
+            step: 0,
+            x0,
+            rng_state,
+            hyper,
+            loss,
+            loss_history,
+            program,
+            pending: Vec::new(),
+            ready: Vec::new(),
+        })
     }
 
     /// The recorded step (for profiling).
@@ -149,12 +182,25 @@ impl Trainer {
         let s = self.cfg.seed;
         let k = if self.cfg.fixed_noise { 0 } else { self.step };
         let st = [s as u32, (s >> 32) as u32, k as u32, (k >> 32) as u32];
-        self.gpu.queue.write_buffer(&self.rng_state.buf, self.rng_state.offset, bytemuck::cast_slice(&st));
-        self.gpu.write(&self.hyper, &adam::adam_hyper(&self.cfg.adam, self.step + 1));
+        self.gpu.queue.write_buffer(
+            &self.rng_state.buf,
+            self.rng_state.offset,
+            bytemuck::cast_slice(&st),
+        );
+        self.gpu.write(
+            &self.hyper,
+            &adam::adam_hyper(&self.cfg.adam, self.step + 1),
+        );
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
         self.program.encode(&mut enc);
         let slot = (self.pending.len() as u64) * 4;
-        enc.copy_buffer_to_buffer(&self.loss.buf, self.loss.offset, &self.loss_history.buf, self.loss_history.offset + slot, 4);
+        enc.copy_buffer_to_buffer(
+            &self.loss.buf,
+            self.loss.offset,
+            &self.loss_history.buf,
+            self.loss_history.offset + slot,
+            4,
+        );
         self.gpu.queue.submit([enc.finish()]);
         self.step += 1;
         self.pending.push(self.step);
@@ -169,7 +215,8 @@ impl Trainer {
             return;
         }
         let all = self.gpu.read(&self.loss_history);
-        self.ready.extend(self.pending.iter().zip(all).map(|(s, l)| (*s, l)));
+        self.ready
+            .extend(self.pending.iter().zip(all).map(|(s, l)| (*s, l)));
         self.pending.clear();
     }
 
@@ -183,10 +230,18 @@ impl Trainer {
 
     pub fn checkpoint(&self) -> Checkpoint {
         let mut ck = self.net.to_checkpoint(&self.gpu, self.step, true);
-        ck.metadata.insert("train_config".into(), self.cfg.to_json().to_string());
-        ck.metadata.insert("rng".into(), serde_json::json!({"seed": self.cfg.seed, "step": self.step}).to_string());
-        ck.metadata.insert("schedule".into(), format!("{:?}", self.cfg.schedule).to_lowercase());
-        ck.metadata.insert("t_max".into(), self.cfg.t_max.to_string());
+        ck.metadata
+            .insert("train_config".into(), self.cfg.to_json().to_string());
+        ck.metadata.insert(
+            "rng".into(),
+            serde_json::json!({"seed": self.cfg.seed, "step": self.step}).to_string(),
+        );
+        ck.metadata.insert(
+            "schedule".into(),
+            format!("{:?}", self.cfg.schedule).to_lowercase(),
+        );
+        ck.metadata
+            .insert("t_max".into(), self.cfg.t_max.to_string());
         ck
     }
 
@@ -254,10 +309,16 @@ impl Metrics {
             .unwrap_or_default()
             .lines()
             .skip(1)
-            .filter(|l| l.split(',').next().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s <= resume_step))
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .is_some_and(|s| s <= resume_step)
+            })
             .map(str::to_string)
             .collect();
-        let mut file = std::fs::File::create(&path).with_context(|| format!("could not write {}", path.display()))?;
+        let mut file = std::fs::File::create(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
         writeln!(file, "step,loss,images_per_s,elapsed_s")?;
         for l in kept {
             writeln!(file, "{l}")?;

@@ -5,7 +5,10 @@ use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::checkpoint_io::config_of;
 use wgpu_ddpm::model::unet::{UNet, UNetConfig};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch_unet_tiny.safetensors");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/torch_unet_tiny.safetensors"
+);
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("wgpu-ddpm-ck-{}-{name}", std::process::id()));
@@ -16,7 +19,12 @@ fn tmp(name: &str) -> std::path::PathBuf {
 #[test]
 fn checkpoint_round_trips_bit_exactly() {
     let gpu = Gpu::new().unwrap();
-    let cfg = UNetConfig { image_channels: 1, image_size: 8, channels: [4, 6, 8], temb_dim: 6 };
+    let cfg = UNetConfig {
+        image_channels: 1,
+        image_size: 8,
+        channels: [4, 6, 8],
+        temb_dim: 6,
+    };
     let net = UNet::new(&gpu, &cfg, 7).unwrap();
     let ck = net.to_checkpoint(&gpu, 42, true);
     let path = tmp("rt");
@@ -32,9 +40,20 @@ fn checkpoint_round_trips_bit_exactly() {
 fn pytorch_state_dict_fixture_loads() {
     let gpu = Gpu::new().unwrap();
     let ck = Checkpoint::load(std::path::Path::new(FIXTURE)).unwrap();
-    assert!(ck.metadata.is_empty(), "the fixture mimics torch's save_file: no metadata");
+    assert!(
+        ck.metadata.is_empty(),
+        "the fixture mimics torch's save_file: no metadata"
+    );
     let cfg = config_of(&ck, 8).unwrap();
-    assert_eq!(cfg, UNetConfig { image_channels: 1, image_size: 8, channels: [4, 6, 8], temb_dim: 6 });
+    assert_eq!(
+        cfg,
+        UNetConfig {
+            image_channels: 1,
+            image_size: 8,
+            channels: [4, 6, 8],
+            temb_dim: 6
+        }
+    );
     assert_eq!(ck.counters["down1.convs.1.num_batches_tracked"], 1234);
     let net = UNet::new(&gpu, &cfg, 0).unwrap();
     net.load_checkpoint(&gpu, &ck, false).unwrap();
@@ -61,10 +80,18 @@ fn truncated_checkpoint_is_a_clear_error() {
 fn mismatched_network_names_tensor_and_shapes() {
     let gpu = Gpu::new().unwrap();
     let ck = Checkpoint::load(std::path::Path::new(FIXTURE)).unwrap();
-    let other = UNetConfig { image_channels: 1, image_size: 8, channels: [4, 6, 10], temb_dim: 6 };
+    let other = UNetConfig {
+        image_channels: 1,
+        image_size: 8,
+        channels: [4, 6, 10],
+        temb_dim: 6,
+    };
     let net = UNet::new(&gpu, &other, 0).unwrap();
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());
-    assert!(err.contains("bot1.") && err.contains("[8") && err.contains("[10"), "{err}");
+    assert!(
+        err.contains("bot1.") && err.contains("[8") && err.contains("[10"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -75,7 +102,10 @@ fn unknown_and_missing_tensors_are_errors() {
     let net = UNet::new(&gpu, &cfg, 0).unwrap();
     ck.insert("extra.weight", &[1], vec![0.0]);
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());
-    assert!(err.contains("extra.weight") && err.contains("unknown"), "{err}");
+    assert!(
+        err.contains("extra.weight") && err.contains("unknown"),
+        "{err}"
+    );
     ck.tensors.remove("extra.weight");
     ck.tensors.remove("out.bias");
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());

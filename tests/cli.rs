@@ -12,7 +12,11 @@ fn bin() -> Command {
 
 fn run(args: &[&str]) -> (bool, String) {
     let out = bin().args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -22,23 +26,54 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-const TINY: &[&str] = &["--channels", "4,6,8", "--batch", "4", "--samples", "4", "-T", "20", "--image-size", "8", "--log-every", "2"];
+const TINY: &[&str] = &[
+    "--channels",
+    "4,6,8",
+    "--batch",
+    "4",
+    "--samples",
+    "4",
+    "-T",
+    "20",
+    "--image-size",
+    "8",
+    "--log-every",
+    "2",
+];
 
 #[test]
 fn train_resume_sample_eval() {
     let dir = tmp("run");
     let d = dir.to_str().unwrap();
-    let mut args = vec!["train", "--steps", "4", "--out", d, "--checkpoint-every", "2", "--ema", "0.9"];
+    let mut args = vec![
+        "train",
+        "--steps",
+        "4",
+        "--out",
+        d,
+        "--checkpoint-every",
+        "2",
+        "--ema",
+        "0.9",
+    ];
     args.extend(TINY);
     let (ok, text) = run(&args);
     assert!(ok, "{text}");
-    for f in ["checkpoint.safetensors", "samples.png", "loss.png", "metrics.csv", "config.json"] {
+    for f in [
+        "checkpoint.safetensors",
+        "samples.png",
+        "loss.png",
+        "metrics.csv",
+        "config.json",
+    ] {
         assert!(dir.join(f).exists(), "{f} missing after training:\n{text}");
     }
     let rows = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.lines().count(), 5, "{rows}");
 
-    let mut args = vec!["train", "--steps", "6", "--out", d, "--resume", "--ema", "0.9"];
+    let mut args = vec![
+        "train", "--steps", "6", "--out", d, "--resume", "--ema", "0.9",
+    ];
     args.extend(TINY);
     let (ok, text) = run(&args);
     assert!(ok && text.contains("resumed at step 4"), "{text}");
@@ -48,17 +83,49 @@ fn train_resume_sample_eval() {
     let ck = dir.join("checkpoint.safetensors");
     let out = dir.join("grid.png");
     let (ok, text) = run(&[
-        "sample", "--checkpoint", ck.to_str().unwrap(), "--count", "3", "--batch", "2", "--sampler", "ddim",
-        "--ddim-steps", "5", "--out", out.to_str().unwrap(), "--strip", "4", "--ema",
+        "sample",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--count",
+        "3",
+        "--batch",
+        "2",
+        "--sampler",
+        "ddim",
+        "--ddim-steps",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+        "--strip",
+        "4",
+        "--ema",
     ]);
     assert!(ok, "{text}");
     let img = image::open(&out).unwrap();
     assert!(img.width() > 8 && img.height() > 8);
     assert!(dir.join("grid.strip.png").exists(), "{text}");
 
-    let (ok, text) = run(&["eval", "--checkpoint", ck.to_str().unwrap(), "--image-size", "8", "--count", "8", "--batch", "4"]);
+    let (ok, text) = run(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--image-size",
+        "8",
+        "--count",
+        "8",
+        "--batch",
+        "4",
+    ]);
     assert!(ok && text.contains("mean noise-prediction MSE"), "{text}");
-    let mse: f64 = text.split("MSE ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let mse: f64 = text
+        .split("MSE ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(mse.is_finite() && mse > 0.0 && mse < 10.0, "{text}");
 }
 
@@ -68,9 +135,32 @@ fn bad_input_gets_clear_errors() {
     let d = dir.to_str().unwrap();
     let (ok, text) = run(&["train", "--image-size", "30", "--out", d, "--steps", "1"]);
     assert!(!ok && text.contains("multiple of 4"), "{text}");
-    let (ok, text) = run(&["train", "--batch", "0", "--out", d, "--steps", "1", "--channels", "4,6,8"]);
-    assert!(!ok && text.contains("batch size must be at least 1"), "{text}");
-    let (ok, text) = run(&["train", "--batch", "100000", "--out", d, "--steps", "1", "--channels", "4,6,8"]);
+    let (ok, text) = run(&[
+        "train",
+        "--batch",
+        "0",
+        "--out",
+        d,
+        "--steps",
+        "1",
+        "--channels",
+        "4,6,8",
+    ]);
+    assert!(
+        !ok && text.contains("batch size must be at least 1"),
+        "{text}"
+    );
+    let (ok, text) = run(&[
+        "train",
+        "--batch",
+        "100000",
+        "--out",
+        d,
+        "--steps",
+        "1",
+        "--channels",
+        "4,6,8",
+    ]);
     assert!(!ok && text.contains("largest batch that fits"), "{text}");
     let (ok, text) = run(&["train", "--channels", "4,6", "--out", d, "--steps", "1"]);
     assert!(!ok && text.contains("three numbers"), "{text}");
@@ -80,15 +170,36 @@ fn bad_input_gets_clear_errors() {
     assert!(!ok && text.contains("/no/such/dir"), "{text}");
     let (ok, text) = run(&["info", "--adapter", "no-such-gpu-name"]);
     assert!(!ok && text.contains("no adapter name contains"), "{text}");
-    let (ok, text) = run(&["sample", "--checkpoint", "x", "--sampler", "ddim", "--eta", "2"]);
+    let (ok, text) = run(&[
+        "sample",
+        "--checkpoint",
+        "x",
+        "--sampler",
+        "ddim",
+        "--eta",
+        "2",
+    ]);
     assert!(!ok && text.contains("eta must be in [0, 1]"), "{text}");
-    let (ok, text) = run(&["sample", "--checkpoint", "x", "--sampler", "ddim", "--ddim-steps", "0"]);
+    let (ok, text) = run(&[
+        "sample",
+        "--checkpoint",
+        "x",
+        "--sampler",
+        "ddim",
+        "--ddim-steps",
+        "0",
+    ]);
     assert!(!ok && text.contains("DDIM steps"), "{text}");
 }
 
 #[test]
 fn no_adapter_says_how_to_install_a_driver() {
-    let out = bin().args(["info"]).env("VK_ICD_FILENAMES", "/nonexistent.json").env("VK_DRIVER_FILES", "/nonexistent.json").output().unwrap();
+    let out = bin()
+        .args(["info"])
+        .env("VK_ICD_FILENAMES", "/nonexistent.json")
+        .env("VK_DRIVER_FILES", "/nonexistent.json")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(text.contains("mesa-vulkan-drivers"), "{text}");

@@ -25,7 +25,10 @@ fn idx_labels(labels: &[u8]) -> Vec<u8> {
 }
 
 fn err_of(spec: &str, opt: &LoadOptions) -> String {
-    format!("{:#}", data::load(&DataSpec::parse(spec).unwrap(), opt).unwrap_err())
+    format!(
+        "{:#}",
+        data::load(&DataSpec::parse(spec).unwrap(), opt).unwrap_err()
+    )
 }
 
 #[test]
@@ -52,7 +55,11 @@ fn idx_gzip_and_raw_with_labels() {
     let img = d.join("train-images-idx3-ubyte");
     std::fs::write(&img, idx_images(3, 8, 8, 255)).unwrap();
     std::fs::write(d.join("train-labels-idx1-ubyte"), idx_labels(&[1, 2, 0])).unwrap();
-    let ds = data::load(&DataSpec::parse(img.to_str().unwrap()).unwrap(), &LoadOptions::default()).unwrap();
+    let ds = data::load(
+        &DataSpec::parse(img.to_str().unwrap()).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!((ds.len(), ds.c, ds.h, ds.w), (3, 1, 8, 8));
     assert!(ds.pixels.iter().all(|v| *v == 1.0));
     assert_eq!(ds.labels.unwrap(), vec![1, 2, 0]);
@@ -61,7 +68,11 @@ fn idx_gzip_and_raw_with_labels() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut enc, &idx_images(2, 4, 4, 0)).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
-    let ds = data::load(&DataSpec::parse(gz.to_str().unwrap()).unwrap(), &LoadOptions::default()).unwrap();
+    let ds = data::load(
+        &DataSpec::parse(gz.to_str().unwrap()).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(ds.len(), 2);
     assert!(ds.pixels.iter().all(|v| *v == -1.0));
 }
@@ -95,11 +106,20 @@ fn idx_errors_are_clear() {
     std::fs::write(&img, idx_images(3, 4, 4, 0)).unwrap();
     let lab = d.join("m-labels");
     std::fs::write(&lab, idx_labels(&[1, 2])).unwrap();
-    let opt = LoadOptions { labels: Some(lab.to_str().unwrap().into()), ..Default::default() };
+    let opt = LoadOptions {
+        labels: Some(lab.to_str().unwrap().into()),
+        ..Default::default()
+    };
     let e = err_of(img.to_str().unwrap(), &opt);
     assert!(e.contains("2 labels") && e.contains("3 images"), "{e}");
 
-    let e = err_of(img.to_str().unwrap(), &LoadOptions { size: Some(6), ..Default::default() });
+    let e = err_of(
+        img.to_str().unwrap(),
+        &LoadOptions {
+            size: Some(6),
+            ..Default::default()
+        },
+    );
     assert!(e.contains("multiple of 4"), "{e}");
 }
 
@@ -124,27 +144,42 @@ fn image_folder_with_classes_and_bad_files() {
     for (class, shade) in [("a", 0u8), ("b", 255u8)] {
         std::fs::create_dir_all(d.join(class)).unwrap();
         for i in 0..2 {
-            image::GrayImage::from_pixel(10, 6, image::Luma([shade])).save(d.join(class).join(format!("{i}.png"))).unwrap();
+            image::GrayImage::from_pixel(10, 6, image::Luma([shade]))
+                .save(d.join(class).join(format!("{i}.png")))
+                .unwrap();
         }
     }
-    let opt = LoadOptions { size: Some(8), channels: 3, ..Default::default() };
+    let opt = LoadOptions {
+        size: Some(8),
+        channels: 3,
+        ..Default::default()
+    };
     let ds = data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap();
     assert_eq!((ds.len(), ds.c, ds.h, ds.num_classes), (4, 3, 8, 2));
     assert_eq!(ds.labels.clone().unwrap(), vec![0, 0, 1, 1]);
     assert!(ds.image(0).iter().all(|v| *v == -1.0) && ds.image(3).iter().all(|v| *v == 1.0));
 
     std::fs::create_dir_all(d.join("c_empty")).unwrap();
-    let e = format!("{:#}", data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err());
+    let e = format!(
+        "{:#}",
+        data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err()
+    );
     assert!(e.contains("c_empty") && e.contains("no PNG"), "{e}");
     std::fs::remove_dir(d.join("c_empty")).unwrap();
 
     std::fs::write(d.join("a").join("broken.png"), b"not a png").unwrap();
-    let e = format!("{:#}", data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err());
+    let e = format!(
+        "{:#}",
+        data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap_err()
+    );
     assert!(e.contains("broken.png"), "{e}");
 }
 
 #[test]
 fn missing_path_is_a_clear_error() {
     let e = format!("{:#}", DataSpec::parse("/no/such/file.idx").unwrap_err());
-    assert!(e.contains("/no/such/file.idx") && e.contains("builtin"), "{e}");
+    assert!(
+        e.contains("/no/such/file.idx") && e.contains("builtin"),
+        "{e}"
+    );
 }

@@ -9,11 +9,19 @@ use wgpu_ddpm::train::{TrainConfig, Trainer};
 
 fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
     TrainConfig {
-        net: UNetConfig { image_channels: 1, image_size: 8, channels: [4, 6, 8], temb_dim: 6 },
+        net: UNetConfig {
+            image_channels: 1,
+            image_size: 8,
+            channels: [4, 6, 8],
+            temb_dim: 6,
+        },
         schedule: ScheduleKind::Linear,
         t_max: 100,
         batch,
-        adam: AdamConfig { lr, ..Default::default() },
+        adam: AdamConfig {
+            lr,
+            ..Default::default()
+        },
         steps: 0,
         seed: 3,
         log_every: 5,
@@ -87,8 +95,14 @@ fn resumed_run_continues_exactly() {
     assert_eq!(losses, full_losses, "loss sequence differs after resume");
     let a = full.checkpoint();
     let b = second.checkpoint();
-    assert!(a.tensors.contains_key("ema.out.weight") && a.tensors.contains_key("ema.down1.convs.1.running_var"));
+    assert!(
+        a.tensors.contains_key("ema.out.weight")
+            && a.tensors.contains_key("ema.down1.convs.1.running_var")
+    );
     assert_ne!(a.tensors["ema.out.weight"], a.tensors["out.weight"]);
-    assert_eq!(a.tensors, b.tensors, "weights, moments, running stats or EMA differ after resume");
+    assert_eq!(
+        a.tensors, b.tensors,
+        "weights, moments, running stats or EMA differ after resume"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

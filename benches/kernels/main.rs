@@ -6,6 +6,7 @@ use wgpu_ddpm::bench::Bencher;
 mod adam;
 mod broadcast_add;
 mod concat;
+mod conv2d;
 mod ema;
 mod linear;
 mod mse;
@@ -14,6 +15,7 @@ mod time_embedding;
 
 fn main() {
     let b = Bencher::from_args();
+    conv2d::bench(&b);
     relu::bench(&b);
     linear::bench(&b);
     concat::bench(&b);

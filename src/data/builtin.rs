@@ -43,8 +43,14 @@ fn render(class: u32, size: usize, rng: &mut HostRng) -> Vec<f32> {
                 d <= r && d >= r - thick
             }
             2 => dx.abs() <= r * 0.85 && dy.abs() <= r * 0.85,
-            3 => (dx.abs() <= thick * 0.6 || dy.abs() <= thick * 0.6) && dx.abs() <= r && dy.abs() <= r,
-            _ => dy.abs() <= r && dx.abs() <= r && ((dy + r) / (thick * 1.6)).floor() as i32 % 2 == 0,
+            3 => {
+                (dx.abs() <= thick * 0.6 || dy.abs() <= thick * 0.6)
+                    && dx.abs() <= r
+                    && dy.abs() <= r
+            }
+            _ => {
+                dy.abs() <= r && dx.abs() <= r && ((dy + r) / (thick * 1.6)).floor() as i32 % 2 == 0
+            }
         }
     };
     let mut img = vec![0.0; size * size];

@@ -31,7 +31,10 @@ fn be32(b: &[u8], at: usize) -> u32 {
 /// Parse IDX image bytes: returns (count, rows, cols, pixels as u8).
 pub fn parse_images(path: &str, bytes: &[u8]) -> Result<(usize, usize, usize, Vec<u8>)> {
     if bytes.len() < 16 {
-        bail!("'{path}' is too short ({} bytes) to be an IDX image file (needs a 16-byte header)", bytes.len());
+        bail!(
+            "'{path}' is too short ({} bytes) to be an IDX image file (needs a 16-byte header)",
+            bytes.len()
+        );
     }
     let magic = be32(bytes, 0);
     if magic != IMAGES_MAGIC {
@@ -40,8 +43,15 @@ pub fn parse_images(path: &str, bytes: &[u8]) -> Result<(usize, usize, usize, Ve
             if magic == LABELS_MAGIC { "; this looks like a label file" } else { "" }
         );
     }
-    let (n, rows, cols) = (be32(bytes, 4) as u64, be32(bytes, 8) as u64, be32(bytes, 12) as u64);
-    let need = n.checked_mul(rows).and_then(|v| v.checked_mul(cols)).filter(|v| *v <= MAX_ELEMENTS);
+    let (n, rows, cols) = (
+        be32(bytes, 4) as u64,
+        be32(bytes, 8) as u64,
+        be32(bytes, 12) as u64,
+    );
+    let need = n
+        .checked_mul(rows)
+        .and_then(|v| v.checked_mul(cols))
+        .filter(|v| *v <= MAX_ELEMENTS);
     let Some(need) = need else {
         bail!("'{path}': header claims {n} images of {rows}x{cols}, which is implausibly large; the file is corrupt");
     };
@@ -52,12 +62,20 @@ pub fn parse_images(path: &str, bytes: &[u8]) -> Result<(usize, usize, usize, Ve
     if rows == 0 || cols == 0 || n == 0 {
         bail!("'{path}' holds no pixels ({n} images of {rows}x{cols})");
     }
-    Ok((n as usize, rows as usize, cols as usize, bytes[16..16 + need as usize].to_vec()))
+    Ok((
+        n as usize,
+        rows as usize,
+        cols as usize,
+        bytes[16..16 + need as usize].to_vec(),
+    ))
 }
 
 pub fn parse_labels(path: &str, bytes: &[u8]) -> Result<Vec<u32>> {
     if bytes.len() < 8 {
-        bail!("'{path}' is too short ({} bytes) to be an IDX label file (needs an 8-byte header)", bytes.len());
+        bail!(
+            "'{path}' is too short ({} bytes) to be an IDX label file (needs an 8-byte header)",
+            bytes.len()
+        );
     }
     let magic = be32(bytes, 0);
     if magic != LABELS_MAGIC {
@@ -65,18 +83,27 @@ pub fn parse_labels(path: &str, bytes: &[u8]) -> Result<Vec<u32>> {
     }
     let n = be32(bytes, 4) as usize;
     if bytes.len() - 8 < n {
-        bail!("'{path}' is truncated: header says {n} labels but only {} bytes follow", bytes.len() - 8);
+        bail!(
+            "'{path}' is truncated: header says {n} labels but only {} bytes follow",
+            bytes.len() - 8
+        );
     }
     Ok(bytes[8..8 + n].iter().map(|&b| b as u32).collect())
 }
 
 /// The label file that usually sits beside an image file (t10k-images -> t10k-labels).
 fn sibling_labels(path: &str) -> Option<String> {
-    let cand = path.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
+    let cand = path
+        .replace("images-idx3", "labels-idx1")
+        .replace("images.idx3", "labels.idx1");
     (cand != path && std::path::Path::new(&cand).exists()).then_some(cand)
 }
 
-pub fn load_images_with_labels(path: &str, labels: Option<&str>, size: Option<usize>) -> Result<Dataset> {
+pub fn load_images_with_labels(
+    path: &str,
+    labels: Option<&str>,
+    size: Option<usize>,
+) -> Result<Dataset> {
     let bytes = decompress(path, read_file(path, "IDX image file")?)?;
     let (n, rows, cols, raw) = parse_images(path, &bytes)?;
     let (h, w) = size.map_or((rows, cols), |s| (s, s));
@@ -99,7 +126,9 @@ pub fn load_images_with_labels(path: &str, labels: Option<&str>, size: Option<us
         }
         None => None,
     };
-    let num_classes = labels.as_ref().map_or(0, |l| l.iter().max().map_or(0, |m| *m as usize + 1));
+    let num_classes = labels
+        .as_ref()
+        .map_or(0, |l| l.iter().max().map_or(0, |m| *m as usize + 1));
     Ok(Dataset {
         c: 1,
         h,

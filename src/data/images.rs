@@ -7,7 +7,11 @@ use anyhow::{bail, Context, Result};
 use super::Dataset;
 
 fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32> {
-    let resized = img.resize_exact(size as u32, size as u32, image::imageops::FilterType::Triangle);
+    let resized = img.resize_exact(
+        size as u32,
+        size as u32,
+        image::imageops::FilterType::Triangle,
+    );
     let mut out = vec![0.0; channels * size * size];
     if channels == 1 {
         for (i, p) in resized.to_luma8().pixels().enumerate() {
@@ -25,7 +29,10 @@ fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32
 
 fn open(path: &Path) -> Result<image::DynamicImage> {
     image::open(path).with_context(|| {
-        format!("could not read image '{}' (expected a readable PNG or JPEG file)", path.display())
+        format!(
+            "could not read image '{}' (expected a readable PNG or JPEG file)",
+            path.display()
+        )
     })
 }
 
@@ -61,9 +68,15 @@ pub fn load_folder(path: &str, size: usize, channels: usize) -> Result<Dataset> 
         }
     } else {
         for (class, dir) in class_dirs.iter().enumerate() {
-            let files: Vec<PathBuf> = sorted_entries(dir)?.into_iter().filter(|p| is_image(p)).collect();
+            let files: Vec<PathBuf> = sorted_entries(dir)?
+                .into_iter()
+                .filter(|p| is_image(p))
+                .collect();
             if files.is_empty() {
-                bail!("class folder '{}' holds no PNG or JPEG images; remove it or add images", dir.display());
+                bail!(
+                    "class folder '{}' holds no PNG or JPEG images; remove it or add images",
+                    dir.display()
+                );
             }
             for p in files {
                 pixels.extend(to_planes(&open(&p)?, size, channels));

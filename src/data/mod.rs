@@ -89,7 +89,13 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { size: None, channels: 1, count: 10_000, seed: 0, labels: None }
+        Self {
+            size: None,
+            channels: 1,
+            count: 10_000,
+            seed: 0,
+            labels: None,
+        }
     }
 }
 
@@ -98,7 +104,12 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
         DataSpec::Builtin => builtin::generate(opt.size.unwrap_or(28), opt.count, opt.seed),
         DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
         DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,
-        DataSpec::Image(path) => images::load_single(path, opt.size.unwrap_or(48), opt.channels, opt.count.min(512))?,
+        DataSpec::Image(path) => images::load_single(
+            path,
+            opt.size.unwrap_or(48),
+            opt.channels,
+            opt.count.min(512),
+        )?,
     };
     if ds.h % 4 != 0 || ds.w % 4 != 0 {
         bail!(

@@ -35,7 +35,11 @@ impl Conv2dShape {
     }
 
     fn check(&self, what: &str) {
-        assert!(self.k == 3 || self.k == 1, "{what}: kernel size must be 3 or 1, got {}", self.k);
+        assert!(
+            self.k == 3 || self.k == 1,
+            "{what}: kernel size must be 3 or 1, got {}",
+            self.k
+        );
         assert!(
             self.n > 0 && self.cin > 0 && self.cout > 0 && self.h > 0 && self.w > 0,
             "{what}: every dimension must be positive: {self:?}"
@@ -53,7 +57,12 @@ impl Conv2dShape {
 
 #[track_caller]
 fn expect_len(what: &str, name: &str, t: &GpuTensor, want: usize, s: &Conv2dShape) {
-    assert_eq!(t.len(), want, "{what}: {name} has {} elements, shape {s:?} needs {want}", t.len());
+    assert_eq!(
+        t.len(),
+        want,
+        "{what}: {name} has {} elements, shape {s:?} needs {want}",
+        t.len()
+    );
 }
 
 /// Output channels (or input channels for backward_input) per invocation, and invocations
@@ -86,8 +95,14 @@ fn tile_launch(what: &str, s: &Conv2dShape, channels: usize) -> (TileParams, [u3
     let total = s.n * tiles;
     let gx = total.div_ceil(TILE_INV);
     let gy = channels.div_ceil(TILE_C);
-    assert!(gx <= 65535 && gy <= 65535, "{what}: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)");
-    assert!(s.x_len().max(s.y_len()) < u32::MAX as usize, "{what}: tensors too large for u32 indexing");
+    assert!(
+        gx <= 65535 && gy <= 65535,
+        "{what}: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
+    );
+    assert!(
+        s.x_len().max(s.y_len()) < u32::MAX as usize,
+        "{what}: tensors too large for u32 indexing"
+    );
     let p = TileParams {
         n: s.n as u32,
         cin: s.cin as u32,
@@ -102,7 +117,14 @@ fn tile_launch(what: &str, s: &Conv2dShape, channels: usize) -> (TileParams, [u3
 }
 
 /// y = conv(x, w) + b   (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
-pub fn conv2d(gpu: &Gpu, s: &Conv2dShape, x: &GpuTensor, w: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Dispatch {
+pub fn conv2d(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &GpuTensor,
+    w: &GpuTensor,
+    b: &GpuTensor,
+    y: &GpuTensor,
+) -> Dispatch {
     let what = "conv2d";
     s.check(what);
     expect_len(what, "x", x, s.x_len(), s);
@@ -115,7 +137,13 @@ pub fn conv2d(gpu: &Gpu, s: &Conv2dShape, x: &GpuTensor, w: &GpuTensor, b: &GpuT
 }
 
 /// dx += conv_transpose(dy, w)
-pub fn conv2d_backward_input(gpu: &Gpu, s: &Conv2dShape, w: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
+pub fn conv2d_backward_input(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    w: &GpuTensor,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+) -> Dispatch {
     let what = "conv2d_backward_input";
     s.check(what);
     expect_len(what, "w", w, s.w_len(), s);
@@ -123,7 +151,14 @@ pub fn conv2d_backward_input(gpu: &Gpu, s: &Conv2dShape, w: &GpuTensor, dy: &Gpu
     expect_len(what, "dx", dx, s.x_len(), s);
     assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
     let (p, groups) = tile_launch(what, s, s.cin);
-    gpu.dispatch("conv2d_backward_input", "conv2d_backward_input", s.entry(), &p, &[w, dy, dx], groups)
+    gpu.dispatch(
+        "conv2d_backward_input",
+        "conv2d_backward_input",
+        s.entry(),
+        &p,
+        &[w, dy, dx],
+        groups,
+    )
 }
 
 #[repr(C)]
@@ -167,7 +202,10 @@ pub fn conv2d_backward_weight(
     expect_len(what, "dy", dy, s.y_len(), s);
     expect_len(what, "dw", dw, s.w_len(), s);
     expect_len(what, "db", db, s.cout, s);
-    assert!(s.x_len().max(s.y_len()) < u32::MAX as usize, "{what}: tensors too large for u32 indexing");
+    assert!(
+        s.x_len().max(s.y_len()) < u32::MAX as usize,
+        "{what}: tensors too large for u32 indexing"
+    );
     let (splits, rows) = weight_splits(s);
     let p = WeightParams {
         n: s.n as u32,
@@ -183,11 +221,25 @@ pub fn conv2d_backward_weight(
     };
     let pw = gpu.zeros(&[splits, s.w_len()]);
     let pb = gpu.zeros(&[splits, s.cout]);
-    let invocations = if s.k == 3 { s.cin } else { s.cin.div_ceil(TILE_C) } * s.cout.div_ceil(TILE_C);
+    let invocations = if s.k == 3 {
+        s.cin
+    } else {
+        s.cin.div_ceil(TILE_C)
+    } * s.cout.div_ceil(TILE_C);
     let gx = invocations.div_ceil(TILE_INV);
-    assert!(gx <= 65535 && splits <= 65535, "{what}: shape {s:?} needs too many workgroups");
+    assert!(
+        gx <= 65535 && splits <= 65535,
+        "{what}: shape {s:?} needs too many workgroups"
+    );
     vec![
-        gpu.dispatch(what, what, s.entry(), &p, &[x, dy, &pw, &pb], [gx as u32, splits as u32, 1]),
+        gpu.dispatch(
+            what,
+            what,
+            s.entry(),
+            &p,
+            &[x, dy, &pw, &pb],
+            [gx as u32, splits as u32, 1],
+        ),
         gpu.dispatch(
             "conv2d_backward_weight_reduce",
             "conv2d_backward_weight_reduce",
@@ -220,8 +272,10 @@ pub fn conv2d_cpu(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> 
                                 if iw < 0 || iw >= wd {
                                     continue;
                                 }
-                                let xv = x[((n * s.cin + ci) * s.h + ih as usize) * s.w + iw as usize];
-                                let wv = w[((co * s.cin + ci) * s.k + kh as usize) * s.k + kw as usize];
+                                let xv =
+                                    x[((n * s.cin + ci) * s.h + ih as usize) * s.w + iw as usize];
+                                let wv =
+                                    w[((co * s.cin + ci) * s.k + kh as usize) * s.k + kw as usize];
                                 acc += xv as f64 * wv as f64;
                             }
                         }
@@ -235,7 +289,12 @@ pub fn conv2d_cpu(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> 
 }
 
 /// returns (dx, dw, db)
-pub fn conv2d_backward_cpu(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+pub fn conv2d_backward_cpu(
+    s: &Conv2dShape,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (h, wd, k) = (s.h as isize, s.w as isize, s.k as isize);
     let pad = k / 2;
     let mut dx = vec![0f64; s.x_len()];
@@ -259,7 +318,8 @@ pub fn conv2d_backward_cpu(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) ->
                                     continue;
                                 }
                                 let xi = ((n * s.cin + ci) * s.h + ih as usize) * s.w + iw as usize;
-                                let wi = ((co * s.cin + ci) * s.k + kh as usize) * s.k + kw as usize;
+                                let wi =
+                                    ((co * s.cin + ci) * s.k + kh as usize) * s.k + kw as usize;
                                 dx[xi] += g * w[wi] as f64;
                                 dw[wi] += g * x[xi] as f64;
                             }

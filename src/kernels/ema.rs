@@ -13,8 +13,15 @@ struct Params {
 
 /// ema = decay * ema + (1 - decay) * src
 pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
-    assert_eq!(src.len(), ema.len(), "ema: source and average differ in size");
-    let p = Params { n: src.len() as u32, decay };
+    assert_eq!(
+        src.len(),
+        ema.len(),
+        "ema: source and average differ in size"
+    );
+    let p = Params {
+        n: src.len() as u32,
+        decay,
+    };
     gpu.dispatch("ema", "ema", "main", &p, &[src, ema], grid_1d(src.len()))
 }
 

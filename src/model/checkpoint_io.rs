@@ -19,7 +19,8 @@ impl UNet {
             ck.insert(&name, &shape, data);
         }
         for bn in &self.layout.bn_layers {
-            ck.counters.insert(format!("{bn}.num_batches_tracked"), step as i64);
+            ck.counters
+                .insert(format!("{bn}.num_batches_tracked"), step as i64);
         }
         if optim {
             for (buf, suffix) in [(&self.adam_m, "exp_avg"), (&self.adam_v, "exp_avg_sq")] {
@@ -37,9 +38,13 @@ impl UNet {
                 }
             }
         }
-        ck.metadata.insert("format_version".into(), crate::checkpoint::FORMAT_VERSION.into());
+        ck.metadata.insert(
+            "format_version".into(),
+            crate::checkpoint::FORMAT_VERSION.into(),
+        );
         ck.metadata.insert("step".into(), step.to_string());
-        ck.metadata.insert("network".into(), self.cfg.to_json().to_string());
+        ck.metadata
+            .insert("network".into(), self.cfg.to_json().to_string());
         ck
     }
 
@@ -51,19 +56,36 @@ impl UNet {
                 || self.layout.stats.entries.iter().any(|e| e.name == n)
         };
         for name in ck.tensors.keys() {
-            let base = name.strip_prefix("optim.").map(|s| s.rsplit_once('.').map_or(s, |p| p.0));
+            let base = name
+                .strip_prefix("optim.")
+                .map(|s| s.rsplit_once('.').map_or(s, |p| p.0));
             let base = base.or_else(|| name.strip_prefix("ema."));
             if !known(base.unwrap_or(name)) {
                 bail!("checkpoint tensor '{name}' is not part of this network (unknown name); the checkpoint comes from a different model");
             }
         }
-        let p = self.layout.params.join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
-        let s = self.layout.stats.join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
+        let p = self
+            .layout
+            .params
+            .join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
+        let s = self
+            .layout
+            .stats
+            .join(|e| Ok(ck.get(&e.name, &e.shape)?.to_vec()))?;
         gpu.write(&self.layout.params.whole(&self.params), &p);
         gpu.write(&self.layout.stats.whole(&self.stats), &s);
-        if optim && ck.tensors.contains_key(&format!("optim.{}.exp_avg", self.layout.params.entries[0].name)) {
+        if optim
+            && ck.tensors.contains_key(&format!(
+                "optim.{}.exp_avg",
+                self.layout.params.entries[0].name
+            ))
+        {
             for (buf, suffix) in [(&self.adam_m, "exp_avg"), (&self.adam_v, "exp_avg_sq")] {
-                let flat = self.layout.params.join(|e| Ok(ck.get(&format!("optim.{}.{suffix}", e.name), &e.shape)?.to_vec()))?;
+                let flat = self.layout.params.join(|e| {
+                    Ok(ck
+                        .get(&format!("optim.{}.{suffix}", e.name), &e.shape)?
+                        .to_vec())
+                })?;
                 gpu.write(&self.layout.params.whole(buf), &flat);
             }
         }
@@ -75,11 +97,17 @@ impl UNet {
     /// Restore the EMA buffers from `ema.*` (falling back to the model weights when the
     /// checkpoint was saved without EMA).
     pub fn load_ema(&self, gpu: &Gpu, ck: &Checkpoint) -> Result<()> {
-        let Some((ep, es)) = &self.ema else { return Ok(()) };
+        let Some((ep, es)) = &self.ema else {
+            return Ok(());
+        };
         let has = ck.tensors.keys().any(|k| k.starts_with("ema."));
         for (layout, buf) in [(&self.layout.params, ep), (&self.layout.stats, es)] {
             let flat = layout.join(|e| {
-                let name = if has { format!("ema.{}", e.name) } else { e.name.clone() };
+                let name = if has {
+                    format!("ema.{}", e.name)
+                } else {
+                    e.name.clone()
+                };
                 Ok(ck.get(&name, &e.shape)?.to_vec())
             })?;
             gpu.write(&layout.whole(buf), &flat);
@@ -90,10 +118,16 @@ impl UNet {
     /// Use the EMA weights (`ema.*`) of a checkpoint as the model weights.
     pub fn load_ema_as_model(&self, gpu: &Gpu, ck: &Checkpoint) -> Result<()> {
         if !ck.tensors.keys().any(|k| k.starts_with("ema.")) {
-            bail!("--ema: this checkpoint has no EMA weights (train with --ema DECAY to keep them)");
+            bail!(
+                "--ema: this checkpoint has no EMA weights (train with --ema DECAY to keep them)"
+            );
         }
-        for (layout, buf) in [(&self.layout.params, &self.params), (&self.layout.stats, &self.stats)] {
-            let flat = layout.join(|e| Ok(ck.get(&format!("ema.{}", e.name), &e.shape)?.to_vec()))?;
+        for (layout, buf) in [
+            (&self.layout.params, &self.params),
+            (&self.layout.stats, &self.stats),
+        ] {
+            let flat =
+                layout.join(|e| Ok(ck.get(&format!("ema.{}", e.name), &e.shape)?.to_vec()))?;
             gpu.write(&layout.whole(buf), &flat);
         }
         Ok(())
@@ -122,5 +156,10 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<UNetConfig> {
     let c2 = shape("down2.convs.0.weight")?[0];
     let c3 = shape("bot1.convs.0.weight")?[0];
     let d = shape("down1.mlp.0.weight")?[1];
-    Ok(UNetConfig { image_channels: c, image_size, channels: [c1, c2, c3], temb_dim: d })
+    Ok(UNetConfig {
+        image_channels: c,
+        image_size,
+        channels: [c1, c2, c3],
+        temb_dim: d,
+    })
 }

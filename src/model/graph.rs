@@ -6,7 +6,9 @@
 //! zeroed with `clear_buffer` at the start of a step.
 
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::{batchnorm, broadcast_add, concat, conv2d, linear, maxpool, mse, relu, upsample};
+use crate::kernels::{
+    batchnorm, broadcast_add, concat, conv2d, linear, maxpool, mse, relu, upsample,
+};
 
 /// A value in the graph and (in training mode) its gradient buffer.
 #[derive(Clone, Debug)]
@@ -21,7 +23,9 @@ impl Var {
     }
 
     fn g(&self) -> GpuTensor {
-        self.grad.clone().expect("gradient buffer of a training-mode value")
+        self.grad
+            .clone()
+            .expect("gradient buffer of a training-mode value")
     }
 }
 
@@ -38,7 +42,13 @@ pub struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     pub fn new(gpu: &'a Gpu, train: bool) -> Self {
-        Self { gpu, train, fwd: Program::new(), tape: Vec::new(), grads: Vec::new() }
+        Self {
+            gpu,
+            train,
+            fwd: Program::new(),
+            tape: Vec::new(),
+            grads: Vec::new(),
+        }
     }
 
     /// A fresh activation (and its gradient in training mode).
@@ -78,11 +88,24 @@ impl<'a> Graph<'a> {
     pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
         let (m, k, n) = (x.shape()[0], x.shape()[1], w.shape()[0]);
         let y = self.var(&[m, n]);
-        self.fwd.push(linear::linear(self.gpu, m, k, n, &x.val, &w.val, &b.val, &y.val));
+        self.fwd.push(linear::linear(
+            self.gpu, m, k, n, &x.val, &w.val, &b.val, &y.val,
+        ));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
-            for d in linear::linear_backward(gpu, m, k, n, &x.val, &w.val, &yg.unwrap(), &dx, &w.g(), &b.g()) {
+            for d in linear::linear_backward(
+                gpu,
+                m,
+                k,
+                n,
+                &x.val,
+                &w.val,
+                &yg.unwrap(),
+                &dx,
+                &w.g(),
+                &b.g(),
+            ) {
                 p.push(d);
             }
         });
@@ -102,11 +125,14 @@ impl<'a> Graph<'a> {
         let s = x.shape().to_vec();
         let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
         let y = self.var(&s);
-        self.fwd.push(broadcast_add::broadcast_add(self.gpu, n, c, hw, &x.val, &v.val, &y.val));
+        self.fwd.push(broadcast_add::broadcast_add(
+            self.gpu, n, c, hw, &x.val, &v.val, &y.val,
+        ));
         let (x, v, yg) = (x.clone(), v.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
-            for d in broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &v.g()) {
+            for d in broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &v.g())
+            {
                 p.push(d);
             }
         });
@@ -115,10 +141,22 @@ impl<'a> Graph<'a> {
 
     pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
         let (xs, ws) = (x.shape().to_vec(), w.shape().to_vec());
-        let s = conv2d::Conv2dShape { n: xs[0], cin: xs[1], cout: ws[0], h: xs[2], w: xs[3], k: ws[2] };
-        assert_eq!(ws[1], s.cin, "conv2d: weight has {} input channels, input has {}", ws[1], s.cin);
+        let s = conv2d::Conv2dShape {
+            n: xs[0],
+            cin: xs[1],
+            cout: ws[0],
+            h: xs[2],
+            w: xs[3],
+            k: ws[2],
+        };
+        assert_eq!(
+            ws[1], s.cin,
+            "conv2d: weight has {} input channels, input has {}",
+            ws[1], s.cin
+        );
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        self.fwd.push(conv2d::conv2d(self.gpu, &s, &x.val, &w.val, &b.val, &y.val));
+        self.fwd
+            .push(conv2d::conv2d(self.gpu, &s, &x.val, &w.val, &b.val, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
@@ -134,12 +172,25 @@ impl<'a> Graph<'a> {
 
     /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
     /// statistics in evaluation mode.
-    pub fn batchnorm(&mut self, x: &Var, gamma: &Var, beta: &Var, rmean: &GpuTensor, rvar: &GpuTensor) -> Var {
+    pub fn batchnorm(
+        &mut self,
+        x: &Var,
+        gamma: &Var,
+        beta: &Var,
+        rmean: &GpuTensor,
+        rvar: &GpuTensor,
+    ) -> Var {
         let sh = x.shape().to_vec();
-        let s = batchnorm::BnShape { n: sh[0], c: sh[1], hw: sh[2] * sh[3] };
+        let s = batchnorm::BnShape {
+            n: sh[0],
+            c: sh[1],
+            hw: sh[2] * sh[3],
+        };
         let y = self.var(&sh);
         if !self.train {
-            self.fwd.push(batchnorm::batchnorm_eval(self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val));
+            self.fwd.push(batchnorm::batchnorm_eval(
+                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
+            ));
             return y;
         }
         let mean = self.gpu.zeros(&[s.c]);
@@ -152,7 +203,16 @@ impl<'a> Graph<'a> {
         let (x, gamma, beta, yg) = (x.clone(), gamma.clone(), beta.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             for d in batchnorm::batchnorm_backward(
-                gpu, &s, &x.val, &gamma.val, &mean, &invstd, &yg.unwrap(), &x.g(), &gamma.g(), &beta.g(),
+                gpu,
+                &s,
+                &x.val,
+                &gamma.val,
+                &mean,
+                &invstd,
+                &yg.unwrap(),
+                &x.g(),
+                &gamma.g(),
+                &beta.g(),
             ) {
                 p.push(d);
             }
@@ -163,10 +223,21 @@ impl<'a> Graph<'a> {
     pub fn maxpool(&mut self, x: &Var) -> Var {
         let s = x.shape().to_vec();
         let y = self.var(&[s[0], s[1], s[2] / 2, s[3] / 2]);
-        self.fwd.push(maxpool::maxpool(self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val));
+        self.fwd.push(maxpool::maxpool(
+            self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
+        ));
         let (x, yg) = (x.clone(), y.grad.clone());
         self.record(move |gpu, p| {
-            p.push(maxpool::maxpool_backward(gpu, s[0], s[1], s[2], s[3], &x.val, &yg.unwrap(), &x.g()))
+            p.push(maxpool::maxpool_backward(
+                gpu,
+                s[0],
+                s[1],
+                s[2],
+                s[3],
+                &x.val,
+                &yg.unwrap(),
+                &x.g(),
+            ))
         });
         y
     }
@@ -174,10 +245,20 @@ impl<'a> Graph<'a> {
     pub fn upsample(&mut self, x: &Var) -> Var {
         let s = x.shape().to_vec();
         let y = self.var(&[s[0], s[1], s[2] * 2, s[3] * 2]);
-        self.fwd.push(upsample::upsample(self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val));
+        self.fwd.push(upsample::upsample(
+            self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
+        ));
         let (x, yg) = (x.clone(), y.grad.clone());
         self.record(move |gpu, p| {
-            p.push(upsample::upsample_backward(gpu, s[0], s[1], s[2], s[3], &yg.unwrap(), &x.g()))
+            p.push(upsample::upsample_backward(
+                gpu,
+                s[0],
+                s[1],
+                s[2],
+                s[3],
+                &yg.unwrap(),
+                &x.g(),
+            ))
         });
         y
     }
@@ -185,13 +266,27 @@ impl<'a> Graph<'a> {
     /// Channel concat: [a, b] along C.
     pub fn concat(&mut self, a: &Var, b: &Var) -> Var {
         let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
-        assert!(sa[0] == sb[0] && sa[2..] == sb[2..], "concat: shapes {sa:?} and {sb:?} differ beyond channels");
+        assert!(
+            sa[0] == sb[0] && sa[2..] == sb[2..],
+            "concat: shapes {sa:?} and {sb:?} differ beyond channels"
+        );
         let hw = sa[2] * sa[3];
         let y = self.var(&[sa[0], sa[1] + sb[1], sa[2], sa[3]]);
-        self.fwd.push(concat::concat(self.gpu, sa[0], sa[1], sb[1], hw, &a.val, &b.val, &y.val));
+        self.fwd.push(concat::concat(
+            self.gpu, sa[0], sa[1], sb[1], hw, &a.val, &b.val, &y.val,
+        ));
         let (a, b, yg) = (a.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
-            p.push(concat::concat_backward(gpu, sa[0], sa[1], sb[1], hw, &yg.unwrap(), &a.g(), &b.g()))
+            p.push(concat::concat_backward(
+                gpu,
+                sa[0],
+                sa[1],
+                sb[1],
+                hw,
+                &yg.unwrap(),
+                &a.g(),
+                &b.g(),
+            ))
         });
         y
     }

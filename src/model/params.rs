@@ -35,12 +35,20 @@ pub struct Layout {
 impl Layout {
     pub fn new(gpu: &Gpu) -> Self {
         let align = (gpu.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);
-        Self { entries: Vec::new(), total: 0, align }
+        Self {
+            entries: Vec::new(),
+            total: 0,
+            align,
+        }
     }
 
     pub fn add(&mut self, name: impl Into<String>, shape: &[usize]) {
         let offset = self.total.next_multiple_of(self.align);
-        let e = Entry { name: name.into(), shape: shape.to_vec(), offset };
+        let e = Entry {
+            name: name.into(),
+            shape: shape.to_vec(),
+            offset,
+        };
         self.total = offset + e.len();
         self.entries.push(e);
     }
@@ -75,12 +83,21 @@ impl Layout {
     pub fn split(&self, flat: &[f32]) -> Vec<(String, Vec<usize>, Vec<f32>)> {
         self.entries
             .iter()
-            .map(|e| (e.name.clone(), e.shape.clone(), flat[e.offset..e.offset + e.len()].to_vec()))
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    e.shape.clone(),
+                    flat[e.offset..e.offset + e.len()].to_vec(),
+                )
+            })
             .collect()
     }
 
     /// Build a host copy of the whole buffer from named tensors (padding stays zero).
-    pub fn join(&self, mut get: impl FnMut(&Entry) -> anyhow::Result<Vec<f32>>) -> anyhow::Result<Vec<f32>> {
+    pub fn join(
+        &self,
+        mut get: impl FnMut(&Entry) -> anyhow::Result<Vec<f32>>,
+    ) -> anyhow::Result<Vec<f32>> {
         let mut flat = vec![0.0; self.total.max(1)];
         for e in &self.entries {
             let data = get(e)?;

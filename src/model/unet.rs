@@ -26,7 +26,12 @@ pub struct UNetConfig {
 
 impl Default for UNetConfig {
     fn default() -> Self {
-        Self { image_channels: 1, image_size: 28, channels: [64, 128, 256], temb_dim: 100 }
+        Self {
+            image_channels: 1,
+            image_size: 28,
+            channels: [64, 128, 256],
+            temb_dim: 100,
+        }
     }
 }
 
@@ -40,7 +45,11 @@ impl UNetConfig {
             );
         }
         if self.image_channels == 0 || self.channels.contains(&0) || self.temb_dim == 0 {
-            bail!("channels and the time-embedding size must be positive (got {:?}, D = {})", self.channels, self.temb_dim);
+            bail!(
+                "channels and the time-embedding size must be positive (got {:?}, D = {})",
+                self.channels,
+                self.temb_dim
+            );
         }
         Ok(())
     }
@@ -59,7 +68,11 @@ impl UNetConfig {
         Some(Self {
             image_channels: v.get("image_channels")?.as_u64()? as usize,
             image_size: v.get("image_size")?.as_u64()? as usize,
-            channels: [ch.first()?.as_u64()? as usize, ch.get(1)?.as_u64()? as usize, ch.get(2)?.as_u64()? as usize],
+            channels: [
+                ch.first()?.as_u64()? as usize,
+                ch.get(1)?.as_u64()? as usize,
+                ch.get(2)?.as_u64()? as usize,
+            ],
             temb_dim: v.get("temb_dim")?.as_u64()? as usize,
         })
     }
@@ -68,7 +81,13 @@ impl UNetConfig {
     pub fn blocks(&self) -> [(&'static str, usize, usize); 5] {
         let [c1, c2, c3] = self.channels;
         let c = self.image_channels;
-        [("down1", c, c1), ("down2", c1, c2), ("bot1", c2, c3), ("up2", c3 + c2, c2), ("up1", c2 + c1, c1)]
+        [
+            ("down1", c, c1),
+            ("down2", c1, c2),
+            ("bot1", c2, c3),
+            ("up2", c3 + c2, c2),
+            ("up1", c2 + c1, c1),
+        ]
     }
 }
 
@@ -103,7 +122,11 @@ impl UNetLayout {
         }
         params.add("out.weight", &[cfg.image_channels, cfg.channels[0], 1, 1]);
         params.add("out.bias", &[cfg.image_channels]);
-        Self { params, stats, bn_layers }
+        Self {
+            params,
+            stats,
+            bn_layers,
+        }
     }
 
     /// PyTorch's default initialisation: kaiming-uniform(a = sqrt(5)) for conv and linear
@@ -129,7 +152,16 @@ impl UNetLayout {
             .unwrap();
         let stats = self
             .stats
-            .join(|e| Ok(vec![if e.name.ends_with("running_var") { 1.0 } else { 0.0 }; e.len()]))
+            .join(|e| {
+                Ok(vec![
+                    if e.name.ends_with("running_var") {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    e.len()
+                ])
+            })
             .unwrap();
         (params, stats)
     }
@@ -173,8 +205,14 @@ impl UNet {
         let p = self.layout.params.alloc(gpu, "ema_params");
         let s = self.layout.stats.alloc(gpu, "ema_stats");
         let mut prog = crate::gpu::Program::new();
-        prog.copy(&self.layout.params.whole(&self.params), &self.layout.params.whole(&p));
-        prog.copy(&self.layout.stats.whole(&self.stats), &self.layout.stats.whole(&s));
+        prog.copy(
+            &self.layout.params.whole(&self.params),
+            &self.layout.params.whole(&p),
+        );
+        prog.copy(
+            &self.layout.stats.whole(&self.stats),
+            &self.layout.stats.whole(&s),
+        );
         prog.submit(gpu);
         let views = (self.layout.params.whole(&p), self.layout.stats.whole(&s));
         self.ema = Some((p, s));
@@ -203,12 +241,22 @@ impl UNet {
         let m = g.linear(&m, &p(g, "mlp.2.weight"), &p(g, "mlp.2.bias"));
         let mut h = g.broadcast_add(x, &m);
         for (conv, bn) in [(0, 1), (3, 4)] {
-            h = g.conv2d(&h, &p(g, &format!("convs.{conv}.weight")), &p(g, &format!("convs.{conv}.bias")));
+            h = g.conv2d(
+                &h,
+                &p(g, &format!("convs.{conv}.weight")),
+                &p(g, &format!("convs.{conv}.bias")),
+            );
             let (rm, rv) = (
                 self.stat(&format!("{name}.convs.{bn}.running_mean")),
                 self.stat(&format!("{name}.convs.{bn}.running_var")),
             );
-            h = g.batchnorm(&h, &p(g, &format!("convs.{bn}.weight")), &p(g, &format!("convs.{bn}.bias")), &rm, &rv);
+            h = g.batchnorm(
+                &h,
+                &p(g, &format!("convs.{bn}.weight")),
+                &p(g, &format!("convs.{bn}.bias")),
+                &rm,
+                &rv,
+            );
             h = g.relu(&h);
         }
         h
@@ -218,7 +266,13 @@ impl UNet {
     pub fn forward(&self, g: &mut Graph, x: &Var, t: &GpuTensor) -> Var {
         let n = x.shape()[0];
         let temb = g.var(&[n, self.cfg.temb_dim]);
-        g.fwd.push(time_embedding::time_embedding(g.gpu, n, self.cfg.temb_dim, t, &temb.val));
+        g.fwd.push(time_embedding::time_embedding(
+            g.gpu,
+            n,
+            self.cfg.temb_dim,
+            t,
+            &temb.val,
+        ));
         let x1 = self.conv_block(g, "down1", x, &temb);
         let p1 = g.maxpool(&x1);
         let x2 = self.conv_block(g, "down2", &p1, &temb);

@@ -4,16 +4,17 @@
 mod common;
 
 mod adam;
+mod add_noise;
+mod batchnorm;
 mod broadcast_add;
 mod concat;
+mod conv2d;
+mod denoise;
 mod ema;
 mod linear;
+mod maxpool;
 mod mse;
 mod relu;
-mod time_embedding;
-mod batchnorm;
-mod maxpool;
-mod upsample;
-mod add_noise;
-mod denoise;
 mod rng;
+mod time_embedding;
+mod upsample;

@@ -1,0 +1,239 @@
+use wgpu_ddpm::kernels::conv2d::*;
+
+use crate::common::*;
+
+fn shape(n: usize, cin: usize, cout: usize, h: usize, w: usize, k: usize) -> Conv2dShape {
+    Conv2dShape {
+        n,
+        cin,
+        cout,
+        h,
+        w,
+        k,
+    }
+}
+
+/// Random x (unit normal), w scaled by 1/sqrt(fan_in) so outputs stay O(1), b small.
+fn data(rng: &mut HostRng, s: &Conv2dShape) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let fan_in = (s.cin * s.k * s.k) as f32;
+    let x = rng.vec_normal(s.n * s.cin * s.h * s.w);
+    let w: Vec<f32> = rng
+        .vec_normal(s.cout * s.cin * s.k * s.k)
+        .iter()
+        .map(|v| v / fan_in.sqrt())
+        .collect();
+    let b = rng.vec_normal(s.cout).iter().map(|v| 0.1 * v).collect();
+    (x, w, b)
+}
+
+fn check_forward(s: Conv2dShape, seed: u64) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let (x, w, b) = data(&mut rng, &s);
+    let (xg, wg, bg) = (
+        upload(&gpu, &x, &[s.n, s.cin, s.h, s.w]),
+        upload(&gpu, &w, &[w.len()]),
+        upload(&gpu, &b, &[s.cout]),
+    );
+    // Pre-fill y with garbage: the kernel must overwrite every element.
+    let yg = upload(
+        &gpu,
+        &rng.vec_normal(s.n * s.cout * s.h * s.w),
+        &[s.n, s.cout, s.h, s.w],
+    );
+    run(&gpu, [conv2d(&gpu, &s, &xg, &wg, &bg, &yg)]);
+    // f32 sums of cin*k*k O(1/sqrt(fan_in)) terms vs an f64 reference: errors ~1e-6, 1e-4 is loose but
+    // far below any indexing mistake (O(0.1..1)).
+    assert_close(
+        &format!("conv2d {s:?}"),
+        &gpu.read(&yg),
+        &conv2d_cpu(&s, &x, &w, &b),
+        1e-4,
+        1e-4,
+    );
+}
+
+fn check_backward(s: Conv2dShape, seed: u64) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let (x, w, _) = data(&mut rng, &s);
+    let dy = rng.vec_normal(s.n * s.cout * s.h * s.w);
+    let (dx0, dw0, db0) = (
+        rng.vec_normal(x.len()),
+        rng.vec_normal(w.len()),
+        rng.vec_normal(s.cout),
+    );
+    let xg = upload(&gpu, &x, &[x.len()]);
+    let wg = upload(&gpu, &w, &[w.len()]);
+    let dyg = upload(&gpu, &dy, &[dy.len()]);
+    let (dxg, dwg, dbg) = (
+        upload(&gpu, &dx0, &[x.len()]),
+        upload(&gpu, &dw0, &[w.len()]),
+        upload(&gpu, &db0, &[s.cout]),
+    );
+    let mut ds = vec![conv2d_backward_input(&gpu, &s, &wg, &dyg, &dxg)];
+    ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &dyg, &dwg, &dbg));
+    run(&gpu, ds);
+    let (dx, dw, db) = conv2d_backward_cpu(&s, &x, &w, &dy);
+    let add = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| a + b).collect::<Vec<f32>>();
+    // dx: cout*k*k terms of size 1/sqrt(fan_in). dw, db: sums over N*H*W unit-normal products
+    // (magnitude ~sqrt(NHW) ~ 40 at the seed shape), accumulated in f32 in split chunks: rtol 1e-4
+    // plus an atol scaled by that magnitude.
+    let big = ((s.n * s.h * s.w) as f32).sqrt();
+    assert_close(
+        &format!("conv2d dx {s:?}"),
+        &gpu.read(&dxg),
+        &add(&dx0, &dx),
+        1e-4,
+        1e-4,
+    );
+    assert_close(
+        &format!("conv2d dw {s:?}"),
+        &gpu.read(&dwg),
+        &add(&dw0, &dw),
+        2e-5 * big,
+        1e-4,
+    );
+    assert_close(
+        &format!("conv2d db {s:?}"),
+        &gpu.read(&dbg),
+        &add(&db0, &db),
+        2e-5 * big,
+        1e-4,
+    );
+}
+
+#[test]
+fn conv2d_forward_odd_shapes() {
+    for (i, s) in [
+        shape(3, 5, 7, 7, 9, 3),
+        shape(3, 5, 7, 7, 9, 1),
+        shape(1, 1, 1, 1, 1, 3),
+        shape(1, 1, 1, 1, 1, 1),
+        shape(2, 3, 9, 5, 4, 3),
+        shape(2, 2, 6, 2, 13, 3),
+        shape(1, 6, 5, 3, 3, 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        check_forward(s, 10 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_forward_seed_shapes() {
+    check_forward(shape(2, 64, 64, 28, 28, 3), 20);
+    check_forward(shape(2, 128, 256, 7, 7, 3), 21);
+    check_forward(shape(2, 64, 1, 28, 28, 1), 22);
+}
+
+#[test]
+fn conv2d_backward_odd_shapes() {
+    for (i, s) in [
+        shape(3, 5, 7, 7, 9, 3),
+        shape(3, 5, 7, 7, 9, 1),
+        shape(1, 1, 1, 1, 1, 3),
+        shape(2, 3, 9, 5, 4, 3),
+        shape(2, 6, 2, 2, 13, 3),
+        shape(2, 6, 5, 3, 3, 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        check_backward(s, 30 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_backward_seed_shapes() {
+    check_backward(shape(2, 64, 128, 14, 14, 3), 40);
+    check_backward(shape(2, 64, 1, 28, 28, 1), 41);
+}
+
+/// L = sum(r * conv(x, w, b)) in f64.
+fn loss(s: &Conv2dShape, x: &[f64], w: &[f64], b: &[f64], r: &[f32]) -> f64 {
+    let (h, wd, k) = (s.h as isize, s.w as isize, s.k as isize);
+    let mut l = 0.0;
+    for n in 0..s.n {
+        for co in 0..s.cout {
+            for oh in 0..h {
+                for ow in 0..wd {
+                    let mut acc = b[co];
+                    for ci in 0..s.cin {
+                        for kh in 0..k {
+                            for kw in 0..k {
+                                let (ih, iw) = (oh + kh - k / 2, ow + kw - k / 2);
+                                if ih < 0 || ih >= h || iw < 0 || iw >= wd {
+                                    continue;
+                                }
+                                acc += x
+                                    [((n * s.cin + ci) * s.h + ih as usize) * s.w + iw as usize]
+                                    * w[((co * s.cin + ci) * s.k + kh as usize) * s.k
+                                        + kw as usize];
+                            }
+                        }
+                    }
+                    l +=
+                        acc * r[((n * s.cout + co) * s.h + oh as usize) * s.w + ow as usize] as f64;
+                }
+            }
+        }
+    }
+    l
+}
+
+#[test]
+fn conv2d_backward_finite_difference() {
+    let gpu = gpu();
+    for (i, s) in [shape(2, 3, 5, 5, 6, 3), shape(2, 3, 5, 4, 3, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut rng = HostRng::new(50 + i as u64);
+        let (x, w, b) = data(&mut rng, &s);
+        let r = rng.vec_normal(s.n * s.cout * s.h * s.w);
+        let f64v = |v: &[f32]| v.iter().map(|a| *a as f64).collect::<Vec<f64>>();
+        let (xd, wd, bd) = (f64v(&x), f64v(&w), f64v(&b));
+        let eps = 1e-3;
+        let fdx = finite_diff(&xd, eps, |xs| loss(&s, xs, &wd, &bd, &r));
+        let fdw = finite_diff(&wd, eps, |ws| loss(&s, &xd, ws, &bd, &r));
+        let fdb = finite_diff(&bd, eps, |bs| loss(&s, &xd, &wd, bs, &r));
+
+        let xg = upload(&gpu, &x, &[x.len()]);
+        let wg = upload(&gpu, &w, &[w.len()]);
+        let rg = upload(&gpu, &r, &[r.len()]);
+        let (dxg, dwg, dbg) = (
+            gpu.zeros(&[x.len()]),
+            gpu.zeros(&[w.len()]),
+            gpu.zeros(&[s.cout]),
+        );
+        let mut ds = vec![conv2d_backward_input(&gpu, &s, &wg, &rg, &dxg)];
+        ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &rg, &dwg, &dbg));
+        run(&gpu, ds);
+        // L is linear in each argument, so central differences are exact up to f64 rounding;
+        // the tolerance covers the GPU's f32 sums.
+        let f32v = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
+        assert_close(
+            &format!("conv2d fd dx {s:?}"),
+            &gpu.read(&dxg),
+            &f32v(fdx),
+            1e-4,
+            1e-4,
+        );
+        assert_close(
+            &format!("conv2d fd dw {s:?}"),
+            &gpu.read(&dwg),
+            &f32v(fdw),
+            1e-4,
+            1e-4,
+        );
+        assert_close(
+            &format!("conv2d fd db {s:?}"),
+            &gpu.read(&dbg),
+            &f32v(fdb),
+            1e-4,
+            1e-4,
+        );
+    }
+}

@@ -4,8 +4,14 @@
 use wgpu_ddpm::bench::Bencher;
 
 mod relu;
+mod batchnorm;
+mod maxpool;
+mod upsample;
 
 fn main() {
     let b = Bencher::from_args();
     relu::bench(&b);
+    batchnorm::bench(&b);
+    maxpool::bench(&b);
+    upsample::bench(&b);
 }

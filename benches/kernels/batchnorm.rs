@@ -13,7 +13,8 @@ pub fn bench(b: &Bencher) {
         let big = || gpu.zeros(&[len]);
         let ch = || gpu.zeros(&[c]);
         let (x, y, dy, dx) = (big(), big(), big(), big());
-        let (gamma, beta, rm, rv, mean, invstd, dg, db) = (ch(), ch(), ch(), ch(), ch(), ch(), ch(), ch());
+        let (gamma, beta, rm, rv, mean, invstd, dg, db) =
+            (ch(), ch(), ch(), ch(), ch(), ch(), ch(), ch());
         gpu.write(&rv, &vec![1.0; c]);
         gpu.write(&gamma, &vec![1.0; c]);
         if b.enabled("batchnorm") {

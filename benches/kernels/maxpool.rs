@@ -20,7 +20,13 @@ pub fn bench(b: &Bencher) {
             // Reads x and dy, reads + writes one dx element per window.
             let mut p = Program::new();
             p.push(maxpool_backward(gpu, n, c, hw, hw, &x, &y, &dx));
-            b.report("maxpool_backward", &case, &p, 0.0, 4.0 * (len + 3 * len / 4) as f64);
+            b.report(
+                "maxpool_backward",
+                &case,
+                &p,
+                0.0,
+                4.0 * (len + 3 * len / 4) as f64,
+            );
         }
     }
 }

@@ -74,13 +74,31 @@ fn params(s: &BnShape) -> Params {
 #[track_caller]
 fn check(what: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&str, &GpuTensor)]) {
     assert!(s.c > 0 && s.m() > 0, "{what}: empty shape {s:?}");
-    assert!(s.len() <= u32::MAX as usize, "{what}: shape {s:?} has more than 2^32 elements");
-    assert!(s.c <= 65535 && s.chunks() <= 65535, "{what}: shape {s:?} exceeds the workgroup grid");
+    assert!(
+        s.len() <= u32::MAX as usize,
+        "{what}: shape {s:?} has more than 2^32 elements"
+    );
+    assert!(
+        s.c <= 65535 && s.chunks() <= 65535,
+        "{what}: shape {s:?} exceeds the workgroup grid"
+    );
     for (name, t) in big {
-        assert_eq!(t.len(), s.len(), "{what}: {name} has {} elements, shape {s:?} needs {}", t.len(), s.len());
+        assert_eq!(
+            t.len(),
+            s.len(),
+            "{what}: {name} has {} elements, shape {s:?} needs {}",
+            t.len(),
+            s.len()
+        );
     }
     for (name, t) in per_channel {
-        assert_eq!(t.len(), s.c, "{what}: {name} has {} elements, want one per channel ({})", t.len(), s.c);
+        assert_eq!(
+            t.len(),
+            s.c,
+            "{what}: {name} has {} elements, want one per channel ({})",
+            t.len(),
+            s.c
+        );
     }
 }
 
@@ -114,13 +132,23 @@ pub fn batchnorm_train(
             ("save_invstd", save_invstd),
         ],
     );
-    assert!(s.m() > 1, "batchnorm_train: need more than one value per channel, got shape {s:?}");
+    assert!(
+        s.m() > 1,
+        "batchnorm_train: need more than one value per channel, got shape {s:?}"
+    );
     let p = params(s);
     let groups = [s.chunks() as u32, s.c as u32, 1];
     let partial_sum = gpu.zeros(&[s.c * s.chunks()]);
     let partial_sq = gpu.zeros(&[s.c * s.chunks()]);
     vec![
-        gpu.dispatch("batchnorm_sum", "batchnorm_sum", "main", &p, &[x, &partial_sum], groups),
+        gpu.dispatch(
+            "batchnorm_sum",
+            "batchnorm_sum",
+            "main",
+            &p,
+            &[x, &partial_sum],
+            groups,
+        ),
         gpu.dispatch(
             "batchnorm_var",
             "batchnorm_var",
@@ -134,7 +162,17 @@ pub fn batchnorm_train(
             "batchnorm",
             "main",
             &p,
-            &[x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, &partial_sq],
+            &[
+                x,
+                gamma,
+                beta,
+                running_mean,
+                running_var,
+                y,
+                save_mean,
+                save_invstd,
+                &partial_sq,
+            ],
             groups,
         ),
     ]
@@ -156,7 +194,12 @@ pub fn batchnorm_eval(
         "batchnorm_eval",
         s,
         &[("x", x), ("y", y)],
-        &[("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)],
+        &[
+            ("gamma", gamma),
+            ("beta", beta),
+            ("running_mean", running_mean),
+            ("running_var", running_var),
+        ],
     );
     let p = params(s);
     gpu.dispatch(
@@ -214,7 +257,17 @@ pub fn batchnorm_backward(
             "batchnorm_backward",
             "main",
             &p,
-            &[x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta, &partial],
+            &[
+                x,
+                gamma,
+                save_mean,
+                save_invstd,
+                dy,
+                dx,
+                dgamma,
+                dbeta,
+                &partial,
+            ],
             groups,
         ),
     ]
@@ -233,7 +286,10 @@ pub fn batch_stats_f64(s: &BnShape, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     for ch in 0..s.c {
         let vals = (0..s.n).flat_map(|ni| (0..s.hw).map(move |j| (ni, j)));
         let mu = vals.clone().map(|(ni, j)| x[at(s, ni, ch, j)]).sum::<f64>() / m;
-        var[ch] = vals.map(|(ni, j)| (x[at(s, ni, ch, j)] - mu).powi(2)).sum::<f64>() / m;
+        var[ch] = vals
+            .map(|(ni, j)| (x[at(s, ni, ch, j)] - mu).powi(2))
+            .sum::<f64>()
+            / m;
         mean[ch] = mu;
     }
     (mean, var)
@@ -268,8 +324,15 @@ pub fn batchnorm_train_cpu(
     running_mean: &mut [f32],
     running_var: &mut [f32],
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(gamma.len() == s.c && beta.len() == s.c, "batchnorm_train_cpu: gamma/beta need {} values", s.c);
-    assert!(running_mean.len() == s.c && running_var.len() == s.c, "batchnorm_train_cpu: running stats");
+    assert!(
+        gamma.len() == s.c && beta.len() == s.c,
+        "batchnorm_train_cpu: gamma/beta need {} values",
+        s.c
+    );
+    assert!(
+        running_mean.len() == s.c && running_var.len() == s.c,
+        "batchnorm_train_cpu: running stats"
+    );
     let x = to64(x);
     let (mean, var) = batch_stats_f64(s, &x);
     let y = batchnorm_train_f64(s, &x, &to64(gamma), &to64(beta));
@@ -280,7 +343,10 @@ pub fn batchnorm_train_cpu(
         let unbiased = var[ch] * m / (m - 1.0);
         running_var[ch] = ((1.0 - mom) * running_var[ch] as f64 + mom * unbiased) as f32;
     }
-    let invstd: Vec<f64> = var.iter().map(|v| 1.0 / (v + BN_EPS as f64).sqrt()).collect();
+    let invstd: Vec<f64> = var
+        .iter()
+        .map(|v| 1.0 / (v + BN_EPS as f64).sqrt())
+        .collect();
     (to32(&y), to32(&mean), to32(&invstd))
 }
 
@@ -293,12 +359,17 @@ pub fn batchnorm_eval_cpu(
     running_mean: &[f32],
     running_var: &[f32],
 ) -> Vec<f32> {
-    assert_eq!(x.len(), s.len(), "batchnorm_eval_cpu: x does not match {s:?}");
+    assert_eq!(
+        x.len(),
+        s.len(),
+        "batchnorm_eval_cpu: x does not match {s:?}"
+    );
     (0..s.len())
         .map(|i| {
             let ch = (i / s.hw) % s.c;
             let invstd = 1.0 / (running_var[ch] as f64 + BN_EPS as f64).sqrt();
-            ((x[i] as f64 - running_mean[ch] as f64) * invstd * gamma[ch] as f64 + beta[ch] as f64) as f32
+            ((x[i] as f64 - running_mean[ch] as f64) * invstd * gamma[ch] as f64 + beta[ch] as f64)
+                as f32
         })
         .collect()
 }
@@ -313,15 +384,18 @@ pub fn batchnorm_backward_cpu(
     invstd: &[f32],
     dy: &[f32],
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(x.len() == s.len() && dy.len() == s.len(), "batchnorm_backward_cpu: x/dy do not match {s:?}");
+    assert!(
+        x.len() == s.len() && dy.len() == s.len(),
+        "batchnorm_backward_cpu: x/dy do not match {s:?}"
+    );
     let m = s.m() as f64;
     let xhat = |i: usize, ch: usize| (x[i] as f64 - mean[ch] as f64) * invstd[ch] as f64;
     let mut sdy = vec![0.0f64; s.c];
     let mut sdx = vec![0.0f64; s.c];
-    for i in 0..s.len() {
+    for (i, g) in dy.iter().enumerate() {
         let ch = (i / s.hw) % s.c;
-        sdy[ch] += dy[i] as f64;
-        sdx[ch] += dy[i] as f64 * xhat(i, ch);
+        sdy[ch] += *g as f64;
+        sdx[ch] += *g as f64 * xhat(i, ch);
     }
     let dx = (0..s.len())
         .map(|i| {

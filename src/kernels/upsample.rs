@@ -21,17 +21,44 @@ struct Params {
 fn check(what: &str, n: usize, c: usize, h: usize, w: usize, small: &GpuTensor, big: &GpuTensor) {
     assert!(h > 0 && w > 0, "{what}: empty spatial size {h}x{w}");
     let len = n * c * h * w;
-    assert!(4 * len <= u32::MAX as usize, "{what}: more than 2^32 elements");
-    assert_eq!(small.len(), len, "{what}: input has {} elements, [{n},{c},{h},{w}] needs {len}", small.len());
-    assert_eq!(big.len(), 4 * len, "{what}: output has {} elements, want {}", big.len(), 4 * len);
+    assert!(
+        4 * len <= u32::MAX as usize,
+        "{what}: more than 2^32 elements"
+    );
+    assert_eq!(
+        small.len(),
+        len,
+        "{what}: input has {} elements, [{n},{c},{h},{w}] needs {len}",
+        small.len()
+    );
+    assert_eq!(
+        big.len(),
+        4 * len,
+        "{what}: output has {} elements, want {}",
+        big.len(),
+        4 * len
+    );
 }
 
 /// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w].
 #[allow(clippy::too_many_arguments)]
-pub fn upsample(gpu: &Gpu, n: usize, c: usize, h: usize, w: usize, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
+pub fn upsample(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    x: &GpuTensor,
+    y: &GpuTensor,
+) -> Dispatch {
     check("upsample", n, c, h, w, x, y);
     let total = 4 * n * c * h * w;
-    let p = Params { h: h as u32, w: w as u32, total: total as u32, _pad: 0 };
+    let p = Params {
+        h: h as u32,
+        w: w as u32,
+        total: total as u32,
+        _pad: 0,
+    };
     gpu.dispatch("upsample", "upsample", "main", &p, &[x, y], grid_1d(total))
 }
 
@@ -49,8 +76,20 @@ pub fn upsample_backward(
 ) -> Dispatch {
     check("upsample_backward", n, c, h, w, dx, dy);
     let total = n * c * h * w;
-    let p = Params { h: h as u32, w: w as u32, total: total as u32, _pad: 0 };
-    gpu.dispatch("upsample_backward", "upsample_backward", "main", &p, &[dy, dx], grid_1d(total))
+    let p = Params {
+        h: h as u32,
+        w: w as u32,
+        total: total as u32,
+        _pad: 0,
+    };
+    gpu.dispatch(
+        "upsample_backward",
+        "upsample_backward",
+        "main",
+        &p,
+        &[dy, dx],
+        grid_1d(total),
+    )
 }
 
 /// (i0, i1, lambda) for output coordinate o of an input extent n (PyTorch's formula).
@@ -62,7 +101,11 @@ pub fn source_index(o: usize, n: usize) -> (usize, usize, f64) {
 
 /// f64 forward (reference for finite differences).
 pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f64> {
-    assert_eq!(x.len(), n * c * h * w, "upsample_cpu: x does not match [{n},{c},{h},{w}]");
+    assert_eq!(
+        x.len(),
+        n * c * h * w,
+        "upsample_cpu: x does not match [{n},{c},{h},{w}]"
+    );
     let (ho, wo) = (2 * h, 2 * w);
     let mut y = Vec::with_capacity(n * c * ho * wo);
     for plane in 0..n * c {
@@ -82,13 +125,20 @@ pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f6
 
 pub fn upsample_cpu(n: usize, c: usize, h: usize, w: usize, x: &[f32]) -> Vec<f32> {
     let x: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    upsample_f64(n, c, h, w, &x).into_iter().map(|v| v as f32).collect()
+    upsample_f64(n, c, h, w, &x)
+        .into_iter()
+        .map(|v| v as f32)
+        .collect()
 }
 
 /// The plain gradient (the GPU kernel adds it into dx), computed as a scatter in f64.
 pub fn upsample_backward_cpu(n: usize, c: usize, h: usize, w: usize, dy: &[f32]) -> Vec<f32> {
     let (ho, wo) = (2 * h, 2 * w);
-    assert_eq!(dy.len(), n * c * ho * wo, "upsample_backward_cpu: dy does not match");
+    assert_eq!(
+        dy.len(),
+        n * c * ho * wo,
+        "upsample_backward_cpu: dy does not match"
+    );
     let mut dx = vec![0.0f64; n * c * h * w];
     for plane in 0..n * c {
         let dxp = &mut dx[plane * h * w..(plane + 1) * h * w];

@@ -23,14 +23,30 @@ fn gpu_train(s: &BnShape, x: &[f32], gamma: &[f32], beta: &[f32], rm: &[f32], rv
     // Garbage in the outputs proves they are overwritten.
     let yg = t(&vec![7.0; s.len()]);
     let (mg, ig): (GpuTensor, GpuTensor) = (t(&vec![7.0; c]), t(&vec![7.0; c]));
-    run(&gpu, batchnorm_train(&gpu, s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig));
-    Train { y: gpu.read(&yg), mean: gpu.read(&mg), invstd: gpu.read(&ig), rm: gpu.read(&rmg), rv: gpu.read(&rvg) }
+    run(
+        &gpu,
+        batchnorm_train(&gpu, s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig),
+    );
+    Train {
+        y: gpu.read(&yg),
+        mean: gpu.read(&mg),
+        invstd: gpu.read(&ig),
+        rm: gpu.read(&rmg),
+        rv: gpu.read(&rvg),
+    }
 }
 
 // Shapes: odd ones, several chunks per channel (M > 2048 and not a multiple of it), and the
 // seed U-Net's three BN shapes at N=2.
-const SHAPES: &[(usize, usize, usize)] =
-    &[(3, 5, 7 * 9), (1, 1, 2), (3, 2, 1000), (5, 3, 1111), (2, 64, 28 * 28), (2, 128, 14 * 14), (2, 256, 7 * 7)];
+const SHAPES: &[(usize, usize, usize)] = &[
+    (3, 5, 7 * 9),
+    (1, 1, 2),
+    (3, 2, 1000),
+    (5, 3, 1111),
+    (2, 64, 28 * 28),
+    (2, 128, 14 * 14),
+    (2, 256, 7 * 7),
+];
 
 #[test]
 fn batchnorm_train_matches_cpu() {
@@ -38,7 +54,11 @@ fn batchnorm_train_matches_cpu() {
     for &(n, c, hw) in SHAPES {
         let s = BnShape { n, c, hw };
         // An offset mean stresses the two-pass variance.
-        let x: Vec<f32> = rng.vec_normal(s.len()).iter().map(|v| 3.0 + 2.0 * v).collect();
+        let x: Vec<f32> = rng
+            .vec_normal(s.len())
+            .iter()
+            .map(|v| 3.0 + 2.0 * v)
+            .collect();
         let gamma = rng.vec_uniform(c, 0.5, 1.5);
         let beta = rng.vec_normal(c);
         let rm0 = rng.vec_normal(c);
@@ -66,7 +86,8 @@ fn batchnorm_by_hand() {
     let s = BnShape { n: 2, c: 2, hw: 2 };
     let x = [1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0];
     let (gamma, beta) = ([1.0, 2.0], [0.0, 0.5]);
-    let want_y = [
+    // Hand-derived values in f64, rounded to f32 for the comparison.
+    let want_y: Vec<f32> = [
         -1.3416354199689269,
         -0.447211806656309,
         -2.1832708399378538,
@@ -74,27 +95,55 @@ fn batchnorm_by_hand() {
         0.447211806656309,
         1.3416354199689269,
         1.394423613312618,
-        3.1832708399378538,
-    ];
+        3.1832708399378538f64,
+    ]
+    .iter()
+    .map(|v| *v as f32)
+    .collect();
     let (mut rm, mut rv) = (vec![0.0; 2], vec![1.0; 2]);
     let (y, mean, invstd) = batchnorm_train_cpu(&s, &x, &gamma, &beta, &mut rm, &mut rv);
     let g = gpu_train(&s, &x, &gamma, &beta, &[0.0; 2], &[1.0; 2]);
-    for (who, y, mean, invstd, rm, rv) in
-        [("cpu", &y, &mean, &invstd, &rm, &rv), ("gpu", &g.y, &g.mean, &g.invstd, &g.rm, &g.rv)]
-    {
+    for (who, y, mean, invstd, rm, rv) in [
+        ("cpu", &y, &mean, &invstd, &rm, &rv),
+        ("gpu", &g.y, &g.mean, &g.invstd, &g.rm, &g.rv),
+    ] {
         // f32 rounding of O(1) values only.
         assert_close(&format!("{who} y"), y, &want_y, 1e-6, 1e-6);
         assert_close(&format!("{who} mean"), mean, &[2.5, 2.5], 0.0, 0.0);
-        assert_close(&format!("{who} invstd"), invstd, &[0.894423613312618; 2], 1e-6, 1e-6);
+        assert_close(
+            &format!("{who} invstd"),
+            invstd,
+            &[0.894423613312618f64 as f32; 2],
+            1e-6,
+            1e-6,
+        );
         assert_close(&format!("{who} running_mean"), rm, &[0.25, 0.25], 1e-7, 0.0);
-        assert_close(&format!("{who} running_var"), rv, &[1.0666666666666667; 2], 1e-6, 0.0);
+        assert_close(
+            &format!("{who} running_var"),
+            rv,
+            &[1.0666666666666667f64 as f32; 2],
+            1e-6,
+            0.0,
+        );
     }
     // Eval with those running stats: (x - 0.25) / sqrt(1.0666666666666667 + 1e-5) * gamma + beta;
     // for x = 1 in channel 0: 0.75 * 0.9682413... = 0.726181...
     let gpu = gpu();
     let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
     let yg = gpu.zeros(&[8]);
-    run(&gpu, [batchnorm_eval(&gpu, &s, &t(&x), &t(&gamma), &t(&beta), &t(&rm), &t(&rv), &yg)]);
+    run(
+        &gpu,
+        [batchnorm_eval(
+            &gpu,
+            &s,
+            &t(&x),
+            &t(&gamma),
+            &t(&beta),
+            &t(&rm),
+            &t(&rv),
+            &yg,
+        )],
+    );
     let inv = 1.0 / (1.0666666666666667f64 + 1e-5).sqrt();
     let want: Vec<f32> = x
         .iter()
@@ -109,7 +158,21 @@ fn batchnorm_by_hand() {
     // Backward with dy = 1 everywhere: dbeta = 4, dgamma = sum(xhat) = 0, dx = 0.
     let (dx, dgamma, dbeta) = (gpu.zeros(&[8]), gpu.zeros(&[2]), gpu.zeros(&[2]));
     let (mg, ig) = (t(&g.mean), t(&g.invstd));
-    run(&gpu, batchnorm_backward(&gpu, &s, &t(&x), &t(&gamma), &mg, &ig, &t(&[1.0; 8]), &dx, &dgamma, &dbeta));
+    run(
+        &gpu,
+        batchnorm_backward(
+            &gpu,
+            &s,
+            &t(&x),
+            &t(&gamma),
+            &mg,
+            &ig,
+            &t(&[1.0; 8]),
+            &dx,
+            &dgamma,
+            &dbeta,
+        ),
+    );
     assert_close("dx by hand", &gpu.read(&dx), &[0.0; 8], 1e-6, 0.0);
     assert_close("dgamma by hand", &gpu.read(&dgamma), &[0.0; 2], 1e-6, 0.0);
     assert_close("dbeta by hand", &gpu.read(&dbeta), &[4.0; 2], 0.0, 0.0);
@@ -128,9 +191,27 @@ fn batchnorm_eval_matches_cpu() {
         let rv = rng.vec_uniform(c, 0.5, 2.0);
         let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
         let yg = gpu.zeros(&[s.len()]);
-        run(&gpu, [batchnorm_eval(&gpu, &s, &t(&x), &t(&gamma), &t(&beta), &t(&rm), &t(&rv), &yg)]);
+        run(
+            &gpu,
+            [batchnorm_eval(
+                &gpu,
+                &s,
+                &t(&x),
+                &t(&gamma),
+                &t(&beta),
+                &t(&rm),
+                &t(&rv),
+                &yg,
+            )],
+        );
         // Element-wise, a few f32 roundings.
-        assert_close(&format!("eval {s:?}"), &gpu.read(&yg), &batchnorm_eval_cpu(&s, &x, &gamma, &beta, &rm, &rv), 1e-5, 1e-5);
+        assert_close(
+            &format!("eval {s:?}"),
+            &gpu.read(&yg),
+            &batchnorm_eval_cpu(&s, &x, &gamma, &beta, &rm, &rv),
+            1e-5,
+            1e-5,
+        );
     }
 }
 
@@ -140,22 +221,63 @@ fn batchnorm_backward_matches_cpu_and_accumulates() {
     let mut rng = HostRng::new(12);
     for &(n, c, hw) in SHAPES {
         let s = BnShape { n, c, hw };
-        let x: Vec<f32> = rng.vec_normal(s.len()).iter().map(|v| 1.0 + 1.5 * v).collect();
+        let x: Vec<f32> = rng
+            .vec_normal(s.len())
+            .iter()
+            .map(|v| 1.0 + 1.5 * v)
+            .collect();
         let gamma = rng.vec_uniform(c, 0.5, 1.5);
         let (mut rm, mut rv) = (vec![0.0; c], vec![1.0; c]);
-        let (_, mean, invstd) = batchnorm_train_cpu(&s, &x, &gamma, &vec![0.0; c], &mut rm, &mut rv);
+        let (_, mean, invstd) =
+            batchnorm_train_cpu(&s, &x, &gamma, &vec![0.0; c], &mut rm, &mut rv);
         let dy = rng.vec_normal(s.len());
-        let (dx0, dg0, db0) = (rng.vec_normal(s.len()), rng.vec_normal(c), rng.vec_normal(c));
+        let (dx0, dg0, db0) = (
+            rng.vec_normal(s.len()),
+            rng.vec_normal(c),
+            rng.vec_normal(c),
+        );
         let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
         let (dxg, dgg, dbg) = (t(&dx0), t(&dg0), t(&db0));
-        run(&gpu, batchnorm_backward(&gpu, &s, &t(&x), &t(&gamma), &t(&mean), &t(&invstd), &t(&dy), &dxg, &dgg, &dbg));
+        run(
+            &gpu,
+            batchnorm_backward(
+                &gpu,
+                &s,
+                &t(&x),
+                &t(&gamma),
+                &t(&mean),
+                &t(&invstd),
+                &t(&dy),
+                &dxg,
+                &dgg,
+                &dbg,
+            ),
+        );
         let (dx, dgamma, dbeta) = batchnorm_backward_cpu(&s, &x, &gamma, &mean, &invstd, &dy);
         // dgamma/dbeta are sums of up to 5555 O(1) terms (magnitude ~sqrt(M)): f32 error ~1e-5
         // relative to the partial sums; dx subtracts per-channel means of those sums.
         let what = format!("{s:?}");
-        assert_close(&format!("dx {what}"), &gpu.read(&dxg), &add(&dx, &dx0), 1e-4, 1e-4);
-        assert_close(&format!("dgamma {what}"), &gpu.read(&dgg), &add(&dgamma, &dg0), 2e-3, 1e-4);
-        assert_close(&format!("dbeta {what}"), &gpu.read(&dbg), &add(&dbeta, &db0), 2e-3, 1e-4);
+        assert_close(
+            &format!("dx {what}"),
+            &gpu.read(&dxg),
+            &add(&dx, &dx0),
+            1e-4,
+            1e-4,
+        );
+        assert_close(
+            &format!("dgamma {what}"),
+            &gpu.read(&dgg),
+            &add(&dgamma, &dg0),
+            2e-3,
+            1e-4,
+        );
+        assert_close(
+            &format!("dbeta {what}"),
+            &gpu.read(&dbg),
+            &add(&dbeta, &db0),
+            2e-3,
+            1e-4,
+        );
     }
 }
 
@@ -174,7 +296,11 @@ fn batchnorm_backward_finite_difference() {
         let f64v = |v: &[f32]| v.iter().map(|a| *a as f64).collect::<Vec<f64>>();
         let (x64, g64, b64) = (f64v(&x), f64v(&gamma), f64v(&beta));
         let loss = |x: &[f64], g: &[f64], b: &[f64]| -> f64 {
-            batchnorm_train_f64(&s, x, g, b).iter().zip(&r).map(|(y, r)| y * *r as f64).sum()
+            batchnorm_train_f64(&s, x, g, b)
+                .iter()
+                .zip(&r)
+                .map(|(y, r)| y * *r as f64)
+                .sum()
         };
         let fd_x = finite_diff(&x64, 1e-4, |xs| loss(xs, &g64, &b64));
         let fd_g = finite_diff(&g64, 1e-4, |gs| loss(&x64, gs, &b64));
@@ -182,10 +308,27 @@ fn batchnorm_backward_finite_difference() {
 
         let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
         let (xg, gg, bg) = (t(&x), t(&gamma), t(&beta));
-        let (rmg, rvg, yg, mg, ig) = (gpu.zeros(&[c]), t(&vec![1.0; c]), gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
+        let (rmg, rvg, yg, mg, ig) = (
+            gpu.zeros(&[c]),
+            t(&vec![1.0; c]),
+            gpu.zeros(&[s.len()]),
+            gpu.zeros(&[c]),
+            gpu.zeros(&[c]),
+        );
         let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
         let mut all = batchnorm_train(&gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig);
-        all.extend(batchnorm_backward(&gpu, &s, &xg, &gg, &mg, &ig, &t(&r), &dxg, &dgg, &dbg));
+        all.extend(batchnorm_backward(
+            &gpu,
+            &s,
+            &xg,
+            &gg,
+            &mg,
+            &ig,
+            &t(&r),
+            &dxg,
+            &dgg,
+            &dbg,
+        ));
         run(&gpu, all);
         let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
         // f32 GPU arithmetic on O(1) gradients vs an f64 central difference (error ~1e-8).
@@ -199,7 +342,11 @@ fn batchnorm_backward_finite_difference() {
 fn batchnorm_train_is_deterministic() {
     // Same input twice: bit-identical outputs (fixed-order reductions, no atomics).
     let mut rng = HostRng::new(14);
-    let s = BnShape { n: 5, c: 3, hw: 1111 };
+    let s = BnShape {
+        n: 5,
+        c: 3,
+        hw: 1111,
+    };
     let x = rng.vec_normal(s.len());
     let (g, b) = (vec![1.0; 3], vec![0.0; 3]);
     let a = gpu_train(&s, &x, &g, &b, &[0.0; 3], &[1.0; 3]);

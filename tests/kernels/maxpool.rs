@@ -3,8 +3,13 @@ use wgpu_ddpm::kernels::maxpool::*;
 use crate::common::*;
 
 // (n, c, h, w): odd batch/channels with even H/W, a single window, and seed shapes at N=2.
-const SHAPES: &[(usize, usize, usize, usize)] =
-    &[(3, 5, 6, 10), (1, 1, 2, 2), (3, 1, 2, 8), (2, 64, 28, 28), (2, 128, 14, 14)];
+const SHAPES: &[(usize, usize, usize, usize)] = &[
+    (3, 5, 6, 10),
+    (1, 1, 2, 2),
+    (3, 1, 2, 8),
+    (2, 64, 28, 28),
+    (2, 128, 14, 14),
+];
 
 #[test]
 fn maxpool_forward_matches_cpu() {
@@ -13,9 +18,26 @@ fn maxpool_forward_matches_cpu() {
     for &(n, c, h, w) in SHAPES {
         let x = rng.vec_normal(n * c * h * w);
         let yg = gpu.zeros(&[n * c * h * w / 4]);
-        run(&gpu, [maxpool(&gpu, n, c, h, w, &upload(&gpu, &x, &[x.len()]), &yg)]);
+        run(
+            &gpu,
+            [maxpool(
+                &gpu,
+                n,
+                c,
+                h,
+                w,
+                &upload(&gpu, &x, &[x.len()]),
+                &yg,
+            )],
+        );
         // A max is exact.
-        assert_close(&format!("maxpool {n}x{c}x{h}x{w}"), &gpu.read(&yg), &maxpool_cpu(n, c, h, w, &x), 0.0, 0.0);
+        assert_close(
+            &format!("maxpool {n}x{c}x{h}x{w}"),
+            &gpu.read(&yg),
+            &maxpool_cpu(n, c, h, w, &x),
+            0.0,
+            0.0,
+        );
     }
 }
 
@@ -26,14 +48,40 @@ fn maxpool_backward_matches_cpu_and_accumulates() {
     for &(n, c, h, w) in SHAPES {
         let len = n * c * h * w;
         // Rounded values make ties common, exercising the first-in-window rule.
-        let x: Vec<f32> = rng.vec_normal(len).iter().map(|v| (v * 2.0).round()).collect();
+        let x: Vec<f32> = rng
+            .vec_normal(len)
+            .iter()
+            .map(|v| (v * 2.0).round())
+            .collect();
         let dy = rng.vec_normal(len / 4);
         let dx0 = rng.vec_normal(len);
         let dxg = upload(&gpu, &dx0, &[len]);
-        run(&gpu, [maxpool_backward(&gpu, n, c, h, w, &upload(&gpu, &x, &[len]), &upload(&gpu, &dy, &[len / 4]), &dxg)]);
-        let want: Vec<f32> = maxpool_backward_cpu(n, c, h, w, &x, &dy).iter().zip(&dx0).map(|(a, b)| a + b).collect();
+        run(
+            &gpu,
+            [maxpool_backward(
+                &gpu,
+                n,
+                c,
+                h,
+                w,
+                &upload(&gpu, &x, &[len]),
+                &upload(&gpu, &dy, &[len / 4]),
+                &dxg,
+            )],
+        );
+        let want: Vec<f32> = maxpool_backward_cpu(n, c, h, w, &x, &dy)
+            .iter()
+            .zip(&dx0)
+            .map(|(a, b)| a + b)
+            .collect();
         // One f32 addition per element.
-        assert_close(&format!("maxpool_backward {n}x{c}x{h}x{w}"), &gpu.read(&dxg), &want, 1e-6, 1e-6);
+        assert_close(
+            &format!("maxpool_backward {n}x{c}x{h}x{w}"),
+            &gpu.read(&dxg),
+            &want,
+            1e-6,
+            1e-6,
+        );
     }
 }
 
@@ -57,10 +105,28 @@ fn maxpool_ties_go_to_first_in_window() {
     let gpu = gpu();
     let (yg, dxg) = (gpu.zeros(&[4]), gpu.zeros(&[16]));
     let xg = upload(&gpu, &x, &[16]);
-    run(&gpu, [maxpool(&gpu, 1, 1, 4, 4, &xg, &yg), maxpool_backward(&gpu, 1, 1, 4, 4, &xg, &upload(&gpu, &dy, &[4]), &dxg)]);
-    assert_close("maxpool ties y", &gpu.read(&yg), &[1.0, 2.0, 5.0, 3.0], 0.0, 0.0);
+    run(
+        &gpu,
+        [
+            maxpool(&gpu, 1, 1, 4, 4, &xg, &yg),
+            maxpool_backward(&gpu, 1, 1, 4, 4, &xg, &upload(&gpu, &dy, &[4]), &dxg),
+        ],
+    );
+    assert_close(
+        "maxpool ties y",
+        &gpu.read(&yg),
+        &[1.0, 2.0, 5.0, 3.0],
+        0.0,
+        0.0,
+    );
     assert_close("maxpool ties dx", &gpu.read(&dxg), &want_dx, 0.0, 0.0);
-    assert_close("maxpool ties cpu dx", &maxpool_backward_cpu(1, 1, 4, 4, &x, &dy), &want_dx, 0.0, 0.0);
+    assert_close(
+        "maxpool ties cpu dx",
+        &maxpool_backward_cpu(1, 1, 4, 4, &x, &dy),
+        &want_dx,
+        0.0,
+        0.0,
+    );
 }
 
 #[test]
@@ -76,9 +142,27 @@ fn maxpool_backward_finite_difference() {
     }
     let r = rng.vec_normal(len / 4);
     let x64: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    let fd = finite_diff(&x64, 1e-4, |xs| maxpool_f64(n, c, h, w, xs).iter().zip(&r).map(|(y, r)| y * *r as f64).sum());
+    let fd = finite_diff(&x64, 1e-4, |xs| {
+        maxpool_f64(n, c, h, w, xs)
+            .iter()
+            .zip(&r)
+            .map(|(y, r)| y * *r as f64)
+            .sum()
+    });
     let dxg = gpu.zeros(&[len]);
-    run(&gpu, [maxpool_backward(&gpu, n, c, h, w, &upload(&gpu, &x, &[len]), &upload(&gpu, &r, &[len / 4]), &dxg)]);
+    run(
+        &gpu,
+        [maxpool_backward(
+            &gpu,
+            n,
+            c,
+            h,
+            w,
+            &upload(&gpu, &x, &[len]),
+            &upload(&gpu, &r, &[len / 4]),
+            &dxg,
+        )],
+    );
     let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
     // Piecewise linear: the difference is exact up to f64 rounding.
     assert_close("maxpool fd", &gpu.read(&dxg), &fd32, 1e-5, 1e-5);

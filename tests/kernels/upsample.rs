@@ -3,8 +3,14 @@ use wgpu_ddpm::kernels::upsample::*;
 use crate::common::*;
 
 // (n, c, h, w): odd shapes, 1-pixel edges (every index clamps), and seed shapes at N=2.
-const SHAPES: &[(usize, usize, usize, usize)] =
-    &[(3, 5, 7, 9), (1, 1, 1, 1), (2, 3, 1, 4), (1, 2, 5, 2), (2, 256, 7, 7), (2, 128, 14, 14)];
+const SHAPES: &[(usize, usize, usize, usize)] = &[
+    (3, 5, 7, 9),
+    (1, 1, 1, 1),
+    (2, 3, 1, 4),
+    (1, 2, 5, 2),
+    (2, 256, 7, 7),
+    (2, 128, 14, 14),
+];
 
 #[test]
 fn upsample_forward_matches_cpu() {
@@ -14,9 +20,18 @@ fn upsample_forward_matches_cpu() {
         let len = n * c * h * w;
         let x = rng.vec_normal(len);
         let yg = gpu.zeros(&[4 * len]);
-        run(&gpu, [upsample(&gpu, n, c, h, w, &upload(&gpu, &x, &[len]), &yg)]);
+        run(
+            &gpu,
+            [upsample(&gpu, n, c, h, w, &upload(&gpu, &x, &[len]), &yg)],
+        );
         // Convex combination of four O(1) values: a few f32 roundings.
-        assert_close(&format!("upsample {n}x{c}x{h}x{w}"), &gpu.read(&yg), &upsample_cpu(n, c, h, w, &x), 1e-6, 1e-6);
+        assert_close(
+            &format!("upsample {n}x{c}x{h}x{w}"),
+            &gpu.read(&yg),
+            &upsample_cpu(n, c, h, w, &x),
+            1e-6,
+            1e-6,
+        );
     }
 }
 
@@ -33,18 +48,50 @@ fn upsample_by_hand() {
     let gpu = gpu();
     let x = [1.0, 2.0, 3.0, 4.0];
     let yg = gpu.zeros(&[16]);
-    run(&gpu, [upsample(&gpu, 1, 1, 2, 2, &upload(&gpu, &x, &[4]), &yg)]);
+    run(
+        &gpu,
+        [upsample(&gpu, 1, 1, 2, 2, &upload(&gpu, &x, &[4]), &yg)],
+    );
     assert_close("upsample by hand (gpu)", &gpu.read(&yg), &want, 0.0, 0.0);
-    assert_close("upsample by hand (cpu)", &upsample_cpu(1, 1, 2, 2, &x), &want, 0.0, 0.0);
+    assert_close(
+        "upsample by hand (cpu)",
+        &upsample_cpu(1, 1, 2, 2, &x),
+        &want,
+        0.0,
+        0.0,
+    );
     // Backward: dy = 1 at output (0, 1) only reads column 0 with 0.75 and column 1 with 0.25
     // of row 0; dy = all ones gives each input 4 (16 outputs, weights sum to 1, by symmetry).
     let mut dy = [0.0f32; 16];
     dy[1] = 1.0;
     for (dy, want) in [(dy, [0.75, 0.25, 0.0, 0.0]), ([1.0; 16], [4.0; 4])] {
         let dxg = gpu.zeros(&[4]);
-        run(&gpu, [upsample_backward(&gpu, 1, 1, 2, 2, &upload(&gpu, &dy, &[16]), &dxg)]);
-        assert_close("upsample_backward by hand (gpu)", &gpu.read(&dxg), &want, 0.0, 0.0);
-        assert_close("upsample_backward by hand (cpu)", &upsample_backward_cpu(1, 1, 2, 2, &dy), &want, 0.0, 0.0);
+        run(
+            &gpu,
+            [upsample_backward(
+                &gpu,
+                1,
+                1,
+                2,
+                2,
+                &upload(&gpu, &dy, &[16]),
+                &dxg,
+            )],
+        );
+        assert_close(
+            "upsample_backward by hand (gpu)",
+            &gpu.read(&dxg),
+            &want,
+            0.0,
+            0.0,
+        );
+        assert_close(
+            "upsample_backward by hand (cpu)",
+            &upsample_backward_cpu(1, 1, 2, 2, &dy),
+            &want,
+            0.0,
+            0.0,
+        );
     }
 }
 
@@ -57,10 +104,31 @@ fn upsample_backward_matches_cpu_and_accumulates() {
         let dy = rng.vec_normal(4 * len);
         let dx0 = rng.vec_normal(len);
         let dxg = upload(&gpu, &dx0, &[len]);
-        run(&gpu, [upsample_backward(&gpu, n, c, h, w, &upload(&gpu, &dy, &[4 * len]), &dxg)]);
-        let want: Vec<f32> = upsample_backward_cpu(n, c, h, w, &dy).iter().zip(&dx0).map(|(a, b)| a + b).collect();
+        run(
+            &gpu,
+            [upsample_backward(
+                &gpu,
+                n,
+                c,
+                h,
+                w,
+                &upload(&gpu, &dy, &[4 * len]),
+                &dxg,
+            )],
+        );
+        let want: Vec<f32> = upsample_backward_cpu(n, c, h, w, &dy)
+            .iter()
+            .zip(&dx0)
+            .map(|(a, b)| a + b)
+            .collect();
         // Sums of at most 16 weighted O(1) terms in f32 (weights sum to 4).
-        assert_close(&format!("upsample_backward {n}x{c}x{h}x{w}"), &gpu.read(&dxg), &want, 1e-5, 1e-5);
+        assert_close(
+            &format!("upsample_backward {n}x{c}x{h}x{w}"),
+            &gpu.read(&dxg),
+            &want,
+            1e-5,
+            1e-5,
+        );
     }
 }
 
@@ -73,9 +141,26 @@ fn upsample_backward_finite_difference() {
         let len = n * c * h * w;
         let x: Vec<f64> = rng.vec_normal(len).iter().map(|v| *v as f64).collect();
         let r = rng.vec_normal(4 * len);
-        let fd = finite_diff(&x, 1e-3, |xs| upsample_f64(n, c, h, w, xs).iter().zip(&r).map(|(y, r)| y * *r as f64).sum());
+        let fd = finite_diff(&x, 1e-3, |xs| {
+            upsample_f64(n, c, h, w, xs)
+                .iter()
+                .zip(&r)
+                .map(|(y, r)| y * *r as f64)
+                .sum()
+        });
         let dxg = gpu.zeros(&[len]);
-        run(&gpu, [upsample_backward(&gpu, n, c, h, w, &upload(&gpu, &r, &[4 * len]), &dxg)]);
+        run(
+            &gpu,
+            [upsample_backward(
+                &gpu,
+                n,
+                c,
+                h,
+                w,
+                &upload(&gpu, &r, &[4 * len]),
+                &dxg,
+            )],
+        );
         let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
         assert_close("upsample fd", &gpu.read(&dxg), &fd32, 1e-5, 1e-5);
     }

@@ -1,6 +1,8 @@
 // Bilinear x2 upsampling backward (align_corners = false), as a gather: each dx element sums
-// weight(oy, iy) * weight(ox, ix) * dy[oy, ox] over the output rows/columns 2i-1 .. 2i+2 that
-// can reference it, with the weights computed by the forward's own formula. No atomics.
+// wy * wx * dy over the output rows/columns 2i-1 .. 2i+2 that read it. For x2 the weights are
+// fixed, (0.25, 0.75, 0.75, 0.25); at a border the missing neighbour's 0.25 folds into the
+// nearest output (PyTorch's clamped source index), and out-of-range outputs get weight 0.
+// No atomics: each thread owns one dx element.
 
 struct Params {
     h: u32,
@@ -13,13 +15,16 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
-// Weight with which output coordinate o reads input coordinate i (input extent n).
-fn weight(o: u32, i: u32, n: u32) -> f32 {
-    let s = max((f32(o) + 0.5) * 0.5 - 0.5, 0.0);
-    let i0 = u32(s);
-    let l = s - f32(i0);
-    let i1 = min(i0 + 1u, n - 1u);
-    return select(0.0, 1.0 - l, i0 == i) + select(0.0, l, i1 == i);
+// Weights of outputs 2i-1, 2i, 2i+1, 2i+2 for input i of extent n.
+fn weights(i: u32, n: u32) -> vec4<f32> {
+    let first = i == 0u;
+    let last = i + 1u == n;
+    return vec4<f32>(
+        select(0.25, 0.0, first),
+        select(0.75, 1.0, first),
+        select(0.75, 1.0, last),
+        select(0.25, 0.0, last),
+    );
 }
 
 @compute @workgroup_size(256)
@@ -33,21 +38,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let plane = row / p.h;
     let iy = row - plane * p.h;
     let wo = 2u * p.w;
-    let ho = 2u * p.h;
-    let b = plane * ho * wo;
-    // Candidate output ranges [2i - 1, 2i + 2] clipped to the output.
-    let oy_lo = max(2u * iy, 1u) - 1u;
-    let oy_hi = min(2u * iy + 2u, ho - 1u);
-    let ox_lo = max(2u * ix, 1u) - 1u;
-    let ox_hi = min(2u * ix + 2u, wo - 1u);
+    let b = plane * 4u * p.h * p.w;
+    let wy = weights(iy, p.h);
+    let wx = weights(ix, p.w);
+    // Clamped (always in-bounds) columns; out-of-range ones have weight 0.
+    let c0 = max(2u * ix, 1u) - 1u;
+    let c1 = 2u * ix;
+    let c2 = 2u * ix + 1u;
+    let c3 = min(2u * ix + 2u, wo - 1u);
+    let r0 = max(2u * iy, 1u) - 1u;
+    let rows = vec4<u32>(r0, 2u * iy, 2u * iy + 1u, min(2u * iy + 2u, 2u * p.h - 1u));
     var acc = 0.0;
-    for (var oy = oy_lo; oy <= oy_hi; oy++) {
-        let wy = weight(oy, iy, p.h);
-        var racc = 0.0;
-        for (var ox = ox_lo; ox <= ox_hi; ox++) {
-            racc += weight(ox, ix, p.w) * dy[b + oy * wo + ox];
-        }
-        acc += wy * racc;
+    for (var k = 0u; k < 4u; k++) {
+        let o = b + rows[k] * wo;
+        let v = vec4<f32>(dy[o + c0], dy[o + c1], dy[o + c2], dy[o + c3]);
+        acc += wy[k] * dot(wx, v);
     }
     dx[i] += acc;
 }

@@ -4,14 +4,17 @@
 use wgpu_ddpm::bench::Bencher;
 
 mod adam;
+mod batchnorm;
 mod broadcast_add;
 mod concat;
 mod conv2d;
 mod ema;
 mod linear;
+mod maxpool;
 mod mse;
 mod relu;
 mod time_embedding;
+mod upsample;
 
 fn main() {
     let b = Bencher::from_args();
@@ -24,4 +27,7 @@ fn main() {
     mse::bench(&b);
     adam::bench(&b);
     ema::bench(&b);
+    batchnorm::bench(&b);
+    maxpool::bench(&b);
+    upsample::bench(&b);
 }

@@ -392,10 +392,10 @@ pub fn batchnorm_backward_cpu(
     let xhat = |i: usize, ch: usize| (x[i] as f64 - mean[ch] as f64) * invstd[ch] as f64;
     let mut sdy = vec![0.0f64; s.c];
     let mut sdx = vec![0.0f64; s.c];
-    for i in 0..s.len() {
+    for (i, g) in dy.iter().enumerate() {
         let ch = (i / s.hw) % s.c;
-        sdy[ch] += dy[i] as f64;
-        sdx[ch] += dy[i] as f64 * xhat(i, ch);
+        sdy[ch] += *g as f64;
+        sdx[ch] += *g as f64 * xhat(i, ch);
     }
     let dx = (0..s.len())
         .map(|i| {

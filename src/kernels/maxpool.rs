@@ -25,7 +25,7 @@ fn check(
     small: &GpuTensor,
 ) -> Params {
     assert!(
-        h % 2 == 0 && w % 2 == 0 && h > 0 && w > 0,
+        h.is_multiple_of(2) && w.is_multiple_of(2) && h > 0 && w > 0,
         "{what}: H and W must be even and non-zero, got {h}x{w}"
     );
     let len = n * c * h * w;
@@ -104,7 +104,7 @@ pub fn maxpool_backward(
 /// Flat index of each window's maximum (first on ties), one per output.
 fn argmax<T: PartialOrd + Copy>(n: usize, c: usize, h: usize, w: usize, x: &[T]) -> Vec<usize> {
     assert!(
-        h % 2 == 0 && w % 2 == 0,
+        h.is_multiple_of(2) && w.is_multiple_of(2),
         "maxpool_cpu: H and W must be even"
     );
     assert_eq!(

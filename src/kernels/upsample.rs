@@ -52,7 +52,8 @@ pub fn upsample(
     y: &GpuTensor,
 ) -> Dispatch {
     check("upsample", n, c, h, w, x, y);
-    let total = 4 * n * c * h * w;
+    // One thread per 2x2 output block: (h + 1) x (w + 1) blocks per plane (see the shader).
+    let total = n * c * (h + 1) * (w + 1);
     let p = Params {
         h: h as u32,
         w: w as u32,

@@ -86,7 +86,8 @@ fn batchnorm_by_hand() {
     let s = BnShape { n: 2, c: 2, hw: 2 };
     let x = [1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0];
     let (gamma, beta) = ([1.0, 2.0], [0.0, 0.5]);
-    let want_y = [
+    // Hand-derived values in f64, rounded to f32 for the comparison.
+    let want_y: Vec<f32> = [
         -1.3416354199689269,
         -0.447211806656309,
         -2.1832708399378538,
@@ -94,8 +95,11 @@ fn batchnorm_by_hand() {
         0.447211806656309,
         1.3416354199689269,
         1.394423613312618,
-        3.1832708399378538,
-    ];
+        3.1832708399378538f64,
+    ]
+    .iter()
+    .map(|v| *v as f32)
+    .collect();
     let (mut rm, mut rv) = (vec![0.0; 2], vec![1.0; 2]);
     let (y, mean, invstd) = batchnorm_train_cpu(&s, &x, &gamma, &beta, &mut rm, &mut rv);
     let g = gpu_train(&s, &x, &gamma, &beta, &[0.0; 2], &[1.0; 2]);
@@ -109,7 +113,7 @@ fn batchnorm_by_hand() {
         assert_close(
             &format!("{who} invstd"),
             invstd,
-            &[0.894423613312618; 2],
+            &[0.894423613312618f64 as f32; 2],
             1e-6,
             1e-6,
         );
@@ -117,7 +121,7 @@ fn batchnorm_by_hand() {
         assert_close(
             &format!("{who} running_var"),
             rv,
-            &[1.0666666666666667; 2],
+            &[1.0666666666666667f64 as f32; 2],
             1e-6,
             0.0,
         );

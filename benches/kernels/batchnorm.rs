@@ -1,0 +1,42 @@
+use wgpu_ddpm::bench::Bencher;
+use wgpu_ddpm::gpu::Program;
+use wgpu_ddpm::kernels::batchnorm::{batchnorm_backward, batchnorm_eval, batchnorm_train, BnShape};
+
+/// The seed U-Net's BatchNorm shapes: 64 channels at 28x28, 128 at 14x14, 256 at 7x7.
+pub fn bench(b: &Bencher) {
+    let gpu = &b.gpu;
+    let n = b.batch();
+    for (c, hw) in [(64usize, 28usize), (128, 14), (256, 7)] {
+        let s = BnShape { n, c, hw: hw * hw };
+        let len = s.len();
+        let case = format!("{n}x{c}x{hw}x{hw}");
+        let big = || gpu.zeros(&[len]);
+        let ch = || gpu.zeros(&[c]);
+        let (x, y, dy, dx) = (big(), big(), big(), big());
+        let (gamma, beta, rm, rv, mean, invstd, dg, db) =
+            (ch(), ch(), ch(), ch(), ch(), ch(), ch(), ch());
+        gpu.write(&rv, &vec![1.0; c]);
+        gpu.write(&gamma, &vec![1.0; c]);
+        if b.enabled("batchnorm") {
+            // Three passes: x is read three times, y written once.
+            let mut p = Program::new();
+            for d in batchnorm_train(gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd) {
+                p.push(d);
+            }
+            b.report("batchnorm", &case, &p, 0.0, 16.0 * len as f64);
+        }
+        if b.enabled("batchnorm_eval") {
+            let mut p = Program::new();
+            p.push(batchnorm_eval(gpu, &s, &x, &gamma, &beta, &rm, &rv, &y));
+            b.report("batchnorm_eval", &case, &p, 0.0, 8.0 * len as f64);
+        }
+        if b.enabled("batchnorm_backward") {
+            // Reduce pass reads x, dy; apply pass reads x, dy and reads + writes dx.
+            let mut p = Program::new();
+            for d in batchnorm_backward(gpu, &s, &x, &gamma, &mean, &invstd, &dy, &dx, &dg, &db) {
+                p.push(d);
+            }
+            b.report("batchnorm_backward", &case, &p, 0.0, 24.0 * len as f64);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+use wgpu_ddpm::bench::Bencher;
+use wgpu_ddpm::gpu::Program;
+use wgpu_ddpm::kernels::upsample::{upsample, upsample_backward};
+
+/// Input shapes at the seed U-Net's sizes: 64 channels at 28x28, 128 at 14x14, 256 at 7x7
+/// (the network upsamples the last two).
+pub fn bench(b: &Bencher) {
+    let gpu = &b.gpu;
+    let n = b.batch();
+    for (c, hw) in [(64usize, 28usize), (128, 14), (256, 7)] {
+        let len = n * c * hw * hw;
+        let case = format!("{n}x{c}x{hw}x{hw}");
+        let (x, dx, y) = (gpu.zeros(&[len]), gpu.zeros(&[len]), gpu.zeros(&[4 * len]));
+        if b.enabled("upsample") {
+            let mut p = Program::new();
+            p.push(upsample(gpu, n, c, hw, hw, &x, &y));
+            b.report("upsample", &case, &p, 0.0, 4.0 * 5.0 * len as f64);
+        }
+        if b.enabled("upsample_backward") {
+            // Reads dy (4x), reads + writes dx.
+            let mut p = Program::new();
+            p.push(upsample_backward(gpu, n, c, hw, hw, &y, &dx));
+            b.report("upsample_backward", &case, &p, 0.0, 4.0 * 6.0 * len as f64);
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod broadcast_add;
 mod concat;
 mod conv2d;
 mod ema;
+mod label_embedding;
 mod linear;
 mod maxpool;
 mod mse;
@@ -27,6 +28,7 @@ fn main() {
     mse::bench(&b);
     adam::bench(&b);
     ema::bench(&b);
+    label_embedding::bench(&b);
     batchnorm::bench(&b);
     maxpool::bench(&b);
     upsample::bench(&b);

@@ -9,6 +9,8 @@ pub mod conv2d;
 pub mod denoise;
 pub mod ema;
 pub mod gaussian_eps;
+pub mod guidance;
+pub mod label_embedding;
 pub mod linear;
 pub mod maxpool;
 pub mod mse;

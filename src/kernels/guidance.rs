@@ -1,0 +1,40 @@
+//! Classifier-free guidance combine: `shaders/guidance.wgsl`.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    len: u32,
+    w: f32,
+}
+
+/// eps = eps_u + w (eps_c - eps_u), with eps2 = [eps_c; eps_u] (twice the length of eps).
+pub fn guidance(gpu: &Gpu, w: f32, eps2: &GpuTensor, eps: &GpuTensor) -> Dispatch {
+    assert_eq!(
+        eps2.len(),
+        2 * eps.len(),
+        "guidance: eps2 must hold the conditional and unconditional halves"
+    );
+    let p = Params {
+        len: eps.len() as u32,
+        w,
+    };
+    gpu.dispatch(
+        "guidance",
+        "guidance",
+        "main",
+        &p,
+        &[eps2, eps],
+        grid_1d(eps.len()),
+    )
+}
+
+pub fn guidance_cpu(w: f32, eps2: &[f32]) -> Vec<f32> {
+    let len = eps2.len() / 2;
+    (0..len)
+        .map(|i| eps2[i + len] + w * (eps2[i] - eps2[i + len]))
+        .collect()
+}

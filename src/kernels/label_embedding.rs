@@ -1,0 +1,106 @@
+//! Class-label embedding added to the time embedding: `shaders/label_embedding.wgsl`,
+//! `shaders/label_embedding_backward.wgsl`. The table has `classes + 1` rows; the last is the
+//! learned null label of classifier-free guidance (labels past it are clamped to it).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+    d: u32,
+    rows: u32,
+}
+
+fn params(n: usize, d: usize, table: &GpuTensor) -> Params {
+    assert!(
+        table.len() % d == 0 && table.len() >= d,
+        "label_embedding: table must be [rows, {d}]"
+    );
+    Params {
+        n: n as u32,
+        d: d as u32,
+        rows: (table.len() / d) as u32,
+    }
+}
+
+/// out = temb + table[y]  (overwrites out); temb and out are [n, d], y is u32 [n].
+pub fn label_embedding(
+    gpu: &Gpu,
+    n: usize,
+    d: usize,
+    temb: &GpuTensor,
+    y: &GpuTensor,
+    table: &GpuTensor,
+    out: &GpuTensor,
+) -> Dispatch {
+    assert!(
+        temb.len() == n * d && out.len() == n * d && y.len() == n,
+        "label_embedding: shapes"
+    );
+    let p = params(n, d, table);
+    gpu.dispatch(
+        "label_embedding",
+        "label_embedding",
+        "main",
+        &p,
+        &[temb, y, table, out],
+        grid_1d(n * d),
+    )
+}
+
+/// dtemb += dout; dtable[y[i]] += dout[i].
+pub fn label_embedding_backward(
+    gpu: &Gpu,
+    n: usize,
+    d: usize,
+    y: &GpuTensor,
+    dout: &GpuTensor,
+    dtemb: &GpuTensor,
+    dtable: &GpuTensor,
+) -> Dispatch {
+    assert!(
+        dout.len() == n * d && dtemb.len() == n * d && y.len() == n,
+        "label_embedding_backward: shapes"
+    );
+    let p = params(n, d, dtable);
+    let threads = (n * d).max(dtable.len());
+    gpu.dispatch(
+        "label_embedding_backward",
+        "label_embedding_backward",
+        "main",
+        &p,
+        &[y, dout, dtemb, dtable],
+        grid_1d(threads),
+    )
+}
+
+pub fn label_embedding_cpu(n: usize, d: usize, temb: &[f32], y: &[u32], table: &[f32]) -> Vec<f32> {
+    let rows = table.len() / d;
+    (0..n * d)
+        .map(|i| {
+            let r = (y[i / d] as usize).min(rows - 1);
+            temb[i] + table[r * d + i % d]
+        })
+        .collect()
+}
+
+/// Returns (dtemb, dtable).
+pub fn label_embedding_backward_cpu(
+    n: usize,
+    d: usize,
+    rows: usize,
+    y: &[u32],
+    dout: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let mut dtable = vec![0.0; rows * d];
+    for i in 0..n {
+        let r = (y[i] as usize).min(rows - 1);
+        for k in 0..d {
+            dtable[r * d + k] += dout[i * d + k];
+        }
+    }
+    (dout.to_vec(), dtable)
+}

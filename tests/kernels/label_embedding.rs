@@ -1,0 +1,131 @@
+use wgpu_ddpm::kernels::guidance::*;
+use wgpu_ddpm::kernels::label_embedding::*;
+
+use crate::common::*;
+
+#[test]
+fn label_embedding_forward_matches_cpu() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(31);
+    for (n, d, classes) in [(3usize, 5usize, 2usize), (7, 100, 10), (1, 1, 1)] {
+        let rows = classes + 1;
+        let temb = rng.vec_normal(n * d);
+        let table = rng.vec_normal(rows * d);
+        // Includes the null label (= classes) and an out-of-range label, which is clamped to null.
+        let y: Vec<u32> = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    classes as u32 + 5
+                } else {
+                    rng.below(rows as u64) as u32
+                }
+            })
+            .collect();
+        let (tg, yg, tab, out) = (
+            upload(&gpu, &temb, &[n, d]),
+            gpu.upload_u32(&y, &[n]),
+            upload(&gpu, &table, &[rows, d]),
+            gpu.zeros(&[n, d]),
+        );
+        run(&gpu, [label_embedding(&gpu, n, d, &tg, &yg, &tab, &out)]);
+        // A single f32 add on both sides: exact.
+        assert_close(
+            "label_embedding",
+            &gpu.read(&out),
+            &label_embedding_cpu(n, d, &temb, &y, &table),
+            0.0,
+            0.0,
+        );
+    }
+}
+
+#[test]
+fn label_embedding_hand_computed() {
+    let gpu = gpu();
+    let temb = upload(&gpu, &[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    let table = upload(&gpu, &[10.0, 20.0, 30.0, 40.0, 50.0, 60.0], &[3, 2]);
+    let y = gpu.upload_u32(&[2, 0], &[2]);
+    let out = gpu.zeros(&[2, 2]);
+    run(&gpu, [label_embedding(&gpu, 2, 2, &temb, &y, &table, &out)]);
+    assert_close("hand", &gpu.read(&out), &[51.0, 62.0, 13.0, 24.0], 0.0, 0.0);
+}
+
+#[test]
+fn label_embedding_backward_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(32);
+    let (n, d, rows) = (9usize, 7usize, 4usize);
+    let y: Vec<u32> = (0..n).map(|_| rng.below(rows as u64) as u32).collect();
+    let dout = rng.vec_normal(n * d);
+    let (pre_t, pre_w) = (rng.vec_normal(n * d), rng.vec_normal(rows * d));
+    let (yg, dg, dt, dw) = (
+        gpu.upload_u32(&y, &[n]),
+        upload(&gpu, &dout, &[n, d]),
+        upload(&gpu, &pre_t, &[n, d]),
+        upload(&gpu, &pre_w, &[rows, d]),
+    );
+    run(
+        &gpu,
+        [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
+    );
+    let (want_t, want_w) = label_embedding_backward_cpu(n, d, rows, &y, &dout);
+    let add = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x + y).collect::<Vec<_>>();
+    // Sums of at most n = 9 terms in the same order: 1e-5.
+    assert_close("dtemb", &gpu.read(&dt), &add(&pre_t, &want_t), 1e-5, 1e-5);
+    assert_close("dtable", &gpu.read(&dw), &add(&pre_w, &want_w), 1e-5, 1e-5);
+}
+
+#[test]
+fn label_embedding_backward_finite_difference() {
+    // L = sum(r * (temb + table[y])): check d/dtable and d/dtemb against central differences.
+    let gpu = gpu();
+    let mut rng = HostRng::new(33);
+    let (n, d, rows) = (5usize, 3usize, 3usize);
+    let y: Vec<u32> = vec![0, 2, 2, 1, 0];
+    let temb = rng.vec_normal(n * d);
+    let table = rng.vec_normal(rows * d);
+    let r = rng.vec_normal(n * d);
+    let loss = |tb: &[f64], tt: &[f64]| -> f64 {
+        (0..n * d)
+            .map(|i| r[i] as f64 * (tt[i] + tb[y[i / d] as usize * d + i % d]))
+            .sum()
+    };
+    let t64: Vec<f64> = temb.iter().map(|v| *v as f64).collect();
+    let w64: Vec<f64> = table.iter().map(|v| *v as f64).collect();
+    let fd_w = finite_diff(&w64, 1e-3, |w| loss(w, &t64));
+    let fd_t = finite_diff(&t64, 1e-3, |t| loss(&w64, t));
+    let (yg, dg, dt, dw) = (
+        gpu.upload_u32(&y, &[n]),
+        upload(&gpu, &r, &[n, d]),
+        gpu.zeros(&[n, d]),
+        gpu.zeros(&[rows, d]),
+    );
+    run(
+        &gpu,
+        [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
+    );
+    let f32v = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<_>>();
+    assert_close("fd dtable", &gpu.read(&dw), &f32v(fd_w), 1e-3, 1e-3);
+    assert_close("fd dtemb", &gpu.read(&dt), &f32v(fd_t), 1e-3, 1e-3);
+}
+
+#[test]
+fn guidance_matches_cpu_and_endpoints() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(34);
+    let len = 1001;
+    let eps2 = rng.vec_normal(2 * len);
+    let e2 = upload(&gpu, &eps2, &[2 * len]);
+    for w in [0.0f32, 1.0, 3.0] {
+        let out = gpu.zeros(&[len]);
+        run(&gpu, [guidance(&gpu, w, &e2, &out)]);
+        let got = gpu.read(&out);
+        assert_close("guidance", &got, &guidance_cpu(w, &eps2), 1e-6, 1e-6);
+        if w == 0.0 {
+            assert_close("w=0 is unconditional", &got, &eps2[len..], 0.0, 0.0);
+        }
+        if w == 1.0 {
+            assert_close("w=1 is conditional", &got, &eps2[..len], 1e-6, 0.0);
+        }
+    }
+}

@@ -33,6 +33,7 @@ fn main() {
         image_size: 28,
         channels: [channels[0], channels[1], channels[2]],
         temb_dim: 100,
+        num_classes: 0,
     };
     println!("adapter: {}", gpu.describe());
     println!("timing: wall clock; U-Net {:?}, 28x28x1", net.channels);
@@ -47,6 +48,7 @@ fn main() {
         seed: 0,
         log_every: 50,
         ema_decay: None,
+        label_dropout: 0.1,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();

@@ -20,6 +20,7 @@ use crate::model::checkpoint_io::config_of;
 use crate::model::graph::Graph;
 use crate::model::unet::{UNet, UNetConfig};
 use crate::pictures;
+use crate::sample::Conditioning;
 use crate::train::{self, Metrics, TrainConfig, Trainer};
 
 #[derive(Args, Debug, Clone)]
@@ -35,28 +36,42 @@ pub struct TrainArgs {
     #[arg(long)]
     pub image_size: Option<usize>,
     /// Image channels for image files: 1 (gray) or 3 (RGB).
-    #[arg(long, default_value_t = 1)]
-    pub image_channels: usize,
+    #[arg(long)]
+    pub image_channels: Option<usize>,
     /// U-Net channels c1,c2,c3 (default 64,128,256 on a GPU; 16,32,64 on a CPU adapter).
     #[arg(long, value_delimiter = ',')]
     pub channels: Option<Vec<usize>>,
     /// Time-embedding size D.
     #[arg(long, default_value_t = 100)]
     pub temb_dim: usize,
-    /// Number of diffusion steps T.
-    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
-    pub t_max: usize,
+    /// Number of diffusion steps T (default 1000).
+    #[arg(long = "timesteps", short = 'T')]
+    pub t_max: Option<usize>,
     /// Noise schedule: linear or cosine.
     #[arg(long, default_value = "linear")]
     pub schedule: String,
+    /// A classic workload's defaults (every flag still overrides): mnist (28x28, T=1000),
+    /// mnist-t300, fashion16 (16x16, T=150), single48 (one 48x48 RGB image, sigma^2 = beta),
+    /// folder64 (64x64 RGB image folder, AdamW).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Train class-conditionally on the data's labels (learned label embedding + null label).
+    #[arg(long)]
+    pub cond: bool,
+    /// With --cond: probability of dropping a label to the null label (classifier-free guidance).
+    #[arg(long, default_value_t = 0.1)]
+    pub label_dropout: f32,
+    /// Variance of the DDPM sample grids: small (beta tilde) or large (beta).
+    #[arg(long)]
+    pub variance: Option<String>,
     /// Batch size (default 128 on a GPU; 32 on a CPU adapter).
     #[arg(long)]
     pub batch: Option<usize>,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f32,
     /// Decoupled weight decay (AdamW); 0 is plain Adam.
-    #[arg(long, default_value_t = 0.0)]
-    pub weight_decay: f32,
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
     /// Training steps (default 3000 on a GPU; 600 on a CPU adapter). Overrides --epochs.
     #[arg(long)]
     pub steps: Option<u64>,
@@ -113,11 +128,7 @@ impl SamplerArgs {
     pub fn config(&self, seed: u64) -> Result<SamplerConfig> {
         let kind = match self.sampler.as_str() {
             "ddpm" => SamplerKind::Ddpm {
-                variance: match self.variance.as_str() {
-                    "small" => Variance::Small,
-                    "large" => Variance::Large,
-                    v => bail!("--variance {v}: use small (beta tilde) or large (beta)"),
-                },
+                variance: parse_variance(&self.variance)?,
             },
             "ddim" => SamplerKind::Ddim {
                 steps: self.ddim_steps,
@@ -157,6 +168,13 @@ pub struct SampleArgs {
     /// Sample with the EMA weights stored in the checkpoint.
     #[arg(long)]
     pub ema: bool,
+    /// Class to draw (class-conditional checkpoints); default: every class, one row each.
+    #[arg(long)]
+    pub class: Option<u32>,
+    /// Classifier-free guidance scale w: eps = eps_u + w (eps_c - eps_u); 1 is plain
+    /// conditional sampling, 0 unconditional.
+    #[arg(long)]
+    pub guidance: Option<f32>,
     /// Output grid PNG.
     #[arg(long, default_value = "samples.png")]
     pub out: PathBuf,
@@ -190,6 +208,14 @@ pub struct EvalArgs {
     pub adapter: AdapterArgs,
 }
 
+pub fn parse_variance(v: &str) -> Result<Variance> {
+    match v {
+        "small" => Ok(Variance::Small),
+        "large" => Ok(Variance::Large),
+        _ => bail!("--variance {v}: use small (beta tilde) or large (beta)"),
+    }
+}
+
 pub fn parse_schedule(s: &str) -> Result<ScheduleKind> {
     match s {
         "linear" => Ok(ScheduleKind::Linear),
@@ -221,6 +247,11 @@ fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
 }
 
 pub fn train(a: &TrainArgs) -> Result<()> {
+    let a = &a.resolved()?;
+    let variance = parse_variance(a.variance.as_deref().unwrap_or("small"))?;
+    if !(0.0..=1.0).contains(&a.label_dropout) {
+        bail!("--label-dropout must be in [0, 1], got {}", a.label_dropout);
+    }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let cpu = gpu.is_cpu();
     let out = a.out.clone();
@@ -241,7 +272,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     let spec = DataSpec::parse(&a.data)?;
     let load = LoadOptions {
         size: a.image_size,
-        channels: a.image_channels,
+        channels: a.image_channels.unwrap_or(1),
         seed: a.seed,
         labels: a.labels.clone(),
         ..Default::default()
@@ -279,21 +310,23 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         image_size: ds.h,
         channels: [ch[0], ch[1], ch[2]],
         temb_dim: a.temb_dim,
+        num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
     };
     let cfg = TrainConfig {
         net,
         schedule: parse_schedule(&a.schedule)?,
-        t_max: a.t_max,
+        t_max: a.t_max.unwrap_or(1000),
         batch,
         adam: AdamConfig {
             lr: a.lr,
-            weight_decay: a.weight_decay,
+            weight_decay: a.weight_decay.unwrap_or(0.0),
             ..Default::default()
         },
         steps,
         seed: a.seed,
         log_every: a.log_every.max(1),
         ema_decay: a.ema,
+        label_dropout: a.label_dropout,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
@@ -365,6 +398,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
                 &tr,
                 &out.join(format!("samples_{:06}.png", tr.step)),
                 a.samples,
+                variance,
                 false,
             )?;
         }
@@ -382,7 +416,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     }
     pb.finish();
     let grid = out.join("samples.png");
-    write_samples(&gpu, &tr, &grid, a.samples, true)?;
+    write_samples(&gpu, &tr, &grid, a.samples, variance, true)?;
     println!(
         "done: {} steps in {:.1}s | checkpoint {} | samples {} | loss curve {} | metrics {}",
         tr.step,
@@ -393,6 +427,17 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         out.join("metrics.csv").display()
     );
     Ok(())
+}
+
+/// Classes for class-conditional training; the data must carry labels.
+fn conditional_classes(ds: &data::Dataset) -> Result<usize> {
+    if ds.labels.is_none() || ds.num_classes == 0 {
+        bail!(
+            "--cond needs labels, but {} has none: use an IDX file with its label file (--labels), a folder with one subfolder per class, or the builtin data",
+            ds.description
+        );
+    }
+    Ok(ds.num_classes)
 }
 
 fn read_curve(path: &Path) -> Vec<(u64, f32)> {
@@ -412,12 +457,11 @@ fn write_samples(
     tr: &Trainer,
     path: &Path,
     count: usize,
+    variance: Variance,
     show: bool,
 ) -> Result<()> {
     let cfg = SamplerConfig {
-        kind: SamplerKind::Ddpm {
-            variance: Variance::Small,
-        },
+        kind: SamplerKind::Ddpm { variance },
         clip_x0: false,
         seed: tr.cfg.seed,
     };
@@ -425,6 +469,8 @@ fn write_samples(
     if !show {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
+    // Class-conditional: one row per class, guided with w = 3.
+    let (cond, count, cols) = class_rows(tr.net.cfg.num_classes, None, count, 3.0);
     let s = crate::sample::sample(
         gpu,
         &tr.net,
@@ -433,6 +479,7 @@ fn write_samples(
         count,
         count,
         0,
+        cond.as_ref(),
         |k, total| {
             pb.set_length(total as u64);
             pb.set_position(k as u64);
@@ -446,8 +493,46 @@ fn write_samples(
         n.image_channels,
         n.image_size,
         n.image_size,
-        (count as f64).sqrt().ceil() as usize,
+        cols,
     )
+}
+
+/// Labels for a sample grid: every image of class `class`, or one row per class
+/// (`count / classes` columns, at least one). Returns (conditioning, image count, columns).
+fn class_rows(
+    classes: usize,
+    class: Option<u32>,
+    count: usize,
+    w: f32,
+) -> (Option<Conditioning>, usize, usize) {
+    let square = |n: usize| (n as f64).sqrt().ceil() as usize;
+    if classes == 0 {
+        return (None, count, square(count));
+    }
+    match class {
+        Some(c) => (
+            Some(Conditioning {
+                labels: vec![c; count],
+                guidance: w,
+            }),
+            count,
+            square(count),
+        ),
+        None => {
+            let per = (count / classes).max(1);
+            let labels = (0..classes as u32)
+                .flat_map(|c| std::iter::repeat_n(c, per))
+                .collect();
+            (
+                Some(Conditioning {
+                    labels,
+                    guidance: w,
+                }),
+                per * classes,
+                per,
+            )
+        }
+    }
 }
 
 fn load_net(
@@ -479,15 +564,27 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
     cfg.validate(schedule.t_max)?;
+    let classes = net.cfg.num_classes;
+    if classes == 0 && (a.class.is_some() || a.guidance.is_some()) {
+        bail!("--class and --guidance need a class-conditional checkpoint (trained with --cond); this one is unconditional");
+    }
+    if let Some(c) = a.class.filter(|c| *c as usize >= classes) {
+        bail!(
+            "--class {c} is outside the trained classes 0..{}",
+            classes - 1
+        );
+    }
+    let (cond, count, cols) = class_rows(classes, a.class, a.count, a.guidance.unwrap_or(3.0));
     let pb = bar(1, "sample");
     let s = crate::sample::sample(
         &gpu,
         &net,
         &schedule,
         &cfg,
-        a.count,
+        count,
         a.batch,
         a.strip,
+        cond.as_ref(),
         |k, total| {
             pb.set_length(total as u64);
             pb.set_position(k as u64);
@@ -495,14 +592,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     )?;
     pb.finish();
     let (c, h) = (net.cfg.image_channels, net.cfg.image_size);
-    pictures::save_grid(
-        &a.out,
-        &s.images,
-        c,
-        h,
-        h,
-        (a.count as f64).sqrt().ceil() as usize,
-    )?;
+    pictures::save_grid(&a.out, &s.images, c, h, h, cols)?;
     println!("wrote {} samples to {}", s.images.len(), a.out.display());
     if a.strip > 0 && !s.strip.is_empty() {
         // Rows: the first few images; columns: snapshots from x_T to x_0.
@@ -588,7 +678,10 @@ pub fn eval_loss(
     let rng = gpu.zeros(&[4]);
     let mut g = Graph::new(gpu, false);
     let x = g.input(xt.clone());
-    let out = net.forward(&mut g, &x, &t);
+    // Class-conditional networks are scored unconditionally (null label).
+    let null = (net.cfg.num_classes > 0)
+        .then(|| gpu.upload_u32(&vec![net.cfg.num_classes as u32; batch], &[batch]));
+    let out = net.forward_cond(&mut g, &x, &t, null.as_ref());
     let loss = g.mse(&out, &eps);
     let mut prog = Program::new();
     prog.push(add_noise::add_noise(
@@ -621,4 +714,85 @@ pub fn eval_loss(
         k += 1;
     }
     Ok(total / seen.max(1) as f64)
+}
+
+/// Defaults of the classic DDPM workloads; flags given explicitly win.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preset {
+    pub image_size: usize,
+    pub image_channels: usize,
+    pub t_max: usize,
+    pub variance: &'static str,
+    pub weight_decay: f32,
+    pub needs_data: &'static str,
+}
+
+pub fn preset(name: &str) -> Result<Preset> {
+    let p = |image_size, image_channels, t_max, variance, weight_decay, needs_data| Preset {
+        image_size,
+        image_channels,
+        t_max,
+        variance,
+        weight_decay,
+        needs_data,
+    };
+    Ok(match name {
+        "mnist" => p(
+            28,
+            1,
+            1000,
+            "small",
+            0.0,
+            "an MNIST IDX file (train-images-idx3-ubyte[.gz])",
+        ),
+        "mnist-t300" => p(
+            28,
+            1,
+            300,
+            "small",
+            0.0,
+            "an MNIST IDX file (train-images-idx3-ubyte[.gz])",
+        ),
+        "fashion16" => p(16, 1, 150, "small", 0.0, "a Fashion-MNIST IDX file"),
+        "single48" => p(48, 3, 1000, "large", 0.0, "one PNG/JPEG image"),
+        "folder64" => p(64, 3, 1000, "small", 0.01, "a folder of PNG/JPEG images"),
+        other => bail!(
+            "unknown --preset {other}: use mnist, mnist-t300, fashion16, single48 or folder64"
+        ),
+    })
+}
+
+impl TrainArgs {
+    /// Fill unset flags from the preset (or the plain defaults).
+    pub fn resolved(&self) -> Result<TrainArgs> {
+        let mut a = self.clone();
+        let p = match &self.preset {
+            Some(name) => {
+                let p = preset(name)?;
+                if a.data == "builtin" {
+                    bail!(
+                        "--preset {name} trains on {}: pass it with --data PATH",
+                        p.needs_data
+                    );
+                }
+                p
+            }
+            None => Preset {
+                image_size: 0,
+                image_channels: 1,
+                t_max: 1000,
+                variance: "small",
+                weight_decay: 0.0,
+                needs_data: "",
+            },
+        };
+        if p.image_size > 0 {
+            a.image_size = a.image_size.or(Some(p.image_size));
+        }
+        a.image_channels = a.image_channels.or(Some(p.image_channels));
+        a.t_max = a.t_max.or(Some(p.t_max));
+        a.weight_decay = a.weight_decay.or(Some(p.weight_decay));
+        a.variance = a.variance.or(Some(p.variance.to_string()));
+        Ok(a)
+    }
 }

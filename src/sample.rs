@@ -7,9 +7,70 @@ use crate::diffusion::sampler::{Sampler, SamplerConfig};
 use crate::diffusion::schedule::Schedule;
 use std::sync::Arc;
 
-use crate::gpu::Gpu;
+use crate::gpu::{Gpu, GpuTensor, Program};
+use crate::kernels::guidance::guidance;
 use crate::model::graph::Graph;
 use crate::model::unet::UNet;
+
+/// Class labels for a class-conditional network, and the guidance scale w of
+/// eps = eps_uncond + w (eps_cond - eps_uncond). `labels` has one entry per image.
+#[derive(Clone, Debug)]
+pub struct Conditioning {
+    pub labels: Vec<u32>,
+    pub guidance: f32,
+}
+
+/// Record the model program the sampler replays each step: it reads `x` and `t` ([n]) and
+/// writes eps. Unconditional networks run once; with conditioning the batch is doubled
+/// (conditional half, null-label half) and combined by the guidance kernel, one forward pass.
+fn record_model(
+    gpu: &Gpu,
+    net: &UNet,
+    x: &GpuTensor,
+    t: &GpuTensor,
+    cond: Option<(&[u32], f32)>,
+) -> (Program, GpuTensor) {
+    let mut g = Graph::new(gpu, false);
+    let n = t.len();
+    let null = net.cfg.num_classes as u32;
+    match cond {
+        _ if net.cfg.num_classes == 0 => {
+            let xin = g.input(x.clone());
+            let out = net.forward(&mut g, &xin, t);
+            (g.fwd, out.val)
+        }
+        None => {
+            let y = gpu.upload_u32(&vec![null; n], &[n]);
+            let xin = g.input(x.clone());
+            let out = net.forward_cond(&mut g, &xin, t, Some(&y));
+            (g.fwd, out.val)
+        }
+        Some((labels, w)) => {
+            let mut shape2 = x.shape.clone();
+            shape2[0] *= 2;
+            let (x2, t2) = (gpu.zeros(&shape2), gpu.zeros(&[2 * n]));
+            let y2: Vec<u32> = labels
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(null, n))
+                .collect();
+            let y2 = gpu.upload_u32(&y2, &[2 * n]);
+            let mut prog = Program::new();
+            for half in 0..2u64 {
+                let xh = GpuTensor::new(x2.buf.clone(), half * x.bytes(), &x.shape);
+                let th = GpuTensor::new(t2.buf.clone(), half * t.bytes(), &t.shape);
+                prog.copy(x, &xh);
+                prog.copy(t, &th);
+            }
+            let xin = g.input(x2);
+            let out = net.forward_cond(&mut g, &xin, &t2, Some(&y2));
+            prog.append(g.fwd);
+            let eps = gpu.zeros(&x.shape);
+            prog.push(guidance(gpu, w, &out.val, &eps));
+            (prog, eps)
+        }
+    }
+}
 
 pub struct Samples {
     /// Final images, each c*h*w in [-1, 1].
@@ -27,8 +88,25 @@ pub fn sample(
     count: usize,
     batch: usize,
     snapshots: usize,
+    cond: Option<&Conditioning>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Samples> {
+    if let Some(c) = cond {
+        if net.cfg.num_classes == 0 {
+            anyhow::bail!("this checkpoint is unconditional (trained without --cond): --class and --guidance need a class-conditional model");
+        }
+        if let Some(bad) = c
+            .labels
+            .iter()
+            .find(|l| **l as usize >= net.cfg.num_classes)
+        {
+            anyhow::bail!(
+                "class {bad} is outside the trained classes 0..{}",
+                net.cfg.num_classes - 1
+            );
+        }
+        anyhow::ensure!(c.labels.len() >= count, "one label per image is needed");
+    }
     let (c, s) = (net.cfg.image_channels, net.cfg.image_size);
     let chw = c * s * s;
     let batch = batch.clamp(1, count.max(1));
@@ -39,15 +117,14 @@ pub fn sample(
         let n = batch.min(count - images.len());
         let x = gpu.zeros(&[n, c, s, s]);
         let t = gpu.zeros(&[n]);
-        let mut g = Graph::new(gpu, false);
-        let xin = g.input(x.clone());
-        let out = net.forward(&mut g, &xin, &t);
+        let done = images.len();
+        let labels = cond.map(|c| (&c.labels[done..done + n], c.guidance));
+        let (model, eps) = record_model(gpu, net, &x, &t, labels);
         let mut bcfg = cfg.clone();
         bcfg.seed = cfg.seed.wrapping_add(b_index.wrapping_mul(0x9E37_79B9));
-        let sampler = Sampler::new(gpu, schedule, bcfg, n, chw, &x, &t, &out.val)?;
-        let done = images.len();
+        let sampler = Sampler::new(gpu, schedule, bcfg, n, chw, &x, &t, &eps)?;
         let (fin, snaps) = sampler.run(
-            &g.fwd,
+            &model,
             if b_index == 0 { snapshots } else { 0 },
             |k, total| progress(k + done / n * total, total * count.div_ceil(batch)),
         )?;

@@ -32,6 +32,8 @@ pub struct TrainConfig {
     pub ema_decay: Option<f32>,
     /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
     pub fixed_noise: bool,
+    /// Probability of replacing a label by the null label (classifier-free guidance).
+    pub label_dropout: f32,
 }
 
 impl TrainConfig {
@@ -46,6 +48,7 @@ impl TrainConfig {
             "steps": self.steps,
             "seed": self.seed,
             "ema_decay": self.ema_decay,
+            "label_dropout": self.label_dropout,
         })
     }
 }
@@ -59,6 +62,8 @@ pub struct Trainer {
     /// Steps completed so far.
     pub step: u64,
     x0: GpuTensor,
+    /// Class labels of the batch (u32 [n]) for a class-conditional network.
+    labels: Option<GpuTensor>,
     rng_state: GpuTensor,
     hyper: GpuTensor,
     loss: GpuTensor,
@@ -89,7 +94,8 @@ impl Trainer {
 
         let mut g = Graph::new(&gpu, true);
         let x = g.input(xt.clone());
-        let out = net.forward(&mut g, &x, &t);
+        let labels = (cfg.net.num_classes > 0).then(|| gpu.zeros(&[n]));
+        let out = net.forward_cond(&mut g, &x, &t, labels.as_ref());
         let loss = g.mse(&out, &eps);
         let fwd = std::mem::take(&mut g.fwd);
         let (clear_acts, bwd) = g.backward();
@@ -138,6 +144,7 @@ impl Trainer {
             schedule,
             step: 0,
             x0,
+            labels,
             rng_state,
             hyper,
             loss,
@@ -175,10 +182,34 @@ impl Trainer {
     pub fn step(&mut self, data: &Dataset) {
         let idx = self.batch_indices(data.len(), self.step);
         let mut batch = Vec::with_capacity(self.x0.len());
-        for i in idx {
+        for &i in &idx {
             batch.extend_from_slice(data.image(i));
         }
         self.gpu.write(&self.x0, &batch);
+        if let Some(lab) = &self.labels {
+            let all = data
+                .labels
+                .as_ref()
+                .expect("a class-conditional run needs labelled data");
+            let null = self.cfg.net.num_classes as u32;
+            // Label dropout drawn from (seed, step): a resumed run drops the same labels.
+            let mut rng = HostRng::new(
+                self.cfg.seed ^ 0x1AB3_1D40 ^ self.step.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let y: Vec<u32> = idx
+                .iter()
+                .map(|&i| {
+                    if rng.uniform() < self.cfg.label_dropout as f64 {
+                        null
+                    } else {
+                        all[i].min(null - 1)
+                    }
+                })
+                .collect();
+            self.gpu
+                .queue
+                .write_buffer(&lab.buf, lab.offset, bytemuck::cast_slice(&y));
+        }
         let s = self.cfg.seed;
         let k = if self.cfg.fixed_noise { 0 } else { self.step };
         let st = [s as u32, (s >> 32) as u32, k as u32, (k >> 32) as u32];

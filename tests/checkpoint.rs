@@ -24,6 +24,7 @@ fn checkpoint_round_trips_bit_exactly() {
         image_size: 8,
         channels: [4, 6, 8],
         temb_dim: 6,
+        num_classes: 0,
     };
     let net = UNet::new(&gpu, &cfg, 7).unwrap();
     let ck = net.to_checkpoint(&gpu, 42, true);
@@ -51,7 +52,8 @@ fn pytorch_state_dict_fixture_loads() {
             image_channels: 1,
             image_size: 8,
             channels: [4, 6, 8],
-            temb_dim: 6
+            temb_dim: 6,
+            num_classes: 0
         }
     );
     assert_eq!(ck.counters["down1.convs.1.num_batches_tracked"], 1234);
@@ -85,6 +87,7 @@ fn mismatched_network_names_tensor_and_shapes() {
         image_size: 8,
         channels: [4, 6, 10],
         temb_dim: 6,
+        num_classes: 0,
     };
     let net = UNet::new(&gpu, &other, 0).unwrap();
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());

@@ -130,6 +130,79 @@ fn train_resume_sample_eval() {
 }
 
 #[test]
+fn class_conditional_train_and_guided_sample() {
+    let dir = tmp("cond");
+    let d = dir.to_str().unwrap();
+    let args = [
+        "train",
+        "--steps",
+        "2",
+        "--out",
+        d,
+        "--cond",
+        "--samples",
+        "5",
+        "--channels",
+        "4,6,8",
+        "--batch",
+        "4",
+        "-T",
+        "20",
+        "--image-size",
+        "8",
+    ];
+    let (ok, text) = run(&args);
+    assert!(ok, "{text}");
+    let ck = dir.join("checkpoint.safetensors");
+    let out = dir.join("seven.png");
+    let c = ck.to_str().unwrap();
+    let (ok, text) = run(&[
+        "sample",
+        "--checkpoint",
+        c,
+        "--count",
+        "2",
+        "--class",
+        "4",
+        "--guidance",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--strip",
+        "0",
+    ]);
+    assert!(ok && out.exists(), "{text}");
+    let (ok, text) = run(&[
+        "sample",
+        "--checkpoint",
+        c,
+        "--class",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && text.contains("outside the trained classes"),
+        "{text}"
+    );
+    // Builtin data has 5 classes: a full grid is one row per class.
+    let grid = dir.join("rows.png");
+    let (ok, text) = run(&[
+        "sample",
+        "--checkpoint",
+        c,
+        "--count",
+        "10",
+        "--out",
+        grid.to_str().unwrap(),
+        "--strip",
+        "0",
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("wrote 10 samples"), "{text}");
+}
+
+#[test]
 fn bad_input_gets_clear_errors() {
     let dir = tmp("bad");
     let d = dir.to_str().unwrap();
@@ -168,6 +241,10 @@ fn bad_input_gets_clear_errors() {
     assert!(!ok && text.contains("/no/such.safetensors"), "{text}");
     let (ok, text) = run(&["train", "--data", "/no/such/dir", "--out", d]);
     assert!(!ok && text.contains("/no/such/dir"), "{text}");
+    let (ok, text) = run(&["train", "--preset", "mnist", "--out", d]);
+    assert!(!ok && text.contains("--data"), "{text}");
+    let (ok, text) = run(&["train", "--preset", "nope", "--out", d]);
+    assert!(!ok && text.contains("unknown --preset"), "{text}");
     let (ok, text) = run(&["info", "--adapter", "no-such-gpu-name"]);
     assert!(!ok && text.contains("no adapter name contains"), "{text}");
     let (ok, text) = run(&[

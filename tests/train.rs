@@ -14,6 +14,7 @@ fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
             image_size: 8,
             channels: [4, 6, 8],
             temb_dim: 6,
+            num_classes: 0,
         },
         schedule: ScheduleKind::Linear,
         t_max: 100,
@@ -26,6 +27,7 @@ fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
         seed: 3,
         log_every: 5,
         ema_decay: None,
+        label_dropout: 0.1,
         fixed_noise,
     }
 }

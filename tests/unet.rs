@@ -276,6 +276,7 @@ fn unet_forward_and_backward_match_cpu_composition() {
         image_size: 8,
         channels: [3, 5, 7],
         temb_dim: 6,
+        num_classes: 0,
     };
     let net = UNet::new(&gpu, &cfg, 11).unwrap();
     let n = 3;

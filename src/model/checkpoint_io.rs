@@ -156,10 +156,15 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<UNetConfig> {
     let c2 = shape("down2.convs.0.weight")?[0];
     let c3 = shape("bot1.convs.0.weight")?[0];
     let d = shape("down1.mlp.0.weight")?[1];
+    let num_classes = ck
+        .tensors
+        .get("label_emb.weight")
+        .map_or(0, |t| t.0[0].saturating_sub(1));
     Ok(UNetConfig {
         image_channels: c,
         image_size,
         channels: [c1, c2, c3],
         temb_dim: d,
+        num_classes,
     })
 }

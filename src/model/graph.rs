@@ -7,7 +7,7 @@
 
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{
-    batchnorm, broadcast_add, concat, conv2d, linear, maxpool, mse, relu, upsample,
+    batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu, upsample,
 };
 
 /// A value in the graph and (in training mode) its gradient buffer.
@@ -289,6 +289,28 @@ impl<'a> Graph<'a> {
             ))
         });
         y
+    }
+
+    /// temb + table[y]: the class label joins the time embedding (y is u32 [n]).
+    pub fn label_embedding(&mut self, temb: &Var, y: &GpuTensor, table: &Var) -> Var {
+        let (n, d) = (temb.shape()[0], temb.shape()[1]);
+        let out = self.var(&[n, d]);
+        self.fwd.push(label_embedding::label_embedding(
+            self.gpu, n, d, &temb.val, y, &table.val, &out.val,
+        ));
+        let (temb, y, table, og) = (temb.clone(), y.clone(), table.clone(), out.grad.clone());
+        self.record(move |gpu, p| {
+            p.push(label_embedding::label_embedding_backward(
+                gpu,
+                n,
+                d,
+                &y,
+                &og.unwrap(),
+                &temb.g(),
+                &table.g(),
+            ))
+        });
+        out
     }
 
     /// Mean squared error into a 1-element tensor; its backward seeds the tape (dL/dL = 1).

@@ -22,6 +22,8 @@ pub struct UNetConfig {
     pub image_size: usize,
     pub channels: [usize; 3],
     pub temb_dim: usize,
+    /// Classes of the label embedding (0: unconditional, the seed network).
+    pub num_classes: usize,
 }
 
 impl Default for UNetConfig {
@@ -31,6 +33,7 @@ impl Default for UNetConfig {
             image_size: 28,
             channels: [64, 128, 256],
             temb_dim: 100,
+            num_classes: 0,
         }
     }
 }
@@ -60,6 +63,7 @@ impl UNetConfig {
             "image_size": self.image_size,
             "channels": self.channels,
             "temb_dim": self.temb_dim,
+            "num_classes": self.num_classes,
         })
     }
 
@@ -74,6 +78,7 @@ impl UNetConfig {
                 ch.get(2)?.as_u64()? as usize,
             ],
             temb_dim: v.get("temb_dim")?.as_u64()? as usize,
+            num_classes: v.get("num_classes").and_then(|c| c.as_u64()).unwrap_or(0) as usize,
         })
     }
 
@@ -122,6 +127,10 @@ impl UNetLayout {
         }
         params.add("out.weight", &[cfg.image_channels, cfg.channels[0], 1, 1]);
         params.add("out.bias", &[cfg.image_channels]);
+        if cfg.num_classes > 0 {
+            // One row per class plus the null label of classifier-free guidance.
+            params.add("label_emb.weight", &[cfg.num_classes + 1, d]);
+        }
         Self {
             params,
             stats,
@@ -139,7 +148,10 @@ impl UNetLayout {
             .params
             .join(|e| {
                 let is_bn = e.name.contains(".convs.1.") || e.name.contains(".convs.4.");
-                Ok(if is_bn {
+                Ok(if e.name == "label_emb.weight" {
+                    // nn.Embedding's default: N(0, 1).
+                    rng.vec_normal(e.len())
+                } else if is_bn {
                     vec![if e.name.ends_with("weight") { 1.0 } else { 0.0 }; e.len()]
                 } else {
                     if e.name.ends_with("weight") {
@@ -264,8 +276,19 @@ impl UNet {
 
     /// Record eps_theta(x, t): `x` is [n, C, H, W], `t` a u32 tensor [n] of timesteps.
     pub fn forward(&self, g: &mut Graph, x: &Var, t: &GpuTensor) -> Var {
+        self.forward_cond(g, x, t, None)
+    }
+
+    /// eps_theta(x, t, y) with class labels `y` (u32 [n]; `num_classes` is the null label).
+    pub fn forward_cond(
+        &self,
+        g: &mut Graph,
+        x: &Var,
+        t: &GpuTensor,
+        y: Option<&GpuTensor>,
+    ) -> Var {
         let n = x.shape()[0];
-        let temb = g.var(&[n, self.cfg.temb_dim]);
+        let mut temb = g.var(&[n, self.cfg.temb_dim]);
         g.fwd.push(time_embedding::time_embedding(
             g.gpu,
             n,
@@ -273,6 +296,10 @@ impl UNet {
             t,
             &temb.val,
         ));
+        if self.cfg.num_classes > 0 {
+            let y = y.expect("a class-conditional U-Net needs labels");
+            temb = g.label_embedding(&temb, y, &self.p(g, "label_emb.weight"));
+        }
         let x1 = self.conv_block(g, "down1", x, &temb);
         let p1 = g.maxpool(&x1);
         let x2 = self.conv_block(g, "down2", &p1, &temb);

@@ -49,6 +49,7 @@ fn main() {
         log_every: 50,
         ema_decay: None,
         label_dropout: 0.1,
+        grad_clip: None,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();

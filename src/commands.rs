@@ -92,6 +92,9 @@ pub struct TrainArgs {
     /// Images in each sample grid.
     #[arg(long, default_value_t = 16)]
     pub samples: usize,
+    /// Clip gradients to this global L2 norm (e.g. 1.0); off by default.
+    #[arg(long)]
+    pub grad_clip: Option<f32>,
     /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
     #[arg(long)]
     pub ema: Option<f32>,
@@ -327,6 +330,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         log_every: a.log_every.max(1),
         ema_decay: a.ema,
         label_dropout: a.label_dropout,
+        grad_clip: a.grad_clip,
         fixed_noise: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
@@ -371,15 +375,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             let dt = last_t.elapsed().as_secs_f64();
             let ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
             (last_t, last_step) = (Instant::now(), tr.step);
+            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path) {
+                pb.abandon();
+                return Err(e);
+            }
             for &(s, l) in &losses {
-                if !l.is_finite() {
-                    pb.abandon();
-                    bail!(
-                        "the loss became {l} at step {s}: training diverged. The last good checkpoint ({}) is kept; try a lower learning rate (e.g. --lr {})",
-                        ckpt_path.display(),
-                        a.lr / 10.0
-                    );
-                }
                 metrics.row(s, l, ips, start.elapsed().as_secs_f64())?;
                 curve.push((s, l));
             }

@@ -41,6 +41,7 @@ registry! {
     mse_backward,
     adam,
     ema,
+    grad_clip,
     label_embedding,
     label_embedding_backward,
     guidance,

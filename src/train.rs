@@ -13,7 +13,7 @@ use crate::checkpoint::Checkpoint;
 use crate::data::Dataset;
 use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::{adam, add_noise, ema};
+use crate::kernels::{adam, add_noise, ema, grad_clip};
 use crate::model::graph::Graph;
 use crate::model::unet::{UNet, UNetConfig};
 use crate::util::host_rng::HostRng;
@@ -32,6 +32,8 @@ pub struct TrainConfig {
     pub ema_decay: Option<f32>,
     /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
     pub fixed_noise: bool,
+    /// Clip gradients to this global L2 norm before Adam.
+    pub grad_clip: Option<f32>,
     /// Probability of replacing a label by the null label (classifier-free guidance).
     pub label_dropout: f32,
 }
@@ -49,6 +51,7 @@ impl TrainConfig {
             "seed": self.seed,
             "ema_decay": self.ema_decay,
             "label_dropout": self.label_dropout,
+            "grad_clip": self.grad_clip,
         })
     }
 }
@@ -110,6 +113,15 @@ impl Trainer {
         program.append(fwd);
         program.append(bwd);
         let whole = |b| net.layout.params.whole(b);
+        if let Some(max_norm) = cfg.grad_clip {
+            if !(max_norm > 0.0) {
+                bail!("--grad-clip must be a positive norm, got {max_norm}");
+            }
+            let norm = gpu.zeros(&[1]);
+            for d in grad_clip::grad_clip(&gpu, max_norm, &grads, &norm) {
+                program.push(d);
+            }
+        }
         program.push(adam::adam(
             &gpu,
             &whole(&net.params),
@@ -288,6 +300,19 @@ impl Trainer {
             .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")?;
         Ok(())
     }
+}
+
+/// Stop on a non-finite loss: the weights are already poisoned, so the last checkpoint on
+/// disk (written before this readback) is the last good one.
+pub fn check_finite(losses: &[(u64, f32)], lr: f32, checkpoint: &Path) -> Result<()> {
+    if let Some((s, l)) = losses.iter().find(|p| !p.1.is_finite()) {
+        bail!(
+            "the loss became {l} at step {s}: training diverged. The last good checkpoint ({}) is kept; resume from it with a lower learning rate (e.g. --lr {}) or with --grad-clip 1.0",
+            checkpoint.display(),
+            lr / 10.0
+        );
+    }
+    Ok(())
 }
 
 /// Fisher-Yates permutation of 0..len keyed by (seed, epoch).

@@ -5,7 +5,7 @@ use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::unet::UNetConfig;
-use wgpu_ddpm::train::{TrainConfig, Trainer};
+use wgpu_ddpm::train::{check_finite, TrainConfig, Trainer};
 
 fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
     TrainConfig {
@@ -28,6 +28,7 @@ fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
         log_every: 5,
         ema_decay: None,
         label_dropout: 0.1,
+        grad_clip: None,
         fixed_noise,
     }
 }
@@ -107,4 +108,50 @@ fn resumed_run_continues_exactly() {
         "weights, moments, running stats or EMA differ after resume"
     );
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn non_finite_loss_stops_with_advice() {
+    let g = gpu();
+    let data = builtin::generate(8, 8, 1);
+    let mut tr = Trainer::new(g.clone(), tiny(4, false, 1e-3)).unwrap();
+    tr.step(&data);
+    // Poison one weight: the next loss is NaN and must be reported, not logged.
+    let out_w = tr.net.layout.params.view(&tr.net.params, "out.weight");
+    let mut w = g.read(&out_w);
+    w[0] = f32::NAN;
+    g.write(&out_w, &w);
+    tr.step(&data);
+    let losses = tr.take_losses(true);
+    assert!(
+        losses[0].1.is_finite() && losses[1].1.is_nan(),
+        "{losses:?}"
+    );
+    let err = format!(
+        "{:#}",
+        check_finite(&losses, 1e-3, std::path::Path::new("ck.safetensors")).unwrap_err()
+    );
+    assert!(
+        err.contains("step 2") && err.contains("--lr 0.0001") && err.contains("ck.safetensors"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gradient_clipping_trains_and_is_reproducible() {
+    let g = gpu();
+    let data = builtin::generate(8, 8, 1);
+    let mut c = tiny(4, false, 1e-3);
+    c.grad_clip = Some(0.05);
+    let run = || {
+        let mut tr = Trainer::new(g.clone(), c.clone()).unwrap();
+        for _ in 0..3 {
+            tr.step(&data);
+        }
+        (tr.take_losses(true), tr.checkpoint().tensors)
+    };
+    let (l1, w1) = run();
+    let (l2, w2) = run();
+    assert!(l1.iter().all(|p| p.1.is_finite()));
+    assert_eq!((l1, w1), (l2, w2), "clipped training must be deterministic");
 }

@@ -9,6 +9,7 @@ mod broadcast_add;
 mod concat;
 mod conv2d;
 mod ema;
+mod grad_clip;
 mod label_embedding;
 mod linear;
 mod maxpool;
@@ -28,6 +29,7 @@ fn main() {
     mse::bench(&b);
     adam::bench(&b);
     ema::bench(&b);
+    grad_clip::bench(&b);
     label_embedding::bench(&b);
     batchnorm::bench(&b);
     maxpool::bench(&b);

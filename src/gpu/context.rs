@@ -137,6 +137,14 @@ impl Gpu {
             ..Default::default()
         }))
         .with_context(|| format!("could not open a device on adapter '{}'", info.name))?;
+        let name = info.name.clone();
+        device.set_device_lost_callback(move |reason, msg| {
+            if reason != wgpu::DeviceLostReason::Destroyed {
+                eprintln!(
+                    "error: the GPU device '{name}' was lost ({reason:?}: {msg}). Checkpoints are written atomically, so the last one on disk is intact; restart with --resume."
+                );
+            }
+        });
         Ok(Arc::new(Gpu {
             adapter,
             device,

@@ -9,6 +9,7 @@ pub mod conv2d;
 pub mod denoise;
 pub mod ema;
 pub mod gaussian_eps;
+pub mod grad_clip;
 pub mod guidance;
 pub mod label_embedding;
 pub mod linear;

@@ -11,6 +11,7 @@ mod concat;
 mod conv2d;
 mod denoise;
 mod ema;
+mod grad_clip;
 mod label_embedding;
 mod linear;
 mod maxpool;

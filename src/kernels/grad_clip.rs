@@ -1,0 +1,50 @@
+//! Gradient clipping by global norm: `shaders/grad_clip.wgsl`, after the squared norm is
+//! reduced by the MSE kernel's deterministic two-pass sum against a zero buffer.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::mse;
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+    max_norm: f32,
+}
+
+/// grads *= min(1, max_norm / ||grads||); `norm` ([1]) receives ||grads||. Scratch (a zero
+/// buffer and the mean square) is allocated here, once.
+pub fn grad_clip(gpu: &Gpu, max_norm: f32, grads: &GpuTensor, norm: &GpuTensor) -> Vec<Dispatch> {
+    assert!(max_norm > 0.0, "grad_clip: max_norm must be positive");
+    let zeros = gpu.zeros(&[grads.len()]);
+    let mean_sq = gpu.zeros(&[1]);
+    let mut d = mse::mse(gpu, grads, &zeros, &mean_sq);
+    let p = Params {
+        n: grads.len() as u32,
+        max_norm,
+    };
+    d.push(gpu.dispatch(
+        "grad_clip",
+        "grad_clip",
+        "main",
+        &p,
+        &[&mean_sq, grads, norm],
+        grid_1d(grads.len()),
+    ));
+    d
+}
+
+/// Returns (clipped gradients, norm), in f64 internally.
+pub fn grad_clip_cpu(max_norm: f32, grads: &[f32]) -> (Vec<f32>, f32) {
+    let norm = grads
+        .iter()
+        .map(|g| (*g as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let scale = (max_norm as f64 / (norm + 1e-6)).min(1.0);
+    (
+        grads.iter().map(|g| (*g as f64 * scale) as f32).collect(),
+        norm as f32,
+    )
+}

@@ -3,9 +3,11 @@
 
 use wgpu_ddpm::bench::Bencher;
 
+mod diffusion;
 mod relu;
 
 fn main() {
     let b = Bencher::from_args();
     relu::bench(&b);
+    diffusion::bench(&b);
 }

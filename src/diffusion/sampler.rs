@@ -7,7 +7,9 @@ use anyhow::{bail, Result};
 
 use super::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::denoise::{denoise, denoise_cpu, sampler_advance, sampler_prepare, DenoiseMode};
+use crate::kernels::denoise::{
+    denoise, denoise_cpu, sampler_advance, sampler_prepare, DenoiseMode,
+};
 use crate::kernels::rng::{normals_cpu, rng_normal_fill, PURPOSE_XT};
 
 /// DDPM posterior variance choice.
@@ -55,8 +57,12 @@ impl SamplerConfig {
 
     pub fn mode(&self) -> DenoiseMode {
         match self.kind {
-            SamplerKind::Ddpm { variance: Variance::Small } => DenoiseMode::DdpmSmall,
-            SamplerKind::Ddpm { variance: Variance::Large } => DenoiseMode::DdpmLarge,
+            SamplerKind::Ddpm {
+                variance: Variance::Small,
+            } => DenoiseMode::DdpmSmall,
+            SamplerKind::Ddpm {
+                variance: Variance::Large,
+            } => DenoiseMode::DdpmLarge,
             SamplerKind::Ddim { eta, .. } => DenoiseMode::Ddim { eta },
         }
     }
@@ -124,9 +130,29 @@ impl Sampler {
         let mut prepare = Program::new();
         prepare.push(sampler_prepare(gpu, n, &ts, &state, t_batch));
         let mut step = Program::new();
-        step.push(denoise(gpu, n, chw, cfg.mode(), cfg.clip_x0, &table, &ts, &state, eps, x));
+        step.push(denoise(
+            gpu,
+            n,
+            chw,
+            cfg.mode(),
+            cfg.clip_x0,
+            &table,
+            &ts,
+            &state,
+            eps,
+            x,
+        ));
         step.push(sampler_advance(gpu, k_max, &state));
-        Ok(Sampler { gpu: gpu.clone(), cfg, ts_host, x: x.clone(), state, init, prepare, step })
+        Ok(Sampler {
+            gpu: gpu.clone(),
+            cfg,
+            ts_host,
+            x: x.clone(),
+            state,
+            init,
+            prepare,
+            step,
+        })
     }
 
     /// The timestep sequence ts [K+1].
@@ -146,7 +172,9 @@ impl Sampler {
         match count {
             0 => vec![],
             1 => vec![k],
-            c => (0..c).map(|j| ((j * k) as f64 / (c - 1) as f64).round() as usize).collect(),
+            c => (0..c)
+                .map(|j| ((j * k) as f64 / (c - 1) as f64).round() as usize)
+                .collect(),
         }
     }
 
@@ -163,13 +191,23 @@ impl Sampler {
         let gpu = &*self.gpu;
         let len = self.x.len();
         let seed = self.cfg.seed;
-        gpu.queue.write_buffer(&self.state.buf, self.state.offset, bytemuck::cast_slice(&[0u32, seed as u32, (seed >> 32) as u32, 0]));
+        gpu.queue.write_buffer(
+            &self.state.buf,
+            self.state.offset,
+            bytemuck::cast_slice(&[0u32, seed as u32, (seed >> 32) as u32, 0]),
+        );
         let snap_at = self.snapshot_steps(snapshots);
         let snap = (snapshots > 0).then(|| gpu.zeros(&[snapshots, len]));
         let copy_snapshots = |enc: &mut wgpu::CommandEncoder, done: usize| {
             if let Some(s) = &snap {
                 for (j, _) in snap_at.iter().enumerate().filter(|(_, &at)| at == done) {
-                    enc.copy_buffer_to_buffer(&self.x.buf, self.x.offset, &s.buf, s.offset + (j * len * 4) as u64, len as u64 * 4);
+                    enc.copy_buffer_to_buffer(
+                        &self.x.buf,
+                        self.x.offset,
+                        &s.buf,
+                        s.offset + (j * len * 4) as u64,
+                        len as u64 * 4,
+                    );
                 }
             }
         };
@@ -184,7 +222,10 @@ impl Sampler {
             self.step.encode(&mut enc);
             copy_snapshots(&mut enc, k + 1);
             if (k + 1) % STEPS_PER_SUBMIT == 0 || k + 1 == total {
-                let done_enc = std::mem::replace(&mut enc, gpu.device.create_command_encoder(&Default::default()));
+                let done_enc = std::mem::replace(
+                    &mut enc,
+                    gpu.device.create_command_encoder(&Default::default()),
+                );
                 let idx = gpu.queue.submit([done_enc.finish()]);
                 // Wait for the previous chunk only now that this one is queued behind it.
                 if let Some((prev, done)) = pending.replace((idx, k + 1)) {
@@ -208,7 +249,10 @@ impl Sampler {
 
 fn wait_for(gpu: &Gpu, idx: wgpu::SubmissionIndex) -> Result<()> {
     gpu.device
-        .poll(wgpu::PollType::Wait { submission_index: Some(idx), timeout: None })
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(idx),
+            timeout: None,
+        })
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("GPU wait failed while sampling: {e}"))
 }
@@ -226,7 +270,16 @@ pub fn sample_cpu(
     let mut x = normals_cpu(cfg.seed, 0, PURPOSE_XT, len);
     for k in 0..ts.len() - 1 {
         let eps = model(&x, ts[k] as usize);
-        x = denoise_cpu(cfg.mode(), cfg.clip_x0, schedule, &ts, k, cfg.seed, &x, &eps);
+        x = denoise_cpu(
+            cfg.mode(),
+            cfg.clip_x0,
+            schedule,
+            &ts,
+            k,
+            cfg.seed,
+            &x,
+            &eps,
+        );
     }
     Ok(x)
 }

@@ -43,7 +43,11 @@ impl Schedule {
             }
             ScheduleKind::Cosine => {
                 let s = 0.008;
-                let f = |t: f64| (((t / tf + s) / (1.0 + s)) * std::f64::consts::FRAC_PI_2).cos().powi(2);
+                let f = |t: f64| {
+                    (((t / tf + s) / (1.0 + s)) * std::f64::consts::FRAC_PI_2)
+                        .cos()
+                        .powi(2)
+                };
                 for (t, b) in beta.iter_mut().enumerate().skip(1) {
                     let t = t as f64;
                     *b = (1.0 - f(t) / f(t - 1.0)).min(0.999);
@@ -55,7 +59,13 @@ impl Schedule {
         for t in 1..=t_max {
             abar[t] = abar[t - 1] * alpha[t];
         }
-        Ok(Schedule { kind, t_max, beta, alpha, abar })
+        Ok(Schedule {
+            kind,
+            t_max,
+            beta,
+            alpha,
+            abar,
+        })
     }
 
     /// Posterior variance beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t) (0 at t = 0).
@@ -73,7 +83,14 @@ impl Schedule {
     /// beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t) from these columns.
     pub fn gpu_table(&self) -> Vec<f32> {
         (0..=self.t_max)
-            .flat_map(|t| [self.beta[t] as f32, self.alpha[t] as f32, self.abar[t] as f32, (1.0 - self.abar[t]) as f32])
+            .flat_map(|t| {
+                [
+                    self.beta[t] as f32,
+                    self.alpha[t] as f32,
+                    self.abar[t] as f32,
+                    (1.0 - self.abar[t]) as f32,
+                ]
+            })
             .collect()
     }
 }

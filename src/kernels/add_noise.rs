@@ -16,7 +16,12 @@ struct Params {
 /// The host's per-step RNG words: `[seed_lo, seed_hi, step_lo, step_hi]`, written into the
 /// u32 [4] `rng_state` tensor with `queue.write_buffer` before each replay.
 pub fn rng_state_words(seed: u64, step: u64) -> [u32; 4] {
-    [seed as u32, (seed >> 32) as u32, step as u32, (step >> 32) as u32]
+    [
+        seed as u32,
+        (seed >> 32) as u32,
+        step as u32,
+        (step >> 32) as u32,
+    ]
 }
 
 /// From x0 [n, chw]: draws t (u32 [n], 1..=T) per image and eps [n, chw] ~ N(0, 1), writes
@@ -36,14 +41,32 @@ pub fn add_noise(
 ) -> Dispatch {
     let len = n * chw;
     assert!(n > 0 && chw > 0, "add_noise: empty batch");
-    assert!(table.len() % 4 == 0 && table.len() >= 12, "add_noise: table must be f32 [T+1, 4] with T >= 2");
-    assert_eq!(rng_state.len(), 4, "add_noise: rng_state is u32 [seed_lo, seed_hi, step_lo, step_hi]");
+    assert!(
+        table.len().is_multiple_of(4) && table.len() >= 12,
+        "add_noise: table must be f32 [T+1, 4] with T >= 2"
+    );
+    assert_eq!(
+        rng_state.len(),
+        4,
+        "add_noise: rng_state is u32 [seed_lo, seed_hi, step_lo, step_hi]"
+    );
     assert_eq!(x0.len(), len, "add_noise: x0 must be [n, chw]");
     assert_eq!(t.len(), n, "add_noise: t must be u32 [n]");
     assert_eq!(xt.len(), len, "add_noise: xt must be [n, chw]");
     assert_eq!(eps.len(), len, "add_noise: eps must be [n, chw]");
-    let p = Params { n: n as u32, chw: chw as u32, t_max: (table.len() / 4 - 1) as u32 };
-    gpu.dispatch("add_noise", "add_noise", "main", &p, &[table, rng_state, x0, t, xt, eps], grid_1d(len.div_ceil(2)))
+    let p = Params {
+        n: n as u32,
+        chw: chw as u32,
+        t_max: (table.len() / 4 - 1) as u32,
+    };
+    gpu.dispatch(
+        "add_noise",
+        "add_noise",
+        "main",
+        &p,
+        &[table, rng_state, x0, t, xt, eps],
+        grid_1d(len.div_ceil(2)),
+    )
 }
 
 /// CPU reference: returns (t, x_t, eps). t and the Philox words are bitwise those of the GPU;
@@ -57,7 +80,9 @@ pub fn add_noise_cpu(
     x0: &[f32],
 ) -> (Vec<u32>, Vec<f32>, Vec<f32>) {
     let t_max = (table.len() / 4 - 1) as u32;
-    let t: Vec<u32> = (0..n).map(|i| timestep_cpu(seed, step, PURPOSE_T, i as u32, t_max)).collect();
+    let t: Vec<u32> = (0..n)
+        .map(|i| timestep_cpu(seed, step, PURPOSE_T, i as u32, t_max))
+        .collect();
     let len = n * chw;
     let mut eps = Vec::with_capacity(len + 1);
     for j in 0..len.div_ceil(2) {

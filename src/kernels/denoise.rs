@@ -46,9 +46,16 @@ pub fn denoise(
 ) -> Dispatch {
     let len = n * chw;
     assert!(len > 0, "denoise: empty batch");
-    assert!(table.len() % 4 == 0 && table.len() >= 12, "denoise: table must be f32 [T+1, 4] with T >= 2");
+    assert!(
+        table.len().is_multiple_of(4) && table.len() >= 12,
+        "denoise: table must be f32 [T+1, 4] with T >= 2"
+    );
     assert!(ts.len() >= 2, "denoise: ts must hold at least [t, 0]");
-    assert_eq!(state.len(), 4, "denoise: state is u32 [k, seed_lo, seed_hi, 0]");
+    assert_eq!(
+        state.len(),
+        4,
+        "denoise: state is u32 [k, seed_lo, seed_hi, 0]"
+    );
     assert_eq!(eps.len(), len, "denoise: eps must be [n, chw]");
     assert_eq!(x.len(), len, "denoise: x must be [n, chw]");
     assert!(!eps.overlaps(x), "denoise: eps and x overlap");
@@ -57,8 +64,20 @@ pub fn denoise(
         DenoiseMode::DdpmLarge => (1, 0.0),
         DenoiseMode::Ddim { eta } => (2, eta),
     };
-    let p = Params { len: len as u32, mode: m, clip: clip_x0 as u32, eta };
-    gpu.dispatch("denoise", "denoise", "main", &p, &[table, ts, state, eps, x], grid_1d(len.div_ceil(2)))
+    let p = Params {
+        len: len as u32,
+        mode: m,
+        clip: clip_x0 as u32,
+        eta,
+    };
+    gpu.dispatch(
+        "denoise",
+        "denoise",
+        "main",
+        &p,
+        &[table, ts, state, eps, x],
+        grid_1d(len.div_ceil(2)),
+    )
 }
 
 #[repr(C)]
@@ -68,11 +87,28 @@ struct PrepareParams {
 }
 
 /// t_batch[i] = ts[state[0]] for i in 0..n.
-pub fn sampler_prepare(gpu: &Gpu, n: usize, ts: &GpuTensor, state: &GpuTensor, t_batch: &GpuTensor) -> Dispatch {
+pub fn sampler_prepare(
+    gpu: &Gpu,
+    n: usize,
+    ts: &GpuTensor,
+    state: &GpuTensor,
+    t_batch: &GpuTensor,
+) -> Dispatch {
     assert_eq!(t_batch.len(), n, "sampler_prepare: t_batch must be u32 [n]");
-    assert_eq!(state.len(), 4, "sampler_prepare: state is u32 [k, seed_lo, seed_hi, 0]");
+    assert_eq!(
+        state.len(),
+        4,
+        "sampler_prepare: state is u32 [k, seed_lo, seed_hi, 0]"
+    );
     let p = PrepareParams { n: n as u32 };
-    gpu.dispatch("sampler_prepare", "sampler_prepare", "main", &p, &[ts, state, t_batch], grid_1d(n))
+    gpu.dispatch(
+        "sampler_prepare",
+        "sampler_prepare",
+        "main",
+        &p,
+        &[ts, state, t_batch],
+        grid_1d(n),
+    )
 }
 
 #[repr(C)]
@@ -83,9 +119,22 @@ struct AdvanceParams {
 
 /// state[0] = min(state[0] + 1, k_max), one invocation.
 pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
-    assert_eq!(state.len(), 4, "sampler_advance: state is u32 [k, seed_lo, seed_hi, 0]");
-    let p = AdvanceParams { k_max: k_max as u32 };
-    gpu.dispatch("sampler_advance", "sampler_advance", "main", &p, &[state], [1, 1, 1])
+    assert_eq!(
+        state.len(),
+        4,
+        "sampler_advance: state is u32 [k, seed_lo, seed_hi, 0]"
+    );
+    let p = AdvanceParams {
+        k_max: k_max as u32,
+    };
+    gpu.dispatch(
+        "sampler_advance",
+        "sampler_advance",
+        "main",
+        &p,
+        &[state],
+        [1, 1, 1],
+    )
 }
 
 /// Standard deviation sigma of the step t -> t_prev (f64).
@@ -122,7 +171,8 @@ pub fn denoise_step_with_z(
     match mode {
         DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
             let mean = if clip_x0 {
-                ap.sqrt() * s.beta[t] / (1.0 - a) * x0 + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a) * x
+                ap.sqrt() * s.beta[t] / (1.0 - a) * x0
+                    + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a) * x
             } else {
                 (x - (1.0 - s.alpha[t]) / (1.0 - a).sqrt() * eps) / s.alpha[t].sqrt()
             };
@@ -153,7 +203,11 @@ pub fn denoise_cpu(
         .zip(eps)
         .enumerate()
         .map(|(e, (x, ep))| {
-            let z = if sigma > 0.0 { normal_cpu(seed, k as u64, PURPOSE_Z, e as u32) as f64 } else { 0.0 };
+            let z = if sigma > 0.0 {
+                normal_cpu(seed, k as u64, PURPOSE_Z, e as u32) as f64
+            } else {
+                0.0
+            };
             denoise_step_with_z(mode, clip_x0, s, t, tp, *x as f64, *ep as f64, z) as f32
         })
         .collect()

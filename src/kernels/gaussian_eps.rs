@@ -31,8 +31,20 @@ pub fn gaussian_eps(
     assert_eq!(t_batch.len(), n, "gaussian_eps: t_batch must be u32 [n]");
     assert_eq!(x.len(), n * chw, "gaussian_eps: x must be [n, chw]");
     assert_eq!(eps.len(), n * chw, "gaussian_eps: eps must be [n, chw]");
-    let p = Params { len: (n * chw) as u32, chw: chw as u32, mu, s };
-    gpu.dispatch("gaussian_eps", "gaussian_eps", "main", &p, &[table, t_batch, x, eps], grid_1d(n * chw))
+    let p = Params {
+        len: (n * chw) as u32,
+        chw: chw as u32,
+        mu,
+        s,
+    };
+    gpu.dispatch(
+        "gaussian_eps",
+        "gaussian_eps",
+        "main",
+        &p,
+        &[table, t_batch, x, eps],
+        grid_1d(n * chw),
+    )
 }
 
 /// f64 reference of the predictor for one element.

@@ -116,8 +116,16 @@ pub fn rng_fill(
     raw: &GpuTensor,
     normals: &GpuTensor,
 ) -> Dispatch {
-    assert_eq!(raw.len(), 4 * count, "rng_fill: raw must hold 4 u32 per counter");
-    assert_eq!(normals.len(), 2 * count, "rng_fill: normals must hold 2 f32 per counter");
+    assert_eq!(
+        raw.len(),
+        4 * count,
+        "rng_fill: raw must hold 4 u32 per counter"
+    );
+    assert_eq!(
+        normals.len(),
+        2 * count,
+        "rng_fill: normals must hold 2 f32 per counter"
+    );
     let (s, st) = (split(seed), split(stream));
     let p = FillParams {
         count: count as u32,
@@ -127,7 +135,14 @@ pub fn rng_fill(
         stream_hi: st[1],
         purpose,
     };
-    gpu.dispatch("rng_fill", "rng_fill", "main", &p, &[raw, normals], grid_1d(count))
+    gpu.dispatch(
+        "rng_fill",
+        "rng_fill",
+        "main",
+        &p,
+        &[raw, normals],
+        grid_1d(count),
+    )
 }
 
 #[repr(C)]
@@ -139,7 +154,20 @@ struct NormalFillParams {
 /// x = N(0, 1) keyed by the seed in `state` (u32 [k, seed_lo, seed_hi, 0]), stream 0,
 /// purpose `PURPOSE_XT`: equals `normals_cpu(seed, 0, PURPOSE_XT, x.len())`.
 pub fn rng_normal_fill(gpu: &Gpu, state: &GpuTensor, x: &GpuTensor) -> Dispatch {
-    assert_eq!(state.len(), 4, "rng_normal_fill: state is u32 [k, seed_lo, seed_hi, 0]");
-    let p = NormalFillParams { len: x.len() as u32 };
-    gpu.dispatch("rng_normal_fill", "rng_normal_fill", "main", &p, &[state, x], grid_1d(x.len().div_ceil(2)))
+    assert_eq!(
+        state.len(),
+        4,
+        "rng_normal_fill: state is u32 [k, seed_lo, seed_hi, 0]"
+    );
+    let p = NormalFillParams {
+        len: x.len() as u32,
+    };
+    gpu.dispatch(
+        "rng_normal_fill",
+        "rng_normal_fill",
+        "main",
+        &p,
+        &[state, x],
+        grid_1d(x.len().div_ceil(2)),
+    )
 }

@@ -3,7 +3,13 @@ use wgpu_ddpm::kernels::add_noise::*;
 
 use crate::common::*;
 
-fn case(n: usize, chw: usize, t_max: usize, seed: u64, step: u64) -> (Vec<u32>, Vec<f32>, Vec<f32>) {
+fn case(
+    n: usize,
+    chw: usize,
+    t_max: usize,
+    seed: u64,
+    step: u64,
+) -> (Vec<u32>, Vec<f32>, Vec<f32>) {
     let gpu = gpu();
     let sched = Schedule::new(ScheduleKind::Linear, t_max).unwrap();
     let table = sched.gpu_table();
@@ -12,7 +18,10 @@ fn case(n: usize, chw: usize, t_max: usize, seed: u64, step: u64) -> (Vec<u32>, 
     let state = gpu.upload_u32(&rng_state_words(seed, step), &[4]);
     let x0g = upload(&gpu, &x0, &[n, chw]);
     let (t, xt, eps) = (gpu.zeros(&[n]), gpu.zeros(&[n, chw]), gpu.zeros(&[n, chw]));
-    run(&gpu, [add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps)]);
+    run(
+        &gpu,
+        [add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps)],
+    );
     let (t_want, xt_want, eps_want) = add_noise_cpu(n, chw, &table, seed, step, &x0);
     let got_t = gpu.read_u32(&t);
     assert_eq!(got_t, t_want, "t differs (n {n}, chw {chw})");
@@ -45,7 +54,9 @@ fn add_noise_replays_with_new_rng_state() {
     // One recorded dispatch, the host rewrites rng_state between replays.
     let gpu = gpu();
     let (n, chw, t_max) = (3, 11, 50);
-    let table = Schedule::new(ScheduleKind::Cosine, t_max).unwrap().gpu_table();
+    let table = Schedule::new(ScheduleKind::Cosine, t_max)
+        .unwrap()
+        .gpu_table();
     let x0 = HostRng::new(4).vec_normal(n * chw);
     let tab = gpu.upload(&table, &[t_max + 1, 4]);
     let state = gpu.upload_u32(&[0; 4], &[4]);
@@ -54,7 +65,11 @@ fn add_noise_replays_with_new_rng_state() {
     let mut prog = wgpu_ddpm::gpu::Program::new();
     prog.push(add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps));
     for step in 0..3u64 {
-        gpu.queue.write_buffer(&state.buf, 0, bytemuck::cast_slice(&rng_state_words(77, step)));
+        gpu.queue.write_buffer(
+            &state.buf,
+            0,
+            bytemuck::cast_slice(&rng_state_words(77, step)),
+        );
         prog.run(&gpu);
         let (tw, xw, _) = add_noise_cpu(n, chw, &table, 77, step, &x0);
         assert_eq!(gpu.read_u32(&t), tw);
@@ -70,7 +85,13 @@ fn add_noise_statistics() {
     let _ = xt;
     let m = eps.iter().map(|v| *v as f64).sum::<f64>() / eps.len() as f64;
     let v = eps.iter().map(|e| (*e as f64 - m).powi(2)).sum::<f64>() / eps.len() as f64;
-    assert!(m.abs() < 0.02 && (v - 1.0).abs() < 0.03, "eps mean {m} var {v}");
+    assert!(
+        m.abs() < 0.02 && (v - 1.0).abs() < 0.03,
+        "eps mean {m} var {v}"
+    );
     let tm = t.iter().map(|t| *t as f64).sum::<f64>() / n as f64;
-    assert!((tm - 500.5).abs() < 5.0 * 288.7 / (n as f64).sqrt(), "t mean {tm}");
+    assert!(
+        (tm - 500.5).abs() < 5.0 * 288.7 / (n as f64).sqrt(),
+        "t mean {tm}"
+    );
 }

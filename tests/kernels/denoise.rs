@@ -32,7 +32,10 @@ fn denoise_step_matches_cpu() {
         let s = Schedule::new(kind, 1000).unwrap();
         let table = gpu.upload(&s.gpu_table(), &[1001, 4]);
         for (ts_host, ks) in [
-            ((0..=1000u32).rev().collect::<Vec<_>>(), vec![0usize, 500, 998, 999]),
+            (
+                (0..=1000u32).rev().collect::<Vec<_>>(),
+                vec![0usize, 500, 998, 999],
+            ),
             (vec![1000, 980, 500, 37, 0], vec![0, 1, 2, 3]),
         ] {
             let ts = gpu.upload_u32(&ts_host, &[ts_host.len()]);
@@ -47,9 +50,17 @@ fn denoise_step_matches_cpu() {
                         let eps = rng.vec_normal(n * chw);
                         let state = gpu.upload_u32(&state_words(k, seed), &[4]);
                         let (xg, eg) = (upload(&gpu, &x, &[n, chw]), upload(&gpu, &eps, &[n, chw]));
-                        run(&gpu, [denoise(&gpu, n, chw, mode, clip, &table, &ts, &state, &eg, &xg)]);
+                        run(
+                            &gpu,
+                            [denoise(
+                                &gpu, n, chw, mode, clip, &table, &ts, &state, &eg, &xg,
+                            )],
+                        );
                         let want = denoise_cpu(mode, clip, &s, &ts_host, k, seed, &x, &eps);
-                        let what = format!("denoise {kind:?} {mode:?} clip {clip} k {k} t {}", ts_host[k]);
+                        let what = format!(
+                            "denoise {kind:?} {mode:?} clip {clip} k {k} t {}",
+                            ts_host[k]
+                        );
                         assert_close(&what, &gpu.read(&xg), &want, 1e-4, 1e-4);
                     }
                 }
@@ -72,7 +83,21 @@ fn ddpm_last_step_has_no_noise() {
     for seed in [1u64, 2] {
         let state = gpu.upload_u32(&state_words(9, seed), &[4]);
         let (xg, eg) = (upload(&gpu, &x, &[9]), upload(&gpu, &eps, &[9]));
-        run(&gpu, [denoise(&gpu, 1, 9, DenoiseMode::DdpmLarge, false, &table, &ts, &state, &eg, &xg)]);
+        run(
+            &gpu,
+            [denoise(
+                &gpu,
+                1,
+                9,
+                DenoiseMode::DdpmLarge,
+                false,
+                &table,
+                &ts,
+                &state,
+                &eg,
+                &xg,
+            )],
+        );
         outs.push(gpu.read(&xg));
     }
     assert_eq!(outs[0], outs[1]);
@@ -91,7 +116,11 @@ fn sampler_prepare_and_advance() {
         prog.run(&gpu);
         assert_eq!(gpu.read_u32(&tb), vec![*want; 5], "iteration {i}");
     }
-    assert_eq!(gpu.read_u32(&state), vec![2, 3, 4, 0], "k saturates at K-1, seed untouched");
+    assert_eq!(
+        gpu.read_u32(&state),
+        vec![2, 3, 4, 0],
+        "k saturates at K-1, seed untouched"
+    );
 }
 
 #[test]
@@ -102,10 +131,18 @@ fn gaussian_eps_matches_cpu() {
     let (n, chw) = (3, 7);
     let t_host = [1u32, 500, 1000];
     let x = HostRng::new(3).vec_normal(n * chw);
-    let (tb, xg, eg) = (gpu.upload_u32(&t_host, &[n]), upload(&gpu, &x, &[n, chw]), gpu.zeros(&[n, chw]));
-    run(&gpu, [gaussian_eps(&gpu, n, chw, 0.3, 0.5, &table, &tb, &xg, &eg)]);
-    let want: Vec<f32> =
-        (0..n * chw).map(|e| gaussian_eps_cpu(&s, t_host[e / chw] as usize, x[e] as f64, 0.3, 0.5) as f32).collect();
+    let (tb, xg, eg) = (
+        gpu.upload_u32(&t_host, &[n]),
+        upload(&gpu, &x, &[n, chw]),
+        gpu.zeros(&[n, chw]),
+    );
+    run(
+        &gpu,
+        [gaussian_eps(&gpu, n, chw, 0.3, 0.5, &table, &tb, &xg, &eg)],
+    );
+    let want: Vec<f32> = (0..n * chw)
+        .map(|e| gaussian_eps_cpu(&s, t_host[e / chw] as usize, x[e] as f64, 0.3, 0.5) as f32)
+        .collect();
     assert_close("gaussian_eps", &gpu.read(&eg), &want, 1e-5, 1e-5);
 }
 
@@ -128,14 +165,39 @@ impl GaussRun {
         let (x, t_batch, eps) = (gpu.zeros(&[n, chw]), gpu.zeros(&[n]), gpu.zeros(&[n, chw]));
         let table = gpu.upload(&s.gpu_table(), &[t_max + 1, 4]);
         let mut model = Program::new();
-        model.push(gaussian_eps(&gpu, n, chw, mu, sd, &table, &t_batch, &x, &eps));
-        Self { gpu, s, n, chw, x, t_batch, eps, model }
+        model.push(gaussian_eps(
+            &gpu, n, chw, mu, sd, &table, &t_batch, &x, &eps,
+        ));
+        Self {
+            gpu,
+            s,
+            n,
+            chw,
+            x,
+            t_batch,
+            eps,
+            model,
+        }
     }
 
     fn sample(&self, cfg: SamplerConfig, snapshots: usize) -> (Vec<f32>, Vec<Vec<f32>>) {
-        let sampler = Sampler::new(&self.gpu, &self.s, cfg, self.n, self.chw, &self.x, &self.t_batch, &self.eps).unwrap();
+        let sampler = Sampler::new(
+            &self.gpu,
+            &self.s,
+            cfg,
+            self.n,
+            self.chw,
+            &self.x,
+            &self.t_batch,
+            &self.eps,
+        )
+        .unwrap();
         let mut calls = vec![];
-        let out = sampler.run(&self.model, snapshots, |done, total| calls.push((done, total))).unwrap();
+        let out = sampler
+            .run(&self.model, snapshots, |done, total| {
+                calls.push((done, total))
+            })
+            .unwrap();
         let k = sampler.steps();
         assert_eq!(calls.last(), Some(&(k, k)), "progress must end at (K, K)");
         assert!(calls.windows(2).all(|w| w[0].0 < w[1].0));
@@ -144,10 +206,18 @@ impl GaussRun {
 }
 
 fn cfg(kind: SamplerKind, clip_x0: bool, seed: u64) -> SamplerConfig {
-    SamplerConfig { kind, clip_x0, seed }
+    SamplerConfig {
+        kind,
+        clip_x0,
+        seed,
+    }
 }
-const SMALL: SamplerKind = SamplerKind::Ddpm { variance: Variance::Small };
-const LARGE: SamplerKind = SamplerKind::Ddpm { variance: Variance::Large };
+const SMALL: SamplerKind = SamplerKind::Ddpm {
+    variance: Variance::Small,
+};
+const LARGE: SamplerKind = SamplerKind::Ddpm {
+    variance: Variance::Large,
+};
 
 #[test]
 fn sampler_matches_cpu_reference() {
@@ -155,15 +225,31 @@ fn sampler_matches_cpu_reference() {
     // loop on the same random numbers. Errors compound over steps: 5e-4 abs + 5e-4 rel.
     let (mu, sd) = (0.3f32, 0.5f32);
     let r = GaussRun::new(ScheduleKind::Linear, 20, 3, 37, mu, sd);
-    for kind in [SMALL, LARGE, SamplerKind::Ddim { steps: 7, eta: 0.0 }, SamplerKind::Ddim { steps: 20, eta: 0.6 }] {
+    for kind in [
+        SMALL,
+        LARGE,
+        SamplerKind::Ddim { steps: 7, eta: 0.0 },
+        SamplerKind::Ddim {
+            steps: 20,
+            eta: 0.6,
+        },
+    ] {
         for clip in [false, true] {
             let c = cfg(kind, clip, 31);
             let (got, _) = r.sample(c, 0);
             let want = sample_cpu(&r.s, &c, 3 * 37, |x, t| {
-                x.iter().map(|v| gaussian_eps_cpu(&r.s, t, *v as f64, mu as f64, sd as f64) as f32).collect()
+                x.iter()
+                    .map(|v| gaussian_eps_cpu(&r.s, t, *v as f64, mu as f64, sd as f64) as f32)
+                    .collect()
             })
             .unwrap();
-            assert_close(&format!("sampler {kind:?} clip {clip}"), &got, &want, 5e-4, 5e-4);
+            assert_close(
+                &format!("sampler {kind:?} clip {clip}"),
+                &got,
+                &want,
+                5e-4,
+                5e-4,
+            );
         }
     }
 }
@@ -174,7 +260,13 @@ fn sampler_snapshots_and_seeds() {
     let c = cfg(SMALL, false, 4);
     let (x, snaps) = r.sample(c, 4);
     assert_eq!(snaps.len(), 4);
-    assert_close("snapshot 0 is x_T", &snaps[0], &normals_cpu(4, 0, PURPOSE_XT, 20), 2e-5, 1e-5);
+    assert_close(
+        "snapshot 0 is x_T",
+        &snaps[0],
+        &normals_cpu(4, 0, PURPOSE_XT, 20),
+        2e-5,
+        1e-5,
+    );
     assert_eq!(snaps[3], x, "last snapshot is the final sample");
     assert!(snaps[1] != snaps[0] && snaps[2] != snaps[1]);
     let (x_again, _) = r.sample(c, 0);
@@ -198,7 +290,17 @@ fn ddim_eta0_recovers_known_x0() {
 fn ddim_eta1_full_equals_ddpm_small() {
     let r = GaussRun::new(ScheduleKind::Linear, 1000, 1, 64, 0.3, 0.5);
     let (a, _) = r.sample(cfg(SMALL, false, 21), 0);
-    let (b, _) = r.sample(cfg(SamplerKind::Ddim { steps: 1000, eta: 1.0 }, false, 21), 0);
+    let (b, _) = r.sample(
+        cfg(
+            SamplerKind::Ddim {
+                steps: 1000,
+                eta: 1.0,
+            },
+            false,
+            21,
+        ),
+        0,
+    );
     assert_close("ddim eta 1 vs ddpm small", &b, &a, 1e-4, 1e-4);
 }
 
@@ -209,7 +311,18 @@ fn moments(s: &Schedule, c: &SamplerConfig, mu: f64, sd: f64) -> (f64, f64) {
     let (mut m, mut v) = (0.0f64, 1.0f64);
     for k in 0..ts.len() - 1 {
         let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
-        let g = |x: f64| denoise_step_with_z(c.mode(), false, s, t, tp, x, gaussian_eps_cpu(s, t, x, mu, sd), 0.0);
+        let g = |x: f64| {
+            denoise_step_with_z(
+                c.mode(),
+                false,
+                s,
+                t,
+                tp,
+                x,
+                gaussian_eps_cpu(s, t, x, mu, sd),
+                0.0,
+            )
+        };
         let (b, a) = (g(0.0), g(1.0) - g(0.0));
         let sig = step_sigma(c.mode(), s, t, tp);
         m = a * m + b;
@@ -221,7 +334,10 @@ fn moments(s: &Schedule, c: &SamplerConfig, mu: f64, sd: f64) -> (f64, f64) {
 fn stats(x: &[f32]) -> (f64, f64) {
     let n = x.len() as f64;
     let m = x.iter().map(|v| *v as f64).sum::<f64>() / n;
-    (m, (x.iter().map(|v| (*v as f64 - m).powi(2)).sum::<f64>() / n).sqrt())
+    (
+        m,
+        (x.iter().map(|v| (*v as f64 - m).powi(2)).sum::<f64>() / n).sqrt(),
+    )
 }
 
 #[test]
@@ -235,10 +351,34 @@ fn gaussian_data_sample_statistics() {
     let cases = [
         (SMALL, Some(0.495)),
         (LARGE, Some(0.502)),
-        (SamplerKind::Ddim { steps: 1000, eta: 0.0 }, Some(0.498)),
-        (SamplerKind::Ddim { steps: 1000, eta: 1.0 }, Some(0.495)),
-        (SamplerKind::Ddim { steps: 50, eta: 0.0 }, None),
-        (SamplerKind::Ddim { steps: 50, eta: 1.0 }, None),
+        (
+            SamplerKind::Ddim {
+                steps: 1000,
+                eta: 0.0,
+            },
+            Some(0.498),
+        ),
+        (
+            SamplerKind::Ddim {
+                steps: 1000,
+                eta: 1.0,
+            },
+            Some(0.495),
+        ),
+        (
+            SamplerKind::Ddim {
+                steps: 50,
+                eta: 0.0,
+            },
+            None,
+        ),
+        (
+            SamplerKind::Ddim {
+                steps: 50,
+                eta: 1.0,
+            },
+            None,
+        ),
     ];
     for (i, (kind, _design)) in cases.into_iter().enumerate() {
         let c = cfg(kind, false, 1000 + i as u64);
@@ -246,12 +386,27 @@ fn gaussian_data_sample_statistics() {
         let (x, _) = r.sample(c, 0);
         let (m, s) = stats(&x);
         let (em, es) = moments(&r.s, &c, mu, sd);
-        eprintln!("{kind:?}: sample mean {m:.4} std {s:.4}; exact {em:.4} {es:.4} ({:.2?})", t0.elapsed());
-        let (se_m, se_s) = (es / (pixels as f64).sqrt(), es / (2.0 * pixels as f64).sqrt());
-        assert!((m - em).abs() < 4.0 * se_m, "{kind:?}: mean {m} vs exact {em}");
-        assert!((s - es).abs() < 4.0 * se_s, "{kind:?}: std {s} vs exact {es}");
+        eprintln!(
+            "{kind:?}: sample mean {m:.4} std {s:.4}; exact {em:.4} {es:.4} ({:.2?})",
+            t0.elapsed()
+        );
+        let (se_m, se_s) = (
+            es / (pixels as f64).sqrt(),
+            es / (2.0 * pixels as f64).sqrt(),
+        );
+        assert!(
+            (m - em).abs() < 4.0 * se_m,
+            "{kind:?}: mean {m} vs exact {em}"
+        );
+        assert!(
+            (s - es).abs() < 4.0 * se_s,
+            "{kind:?}: std {s} vs exact {es}"
+        );
         if let Some(_design_std) = _design {
-            assert!((m - mu).abs() < 0.02 * mu && (s - sd).abs() < 0.02 * sd, "{kind:?}: {m} {s} not within 2% of {mu} {sd}");
+            assert!(
+                (m - mu).abs() < 0.02 * mu && (s - sd).abs() < 0.02 * sd,
+                "{kind:?}: {m} {s} not within 2% of {mu} {sd}"
+            );
         }
     }
 }

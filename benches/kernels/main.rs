@@ -8,6 +8,7 @@ mod batchnorm;
 mod broadcast_add;
 mod concat;
 mod conv2d;
+mod diffusion;
 mod ema;
 mod grad_clip;
 mod label_embedding;
@@ -29,6 +30,7 @@ fn main() {
     mse::bench(&b);
     adam::bench(&b);
     ema::bench(&b);
+    diffusion::bench(&b);
     grad_clip::bench(&b);
     label_embedding::bench(&b);
     batchnorm::bench(&b);

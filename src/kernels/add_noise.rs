@@ -42,7 +42,7 @@ pub fn add_noise(
     let len = n * chw;
     assert!(n > 0 && chw > 0, "add_noise: empty batch");
     assert!(
-        table.len() % 4 == 0 && table.len() >= 12,
+        table.len().is_multiple_of(4) && table.len() >= 12,
         "add_noise: table must be f32 [T+1, 4] with T >= 2"
     );
     assert_eq!(

@@ -47,7 +47,7 @@ pub fn denoise(
     let len = n * chw;
     assert!(len > 0, "denoise: empty batch");
     assert!(
-        table.len() % 4 == 0 && table.len() >= 12,
+        table.len().is_multiple_of(4) && table.len() >= 12,
         "denoise: table must be f32 [T+1, 4] with T >= 2"
     );
     assert!(ts.len() >= 2, "denoise: ts must hold at least [t, 0]");

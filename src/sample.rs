@@ -120,7 +120,7 @@ pub fn sample(
         let done = images.len();
         let labels = cond.map(|c| (&c.labels[done..done + n], c.guidance));
         let (model, eps) = record_model(gpu, net, &x, &t, labels);
-        let mut bcfg = cfg.clone();
+        let mut bcfg = *cfg;
         bcfg.seed = cfg.seed.wrapping_add(b_index.wrapping_mul(0x9E37_79B9));
         let sampler = Sampler::new(gpu, schedule, bcfg, n, chw, &x, &t, &eps)?;
         let (fin, snaps) = sampler.run(

@@ -114,7 +114,7 @@ impl Trainer {
         program.append(bwd);
         let whole = |b| net.layout.params.whole(b);
         if let Some(max_norm) = cfg.grad_clip {
-            if !(max_norm > 0.0) {
+            if max_norm.is_nan() || max_norm <= 0.0 {
                 bail!("--grad-clip must be a positive norm, got {max_norm}");
             }
             let norm = gpu.zeros(&[1]);
@@ -180,11 +180,15 @@ impl Trainer {
     /// function of (seed, step), so a resumed run sees exactly the same batches.
     pub fn batch_indices(&self, len: usize, step: u64) -> Vec<usize> {
         let b = self.cfg.batch;
+        let mut perm: Option<(usize, Vec<usize>)> = None;
         (0..b)
             .map(|j| {
                 let k = step as usize * b + j;
                 let (epoch, pos) = (k / len, k % len);
-                permutation(len, self.cfg.seed, epoch as u64)[pos]
+                if perm.as_ref().is_none_or(|p| p.0 != epoch) {
+                    perm = Some((epoch, permutation(len, self.cfg.seed, epoch as u64)));
+                }
+                perm.as_ref().unwrap().1[pos]
             })
             .collect()
     }
@@ -317,24 +321,12 @@ pub fn check_finite(losses: &[(u64, f32)], lr: f32, checkpoint: &Path) -> Result
 
 /// Fisher-Yates permutation of 0..len keyed by (seed, epoch).
 pub fn permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<Option<(usize, u64, u64, Vec<usize>)>> = const { std::cell::RefCell::new(None) };
+    let mut rng = HostRng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ epoch);
+    let mut p: Vec<usize> = (0..len).collect();
+    for i in (1..len).rev() {
+        p.swap(i, rng.below(i as u64 + 1) as usize);
     }
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if let Some((l, s, e, p)) = c.as_ref() {
-            if *l == len && *s == seed && *e == epoch {
-                return p.clone();
-            }
-        }
-        let mut rng = HostRng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ epoch);
-        let mut p: Vec<usize> = (0..len).collect();
-        for i in (1..len).rev() {
-            p.swap(i, rng.below(i as u64 + 1) as usize);
-        }
-        *c = Some((len, seed, epoch, p.clone()));
-        p
-    })
+    p
 }
 
 /// The largest activation of the U-Net (the first concat) must fit one storage binding.
@@ -344,8 +336,8 @@ pub fn check_fits(gpu: &Gpu, net: &UNetConfig, batch: usize) -> Result<()> {
     if per_image * batch as u64 > limit {
         bail!(
             "batch {batch} is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; the largest batch that fits is {}",
-            per_image * batch as u64 * 4 >> 20,
-            limit * 4 >> 20,
+            (per_image * batch as u64 * 4) >> 20,
+            (limit * 4) >> 20,
             limit / per_image
         );
     }

@@ -45,7 +45,7 @@ fn direct(
     let mut g = Graph::new(gpu, false);
     let xin = g.input(x.clone());
     let out = net.forward_cond(&mut g, &xin, &t, Some(&y));
-    let s = Sampler::new(gpu, sched, scfg.clone(), n, 64, &x, &t, &out.val).unwrap();
+    let s = Sampler::new(gpu, sched, *scfg, n, 64, &x, &t, &out.val).unwrap();
     s.run(&g.fwd, 0, |_, _| {}).unwrap().0
 }
 

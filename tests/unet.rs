@@ -56,6 +56,7 @@ struct Cpu<'a> {
 }
 
 impl Cpu<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn block_fwd(
         &mut self,
         name: &str,

@@ -197,7 +197,7 @@ impl Gpu {
 
     /// Largest storage buffer binding, in f32 elements.
     pub fn max_binding_elems(&self) -> u64 {
-        self.limits.max_storage_buffer_binding_size as u64 / 4
+        self.limits.max_storage_buffer_binding_size / 4
     }
 
     /// A zero-filled tensor in a buffer of its own.

@@ -16,7 +16,7 @@ struct Params {
 
 fn params(n: usize, d: usize, table: &GpuTensor) -> Params {
     assert!(
-        table.len() % d == 0 && table.len() >= d,
+        table.len().is_multiple_of(d) && table.len() >= d,
         "label_embedding: table must be [rows, {d}]"
     );
     Params {

@@ -40,7 +40,7 @@ impl Default for UNetConfig {
 
 impl UNetConfig {
     pub fn validate(&self) -> Result<()> {
-        if self.image_size == 0 || self.image_size % 4 != 0 {
+        if self.image_size == 0 || !self.image_size.is_multiple_of(4) {
             bail!(
                 "image size {} is not a multiple of 4; the U-Net pools twice by 2 and upsamples back, so use e.g. {}",
                 self.image_size,

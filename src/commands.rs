@@ -64,7 +64,7 @@ pub struct TrainArgs {
     /// Variance of the DDPM sample grids: small (beta tilde) or large (beta).
     #[arg(long)]
     pub variance: Option<String>,
-    /// Batch size (default 128 on a GPU; 32 on a CPU adapter).
+    /// Batch size (default 128 on a GPU; 16 on a CPU adapter).
     #[arg(long)]
     pub batch: Option<usize>,
     #[arg(long, default_value_t = 1e-3)]
@@ -72,7 +72,7 @@ pub struct TrainArgs {
     /// Decoupled weight decay (AdamW); 0 is plain Adam.
     #[arg(long)]
     pub weight_decay: Option<f32>,
-    /// Training steps (default 3000 on a GPU; 600 on a CPU adapter). Overrides --epochs.
+    /// Training steps (default 3000 on a GPU; 400 on a CPU adapter). Overrides --epochs.
     #[arg(long)]
     pub steps: Option<u64>,
     /// Training length in passes over the dataset.
@@ -89,6 +89,10 @@ pub struct TrainArgs {
     /// Write a checkpoint every N steps (and always at the end).
     #[arg(long, default_value_t = 500)]
     pub checkpoint_every: u64,
+    /// DDIM steps (eta 1) for the sample grids; default: the full DDPM chain on a GPU, 100 on a
+    /// CPU adapter.
+    #[arg(long)]
+    pub sample_steps: Option<usize>,
     /// Images in each sample grid.
     #[arg(long, default_value_t = 16)]
     pub samples: usize,
@@ -290,13 +294,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     if ch.len() != 3 {
         bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
     }
-    let batch = a.batch.unwrap_or(if cpu { 32 } else { 128 });
+    let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
     let steps = match (a.steps, a.epochs) {
         (Some(s), _) => s,
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
         (None, None) => {
             if cpu {
-                600
+                400
             } else {
                 3000
             }
@@ -304,7 +308,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     };
     if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
         eprintln!(
-            "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps); pass --channels/--batch/--steps to override",
+            "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
             ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
         );
     }
@@ -399,6 +403,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
                 &out.join(format!("samples_{:06}.png", tr.step)),
                 a.samples,
                 variance,
+                a.sample_steps,
                 false,
             )?;
         }
@@ -416,7 +421,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     }
     pb.finish();
     let grid = out.join("samples.png");
-    write_samples(&gpu, &tr, &grid, a.samples, variance, true)?;
+    write_samples(&gpu, &tr, &grid, a.samples, variance, a.sample_steps, true)?;
     println!(
         "done: {} steps in {:.1}s | checkpoint {} | samples {} | loss curve {} | metrics {}",
         tr.step,
@@ -458,14 +463,24 @@ fn write_samples(
     path: &Path,
     count: usize,
     variance: Variance,
+    sample_steps: Option<usize>,
     show: bool,
 ) -> Result<()> {
+    // Full DDPM chains, except that a CPU adapter uses a 100-step DDIM (eta 1) unless
+    // --sample-steps says otherwise: 1000 U-Net passes would dominate a CPU run.
+    let t_max = tr.schedule.t_max;
+    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
+    let kind = match ddim {
+        Some(steps) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
+        _ => SamplerKind::Ddpm { variance },
+    };
     let cfg = SamplerConfig {
-        kind: SamplerKind::Ddpm { variance },
+        kind,
         clip_x0: false,
         seed: tr.cfg.seed,
     };
-    let pb = bar(tr.schedule.t_max as u64, "sample");
+    cfg.validate(t_max)?;
+    let pb = bar(t_max as u64, "sample");
     if !show {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }

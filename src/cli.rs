@@ -6,11 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::gpu::context::{self, AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
 
 #[derive(Parser)]
-#[command(
-    name = "wgpu-ddpm",
-    version,
-    about = "DDPM training and sampling on any Vulkan / Metal / DX12 GPU"
-)]
+#[command(name = "wgpu-ddpm", version, about = "DDPM training and sampling on any Vulkan / Metal / DX12 GPU")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,10 +50,7 @@ fn info(args: &AdapterArgs) -> Result<()> {
         let inf = a.get_info();
         let l = a.limits();
         println!("[{i}] {}", inf.name);
-        println!(
-            "    backend {:?}, type {:?}, driver {} {}",
-            inf.backend, inf.device_type, inf.driver, inf.driver_info
-        );
+        println!("    backend {:?}, type {:?}, driver {} {}", inf.backend, inf.device_type, inf.driver, inf.driver_info);
         println!(
             "    max storage binding {} MiB, max buffer {} MiB, storage buffers/stage {}, workgroup storage {} KiB",
             l.max_storage_buffer_binding_size / (1 << 20),

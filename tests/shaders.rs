@@ -35,10 +35,7 @@ fn check(name: &str) -> Result<(), String> {
             .map_err(|e| format!("{path}: MSL ({}): {e}", ep.name))?;
     }
     let mut hlsl = String::new();
-    let opts = naga::back::hlsl::Options {
-        fake_missing_bindings: true,
-        ..Default::default()
-    };
+    let opts = naga::back::hlsl::Options { fake_missing_bindings: true, ..Default::default() };
     naga::back::hlsl::Writer::new(&mut hlsl, &opts, &Default::default())
         .write(&module, &info, None)
         .map_err(|e| format!("{path}: HLSL: {e}"))?;
@@ -56,11 +53,7 @@ fn every_shader_file_is_registered() {
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        assert!(
-            shaders::get(&name).is_some(),
-            "{} is not listed in src/shaders.rs",
-            path.display()
-        );
+        assert!(shaders::get(&name).is_some(), "{} is not listed in src/shaders.rs", path.display());
     }
 }
 

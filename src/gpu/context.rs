@@ -152,10 +152,7 @@ impl Gpu {
 
     /// A one-line description, e.g. for benches: "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)".
     pub fn describe(&self) -> String {
-        format!(
-            "{} ({:?}, {:?})",
-            self.info.name, self.info.backend, self.info.device_type
-        )
+        format!("{} ({:?}, {:?})", self.info.name, self.info.backend, self.info.device_type)
     }
 
     pub fn is_cpu(&self) -> bool {
@@ -201,36 +198,22 @@ impl Gpu {
 
     pub fn upload(&self, data: &[f32], shape: &[usize]) -> GpuTensor {
         let t = self.zeros(shape);
-        assert_eq!(
-            data.len(),
-            t.len(),
-            "upload: data length does not match shape {shape:?}"
-        );
+        assert_eq!(data.len(), t.len(), "upload: data length does not match shape {shape:?}");
         self.write(&t, data);
         t
     }
 
     pub fn upload_u32(&self, data: &[u32], shape: &[usize]) -> GpuTensor {
         let t = self.zeros(shape);
-        assert_eq!(
-            data.len(),
-            t.len(),
-            "upload_u32: data length does not match shape {shape:?}"
-        );
-        self.queue
-            .write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
+        assert_eq!(data.len(), t.len(), "upload_u32: data length does not match shape {shape:?}");
+        self.queue.write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
         t
     }
 
     pub fn write(&self, t: &GpuTensor, data: &[f32]) {
-        assert_eq!(
-            data.len(),
-            t.len(),
-            "write: data length does not match tensor"
-        );
+        assert_eq!(data.len(), t.len(), "write: data length does not match tensor");
         if !data.is_empty() {
-            self.queue
-                .write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
+            self.queue.write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
         }
     }
 
@@ -261,8 +244,7 @@ impl Gpu {
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
-        self.wait()
-            .expect("device lost while reading a tensor back");
+        self.wait().expect("device lost while reading a tensor back");
         rx.recv()
             .expect("map callback dropped")
             .expect("could not map the readback buffer");

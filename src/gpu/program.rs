@@ -23,15 +23,8 @@ pub struct Dispatch {
 pub enum Command {
     Dispatch(Dispatch),
     /// Zero a byte range (gradient buffers before a backward pass).
-    Clear {
-        buf: Arc<wgpu::Buffer>,
-        offset: u64,
-        size: u64,
-    },
-    Copy {
-        src: GpuTensor,
-        dst: GpuTensor,
-    },
+    Clear { buf: Arc<wgpu::Buffer>, offset: u64, size: u64 },
+    Copy { src: GpuTensor, dst: GpuTensor },
 }
 
 #[derive(Default)]
@@ -49,23 +42,12 @@ impl Program {
     }
 
     pub fn clear(&mut self, t: &GpuTensor) {
-        self.commands.push(Command::Clear {
-            buf: t.buf.clone(),
-            offset: t.offset,
-            size: t.bytes(),
-        });
+        self.commands.push(Command::Clear { buf: t.buf.clone(), offset: t.offset, size: t.bytes() });
     }
 
     pub fn copy(&mut self, src: &GpuTensor, dst: &GpuTensor) {
-        assert_eq!(
-            src.len(),
-            dst.len(),
-            "copy between tensors of different sizes"
-        );
-        self.commands.push(Command::Copy {
-            src: src.clone(),
-            dst: dst.clone(),
-        });
+        assert_eq!(src.len(), dst.len(), "copy between tensors of different sizes");
+        self.commands.push(Command::Copy { src: src.clone(), dst: dst.clone() });
     }
 
     pub fn append(&mut self, other: Program) {
@@ -73,10 +55,7 @@ impl Program {
     }
 
     pub fn dispatch_count(&self) -> usize {
-        self.commands
-            .iter()
-            .filter(|c| matches!(c, Command::Dispatch(_)))
-            .count()
+        self.commands.iter().filter(|c| matches!(c, Command::Dispatch(_))).count()
     }
 
     /// Encode every command; consecutive dispatches share one compute pass (wgpu inserts the
@@ -105,13 +84,7 @@ impl Program {
                 }
                 Command::Copy { src, dst } => {
                     if src.bytes() > 0 {
-                        enc.copy_buffer_to_buffer(
-                            &src.buf,
-                            src.offset,
-                            &dst.buf,
-                            dst.offset,
-                            src.bytes(),
-                        );
+                        enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes());
                     }
                     i += 1;
                 }
@@ -166,15 +139,9 @@ impl Gpu {
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         self.queue.write_buffer(&ubuf, 0, &bytes);
-        let mut entries = vec![wgpu::BindGroupEntry {
-            binding: 0,
-            resource: ubuf.as_entire_binding(),
-        }];
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: ubuf.as_entire_binding() }];
         for (i, t) in tensors.iter().enumerate() {
-            entries.push(wgpu::BindGroupEntry {
-                binding: i as u32 + 1,
-                resource: t.binding(),
-            });
+            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: t.binding() });
         }
         let layout = pipeline.get_bind_group_layout(0);
         let bind_group = self.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -182,11 +149,6 @@ impl Gpu {
             layout: &layout,
             entries: &entries,
         });
-        Dispatch {
-            label,
-            pipeline,
-            bind_group,
-            groups,
-        }
+        Dispatch { label, pipeline, bind_group, groups }
     }
 }

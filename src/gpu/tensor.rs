@@ -12,11 +12,7 @@ pub struct GpuTensor {
 
 impl GpuTensor {
     pub fn new(buf: Arc<wgpu::Buffer>, offset: u64, shape: &[usize]) -> Self {
-        Self {
-            buf,
-            offset,
-            shape: shape.to_vec(),
-        }
+        Self { buf, offset, shape: shape.to_vec() }
     }
 
     pub fn len(&self) -> usize {
@@ -33,11 +29,7 @@ impl GpuTensor {
 
     /// The same memory seen with another shape of equal size.
     pub fn reshape(&self, shape: &[usize]) -> GpuTensor {
-        assert_eq!(
-            shape.iter().product::<usize>(),
-            self.len(),
-            "reshape changes the element count"
-        );
+        assert_eq!(shape.iter().product::<usize>(), self.len(), "reshape changes the element count");
         Self::new(self.buf.clone(), self.offset, shape)
     }
 

@@ -19,19 +19,9 @@ pub fn relu(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
 
 /// dx += dy * (x > 0)
 pub fn relu_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
-    assert!(
-        x.len() == dy.len() && x.len() == dx.len(),
-        "relu_backward: sizes differ"
-    );
+    assert!(x.len() == dy.len() && x.len() == dx.len(), "relu_backward: sizes differ");
     let p = Params { n: x.len() as u32 };
-    gpu.dispatch(
-        "relu_backward",
-        "relu_backward",
-        "main",
-        &p,
-        &[x, dy, dx],
-        grid_1d(x.len()),
-    )
+    gpu.dispatch("relu_backward", "relu_backward", "main", &p, &[x, dy, dx], grid_1d(x.len()))
 }
 
 pub fn relu_cpu(x: &[f32]) -> Vec<f32> {
@@ -40,8 +30,5 @@ pub fn relu_cpu(x: &[f32]) -> Vec<f32> {
 
 /// Returns the gradient contribution (the GPU kernel adds it into `dx`).
 pub fn relu_backward_cpu(x: &[f32], dy: &[f32]) -> Vec<f32> {
-    x.iter()
-        .zip(dy)
-        .map(|(x, g)| if *x > 0.0 { *g } else { 0.0 })
-        .collect()
+    x.iter().zip(dy).map(|(x, g)| if *x > 0.0 { *g } else { 0.0 }).collect()
 }

@@ -29,13 +29,7 @@ pub fn upload(gpu: &Gpu, data: &[f32], shape: &[usize]) -> GpuTensor {
 /// |a - b| <= atol + rtol * |b| elementwise, with the first offending index in the message.
 #[track_caller]
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], atol: f32, rtol: f32) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{what}: length {} vs {}",
-        got.len(),
-        want.len()
-    );
+    assert_eq!(got.len(), want.len(), "{what}: length {} vs {}", got.len(), want.len());
     let mut worst = (0usize, 0.0f32);
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         let err = (g - w).abs();

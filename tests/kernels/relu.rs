@@ -23,17 +23,9 @@ fn relu_backward_matches_cpu_and_accumulates() {
     let x = rng.vec_normal(n);
     let dy = rng.vec_normal(n);
     let dx0 = rng.vec_normal(n);
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &dy, &[n]),
-        upload(&gpu, &dx0, &[n]),
-    );
+    let (xg, dyg, dxg) = (upload(&gpu, &x, &[n]), upload(&gpu, &dy, &[n]), upload(&gpu, &dx0, &[n]));
     run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
-    let want: Vec<f32> = relu_backward_cpu(&x, &dy)
-        .iter()
-        .zip(&dx0)
-        .map(|(a, b)| a + b)
-        .collect();
+    let want: Vec<f32> = relu_backward_cpu(&x, &dy).iter().zip(&dx0).map(|(a, b)| a + b).collect();
     assert_close("relu_backward", &gpu.read(&dxg), &want, 1e-6, 0.0);
 }
 
@@ -43,22 +35,12 @@ fn relu_backward_finite_difference() {
     let gpu = gpu();
     let mut rng = HostRng::new(3);
     let n = 37;
-    let x: Vec<f32> = rng
-        .vec_normal(n)
-        .iter()
-        .map(|v| if v.abs() < 0.05 { 0.3 } else { *v })
-        .collect();
+    let x: Vec<f32> = rng.vec_normal(n).iter().map(|v| if v.abs() < 0.05 { 0.3 } else { *v }).collect();
     let w = rng.vec_normal(n);
-    let fd = finite_diff(
-        &x.iter().map(|v| *v as f64).collect::<Vec<_>>(),
-        1e-4,
-        |xs| xs.iter().zip(&w).map(|(x, w)| x.max(0.0) * *w as f64).sum(),
-    );
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &w, &[n]),
-        gpu.zeros(&[n]),
-    );
+    let fd = finite_diff(&x.iter().map(|v| *v as f64).collect::<Vec<_>>(), 1e-4, |xs| {
+        xs.iter().zip(&w).map(|(x, w)| x.max(0.0) * *w as f64).sum()
+    });
+    let (xg, dyg, dxg) = (upload(&gpu, &x, &[n]), upload(&gpu, &w, &[n]), gpu.zeros(&[n]));
     run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
     let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
     assert_close("relu fd", &gpu.read(&dxg), &fd32, 1e-3, 1e-3);

@@ -8,6 +8,7 @@
 
 struct Params {
     len: u32,
+    stride: u32, // threads launched = ceil(len / PER)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -17,26 +18,36 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> hyper: array<f32, 8>;
 
+// Each invocation updates PER elements, i = tid, tid + S, ... (S = threads launched): fewer
+// invocations for CPU adapters, still coalesced on GPUs.
+const PER: u32 = 4u;
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.len) {
-        return;
+    let tid = flat_index(gid);
+    if (tid >= p.stride) {
+        return; // the grid's rounding-up invocations would repeat others' elements
     }
     let lr = hyper[0];
     let b1 = hyper[1];
     let b2 = hyper[2];
     let eps = hyper[3];
     let wd = hyper[4];
-    let bc1 = hyper[5];
-    let bc2 = hyper[6];
-    let g = grads[i];
-    var w = params[i];
-    w = w * (1.0 - lr * wd);
-    let mi = b1 * m[i] + (1.0 - b1) * g;
-    let vi = b2 * v[i] + (1.0 - b2) * (g * g);
-    m[i] = mi;
-    v[i] = vi;
-    let denom = sqrt(vi) / sqrt(bc2) + eps;
-    params[i] = w - (lr / bc1) * (mi / denom);
+    let step = lr / hyper[5];
+    let sbc2 = sqrt(hyper[6]);
+    let decay = 1.0 - lr * wd;
+    for (var j = 0u; j < PER; j++) {
+        let i = tid + j * p.stride;
+        if (i >= p.len) {
+            return;
+        }
+        let g = grads[i];
+        let w = params[i] * decay;
+        let mi = b1 * m[i] + (1.0 - b1) * g;
+        let vi = b2 * v[i] + (1.0 - b2) * (g * g);
+        m[i] = mi;
+        v[i] = vi;
+        let denom = sqrt(vi) / sbc2 + eps;
+        params[i] = w - step * (mi / denom);
+    }
 }

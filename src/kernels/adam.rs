@@ -31,7 +31,11 @@ impl Default for AdamConfig {
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
     len: u32,
+    stride: u32,
 }
+
+/// Elements per invocation (`PER` in the shader).
+const PER: usize = 4;
 
 /// The f64 of the shortest decimal that reads back as `x`: 0.999f32 becomes 0.999, as the
 /// Python float PyTorch uses (plain `as f64` gives 0.99900001287, which puts a 5e-5 relative
@@ -88,14 +92,18 @@ pub fn adam(
     for (name, t) in [("grads", grads), ("m", m), ("v", v), ("hyper", hyper)] {
         assert!(!params.overlaps(t), "adam: params overlaps {name}");
     }
-    let p = Params { len: len as u32 };
+    let threads = len.div_ceil(PER);
+    let p = Params {
+        len: len as u32,
+        stride: threads as u32,
+    };
     gpu.dispatch(
         "adam",
         "adam",
         "main",
         &p,
         &[params, grads, m, v, hyper],
-        grid_1d(len),
+        grid_1d(threads),
     )
 }
 

@@ -13,6 +13,7 @@ struct Params {
     hw: u32,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn params(
     op: &str,
     n: usize,

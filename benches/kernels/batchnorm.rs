@@ -1,3 +1,5 @@
+//! The `batchnorm` group times batchnorm_sum + batchnorm_var + batchnorm; `batchnorm_backward`
+//! times batchnorm_backward_reduce + batchnorm_backward.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::batchnorm::{batchnorm_backward, batchnorm_eval, batchnorm_train, BnShape};

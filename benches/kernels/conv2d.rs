@@ -1,3 +1,4 @@
+//! The `conv2d_backward_weight` group times conv2d_backward_weight + conv2d_backward_weight_reduce.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::conv2d::{

@@ -1,3 +1,6 @@
+//! `common` and `rng` are WGSL libraries appended to the kernels benched here. rng_fill is a
+//! test-only kernel (raw Philox output for GPU == CPU checks); rng_normal_fill is its timed twin.
+//! gaussian_eps (the closed-form Gaussian-data predictor) is a test-only model and is not benched.
 //! Groups `add_noise`, `denoise`, `rng_normal_fill` and `sampler_step` (prepare + denoise +
 //! advance, the per-step overhead of the sampling loop without a model) at MNIST's shape,
 //! batch 128 x 1 x 28 x 28.

@@ -1,3 +1,4 @@
+//! The `linear_backward` group times linear_backward_data + linear_backward_weight.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::linear::{linear, linear_backward, linear_flops};

@@ -1,3 +1,4 @@
+//! The `mse` group times both passes (mse + mse_sum).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::mse::{mse, mse_backward};

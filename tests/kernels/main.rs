@@ -16,6 +16,7 @@ mod label_embedding;
 mod linear;
 mod maxpool;
 mod mse;
+mod passes;
 mod relu;
 mod rng;
 mod time_embedding;

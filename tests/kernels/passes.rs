@@ -1,0 +1,50 @@
+//! Multi-pass launchers record their passes in order (each pass's numerics are covered by the
+//! op's own tests): batchnorm_sum -> batchnorm_var -> batchnorm, batchnorm_backward_reduce ->
+//! batchnorm_backward, mse -> mse_sum, linear_backward_data -> linear_backward_weight,
+//! conv2d_backward_weight -> conv2d_backward_weight_reduce.
+
+use wgpu_ddpm::kernels::{batchnorm, conv2d, linear, mse};
+
+use crate::common::*;
+
+fn labels(d: &[wgpu_ddpm::gpu::Dispatch]) -> Vec<&'static str> {
+    d.iter().map(|d| d.label).collect()
+}
+
+#[test]
+fn multi_pass_launchers_record_their_passes_in_order() {
+    let gpu = gpu();
+    let z = |n: usize| gpu.zeros(&[n]);
+    let s = batchnorm::BnShape { n: 2, c: 3, hw: 5 };
+    let (x, y, c) = (z(30), z(30), z(3));
+    let fwd = batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, &c, &c, &y, &c, &c);
+    assert_eq!(
+        labels(&fwd),
+        ["batchnorm_sum", "batchnorm_var", "batchnorm"]
+    );
+    let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, &c, &c, &y, &x, &c, &c);
+    assert_eq!(
+        labels(&bwd),
+        ["batchnorm_backward_reduce", "batchnorm_backward"]
+    );
+    let l = z(1);
+    assert_eq!(labels(&mse::mse(&gpu, &x, &y, &l)), ["mse", "mse_sum"]);
+    let lb = linear::linear_backward(&gpu, 2, 3, 4, &z(6), &z(12), &z(8), &z(6), &z(12), &z(4));
+    assert_eq!(
+        labels(&lb),
+        ["linear_backward_data", "linear_backward_weight"]
+    );
+    let cs = conv2d::Conv2dShape {
+        n: 1,
+        cin: 2,
+        cout: 3,
+        h: 4,
+        w: 5,
+        k: 3,
+    };
+    let cw = conv2d::conv2d_backward_weight(&gpu, &cs, &z(40), &z(60), &z(54), &z(3));
+    assert_eq!(
+        labels(&cw),
+        ["conv2d_backward_weight", "conv2d_backward_weight_reduce"]
+    );
+}

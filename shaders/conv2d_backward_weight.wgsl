@@ -1,177 +1,130 @@
-// First pass of dw += sum_{n,h,w} dy * x-patch, db += sum_{n,h,w} dy for conv2d (stride 1,
-// padding k/2, k = 3 or 1). The N*H output rows are cut into `splits` chunks of `rows` rows;
-// chunk s writes its partial sums to pw[s, cout, cin, k, k] and pb[s, cout] (no atomics), and
-// conv2d_backward_weight_reduce adds the chunks in order, so the result is deterministic.
-// x [n, cin, h, w], dy [n, cout, h, w].
+// First pass of the conv2d weight gradient: dw[co][ci][ky][kx] = sum over n, oh, ow of
+// dy[n][co][oh][ow] * x[n][ci][oh+ky-1][ow+kx-1] (and db[co] = sum of dy), split over
+// `splits` ranges of the N*H output rows; conv2d_backward_weight_reduce adds the splits in
+// a fixed order (deterministic, no atomics).
+// x and dy come packed by conv2d_pack_input (zero border, 4 channels per texel). An
+// invocation owns 4 output x 4 input channels x one kernel row ky (k = 3: 48 sums as 12
+// vec4s over the input channels) and walks its rows of pixels left to right, keeping the
+// three x texels of the window in registers: 2 texture loads per 48 multiply-adds.
 
 struct Params {
     n: u32,
-    cin: u32,
-    cout: u32,
+    cin4: u32,
+    cout4: u32,
     h: u32,
     w: u32,
+    k: u32,
     splits: u32,
-    rows: u32,
-    // cout * cin * k * k
-    nw: u32,
-    // ceil(cin / 4), ceil(cout / 4)
-    blocks_in: u32,
-    blocks_out: u32,
+    rows: u32, // output rows (of N*H) per split
+    npl: u32,
+    units: u32, // cout4 * cin4 * k
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> pw: array<f32>;
-@group(0) @binding(4) var<storage, read_write> pb: array<f32>;
+@group(0) @binding(1) var xt: texture_2d_array<f32>;
+@group(0) @binding(2) var dyt: texture_2d_array<f32>;
+// partial sums [split][unit][48] (k = 3) or [split][unit][16] (k = 1), then [split][cout4][4] for db
+@group(0) @binding(3) var<storage, read_write> part: array<vec4<f32>>;
 
-const TILE_INV: u32 = 64u;
+const WGS: u32 = 64u;
 
-// k = 3: one invocation = 1 input channel x 4 output channels x 9 taps (twelve vec3
-// accumulators over kh), sliding a 3x3 window of x along each row.
-fn store_k3(base: u32, a0: vec3<f32>, a1: vec3<f32>, a2: vec3<f32>) {
-    pw[base] = a0.x;
-    pw[base + 1u] = a1.x;
-    pw[base + 2u] = a2.x;
-    pw[base + 3u] = a0.y;
-    pw[base + 4u] = a1.y;
-    pw[base + 5u] = a2.y;
-    pw[base + 6u] = a0.z;
-    pw[base + 7u] = a1.z;
-    pw[base + 8u] = a2.z;
+struct Unit {
+    co4: u32,
+    ci4: u32,
+    ky: u32,
+    r0: u32,
+    r1: u32,
 }
 
-@compute @workgroup_size(64)
+fn unit_of(wid: vec3<u32>, lid: u32) -> Unit {
+    var u: Unit;
+    let i = min(wid.x * WGS + lid, p.units - 1u);
+    u.co4 = i % p.cout4;
+    u.ci4 = (i / p.cout4) % p.cin4;
+    u.ky = i / (p.cout4 * p.cin4);
+    u.r0 = wid.y * p.rows;
+    u.r1 = min(u.r0 + p.rows, p.n * p.h);
+    return u;
+}
+
+// Texel of a packed tensor at padded coordinates (col within the channel group, row within
+// the image) of image n, channel group c4.
+fn texel(t: texture_2d_array<f32>, n: u32, c4: u32, col: u32, row: u32) -> vec4<f32> {
+    let x = c4 * (p.w + 2u) + col;
+    let y = (n % p.npl) * (p.h + 2u) + row;
+    return textureLoad(t, vec2<u32>(x, y), n / p.npl, 0);
+}
+
+@compute @workgroup_size(WGS)
 fn main_k3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let i = wid.x * TILE_INV + lid;
-    if (i >= p.cin * p.blocks_out) {
-        return;
-    }
-    let s = wid.y;
-    let ci = i % p.cin;
-    let co0 = (i / p.cin) * 4u;
-    let hw = p.h * p.w;
-    let cl = p.cout - 1u;
-    let cos = min(vec4<u32>(co0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(cl));
-
-    var a00 = vec3<f32>(0.0);
-    var a01 = vec3<f32>(0.0);
-    var a02 = vec3<f32>(0.0);
-    var a10 = vec3<f32>(0.0);
-    var a11 = vec3<f32>(0.0);
-    var a12 = vec3<f32>(0.0);
-    var a20 = vec3<f32>(0.0);
-    var a21 = vec3<f32>(0.0);
-    var a22 = vec3<f32>(0.0);
-    var a30 = vec3<f32>(0.0);
-    var a31 = vec3<f32>(0.0);
-    var a32 = vec3<f32>(0.0);
+    let u = unit_of(wid, lid);
+    // acc[c * 3 + kx]: output channel co4*4 + c, tap kx, vec4 over the 4 input channels
+    var acc: array<vec4<f32>, 12>;
     var dsum = vec4<f32>(0.0);
-
-    let hm1 = i32(p.h) - 1;
-    let r0 = s * p.rows;
-    let r1 = min(r0 + p.rows, p.n * p.h);
-    for (var r = r0; r < r1; r++) {
+    for (var r = u.r0; r < u.r1; r++) {
         let n = r / p.h;
         let oh = r % p.h;
-        let rr = vec3<i32>(i32(oh)) + vec3<i32>(-1, 0, 1);
-        let rm = select(vec3<f32>(0.0), vec3<f32>(1.0), rr >= vec3<i32>(0) & rr <= vec3<i32>(hm1));
-        let xr = vec3<u32>((n * p.cin + ci) * hw) + vec3<u32>(clamp(rr, vec3<i32>(0), vec3<i32>(hm1))) * p.w;
-        let dr = (vec4<u32>(n * p.cout) + cos) * hw + vec4<u32>(oh * p.w);
-        var lft = vec3<f32>(0.0);
-        var mid = vec3<f32>(x[xr.x], x[xr.y], x[xr.z]) * rm;
+        // window columns ow-1, ow, ow+1 in padded coordinates are ow, ow+1, ow+2
+        var xa = texel(xt, n, u.ci4, 0u, oh + u.ky);
+        var xb = texel(xt, n, u.ci4, 1u, oh + u.ky);
         for (var ow = 0u; ow < p.w; ow++) {
-            let nc = min(ow + 1u, p.w - 1u);
-            let rgt = vec3<f32>(x[xr.x + nc], x[xr.y + nc], x[xr.z + nc]) * select(vec3<f32>(0.0), rm, ow + 1u < p.w);
-            let d = vec4<f32>(dy[dr.x + ow], dy[dr.y + ow], dy[dr.z + ow], dy[dr.w + ow]);
-            a00 += d.x * lft;
-            a01 += d.x * mid;
-            a02 += d.x * rgt;
-            a10 += d.y * lft;
-            a11 += d.y * mid;
-            a12 += d.y * rgt;
-            a20 += d.z * lft;
-            a21 += d.z * mid;
-            a22 += d.z * rgt;
-            a30 += d.w * lft;
-            a31 += d.w * mid;
-            a32 += d.w * rgt;
+            let xc = texel(xt, n, u.ci4, ow + 2u, oh + u.ky);
+            let d = texel(dyt, n, u.co4, ow + 1u, oh + 1u);
             dsum += d;
-            lft = mid;
-            mid = rgt;
+            for (var c = 0u; c < 4u; c++) {
+                acc[c * 3u] += d[c] * xa;
+                acc[c * 3u + 1u] += d[c] * xb;
+                acc[c * 3u + 2u] += d[c] * xc;
+            }
+            xa = xb;
+            xb = xc;
         }
     }
-
-    let base = s * p.nw + (co0 * p.cin + ci) * 9u;
-    let step = p.cin * 9u;
-    store_k3(base, a00, a01, a02);
-    if (co0 + 1u < p.cout) { store_k3(base + step, a10, a11, a12); }
-    if (co0 + 2u < p.cout) { store_k3(base + 2u * step, a20, a21, a22); }
-    if (co0 + 3u < p.cout) { store_k3(base + 3u * step, a30, a31, a32); }
-    if (ci == 0u) {
-        store_bias(s * p.cout + co0, co0, dsum);
+    let i = wid.x * WGS + lid;
+    if (i < p.units) {
+        let base = (wid.y * p.units + i) * 12u;
+        for (var k = 0u; k < 12u; k++) {
+            part[base + k] = acc[k];
+        }
+        write_db(u, dsum);
     }
 }
 
-fn store_bias(base: u32, co0: u32, dsum: vec4<f32>) {
-    pb[base] = dsum.x;
-    if (co0 + 1u < p.cout) { pb[base + 1u] = dsum.y; }
-    if (co0 + 2u < p.cout) { pb[base + 2u] = dsum.z; }
-    if (co0 + 3u < p.cout) { pb[base + 3u] = dsum.w; }
-}
-
-fn store_k1(base: u32, ci0: u32, a: vec4<f32>) {
-    pw[base] = a.x;
-    if (ci0 + 1u < p.cin) { pw[base + 1u] = a.y; }
-    if (ci0 + 2u < p.cin) { pw[base + 2u] = a.z; }
-    if (ci0 + 3u < p.cin) { pw[base + 3u] = a.w; }
-}
-
-// k = 1: one invocation = 4 output channels x 4 input channels (four vec4 accumulators).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WGS)
 fn main_k1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let i = wid.x * TILE_INV + lid;
-    if (i >= p.blocks_in * p.blocks_out) {
-        return;
-    }
-    let s = wid.y;
-    let ci0 = (i % p.blocks_in) * 4u;
-    let co0 = (i / p.blocks_in) * 4u;
-    let hw = p.h * p.w;
-    let q = vec4<u32>(0u, 1u, 2u, 3u);
-    let cos = min(vec4<u32>(co0) + q, vec4<u32>(p.cout - 1u));
-    let cis = min(vec4<u32>(ci0) + q, vec4<u32>(p.cin - 1u));
-
-    var a0 = vec4<f32>(0.0);
-    var a1 = vec4<f32>(0.0);
-    var a2 = vec4<f32>(0.0);
-    var a3 = vec4<f32>(0.0);
+    let u = unit_of(wid, lid);
+    var acc: array<vec4<f32>, 4>;
     var dsum = vec4<f32>(0.0);
-
-    let r0 = s * p.rows;
-    let r1 = min(r0 + p.rows, p.n * p.h);
-    for (var r = r0; r < r1; r++) {
+    for (var r = u.r0; r < u.r1; r++) {
         let n = r / p.h;
         let oh = r % p.h;
-        let xr = (vec4<u32>(n * p.cin) + cis) * hw + vec4<u32>(oh * p.w);
-        let dr = (vec4<u32>(n * p.cout) + cos) * hw + vec4<u32>(oh * p.w);
         for (var ow = 0u; ow < p.w; ow++) {
-            let v = vec4<f32>(x[xr.x + ow], x[xr.y + ow], x[xr.z + ow], x[xr.w + ow]);
-            let d = vec4<f32>(dy[dr.x + ow], dy[dr.y + ow], dy[dr.z + ow], dy[dr.w + ow]);
-            a0 += d.x * v;
-            a1 += d.y * v;
-            a2 += d.z * v;
-            a3 += d.w * v;
+            let xv = texel(xt, n, u.ci4, ow + 1u, oh + 1u);
+            let d = texel(dyt, n, u.co4, ow + 1u, oh + 1u);
             dsum += d;
+            for (var c = 0u; c < 4u; c++) {
+                acc[c] += d[c] * xv;
+            }
         }
     }
-
-    let base = s * p.nw + co0 * p.cin + ci0;
-    store_k1(base, ci0, a0);
-    if (co0 + 1u < p.cout) { store_k1(base + p.cin, ci0, a1); }
-    if (co0 + 2u < p.cout) { store_k1(base + 2u * p.cin, ci0, a2); }
-    if (co0 + 3u < p.cout) { store_k1(base + 3u * p.cin, ci0, a3); }
-    if (ci0 == 0u) {
-        store_bias(s * p.cout + co0, co0, dsum);
+    let i = wid.x * WGS + lid;
+    if (i < p.units) {
+        let base = (wid.y * p.units + i) * 4u;
+        for (var k = 0u; k < 4u; k++) {
+            part[base + k] = acc[k];
+        }
+        write_db(u, dsum);
     }
+}
+
+// The bias gradient: from the units of the first input group and kernel row only.
+fn write_db(u: Unit, dsum: vec4<f32>) {
+    if (u.ci4 == 0u && u.ky == 0u) {
+        let per_unit = select(4u, 12u, p.k == 3u);
+        part[p.splits * p.units * per_unit + wid_split(u) * p.cout4 + u.co4] = dsum;
+    }
+}
+
+fn wid_split(u: Unit) -> u32 {
+    return u.r0 / p.rows;
 }

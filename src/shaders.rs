@@ -21,8 +21,9 @@ macro_rules! registry {
     };
 }
 
-/// Libraries: appended to kernels, never compiled alone as pipelines.
-pub const LIBRARIES: &[&str] = &["common", "rng"];
+/// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that lists
+/// `spread` gets one of the two `spread_*` libraries, chosen per adapter (`gpu::Spread`).
+pub const LIBRARIES: &[&str] = &["common", "rng", "spread_subgroup", "spread_plain"];
 
 registry! {
     common,
@@ -63,8 +64,11 @@ registry! {
     sampler_prepare,
     sampler_advance,
     gaussian_eps,
-    conv2d,
-    conv2d_backward_input,
+    spread_subgroup,
+    spread_plain,
+    conv2d_pack_input,
+    conv2d_pack_weight,
+    conv2d [spread],
     conv2d_backward_weight,
     conv2d_backward_weight_reduce,
 }
@@ -73,17 +77,25 @@ pub fn get(name: &str) -> Option<&'static Shader> {
     SHADERS.iter().find(|s| s.name == name)
 }
 
-/// Full source of a kernel: its own text, then `common`, then its declared libraries.
-pub fn composed(name: &str) -> Option<String> {
+/// Full source of a kernel: its own text, then `common`, then its declared libraries, with
+/// the dependency `spread` resolved to the library `spread` names (`spread_subgroup` or
+/// `spread_plain`).
+pub fn composed(name: &str, spread: &str) -> Option<String> {
     let s = get(name)?;
     let mut out = String::from(s.source);
     if !LIBRARIES.contains(&name) {
         for dep in std::iter::once(&"common").chain(s.deps.iter()) {
+            let dep = if *dep == "spread" { spread } else { dep };
             out.push('\n');
             out.push_str(get(dep)?.source);
         }
     }
     Some(out)
+}
+
+/// Whether a kernel uses the `spread` library (so it has a variant per adapter path).
+pub fn uses_spread(name: &str) -> bool {
+    get(name).is_some_and(|s| s.deps.contains(&"spread"))
 }
 
 /// Line count of the kernel's own text, so errors past it can be blamed on a library.

@@ -3,8 +3,11 @@
 
 use wgpu_ddpm::shaders::{self, LIBRARIES, SHADERS};
 
-fn check(name: &str) -> Result<(), String> {
-    let source = shaders::composed(name).unwrap();
+/// Validate and translate `name` composed with the `spread` library given.
+fn check(name: &str, spread: &str) -> Result<(), String> {
+    let source = shaders::composed(name, spread).unwrap();
+    let subgroups = spread == "spread_subgroup" && shaders::uses_spread(name)
+        || name == "spread_subgroup";
     let path = if source.lines().count() > shaders::own_lines(name) && !LIBRARIES.contains(&name) {
         format!("shaders/{name}.wgsl (+ appended libraries)")
     } else {
@@ -14,7 +17,11 @@ fn check(name: &str) -> Result<(), String> {
         .map_err(|e| e.emit_to_string_with_path(&source, &path))?;
     let info = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::default(),
+        if subgroups {
+            naga::valid::Capabilities::SUBGROUP
+        } else {
+            naga::valid::Capabilities::default()
+        },
     )
     .validate(&module)
     .map_err(|e| e.emit_to_string_with_path(&source, &path))?;
@@ -24,19 +31,28 @@ fn check(name: &str) -> Result<(), String> {
     if module.entry_points.is_empty() {
         return Err(format!("{path}: no entry point"));
     }
-    naga::back::spv::write_vec(&module, &info, &Default::default(), None)
+    let spv = naga::back::spv::Options {
+        lang_version: (1, 3),
+        ..Default::default()
+    };
+    naga::back::spv::write_vec(&module, &info, &spv, None)
         .map_err(|e| format!("{path}: SPIR-V: {e}"))?;
     for ep in &module.entry_points {
         let pipeline = naga::back::msl::PipelineOptions {
             entry_point: Some((ep.stage, ep.name.clone())),
             ..Default::default()
         };
-        naga::back::msl::write_string(&module, &info, &Default::default(), &pipeline)
+        let msl = naga::back::msl::Options {
+            lang_version: (2, 3),
+            ..Default::default()
+        };
+        naga::back::msl::write_string(&module, &info, &msl, &pipeline)
             .map_err(|e| format!("{path}: MSL ({}): {e}", ep.name))?;
     }
     let mut hlsl = String::new();
     let opts = naga::back::hlsl::Options {
         fake_missing_bindings: true,
+        shader_model: naga::back::hlsl::ShaderModel::V6_0,
         ..Default::default()
     };
     naga::back::hlsl::Writer::new(&mut hlsl, &opts, &Default::default())
@@ -47,7 +63,18 @@ fn check(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_shader_validates_and_translates() {
-    let errors: Vec<String> = SHADERS.iter().filter_map(|s| check(s.name).err()).collect();
+    // Kernels that use `spread` are checked with each of its two libraries.
+    let errors: Vec<String> = SHADERS
+        .iter()
+        .flat_map(|s| {
+            let variants: &[&str] = if shaders::uses_spread(s.name) {
+                &["spread_subgroup", "spread_plain"]
+            } else {
+                &["spread_plain"]
+            };
+            variants.iter().filter_map(|v| check(s.name, v).err())
+        })
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
 }
 

@@ -41,12 +41,16 @@ pub fn bench(b: &Bencher) {
         let bias = gpu.zeros(&[cout]);
         if b.enabled("conv2d") {
             let mut p = Program::new();
-            p.push(conv2d(gpu, &s, &x, &w, &bias, &y));
+            for d in conv2d(gpu, &s, &x, &w, &bias, &y) {
+                p.push(d);
+            }
             b.report("conv2d", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_input") {
             let mut p = Program::new();
-            p.push(conv2d_backward_input(gpu, &s, &w, &y, &x));
+            for d in conv2d_backward_input(gpu, &s, &w, &y, &x) {
+                p.push(d);
+            }
             b.report("conv2d_backward_input", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_weight") {

@@ -13,11 +13,53 @@ pub const ADAPTER_ENV: &str = "WGPU_DDPM_ADAPTER";
 /// Environment variable that picks a backend: vulkan, metal, dx12.
 pub const BACKEND_ENV: &str = "WGPU_DDPM_BACKEND";
 
+/// Environment variable that forces how kernels share weights: `subgroup` or `plain`.
+pub const SPREAD_ENV: &str = "WGPU_DDPM_SPREAD";
+
+/// How the conv kernels hand the 8 weight texels of a tap to every lane (chosen once per
+/// adapter): one load per lane and subgroup shuffles, or every lane loading all eight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spread {
+    Subgroup,
+    Plain,
+}
+
+impl Spread {
+    /// The WGSL library that implements it (`shaders/spread_*.wgsl`).
+    pub fn library(self) -> &'static str {
+        match self {
+            Spread::Subgroup => "spread_subgroup",
+            Spread::Plain => "spread_plain",
+        }
+    }
+
+    /// Subgroup shuffles when the adapter has subgroups of at least 8 lanes.
+    pub fn best_for(adapter: &wgpu::Adapter) -> Spread {
+        let ok = adapter.features().contains(wgpu::Features::SUBGROUP)
+            && adapter.get_info().subgroup_min_size >= 8;
+        if ok {
+            Spread::Subgroup
+        } else {
+            Spread::Plain
+        }
+    }
+
+    fn parse(s: &str) -> Result<Spread> {
+        match s.to_ascii_lowercase().as_str() {
+            "subgroup" | "subgroups" => Ok(Spread::Subgroup),
+            "plain" => Ok(Spread::Plain),
+            other => bail!("unknown {SPREAD_ENV} value '{other}': use subgroup or plain"),
+        }
+    }
+}
+
 /// How the user asked us to choose an adapter (flags win over environment variables).
 #[derive(Clone, Debug, Default)]
 pub struct AdapterChoice {
     pub name: Option<String>,
     pub backend: Option<String>,
+    /// Force a kernel path (tests run both); `None` picks the best the adapter has.
+    pub spread: Option<Spread>,
 }
 
 impl AdapterChoice {
@@ -25,6 +67,7 @@ impl AdapterChoice {
         Self {
             name: std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty()),
             backend: std::env::var(BACKEND_ENV).ok().filter(|s| !s.is_empty()),
+            spread: None,
         }
     }
 
@@ -84,6 +127,8 @@ pub struct Gpu {
     pub info: wgpu::AdapterInfo,
     pub limits: wgpu::Limits,
     pub features: wgpu::Features,
+    /// The conv kernels' weight-sharing path on this device.
+    pub spread: Spread,
     pub pipelines: PipelineCache,
     buffers_created: AtomicUsize,
     bind_groups_created: AtomicUsize,
@@ -123,13 +168,30 @@ impl Gpu {
                 info.name, info.backend
             );
         }
-        Self::from_adapter(adapter)
+        let spread = match (choice.spread, std::env::var(SPREAD_ENV)) {
+            (Some(s), _) => Some(s),
+            (None, Ok(v)) if !v.is_empty() => Some(Spread::parse(&v)?),
+            _ => None,
+        };
+        Self::from_adapter(adapter, spread)
     }
 
-    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Arc<Gpu>> {
+    /// A device on `adapter`; `spread` forces a kernel path (else the best the adapter has).
+    pub fn from_adapter(adapter: wgpu::Adapter, spread: Option<Spread>) -> Result<Arc<Gpu>> {
         let info = adapter.get_info();
         let limits = adapter.limits();
-        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        let best = Spread::best_for(&adapter);
+        let spread = spread.unwrap_or(best);
+        if spread == Spread::Subgroup && best != Spread::Subgroup {
+            bail!(
+                "adapter '{}' has no subgroups of 8 or more lanes; the subgroup kernel path cannot run on it",
+                info.name
+            );
+        }
+        let mut features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        if spread == Spread::Subgroup {
+            features |= wgpu::Features::SUBGROUP;
+        }
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("wgpu-ddpm"),
             required_features: features,
@@ -152,7 +214,8 @@ impl Gpu {
             info,
             limits,
             features,
-            pipelines: PipelineCache::default(),
+            spread,
+            pipelines: PipelineCache::new(spread),
             buffers_created: AtomicUsize::new(0),
             bind_groups_created: AtomicUsize::new(0),
         }))
@@ -188,6 +251,12 @@ impl Gpu {
             usage,
             mapped_at_creation: false,
         })
+    }
+
+    /// A texture, counted like a buffer (a training step must create neither).
+    pub fn create_texture(&self, desc: &wgpu::TextureDescriptor) -> wgpu::Texture {
+        self.buffers_created.fetch_add(1, Ordering::Relaxed);
+        self.device.create_texture(desc)
     }
 
     pub fn create_bind_group(&self, desc: &wgpu::BindGroupDescriptor) -> wgpu::BindGroup {

@@ -5,6 +5,6 @@ pub mod pipelines;
 pub mod program;
 pub mod tensor;
 
-pub use context::{AdapterChoice, Gpu};
-pub use program::{grid_1d, Command, Dispatch, Program, GRID_ROW, WG};
+pub use context::{AdapterChoice, Gpu, Spread};
+pub use program::{grid_1d, Bind, Command, Dispatch, Program, GRID_ROW, WG};
 pub use tensor::GpuTensor;

@@ -3,14 +3,23 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::context::Spread;
 use crate::shaders;
 
-#[derive(Default)]
 pub struct PipelineCache {
     map: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
+    /// Which `spread` library kernels that use it are composed with.
+    spread: Spread,
 }
 
 impl PipelineCache {
+    pub fn new(spread: Spread) -> Self {
+        Self {
+            map: Mutex::default(),
+            spread,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.map.lock().unwrap().len()
     }
@@ -32,7 +41,7 @@ impl PipelineCache {
         if let Some(p) = self.map.lock().unwrap().get(&key) {
             return p.clone();
         }
-        let source = shaders::composed(shader)
+        let source = shaders::composed(shader, self.spread.library())
             .unwrap_or_else(|| panic!("shader '{shader}' is not in the registry (src/shaders.rs)"));
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(shader),

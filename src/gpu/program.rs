@@ -144,6 +144,13 @@ pub fn grid_1d(threads: usize) -> [u32; 3] {
     }
 }
 
+/// What a kernel binding refers to: a tensor (storage buffer) or a texture.
+#[derive(Clone, Copy)]
+pub enum Bind<'a> {
+    Tensor(&'a GpuTensor),
+    Texture(&'a wgpu::TextureView),
+}
+
 impl Gpu {
     /// Build a dispatch of `shader`'s `entry`. Binding 0 is a uniform holding `params`;
     /// bindings 1.. are `tensors` in order. Everything is created here, once.
@@ -154,6 +161,20 @@ impl Gpu {
         entry: &str,
         params: &P,
         tensors: &[&GpuTensor],
+        groups: [u32; 3],
+    ) -> Dispatch {
+        let binds: Vec<Bind> = tensors.iter().map(|t| Bind::Tensor(t)).collect();
+        self.dispatch_bound(label, shader, entry, params, &binds, groups)
+    }
+
+    /// As `dispatch`, with textures among the bindings 1...
+    pub fn dispatch_bound<P: Pod>(
+        &self,
+        label: &'static str,
+        shader: &str,
+        entry: &str,
+        params: &P,
+        binds: &[Bind],
         groups: [u32; 3],
     ) -> Dispatch {
         let pipeline = self.pipelines.get(&self.device, shader, entry, &[]);
@@ -170,10 +191,13 @@ impl Gpu {
             binding: 0,
             resource: ubuf.as_entire_binding(),
         }];
-        for (i, t) in tensors.iter().enumerate() {
+        for (i, b) in binds.iter().enumerate() {
             entries.push(wgpu::BindGroupEntry {
                 binding: i as u32 + 1,
-                resource: t.binding(),
+                resource: match b {
+                    Bind::Tensor(t) => t.binding(),
+                    Bind::Texture(v) => wgpu::BindingResource::TextureView(v),
+                },
             });
         }
         let layout = pipeline.get_bind_group_layout(0);

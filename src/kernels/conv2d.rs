@@ -1,15 +1,16 @@
 //! 2-D convolution, stride 1, padding k/2, k = 3 or 1, with bias; weights OIHW as PyTorch.
-//! Shaders: `shaders/conv2d.wgsl`, `shaders/conv2d_backward_input.wgsl`,
-//! `shaders/conv2d_backward_weight.wgsl` + `shaders/conv2d_backward_weight_reduce.wgsl`.
+//! Shaders: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
+//! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
+//! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
+//! `shaders/conv2d_backward_weight_reduce.wgsl`.
 //!
-//! Speed note (lavapipe, 2 busy cores): the 4x4 register tile runs at ~0.4-0.7 GFLOP/s. Replacing
-//! the weight loads with constants made it ~3x faster, so per-lane weight loads dominate; staging
-//! weights in workgroup memory (16 input channels at a time) did not help in a quick trial.
+//! Activations stay NCHW buffers; each conv packs its input into a texture first (measured
+//! cheaper than what the texture reads save; see BENCHMARKS.md). A `ConvPlan` owns one
+//! layer's textures so that the backward pass reuses what the forward pass packed.
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
-
+use crate::gpu::{grid_1d, Bind, Dispatch, Gpu, GpuTensor};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {
     pub n: usize,
@@ -50,11 +51,12 @@ impl Conv2dShape {
         );
     }
 
-    fn entry(&self) -> &'static str {
-        if self.k == 3 {
-            "main_k3"
-        } else {
-            "main_k1"
+    /// The same convolution seen from backward-input: dy (cout channels) to dx (cin).
+    fn transposed(&self) -> Conv2dShape {
+        Conv2dShape {
+            cin: self.cout,
+            cout: self.cin,
+            ..*self
         }
     }
 }
@@ -69,58 +71,434 @@ fn expect_len(what: &str, name: &str, t: &GpuTensor, want: usize, s: &Conv2dShap
     );
 }
 
-/// Output channels (or input channels for backward_input) per invocation, and invocations
-/// per workgroup of the tiled kernels: must match the WGSL.
-const TILE_C: usize = 4;
-const TILE_PX: usize = 4;
-const TILE_INV: usize = 64;
+/// Pixels per invocation and invocations per workgroup of `conv2d.wgsl` (`P`, `WGS` there).
+const CONV_PX: usize = 7;
+const CONV_WG: usize = 32;
+/// Output channels per invocation of `conv2d.wgsl` (two vec4 halves).
+const CONV_CO: usize = 8;
+/// Invocations per workgroup of `conv2d_backward_weight.wgsl`.
+const BW_WG: usize = 64;
+/// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
+const WROW: usize = 1024;
+
+fn groups_1d(what: &str, invocations: usize, wg: usize) -> [u32; 3] {
+    let g = invocations.div_ceil(wg).max(1);
+    assert!(g <= 65535 * 65535, "{what}: {invocations} invocations is too many");
+    if g <= 65535 {
+        [g as u32, 1, 1]
+    } else {
+        [65535, g.div_ceil(65535) as u32, 1]
+    }
+}
+
+/// An activation [n, c, h, w] packed for the conv kernels: rgba32float texels of 4 channels,
+/// image n a row of ceil(c/4) tiles of (h+2) x (w+2) texels with a zero border, `npl` images
+/// stacked per array layer (see `shaders/conv2d_pack_input.wgsl`).
+pub struct PackedInput {
+    pub view: wgpu::TextureView,
+    params: PackParams,
+    layers: u32,
+}
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct TileParams {
+struct PackParams {
     n: u32,
+    c: u32,
+    h: u32,
+    w: u32,
+    c4: u32,
+    npl: u32,
+    tex_w: u32,
+    layer_h: u32,
+}
+
+impl PackedInput {
+    /// The texture for an activation of shape [n, c, h, w], within the adapter's limits.
+    pub fn new(gpu: &Gpu, n: usize, c: usize, h: usize, w: usize) -> PackedInput {
+        let max = gpu.limits.max_texture_dimension_2d as usize;
+        let max_layers = gpu.limits.max_texture_array_layers as usize;
+        let c4 = c.div_ceil(4);
+        let tex_w = c4 * (w + 2);
+        assert!(
+            tex_w <= max && h + 2 <= max,
+            "conv2d: {c} channels of {h}x{w} pixels need a texture {tex_w} texels wide, over this adapter's limit of {max}; use fewer channels or smaller images"
+        );
+        let npl = (max / (h + 2)).min(n);
+        let layers = n.div_ceil(npl);
+        assert!(
+            layers <= max_layers,
+            "conv2d: a batch of {n} images of {h}x{w} needs {layers} texture layers, over this adapter's limit of {max_layers}; use a batch of at most {}",
+            npl * max_layers
+        );
+        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+            label: Some("conv2d packed input"),
+            size: wgpu::Extent3d {
+                width: tex_w as u32,
+                height: (npl * (h + 2)) as u32,
+                depth_or_array_layers: layers as u32,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+            view_formats: &[],
+        });
+        let view = tex.create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2Array),
+            ..Default::default()
+        });
+        let params = PackParams {
+            n: n as u32,
+            c: c as u32,
+            h: h as u32,
+            w: w as u32,
+            c4: c4 as u32,
+            npl: npl as u32,
+            tex_w: tex_w as u32,
+            layer_h: (npl * (h + 2)) as u32,
+        };
+        PackedInput {
+            view,
+            params,
+            layers: layers as u32,
+        }
+    }
+
+    /// Fill the texture from the NCHW tensor `x`.
+    pub fn pack(&self, gpu: &Gpu, x: &GpuTensor) -> Dispatch {
+        let p = &self.params;
+        let want = (p.n * p.c * p.h * p.w) as usize;
+        assert_eq!(
+            x.len(),
+            want,
+            "conv2d_pack_input: tensor has {} elements, the packed shape [{}, {}, {}, {}] needs {want}",
+            x.len(),
+            p.n,
+            p.c,
+            p.h,
+            p.w
+        );
+        let groups = [p.tex_w.div_ceil(8), p.layer_h.div_ceil(8), self.layers];
+        gpu.dispatch_bound(
+            "conv2d_pack_input",
+            "conv2d_pack_input",
+            "main",
+            p,
+            &[Bind::Tensor(x), Bind::Texture(&self.view)],
+            groups,
+        )
+    }
+}
+
+/// Conv weights packed for `conv2d.wgsl` (see `shaders/conv2d_pack_weight.wgsl`).
+pub struct PackedWeights {
+    pub view: wgpu::TextureView,
+    params: WeightPackParams,
+    transposed: bool,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct WeightPackParams {
+    cout: u32,
     cin: u32,
+    k: u32,
+    ci4: u32,
+    texels: u32,
+}
+
+impl PackedWeights {
+    /// For the convolution `s` (forward), or for backward-input of `s` if `transposed`.
+    pub fn new(gpu: &Gpu, s: &Conv2dShape, transposed: bool) -> PackedWeights {
+        let t = if transposed { s.transposed() } else { *s };
+        let ci4 = t.cin.div_ceil(4);
+        let texels = t.cout.div_ceil(CONV_CO) * ci4 * t.k * t.k * 8;
+        let rows = texels.div_ceil(WROW);
+        let max = gpu.limits.max_texture_dimension_2d as usize;
+        assert!(
+            rows <= max,
+            "conv2d: {} weights need {rows} texture rows, over this adapter's limit of {max}",
+            s.w_len()
+        );
+        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+            label: Some("conv2d packed weights"),
+            size: wgpu::Extent3d {
+                width: WROW as u32,
+                height: rows as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+            view_formats: &[],
+        });
+        PackedWeights {
+            view: tex.create_view(&Default::default()),
+            params: WeightPackParams {
+                cout: t.cout as u32,
+                cin: t.cin as u32,
+                k: t.k as u32,
+                ci4: ci4 as u32,
+                texels: texels as u32,
+            },
+            transposed,
+        }
+    }
+
+    /// Fill the texture from the OIHW weights `w` (of the forward convolution).
+    pub fn pack(&self, gpu: &Gpu, w: &GpuTensor) -> Dispatch {
+        let p = &self.params;
+        assert_eq!(
+            w.len(),
+            (p.cout * p.cin * p.k * p.k) as usize,
+            "conv2d_pack_weight: weight tensor of {} elements does not match the packed shape",
+            w.len()
+        );
+        let entry = if self.transposed {
+            "transposed"
+        } else {
+            "forward"
+        };
+        gpu.dispatch_bound(
+            "conv2d_pack_weight",
+            "conv2d_pack_weight",
+            entry,
+            p,
+            &[Bind::Tensor(w), Bind::Texture(&self.view)],
+            groups_1d("conv2d_pack_weight", p.texels as usize, 64),
+        )
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ConvParams {
+    n: u32,
+    cin4: u32,
     cout: u32,
     h: u32,
     w: u32,
     tiles_w: u32,
-    tiles: u32,
     total: u32,
+    npl: u32,
 }
 
-/// Params and grid of the pixel-tiled kernels; `channels` is the channel count being tiled.
-fn tile_launch(what: &str, s: &Conv2dShape, channels: usize) -> (TileParams, [u32; 3]) {
-    let (tiles_w, tiles) = if s.k == 3 {
-        let tw = s.w.div_ceil(TILE_PX);
-        (tw, tw * s.h)
-    } else {
-        (0, (s.h * s.w).div_ceil(TILE_PX))
-    };
-    let total = s.n * tiles;
-    let gx = total.div_ceil(TILE_INV);
-    let gy = channels.div_ceil(TILE_C);
-    assert!(
-        gx <= 65535 && gy <= 65535,
-        "{what}: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
-    );
+/// The conv kernel on packed operands: y = conv + b, or y += conv if `b` is None.
+fn conv_packed(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &PackedInput,
+    w: &PackedWeights,
+    b: Option<&GpuTensor>,
+    y: &GpuTensor,
+) -> Dispatch {
+    let tiles_w = s.w.div_ceil(CONV_PX);
+    let total = s.n * s.h * tiles_w;
     assert!(
         s.x_len().max(s.y_len()) < u32::MAX as usize,
-        "{what}: tensors too large for u32 indexing"
+        "conv2d: tensors too large for u32 indexing"
     );
-    let p = TileParams {
+    let p = ConvParams {
         n: s.n as u32,
-        cin: s.cin as u32,
+        cin4: s.cin.div_ceil(4) as u32,
         cout: s.cout as u32,
         h: s.h as u32,
         w: s.w as u32,
         tiles_w: tiles_w as u32,
-        tiles: tiles as u32,
         total: total as u32,
+        npl: x.params.npl,
     };
-    (p, [gx as u32, gy as u32, 1])
+    let gx = total.div_ceil(CONV_WG);
+    let gy = s.cout.div_ceil(CONV_CO);
+    assert!(
+        gx <= 65535 && gy <= 65535,
+        "conv2d: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
+    );
+    let k = if s.k == 3 { "k3" } else { "k1" };
+    let mut binds = vec![Bind::Texture(&x.view), Bind::Texture(&w.view), Bind::Tensor(y)];
+    let entry = match b {
+        Some(b) => {
+            binds.push(Bind::Tensor(b));
+            format!("forward_{k}")
+        }
+        None => format!("accumulate_{k}"),
+    };
+    let label = if b.is_some() {
+        "conv2d"
+    } else {
+        "conv2d_backward_input"
+    };
+    gpu.dispatch_bound(label, "conv2d", &entry, &p, &binds, [gx as u32, gy as u32, 1])
 }
 
-/// y = conv(x, w) + b   (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct WeightParams {
+    n: u32,
+    cin4: u32,
+    cout4: u32,
+    h: u32,
+    w: u32,
+    k: u32,
+    splits: u32,
+    rows: u32,
+    npl: u32,
+    units: u32,
+    cin: u32,
+    cout: u32,
+}
+
+/// Splits of the N*H output rows for the weight gradient: enough invocations to fill the
+/// adapter (a CPU wants a few dozen workgroups, a GPU thousands), scratch at most ~4M floats.
+fn weight_splits(gpu: &Gpu, s: &Conv2dShape, units: usize) -> (usize, usize) {
+    let target: usize = if gpu.is_cpu() { 2048 } else { 65536 };
+    let per_split = units * 16 * s.k + s.cout.div_ceil(4) * 4;
+    let cap = ((4usize << 20) / per_split).max(1);
+    let want = target.div_ceil(units).clamp(1, cap).min(s.n * s.h);
+    let rows = (s.n * s.h).div_ceil(want);
+    ((s.n * s.h).div_ceil(rows), rows)
+}
+
+/// The weight-gradient passes on packed x and dy; the scratch buffer is allocated here.
+fn backward_weight_packed(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &PackedInput,
+    dy: &PackedInput,
+    dw: &GpuTensor,
+    db: &GpuTensor,
+) -> Vec<Dispatch> {
+    let what = "conv2d_backward_weight";
+    let (cin4, cout4) = (s.cin.div_ceil(4), s.cout.div_ceil(4));
+    let units = cout4 * cin4 * s.k;
+    let (splits, rows) = weight_splits(gpu, s, units);
+    let p = WeightParams {
+        n: s.n as u32,
+        cin4: cin4 as u32,
+        cout4: cout4 as u32,
+        h: s.h as u32,
+        w: s.w as u32,
+        k: s.k as u32,
+        splits: splits as u32,
+        rows: rows as u32,
+        npl: x.params.npl,
+        units: units as u32,
+        cin: s.cin as u32,
+        cout: s.cout as u32,
+    };
+    let part = gpu.zeros(&[splits * (units * 16 * s.k + cout4 * 4)]);
+    let gx = units.div_ceil(BW_WG);
+    assert!(
+        gx <= 65535 && splits <= 65535,
+        "{what}: shape {s:?} needs too many workgroups"
+    );
+    let entry = if s.k == 3 { "main_k3" } else { "main_k1" };
+    vec![
+        gpu.dispatch_bound(
+            what,
+            what,
+            entry,
+            &p,
+            &[
+                Bind::Texture(&x.view),
+                Bind::Texture(&dy.view),
+                Bind::Tensor(&part),
+            ],
+            [gx as u32, splits as u32, 1],
+        ),
+        gpu.dispatch(
+            "conv2d_backward_weight_reduce",
+            "conv2d_backward_weight_reduce",
+            "main",
+            &p,
+            &[&part, dw, db],
+            grid_1d(s.w_len() + s.cout),
+        ),
+    ]
+}
+
+/// One conv layer's textures, made once when the layer is recorded: the packed input (kept
+/// from the forward pass for the weight gradient), the packed weights, and in training the
+/// packed dy and the transposed weights of backward-input.
+pub struct ConvPlan {
+    pub s: Conv2dShape,
+    x: PackedInput,
+    w: PackedWeights,
+    dy: Option<PackedInput>,
+    wt: Option<PackedWeights>,
+}
+
+impl ConvPlan {
+    pub fn new(gpu: &Gpu, s: &Conv2dShape, train: bool) -> ConvPlan {
+        s.check("conv2d");
+        ConvPlan {
+            s: *s,
+            x: PackedInput::new(gpu, s.n, s.cin, s.h, s.w),
+            w: PackedWeights::new(gpu, s, false),
+            dy: train.then(|| PackedInput::new(gpu, s.n, s.cout, s.h, s.w)),
+            wt: train.then(|| PackedWeights::new(gpu, s, true)),
+        }
+    }
+
+    /// y = conv(x, w) + b (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &GpuTensor,
+        w: &GpuTensor,
+        b: &GpuTensor,
+        y: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let (what, s) = ("conv2d", &self.s);
+        expect_len(what, "x", x, s.x_len(), s);
+        expect_len(what, "w", w, s.w_len(), s);
+        expect_len(what, "b", b, s.cout, s);
+        expect_len(what, "y", y, s.y_len(), s);
+        assert!(!y.overlaps(x), "{what}: y must not overlap x");
+        vec![
+            self.x.pack(gpu, x),
+            self.w.pack(gpu, w),
+            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
+        ]
+    }
+
+    /// dw += sum dy * x-patch, db += sum dy, and (if `dx` is given) dx += conv_transpose(dy, w).
+    /// Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    pub fn backward(
+        &self,
+        gpu: &Gpu,
+        w: &GpuTensor,
+        dy: &GpuTensor,
+        dx: Option<&GpuTensor>,
+        dw: &GpuTensor,
+        db: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let (what, s) = ("conv2d backward", &self.s);
+        let (dyp, wt) = match (&self.dy, &self.wt) {
+            (Some(d), Some(t)) => (d, t),
+            _ => panic!("{what}: the plan was made without training textures"),
+        };
+        expect_len(what, "w", w, s.w_len(), s);
+        expect_len(what, "dy", dy, s.y_len(), s);
+        expect_len(what, "dw", dw, s.w_len(), s);
+        expect_len(what, "db", db, s.cout, s);
+        let mut out = vec![dyp.pack(gpu, dy)];
+        if let Some(dx) = dx {
+            expect_len(what, "dx", dx, s.x_len(), s);
+            assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
+            out.push(wt.pack(gpu, w));
+            out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
+        }
+        out.extend(backward_weight_packed(gpu, s, &self.x, dyp, dw, db));
+        out
+    }
+}
+
+/// y = conv(x, w) + b   (overwrites y), packing included.
 pub fn conv2d(
     gpu: &Gpu,
     s: &Conv2dShape,
@@ -128,70 +506,35 @@ pub fn conv2d(
     w: &GpuTensor,
     b: &GpuTensor,
     y: &GpuTensor,
-) -> Dispatch {
-    let what = "conv2d";
-    s.check(what);
-    expect_len(what, "x", x, s.x_len(), s);
-    expect_len(what, "w", w, s.w_len(), s);
-    expect_len(what, "b", b, s.cout, s);
-    expect_len(what, "y", y, s.y_len(), s);
-    assert!(!y.overlaps(x), "{what}: y must not overlap x");
-    let (p, groups) = tile_launch(what, s, s.cout);
-    gpu.dispatch("conv2d", "conv2d", s.entry(), &p, &[x, w, b, y], groups)
+) -> Vec<Dispatch> {
+    ConvPlan::new(gpu, s, false).forward(gpu, x, w, b, y)
 }
 
-/// dx += conv_transpose(dy, w)
+/// dx += conv_transpose(dy, w), packing included.
 pub fn conv2d_backward_input(
     gpu: &Gpu,
     s: &Conv2dShape,
     w: &GpuTensor,
     dy: &GpuTensor,
     dx: &GpuTensor,
-) -> Dispatch {
+) -> Vec<Dispatch> {
     let what = "conv2d_backward_input";
     s.check(what);
     expect_len(what, "w", w, s.w_len(), s);
     expect_len(what, "dy", dy, s.y_len(), s);
     expect_len(what, "dx", dx, s.x_len(), s);
     assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
-    let (p, groups) = tile_launch(what, s, s.cin);
-    gpu.dispatch(
-        "conv2d_backward_input",
-        "conv2d_backward_input",
-        s.entry(),
-        &p,
-        &[w, dy, dx],
-        groups,
-    )
+    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
+    let wt = PackedWeights::new(gpu, s, true);
+    vec![
+        dyp.pack(gpu, dy),
+        wt.pack(gpu, w),
+        conv_packed(gpu, &s.transposed(), &dyp, &wt, None, dx),
+    ]
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct WeightParams {
-    n: u32,
-    cin: u32,
-    cout: u32,
-    h: u32,
-    w: u32,
-    splits: u32,
-    rows: u32,
-    nw: u32,
-    blocks_in: u32,
-    blocks_out: u32,
-}
-
-/// Rows (of N*H) per split of the weight-gradient reduction: about 4 rows per chunk, but at
-/// most ~4M partial weights in the scratch buffer.
-fn weight_splits(s: &Conv2dShape) -> (usize, usize) {
-    let rows_total = s.n * s.h;
-    let cap = (4usize << 20) / s.w_len();
-    let want = rows_total.div_ceil(4).clamp(1, 1024).min(cap.max(1));
-    let rows = rows_total.div_ceil(want);
-    (rows_total.div_ceil(rows), rows)
-}
-
-/// dw += sum_{n,h,w} dy * x-patch ; db += sum_{n,h,w} dy. Deterministic split reduction over N*H*W
-/// (partials into scratch buffers allocated here, then a fixed-order second pass), no atomics.
+/// dw += sum_{n,h,w} dy * x-patch ; db += sum_{n,h,w} dy, packing included. Deterministic
+/// split reduction over N*H*W (partials into a scratch buffer, then a fixed-order second pass).
 pub fn conv2d_backward_weight(
     gpu: &Gpu,
     s: &Conv2dShape,
@@ -206,53 +549,11 @@ pub fn conv2d_backward_weight(
     expect_len(what, "dy", dy, s.y_len(), s);
     expect_len(what, "dw", dw, s.w_len(), s);
     expect_len(what, "db", db, s.cout, s);
-    assert!(
-        s.x_len().max(s.y_len()) < u32::MAX as usize,
-        "{what}: tensors too large for u32 indexing"
-    );
-    let (splits, rows) = weight_splits(s);
-    let p = WeightParams {
-        n: s.n as u32,
-        cin: s.cin as u32,
-        cout: s.cout as u32,
-        h: s.h as u32,
-        w: s.w as u32,
-        splits: splits as u32,
-        rows: rows as u32,
-        nw: s.w_len() as u32,
-        blocks_in: s.cin.div_ceil(TILE_C) as u32,
-        blocks_out: s.cout.div_ceil(TILE_C) as u32,
-    };
-    let pw = gpu.zeros(&[splits, s.w_len()]);
-    let pb = gpu.zeros(&[splits, s.cout]);
-    let invocations = if s.k == 3 {
-        s.cin
-    } else {
-        s.cin.div_ceil(TILE_C)
-    } * s.cout.div_ceil(TILE_C);
-    let gx = invocations.div_ceil(TILE_INV);
-    assert!(
-        gx <= 65535 && splits <= 65535,
-        "{what}: shape {s:?} needs too many workgroups"
-    );
-    vec![
-        gpu.dispatch(
-            what,
-            what,
-            s.entry(),
-            &p,
-            &[x, dy, &pw, &pb],
-            [gx as u32, splits as u32, 1],
-        ),
-        gpu.dispatch(
-            "conv2d_backward_weight_reduce",
-            "conv2d_backward_weight_reduce",
-            "main",
-            &p,
-            &[&pw, &pb, dw, db],
-            grid_1d(s.w_len() + s.cout),
-        ),
-    ]
+    let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
+    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
+    let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];
+    out.extend(backward_weight_packed(gpu, s, &xp, &dyp, dw, db));
+    out
 }
 
 /// CPU reference forward (f64 accumulation).

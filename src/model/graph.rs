@@ -155,16 +155,15 @@ impl<'a> Graph<'a> {
             ws[1], s.cin
         );
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        self.fwd
-            .push(conv2d::conv2d(self.gpu, &s, &x.val, &w.val, &b.val, &y.val));
+        let plan = conv2d::ConvPlan::new(self.gpu, &s, self.train);
+        for d in plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val) {
+            self.fwd.push(d);
+        }
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
-            for d in conv2d::conv2d_backward_weight(gpu, &s, &x.val, &dy, &w.g(), &b.g()) {
+            for d in plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()) {
                 p.push(d);
-            }
-            if let Some(dx) = &x.grad {
-                p.push(conv2d::conv2d_backward_input(gpu, &s, &w.val, &dy, dx));
             }
         });
         y

@@ -41,7 +41,7 @@ fn check_forward(s: Conv2dShape, seed: u64) {
         &rng.vec_normal(s.n * s.cout * s.h * s.w),
         &[s.n, s.cout, s.h, s.w],
     );
-    run(&gpu, [conv2d(&gpu, &s, &xg, &wg, &bg, &yg)]);
+    run(&gpu, conv2d(&gpu, &s, &xg, &wg, &bg, &yg));
     // f32 sums of cin*k*k O(1/sqrt(fan_in)) terms vs an f64 reference: errors ~1e-6, 1e-4 is loose but
     // far below any indexing mistake (O(0.1..1)).
     assert_close(
@@ -71,7 +71,7 @@ fn check_backward(s: Conv2dShape, seed: u64) {
         upload(&gpu, &dw0, &[w.len()]),
         upload(&gpu, &db0, &[s.cout]),
     );
-    let mut ds = vec![conv2d_backward_input(&gpu, &s, &wg, &dyg, &dxg)];
+    let mut ds = conv2d_backward_input(&gpu, &s, &wg, &dyg, &dxg);
     ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &dyg, &dwg, &dbg));
     run(&gpu, ds);
     let (dx, dw, db) = conv2d_backward_cpu(&s, &x, &w, &dy);
@@ -208,7 +208,7 @@ fn conv2d_backward_finite_difference() {
             gpu.zeros(&[w.len()]),
             gpu.zeros(&[s.cout]),
         );
-        let mut ds = vec![conv2d_backward_input(&gpu, &s, &wg, &rg, &dxg)];
+        let mut ds = conv2d_backward_input(&gpu, &s, &wg, &rg, &dxg);
         ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &rg, &dwg, &dbg));
         run(&gpu, ds);
         // L is linear in each argument, so central differences are exact up to f64 rounding;

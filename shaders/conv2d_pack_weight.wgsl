@@ -1,0 +1,53 @@
+// Packs OIHW conv weights into the texture conv2d reads (rows of 1024 rgba32float texels).
+// Texel ((cb * ci4 + c4) * k*k + tap) * 8 + lane holds, for input channel c4*4 + (lane >> 1),
+// the 4 output channels cb*8 + (lane & 1)*4 + 0..3 at tap (ky, kx); channels past the
+// real counts are zero.
+// `forward`: the weights as they are. `transposed`: the weights of backward-input, a
+// convolution from the cout channels of dy to the cin channels of dx with the taps flipped:
+// W'[i][o][ky][kx] = W[o][i][k-1-ky][k-1-kx].
+
+struct Params {
+    cout: u32, // of the packed (possibly transposed) convolution
+    cin: u32,
+    k: u32,
+    ci4: u32, // ceil(cin / 4)
+    texels: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var wt: texture_storage_2d<rgba32float, write>;
+
+fn pack(gid: vec3<u32>, transposed: bool) {
+    let i = gid.x + gid.y * 65535u * 64u;
+    if (i >= p.texels) {
+        return;
+    }
+    let kk = p.k * p.k;
+    let lane = i % 8u;
+    let tap = (i / 8u) % kk;
+    let c4 = (i / (8u * kk)) % p.ci4;
+    let cb = i / (8u * kk * p.ci4);
+    let ci = c4 * 4u + lane / 2u;
+    var v = vec4<f32>(0.0);
+    for (var c = 0u; c < 4u; c++) {
+        let co = cb * 8u + (lane % 2u) * 4u + c;
+        // Index in the stored OIHW tensor: the transposed view swaps O and I and flips the tap.
+        var idx = ((min(co, p.cout - 1u) * p.cin + min(ci, p.cin - 1u)) * kk) + tap;
+        if (transposed) {
+            idx = ((min(ci, p.cin - 1u) * p.cout + min(co, p.cout - 1u)) * kk) + (kk - 1u - tap);
+        }
+        v[c] = select(0.0, w[idx], co < p.cout && ci < p.cin);
+    }
+    textureStore(wt, vec2<u32>(i & 1023u, i >> 10u), v);
+}
+
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, false);
+}
+
+@compute @workgroup_size(64)
+fn transposed(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, true);
+}

@@ -1,6 +1,30 @@
+use std::sync::{Arc, OnceLock};
+
+use wgpu_ddpm::gpu::{AdapterChoice, Gpu, Spread};
 use wgpu_ddpm::kernels::conv2d::*;
 
 use crate::common::*;
+
+/// Both kernel paths: the adapter's own (subgroup shuffles on lavapipe) and the plain
+/// fallback that adapters without subgroups get; every check runs on each.
+fn paths() -> Vec<Arc<Gpu>> {
+    static PLAIN: OnceLock<Arc<Gpu>> = OnceLock::new();
+    let plain = PLAIN
+        .get_or_init(|| {
+            let choice = AdapterChoice {
+                spread: Some(Spread::Plain),
+                ..AdapterChoice::from_env()
+            };
+            Gpu::with_choice(&choice).expect("tests need a GPU adapter (lavapipe is enough)")
+        })
+        .clone();
+    let best = gpu();
+    if best.spread == Spread::Plain {
+        eprintln!("note: this adapter has no subgroups; only the plain conv path is tested");
+        return vec![best];
+    }
+    vec![best, plain]
+}
 
 fn shape(n: usize, cin: usize, cout: usize, h: usize, w: usize, k: usize) -> Conv2dShape {
     Conv2dShape {
@@ -27,25 +51,30 @@ fn data(rng: &mut HostRng, s: &Conv2dShape) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 }
 
 fn check_forward(s: Conv2dShape, seed: u64) {
-    let gpu = gpu();
+    for gpu in paths() {
+        check_forward_on(&gpu, s, seed);
+    }
+}
+
+fn check_forward_on(gpu: &Gpu, s: Conv2dShape, seed: u64) {
     let mut rng = HostRng::new(seed);
     let (x, w, b) = data(&mut rng, &s);
     let (xg, wg, bg) = (
-        upload(&gpu, &x, &[s.n, s.cin, s.h, s.w]),
-        upload(&gpu, &w, &[w.len()]),
-        upload(&gpu, &b, &[s.cout]),
+        upload(gpu, &x, &[s.n, s.cin, s.h, s.w]),
+        upload(gpu, &w, &[w.len()]),
+        upload(gpu, &b, &[s.cout]),
     );
     // Pre-fill y with garbage: the kernel must overwrite every element.
     let yg = upload(
-        &gpu,
+        gpu,
         &rng.vec_normal(s.n * s.cout * s.h * s.w),
         &[s.n, s.cout, s.h, s.w],
     );
-    run(&gpu, conv2d(&gpu, &s, &xg, &wg, &bg, &yg));
+    run(gpu, conv2d(gpu, &s, &xg, &wg, &bg, &yg));
     // f32 sums of cin*k*k O(1/sqrt(fan_in)) terms vs an f64 reference: errors ~1e-6, 1e-4 is loose but
     // far below any indexing mistake (O(0.1..1)).
     assert_close(
-        &format!("conv2d {s:?}"),
+        &format!("conv2d {s:?} ({:?})", gpu.spread),
         &gpu.read(&yg),
         &conv2d_cpu(&s, &x, &w, &b),
         1e-4,
@@ -54,7 +83,12 @@ fn check_forward(s: Conv2dShape, seed: u64) {
 }
 
 fn check_backward(s: Conv2dShape, seed: u64) {
-    let gpu = gpu();
+    for gpu in paths() {
+        check_backward_on(&gpu, s, seed);
+    }
+}
+
+fn check_backward_on(gpu: &Gpu, s: Conv2dShape, seed: u64) {
     let mut rng = HostRng::new(seed);
     let (x, w, _) = data(&mut rng, &s);
     let dy = rng.vec_normal(s.n * s.cout * s.h * s.w);
@@ -63,17 +97,17 @@ fn check_backward(s: Conv2dShape, seed: u64) {
         rng.vec_normal(w.len()),
         rng.vec_normal(s.cout),
     );
-    let xg = upload(&gpu, &x, &[x.len()]);
-    let wg = upload(&gpu, &w, &[w.len()]);
-    let dyg = upload(&gpu, &dy, &[dy.len()]);
+    let xg = upload(gpu, &x, &[x.len()]);
+    let wg = upload(gpu, &w, &[w.len()]);
+    let dyg = upload(gpu, &dy, &[dy.len()]);
     let (dxg, dwg, dbg) = (
-        upload(&gpu, &dx0, &[x.len()]),
-        upload(&gpu, &dw0, &[w.len()]),
-        upload(&gpu, &db0, &[s.cout]),
+        upload(gpu, &dx0, &[x.len()]),
+        upload(gpu, &dw0, &[w.len()]),
+        upload(gpu, &db0, &[s.cout]),
     );
-    let mut ds = conv2d_backward_input(&gpu, &s, &wg, &dyg, &dxg);
-    ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &dyg, &dwg, &dbg));
-    run(&gpu, ds);
+    let mut ds = conv2d_backward_input(gpu, &s, &wg, &dyg, &dxg);
+    ds.extend(conv2d_backward_weight(gpu, &s, &xg, &dyg, &dwg, &dbg));
+    run(gpu, ds);
     let (dx, dw, db) = conv2d_backward_cpu(&s, &x, &w, &dy);
     let add = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| a + b).collect::<Vec<f32>>();
     // dx: cout*k*k terms of size 1/sqrt(fan_in). dw, db: sums over N*H*W unit-normal products
@@ -81,21 +115,21 @@ fn check_backward(s: Conv2dShape, seed: u64) {
     // plus an atol scaled by that magnitude.
     let big = ((s.n * s.h * s.w) as f32).sqrt();
     assert_close(
-        &format!("conv2d dx {s:?}"),
+        &format!("conv2d dx {s:?} ({:?})", gpu.spread),
         &gpu.read(&dxg),
         &add(&dx0, &dx),
         1e-4,
         1e-4,
     );
     assert_close(
-        &format!("conv2d dw {s:?}"),
+        &format!("conv2d dw {s:?} ({:?})", gpu.spread),
         &gpu.read(&dwg),
         &add(&dw0, &dw),
         2e-5 * big,
         1e-4,
     );
     assert_close(
-        &format!("conv2d db {s:?}"),
+        &format!("conv2d db {s:?} ({:?})", gpu.spread),
         &gpu.read(&dbg),
         &add(&db0, &db),
         2e-5 * big,
@@ -185,7 +219,12 @@ fn loss(s: &Conv2dShape, x: &[f64], w: &[f64], b: &[f64], r: &[f32]) -> f64 {
 
 #[test]
 fn conv2d_backward_finite_difference() {
-    let gpu = gpu();
+    for gpu in paths() {
+        fd_check_on(&gpu);
+    }
+}
+
+fn fd_check_on(gpu: &Gpu) {
     for (i, s) in [shape(2, 3, 5, 5, 6, 3), shape(2, 3, 5, 4, 3, 1)]
         .into_iter()
         .enumerate()
@@ -200,36 +239,36 @@ fn conv2d_backward_finite_difference() {
         let fdw = finite_diff(&wd, eps, |ws| loss(&s, &xd, ws, &bd, &r));
         let fdb = finite_diff(&bd, eps, |bs| loss(&s, &xd, &wd, bs, &r));
 
-        let xg = upload(&gpu, &x, &[x.len()]);
-        let wg = upload(&gpu, &w, &[w.len()]);
-        let rg = upload(&gpu, &r, &[r.len()]);
+        let xg = upload(gpu, &x, &[x.len()]);
+        let wg = upload(gpu, &w, &[w.len()]);
+        let rg = upload(gpu, &r, &[r.len()]);
         let (dxg, dwg, dbg) = (
             gpu.zeros(&[x.len()]),
             gpu.zeros(&[w.len()]),
             gpu.zeros(&[s.cout]),
         );
-        let mut ds = conv2d_backward_input(&gpu, &s, &wg, &rg, &dxg);
-        ds.extend(conv2d_backward_weight(&gpu, &s, &xg, &rg, &dwg, &dbg));
-        run(&gpu, ds);
+        let mut ds = conv2d_backward_input(gpu, &s, &wg, &rg, &dxg);
+        ds.extend(conv2d_backward_weight(gpu, &s, &xg, &rg, &dwg, &dbg));
+        run(gpu, ds);
         // L is linear in each argument, so central differences are exact up to f64 rounding;
         // the tolerance covers the GPU's f32 sums.
         let f32v = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
         assert_close(
-            &format!("conv2d fd dx {s:?}"),
+            &format!("conv2d fd dx {s:?} ({:?})", gpu.spread),
             &gpu.read(&dxg),
             &f32v(fdx),
             1e-4,
             1e-4,
         );
         assert_close(
-            &format!("conv2d fd dw {s:?}"),
+            &format!("conv2d fd dw {s:?} ({:?})", gpu.spread),
             &gpu.read(&dwg),
             &f32v(fdw),
             1e-4,
             1e-4,
         );
         assert_close(
-            &format!("conv2d fd db {s:?}"),
+            &format!("conv2d fd db {s:?} ({:?})", gpu.spread),
             &gpu.read(&dbg),
             &f32v(fdb),
             1e-4,

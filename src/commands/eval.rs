@@ -68,4 +68,3 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
     );
     Ok(())
 }
-

@@ -138,4 +138,3 @@ fn load_net(
     }
     Ok((ck, net))
 }
-

@@ -151,4 +151,3 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     }
     Ok(())
 }
-

@@ -354,4 +354,3 @@ fn write_samples(
         cols,
     )
 }
-

@@ -180,7 +180,8 @@ impl<'a> Graph<'a> {
             let (dx, dv) = (self.grad_or_scratch(x), self.grad_or_scratch(v));
             let yg = y.grad.clone();
             self.record(move |gpu, p| {
-                let ds = broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &dv);
+                let ds =
+                    broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &dv);
                 push_all(p, ds);
             });
         }

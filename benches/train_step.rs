@@ -100,9 +100,10 @@ fn main() {
     let xin = g.input(x.clone());
     let out = tr.net.forward(&mut g, &xin, &tb);
     let sampler = Sampler::new(&gpu, &sched, scfg, n, 784, &x, &tb, &out.val).unwrap();
-    sampler.run(&g.fwd, 0, |_, _| {}).unwrap();
+    let model = g.finish().forward;
+    sampler.run(&model, 0, |_, _| {}).unwrap();
     let t = Instant::now();
-    sampler.run(&g.fwd, 0, |_, _| {}).unwrap();
+    sampler.run(&model, 0, |_, _| {}).unwrap();
     let dt = t.elapsed().as_secs_f64();
     println!(
         "sample       batch {n:>4}  {:>9.2} ms/step  {:>9.1} denoise steps/s  ({} steps, no CPU wait between steps)",

@@ -37,13 +37,13 @@ fn record_model(
         _ if net.cfg.num_classes == 0 => {
             let xin = g.input(x.clone());
             let out = net.forward(&mut g, &xin, t);
-            (g.fwd, out.val)
+            (g.finish().forward, out.val)
         }
         None => {
             let y = gpu.upload_u32(&vec![null; n], &[n]);
             let xin = g.input(x.clone());
             let out = net.forward_cond(&mut g, &xin, t, Some(&y));
-            (g.fwd, out.val)
+            (g.finish().forward, out.val)
         }
         Some((labels, w)) => {
             let mut shape2 = x.shape.clone();
@@ -64,7 +64,7 @@ fn record_model(
             }
             let xin = g.input(x2);
             let out = net.forward_cond(&mut g, &xin, &t2, Some(&y2));
-            prog.append(g.fwd);
+            prog.append(g.finish().forward);
             let eps = gpu.zeros(&x.shape);
             prog.push(guidance(gpu, w, &out.val, &eps));
             (prog, eps)

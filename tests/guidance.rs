@@ -46,7 +46,7 @@ fn direct(
     let xin = g.input(x.clone());
     let out = net.forward_cond(&mut g, &xin, &t, Some(&y));
     let s = Sampler::new(gpu, sched, *scfg, n, 64, &x, &t, &out.val).unwrap();
-    s.run(&g.fwd, 0, |_, _| {}).unwrap().0
+    s.run(&g.finish().forward, 0, |_, _| {}).unwrap().0
 }
 
 fn close(a: &[f32], b: &[f32], what: &str) {

@@ -90,11 +90,3 @@ fn every_shader_file_is_registered() {
         );
     }
 }
-
-#[test]
-fn a_broken_shader_reports_file_and_line() {
-    let src = "fn f() -> f32 {\n    return undefined_name;\n}\n";
-    let err = naga::front::wgsl::parse_str(src).unwrap_err();
-    let msg = err.emit_to_string_with_path(src, "shaders/broken.wgsl");
-    assert!(msg.contains("shaders/broken.wgsl:2"), "{msg}");
-}

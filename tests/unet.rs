@@ -300,13 +300,12 @@ fn unet_forward_and_backward_match_cpu_composition() {
     let xin = g.input(xg);
     let out = net.forward(&mut g, &xin, &tg);
     let loss = g.mse(&out, &tgt);
-    let fwd = std::mem::take(&mut g.fwd);
-    let (clear, bwd) = g.backward();
+    let tape = g.finish();
     let mut prog = Program::new();
     prog.clear(&net.layout.params.whole(&net.grads));
-    prog.append(clear);
-    prog.append(fwd);
-    prog.append(bwd);
+    prog.append(tape.clear);
+    prog.append(tape.forward);
+    prog.append(tape.backward);
     prog.run(&gpu);
 
     let (cout, closs, cgrads, cstats) = cpu_unet(&cfg, &params, &params, &x, &t, &target);

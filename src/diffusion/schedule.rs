@@ -2,6 +2,8 @@
 
 use anyhow::{bail, Result};
 
+pub use crate::kernels::schedule_table::{ScheduleTable, TABLE_COLS};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScheduleKind {
     /// beta_t = linspace(1e-4, 0.02, T).
@@ -11,18 +13,22 @@ pub enum ScheduleKind {
     Cosine,
 }
 
-/// Indexed 0..=T: `beta[0] = 0`, `alpha[0] = 1`, `abar[0] = 1`.
+/// A noise schedule: its kind and T, and (through `Deref`) its coefficient table
+/// `beta`, `alpha`, `abar` indexed 0..=T, which the kernels' CPU references take.
 #[derive(Clone, Debug)]
 pub struct Schedule {
     pub kind: ScheduleKind,
     pub t_max: usize,
-    pub beta: Vec<f64>,
-    pub alpha: Vec<f64>,
-    pub abar: Vec<f64>,
+    pub table: ScheduleTable,
 }
 
-/// Columns of [`Schedule::gpu_table`], one row of 4 f32 per t in 0..=T.
-pub const TABLE_COLS: usize = 4;
+impl std::ops::Deref for Schedule {
+    type Target = ScheduleTable;
+
+    fn deref(&self) -> &ScheduleTable {
+        &self.table
+    }
+}
 
 impl Schedule {
     pub fn new(kind: ScheduleKind, t_max: usize) -> Result<Schedule> {
@@ -62,35 +68,7 @@ impl Schedule {
         Ok(Schedule {
             kind,
             t_max,
-            beta,
-            alpha,
-            abar,
+            table: ScheduleTable { beta, alpha, abar },
         })
-    }
-
-    /// Posterior variance beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t) (0 at t = 0).
-    pub fn beta_tilde(&self, t: usize) -> f64 {
-        if t == 0 {
-            0.0
-        } else {
-            self.beta[t] * (1.0 - self.abar[t - 1]) / (1.0 - self.abar[t])
-        }
-    }
-
-    /// Flat f32 [T+1][4] table: (beta_t, alpha_t, abar_t, 1 - abar_t) per row t = 0..=T.
-    /// `1 - abar_t` is rounded from f64 rather than left to the kernels, because near t = 1 it
-    /// is ~1e-4 and `1 - f32(abar)` would lose three digits; the kernels derive
-    /// beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t) from these columns.
-    pub fn gpu_table(&self) -> Vec<f32> {
-        (0..=self.t_max)
-            .flat_map(|t| {
-                [
-                    self.beta[t] as f32,
-                    self.alpha[t] as f32,
-                    self.abar[t] as f32,
-                    (1.0 - self.abar[t]) as f32,
-                ]
-            })
-            .collect()
     }
 }

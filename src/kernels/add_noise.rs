@@ -25,7 +25,7 @@ pub fn rng_state_words(seed: u64, step: u64) -> [u32; 4] {
 }
 
 /// From x0 [n, chw]: draws t (u32 [n], 1..=T) per image and eps [n, chw] ~ N(0, 1), writes
-/// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps. `table` is `Schedule::gpu_table` (f32
+/// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps. `table` is `ScheduleTable::gpu_table` (f32
 /// [T+1, 4]); `rng_state` is u32 [seed_lo, seed_hi, step_lo, step_hi].
 #[allow(clippy::too_many_arguments)]
 pub fn add_noise(

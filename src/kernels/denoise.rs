@@ -5,10 +5,10 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::rng::{normal_cpu, PURPOSE_Z};
-use crate::diffusion::Schedule;
+use super::schedule_table::ScheduleTable;
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
 
-/// Which update `denoise` applies (a [`crate::diffusion::SamplerConfig`] picks it).
+/// Which update `denoise` applies (the sampler configuration picks it).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum DenoiseMode {
     /// DDPM, sigma_t^2 = beta_tilde_t.
@@ -29,7 +29,7 @@ struct Params {
 }
 
 /// x [n, chw] <- one step from t = ts[k] to t_prev = ts[k+1], k = state[0], using the
-/// predicted noise `eps` [n, chw]. `table` is `Schedule::gpu_table`, `ts` u32 [K+1],
+/// predicted noise `eps` [n, chw]. `table` is `ScheduleTable::gpu_table`, `ts` u32 [K+1],
 /// `state` u32 [k, seed_lo, seed_hi, 0]; z is keyed (seed, stream k, `PURPOSE_Z`).
 #[allow(clippy::too_many_arguments)]
 pub fn denoise(
@@ -138,7 +138,7 @@ pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
 }
 
 /// Standard deviation sigma of the step t -> t_prev (f64).
-pub fn step_sigma(mode: DenoiseMode, s: &Schedule, t: usize, tp: usize) -> f64 {
+pub fn step_sigma(mode: DenoiseMode, s: &ScheduleTable, t: usize, tp: usize) -> f64 {
     match mode {
         DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge if t <= 1 => 0.0,
         DenoiseMode::DdpmSmall => (s.beta[t] * (1.0 - s.abar[tp]) / (1.0 - s.abar[t])).sqrt(),
@@ -155,7 +155,7 @@ pub fn step_sigma(mode: DenoiseMode, s: &Schedule, t: usize, tp: usize) -> f64 {
 pub fn denoise_step_with_z(
     mode: DenoiseMode,
     clip_x0: bool,
-    s: &Schedule,
+    s: &ScheduleTable,
     t: usize,
     tp: usize,
     x: f64,
@@ -190,7 +190,7 @@ pub fn denoise_step_with_z(
 pub fn denoise_cpu(
     mode: DenoiseMode,
     clip_x0: bool,
-    s: &Schedule,
+    s: &ScheduleTable,
     ts: &[u32],
     k: usize,
     seed: u64,

@@ -3,7 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::diffusion::Schedule;
+use super::schedule_table::ScheduleTable;
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -48,7 +48,7 @@ pub fn gaussian_eps(
 }
 
 /// f64 reference of the predictor for one element.
-pub fn gaussian_eps_cpu(s: &Schedule, t: usize, x: f64, mu: f64, sd: f64) -> f64 {
+pub fn gaussian_eps_cpu(s: &ScheduleTable, t: usize, x: f64, mu: f64, sd: f64) -> f64 {
     let a = s.abar[t];
     (1.0 - a).sqrt() * (x - a.sqrt() * mu) / (a * sd * sd + 1.0 - a)
 }

@@ -81,41 +81,74 @@ pub fn linear_backward(
     dw: &GpuTensor,
     db: &GpuTensor,
 ) -> Vec<Dispatch> {
+    vec![
+        linear_backward_input(gpu, m, k, n, w, dy, dx),
+        linear_backward_params(gpu, m, k, n, x, dy, dw, db),
+    ]
+}
+
+fn backward_params(op: &str, m: usize, k: usize, n: usize, dy: &GpuTensor) -> Params {
     assert!(
         m > 0 && k > 0 && n > 0,
-        "linear_backward: empty shape m={m} k={k} n={n}"
+        "{op}: empty shape m={m} k={k} n={n}"
     );
-    check("linear_backward x", x, m * k, "[m, k]");
-    check("linear_backward w", w, n * k, "[n, k]");
-    check("linear_backward dy", dy, m * n, "[m, n]");
-    check("linear_backward dx", dx, m * k, "[m, k]");
-    check("linear_backward dw", dw, n * k, "[n, k]");
-    check("linear_backward db", db, n, "[n]");
-    let kb = k.div_ceil(4);
-    let p = Params {
+    check(&format!("{op} dy"), dy, m * n, "[m, n]");
+    Params {
         m: m as u32,
         k: k as u32,
         n: n as u32,
-        blocks: kb as u32,
-    };
-    vec![
-        gpu.dispatch(
-            "linear_backward_data",
-            "linear_backward_data",
-            "main",
-            &p,
-            &[w, dy, dx],
-            grid_1d(m.div_ceil(4) * kb),
-        ),
-        gpu.dispatch(
-            "linear_backward_weight",
-            "linear_backward_weight",
-            "main",
-            &p,
-            &[x, dy, dw, db],
-            grid_1d(n.div_ceil(4) * kb),
-        ),
-    ]
+        blocks: k.div_ceil(4) as u32,
+    }
+}
+
+/// dx += dy w: the input gradient of [`linear_backward`] alone.
+pub fn linear_backward_input(
+    gpu: &Gpu,
+    m: usize,
+    k: usize,
+    n: usize,
+    w: &GpuTensor,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+) -> Dispatch {
+    let p = backward_params("linear_backward", m, k, n, dy);
+    check("linear_backward w", w, n * k, "[n, k]");
+    check("linear_backward dx", dx, m * k, "[m, k]");
+    gpu.dispatch(
+        "linear_backward_data",
+        "linear_backward_data",
+        "main",
+        &p,
+        &[w, dy, dx],
+        grid_1d(m.div_ceil(4) * p.blocks as usize),
+    )
+}
+
+/// dw += dy^T x;  db += sum over the batch of dy: the parameter gradients of
+/// [`linear_backward`] alone.
+#[allow(clippy::too_many_arguments)]
+pub fn linear_backward_params(
+    gpu: &Gpu,
+    m: usize,
+    k: usize,
+    n: usize,
+    x: &GpuTensor,
+    dy: &GpuTensor,
+    dw: &GpuTensor,
+    db: &GpuTensor,
+) -> Dispatch {
+    let p = backward_params("linear_backward", m, k, n, dy);
+    check("linear_backward x", x, m * k, "[m, k]");
+    check("linear_backward dw", dw, n * k, "[n, k]");
+    check("linear_backward db", db, n, "[n]");
+    gpu.dispatch(
+        "linear_backward_weight",
+        "linear_backward_weight",
+        "main",
+        &p,
+        &[x, dy, dw, db],
+        grid_1d(n.div_ceil(4) * p.blocks as usize),
+    )
 }
 
 /// CPU reference of the forward pass (f64 accumulation).

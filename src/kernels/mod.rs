@@ -17,5 +17,6 @@ pub mod maxpool;
 pub mod mse;
 pub mod relu;
 pub mod rng;
+pub mod schedule_table;
 pub mod time_embedding;
 pub mod upsample;

@@ -1,13 +1,21 @@
 //! The autodiff tape. Building the network records its forward dispatches into `fwd` and,
-//! in training mode, pushes one closure per op onto `tape`; `backward()` replays the tape in
-//! reverse to record the backward dispatches. Everything is recorded once and replayed each
-//! step. Backward kernels accumulate into gradient buffers, so a value used twice (the time
-//! embedding, the skip connections) collects both gradients; every gradient buffer is
-//! zeroed with `clear_buffer` at the start of a step.
+//! in training mode, pushes one closure per op onto `tape`; [`Graph::finish`] returns the
+//! forward program, the clears of the activation gradients, and the backward program (the
+//! tape replayed in reverse). Everything is recorded once and replayed each step. Backward
+//! kernels accumulate into gradient buffers, so a value used twice (the time embedding, the
+//! skip connections) collects both gradients; every gradient buffer is zeroed with
+//! `clear_buffer` at the start of a step.
+//!
+//! Inputs that need no gradient (graph inputs, the time embedding, anything in evaluation
+//! mode) have `grad: None`, and backward skips their gradients: a launcher that computes
+//! that gradient on its own is not recorded, and a fused kernel that writes it beside
+//! gradients that are needed gets a scratch buffer instead (allocated, and cleared each
+//! step, like the activation gradients).
 
-use crate::gpu::{Gpu, GpuTensor, Program};
+use crate::gpu::{Dispatch, Gpu, GpuTensor, Program};
 use crate::kernels::{
-    batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu, upsample,
+    batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu,
+    time_embedding, upsample,
 };
 
 /// A value in the graph and (in training mode) its gradient buffer.
@@ -29,12 +37,21 @@ impl Var {
     }
 }
 
+/// What a finished graph records: run `clear` (then the caller's own clears) before
+/// `forward`, and `backward` after it. `clear` and `backward` are empty in evaluation mode.
+pub struct Programs {
+    pub forward: Program,
+    /// Zeroes the activation gradients (and scratch gradients) accumulated by `backward`.
+    pub clear: Program,
+    pub backward: Program,
+}
+
 type BackwardFn = Box<dyn FnOnce(&Gpu, &mut Program)>;
 
 pub struct Graph<'a> {
     pub gpu: &'a Gpu,
     pub train: bool,
-    pub fwd: Program,
+    fwd: Program,
     tape: Vec<BackwardFn>,
     /// Activation gradients to zero at the start of each step.
     grads: Vec<GpuTensor>,
@@ -72,17 +89,46 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// Clears of the activation gradients, then the tape in reverse.
-    pub fn backward(self) -> (Program, Program) {
+    /// Where a fused backward kernel writes the gradient of `v`: its own buffer, or (when
+    /// `v` needs none) a scratch buffer of the same shape, cleared with the activation
+    /// gradients.
+    fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
+        match &v.grad {
+            Some(g) => g.clone(),
+            None => {
+                let g = self.gpu.zeros(v.shape());
+                self.grads.push(g.clone());
+                g
+            }
+        }
+    }
+
+    /// The forward program, the clears of the activation gradients, and the tape replayed
+    /// in reverse.
+    pub fn finish(self) -> Programs {
         let mut clear = Program::new();
         for g in &self.grads {
             clear.clear(g);
         }
-        let mut bwd = Program::new();
+        let mut backward = Program::new();
         for f in self.tape.into_iter().rev() {
-            f(self.gpu, &mut bwd);
+            f(self.gpu, &mut backward);
         }
-        (clear, bwd)
+        Programs {
+            forward: self.fwd,
+            clear,
+            backward,
+        }
+    }
+
+    /// The sinusoidal embedding of the timesteps `t` (u32 [n]) as an [n, dim] value; it
+    /// has no gradient.
+    pub fn time_embedding(&mut self, n: usize, t: &GpuTensor, dim: usize) -> Var {
+        let out = self.input(self.gpu.zeros(&[n, dim]));
+        self.fwd.push(time_embedding::time_embedding(
+            self.gpu, n, dim, t, &out.val,
+        ));
+        out
     }
 
     pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
@@ -93,21 +139,20 @@ impl<'a> Graph<'a> {
         ));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
-            let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
-            for d in linear::linear_backward(
+            let dy = yg.unwrap();
+            if let Some(dx) = &x.grad {
+                p.push(linear::linear_backward_input(gpu, m, k, n, &w.val, &dy, dx));
+            }
+            p.push(linear::linear_backward_params(
                 gpu,
                 m,
                 k,
                 n,
                 &x.val,
-                &w.val,
-                &yg.unwrap(),
-                &dx,
+                &dy,
                 &w.g(),
                 &b.g(),
-            ) {
-                p.push(d);
-            }
+            ));
         });
         y
     }
@@ -116,7 +161,9 @@ impl<'a> Graph<'a> {
         let y = self.var(x.shape());
         self.fwd.push(relu::relu(self.gpu, &x.val, &y.val));
         let (x, yg) = (x.clone(), y.grad.clone());
-        self.record(move |gpu, p| p.push(relu::relu_backward(gpu, &x.val, &yg.unwrap(), &x.g())));
+        if let Some(dx) = x.grad.clone() {
+            self.record(move |gpu, p| p.push(relu::relu_backward(gpu, &x.val, &yg.unwrap(), &dx)));
+        }
         y
     }
 
@@ -128,14 +175,16 @@ impl<'a> Graph<'a> {
         self.fwd.push(broadcast_add::broadcast_add(
             self.gpu, n, c, hw, &x.val, &v.val, &y.val,
         ));
-        let (x, v, yg) = (x.clone(), v.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let dx = x.grad.clone().unwrap_or_else(|| gpu.zeros(&x.val.shape));
-            for d in broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &v.g())
-            {
-                p.push(d);
-            }
-        });
+        if self.train && (x.grad.is_some() || v.grad.is_some()) {
+            // One kernel writes both gradients.
+            let (dx, dv) = (self.grad_or_scratch(x), self.grad_or_scratch(v));
+            let yg = y.grad.clone();
+            self.record(move |gpu, p| {
+                let ds =
+                    broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &dv);
+                push_all(p, ds);
+            });
+        }
         y
     }
 
@@ -199,9 +248,15 @@ impl<'a> Graph<'a> {
         ) {
             self.fwd.push(d);
         }
-        let (x, gamma, beta, yg) = (x.clone(), gamma.clone(), beta.clone(), y.grad.clone());
+        // One kernel sequence writes all three gradients.
+        let (dx, dgamma, dbeta) = (
+            self.grad_or_scratch(x),
+            self.grad_or_scratch(gamma),
+            self.grad_or_scratch(beta),
+        );
+        let (x, gamma, yg) = (x.clone(), gamma.clone(), y.grad.clone());
         self.record(move |gpu, p| {
-            for d in batchnorm::batchnorm_backward(
+            let ds = batchnorm::batchnorm_backward(
                 gpu,
                 &s,
                 &x.val,
@@ -209,12 +264,11 @@ impl<'a> Graph<'a> {
                 &mean,
                 &invstd,
                 &yg.unwrap(),
-                &x.g(),
-                &gamma.g(),
-                &beta.g(),
-            ) {
-                p.push(d);
-            }
+                &dx,
+                &dgamma,
+                &dbeta,
+            );
+            push_all(p, ds);
         });
         y
     }
@@ -226,18 +280,20 @@ impl<'a> Graph<'a> {
             self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
         ));
         let (x, yg) = (x.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            p.push(maxpool::maxpool_backward(
-                gpu,
-                s[0],
-                s[1],
-                s[2],
-                s[3],
-                &x.val,
-                &yg.unwrap(),
-                &x.g(),
-            ))
-        });
+        if let Some(dx) = x.grad.clone() {
+            self.record(move |gpu, p| {
+                p.push(maxpool::maxpool_backward(
+                    gpu,
+                    s[0],
+                    s[1],
+                    s[2],
+                    s[3],
+                    &x.val,
+                    &yg.unwrap(),
+                    &dx,
+                ))
+            });
+        }
         y
     }
 
@@ -247,18 +303,20 @@ impl<'a> Graph<'a> {
         self.fwd.push(upsample::upsample(
             self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
         ));
-        let (x, yg) = (x.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            p.push(upsample::upsample_backward(
-                gpu,
-                s[0],
-                s[1],
-                s[2],
-                s[3],
-                &yg.unwrap(),
-                &x.g(),
-            ))
-        });
+        let yg = y.grad.clone();
+        if let Some(dx) = x.grad.clone() {
+            self.record(move |gpu, p| {
+                p.push(upsample::upsample_backward(
+                    gpu,
+                    s[0],
+                    s[1],
+                    s[2],
+                    s[3],
+                    &yg.unwrap(),
+                    &dx,
+                ))
+            });
+        }
         y
     }
 
@@ -274,19 +332,23 @@ impl<'a> Graph<'a> {
         self.fwd.push(concat::concat(
             self.gpu, sa[0], sa[1], sb[1], hw, &a.val, &b.val, &y.val,
         ));
-        let (a, b, yg) = (a.clone(), b.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            p.push(concat::concat_backward(
-                gpu,
-                sa[0],
-                sa[1],
-                sb[1],
-                hw,
-                &yg.unwrap(),
-                &a.g(),
-                &b.g(),
-            ))
-        });
+        if self.train && (a.grad.is_some() || b.grad.is_some()) {
+            // One kernel writes both gradients.
+            let (da, db) = (self.grad_or_scratch(a), self.grad_or_scratch(b));
+            let yg = y.grad.clone();
+            self.record(move |gpu, p| {
+                p.push(concat::concat_backward(
+                    gpu,
+                    sa[0],
+                    sa[1],
+                    sb[1],
+                    hw,
+                    &yg.unwrap(),
+                    &da,
+                    &db,
+                ))
+            });
+        }
         y
     }
 
@@ -297,18 +359,22 @@ impl<'a> Graph<'a> {
         self.fwd.push(label_embedding::label_embedding(
             self.gpu, n, d, &temb.val, y, &table.val, &out.val,
         ));
-        let (temb, y, table, og) = (temb.clone(), y.clone(), table.clone(), out.grad.clone());
-        self.record(move |gpu, p| {
-            p.push(label_embedding::label_embedding_backward(
-                gpu,
-                n,
-                d,
-                &y,
-                &og.unwrap(),
-                &temb.g(),
-                &table.g(),
-            ))
-        });
+        if self.train && (temb.grad.is_some() || table.grad.is_some()) {
+            // One kernel writes both gradients.
+            let (dtemb, dtable) = (self.grad_or_scratch(temb), self.grad_or_scratch(table));
+            let (y, og) = (y.clone(), out.grad.clone());
+            self.record(move |gpu, p| {
+                p.push(label_embedding::label_embedding_backward(
+                    gpu,
+                    n,
+                    d,
+                    &y,
+                    &og.unwrap(),
+                    &dtemb,
+                    &dtable,
+                ))
+            });
+        }
         out
     }
 
@@ -319,7 +385,15 @@ impl<'a> Graph<'a> {
             self.fwd.push(d);
         }
         let (pred, target) = (pred.clone(), target.clone());
-        self.record(move |gpu, p| p.push(mse::mse_backward(gpu, &pred.val, &target, &pred.g())));
+        if let Some(dpred) = pred.grad.clone() {
+            self.record(move |gpu, p| p.push(mse::mse_backward(gpu, &pred.val, &target, &dpred)));
+        }
         loss
+    }
+}
+
+fn push_all(p: &mut Program, dispatches: Vec<Dispatch>) {
+    for d in dispatches {
+        p.push(d);
     }
 }

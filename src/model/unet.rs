@@ -13,7 +13,6 @@ use serde_json::json;
 use super::graph::{Graph, Var};
 use super::params::Layout;
 use crate::gpu::{Gpu, GpuTensor};
-use crate::kernels::time_embedding;
 use crate::util::host_rng::HostRng;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -288,14 +287,7 @@ impl UNet {
         y: Option<&GpuTensor>,
     ) -> Var {
         let n = x.shape()[0];
-        let mut temb = g.var(&[n, self.cfg.temb_dim]);
-        g.fwd.push(time_embedding::time_embedding(
-            g.gpu,
-            n,
-            self.cfg.temb_dim,
-            t,
-            &temb.val,
-        ));
+        let mut temb = g.time_embedding(n, t, self.cfg.temb_dim);
         if self.cfg.num_classes > 0 {
             let y = y.expect("a class-conditional U-Net needs labels");
             temb = g.label_embedding(&temb, y, &self.p(g, "label_emb.weight"));

@@ -61,19 +61,13 @@ fn broadcast_add_backward_matches_cpu_and_accumulates() {
             broadcast_add_backward(&gpu, n, c, hw, &dyg, &dxg, &dvg),
         );
         let (dx, dv) = broadcast_add_backward_cpu(n, c, hw, &dy);
-        let add = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(a, b)| a + b).collect::<Vec<f32>>();
-        assert_close(
-            "broadcast_add dx",
-            &gpu.read(&dxg),
-            &add(&dx0, &dx),
-            0.0,
-            0.0,
-        );
+        assert_accumulates("broadcast_add dx", &gpu.read(&dxg), &dx0, &dx, 0.0, 0.0);
         // f32 tree sum of hw <= 784 N(0,1) values (|sum| ~ 28) vs f64: a few ulps of the partials.
-        assert_close(
+        assert_accumulates(
             &format!("broadcast_add dv {n}x{c}x{hw}"),
             &gpu.read(&dvg),
-            &add(&dv0, &dv),
+            &dv0,
+            &dv,
             1e-5 * (hw as f32).sqrt(),
             1e-5,
         );
@@ -118,34 +112,34 @@ fn broadcast_add_backward_finite_difference() {
         rng.vec_normal(n * c),
         rng.vec_normal(n * c * hw),
     );
-    let f64v = |a: &[f32]| a.iter().map(|x| *x as f64).collect::<Vec<f64>>();
     let loss = |x: &[f64], v: &[f64]| {
         (0..n * c * hw)
             .map(|i| r[i] as f64 * (x[i] + v[i / hw]))
             .sum::<f64>()
     };
-    let (xd, vd) = (f64v(&x), f64v(&v));
-    let fdx = finite_diff(&xd, 1e-3, |a| loss(a, &vd));
-    let fdv = finite_diff(&vd, 1e-3, |a| loss(&xd, a));
+    let (xd, vd) = (f64s(&x), f64s(&v));
     let rg = upload(&gpu, &r, &[n, c, hw]);
     let (dxg, dvg) = (gpu.zeros(&[n, c, hw]), gpu.zeros(&[n, c]));
     run(
         &gpu,
         broadcast_add_backward(&gpu, n, c, hw, &rg, &dxg, &dvg),
     );
-    let f32v = |a: Vec<f64>| a.iter().map(|x| *x as f32).collect::<Vec<f32>>();
     // L is linear: central differences are exact up to f64 rounding; dv is an f32 sum of 5.
-    assert_close(
+    fd_check(
         "broadcast_add fd dx",
         &gpu.read(&dxg),
-        &f32v(fdx),
+        &xd,
+        1e-3,
+        |a| loss(a, &vd),
         1e-6,
         1e-6,
     );
-    assert_close(
+    fd_check(
         "broadcast_add fd dv",
         &gpu.read(&dvg),
-        &f32v(fdv),
+        &vd,
+        1e-3,
+        |a| loss(&xd, a),
         1e-5,
         1e-5,
     );

@@ -61,10 +61,9 @@ fn concat_backward_matches_cpu_and_accumulates() {
             [concat_backward(&gpu, n, c1, c2, hw, &dyg, &dag, &dbg)],
         );
         let (da, db) = concat_backward_cpu(n, c1, c2, hw, &dy);
-        let add = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(a, b)| a + b).collect::<Vec<f32>>();
         // One f32 addition per element, same as the reference: exact.
-        assert_close("concat da", &read(&dag), &add(&da0, &da), 0.0, 0.0);
-        assert_close("concat db", &read(&dbg), &add(&db0, &db), 0.0, 0.0);
+        assert_accumulates("concat da", &read(&dag), &da0, &da, 0.0, 0.0);
+        assert_accumulates("concat db", &read(&dbg), &db0, &db, 0.0, 0.0);
     }
 }
 
@@ -79,7 +78,6 @@ fn concat_backward_finite_difference() {
         rng.vec_normal(n * c2 * hw),
         rng.vec_normal(n * (c1 + c2) * hw),
     );
-    let f64v = |v: &[f32]| v.iter().map(|x| *x as f64).collect::<Vec<f64>>();
     let loss = |a: &[f64], b: &[f64]| {
         let mut l = 0.0;
         for i in 0..n {
@@ -96,16 +94,29 @@ fn concat_backward_finite_difference() {
         }
         l
     };
-    let (ad, bd) = (f64v(&a), f64v(&b));
-    let fda = finite_diff(&ad, 1e-3, |v| loss(v, &bd));
-    let fdb = finite_diff(&bd, 1e-3, |v| loss(&ad, v));
+    let (ad, bd) = (f64s(&a), f64s(&b));
     let rg = upload(&gpu, &r, &[n, c1 + c2, hw]);
     let (dag, dbg) = (gpu.zeros(&[n, c1, hw]), gpu.zeros(&[n, c2, hw]));
     run(
         &gpu,
         [concat_backward(&gpu, n, c1, c2, hw, &rg, &dag, &dbg)],
     );
-    let f32v = |v: Vec<f64>| v.iter().map(|x| *x as f32).collect::<Vec<f32>>();
-    assert_close("concat fd da", &gpu.read(&dag), &f32v(fda), 1e-6, 1e-6);
-    assert_close("concat fd db", &gpu.read(&dbg), &f32v(fdb), 1e-6, 1e-6);
+    fd_check(
+        "concat fd da",
+        &gpu.read(&dag),
+        &ad,
+        1e-3,
+        |v| loss(v, &bd),
+        1e-6,
+        1e-6,
+    );
+    fd_check(
+        "concat fd db",
+        &gpu.read(&dbg),
+        &bd,
+        1e-3,
+        |v| loss(&ad, v),
+        1e-6,
+        1e-6,
+    );
 }

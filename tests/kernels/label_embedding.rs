@@ -69,10 +69,9 @@ fn label_embedding_backward_matches_cpu_and_accumulates() {
         [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
     );
     let (want_t, want_w) = label_embedding_backward_cpu(n, d, rows, &y, &dout);
-    let add = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x + y).collect::<Vec<_>>();
     // Sums of at most n = 9 terms in the same order: 1e-5.
-    assert_close("dtemb", &gpu.read(&dt), &add(&pre_t, &want_t), 1e-5, 1e-5);
-    assert_close("dtable", &gpu.read(&dw), &add(&pre_w, &want_w), 1e-5, 1e-5);
+    assert_accumulates("dtemb", &gpu.read(&dt), &pre_t, &want_t, 1e-5, 1e-5);
+    assert_accumulates("dtable", &gpu.read(&dw), &pre_w, &want_w, 1e-5, 1e-5);
 }
 
 #[test]
@@ -92,8 +91,6 @@ fn label_embedding_backward_finite_difference() {
     };
     let t64: Vec<f64> = temb.iter().map(|v| *v as f64).collect();
     let w64: Vec<f64> = table.iter().map(|v| *v as f64).collect();
-    let fd_w = finite_diff(&w64, 1e-3, |w| loss(w, &t64));
-    let fd_t = finite_diff(&t64, 1e-3, |t| loss(&w64, t));
     let (yg, dg, dt, dw) = (
         gpu.upload_u32(&y, &[n]),
         upload(&gpu, &r, &[n, d]),
@@ -104,9 +101,24 @@ fn label_embedding_backward_finite_difference() {
         &gpu,
         [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
     );
-    let f32v = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<_>>();
-    assert_close("fd dtable", &gpu.read(&dw), &f32v(fd_w), 1e-3, 1e-3);
-    assert_close("fd dtemb", &gpu.read(&dt), &f32v(fd_t), 1e-3, 1e-3);
+    fd_check(
+        "fd dtable",
+        &gpu.read(&dw),
+        &w64,
+        1e-3,
+        |w| loss(w, &t64),
+        1e-3,
+        1e-3,
+    );
+    fd_check(
+        "fd dtemb",
+        &gpu.read(&dt),
+        &t64,
+        1e-3,
+        |t| loss(&w64, t),
+        1e-3,
+        1e-3,
+    );
 }
 
 #[test]

@@ -2,10 +2,6 @@ use wgpu_ddpm::kernels::linear::*;
 
 use crate::common::*;
 
-fn add(a: &[f32], b: &[f32]) -> Vec<f32> {
-    a.iter().zip(b).map(|(a, b)| a + b).collect()
-}
-
 // Shapes: odd ones that are not multiples of the 4x4 register tile, and seed-U-Net MLP shapes
 // (time embedding D = 100 -> cin, cin -> cin) at batch 2.
 const SHAPES: &[(usize, usize, usize)] = &[
@@ -79,24 +75,27 @@ fn linear_backward_matches_cpu_and_accumulates() {
         let (dx, dw, db) = linear_backward_cpu(m, k, n, &x, &w, &dy);
         let what = format!("{m}x{k}->{n}");
         // dx sums n products, dw and db sum m products, in f32 vs f64; values ~sqrt(terms).
-        assert_close(
+        assert_accumulates(
             &format!("linear dx {what}"),
             &gpu.read(&dxg),
-            &add(&dx0, &dx),
+            &dx0,
+            &dx,
             2e-5 * n as f32,
             1e-5,
         );
-        assert_close(
+        assert_accumulates(
             &format!("linear dw {what}"),
             &gpu.read(&dwg),
-            &add(&dw0, &dw),
+            &dw0,
+            &dw,
             2e-5 * m as f32,
             1e-5,
         );
-        assert_close(
+        assert_accumulates(
             &format!("linear db {what}"),
             &gpu.read(&dbg),
-            &add(&db0, &db),
+            &db0,
+            &db,
             2e-5 * m as f32,
             1e-5,
         );
@@ -115,8 +114,7 @@ fn linear_backward_finite_difference() {
         rng.vec_normal(n),
         rng.vec_normal(m * n),
     );
-    let f64v = |v: &[f32]| v.iter().map(|a| *a as f64).collect::<Vec<f64>>();
-    let (xd, wd, bd) = (f64v(&x), f64v(&w), f64v(&b));
+    let (xd, wd, bd) = (f64s(&x), f64s(&w), f64s(&b));
     let loss = |x: &[f64], w: &[f64], b: &[f64]| {
         let mut l = 0.0;
         for i in 0..m {
@@ -127,9 +125,6 @@ fn linear_backward_finite_difference() {
         }
         l
     };
-    let fdx = finite_diff(&xd, 1e-3, |v| loss(v, &wd, &bd));
-    let fdw = finite_diff(&wd, 1e-3, |v| loss(&xd, v, &bd));
-    let fdb = finite_diff(&bd, 1e-3, |v| loss(&xd, &wd, v));
     let (xg, wg, rg) = (
         upload(&gpu, &x, &[m, k]),
         upload(&gpu, &w, &[n, k]),
@@ -140,11 +135,34 @@ fn linear_backward_finite_difference() {
         &gpu,
         linear_backward(&gpu, m, k, n, &xg, &wg, &rg, &dxg, &dwg, &dbg),
     );
-    let f32v = |v: Vec<f64>| v.iter().map(|a| *a as f32).collect::<Vec<f32>>();
     // L is linear in each argument, so central differences are exact up to f64 rounding.
-    assert_close("linear fd dx", &gpu.read(&dxg), &f32v(fdx), 1e-4, 1e-4);
-    assert_close("linear fd dw", &gpu.read(&dwg), &f32v(fdw), 1e-4, 1e-4);
-    assert_close("linear fd db", &gpu.read(&dbg), &f32v(fdb), 1e-4, 1e-4);
+    fd_check(
+        "linear fd dx",
+        &gpu.read(&dxg),
+        &xd,
+        1e-3,
+        |v| loss(v, &wd, &bd),
+        1e-4,
+        1e-4,
+    );
+    fd_check(
+        "linear fd dw",
+        &gpu.read(&dwg),
+        &wd,
+        1e-3,
+        |v| loss(&xd, v, &bd),
+        1e-4,
+        1e-4,
+    );
+    fd_check(
+        "linear fd db",
+        &gpu.read(&dbg),
+        &bd,
+        1e-3,
+        |v| loss(&xd, &wd, v),
+        1e-4,
+        1e-4,
+    );
 }
 
 #[test]

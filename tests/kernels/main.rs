@@ -1,6 +1,7 @@
 //! GPU kernels against their CPU references (one module per op), on the adapter that
 //! `Gpu::new` picks (lavapipe in CI). Shapes are tiny and deliberately odd.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 mod adam;

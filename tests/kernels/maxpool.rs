@@ -69,16 +69,13 @@ fn maxpool_backward_matches_cpu_and_accumulates() {
                 &dxg,
             )],
         );
-        let want: Vec<f32> = maxpool_backward_cpu(n, c, h, w, &x, &dy)
-            .iter()
-            .zip(&dx0)
-            .map(|(a, b)| a + b)
-            .collect();
+        let fresh = maxpool_backward_cpu(n, c, h, w, &x, &dy);
         // One f32 addition per element.
-        assert_close(
+        assert_accumulates(
             &format!("maxpool_backward {n}x{c}x{h}x{w}"),
             &gpu.read(&dxg),
-            &want,
+            &dx0,
+            &fresh,
             1e-6,
             1e-6,
         );
@@ -142,13 +139,6 @@ fn maxpool_backward_finite_difference() {
     }
     let r = rng.vec_normal(len / 4);
     let x64: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    let fd = finite_diff(&x64, 1e-4, |xs| {
-        maxpool_f64(n, c, h, w, xs)
-            .iter()
-            .zip(&r)
-            .map(|(y, r)| y * *r as f64)
-            .sum()
-    });
     let dxg = gpu.zeros(&[len]);
     run(
         &gpu,
@@ -163,7 +153,20 @@ fn maxpool_backward_finite_difference() {
             &dxg,
         )],
     );
-    let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
     // Piecewise linear: the difference is exact up to f64 rounding.
-    assert_close("maxpool fd", &gpu.read(&dxg), &fd32, 1e-5, 1e-5);
+    fd_check(
+        "maxpool fd",
+        &gpu.read(&dxg),
+        &x64,
+        1e-4,
+        |xs| {
+            maxpool_f64(n, c, h, w, xs)
+                .iter()
+                .zip(&r)
+                .map(|(y, r)| y * *r as f64)
+                .sum()
+        },
+        1e-5,
+        1e-5,
+    );
 }

@@ -71,16 +71,13 @@ fn mse_backward_matches_cpu_and_accumulates() {
             upload(&gpu, &d0, &[n]),
         );
         run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
-        let want: Vec<f32> = mse_backward_cpu(&p, &t)
-            .iter()
-            .zip(&d0)
-            .map(|(a, b)| a + b)
-            .collect();
+        let fresh = mse_backward_cpu(&p, &t);
         // Two f32 roundings (difference, product) then the add into a ~N(0,1) prefill.
-        assert_close(
+        assert_accumulates(
             &format!("mse_backward n={n}"),
             &gpu.read(&dg),
-            &want,
+            &d0,
+            &fresh,
             1e-6,
             1e-6,
         );
@@ -96,20 +93,26 @@ fn mse_backward_finite_difference() {
     let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
     let td: Vec<f64> = t.iter().map(|v| *v as f64).collect();
     let pd: Vec<f64> = p.iter().map(|v| *v as f64).collect();
-    let fd = finite_diff(&pd, 1e-4, |x| {
-        x.iter()
-            .zip(&td)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            / n as f64
-    });
     let (pg, tg, dg) = (
         upload(&gpu, &p, &[n]),
         upload(&gpu, &t, &[n]),
         gpu.zeros(&[n]),
     );
     run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
-    let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
     // Quadratic: central differences are exact up to f64 rounding (~1e-11).
-    assert_close("mse fd", &gpu.read(&dg), &fd32, 1e-6, 1e-5);
+    fd_check(
+        "mse fd",
+        &gpu.read(&dg),
+        &pd,
+        1e-4,
+        |x| {
+            x.iter()
+                .zip(&td)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                / n as f64
+        },
+        1e-6,
+        1e-5,
+    );
 }

@@ -29,12 +29,8 @@ fn relu_backward_matches_cpu_and_accumulates() {
         upload(&gpu, &dx0, &[n]),
     );
     run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
-    let want: Vec<f32> = relu_backward_cpu(&x, &dy)
-        .iter()
-        .zip(&dx0)
-        .map(|(a, b)| a + b)
-        .collect();
-    assert_close("relu_backward", &gpu.read(&dxg), &want, 1e-6, 0.0);
+    let fresh = relu_backward_cpu(&x, &dy);
+    assert_accumulates("relu_backward", &gpu.read(&dxg), &dx0, &fresh, 1e-6, 0.0);
 }
 
 #[test]
@@ -49,17 +45,19 @@ fn relu_backward_finite_difference() {
         .map(|v| if v.abs() < 0.05 { 0.3 } else { *v })
         .collect();
     let w = rng.vec_normal(n);
-    let fd = finite_diff(
-        &x.iter().map(|v| *v as f64).collect::<Vec<_>>(),
-        1e-4,
-        |xs| xs.iter().zip(&w).map(|(x, w)| x.max(0.0) * *w as f64).sum(),
-    );
     let (xg, dyg, dxg) = (
         upload(&gpu, &x, &[n]),
         upload(&gpu, &w, &[n]),
         gpu.zeros(&[n]),
     );
     run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
-    let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
-    assert_close("relu fd", &gpu.read(&dxg), &fd32, 1e-3, 1e-3);
+    fd_check(
+        "relu fd",
+        &gpu.read(&dxg),
+        &x.iter().map(|v| *v as f64).collect::<Vec<_>>(),
+        1e-4,
+        |xs| xs.iter().zip(&w).map(|(x, w)| x.max(0.0) * *w as f64).sum(),
+        1e-3,
+        1e-3,
+    );
 }

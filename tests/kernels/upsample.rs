@@ -116,16 +116,13 @@ fn upsample_backward_matches_cpu_and_accumulates() {
                 &dxg,
             )],
         );
-        let want: Vec<f32> = upsample_backward_cpu(n, c, h, w, &dy)
-            .iter()
-            .zip(&dx0)
-            .map(|(a, b)| a + b)
-            .collect();
+        let fresh = upsample_backward_cpu(n, c, h, w, &dy);
         // Sums of at most 16 weighted O(1) terms in f32 (weights sum to 4).
-        assert_close(
+        assert_accumulates(
             &format!("upsample_backward {n}x{c}x{h}x{w}"),
             &gpu.read(&dxg),
-            &want,
+            &dx0,
+            &fresh,
             1e-5,
             1e-5,
         );
@@ -141,13 +138,6 @@ fn upsample_backward_finite_difference() {
         let len = n * c * h * w;
         let x: Vec<f64> = rng.vec_normal(len).iter().map(|v| *v as f64).collect();
         let r = rng.vec_normal(4 * len);
-        let fd = finite_diff(&x, 1e-3, |xs| {
-            upsample_f64(n, c, h, w, xs)
-                .iter()
-                .zip(&r)
-                .map(|(y, r)| y * *r as f64)
-                .sum()
-        });
         let dxg = gpu.zeros(&[len]);
         run(
             &gpu,
@@ -161,7 +151,20 @@ fn upsample_backward_finite_difference() {
                 &dxg,
             )],
         );
-        let fd32: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
-        assert_close("upsample fd", &gpu.read(&dxg), &fd32, 1e-5, 1e-5);
+        fd_check(
+            "upsample fd",
+            &gpu.read(&dxg),
+            &x,
+            1e-3,
+            |xs| {
+                upsample_f64(n, c, h, w, xs)
+                    .iter()
+                    .zip(&r)
+                    .map(|(y, r)| y * *r as f64)
+                    .sum()
+            },
+            1e-5,
+            1e-5,
+        );
     }
 }

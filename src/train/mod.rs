@@ -1,11 +1,18 @@
 //! The training loop: one recorded program per step (zero grads, add noise, forward, MSE,
 //! backward, Adam), one submit per step, losses read back every `log_every` steps.
+//!
+//! Beside the [`Trainer`]: the [`Evaluator`] (the same forward pass, scored without
+//! training), `metrics.csv` I/O, and Ctrl-C handling.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+pub mod eval;
+pub mod interrupt;
+pub mod metrics;
+
+pub use eval::Evaluator;
+pub use metrics::Metrics;
+
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
@@ -100,18 +107,17 @@ impl Trainer {
         let labels = (cfg.net.num_classes > 0).then(|| gpu.zeros(&[n]));
         let out = net.forward_cond(&mut g, &x, &t, labels.as_ref());
         let loss = g.mse(&out, &eps);
-        let fwd = std::mem::take(&mut g.fwd);
-        let (clear_acts, bwd) = g.backward();
+        let tape = g.finish();
 
         let grads = net.layout.params.whole(&net.grads);
         let mut program = Program::new();
         program.clear(&grads);
-        program.append(clear_acts);
+        program.append(tape.clear);
         program.push(add_noise::add_noise(
             &gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps,
         ));
-        program.append(fwd);
-        program.append(bwd);
+        program.append(tape.forward);
+        program.append(tape.backward);
         let whole = |b| net.layout.params.whole(b);
         if let Some(max_norm) = cfg.grad_clip {
             if max_norm.is_nan() || max_norm <= 0.0 {
@@ -342,67 +348,4 @@ pub fn check_fits(gpu: &Gpu, net: &UNetConfig, batch: usize) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// metrics.csv: appended as losses are read back.
-pub struct Metrics {
-    file: std::fs::File,
-}
-
-impl Metrics {
-    pub fn open(dir: &Path, resume_step: u64) -> Result<Metrics> {
-        let path = dir.join("metrics.csv");
-        // On resume keep rows up to the checkpoint's step, drop any later ones.
-        let kept: Vec<String> = std::fs::read_to_string(&path)
-            .unwrap_or_default()
-            .lines()
-            .skip(1)
-            .filter(|l| {
-                l.split(',')
-                    .next()
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .is_some_and(|s| s <= resume_step)
-            })
-            .map(str::to_string)
-            .collect();
-        let mut file = std::fs::File::create(&path)
-            .with_context(|| format!("could not write {}", path.display()))?;
-        writeln!(file, "step,loss,images_per_s,elapsed_s")?;
-        for l in kept {
-            writeln!(file, "{l}")?;
-        }
-        Ok(Metrics { file })
-    }
-
-    pub fn row(&mut self, step: u64, loss: f32, ips: f64, elapsed: f64) -> Result<()> {
-        writeln!(self.file, "{step},{loss},{ips:.2},{elapsed:.2}")?;
-        Ok(())
-    }
-}
-
-/// Ctrl-C: the first press asks the loop to checkpoint and stop, the second exits at once.
-pub fn interrupt_counter() -> Arc<AtomicUsize> {
-    static COUNT: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
-    COUNT
-        .get_or_init(|| {
-            let c = Arc::new(AtomicUsize::new(0));
-            let c2 = c.clone();
-            let _ = ctrlc::set_handler(move || {
-                if c2.fetch_add(1, Ordering::SeqCst) >= 1 {
-                    eprintln!("\nsecond Ctrl-C: exiting now");
-                    std::process::exit(130);
-                }
-                eprintln!("\nCtrl-C: finishing this step, writing a checkpoint, then stopping (press again to exit at once)");
-            });
-            c
-        })
-        .clone()
-}
-
-pub fn default_out_dir() -> PathBuf {
-    PathBuf::from("runs").join("latest")
-}
-
-pub fn now() -> Instant {
-    Instant::now()
 }

@@ -1,4 +1,6 @@
-//! Shared test helpers: one GPU context per test binary, random data, tolerant comparison.
+//! Shared test helpers: one GPU context per test binary, random data, tolerant comparison,
+//! the accumulate check of backward kernels, and finite-difference gradient checks.
+//! A test binary includes it with `mod common;` (or `#[path = "../common/mod.rs"]`).
 
 #![allow(dead_code)]
 
@@ -63,4 +65,47 @@ pub fn finite_diff(x: &[f64], eps: f64, mut f: impl FnMut(&[f64]) -> f64) -> Vec
             (fp - fm) / (2.0 * eps)
         })
         .collect()
+}
+
+/// Backward kernels add into their gradient buffers: after a kernel ran on a buffer that
+/// held `before`, it must hold `before + fresh` (`fresh`: the reference gradient).
+#[track_caller]
+pub fn assert_accumulates(
+    what: &str,
+    got: &[f32],
+    before: &[f32],
+    fresh: &[f32],
+    atol: f32,
+    rtol: f32,
+) {
+    assert_eq!(
+        before.len(),
+        fresh.len(),
+        "{what}: prefill length {} vs gradient length {}",
+        before.len(),
+        fresh.len()
+    );
+    let want: Vec<f32> = fresh.iter().zip(before).map(|(f, b)| f + b).collect();
+    assert_close(what, got, &want, atol, rtol);
+}
+
+/// A gradient `got` (f32, from the GPU) against central differences of the f64 loss `f`
+/// at `x` with step `eps`.
+#[track_caller]
+pub fn fd_check(
+    what: &str,
+    got: &[f32],
+    x: &[f64],
+    eps: f64,
+    f: impl FnMut(&[f64]) -> f64,
+    atol: f32,
+    rtol: f32,
+) {
+    let fd: Vec<f32> = finite_diff(x, eps, f).iter().map(|v| *v as f32).collect();
+    assert_close(what, got, &fd, atol, rtol);
+}
+
+/// f32 values widened to f64 (the inputs of an f64 reference loss).
+pub fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|a| *a as f64).collect()
 }

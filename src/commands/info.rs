@@ -1,0 +1,47 @@
+//! `wgpu-ddpm info`: every adapter with the limits that matter here, and the one selected.
+
+use anyhow::Result;
+
+use super::AdapterArgs;
+use crate::gpu::context;
+
+pub fn info(args: &AdapterArgs) -> Result<()> {
+    let instance = context::instance();
+    let adapters = context::list_adapters(&instance);
+    if adapters.is_empty() {
+        anyhow::bail!("{}", context::NO_ADAPTER_HELP);
+    }
+    for (i, a) in adapters.iter().enumerate() {
+        let inf = a.get_info();
+        let l = a.limits();
+        println!("[{i}] {}", inf.name);
+        println!(
+            "    backend {:?}, type {:?}, driver {} {}",
+            inf.backend, inf.device_type, inf.driver, inf.driver_info
+        );
+        println!(
+            "    max storage binding {} MiB, max buffer {} MiB, storage buffers/stage {}, workgroup storage {} KiB",
+            l.max_storage_buffer_binding_size / (1 << 20),
+            l.max_buffer_size / (1 << 20),
+            l.max_storage_buffers_per_shader_stage,
+            l.max_compute_workgroup_storage_size / 1024
+        );
+        println!(
+            "    workgroup size max ({}, {}, {}), invocations {}, workgroups/dim {}",
+            l.max_compute_workgroup_size_x,
+            l.max_compute_workgroup_size_y,
+            l.max_compute_workgroup_size_z,
+            l.max_compute_invocations_per_workgroup,
+            l.max_compute_workgroups_per_dimension
+        );
+        let f = a.features();
+        println!(
+            "    timestamp queries: {}, shader f16: {}",
+            f.contains(wgpu::Features::TIMESTAMP_QUERY),
+            f.contains(wgpu::Features::SHADER_F16)
+        );
+    }
+    let gpu = crate::gpu::Gpu::with_choice(&args.choice())?;
+    println!("selected: {}", gpu.describe());
+    Ok(())
+}

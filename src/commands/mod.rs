@@ -1,0 +1,140 @@
+//! The subcommands: `train`, `sample`, `eval` and `info`, one module each, plus the argument
+//! structs and helpers they share. Nothing here depends on `crate::cli`, which only parses
+//! the command line and dispatches to these functions.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::checkpoint::Checkpoint;
+use crate::diffusion::sampler::Variance;
+use crate::diffusion::schedule::{Schedule, ScheduleKind};
+use crate::gpu::context::{AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
+use crate::gpu::Gpu;
+use crate::model::checkpoint_io::config_of;
+use crate::model::unet::UNet;
+use crate::sample::Conditioning;
+
+pub mod eval;
+pub mod info;
+pub mod presets;
+pub mod sample;
+pub mod train;
+
+pub use eval::{eval, EvalArgs};
+pub use info::info;
+pub use presets::{preset, Preset};
+pub use sample::{sample, SampleArgs, SamplerArgs};
+pub use train::{train, TrainArgs};
+
+/// Adapter selection, shared by every subcommand.
+#[derive(Args, Clone, Debug, Default)]
+pub struct AdapterArgs {
+    /// Pick the adapter whose name contains this text (case-insensitive).
+    #[arg(long, env = ADAPTER_ENV, global = true)]
+    pub adapter: Option<String>,
+    /// Restrict to one backend: vulkan, metal or dx12.
+    #[arg(long, env = BACKEND_ENV, global = true)]
+    pub backend: Option<String>,
+}
+
+impl AdapterArgs {
+    pub fn choice(&self) -> AdapterChoice {
+        AdapterChoice::default().with_overrides(self.adapter.clone(), self.backend.clone())
+    }
+}
+
+pub fn parse_variance(v: &str) -> Result<Variance> {
+    match v {
+        "small" => Ok(Variance::Small),
+        "large" => Ok(Variance::Large),
+        _ => bail!("--variance {v}: use small (beta tilde) or large (beta)"),
+    }
+}
+
+pub fn parse_schedule(s: &str) -> Result<ScheduleKind> {
+    match s {
+        "linear" => Ok(ScheduleKind::Linear),
+        "cosine" => Ok(ScheduleKind::Cosine),
+        _ => bail!("--schedule {s}: use linear or cosine"),
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:30}} {{pos}}/{{len}} {{msg}} [{{elapsed_precise}} < {{eta}}]"
+        ))
+        .unwrap(),
+    );
+    pb
+}
+
+/// Schedule stored in a checkpoint's metadata, else the flags'.
+fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
+    let kind = ck.metadata.get("schedule").map_or(kind, |s| s.as_str());
+    let t_max = ck
+        .metadata
+        .get("t_max")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(t_max);
+    Schedule::new(parse_schedule(kind)?, t_max)
+}
+
+/// Labels for a sample grid: every image of class `class`, or one row per class
+/// (`count / classes` columns, at least one). Returns (conditioning, image count, columns).
+fn class_rows(
+    classes: usize,
+    class: Option<u32>,
+    count: usize,
+    w: f32,
+) -> (Option<Conditioning>, usize, usize) {
+    let square = |n: usize| (n as f64).sqrt().ceil() as usize;
+    if classes == 0 {
+        return (None, count, square(count));
+    }
+    match class {
+        Some(c) => (
+            Some(Conditioning {
+                labels: vec![c; count],
+                guidance: w,
+            }),
+            count,
+            square(count),
+        ),
+        None => {
+            let per = (count / classes).max(1);
+            let labels = (0..classes as u32)
+                .flat_map(|c| std::iter::repeat_n(c, per))
+                .collect();
+            (
+                Some(Conditioning {
+                    labels,
+                    guidance: w,
+                }),
+                per * classes,
+                per,
+            )
+        }
+    }
+}
+
+fn load_net(
+    gpu: &Gpu,
+    path: &Path,
+    image_size: usize,
+    use_ema: bool,
+) -> Result<(Checkpoint, UNet)> {
+    let ck = Checkpoint::load(path)?;
+    let cfg = config_of(&ck, image_size)?;
+    let net = UNet::new(gpu, &cfg, 0)?;
+    net.load_checkpoint(gpu, &ck, false)
+        .with_context(|| format!("loading {}", path.display()))?;
+    if use_ema {
+        net.load_ema_as_model(gpu, &ck)?;
+    }
+    Ok((ck, net))
+}

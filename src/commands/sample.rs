@@ -1,0 +1,153 @@
+//! `wgpu-ddpm sample`: draw a PNG grid (and a denoising strip) from a checkpoint.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use super::{bar, class_rows, load_net, parse_variance, schedule_of, AdapterArgs};
+use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
+use crate::gpu::Gpu;
+use crate::pictures;
+use crate::train;
+
+#[derive(Args, Debug, Clone)]
+pub struct SamplerArgs {
+    /// ddpm or ddim.
+    #[arg(long, default_value = "ddpm")]
+    pub sampler: String,
+    /// DDPM variance: small (beta tilde) or large (beta).
+    #[arg(long, default_value = "small")]
+    pub variance: String,
+    /// DDIM steps.
+    #[arg(long, default_value_t = 50)]
+    pub ddim_steps: usize,
+    /// DDIM eta in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f32,
+    /// Clip the predicted x0 to [-1, 1] at each step.
+    #[arg(long)]
+    pub clip: bool,
+}
+
+impl SamplerArgs {
+    pub fn config(&self, seed: u64) -> Result<SamplerConfig> {
+        let kind = match self.sampler.as_str() {
+            "ddpm" => SamplerKind::Ddpm {
+                variance: parse_variance(&self.variance)?,
+            },
+            "ddim" => SamplerKind::Ddim {
+                steps: self.ddim_steps,
+                eta: self.eta,
+            },
+            s => bail!("--sampler {s}: use ddpm or ddim"),
+        };
+        Ok(SamplerConfig {
+            kind,
+            clip_x0: self.clip,
+            seed,
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SampleArgs {
+    /// Checkpoint (.safetensors): ours, or a PyTorch seed U-Net state_dict.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    #[arg(long, default_value_t = 64)]
+    pub count: usize,
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Image size for checkpoints without our metadata (PyTorch state_dicts).
+    #[arg(long, default_value_t = 28)]
+    pub image_size: usize,
+    /// T and schedule for checkpoints without our metadata.
+    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
+    pub t_max: usize,
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// Sample with the EMA weights stored in the checkpoint.
+    #[arg(long)]
+    pub ema: bool,
+    /// Class to draw (class-conditional checkpoints); default: every class, one row each.
+    #[arg(long)]
+    pub class: Option<u32>,
+    /// Classifier-free guidance scale w: eps = eps_u + w (eps_c - eps_u); 1 is plain
+    /// conditional sampling, 0 unconditional.
+    #[arg(long)]
+    pub guidance: Option<f32>,
+    /// Output grid PNG.
+    #[arg(long, default_value = "samples.png")]
+    pub out: PathBuf,
+    /// Also write a denoising-progression strip (x_T .. x_0) with this many columns.
+    #[arg(long, default_value_t = 10)]
+    pub strip: usize,
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
+}
+
+pub fn sample(a: &SampleArgs) -> Result<()> {
+    if a.count == 0 || a.batch == 0 {
+        bail!("--count and --batch must be at least 1");
+    }
+    let cfg = a.sampler.config(a.seed)?;
+    // Range checks that need no checkpoint come first; T is checked again below.
+    cfg.validate(usize::MAX)?;
+    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, a.ema)?;
+    train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
+    let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
+    cfg.validate(schedule.t_max)?;
+    let classes = net.cfg.num_classes;
+    if classes == 0 && (a.class.is_some() || a.guidance.is_some()) {
+        bail!("--class and --guidance need a class-conditional checkpoint (trained with --cond); this one is unconditional");
+    }
+    if let Some(c) = a.class.filter(|c| *c as usize >= classes) {
+        bail!(
+            "--class {c} is outside the trained classes 0..{}",
+            classes - 1
+        );
+    }
+    let (cond, count, cols) = class_rows(classes, a.class, a.count, a.guidance.unwrap_or(3.0));
+    let pb = bar(1, "sample");
+    let s = crate::sample::sample(
+        &gpu,
+        &net,
+        &schedule,
+        &cfg,
+        count,
+        a.batch,
+        a.strip,
+        cond.as_ref(),
+        |k, total| {
+            pb.set_length(total as u64);
+            pb.set_position(k as u64);
+        },
+    )?;
+    pb.finish();
+    let (c, h) = (net.cfg.image_channels, net.cfg.image_size);
+    pictures::save_grid(&a.out, &s.images, c, h, h, cols)?;
+    println!("wrote {} samples to {}", s.images.len(), a.out.display());
+    if a.strip > 0 && !s.strip.is_empty() {
+        // Rows: the first few images; columns: snapshots from x_T to x_0.
+        let rows = s.strip[0].len().min(8);
+        let mut tiles = Vec::new();
+        for r in 0..rows {
+            for snap in &s.strip {
+                tiles.push(snap[r].clone());
+            }
+        }
+        let strip_path = a.out.with_extension("strip.png");
+        pictures::save_grid(&strip_path, &tiles, c, h, h, s.strip.len())?;
+        println!(
+            "wrote the denoising progression (x_T .. x_0, left to right) to {}",
+            strip_path.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,356 @@
+//! `wgpu-ddpm train`: the training loop with its progress bar, metrics, checkpoints and
+//! sample grids.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::{bar, class_rows, parse_schedule, parse_variance, AdapterArgs};
+use crate::checkpoint::Checkpoint;
+use crate::data::{self, DataSpec, LoadOptions};
+use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
+use crate::gpu::Gpu;
+use crate::kernels::adam::AdamConfig;
+use crate::model::unet::UNetConfig;
+use crate::pictures;
+use crate::train::{self, interrupt, metrics, Metrics, TrainConfig, Trainer};
+
+#[derive(Args, Debug, Clone)]
+pub struct TrainArgs {
+    /// Dataset: `builtin` (procedural shapes), an IDX file (MNIST / Fashion-MNIST, gzip or raw),
+    /// a folder of PNG/JPEG images (one subfolder per class gives labels), or one image.
+    #[arg(long, default_value = "builtin")]
+    pub data: String,
+    /// IDX label file (found automatically beside `*-images-idx3-*` files).
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// Image size (square, a multiple of 4); default: the data's own (28 for builtin/MNIST).
+    #[arg(long)]
+    pub image_size: Option<usize>,
+    /// Image channels for image files: 1 (gray) or 3 (RGB).
+    #[arg(long)]
+    pub image_channels: Option<usize>,
+    /// U-Net channels c1,c2,c3 (default 64,128,256 on a GPU; 16,32,64 on a CPU adapter).
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Option<Vec<usize>>,
+    /// Time-embedding size D.
+    #[arg(long, default_value_t = 100)]
+    pub temb_dim: usize,
+    /// Number of diffusion steps T (default 1000).
+    #[arg(long = "timesteps", short = 'T')]
+    pub t_max: Option<usize>,
+    /// Noise schedule: linear or cosine.
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+    /// A classic workload's defaults (every flag still overrides): mnist (28x28, T=1000),
+    /// mnist-t300, fashion16 (16x16, T=150), single48 (one 48x48 RGB image, sigma^2 = beta),
+    /// folder64 (64x64 RGB image folder, AdamW).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Train class-conditionally on the data's labels (learned label embedding + null label).
+    #[arg(long)]
+    pub cond: bool,
+    /// With --cond: probability of dropping a label to the null label (classifier-free guidance).
+    #[arg(long, default_value_t = 0.1)]
+    pub label_dropout: f32,
+    /// Variance of the DDPM sample grids: small (beta tilde) or large (beta).
+    #[arg(long)]
+    pub variance: Option<String>,
+    /// Batch size (default 128 on a GPU; 16 on a CPU adapter).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f32,
+    /// Decoupled weight decay (AdamW); 0 is plain Adam.
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
+    /// Training steps (default 3000 on a GPU; 400 on a CPU adapter). Overrides --epochs.
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Training length in passes over the dataset.
+    #[arg(long)]
+    pub epochs: Option<f64>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Read the loss back every N steps (the only readback in the loop).
+    #[arg(long, default_value_t = 20)]
+    pub log_every: u64,
+    /// Write a sample grid every N steps (0: only at the end).
+    #[arg(long, default_value_t = 0)]
+    pub sample_every: u64,
+    /// Write a checkpoint every N steps (and always at the end).
+    #[arg(long, default_value_t = 500)]
+    pub checkpoint_every: u64,
+    /// DDIM steps (eta 1) for the sample grids; default: the full DDPM chain on a GPU, 100 on a
+    /// CPU adapter.
+    #[arg(long)]
+    pub sample_steps: Option<usize>,
+    /// Images in each sample grid.
+    #[arg(long, default_value_t = 16)]
+    pub samples: usize,
+    /// Clip gradients to this global L2 norm (e.g. 1.0); off by default.
+    #[arg(long)]
+    pub grad_clip: Option<f32>,
+    /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
+    #[arg(long)]
+    pub ema: Option<f32>,
+    /// Run directory (config, metrics.csv, PNGs, checkpoint.safetensors).
+    #[arg(long, default_value = "runs/latest")]
+    pub out: PathBuf,
+    /// Continue from the run directory's checkpoint (or this checkpoint file).
+    #[arg(long, num_args = 0..=1, default_missing_value = "")]
+    pub resume: Option<String>,
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
+}
+
+pub fn train(a: &TrainArgs) -> Result<()> {
+    let a = &a.resolved()?;
+    let variance = parse_variance(a.variance.as_deref().unwrap_or("small"))?;
+    if !(0.0..=1.0).contains(&a.label_dropout) {
+        bail!("--label-dropout must be in [0, 1], got {}", a.label_dropout);
+    }
+    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let cpu = gpu.is_cpu();
+    let out = a.out.clone();
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("could not create run folder {}", out.display()))?;
+    let resume_path = a.resume.as_ref().map(|r| {
+        if r.is_empty() {
+            out.join("checkpoint.safetensors")
+        } else {
+            PathBuf::from(r)
+        }
+    });
+    let resumed = resume_path
+        .as_ref()
+        .map(|p| Checkpoint::load(p))
+        .transpose()?;
+
+    let spec = DataSpec::parse(&a.data)?;
+    let load = LoadOptions {
+        size: a.image_size,
+        channels: a.image_channels.unwrap_or(1),
+        seed: a.seed,
+        labels: a.labels.clone(),
+        ..Default::default()
+    };
+    let ds = data::load(&spec, &load)?;
+    let default_channels = if cpu {
+        vec![16, 32, 64]
+    } else {
+        vec![64, 128, 256]
+    };
+    let ch = a.channels.clone().unwrap_or(default_channels);
+    if ch.len() != 3 {
+        bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
+    }
+    let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
+    let steps = match (a.steps, a.epochs) {
+        (Some(s), _) => s,
+        (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
+        (None, None) => {
+            if cpu {
+                400
+            } else {
+                3000
+            }
+        }
+    };
+    if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
+        eprintln!(
+            "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
+            ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+        );
+    }
+    let net = UNetConfig {
+        image_channels: ds.c,
+        image_size: ds.h,
+        channels: [ch[0], ch[1], ch[2]],
+        temb_dim: a.temb_dim,
+        num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
+    };
+    let cfg = TrainConfig {
+        net,
+        schedule: parse_schedule(&a.schedule)?,
+        t_max: a.t_max.unwrap_or(1000),
+        batch,
+        adam: AdamConfig {
+            lr: a.lr,
+            weight_decay: a.weight_decay.unwrap_or(0.0),
+            ..Default::default()
+        },
+        steps,
+        seed: a.seed,
+        log_every: a.log_every.max(1),
+        ema_decay: a.ema,
+        label_dropout: a.label_dropout,
+        grad_clip: a.grad_clip,
+        fixed_noise: false,
+    };
+    let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
+    if let Some(ck) = &resumed {
+        tr.resume_from(ck).with_context(|| {
+            format!("resuming from {}", resume_path.as_ref().unwrap().display())
+        })?;
+        eprintln!(
+            "resumed at step {} from {}",
+            tr.step,
+            resume_path.as_ref().unwrap().display()
+        );
+    }
+    std::fs::write(
+        out.join("config.json"),
+        serde_json::to_string_pretty(&cfg.to_json())?,
+    )?;
+    println!(
+        "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
+        ds.description,
+        gpu.describe(),
+        cfg.net.channels,
+        tr.net.param_count(),
+        tr.dispatches_per_step(),
+        out.display()
+    );
+    let mut metrics = Metrics::open(&out, tr.step)?;
+    let mut curve = metrics::read_curve(&out.join("metrics.csv"));
+    let interrupts = interrupt::counter();
+    let ckpt_path = out.join("checkpoint.safetensors");
+    let pb = bar(steps, "train");
+    pb.set_position(tr.step);
+    let start = Instant::now();
+    let (mut last_t, mut last_step) = (Instant::now(), tr.step);
+    while tr.step < steps {
+        tr.step(&ds);
+        pb.set_position(tr.step);
+        let stop = interrupts.load(Ordering::SeqCst) > 0;
+        let flush = stop || tr.step == steps || tr.step % cfg.log_every == 0;
+        let losses = tr.take_losses(flush);
+        if !losses.is_empty() {
+            let dt = last_t.elapsed().as_secs_f64();
+            let ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
+            (last_t, last_step) = (Instant::now(), tr.step);
+            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path) {
+                pb.abandon();
+                return Err(e);
+            }
+            for &(s, l) in &losses {
+                metrics.row(s, l, ips, start.elapsed().as_secs_f64())?;
+                curve.push((s, l));
+            }
+            let recent = &curve[curve.len().saturating_sub(cfg.log_every as usize)..];
+            let mean = recent.iter().map(|p| p.1 as f64).sum::<f64>() / recent.len().max(1) as f64;
+            pb.set_message(format!("loss {mean:.4} | {ips:.1} img/s"));
+        }
+        let last = tr.step == steps || stop;
+        if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {
+            tr.checkpoint().save(&ckpt_path)?;
+            pictures::save_loss_curve(&out.join("loss.png"), &curve)?;
+        }
+        if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
+            write_samples(
+                &gpu,
+                &tr,
+                &out.join(format!("samples_{:06}.png", tr.step)),
+                a.samples,
+                variance,
+                a.sample_steps,
+                false,
+            )?;
+        }
+        if stop {
+            pb.abandon_with_message(format!(
+                "interrupted at step {}; checkpoint written",
+                tr.step
+            ));
+            println!(
+                "interrupted: checkpoint {} (resume with --resume)",
+                ckpt_path.display()
+            );
+            return Ok(());
+        }
+    }
+    pb.finish();
+    let grid = out.join("samples.png");
+    write_samples(&gpu, &tr, &grid, a.samples, variance, a.sample_steps, true)?;
+    println!(
+        "done: {} steps in {:.1}s | checkpoint {} | samples {} | loss curve {} | metrics {}",
+        tr.step,
+        start.elapsed().as_secs_f64(),
+        ckpt_path.display(),
+        grid.display(),
+        out.join("loss.png").display(),
+        out.join("metrics.csv").display()
+    );
+    Ok(())
+}
+
+/// Classes for class-conditional training; the data must carry labels.
+fn conditional_classes(ds: &data::Dataset) -> Result<usize> {
+    if ds.labels.is_none() || ds.num_classes == 0 {
+        bail!(
+            "--cond needs labels, but {} has none: use an IDX file with its label file (--labels), a folder with one subfolder per class, or the builtin data",
+            ds.description
+        );
+    }
+    Ok(ds.num_classes)
+}
+
+fn write_samples(
+    gpu: &Arc<Gpu>,
+    tr: &Trainer,
+    path: &Path,
+    count: usize,
+    variance: Variance,
+    sample_steps: Option<usize>,
+    show: bool,
+) -> Result<()> {
+    // Full DDPM chains, except that a CPU adapter uses a 100-step DDIM (eta 1) unless
+    // --sample-steps says otherwise: 1000 U-Net passes would dominate a CPU run.
+    let t_max = tr.schedule.t_max;
+    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
+    let kind = match ddim {
+        Some(steps) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
+        _ => SamplerKind::Ddpm { variance },
+    };
+    let cfg = SamplerConfig {
+        kind,
+        clip_x0: false,
+        seed: tr.cfg.seed,
+    };
+    cfg.validate(t_max)?;
+    let pb = bar(t_max as u64, "sample");
+    if !show {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    // Class-conditional: one row per class, guided with w = 3.
+    let (cond, count, cols) = class_rows(tr.net.cfg.num_classes, None, count, 3.0);
+    let s = crate::sample::sample(
+        gpu,
+        &tr.net,
+        &tr.schedule,
+        &cfg,
+        count,
+        count,
+        0,
+        cond.as_ref(),
+        |k, total| {
+            pb.set_length(total as u64);
+            pb.set_position(k as u64);
+        },
+    )?;
+    pb.finish_and_clear();
+    let n = &tr.cfg.net;
+    pictures::save_grid(
+        path,
+        &s.images,
+        n.image_channels,
+        n.image_size,
+        n.image_size,
+        cols,
+    )
+}

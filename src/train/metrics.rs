@@ -1,0 +1,55 @@
+//! `metrics.csv` of a run folder: one row per loss read back, kept across resumes.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// metrics.csv: appended as losses are read back.
+pub struct Metrics {
+    file: std::fs::File,
+}
+
+impl Metrics {
+    pub fn open(dir: &Path, resume_step: u64) -> Result<Metrics> {
+        let path = dir.join("metrics.csv");
+        // On resume keep rows up to the checkpoint's step, drop any later ones.
+        let kept: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .is_some_and(|s| s <= resume_step)
+            })
+            .map(str::to_string)
+            .collect();
+        let mut file = std::fs::File::create(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        writeln!(file, "step,loss,images_per_s,elapsed_s")?;
+        for l in kept {
+            writeln!(file, "{l}")?;
+        }
+        Ok(Metrics { file })
+    }
+
+    pub fn row(&mut self, step: u64, loss: f32, ips: f64, elapsed: f64) -> Result<()> {
+        writeln!(self.file, "{step},{loss},{ips:.2},{elapsed:.2}")?;
+        Ok(())
+    }
+}
+
+/// The (step, loss) columns of an existing metrics.csv (empty if there is none).
+pub fn read_curve(path: &Path) -> Vec<(u64, f32)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+        })
+        .collect()
+}

@@ -6,8 +6,8 @@ use wgpu_ddpm::shaders::{self, LIBRARIES, SHADERS};
 /// Validate and translate `name` composed with the `spread` library given.
 fn check(name: &str, spread: &str) -> Result<(), String> {
     let source = shaders::composed(name, spread).unwrap();
-    let subgroups = spread == "spread_subgroup" && shaders::uses_spread(name)
-        || name == "spread_subgroup";
+    let subgroups =
+        spread == "spread_subgroup" && shaders::uses_spread(name) || name == "spread_subgroup";
     let path = if source.lines().count() > shaders::own_lines(name) && !LIBRARIES.contains(&name) {
         format!("shaders/{name}.wgsl (+ appended libraries)")
     } else {

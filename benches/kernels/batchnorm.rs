@@ -22,9 +22,9 @@ pub fn bench(b: &Bencher) {
         if b.enabled("batchnorm") {
             // Three passes: x is read three times, y written once.
             let mut p = Program::new();
-            for d in batchnorm_train(gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd) {
-                p.push(d);
-            }
+            p.extend(batchnorm_train(
+                gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd,
+            ));
             b.report("batchnorm", &case, &p, 0.0, 16.0 * len as f64);
         }
         if b.enabled("batchnorm_eval") {
@@ -35,9 +35,9 @@ pub fn bench(b: &Bencher) {
         if b.enabled("batchnorm_backward") {
             // Reduce pass reads x, dy; apply pass reads x, dy and reads + writes dx.
             let mut p = Program::new();
-            for d in batchnorm_backward(gpu, &s, &x, &gamma, &mean, &invstd, &dy, &dx, &dg, &db) {
-                p.push(d);
-            }
+            p.extend(batchnorm_backward(
+                gpu, &s, &x, &gamma, &mean, &invstd, &dy, &dx, &dg, &db,
+            ));
             b.report("batchnorm_backward", &case, &p, 0.0, 24.0 * len as f64);
         }
     }

@@ -24,9 +24,7 @@ pub fn bench(b: &Bencher) {
         }
         if b.enabled("broadcast_add_backward") {
             let mut p = Program::new();
-            for d in broadcast_add_backward(gpu, n, c, hw, &y, &x, &v) {
-                p.push(d);
-            }
+            p.extend(broadcast_add_backward(gpu, n, c, hw, &y, &x, &v));
             b.report("broadcast_add_backward", &case, &p, 0.0, 12.0 * len);
         }
     }

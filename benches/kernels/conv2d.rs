@@ -41,23 +41,17 @@ pub fn bench(b: &Bencher) {
         let bias = gpu.zeros(&[cout]);
         if b.enabled("conv2d") {
             let mut p = Program::new();
-            for d in conv2d(gpu, &s, &x, &w, &bias, &y) {
-                p.push(d);
-            }
+            p.extend(conv2d(gpu, &s, &x, &w, &bias, &y));
             b.report("conv2d", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_input") {
             let mut p = Program::new();
-            for d in conv2d_backward_input(gpu, &s, &w, &y, &x) {
-                p.push(d);
-            }
+            p.extend(conv2d_backward_input(gpu, &s, &w, &y, &x));
             b.report("conv2d_backward_input", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_weight") {
             let mut p = Program::new();
-            for d in conv2d_backward_weight(gpu, &s, &x, &y, &w, &bias) {
-                p.push(d);
-            }
+            p.extend(conv2d_backward_weight(gpu, &s, &x, &y, &w, &bias));
             b.report("conv2d_backward_weight", &case, &p, s.flops(), 0.0);
         }
     }

@@ -9,9 +9,7 @@ pub fn bench(b: &Bencher) {
     let n = 1_900_000;
     let (g, norm) = (b.gpu.zeros(&[n]), b.gpu.zeros(&[1]));
     let mut p = Program::new();
-    for d in grad_clip(&b.gpu, 1.0, &g, &norm) {
-        p.push(d);
-    }
+    p.extend(grad_clip(&b.gpu, 1.0, &g, &norm));
     b.report(
         "grad_clip",
         "1.9M params (norm + scale)",

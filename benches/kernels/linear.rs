@@ -41,9 +41,7 @@ pub fn bench(b: &Bencher) {
         if b.enabled("linear_backward") {
             let (dx, dw, db) = (gpu.zeros(&[m, k]), gpu.zeros(&[n, k]), gpu.zeros(&[n]));
             let mut p = Program::new();
-            for d in linear_backward(gpu, m, k, n, &x, &w, &y, &dx, &dw, &db) {
-                p.push(d);
-            }
+            p.extend(linear_backward(gpu, m, k, n, &x, &w, &y, &dx, &dw, &db));
             b.report(
                 "linear_backward",
                 &case,

@@ -17,9 +17,7 @@ pub fn bench(b: &Bencher) {
     );
     if b.enabled("mse") {
         let mut p = Program::new();
-        for d in mse(gpu, &pred, &target, &loss) {
-            p.push(d);
-        }
+        p.extend(mse(gpu, &pred, &target, &loss));
         b.report("mse", &case, &p, 0.0, 8.0 * len as f64);
     }
     if b.enabled("mse_backward") {

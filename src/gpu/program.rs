@@ -68,6 +68,12 @@ impl Program {
         });
     }
 
+    /// Push every dispatch a launcher returned, in order.
+    pub fn extend(&mut self, dispatches: impl IntoIterator<Item = Dispatch>) {
+        self.commands
+            .extend(dispatches.into_iter().map(Command::Dispatch));
+    }
+
     pub fn append(&mut self, other: Program) {
         self.commands.extend(other.commands);
     }

@@ -83,7 +83,10 @@ const WROW: usize = 1024;
 
 fn groups_1d(what: &str, invocations: usize, wg: usize) -> [u32; 3] {
     let g = invocations.div_ceil(wg).max(1);
-    assert!(g <= 65535 * 65535, "{what}: {invocations} invocations is too many");
+    assert!(
+        g <= 65535 * 65535,
+        "{what}: {invocations} invocations is too many"
+    );
     if g <= 65535 {
         [g as u32, 1, 1]
     } else {
@@ -319,7 +322,11 @@ fn conv_packed(
         "conv2d: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
     );
     let k = if s.k == 3 { "k3" } else { "k1" };
-    let mut binds = vec![Bind::Texture(&x.view), Bind::Texture(&w.view), Bind::Tensor(y)];
+    let mut binds = vec![
+        Bind::Texture(&x.view),
+        Bind::Texture(&w.view),
+        Bind::Tensor(y),
+    ];
     let entry = match b {
         Some(b) => {
             binds.push(Bind::Tensor(b));
@@ -332,7 +339,14 @@ fn conv_packed(
     } else {
         "conv2d_backward_input"
     };
-    gpu.dispatch_bound(label, "conv2d", &entry, &p, &binds, [gx as u32, gy as u32, 1])
+    gpu.dispatch_bound(
+        label,
+        "conv2d",
+        &entry,
+        &p,
+        &binds,
+        [gx as u32, gy as u32, 1],
+    )
 }
 
 #[repr(C)]

@@ -12,7 +12,7 @@
 //! gradients that are needed gets a scratch buffer instead (allocated, and cleared each
 //! step, like the activation gradients).
 
-use crate::gpu::{Dispatch, Gpu, GpuTensor, Program};
+use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{
     batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu,
     time_embedding, upsample,
@@ -182,7 +182,7 @@ impl<'a> Graph<'a> {
             self.record(move |gpu, p| {
                 let ds =
                     broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &dv);
-                push_all(p, ds);
+                p.extend(ds);
             });
         }
         y
@@ -205,15 +205,12 @@ impl<'a> Graph<'a> {
         );
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
         let plan = conv2d::ConvPlan::new(self.gpu, &s, self.train);
-        for d in plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val) {
-            self.fwd.push(d);
-        }
+        self.fwd
+            .extend(plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
-            for d in plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()) {
-                p.push(d);
-            }
+            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()));
         });
         y
     }
@@ -243,11 +240,9 @@ impl<'a> Graph<'a> {
         }
         let mean = self.gpu.zeros(&[s.c]);
         let invstd = self.gpu.zeros(&[s.c]);
-        for d in batchnorm::batchnorm_train(
+        self.fwd.extend(batchnorm::batchnorm_train(
             self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val, &mean, &invstd,
-        ) {
-            self.fwd.push(d);
-        }
+        ));
         // One kernel sequence writes all three gradients.
         let (dx, dgamma, dbeta) = (
             self.grad_or_scratch(x),
@@ -268,7 +263,7 @@ impl<'a> Graph<'a> {
                 &dgamma,
                 &dbeta,
             );
-            push_all(p, ds);
+            p.extend(ds);
         });
         y
     }
@@ -381,19 +376,12 @@ impl<'a> Graph<'a> {
     /// Mean squared error into a 1-element tensor; its backward seeds the tape (dL/dL = 1).
     pub fn mse(&mut self, pred: &Var, target: &GpuTensor) -> GpuTensor {
         let loss = self.gpu.zeros(&[1]);
-        for d in mse::mse(self.gpu, &pred.val, target, &loss) {
-            self.fwd.push(d);
-        }
+        self.fwd
+            .extend(mse::mse(self.gpu, &pred.val, target, &loss));
         let (pred, target) = (pred.clone(), target.clone());
         if let Some(dpred) = pred.grad.clone() {
             self.record(move |gpu, p| p.push(mse::mse_backward(gpu, &pred.val, &target, &dpred)));
         }
         loss
-    }
-}
-
-fn push_all(p: &mut Program, dispatches: Vec<Dispatch>) {
-    for d in dispatches {
-        p.push(d);
     }
 }

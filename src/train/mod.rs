@@ -124,9 +124,7 @@ impl Trainer {
                 bail!("--grad-clip must be a positive norm, got {max_norm}");
             }
             let norm = gpu.zeros(&[1]);
-            for d in grad_clip::grad_clip(&gpu, max_norm, &grads, &norm) {
-                program.push(d);
-            }
+            program.extend(grad_clip::grad_clip(&gpu, max_norm, &grads, &norm));
         }
         program.push(adam::adam(
             &gpu,

@@ -18,9 +18,7 @@ pub fn gpu() -> Arc<Gpu> {
 /// Run dispatches built by a launcher and wait.
 pub fn run(gpu: &Gpu, dispatches: impl IntoIterator<Item = wgpu_ddpm::gpu::Dispatch>) {
     let mut prog = Program::new();
-    for d in dispatches {
-        prog.push(d);
-    }
+    prog.extend(dispatches);
     prog.run(gpu);
 }
 

@@ -1,7 +1,9 @@
 //! Multi-pass launchers record their passes in order (each pass's numerics are covered by the
 //! op's own tests): batchnorm_sum -> batchnorm_var -> batchnorm, batchnorm_backward_reduce ->
 //! batchnorm_backward, mse -> mse_sum, linear_backward_data -> linear_backward_weight,
-//! conv2d_backward_weight -> conv2d_backward_weight_reduce.
+//! conv2d_pack_input (x, dy) -> conv2d_backward_weight -> conv2d_backward_weight_reduce,
+//! and the conv plan's backward: pack dy, pack the transposed weights, backward-input, then the
+//! weight gradient.
 
 use wgpu_ddpm::kernels::{batchnorm, conv2d, linear, mse};
 
@@ -45,6 +47,27 @@ fn multi_pass_launchers_record_their_passes_in_order() {
     let cw = conv2d::conv2d_backward_weight(&gpu, &cs, &z(40), &z(60), &z(54), &z(3));
     assert_eq!(
         labels(&cw),
-        ["conv2d_backward_weight", "conv2d_backward_weight_reduce"]
+        [
+            "conv2d_pack_input",
+            "conv2d_pack_input",
+            "conv2d_backward_weight",
+            "conv2d_backward_weight_reduce"
+        ]
+    );
+    let plan = conv2d::ConvPlan::new(&gpu, &cs, true);
+    assert_eq!(
+        labels(&plan.forward(&gpu, &z(40), &z(54), &z(3), &z(60))),
+        ["conv2d_pack_input", "conv2d_pack_weight", "conv2d"]
+    );
+    let (dx, dw, db) = (z(40), z(54), z(3));
+    assert_eq!(
+        labels(&plan.backward(&gpu, &z(54), &z(60), Some(&dx), &dw, &db)),
+        [
+            "conv2d_pack_input",
+            "conv2d_pack_weight",
+            "conv2d_backward_input",
+            "conv2d_backward_weight",
+            "conv2d_backward_weight_reduce"
+        ]
     );
 }

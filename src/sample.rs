@@ -77,6 +77,8 @@ pub struct Samples {
     pub images: Vec<Vec<f32>>,
     /// Per snapshot (x_T .. x_0), the images of the first batch.
     pub strip: Vec<Vec<Vec<f32>>>,
+    /// The timestep t of each strip snapshot (T first, 0 for the final sample).
+    pub strip_t: Vec<u32>,
 }
 
 /// Draw `count` images in batches of `batch`; `progress(done_steps, total_steps)`.
@@ -112,6 +114,7 @@ pub fn sample(
     let batch = batch.clamp(1, count.max(1));
     let mut images = Vec::new();
     let mut strip = Vec::new();
+    let mut strip_t = Vec::new();
     let mut b_index = 0u64;
     while images.len() < count {
         let n = batch.min(count - images.len());
@@ -130,6 +133,12 @@ pub fn sample(
         )?;
         images.extend(fin.chunks(chw).map(|v| v.to_vec()));
         if b_index == 0 {
+            let ts = sampler.timesteps();
+            strip_t = sampler
+                .snapshot_steps(snapshots)
+                .iter()
+                .map(|&k| ts[k])
+                .collect();
             strip = snaps
                 .iter()
                 .map(|snap| snap.chunks(chw).map(|v| v.to_vec()).collect())
@@ -137,5 +146,9 @@ pub fn sample(
         }
         b_index += 1;
     }
-    Ok(Samples { images, strip })
+    Ok(Samples {
+        images,
+        strip,
+        strip_t,
+    })
 }

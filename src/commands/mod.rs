@@ -9,12 +9,13 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::Checkpoint;
-use crate::diffusion::sampler::Variance;
+use crate::diffusion::sampler::{SamplerKind, Variance};
 use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::context::{AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
 use crate::gpu::Gpu;
 use crate::model::checkpoint_io::config_of;
 use crate::model::unet::UNet;
+use crate::pictures;
 use crate::sample::Conditioning;
 
 pub mod eval;
@@ -22,6 +23,7 @@ pub mod info;
 pub mod presets;
 pub mod sample;
 pub mod train;
+pub mod train_output;
 
 pub use eval::{eval, EvalArgs};
 pub use info::info;
@@ -137,4 +139,51 @@ fn load_net(
         net.load_ema_as_model(gpu, &ck)?;
     }
     Ok((ck, net))
+}
+
+/// Checkpoint metadata key holding the class names as a JSON array of strings.
+pub const CLASS_NAMES_KEY: &str = "class_names";
+
+/// Names of `classes` classes: from the checkpoint's metadata when it has them, else
+/// "class 0", "class 1", ...
+fn class_names(ck: &Checkpoint, classes: usize) -> Vec<String> {
+    let stored: Vec<String> = ck
+        .metadata
+        .get(CLASS_NAMES_KEY)
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    (0..classes)
+        .map(|i| stored.get(i).cloned().unwrap_or(format!("class {i}")))
+        .collect()
+}
+
+/// Grid labels for sampled images: a title, and with one row per class the class names.
+fn sample_labels(
+    title: String,
+    cond: Option<&Conditioning>,
+    cols: usize,
+    names: &[String],
+) -> pictures::GridLabels {
+    let rows = match cond {
+        Some(c) => c
+            .labels
+            .iter()
+            .step_by(cols.max(1))
+            .map(|&l| names.get(l as usize).cloned().unwrap_or_default())
+            .collect(),
+        None => Vec::new(),
+    };
+    pictures::GridLabels {
+        title: Some(title),
+        rows,
+        cols: Vec::new(),
+    }
+}
+
+/// Words for a sampler configuration ("DDPM, 1000 steps", "DDIM, 100 steps, eta 1").
+fn describe_sampler(kind: &SamplerKind, t_max: usize) -> String {
+    match kind {
+        SamplerKind::Ddpm { .. } => format!("DDPM, {t_max} steps"),
+        SamplerKind::Ddim { steps, eta } => format!("DDIM, {steps} steps, eta {eta}"),
+    }
 }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{bar, class_rows, load_net, parse_variance, schedule_of, AdapterArgs};
+use super::{
+    bar, class_names, class_rows, describe_sampler, load_net, parse_variance, sample_labels,
+    schedule_of, AdapterArgs,
+};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
 use crate::pictures;
@@ -131,7 +134,14 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     )?;
     pb.finish();
     let (c, h) = (net.cfg.image_channels, net.cfg.image_size);
-    pictures::save_grid(&a.out, &s.images, c, h, h, cols)?;
+    let names = class_names(&ck, classes);
+    let what = describe_sampler(&cfg.kind, schedule.t_max);
+    let mut title = format!("{} samples ({what})", s.images.len());
+    if let (Some(k), Some(cond)) = (a.class, &cond) {
+        title = format!("{title}: {}, guidance {}", names[k as usize], cond.guidance);
+    }
+    let labels = sample_labels(title, cond.as_ref().filter(|_| a.class.is_none()), cols, &names);
+    pictures::save_grid(&a.out, &s.images, c, h, h, cols, &labels)?;
     println!("wrote {} samples to {}", s.images.len(), a.out.display());
     if a.strip > 0 && !s.strip.is_empty() {
         // Rows: the first few images; columns: snapshots from x_T to x_0.
@@ -142,8 +152,19 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
                 tiles.push(snap[r].clone());
             }
         }
+        let mut strip_labels = pictures::GridLabels {
+            title: Some(format!("denoising, x_T (left) to x_0 (right), {what}")),
+            cols: s.strip_t.iter().map(|t| format!("t={t}")).collect(),
+            rows: Vec::new(),
+        };
+        if let (Some(cond), None) = (&cond, a.class) {
+            strip_labels.rows = cond.labels[..rows]
+                .iter()
+                .map(|&l| names[l as usize].clone())
+                .collect();
+        }
         let strip_path = a.out.with_extension("strip.png");
-        pictures::save_grid(&strip_path, &tiles, c, h, h, s.strip.len())?;
+        pictures::save_grid(&strip_path, &tiles, c, h, h, s.strip.len(), &strip_labels)?;
         println!(
             "wrote the denoising progression (x_T .. x_0, left to right) to {}",
             strip_path.display()

@@ -1,22 +1,20 @@
 //! `wgpu-ddpm train`: the training loop with its progress bar, metrics, checkpoints and
 //! sample grids.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::{bar, class_rows, parse_schedule, parse_variance, AdapterArgs};
+use super::train_output::{data_class_names, save_chart, write_samples};
+use super::{bar, parse_schedule, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
 use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};
-use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
 use crate::gpu::Gpu;
 use crate::kernels::adam::AdamConfig;
 use crate::model::unet::UNetConfig;
-use crate::pictures;
 use crate::train::{self, interrupt, metrics, Metrics, TrainConfig, Trainer};
 
 #[derive(Args, Debug, Clone)]
@@ -140,6 +138,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         ..Default::default()
     };
     let ds = data::load(&spec, &load)?;
+    let names = data_class_names(&spec, &ds);
     let default_channels = if cpu {
         vec![16, 32, 64]
     } else {
@@ -248,8 +247,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         }
         let last = tr.step == steps || stop;
         if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {
-            tr.checkpoint().save(&ckpt_path)?;
-            pictures::save_loss_curve(&out.join("loss.png"), &curve)?;
+            let mut ck = tr.checkpoint();
+            ck.metadata
+                .insert(CLASS_NAMES_KEY.into(), serde_json::to_string(&names)?);
+            ck.save(&ckpt_path)?;
+            save_chart(&out, &curve, &[])?;
         }
         if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
             write_samples(
@@ -259,6 +261,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
                 a.samples,
                 variance,
                 a.sample_steps,
+                &names,
                 false,
             )?;
         }
@@ -276,7 +279,16 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     }
     pb.finish();
     let grid = out.join("samples.png");
-    write_samples(&gpu, &tr, &grid, a.samples, variance, a.sample_steps, true)?;
+    write_samples(
+        &gpu,
+        &tr,
+        &grid,
+        a.samples,
+        variance,
+        a.sample_steps,
+        &names,
+        true,
+    )?;
     println!(
         "done: {} steps in {:.1}s | checkpoint {} | samples {} | loss curve {} | metrics {}",
         tr.step,
@@ -298,59 +310,4 @@ fn conditional_classes(ds: &data::Dataset) -> Result<usize> {
         );
     }
     Ok(ds.num_classes)
-}
-
-fn write_samples(
-    gpu: &Arc<Gpu>,
-    tr: &Trainer,
-    path: &Path,
-    count: usize,
-    variance: Variance,
-    sample_steps: Option<usize>,
-    show: bool,
-) -> Result<()> {
-    // Full DDPM chains, except that a CPU adapter uses a 100-step DDIM (eta 1) unless
-    // --sample-steps says otherwise: 1000 U-Net passes would dominate a CPU run.
-    let t_max = tr.schedule.t_max;
-    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
-    let kind = match ddim {
-        Some(steps) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
-        _ => SamplerKind::Ddpm { variance },
-    };
-    let cfg = SamplerConfig {
-        kind,
-        clip_x0: false,
-        seed: tr.cfg.seed,
-    };
-    cfg.validate(t_max)?;
-    let pb = bar(t_max as u64, "sample");
-    if !show {
-        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    // Class-conditional: one row per class, guided with w = 3.
-    let (cond, count, cols) = class_rows(tr.net.cfg.num_classes, None, count, 3.0);
-    let s = crate::sample::sample(
-        gpu,
-        &tr.net,
-        &tr.schedule,
-        &cfg,
-        count,
-        count,
-        0,
-        cond.as_ref(),
-        |k, total| {
-            pb.set_length(total as u64);
-            pb.set_position(k as u64);
-        },
-    )?;
-    pb.finish_and_clear();
-    let n = &tr.cfg.net;
-    pictures::save_grid(
-        path,
-        &s.images,
-        n.image_channels,
-        n.image_size,
-        n.image_size,
-        cols,
-    )
 }

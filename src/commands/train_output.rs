@@ -1,0 +1,101 @@
+//! What `train` writes besides checkpoints: the labelled sample grids and the training
+//! chart, and the class names it stores in the checkpoint for `sample` to label rows with.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::{bar, class_rows, describe_sampler, sample_labels};
+use crate::data::{self, DataSpec};
+use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
+use crate::gpu::Gpu;
+use crate::pictures;
+use crate::train::Trainer;
+
+/// Names of the dataset's classes: the built-in shapes by name, other data "class i".
+pub fn data_class_names(spec: &DataSpec, ds: &data::Dataset) -> Vec<String> {
+    (0..ds.num_classes)
+        .map(|i| match spec {
+            DataSpec::Builtin => data::builtin::CLASSES
+                .get(i)
+                .map_or(format!("class {i}"), |s| s.to_string()),
+            _ => format!("class {i}"),
+        })
+        .collect()
+}
+
+/// The loss chart (and the quality panel when `quality` has points) of run folder `out`.
+pub fn save_chart(out: &Path, loss: &[(u64, f32)], quality: &[(u64, f64)]) -> Result<()> {
+    pictures::chart::save_training_chart(
+        &out.join("loss.png"),
+        &format!("training loss, run {}", out.display()),
+        loss,
+        "quality: Frechet distance (lower is better)",
+        quality,
+    )
+}
+
+/// A sample grid of the network being trained: full DDPM chains, except that a CPU adapter
+/// uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net passes
+/// would dominate a CPU run). Class-conditional: one labelled row per class, guided w = 3.
+#[allow(clippy::too_many_arguments)]
+pub fn write_samples(
+    gpu: &Arc<Gpu>,
+    tr: &Trainer,
+    path: &Path,
+    count: usize,
+    variance: Variance,
+    sample_steps: Option<usize>,
+    names: &[String],
+    show: bool,
+) -> Result<()> {
+    let t_max = tr.schedule.t_max;
+    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
+    let kind = match ddim {
+        Some(steps) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
+        _ => SamplerKind::Ddpm { variance },
+    };
+    let cfg = SamplerConfig {
+        kind,
+        clip_x0: false,
+        seed: tr.cfg.seed,
+    };
+    cfg.validate(t_max)?;
+    let pb = bar(t_max as u64, "sample");
+    if !show {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let (cond, count, cols) = class_rows(tr.net.cfg.num_classes, None, count, 3.0);
+    let s = crate::sample::sample(
+        gpu,
+        &tr.net,
+        &tr.schedule,
+        &cfg,
+        count,
+        count,
+        0,
+        cond.as_ref(),
+        |k, total| {
+            pb.set_length(total as u64);
+            pb.set_position(k as u64);
+        },
+    )?;
+    pb.finish_and_clear();
+    let n = &tr.cfg.net;
+    let title = format!(
+        "step {} ({})",
+        tr.step,
+        describe_sampler(&cfg.kind, t_max)
+    );
+    let labels = sample_labels(title, cond.as_ref(), cols, names);
+    pictures::save_grid(
+        path,
+        &s.images,
+        n.image_channels,
+        n.image_size,
+        n.image_size,
+        cols,
+        &labels,
+    )
+}

@@ -71,6 +71,8 @@ registry! {
     conv2d [spread],
     conv2d_backward_weight,
     conv2d_backward_weight_reduce,
+    softmax_cross_entropy,
+    softmax_cross_entropy_backward,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

@@ -16,6 +16,7 @@ mod linear;
 mod maxpool;
 mod mse;
 mod relu;
+mod softmax_cross_entropy;
 mod time_embedding;
 mod upsample;
 
@@ -36,4 +37,5 @@ fn main() {
     batchnorm::bench(&b);
     maxpool::bench(&b);
     upsample::bench(&b);
+    softmax_cross_entropy::bench(&b);
 }

@@ -18,5 +18,6 @@ pub mod mse;
 pub mod relu;
 pub mod rng;
 pub mod schedule_table;
+pub mod softmax_cross_entropy;
 pub mod time_embedding;
 pub mod upsample;

@@ -20,5 +20,6 @@ mod mse;
 mod passes;
 mod relu;
 mod rng;
+mod softmax_cross_entropy;
 mod time_embedding;
 mod upsample;

@@ -1,0 +1,173 @@
+//! Softmax cross-entropy of logits [N, K] against u32 labels [N]:
+//! `shaders/softmax_cross_entropy.wgsl` (log-softmax and per-row loss), then
+//! `shaders/mse_sum.wgsl` as the deterministic second pass (sum of the rows times 1/N), and
+//! `shaders/softmax_cross_entropy_backward.wgsl`.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    rows: u32,
+    classes: u32,
+}
+
+/// The parameters of `mse_sum.wgsl`: sum `count` values, times `scale`.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct SumParams {
+    count: u32,
+    scale: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct BackParams {
+    rows: u32,
+    classes: u32,
+    inv_rows: f32,
+    _pad: u32,
+}
+
+fn check(what: &str, rows: usize, classes: usize, logits: &GpuTensor, labels: &GpuTensor) {
+    assert!(
+        rows > 0 && classes > 0,
+        "{what}: needs at least one row and one class"
+    );
+    assert_eq!(
+        logits.len(),
+        rows * classes,
+        "{what}: logits {:?} are not [{rows}, {classes}]",
+        logits.shape
+    );
+    assert_eq!(
+        labels.len(),
+        rows,
+        "{what}: labels {:?} need one per row ({rows})",
+        labels.shape
+    );
+}
+
+/// logp = log_softmax(logits) row by row; loss[0] = mean over rows of -logp[n, labels[n]].
+/// Labels are u32 in 0..K (a larger label is read as K - 1; callers check their labels).
+pub fn softmax_cross_entropy(
+    gpu: &Gpu,
+    rows: usize,
+    classes: usize,
+    logits: &GpuTensor,
+    labels: &GpuTensor,
+    logp: &GpuTensor,
+    loss: &GpuTensor,
+) -> Vec<Dispatch> {
+    check("softmax_cross_entropy", rows, classes, logits, labels);
+    assert_eq!(
+        logp.len(),
+        rows * classes,
+        "softmax_cross_entropy: logp size"
+    );
+    assert_eq!(
+        loss.len(),
+        1,
+        "softmax_cross_entropy: loss holds one element"
+    );
+    let row_loss = gpu.zeros(&[rows]);
+    let p = Params {
+        rows: rows as u32,
+        classes: classes as u32,
+    };
+    let s = SumParams {
+        count: rows as u32,
+        scale: (1.0 / rows as f64) as f32,
+    };
+    vec![
+        gpu.dispatch(
+            "softmax_cross_entropy",
+            "softmax_cross_entropy",
+            "main",
+            &p,
+            &[logits, labels, logp, &row_loss],
+            grid_1d(rows),
+        ),
+        gpu.dispatch(
+            "softmax_cross_entropy_sum",
+            "mse_sum",
+            "main",
+            &s,
+            &[&row_loss, loss],
+            [1, 1, 1],
+        ),
+    ]
+}
+
+/// dlogits += (exp(logp) - onehot(labels)) / N.
+pub fn softmax_cross_entropy_backward(
+    gpu: &Gpu,
+    rows: usize,
+    classes: usize,
+    logp: &GpuTensor,
+    labels: &GpuTensor,
+    dlogits: &GpuTensor,
+) -> Dispatch {
+    check(
+        "softmax_cross_entropy_backward",
+        rows,
+        classes,
+        logp,
+        labels,
+    );
+    assert_eq!(
+        dlogits.len(),
+        rows * classes,
+        "softmax_cross_entropy_backward: dlogits size"
+    );
+    let p = BackParams {
+        rows: rows as u32,
+        classes: classes as u32,
+        inv_rows: (1.0 / rows as f64) as f32,
+        _pad: 0,
+    };
+    gpu.dispatch(
+        "softmax_cross_entropy_backward",
+        "softmax_cross_entropy_backward",
+        "main",
+        &p,
+        &[logp, labels, dlogits],
+        grid_1d(rows * classes),
+    )
+}
+
+/// CPU reference (f64): (log-softmax rows, mean cross-entropy).
+pub fn softmax_cross_entropy_cpu(
+    logits: &[f32],
+    labels: &[u32],
+    classes: usize,
+) -> (Vec<f32>, f32) {
+    let mut logp = Vec::with_capacity(logits.len());
+    let mut total = 0.0f64;
+    for (row, &y) in logits.chunks(classes).zip(labels) {
+        let m = row.iter().fold(f64::MIN, |a, &v| a.max(v as f64));
+        let lse = m + row.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
+        logp.extend(row.iter().map(|&v| (v as f64 - lse) as f32));
+        total += lse - row[(y as usize).min(classes - 1)] as f64;
+    }
+    (logp, (total / labels.len() as f64) as f32)
+}
+
+/// CPU reference of the plain gradient (softmax - onehot) / N.
+pub fn softmax_cross_entropy_backward_cpu(
+    logits: &[f32],
+    labels: &[u32],
+    classes: usize,
+) -> Vec<f32> {
+    let (logp, _) = softmax_cross_entropy_cpu(logits, labels, classes);
+    let n = labels.len() as f64;
+    logp.iter()
+        .enumerate()
+        .map(|(i, &lp)| {
+            let hot = (i % classes) as u32 == labels[i / classes].min(classes as u32 - 1);
+            (((lp as f64).exp() - if hot { 1.0 } else { 0.0 }) / n) as f32
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::commands::{self, AdapterArgs, EvalArgs, SampleArgs, TrainArgs};
+use crate::commands::{self, AdapterArgs, EvalArgs, QualityArgs, SampleArgs, TrainArgs};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +27,9 @@ enum Command {
     Sample(SampleArgs),
     /// Mean noise-prediction MSE of a checkpoint on a dataset at fixed seeds.
     Eval(EvalArgs),
+    /// Sample quality: Frechet distance of a small classifier's features (not Inception FID),
+    /// class coverage and confidence, beside real-vs-real and noise references.
+    Quality(QualityArgs),
 }
 
 pub fn run() -> Result<()> {
@@ -35,5 +38,6 @@ pub fn run() -> Result<()> {
         Command::Train(a) => commands::train(&a),
         Command::Sample(a) => commands::sample(&a),
         Command::Eval(a) => commands::eval(&a),
+        Command::Quality(a) => commands::quality(&a),
     }
 }

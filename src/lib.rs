@@ -13,6 +13,7 @@ pub mod gpu;
 pub mod kernels;
 pub mod model;
 pub mod pictures;
+pub mod quality;
 pub mod sample;
 pub mod shaders;
 pub mod train;

@@ -21,6 +21,7 @@ use crate::sample::Conditioning;
 pub mod eval;
 pub mod info;
 pub mod presets;
+pub mod quality;
 pub mod sample;
 pub mod train;
 pub mod train_output;
@@ -28,6 +29,7 @@ pub mod train_output;
 pub use eval::{eval, EvalArgs};
 pub use info::info;
 pub use presets::{preset, Preset};
+pub use quality::{quality, QualityArgs};
 pub use sample::{sample, SampleArgs, SamplerArgs};
 pub use train::{train, TrainArgs};
 

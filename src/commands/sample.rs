@@ -140,7 +140,12 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     if let (Some(k), Some(cond)) = (a.class, &cond) {
         title = format!("{title}: {}, guidance {}", names[k as usize], cond.guidance);
     }
-    let labels = sample_labels(title, cond.as_ref().filter(|_| a.class.is_none()), cols, &names);
+    let labels = sample_labels(
+        title,
+        cond.as_ref().filter(|_| a.class.is_none()),
+        cols,
+        &names,
+    );
     pictures::save_grid(&a.out, &s.images, c, h, h, cols, &labels)?;
     println!("wrote {} samples to {}", s.images.len(), a.out.display());
     if a.strip > 0 && !s.strip.is_empty() {

@@ -83,11 +83,7 @@ pub fn write_samples(
     )?;
     pb.finish_and_clear();
     let n = &tr.cfg.net;
-    let title = format!(
-        "step {} ({})",
-        tr.step,
-        describe_sampler(&cfg.kind, t_max)
-    );
+    let title = format!("step {} ({})", tr.step, describe_sampler(&cfg.kind, t_max));
     let labels = sample_labels(title, cond.as_ref(), cols, names);
     pictures::save_grid(
         path,

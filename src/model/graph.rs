@@ -12,6 +12,8 @@
 //! gradients that are needed gets a scratch buffer instead (allocated, and cleared each
 //! step, like the activation gradients).
 
+mod classify;
+
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{
     batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu,

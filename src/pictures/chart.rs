@@ -59,9 +59,7 @@ pub fn save_training_chart(
     let mut raw = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut raw, (w, h)).into_drawing_area();
-        let root = root
-            .titled(title, (FONT, 20).into_font())
-            .map_err(err)?;
+        let root = root.titled(title, (FONT, 20).into_font()).map_err(err)?;
         let (top, bottom) = if panels == 2 {
             let (a, b) = root.split_vertically(PANEL.1);
             (a, Some(b))

@@ -1,0 +1,54 @@
+//! Tape ops for classifiers: a reshape (a view, no dispatch) and the softmax cross-entropy
+//! loss, which also yields the log-probabilities.
+
+use super::{Graph, Var};
+use crate::gpu::GpuTensor;
+use crate::kernels::softmax_cross_entropy as sce;
+
+impl Graph<'_> {
+    /// The same values (and gradient) under another shape of the same element count.
+    pub fn reshape(&self, x: &Var, shape: &[usize]) -> Var {
+        assert_eq!(
+            x.val.len(),
+            shape.iter().product::<usize>(),
+            "reshape {:?} to {shape:?} changes the element count",
+            x.shape()
+        );
+        let view = |t: &GpuTensor| GpuTensor::new(t.buf.clone(), t.offset, shape);
+        Var {
+            val: view(&x.val),
+            grad: x.grad.as_ref().map(view),
+        }
+    }
+
+    /// Mean softmax cross-entropy of `logits` [N, K] against `labels` (u32 [N]) into a
+    /// 1-element tensor, and the log-probabilities [N, K] (no gradient flows through them).
+    /// Its backward seeds the tape (dL/dL = 1).
+    pub fn softmax_cross_entropy(
+        &mut self,
+        logits: &Var,
+        labels: &GpuTensor,
+    ) -> (GpuTensor, GpuTensor) {
+        let (n, k) = (logits.shape()[0], logits.shape()[1]);
+        let loss = self.gpu.zeros(&[1]);
+        let logp = self.gpu.zeros(&[n, k]);
+        self.fwd.extend(sce::softmax_cross_entropy(
+            self.gpu,
+            n,
+            k,
+            &logits.val,
+            labels,
+            &logp,
+            &loss,
+        ));
+        if let Some(dlogits) = logits.grad.clone() {
+            let (logp, labels) = (logp.clone(), labels.clone());
+            self.record(move |gpu, p| {
+                p.push(sce::softmax_cross_entropy_backward(
+                    gpu, n, k, &logp, &labels, &dlogits,
+                ))
+            });
+        }
+        (loss, logp)
+    }
+}

@@ -101,8 +101,19 @@ fn train_resume_sample_eval() {
         "--ema",
     ]);
     assert!(ok, "{text}");
+    // 8x8 images are scaled up to at least 64 px each (3 images, titled).
     let img = image::open(&out).unwrap();
-    assert!(img.width() > 8 && img.height() > 8);
+    assert!(
+        img.width() >= 3 * 64 && img.height() >= 64,
+        "{:?}",
+        (img.width(), img.height())
+    );
+    let chart = image::open(dir.join("loss.png")).unwrap();
+    assert_eq!(
+        (chart.width(), chart.height()),
+        (800, 450),
+        "loss chart size"
+    );
     assert!(dir.join("grid.strip.png").exists(), "{text}");
 
     let (ok, text) = run(&[
@@ -127,6 +138,31 @@ fn train_resume_sample_eval() {
         .parse()
         .unwrap();
     assert!(mse.is_finite() && mse > 0.0 && mse < 10.0, "{text}");
+
+    // The quality number: trains and caches the classifier beside the checkpoint, then
+    // reuses it.
+    let quality = [
+        "quality",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--count",
+        "8",
+        "--classifier-steps",
+        "10",
+        "--sample-steps",
+        "4",
+    ];
+    let (ok, text) = run(&quality);
+    assert!(
+        ok && text.contains("real vs real") && text.contains("not Inception FID"),
+        "{text}"
+    );
+    assert!(
+        dir.join("quality_classifier.safetensors").exists(),
+        "{text}"
+    );
+    let (ok, text) = run(&quality);
+    assert!(ok && text.contains("using the cached classifier"), "{text}");
 }
 
 #[test]

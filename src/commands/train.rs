@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::train_output::{data_class_names, save_chart, write_samples};
+use super::train_output::{data_class_names, save_chart, write_samples, QualityLog};
 use super::{bar, parse_schedule, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
 use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};
@@ -96,6 +96,14 @@ pub struct TrainArgs {
     /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
     #[arg(long)]
     pub ema: Option<f32>,
+    /// Log the quality number (`wgpu-ddpm quality`) every N steps and at the end into
+    /// metrics.csv and loss.png (0: off). Needs labelled data; costs --quality-count
+    /// generated images (50-step DDIM) each time.
+    #[arg(long, default_value_t = 0)]
+    pub quality_every: u64,
+    /// Images generated for each --quality-every measurement.
+    #[arg(long, default_value_t = 100)]
+    pub quality_count: usize,
     /// Run directory (config, metrics.csv, PNGs, checkpoint.safetensors).
     #[arg(long, default_value = "runs/latest")]
     pub out: PathBuf,
@@ -217,15 +225,46 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     );
     let mut metrics = Metrics::open(&out, tr.step)?;
     let mut curve = metrics::read_curve(&out.join("metrics.csv"));
+    let mut quality = match a.quality_every {
+        0 => None,
+        every => {
+            let done = metrics::read_quality(&out.join("metrics.csv"));
+            let kept = done.into_iter().filter(|p| p.0 <= tr.step).collect();
+            Some(QualityLog::new(
+                &gpu,
+                &ds,
+                &out,
+                every,
+                a.quality_count,
+                kept,
+            )?)
+        }
+    };
     let interrupts = interrupt::counter();
     let ckpt_path = out.join("checkpoint.safetensors");
     let pb = bar(steps, "train");
     pb.set_position(tr.step);
     let start = Instant::now();
     let (mut last_t, mut last_step) = (Instant::now(), tr.step);
+    // The expected duration, from the pace of steps 2..=6 of this session (step 1 also
+    // builds the pipelines).
+    let (first, mut pace_from) = (tr.step, None);
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
+        if tr.step == first + 1 {
+            pace_from = Some(Instant::now());
+        }
+        if let Some(t0) = pace_from.filter(|_| tr.step == first + 6 && tr.step < steps) {
+            let per_step = t0.elapsed().as_secs_f64() / 5.0;
+            let rest = per_step * (steps - tr.step) as f64 + start.elapsed().as_secs_f64();
+            pb.println(format!(
+                "expected duration: about {}m{:02}s for {steps} steps ({:.2} s/step), plus the final sample grid",
+                rest as u64 / 60,
+                rest as u64 % 60,
+                per_step
+            ));
+        }
         let stop = interrupts.load(Ordering::SeqCst) > 0;
         let flush = stop || tr.step == steps || tr.step % cfg.log_every == 0;
         let losses = tr.take_losses(flush);
@@ -246,12 +285,20 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             pb.set_message(format!("loss {mean:.4} | {ips:.1} img/s"));
         }
         let last = tr.step == steps || stop;
+        if let Some(q) = quality.as_mut().filter(|q| last || tr.step % q.every == 0) {
+            let s = q.log(&gpu, &tr, &mut metrics, start.elapsed().as_secs_f64())?;
+            pb.println(format!(
+                "step {}: quality frechet {:.3}, coverage {}/{}, confidence {:.3}",
+                tr.step, s.frechet, s.covered, s.classes, s.confidence
+            ));
+            save_chart(&out, &curve, &q.points)?;
+        }
         if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {
             let mut ck = tr.checkpoint();
             ck.metadata
                 .insert(CLASS_NAMES_KEY.into(), serde_json::to_string(&names)?);
             ck.save(&ckpt_path)?;
-            save_chart(&out, &curve, &[])?;
+            save_chart(&out, &curve, quality.as_ref().map_or(&[], |q| &q.points))?;
         }
         if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
             write_samples(

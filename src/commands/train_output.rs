@@ -95,3 +95,50 @@ pub fn write_samples(
         &labels,
     )
 }
+
+/// `train --quality-every N`: the quality number of the network being trained, every N
+/// steps and at the end, into metrics.csv and the chart.
+pub struct QualityLog {
+    judge: crate::quality::Judge,
+    count: usize,
+    pub every: u64,
+    pub points: Vec<(u64, f64)>,
+}
+
+impl QualityLog {
+    /// Trains (or loads from the run folder's cache) the classifier on `ds`; `points` are the
+    /// quality rows already in metrics.csv (a resumed run).
+    pub fn new(
+        gpu: &Arc<Gpu>,
+        ds: &data::Dataset,
+        out: &Path,
+        every: u64,
+        count: usize,
+        points: Vec<(u64, f64)>,
+    ) -> Result<QualityLog> {
+        let cache = out.join("quality_classifier.safetensors");
+        let (judge, _, _) = super::quality::references(gpu, ds, &cache, count, 400)?;
+        Ok(QualityLog {
+            judge,
+            count,
+            every,
+            points,
+        })
+    }
+
+    /// Score `count` images of the current network (50-step DDIM) and log the row.
+    pub fn log(
+        &mut self,
+        gpu: &Arc<Gpu>,
+        tr: &Trainer,
+        metrics: &mut crate::train::Metrics,
+        elapsed: f64,
+    ) -> Result<crate::quality::Score> {
+        let images =
+            super::quality::generate(gpu, &tr.net, &tr.schedule, self.count, 50, 3.0, tr.cfg.seed)?;
+        let s = self.judge.score(gpu, &images);
+        metrics.quality_row(tr.step, elapsed, s.frechet, s.covered, s.confidence)?;
+        self.points.push((tr.step, s.frechet));
+        Ok(s)
+    }
+}

@@ -5,6 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// The columns of metrics.csv. A loss row leaves the quality columns empty; a quality row
+/// (`train --quality-every`) leaves loss and images/s empty.
+pub const HEADER: &str = "step,loss,images_per_s,elapsed_s,frechet,coverage,confidence";
+
 /// metrics.csv: appended as losses are read back.
 pub struct Metrics {
     file: std::fs::File,
@@ -28,7 +32,7 @@ impl Metrics {
             .collect();
         let mut file = std::fs::File::create(&path)
             .with_context(|| format!("could not write {}", path.display()))?;
-        writeln!(file, "step,loss,images_per_s,elapsed_s")?;
+        writeln!(file, "{HEADER}")?;
         for l in kept {
             writeln!(file, "{l}")?;
         }
@@ -36,12 +40,41 @@ impl Metrics {
     }
 
     pub fn row(&mut self, step: u64, loss: f32, ips: f64, elapsed: f64) -> Result<()> {
-        writeln!(self.file, "{step},{loss},{ips:.2},{elapsed:.2}")?;
+        writeln!(self.file, "{step},{loss},{ips:.2},{elapsed:.2},,,")?;
+        Ok(())
+    }
+
+    /// A quality row: Frechet distance, covered classes and mean confidence at `step`.
+    pub fn quality_row(
+        &mut self,
+        step: u64,
+        elapsed: f64,
+        frechet: f64,
+        covered: usize,
+        confidence: f64,
+    ) -> Result<()> {
+        writeln!(
+            self.file,
+            "{step},,,{elapsed:.2},{frechet:.4},{covered},{confidence:.4}"
+        )?;
         Ok(())
     }
 }
 
-/// The (step, loss) columns of an existing metrics.csv (empty if there is none).
+/// The (step, frechet) pairs of the quality rows of an existing metrics.csv.
+pub fn read_quality(path: &Path) -> Vec<(u64, f64)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((f.first()?.parse().ok()?, f.get(4)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The (step, loss) columns of the loss rows of an existing metrics.csv (empty if none).
 pub fn read_curve(path: &Path) -> Vec<(u64, f32)> {
     std::fs::read_to_string(path)
         .unwrap_or_default()

@@ -66,7 +66,7 @@ pub struct TrainArgs {
     /// Decoupled weight decay (AdamW); 0 is plain Adam.
     #[arg(long)]
     pub weight_decay: Option<f32>,
-    /// Training steps (default 3000 on a GPU; 400 on a CPU adapter). Overrides --epochs.
+    /// Training steps (default 3000 on a GPU; 800 on a CPU adapter). Overrides --epochs.
     #[arg(long)]
     pub steps: Option<u64>,
     /// Training length in passes over the dataset.
@@ -162,7 +162,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
         (None, None) => {
             if cpu {
-                400
+                800
             } else {
                 3000
             }
@@ -258,7 +258,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         if let Some(t0) = pace_from.filter(|_| tr.step == first + 6 && tr.step < steps) {
             let per_step = t0.elapsed().as_secs_f64() / 5.0;
             let rest = per_step * (steps - tr.step) as f64 + start.elapsed().as_secs_f64();
-            pb.println(format!(
+            pb.suspend(|| eprintln!(
                 "expected duration: about {}m{:02}s for {steps} steps ({:.2} s/step), plus the final sample grid",
                 rest as u64 / 60,
                 rest as u64 % 60,
@@ -287,10 +287,12 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         let last = tr.step == steps || stop;
         if let Some(q) = quality.as_mut().filter(|q| last || tr.step % q.every == 0) {
             let s = q.log(&gpu, &tr, &mut metrics, start.elapsed().as_secs_f64())?;
-            pb.println(format!(
-                "step {}: quality frechet {:.3}, coverage {}/{}, confidence {:.3}",
-                tr.step, s.frechet, s.covered, s.classes, s.confidence
-            ));
+            pb.suspend(|| {
+                eprintln!(
+                    "step {}: quality frechet {:.3}, coverage {}/{}, confidence {:.3}",
+                    tr.step, s.frechet, s.covered, s.classes, s.confidence
+                )
+            });
             save_chart(&out, &curve, &q.points)?;
         }
         if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {

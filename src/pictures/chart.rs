@@ -114,7 +114,10 @@ where
         .x_label_area_size(40)
         .y_label_area_size(70);
     if log_y {
-        let (lo, hi) = (lo * 0.9, (hi * 1.1).max(lo * 1.5));
+        // plotters labels a log axis from the first power of ten inside it, so the axis starts
+        // at the decade below the smallest loss.
+        let lo = 10f64.powf((lo * 0.9).log10().floor());
+        let hi = (hi * 1.1).max(lo * 10.0);
         let mut chart = builder
             .build_cartesian_2d(x0..x1, (lo..hi).log_scale())
             .map_err(err)?;

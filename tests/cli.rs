@@ -317,3 +317,32 @@ fn no_adapter_says_how_to_install_a_driver() {
     assert!(!out.status.success());
     assert!(text.contains("mesa-vulkan-drivers"), "{text}");
 }
+
+#[test]
+fn quality_every_logs_rows_and_a_chart_panel() {
+    let dir = tmp("quality");
+    let d = dir.to_str().unwrap();
+    let mut args = vec![
+        "train",
+        "--steps",
+        "4",
+        "--out",
+        d,
+        "--quality-every",
+        "2",
+        "--quality-count",
+        "8",
+    ];
+    args.extend(TINY);
+    let (ok, text) = run(&args);
+    assert!(ok && text.contains("quality frechet"), "{text}");
+    let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let quality_steps: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.split(',').nth(4).is_some_and(|f| !f.is_empty()) && !l.starts_with("step"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(quality_steps, ["2", "4"], "{csv}");
+    let chart = image::open(dir.join("loss.png")).unwrap();
+    assert_eq!(chart.height(), 870, "the chart has a quality panel");
+}

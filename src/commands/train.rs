@@ -266,7 +266,8 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             ));
         }
         let stop = interrupts.load(Ordering::SeqCst) > 0;
-        let flush = stop || tr.step == steps || tr.step % cfg.log_every == 0;
+        let quality_due = a.quality_every > 0 && tr.step % a.quality_every == 0;
+        let flush = stop || quality_due || tr.step == steps || tr.step % cfg.log_every == 0;
         let losses = tr.take_losses(flush);
         if !losses.is_empty() {
             let dt = last_t.elapsed().as_secs_f64();

@@ -1,6 +1,6 @@
 //! Sample grids (scaled up, labelled) and the training chart; no GPU needed.
 
-use wgpu_ddpm::pictures::chart::{save_training_chart, smooth, tick};
+use wgpu_ddpm::pictures::chart::{log_ticks, save_training_chart, smooth, tick};
 use wgpu_ddpm::pictures::{grid, upscale_factor, GridLabels};
 
 #[test]
@@ -44,6 +44,18 @@ fn ticks_have_three_significant_digits() {
     assert_eq!(tick(0.5), "0.5");
     assert_eq!(tick(12.345), "12.3");
     assert_eq!(tick(1500.0), "1500");
+}
+
+#[test]
+fn log_ticks_label_every_decade_of_the_range() {
+    assert_eq!(log_ticks(0.02, 1.5), vec![0.02, 0.05, 0.1, 0.2, 0.5, 1.0]);
+    // A narrow range gets the 1..9 multiples instead.
+    let t = log_ticks(0.031, 0.065);
+    assert_eq!(t.len(), 3, "{t:?}");
+    assert!(
+        (t[0] - 0.04).abs() < 1e-12 && (t[2] - 0.06).abs() < 1e-12,
+        "{t:?}"
+    );
 }
 
 #[test]

@@ -44,6 +44,24 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// Tick values of a log axis over [lo, hi]: 1, 2 and 5 times the powers of ten inside it,
+/// or every 1..9 multiple when that gives fewer than four.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let pick = |mults: &[f64]| -> Vec<f64> {
+        let (d0, d1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (d0..=d1)
+            .flat_map(|d| mults.iter().map(move |m| m * 10f64.powi(d)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks = pick(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 4 {
+        ticks
+    } else {
+        pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    }
+}
+
 /// Loss (and, if `quality` is not empty, the quality number) against step, written as PNG.
 /// `title` names the run; `quality_name` labels the second panel's y axis.
 pub fn save_training_chart(
@@ -114,12 +132,12 @@ where
         .x_label_area_size(40)
         .y_label_area_size(70);
     if log_y {
-        // plotters labels a log axis from the first power of ten inside it, so the axis starts
-        // at the decade below the smallest loss.
-        let lo = 10f64.powf((lo * 0.9).log10().floor());
-        let hi = (hi * 1.1).max(lo * 10.0);
+        let (lo, hi) = (lo * 0.9, (hi * 1.1).max(lo * 1.5));
         let mut chart = builder
-            .build_cartesian_2d(x0..x1, (lo..hi).log_scale())
+            .build_cartesian_2d(
+                x0..x1,
+                (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+            )
             .map_err(err)?;
         mesh(&mut chart, y_name, &label)?;
         let sm = smooth(&ys);

@@ -1,16 +1,5 @@
 // BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
 
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    m: u32,
-    chunks: u32,
-    eps: f32,
-    momentum: f32,
-    total: u32,   // n * c * hw
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;

@@ -1,4 +1,4 @@
-//! The `batchnorm` group times batchnorm_sum + batchnorm_var + batchnorm; `batchnorm_backward`
+//! The `batchnorm` group times batchnorm_stats + batchnorm; `batchnorm_backward`
 //! times batchnorm_backward_reduce + batchnorm_backward.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;

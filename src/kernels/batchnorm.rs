@@ -1,12 +1,12 @@
-//! BatchNorm2d: `shaders/batchnorm_sum.wgsl`, `shaders/batchnorm_var.wgsl`,
-//! `shaders/batchnorm.wgsl` (training forward, three passes), `shaders/batchnorm_eval.wgsl`,
-//! `shaders/batchnorm_backward_reduce.wgsl` and `shaders/batchnorm_backward.wgsl` (training
-//! backward, two passes).
+//! BatchNorm2d: `shaders/batchnorm_stats.wgsl` + `shaders/batchnorm.wgsl` (training forward,
+//! two passes), `shaders/batchnorm_eval.wgsl`, `shaders/batchnorm_backward_reduce.wgsl` and
+//! `shaders/batchnorm_backward.wgsl` (training backward, two passes); shared Params in
+//! `shaders/bn_params.wgsl`.
 //!
-//! Statistics are deterministic two-pass reductions: the mean first, then the mean of squared
-//! deviations (never E[x^2] - E[x]^2). Each pass writes one partial per (channel, chunk of
-//! `BN_CHUNK` values) with a fixed-order tree reduction in a workgroup; the next pass sums a
-//! channel's partials in chunk order. No atomics.
+//! Statistics are deterministic: one read of x sums d = x - K and d^2 with K the channel's
+//! first value (shifted data, so no E[x^2] - E[x]^2 cancellation when the mean is large), one
+//! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
+//! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -79,6 +79,10 @@ fn check(what: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&s
         "{what}: shape {s:?} has more than 2^32 elements"
     );
     assert!(
+        s.m() < 1 << 24,
+        "{what}: shape {s:?} has more than 2^24 values per channel"
+    );
+    assert!(
         s.c <= 65535 && s.chunks() <= 65535,
         "{what}: shape {s:?} exceeds the workgroup grid"
     );
@@ -138,23 +142,14 @@ pub fn batchnorm_train(
     );
     let p = params(s);
     let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial_sum = gpu.zeros(&[s.c * s.chunks()]);
-    let partial_sq = gpu.zeros(&[s.c * s.chunks()]);
+    let partial = gpu.zeros(&[s.c * s.chunks(), 2]);
     vec![
         gpu.dispatch(
-            "batchnorm_sum",
-            "batchnorm_sum",
+            "batchnorm_stats",
+            "batchnorm_stats",
             "main",
             &p,
-            &[x, &partial_sum],
-            groups,
-        ),
-        gpu.dispatch(
-            "batchnorm_var",
-            "batchnorm_var",
-            "main",
-            &p,
-            &[x, &partial_sum, save_mean, &partial_sq],
+            &[x, &partial],
             groups,
         ),
         gpu.dispatch(
@@ -171,7 +166,7 @@ pub fn batchnorm_train(
                 y,
                 save_mean,
                 save_invstd,
-                &partial_sq,
+                &partial,
             ],
             groups,
         ),

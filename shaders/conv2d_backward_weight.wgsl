@@ -28,23 +28,37 @@ struct Params {
 
 const WGS: u32 = 64u;
 
+// One invocation per (split, unit): flat index split * units + unit, so small layers (few
+// units) do not leave most lanes of a workgroup idle.
 struct Unit {
     co4: u32,
     ci4: u32,
     ky: u32,
+    split: u32,
     r0: u32,
     r1: u32,
+    valid: bool,
 }
 
 fn unit_of(wid: vec3<u32>, lid: u32) -> Unit {
     var u: Unit;
-    let i = min(wid.x * WGS + lid, p.units - 1u);
+    let flat = (wid.x + wid.y * 65535u) * WGS + lid;
+    u.valid = flat < p.units * p.splits;
+    let f = min(flat, p.units * p.splits - 1u);
+    let i = f % p.units;
+    u.split = f / p.units;
     u.co4 = i % p.cout4;
     u.ci4 = (i / p.cout4) % p.cin4;
     u.ky = i / (p.cout4 * p.cin4);
-    u.r0 = wid.y * p.rows;
+    u.r0 = u.split * p.rows;
     u.r1 = min(u.r0 + p.rows, p.n * p.h);
     return u;
+}
+
+// Where this invocation's partial sums start in `part`, in vec4s.
+fn part_base(u: Unit, per_unit: u32) -> u32 {
+    let i = (u.ky * p.cin4 + u.ci4) * p.cout4 + u.co4;
+    return (u.split * p.units + i) * per_unit;
 }
 
 // Texel of a packed tensor at padded coordinates (col within the channel group, row within
@@ -80,9 +94,8 @@ fn main_k3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
             xb = xc;
         }
     }
-    let i = wid.x * WGS + lid;
-    if (i < p.units) {
-        let base = (wid.y * p.units + i) * 12u;
+    if (u.valid) {
+        let base = part_base(u, 12u);
         for (var k = 0u; k < 12u; k++) {
             part[base + k] = acc[k];
         }
@@ -107,9 +120,8 @@ fn main_k1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
             }
         }
     }
-    let i = wid.x * WGS + lid;
-    if (i < p.units) {
-        let base = (wid.y * p.units + i) * 4u;
+    if (u.valid) {
+        let base = part_base(u, 4u);
         for (var k = 0u; k < 4u; k++) {
             part[base + k] = acc[k];
         }
@@ -121,10 +133,6 @@ fn main_k1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 fn write_db(u: Unit, dsum: vec4<f32>) {
     if (u.ci4 == 0u && u.ky == 0u) {
         let per_unit = select(4u, 12u, p.k == 3u);
-        part[p.splits * p.units * per_unit + wid_split(u) * p.cout4 + u.co4] = dsum;
+        part[p.splits * p.units * per_unit + u.split * p.cout4 + u.co4] = dsum;
     }
-}
-
-fn wid_split(u: Unit) -> u32 {
-    return u.r0 / p.rows;
 }

@@ -405,11 +405,7 @@ fn backward_weight_packed(
         cout: s.cout as u32,
     };
     let part = gpu.zeros(&[splits * (units * 16 * s.k + cout4 * 4)]);
-    let gx = units.div_ceil(BW_WG);
-    assert!(
-        gx <= 65535 && splits <= 65535,
-        "{what}: shape {s:?} needs too many workgroups"
-    );
+    let groups = groups_1d(what, units * splits, BW_WG);
     let entry = if s.k == 3 { "main_k3" } else { "main_k1" };
     vec![
         gpu.dispatch_bound(
@@ -422,7 +418,7 @@ fn backward_weight_packed(
                 Bind::Texture(&dy.view),
                 Bind::Tensor(&part),
             ],
-            [gx as u32, splits as u32, 1],
+            groups,
         ),
         gpu.dispatch(
             "conv2d_backward_weight_reduce",

@@ -61,44 +61,74 @@ fn part_base(u: Unit, per_unit: u32) -> u32 {
     return (u.split * p.units + i) * per_unit;
 }
 
-// Texel of a packed tensor at padded coordinates (col within the channel group, row within
-// the image) of image n, channel group c4.
-fn texel(t: texture_2d_array<f32>, n: u32, c4: u32, col: u32, row: u32) -> vec4<f32> {
-    let x = c4 * (p.w + 2u) + col;
-    let y = (n % p.npl) * (p.h + 2u) + row;
-    return textureLoad(t, vec2<u32>(x, y), n / p.npl, 0);
+// Where row `row` (padded coordinates) of image n, channel group c4 starts in a packed
+// texture: x of its first texel, y, layer. Computed once per row: the divisions stay out of
+// the pixel loop.
+struct RowStart {
+    x: u32,
+    y: u32,
+    layer: u32,
+}
+
+fn row_start(n: u32, c4: u32, row: u32) -> RowStart {
+    let layer = n / p.npl;
+    return RowStart(c4 * (p.w + 2u), (n - layer * p.npl) * (p.h + 2u) + row, layer);
+}
+
+fn at(t: texture_2d_array<f32>, r: RowStart, col: u32) -> vec4<f32> {
+    return textureLoad(t, vec2<u32>(r.x + col, r.y), r.layer, 0);
+}
+
+// a[kx] += d * x at tap kx, for one output channel (d) and the unit's 4 input channels.
+fn accum3(a: ptr<function, array<vec4<f32>, 3>>, d: f32, xa: vec4<f32>, xb: vec4<f32>, xc: vec4<f32>) {
+    (*a)[0] += d * xa;
+    (*a)[1] += d * xb;
+    (*a)[2] += d * xc;
+}
+
+fn store3(base: u32, a: array<vec4<f32>, 3>) {
+    part[base] = a[0];
+    part[base + 1u] = a[1];
+    part[base + 2u] = a[2];
 }
 
 @compute @workgroup_size(WGS)
 fn main_k3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let u = unit_of(wid, lid);
-    // acc[c * 3 + kx]: output channel co4*4 + c, tap kx, vec4 over the 4 input channels
-    var acc: array<vec4<f32>, 12>;
+    // a<c>[kx]: output channel co4*4 + c, tap kx, a vec4 over the unit's 4 input channels;
+    // four named arrays with constant indices stay in registers.
+    var a0: array<vec4<f32>, 3>;
+    var a1: array<vec4<f32>, 3>;
+    var a2: array<vec4<f32>, 3>;
+    var a3: array<vec4<f32>, 3>;
     var dsum = vec4<f32>(0.0);
     for (var r = u.r0; r < u.r1; r++) {
         let n = r / p.h;
-        let oh = r % p.h;
+        let oh = r - n * p.h;
+        let xr = row_start(n, u.ci4, oh + u.ky);
+        let dr = row_start(n, u.co4, oh + 1u);
         // window columns ow-1, ow, ow+1 in padded coordinates are ow, ow+1, ow+2
-        var xa = texel(xt, n, u.ci4, 0u, oh + u.ky);
-        var xb = texel(xt, n, u.ci4, 1u, oh + u.ky);
+        var xa = at(xt, xr, 0u);
+        var xb = at(xt, xr, 1u);
         for (var ow = 0u; ow < p.w; ow++) {
-            let xc = texel(xt, n, u.ci4, ow + 2u, oh + u.ky);
-            let d = texel(dyt, n, u.co4, ow + 1u, oh + 1u);
+            let xc = at(xt, xr, ow + 2u);
+            let d = at(dyt, dr, ow + 1u);
             dsum += d;
-            for (var c = 0u; c < 4u; c++) {
-                acc[c * 3u] += d[c] * xa;
-                acc[c * 3u + 1u] += d[c] * xb;
-                acc[c * 3u + 2u] += d[c] * xc;
-            }
+            accum3(&a0, d.x, xa, xb, xc);
+            accum3(&a1, d.y, xa, xb, xc);
+            accum3(&a2, d.z, xa, xb, xc);
+            accum3(&a3, d.w, xa, xb, xc);
             xa = xb;
             xb = xc;
         }
     }
     if (u.valid) {
+        // partial layout per unit: [c][kx] vec4 (see conv2d_backward_weight_reduce.wgsl)
         let base = part_base(u, 12u);
-        for (var k = 0u; k < 12u; k++) {
-            part[base + k] = acc[k];
-        }
+        store3(base, a0);
+        store3(base + 3u, a1);
+        store3(base + 6u, a2);
+        store3(base + 9u, a3);
         write_db(u, dsum);
     }
 }
@@ -106,25 +136,32 @@ fn main_k3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @compute @workgroup_size(WGS)
 fn main_k1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let u = unit_of(wid, lid);
-    var acc: array<vec4<f32>, 4>;
+    var a = vec4<f32>(0.0);
+    var b = vec4<f32>(0.0);
+    var c = vec4<f32>(0.0);
+    var e = vec4<f32>(0.0);
     var dsum = vec4<f32>(0.0);
     for (var r = u.r0; r < u.r1; r++) {
         let n = r / p.h;
-        let oh = r % p.h;
+        let oh = r - n * p.h;
+        let xr = row_start(n, u.ci4, oh + 1u);
+        let dr = row_start(n, u.co4, oh + 1u);
         for (var ow = 0u; ow < p.w; ow++) {
-            let xv = texel(xt, n, u.ci4, ow + 1u, oh + 1u);
-            let d = texel(dyt, n, u.co4, ow + 1u, oh + 1u);
+            let xv = at(xt, xr, ow + 1u);
+            let d = at(dyt, dr, ow + 1u);
             dsum += d;
-            for (var c = 0u; c < 4u; c++) {
-                acc[c] += d[c] * xv;
-            }
+            a += d.x * xv;
+            b += d.y * xv;
+            c += d.z * xv;
+            e += d.w * xv;
         }
     }
     if (u.valid) {
         let base = part_base(u, 4u);
-        for (var k = 0u; k < 4u; k++) {
-            part[base + k] = acc[k];
-        }
+        part[base] = a;
+        part[base + 1u] = b;
+        part[base + 2u] = c;
+        part[base + 3u] = e;
         write_db(u, dsum);
     }
 }

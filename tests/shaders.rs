@@ -87,7 +87,10 @@ fn every_library_is_used_by_a_kernel() {
             || SHADERS.iter().any(|s| {
                 s.deps.contains(lib) || (lib.starts_with("spread_") && s.deps.contains(&"spread"))
             });
-        assert!(used, "library {lib} is appended to no kernel, so nothing validates it");
+        assert!(
+            used,
+            "library {lib} is appended to no kernel, so nothing validates it"
+        );
     }
 }
 

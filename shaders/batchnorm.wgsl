@@ -17,6 +17,16 @@
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    normalize(wid, lid, false);
+}
+
+// The same with ReLU applied to the output (op batchnorm_relu, src/kernels/batchnorm_relu.rs).
+@compute @workgroup_size(256)
+fn main_relu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    normalize(wid, lid, true);
+}
+
+fn normalize(wid: vec3<u32>, lid: u32, relu: bool) {
     let k = wid.x;
     let ch = wid.y;
     var sums = vec2<f32>(0.0);
@@ -42,7 +52,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let e = k * CHUNK + i * WG + lid;
         if (e < p.m) {
             let a = channel_index(e, ch);
-            y[a] = (x[a] - mean) * scale + shift;
+            let v = (x[a] - mean) * scale + shift;
+            y[a] = select(v, max(v, 0.0), relu);
         }
     }
 }

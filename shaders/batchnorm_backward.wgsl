@@ -13,9 +13,20 @@
 @group(0) @binding(7) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(9) var<storage, read> partial: array<f32>;
+// batchnorm_relu: its output, whose sign masks dy; plain batchnorm binds dy here (unused).
+@group(0) @binding(10) var<storage, read> r: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    apply(wid, lid, false);
+}
+
+@compute @workgroup_size(256)
+fn main_relu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    apply(wid, lid, true);
+}
+
+fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
     let k = wid.x;
     let ch = wid.y;
     var sdy = 0.0;
@@ -39,7 +50,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (e < p.m) {
             let a = channel_index(e, ch);
             let xhat = (x[a] - mean) * invstd;
-            dx[a] += scale * (dy[a] - mdy - xhat * mdx);
+            let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
+            dx[a] += scale * (g - mdy - xhat * mdx);
         }
     }
 }

@@ -8,9 +8,21 @@
 @group(0) @binding(3) var<storage, read> save_invstd: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
+// batchnorm_relu: its output r, whose sign masks dy (r > 0 exactly where the BN output is);
+// plain batchnorm binds dy here and ignores it.
+@group(0) @binding(6) var<storage, read> r: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    reduce(wid, lid, false);
+}
+
+@compute @workgroup_size(256)
+fn main_relu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    reduce(wid, lid, true);
+}
+
+fn reduce(wid: vec3<u32>, lid: u32, relu: bool) {
     let k = wid.x;
     let ch = wid.y;
     let mean = save_mean[ch];
@@ -19,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let e = k * CHUNK + i * WG + lid;
         if (e < p.m) {
             let a = channel_index(e, ch);
-            let g = dy[a];
+            let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
             acc += vec2<f32>(g, g * (x[a] - mean));
         }
     }

@@ -2,5 +2,6 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+mod graph_bn;
 pub mod params;
 pub mod unet;

@@ -261,14 +261,13 @@ impl UNet {
                 self.stat(&format!("{name}.convs.{bn}.running_mean")),
                 self.stat(&format!("{name}.convs.{bn}.running_var")),
             );
-            h = g.batchnorm(
+            h = g.batchnorm_relu(
                 &h,
                 &p(g, &format!("convs.{bn}.weight")),
                 &p(g, &format!("convs.{bn}.bias")),
                 &rm,
                 &rv,
             );
-            h = g.relu(&h);
         }
         h
     }

@@ -7,6 +7,7 @@ mod common;
 mod adam;
 mod add_noise;
 mod batchnorm;
+mod batchnorm_relu;
 mod broadcast_add;
 mod concat;
 mod conv2d;

@@ -14,8 +14,7 @@
 
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{
-    broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu, time_embedding,
-    upsample,
+    broadcast_add, concat, label_embedding, linear, maxpool, mse, relu, time_embedding, upsample,
 };
 
 /// A value in the graph and (in training mode) its gradient buffer.
@@ -30,7 +29,7 @@ impl Var {
         &self.val.shape
     }
 
-    fn g(&self) -> GpuTensor {
+    pub(super) fn g(&self) -> GpuTensor {
         self.grad
             .clone()
             .expect("gradient buffer of a training-mode value")
@@ -95,12 +94,16 @@ impl<'a> Graph<'a> {
     pub(super) fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
         match &v.grad {
             Some(g) => g.clone(),
-            None => {
-                let g = self.gpu.zeros(v.shape());
-                self.grads.push(g.clone());
-                g
-            }
+            None => self.scratch_grad(v.shape()),
         }
+    }
+
+    /// A gradient buffer for a value that is never stored (a fused op's intermediate),
+    /// cleared with the activation gradients.
+    pub(super) fn scratch_grad(&mut self, shape: &[usize]) -> GpuTensor {
+        let g = self.gpu.zeros(shape);
+        self.grads.push(g.clone());
+        g
     }
 
     /// The forward program, the clears of the activation gradients, and the tape replayed
@@ -185,33 +188,6 @@ impl<'a> Graph<'a> {
                 p.extend(ds);
             });
         }
-        y
-    }
-
-    pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
-        let (xs, ws) = (x.shape().to_vec(), w.shape().to_vec());
-        let s = conv2d::Conv2dShape {
-            n: xs[0],
-            cin: xs[1],
-            cout: ws[0],
-            h: xs[2],
-            w: xs[3],
-            k: ws[2],
-        };
-        assert_eq!(
-            ws[1], s.cin,
-            "conv2d: weight has {} input channels, input has {}",
-            ws[1], s.cin
-        );
-        let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        let plan = conv2d::ConvPlan::new(self.gpu, &s, self.train);
-        self.fwd
-            .extend(plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val));
-        let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let dy = yg.unwrap();
-            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()));
-        });
         y
     }
 

@@ -11,6 +11,7 @@ mod batchnorm_relu;
 mod broadcast_add;
 mod concat;
 mod conv2d;
+mod conv2d_pack_input;
 mod denoise;
 mod ema;
 mod grad_clip;

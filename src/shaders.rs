@@ -23,7 +23,13 @@ macro_rules! registry {
 
 /// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that lists
 /// `spread` gets one of the two `spread_*` libraries, chosen per adapter (`gpu::Spread`).
-pub const LIBRARIES: &[&str] = &["common", "rng", "spread_subgroup", "spread_plain"];
+pub const LIBRARIES: &[&str] = &[
+    "common",
+    "rng",
+    "spread_subgroup",
+    "spread_plain",
+    "denoise_coef",
+];
 
 registry! {
     common,
@@ -60,7 +66,7 @@ registry! {
     rng_fill [rng],
     rng_normal_fill [rng],
     add_noise [rng],
-    denoise [rng],
+    denoise [rng, denoise_coef],
     sampler_prepare,
     sampler_advance,
     gaussian_eps,
@@ -71,6 +77,11 @@ registry! {
     conv2d [spread],
     conv2d_backward_weight,
     conv2d_backward_weight_reduce,
+    denoise_coef,
+    denoise_backward [denoise_coef],
+    add_noise_backward,
+    batchnorm_eval_backward,
+    batchnorm_eval_backward_params,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

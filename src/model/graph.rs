@@ -51,7 +51,10 @@ type BackwardFn = Box<dyn FnOnce(&Gpu, &mut Program)>;
 pub struct Graph<'a> {
     pub gpu: &'a Gpu,
     pub train: bool,
-    fwd: Program,
+    /// BatchNorm uses its running statistics (frozen) even with a tape: gradients through
+    /// the sampler, which runs the network in evaluation mode (`Graph::frozen_bn`).
+    pub frozen_bn: bool,
+    pub(super) fwd: Program,
     tape: Vec<BackwardFn>,
     /// Activation gradients to zero at the start of each step.
     grads: Vec<GpuTensor>,
@@ -62,9 +65,19 @@ impl<'a> Graph<'a> {
         Self {
             gpu,
             train,
+            frozen_bn: false,
             fwd: Program::new(),
             tape: Vec::new(),
             grads: Vec::new(),
+        }
+    }
+
+    /// A graph with a tape whose BatchNorm layers run in evaluation mode (running statistics,
+    /// not updated) and pass gradients through them as the per-channel affine map they are.
+    pub fn frozen_bn(gpu: &'a Gpu) -> Self {
+        Self {
+            frozen_bn: true,
+            ..Self::new(gpu, true)
         }
     }
 
@@ -83,7 +96,7 @@ impl<'a> Graph<'a> {
         Var { val, grad: None }
     }
 
-    fn record(&mut self, f: impl FnOnce(&Gpu, &mut Program) + 'static) {
+    pub(super) fn record(&mut self, f: impl FnOnce(&Gpu, &mut Program) + 'static) {
         if self.train {
             self.tape.push(Box::new(f));
         }
@@ -92,7 +105,7 @@ impl<'a> Graph<'a> {
     /// Where a fused backward kernel writes the gradient of `v`: its own buffer, or (when
     /// `v` needs none) a scratch buffer of the same shape, cleared with the activation
     /// gradients.
-    fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
+    pub(super) fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
         match &v.grad {
             Some(g) => g.clone(),
             None => {
@@ -216,7 +229,8 @@ impl<'a> Graph<'a> {
     }
 
     /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
-    /// statistics in evaluation mode.
+    /// statistics in evaluation mode and with `frozen_bn` (then backward is
+    /// `batchnorm_eval_backward`).
     pub fn batchnorm(
         &mut self,
         x: &Var,
@@ -232,10 +246,11 @@ impl<'a> Graph<'a> {
             hw: sh[2] * sh[3],
         };
         let y = self.var(&sh);
-        if !self.train {
+        if !self.train || self.frozen_bn {
             self.fwd.push(batchnorm::batchnorm_eval(
                 self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
             ));
+            self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
             return y;
         }
         let mean = self.gpu.zeros(&[s.c]);

@@ -2,5 +2,6 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+pub mod graph_diffusion;
 pub mod params;
 pub mod unet;

@@ -6,11 +6,14 @@ mod common;
 
 mod adam;
 mod add_noise;
+mod add_noise_backward;
 mod batchnorm;
+mod batchnorm_eval_backward;
 mod broadcast_add;
 mod concat;
 mod conv2d;
 mod denoise;
+mod denoise_backward;
 mod ema;
 mod grad_clip;
 mod label_embedding;

@@ -18,12 +18,14 @@ use crate::model::unet::UNet;
 use crate::sample::Conditioning;
 
 pub mod eval;
+pub mod finetune;
 pub mod info;
 pub mod presets;
 pub mod sample;
 pub mod train;
 
 pub use eval::{eval, EvalArgs};
+pub use finetune::{finetune, FinetuneArgs};
 pub use info::info;
 pub use presets::{preset, Preset};
 pub use sample::{sample, SampleArgs, SamplerArgs};

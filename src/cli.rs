@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use crate::commands::edit::EditArgs;
 use crate::commands::{self, AdapterArgs, EvalArgs, FinetuneArgs, SampleArgs, TrainArgs};
 
 #[derive(Parser)]
@@ -30,6 +31,9 @@ enum Command {
     /// Fine-tune a checkpoint on a differentiable reward through its last K sampler steps
     /// (DRaFT-K).
     Finetune(FinetuneArgs),
+    /// SDEdit an image: noise it to t = S*T and denoise it back (optionally optimising the
+    /// input for a reward through the steps).
+    Edit(EditArgs),
 }
 
 pub fn run() -> Result<()> {
@@ -39,5 +43,6 @@ pub fn run() -> Result<()> {
         Command::Sample(a) => commands::sample(&a),
         Command::Eval(a) => commands::eval(&a),
         Command::Finetune(a) => commands::finetune::finetune(&a),
+        Command::Edit(a) => commands::edit::edit(&a),
     }
 }

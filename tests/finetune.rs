@@ -10,6 +10,7 @@ use std::process::Command;
 use common::*;
 use wgpu_ddpm::data::{self, DataSpec, LoadOptions};
 use wgpu_ddpm::diffusion::{SamplerConfig, SamplerKind, Schedule, ScheduleKind};
+use wgpu_ddpm::finetune::edit::{sdedit, EditConfig};
 use wgpu_ddpm::finetune::{write_states, FinetuneConfig, Finetuner, Reward, StepsSpec};
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::adam::AdamConfig;
@@ -202,6 +203,50 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
     );
 }
 
+#[test]
+fn sdedit_keeps_a_lightly_noised_image_and_optimises_the_input() {
+    let gpu = gpu();
+    let net = UNet::new(&gpu, &tiny(8), 5).unwrap();
+    let schedule = Schedule::new(ScheduleKind::Linear, 20).unwrap();
+    let ds = data::load(
+        &DataSpec::parse("builtin").unwrap(),
+        &LoadOptions {
+            size: Some(8),
+            count: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let image = ds.image(0);
+    let mut cfg = EditConfig {
+        strength: 0.05, // t = 1: one step from abar_1 = 0.9999 back to 0
+        steps: 4,
+        count: 2,
+        seed: 1,
+        reward: None,
+        iters: 0,
+        lr: 0.05,
+    };
+    let e = sdedit(&gpu, &net, &schedule, image, &cfg).unwrap();
+    assert!(e.rewards.is_empty());
+    let worst = e
+        .outputs
+        .iter()
+        .zip(image.iter().cycle())
+        .map(|(o, i)| (o - i).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 0.1, "an edit at t = 1 moved a pixel by {worst}");
+    // Strength 0.5 (t = 10) with a reward: optimising the input raises the edits' reward.
+    cfg.strength = 0.5;
+    cfg.reward = Some(Reward::Brightness);
+    cfg.iters = 10;
+    let e = sdedit(&gpu, &net, &schedule, image, &cfg).unwrap();
+    let (first, last) = (e.rewards[0], *e.rewards.last().unwrap());
+    assert_eq!(e.rewards.len(), 11);
+    assert!(last > first + 0.05, "reward {first} -> {last}");
+    assert!(e.inputs != image.repeat(2), "the input was not optimised");
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
     c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
@@ -292,6 +337,25 @@ fn finetuned_checkpoints_load_everywhere() {
         original,
         "the input checkpoint changed"
     );
+    let img = dir.join("s.png");
+    let png = dir.join("e.png");
+    let (ok, text) = run(&[
+        "edit",
+        "--checkpoint",
+        fts,
+        "--image",
+        img.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--count",
+        "2",
+    ]);
+    assert!(
+        !ok && text.contains("s.png"),
+        "editing a missing image: {text}"
+    );
     let png = dir.join("s.png");
     let (ok, text) = run(&[
         "sample",
@@ -309,6 +373,28 @@ fn finetuned_checkpoints_load_everywhere() {
         "0",
     ]);
     assert!(ok && png.exists(), "{text}");
+    let edited = dir.join("e.png");
+    let (ok, text) = run(&[
+        "edit",
+        "--checkpoint",
+        fts,
+        "--image",
+        png.to_str().unwrap(),
+        "--out",
+        edited.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--count",
+        "2",
+        "--reward",
+        "brightness",
+        "--iters",
+        "2",
+    ]);
+    assert!(
+        ok && edited.exists() && text.contains("reward of the edits"),
+        "{text}"
+    );
     let (ok, text) = run(&[
         "eval",
         "--checkpoint",

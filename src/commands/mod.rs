@@ -17,6 +17,7 @@ use crate::model::checkpoint_io::config_of;
 use crate::model::unet::UNet;
 use crate::sample::Conditioning;
 
+pub mod edit;
 pub mod eval;
 pub mod finetune;
 pub mod info;

@@ -7,6 +7,7 @@
 //! buffers, so memory grows with K (no gradient checkpointing yet).
 
 pub mod chain;
+pub mod edit;
 
 use std::sync::Arc;
 

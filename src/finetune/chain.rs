@@ -119,18 +119,30 @@ impl StepsSpec {
         for k in from..self.ts_host.len() - 1 {
             let t = g.gpu.upload_u32(&vec![self.ts_host[k]; n], &[n]);
             let state = g.gpu.upload_u32(&[k as u32, 0, 0, 0], &[4]);
-            let eps = net.forward_cond(g, &cur, &t, self.labels.as_ref());
-            let step = DenoiseStep {
-                mode: self.mode,
-                clip_x0: self.clip_x0,
-                table: self.table.clone(),
-                ts: self.ts.clone(),
-                state: state.clone(),
-            };
-            cur = g.denoise(&cur, &eps, &step);
+            cur = self.record_step(g, net, &cur, &t, &state);
             states.push((k, state));
         }
         RecordedSteps { x_out: cur, states }
+    }
+
+    /// Record one "U-Net -> denoise" at the timesteps `t` (u32 [n]) and step `state`.
+    pub fn record_step(
+        &self,
+        g: &mut Graph,
+        net: &UNet,
+        x: &Var,
+        t: &GpuTensor,
+        state: &GpuTensor,
+    ) -> Var {
+        let eps = net.forward_cond(g, x, t, self.labels.as_ref());
+        let step = DenoiseStep {
+            mode: self.mode,
+            clip_x0: self.clip_x0,
+            table: self.table.clone(),
+            ts: self.ts.clone(),
+            state: state.clone(),
+        };
+        g.denoise(x, &eps, &step)
     }
 }
 

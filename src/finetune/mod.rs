@@ -3,8 +3,12 @@
 //! the last K "U-Net -> denoise" steps on one, score the samples with a differentiable reward
 //! and backpropagate it through those K steps into the weights (Adam). BatchNorm runs in
 //! evaluation mode as in sampling (running statistics frozen; gamma and beta still learn).
-//! The K recorded steps are planned once like the training step: each has its own activation
-//! buffers, so memory grows with K (no gradient checkpointing yet).
+//!
+//! Gradient checkpointing: one recorded step (a U-Net and a denoise, planned once like the
+//! training step) serves all K. The forward keeps only each step's input image; backward
+//! recomputes a step's activations from its input before running its tape (the last step's
+//! are still in place), so memory is one step's activations plus K + 1 images whatever K is,
+//! for K - 1 extra U-Net forwards per fine-tuning step.
 
 pub mod chain;
 pub mod edit;
@@ -19,9 +23,18 @@ use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
 use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare};
 use crate::kernels::rng::rng_normal_fill;
-use crate::model::graph::Graph;
+use crate::model::graph::{Graph, Programs, Var};
 use crate::model::unet::UNet;
 pub use chain::{write_states, Reward, StepsSpec};
+
+/// A piece of the recorded fine-tuning step: commands of its own, or one of the programs of
+/// the recorded step shared by all K (replayed, never copied).
+enum Seg {
+    Own(Program),
+    Forward,
+    Clear,
+    Backward,
+}
 
 #[derive(Clone, Debug)]
 pub struct FinetuneConfig {
@@ -45,10 +58,12 @@ pub struct Finetuner {
     prefix_state: GpuTensor,
     init: Program,
     prefix: Program,
-    /// The recorded forward (chain and reward) alone, to score a seed without training.
-    forward: Program,
-    /// After `forward`: clear the gradients, backward, Adam.
-    train: Program,
+    /// The one recorded step that serves all K.
+    unit: Programs,
+    /// The recorded steps and the reward, forward only (to score a seed without training).
+    forward: Vec<Seg>,
+    /// After `forward`: clear the gradients, backward (recomputing steps), Adam.
+    train: Vec<Seg>,
     states: Vec<(usize, GpuTensor)>,
     hyper: GpuTensor,
     loss: GpuTensor,
@@ -86,21 +101,75 @@ impl Finetuner {
             &net,
             n,
         );
-        // The tape: x at the first recorded step -> K x (U-Net -> denoise) -> reward.
+        let shape = [n, c, s, s];
+        let steps_k: Vec<usize> = (steps - cfg.k..steps).collect();
+        // Per recorded step: its input image (xs[j]; xs[K] is the sample), state and t.
+        let xs: Vec<GpuTensor> = (0..=cfg.k).map(|_| gpu.zeros(&shape)).collect();
+        let states: Vec<(usize, GpuTensor)> = steps_k
+            .iter()
+            .map(|&k| (k, gpu.upload_u32(&[k as u32, 0, 0, 0], &[4])))
+            .collect();
+        let t_of: Vec<GpuTensor> = steps_k
+            .iter()
+            .map(|&k| gpu.upload_u32(&vec![spec.ts_host[k]; n], &[n]))
+            .collect();
+        // The one recorded step, fed by copies, and the reward on its own tape.
+        let (unit_state, unit_t) = (gpu.zeros(&[4]), gpu.zeros(&[n]));
         let mut g = Graph::frozen_bn(gpu);
-        let x_in = g.var(&[n, c, s, s]);
-        let prefix_steps = steps - cfg.k;
-        let rec = spec.record(&mut g, &net, &x_in, prefix_steps);
-        let loss = cfg.reward.record(&mut g, &rec.x_out);
-        let tape = g.finish();
-        // The untaped prefix, in place on x_in: x_T, then [prepare, model, denoise, advance].
+        let x_in = g.var(&shape);
+        let x_out = spec.record_step(&mut g, &net, &x_in, &unit_t, &unit_state);
+        let unit = g.finish();
+        let mut rg = Graph::frozen_bn(gpu);
+        let xr = rg.var(&shape);
+        let loss = cfg.reward.record(&mut rg, &xr);
+        let reward = rg.finish();
+        let grad = |v: &Var| v.grad.clone().expect("a taped value has a gradient");
+        let (gin, gout, gr) = (grad(&x_in), grad(&x_out), grad(&xr));
+        let load = |j: usize| {
+            let mut p = Program::new();
+            p.copy(&xs[j], &x_in.val);
+            p.copy(&states[j].1, &unit_state);
+            p.copy(&t_of[j], &unit_t);
+            Seg::Own(p)
+        };
+        let copy = |a: &GpuTensor, b: &GpuTensor| {
+            let mut p = Program::new();
+            p.copy(a, b);
+            Seg::Own(p)
+        };
+        let mut forward = Vec::new();
+        for j in 0..cfg.k {
+            forward.extend([load(j), Seg::Forward, copy(&x_out.val, &xs[j + 1])]);
+        }
+        forward.push(copy(&xs[cfg.k], &xr.val));
+        forward.push(Seg::Own(reward.forward));
+        let grads = net.layout.params.whole(&net.grads);
+        let mut head = Program::new();
+        head.clear(&grads);
+        head.append(reward.clear);
+        head.append(reward.backward);
+        let carry = gpu.zeros(&shape); // dL/d(output of the step being differentiated)
+        head.copy(&gr, &carry);
+        let mut train = vec![Seg::Own(head)];
+        for j in (0..cfg.k).rev() {
+            if j + 1 < cfg.k {
+                train.extend([load(j), Seg::Forward]);
+            }
+            train.extend([
+                Seg::Clear,
+                copy(&carry, &gout),
+                Seg::Backward,
+                copy(&gin, &carry),
+            ]);
+        }
+        // The untaped prefix, in place on xs[0]: x_T, then [prepare, model, denoise, advance].
         let prefix_state = gpu.zeros(&[4]);
         let t_batch = gpu.zeros(&[n]);
         let mut eg = Graph::new(gpu, false);
-        let xe = eg.input(x_in.val.clone());
+        let xe = eg.input(xs[0].clone());
         let eps = net.forward_cond(&mut eg, &xe, &t_batch, spec.labels.as_ref());
         let mut init = Program::new();
-        init.push(rng_normal_fill(gpu, &prefix_state, &x_in.val));
+        init.push(rng_normal_fill(gpu, &prefix_state, &xs[0]));
         let mut prefix = Program::new();
         prefix.push(sampler_prepare(gpu, n, &spec.ts, &prefix_state, &t_batch));
         prefix.append(eg.finish().forward);
@@ -114,18 +183,13 @@ impl Finetuner {
             &spec.ts,
             &prefix_state,
             &eps.val,
-            &x_in.val,
+            &xs[0],
         ));
         prefix.push(sampler_advance(gpu, steps - 1, &prefix_state));
+        let prefix_steps = steps - cfg.k;
         let hyper = gpu.zeros(&[8]);
-        let grads = net.layout.params.whole(&net.grads);
-        let mut train = Program::new();
-        train.clear(&grads);
-        train.append(tape.clear);
-        let mut forward = Program::new();
-        forward.append(tape.forward);
-        train.append(tape.backward);
-        train.push(adam(
+        let mut opt = Program::new();
+        opt.push(adam(
             gpu,
             &net.layout.params.whole(&net.params),
             &grads,
@@ -133,6 +197,8 @@ impl Finetuner {
             &net.layout.params.whole(&net.adam_v),
             &hyper,
         ));
+        train.push(Seg::Own(opt));
+        let x_out = xs[cfg.k].clone();
         Ok(Finetuner {
             gpu: gpu.clone(),
             net,
@@ -142,12 +208,13 @@ impl Finetuner {
             prefix_state,
             init,
             prefix,
+            unit,
             forward,
             train,
-            states: rec.states,
+            states,
             hyper,
             loss,
-            x_out: rec.x_out.val,
+            x_out,
         })
     }
 
@@ -164,7 +231,18 @@ impl Finetuner {
         for _ in 0..self.prefix_steps {
             self.prefix.encode(enc);
         }
-        self.forward.encode(enc);
+        self.encode_plan(&self.forward, enc);
+    }
+
+    fn encode_plan(&self, plan: &[Seg], enc: &mut wgpu::CommandEncoder) {
+        for seg in plan {
+            match seg {
+                Seg::Own(p) => p.encode(enc),
+                Seg::Forward => self.unit.forward.encode(enc),
+                Seg::Clear => self.unit.clear.encode(enc),
+                Seg::Backward => self.unit.backward.encode(enc),
+            }
+        }
     }
 
     /// The seed of fine-tuning step `step`: fresh x_T and z every step.
@@ -182,7 +260,7 @@ impl Finetuner {
             .write(&self.hyper, &adam_hyper(&self.cfg.adam, self.step + 1));
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
         self.encode_forward(seed, &mut enc);
-        self.train.encode(&mut enc);
+        self.encode_plan(&self.train, &mut enc);
         self.gpu.queue.submit([enc.finish()]);
         self.step += 1;
         let loss = self.gpu.read(&self.loss)[0];
@@ -193,6 +271,20 @@ impl Finetuner {
             );
         }
         Ok(-loss)
+    }
+
+    /// The reward of samples drawn with `seed` and its gradient dL/dweights (L = -reward) in
+    /// the layout of the parameter buffer, without updating anything.
+    pub fn gradients(&self, seed: u64) -> (f32, Vec<f32>) {
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        self.encode_forward(seed, &mut enc);
+        // Everything but the last piece, Adam.
+        self.encode_plan(&self.train[..self.train.len() - 1], &mut enc);
+        self.gpu.queue.submit([enc.finish()]);
+        let grads = self
+            .gpu
+            .read(&self.net.layout.params.whole(&self.net.grads));
+        (-self.gpu.read(&self.loss)[0], grads)
     }
 
     /// Mean reward of samples drawn with `seed` (no update), and the samples.

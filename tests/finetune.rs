@@ -155,7 +155,7 @@ fn checkpointed_steps_match_finite_differences() {
     let h = 1e-3;
     for seed in 0..3 {
         let d = HostRng::new(200 + seed).vec_normal(w0.len());
-        let mut reward_at = |s: f64| {
+        let reward_at = |s: f64| {
             let w: Vec<f32> = w0
                 .iter()
                 .zip(&d)

@@ -10,7 +10,7 @@ use crate::model::graph_diffusion::DenoiseStep;
 use crate::model::unet::UNet;
 
 /// A differentiable reward on generated images x in [-1, 1] (one per image, averaged over
-/// the batch). Each is recorded on the tape as its loss, -reward + const, so backward seeds
+/// the batch). Each is recorded on the tape as its loss, -reward, so backward seeds
 /// the gradient that raises the reward.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reward {

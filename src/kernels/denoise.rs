@@ -1,7 +1,7 @@
 //! Reverse-diffusion steps: `shaders/denoise.wgsl` (DDPM and DDIM, in place on x),
 //! `shaders/denoise_backward.wgsl` (its gradient, z held fixed; both read their coefficients
-//! from the `shaders/denoise_coef.wgsl` library), `shaders/sampler_prepare.wgsl` (t_batch = ts[k]) and `shaders/sampler_advance.wgsl`
-//! (k += 1), plus f64 CPU references.
+//! from the `shaders/denoise_coef.wgsl` library), `shaders/sampler_prepare.wgsl`
+//! (t_batch = ts[k]) and `shaders/sampler_advance.wgsl` (k += 1), plus f64 CPU references.
 
 use bytemuck::{Pod, Zeroable};
 

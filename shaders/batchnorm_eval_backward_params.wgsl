@@ -1,7 +1,8 @@
 // Backward of eval-mode BatchNorm, parameter gradients (running statistics frozen):
 //   dgamma[c] += invstd[c] * sum_{n, hw} dy (x - running_mean[c]),   dbeta[c] += sum dy
-// One workgroup per channel: thread l adds the values l, l + 256, ... of the channel (in
-// (image, position) order), then a fixed tree combines the 256 sums: deterministic, no atomics.
+// One workgroup per channel: thread l adds the values l, l + 256, ... of the channel's
+// n * hw values (in (image, position) order, one flat loop so small planes keep the lanes
+// busy), then a fixed tree combines the 256 sums: deterministic, no atomics.
 
 struct Params {
     n: u32,
@@ -25,12 +26,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let ch = wid.x;
     let mean = running_mean[ch];
     var acc = vec2<f32>(0.0);
-    for (var ni = 0u; ni < p.n; ni++) {
-        let base = (ni * p.c + ch) * p.hw;
-        for (var j = lid; j < p.hw; j += WG) {
-            let g = dy[base + j];
-            acc += vec2<f32>(g, g * (x[base + j] - mean));
-        }
+    let m = p.n * p.hw;
+    for (var e = lid; e < m; e += WG) {
+        let ni = e / p.hw;
+        let a = (ni * p.c + ch) * p.hw + (e - ni * p.hw);
+        let g = dy[a];
+        acc += vec2<f32>(g, g * (x[a] - mean));
     }
     sh[lid] = acc;
     workgroupBarrier();

@@ -7,7 +7,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Dispatch, Gpu, GpuTensor};
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
 
 /// BatchNorm's epsilon (must equal `batchnorm::BN_EPS`; kernels may import only gpu/util).
 pub const EPS: f32 = 1e-5;
@@ -17,8 +17,7 @@ pub const EPS: f32 = 1e-5;
 struct DxParams {
     c: u32,
     hw: u32,
-    planes: u32,
-    quads: u32,
+    len: u32,
     eps: f32,
 }
 
@@ -50,9 +49,8 @@ pub fn batchnorm_eval_backward(
     let len = n * c * hw;
     assert!(len > 0, "batchnorm_eval_backward: empty shape");
     assert!(
-        n * c <= 65535,
-        "batchnorm_eval_backward: at most 65535 (image, channel) planes, got {}",
-        n * c
+        len <= u32::MAX as usize,
+        "batchnorm_eval_backward: more than 2^32 elements"
     );
     for (what, v) in [("x", x), ("dy", dy)] {
         assert_eq!(
@@ -75,12 +73,10 @@ pub fn batchnorm_eval_backward(
             len,
             "batchnorm_eval_backward: dx must be [n, c, hw]"
         );
-        let quads = hw.div_ceil(4);
         let p = DxParams {
             c: c as u32,
             hw: hw as u32,
-            planes: (n * c) as u32,
-            quads: quads as u32,
+            len: len as u32,
             eps: EPS,
         };
         out.push(gpu.dispatch(
@@ -89,7 +85,7 @@ pub fn batchnorm_eval_backward(
             "main",
             &p,
             &[gamma, running_var, dy, dx],
-            [quads.div_ceil(256) as u32, (n * c) as u32, 1],
+            grid_1d(len),
         ));
     }
     if let Some((dgamma, dbeta)) = params {

@@ -30,6 +30,7 @@ pub const LIBRARIES: &[&str] = &[
     "spread_plain",
     "workgroup_sum",
     "bn_params",
+    "denoise_coef",
 ];
 
 registry! {
@@ -68,7 +69,7 @@ registry! {
     rng_fill [rng],
     rng_normal_fill [rng],
     add_noise [rng],
-    denoise [rng],
+    denoise [rng, denoise_coef],
     sampler_prepare,
     sampler_advance,
     gaussian_eps,
@@ -79,6 +80,11 @@ registry! {
     conv2d [spread],
     conv2d_backward_weight,
     conv2d_backward_weight_reduce,
+    denoise_coef,
+    denoise_backward [denoise_coef],
+    add_noise_backward,
+    batchnorm_eval_backward,
+    batchnorm_eval_backward_params,
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

@@ -17,13 +17,16 @@ use crate::model::checkpoint_io::config_of;
 use crate::model::unet::UNet;
 use crate::sample::Conditioning;
 
+pub mod edit;
 pub mod eval;
+pub mod finetune;
 pub mod info;
 pub mod presets;
 pub mod sample;
 pub mod train;
 
 pub use eval::{eval, EvalArgs};
+pub use finetune::{finetune, FinetuneArgs};
 pub use info::info;
 pub use presets::{preset, Preset};
 pub use sample::{sample, SampleArgs, SamplerArgs};

@@ -50,6 +50,9 @@ type BackwardFn = Box<dyn FnOnce(&Gpu, &mut Program)>;
 pub struct Graph<'a> {
     pub gpu: &'a Gpu,
     pub train: bool,
+    /// BatchNorm uses its running statistics (frozen) even with a tape: gradients through
+    /// the sampler, which runs the network in evaluation mode (`Graph::frozen_bn`).
+    pub frozen_bn: bool,
     pub(super) fwd: Program,
     tape: Vec<BackwardFn>,
     /// Activation gradients to zero at the start of each step.
@@ -61,9 +64,19 @@ impl<'a> Graph<'a> {
         Self {
             gpu,
             train,
+            frozen_bn: false,
             fwd: Program::new(),
             tape: Vec::new(),
             grads: Vec::new(),
+        }
+    }
+
+    /// A graph with a tape whose BatchNorm layers run in evaluation mode (running statistics,
+    /// not updated) and pass gradients through them as the per-channel affine map they are.
+    pub fn frozen_bn(gpu: &'a Gpu) -> Self {
+        Self {
+            frozen_bn: true,
+            ..Self::new(gpu, true)
         }
     }
 

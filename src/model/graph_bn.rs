@@ -7,7 +7,8 @@ use crate::kernels::batchnorm::{self, BnShape};
 
 impl Graph<'_> {
     /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
-    /// statistics in evaluation mode.
+    /// statistics in evaluation mode and with `frozen_bn` (then backward is
+    /// `batchnorm_eval_backward`).
     pub fn batchnorm(
         &mut self,
         x: &Var,
@@ -45,6 +46,16 @@ impl Graph<'_> {
             c: sh[1],
             hw: sh[2] * sh[3],
         };
+        if self.train && self.frozen_bn {
+            // Running statistics under a tape (fine-tuning through the sampler): the eval
+            // backward has no fused ReLU, so the ReLU is its own op here.
+            let y = self.var(&sh);
+            self.fwd.push(batchnorm::batchnorm_eval(
+                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
+            ));
+            self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
+            return if relu { self.relu(&y) } else { y };
+        }
         let y = self.var(&sh);
         if !self.train {
             let d = batchnorm::eval(

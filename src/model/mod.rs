@@ -4,5 +4,6 @@ pub mod checkpoint_io;
 pub mod graph;
 mod graph_bn;
 mod graph_conv;
+pub mod graph_diffusion;
 pub mod params;
 pub mod unet;

@@ -3,8 +3,8 @@
 //! happen inside that packing pass (`conv2d_input`) instead of in passes of their own.
 
 use super::graph::{Graph, Var};
+use crate::kernels::broadcast_add;
 use crate::kernels::conv2d::{Conv2dShape, ConvPlan, PackSource};
-use crate::kernels::{broadcast_add, concat};
 
 impl Graph<'_> {
     pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
@@ -59,41 +59,26 @@ impl Graph<'_> {
         if !self.train {
             return y;
         }
-        // The gradient of the packed input, which is never stored, then its split into the
-        // add's two inputs (and the concat's two).
+        // The gradient of the packed input, which is never stored, then in one pass its
+        // split into the add's two inputs (and the concat's two).
         let (n, c, hw) = (xs[0], xs[1], xs[2] * xs[3]);
         let dh = self.scratch_grad(&xs);
         let dv = self.grad_or_scratch(v);
-        let (da, dcat) = match b {
-            Some(_) => (self.grad_or_scratch(a), Some(self.scratch_grad(&xs))),
-            None => (self.grad_or_scratch(a), None),
-        };
+        let da = self.grad_or_scratch(a);
         let db = b.map(|b| self.grad_or_scratch(b));
         let (w, bias, yg) = (w.clone(), bias.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
             p.extend(plan.backward(gpu, &w.val, &dy, Some(&dh), &w.g(), &bias.g()));
-            match (&dcat, &db) {
-                (Some(dcat), Some(db)) => {
-                    p.extend(broadcast_add::broadcast_add_backward(
-                        gpu, n, c, hw, &dh, dcat, &dv,
-                    ));
+            p.extend(match &db {
+                Some(db) => {
                     let ca = c - db.len() / (n * hw);
-                    p.push(concat::concat_backward(
-                        gpu,
-                        n,
-                        ca,
-                        c - ca,
-                        hw,
-                        dcat,
-                        &da,
-                        db,
-                    ));
+                    broadcast_add::broadcast_add_backward_split(
+                        gpu, n, c, ca, hw, &dh, &da, db, &dv,
+                    )
                 }
-                _ => p.extend(broadcast_add::broadcast_add_backward(
-                    gpu, n, c, hw, &dh, &da, &dv,
-                )),
-            }
+                None => broadcast_add::broadcast_add_backward(gpu, n, c, hw, &dh, &da, &dv),
+            });
         });
         y
     }

@@ -114,11 +114,18 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&a.label_dropout) {
         bail!("--label-dropout must be in [0, 1], got {}", a.label_dropout);
     }
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        bail!(
+            "--lr must be a positive finite number (e.g. 1e-3), got {}",
+            a.lr
+        );
+    }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let cpu = gpu.is_cpu();
     let out = a.out.clone();
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create run folder {}", out.display()))?;
+    check_writable(&out)?;
     let resume_path = a.resume.as_ref().map(|r| {
         if r.is_empty() {
             out.join("checkpoint.safetensors")
@@ -139,7 +146,6 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         labels: a.labels.clone(),
         ..Default::default()
     };
-    let ds = data::load(&spec, &load)?;
     let default_channels = if cpu {
         vec![16, 32, 64]
     } else {
@@ -150,6 +156,23 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
     }
     let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
+    if batch == 0 {
+        bail!("batch size must be at least 1 (--batch)");
+    }
+    if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size.filter(|s| *s > 0 && s % 4 == 0)) {
+        // The built-in images are made on the host: refuse a size or batch that cannot fit
+        // before making them.
+        let probe = UNetConfig {
+            image_channels: 1,
+            image_size: s,
+            channels: [ch[0], ch[1], ch[2]],
+            temb_dim: a.temb_dim,
+            num_classes: 0,
+        };
+        train::check_fits(&gpu, &probe, batch)?;
+        train::memory::check_host_memory(&gpu, &probe, batch, 0)?;
+    }
+    let ds = data::load(&spec, &load)?;
     let steps = match (a.steps, a.epochs) {
         (Some(s), _) => s,
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
@@ -161,6 +184,9 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             }
         }
     };
+    if steps == 0 {
+        bail!("--steps 0 (or --epochs rounding to 0 steps) leaves nothing to train: pass --steps N with N >= 1");
+    }
     if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
         eprintln!(
             "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
@@ -192,6 +218,16 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         grad_clip: a.grad_clip,
         fixed_noise: false,
     };
+    let changed = match &resumed {
+        Some(ck) => train::resume::compare(
+            ck,
+            &cfg,
+            &resume_path.as_ref().unwrap().display().to_string(),
+        )?,
+        None => Default::default(),
+    };
+    train::check_fits(&gpu, &cfg.net, batch)?;
+    train::memory::check_host_memory(&gpu, &cfg.net, batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
     if let Some(ck) = &resumed {
         tr.resume_from(ck).with_context(|| {
@@ -203,10 +239,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             resume_path.as_ref().unwrap().display()
         );
     }
-    std::fs::write(
-        out.join("config.json"),
-        serde_json::to_string_pretty(&cfg.to_json())?,
-    )?;
+    if tr.step >= steps {
+        bail!(
+            "the checkpoint is already at step {} and --steps is {steps}: nothing to train; pass a larger --steps",
+            tr.step
+        );
+    }
+    write_config(&out, &cfg, tr.step, changed)?;
     println!(
         "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
         ds.description,
@@ -224,17 +263,23 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     pb.set_position(tr.step);
     let start = Instant::now();
     let (mut last_t, mut last_step) = (Instant::now(), tr.step);
+    // Step of the last checkpoint on disk that this run wrote or resumed from.
+    let mut saved = resumed.is_some().then_some(tr.step);
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
         let stop = interrupts.load(Ordering::SeqCst) > 0;
-        let flush = stop || tr.step == steps || tr.step % cfg.log_every == 0;
+        let last = tr.step == steps || stop;
+        let save = last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0);
+        // Losses are read back before every checkpoint, so metrics.csv holds every step the
+        // checkpoint covers and a NaN is caught before poisoned weights are written.
+        let flush = save || tr.step % cfg.log_every == 0;
         let losses = tr.take_losses(flush);
         if !losses.is_empty() {
             let dt = last_t.elapsed().as_secs_f64();
             let ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
             (last_t, last_step) = (Instant::now(), tr.step);
-            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path) {
+            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path, saved) {
                 pb.abandon();
                 return Err(e);
             }
@@ -246,9 +291,10 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             let mean = recent.iter().map(|p| p.1 as f64).sum::<f64>() / recent.len().max(1) as f64;
             pb.set_message(format!("loss {mean:.4} | {ips:.1} img/s"));
         }
-        let last = tr.step == steps || stop;
-        if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {
+        if save {
+            metrics.sync()?;
             tr.checkpoint().save(&ckpt_path)?;
+            saved = Some(tr.step);
             pictures::save_loss_curve(&out.join("loss.png"), &curve)?;
         }
         if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
@@ -275,6 +321,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         }
     }
     pb.finish();
+    interrupt::all_saved();
     let grid = out.join("samples.png");
     write_samples(&gpu, &tr, &grid, a.samples, variance, a.sample_steps, true)?;
     println!(
@@ -353,4 +400,45 @@ fn write_samples(
         n.image_size,
         cols,
     )
+}
+
+/// Fail early, naming the folder, when the run folder cannot be written.
+fn check_writable(out: &Path) -> Result<()> {
+    let probe = out.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| {
+        format!(
+            "the run folder {} is not writable: pass another --out, or make it writable",
+            out.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// config.json (written atomically): the training config, plus under
+/// `changed_on_resume` each setting a resume changed, keyed by the step it changed at (kept
+/// from the previous config.json).
+fn write_config(
+    out: &Path,
+    cfg: &TrainConfig,
+    step: u64,
+    changed: serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    let path = out.join("config.json");
+    let mut json = cfg.to_json();
+    // A fresh run (step 0) starts a new history.
+    let mut history = std::fs::read_to_string(&path)
+        .ok()
+        .filter(|_| step > 0)
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| v.get("changed_on_resume").cloned())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    if !changed.is_empty() {
+        history.insert(format!("step {step}"), changed.into());
+    }
+    if !history.is_empty() {
+        json["changed_on_resume"] = history.into();
+    }
+    crate::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&json)?.as_bytes())
 }

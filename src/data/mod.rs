@@ -99,9 +99,23 @@ impl Default for LoadOptions {
     }
 }
 
+/// Host memory the built-in generator may fill: at large sizes it makes fewer images
+/// (at least one) instead of holding `count` of them.
+pub const BUILTIN_BUDGET_BYTES: usize = 256 << 20;
+
 pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
+    if let Some(s) = opt.size.filter(|s| *s == 0 || s % 4 != 0) {
+        bail!(
+            "--image-size {s}: the size must be a positive multiple of 4 (the U-Net pools twice by 2), e.g. {}",
+            (s / 4).max(1) * 4
+        );
+    }
     let ds = match spec {
-        DataSpec::Builtin => builtin::generate(opt.size.unwrap_or(28), opt.count, opt.seed),
+        DataSpec::Builtin => {
+            let size = opt.size.unwrap_or(28);
+            let fit = (BUILTIN_BUDGET_BYTES / (size * size * 4)).max(1);
+            builtin::generate(size, opt.count.min(fit), opt.seed)
+        }
         DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
         DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,
         DataSpec::Image(path) => images::load_single(
@@ -113,7 +127,8 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
     };
     if ds.h % 4 != 0 || ds.w % 4 != 0 {
         bail!(
-            "image size {}x{} is not a multiple of 4, which the U-Net's two 2x poolings need; pass --image-size with a multiple of 4 (e.g. {})",
+            "{}: image size {}x{} is not a multiple of 4, which the U-Net's two 2x poolings need; pass --image-size with a multiple of 4 (e.g. {})",
+            ds.description,
             ds.h,
             ds.w,
             (ds.h / 4).max(1) * 4

@@ -99,7 +99,11 @@ fn seed_unet_matches_pytorch_forward_and_gradients() {
     );
     // A conv bias feeding a train-mode BatchNorm has an exactly zero gradient (PyTorch's is
     // ~1e-17 in float64); ours is f32 rounding noise, held to 1e-4 of the whole gradient.
-    let total = grads.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    let total = grads
+        .iter()
+        .map(|g| (*g as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
     for (name, _, got) in split {
         let want = want(&format!("grad.{name}"));
         let norm = want.iter().map(|w| (*w as f64).powi(2)).sum::<f64>().sqrt();
@@ -112,5 +116,78 @@ fn seed_unet_matches_pytorch_forward_and_gradients() {
         } else {
             close(&format!("grad {name}"), &got, &want);
         }
+    }
+}
+
+/// `eval --t` against PyTorch (tests/fixtures/torch_eval.json, scripts/make_torch_eval.py):
+/// the same weights and 512 images, BatchNorm in eval mode, at fixed timesteps. Both sides
+/// draw their own noise, so ours is averaged over seeds 0..8 (PyTorch's over 32 draws); the
+/// means must agree within 3% at every t.
+#[test]
+fn eval_at_fixed_t_matches_pytorch_within_3_percent() {
+    let fix = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fix.join("torch_eval.json")).unwrap())
+            .unwrap();
+    let ts: Vec<u64> = want["t"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let ck = fix.join("torch_unet_tiny.safetensors");
+    let data = fix.join("eval8-images-idx3-ubyte");
+    let mut sums = vec![0.0f64; ts.len()];
+    const SEEDS: u64 = 8;
+    for seed in 0..SEEDS {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
+        cmd.env("XDG_RUNTIME_DIR", std::env::temp_dir()).args([
+            "eval",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--count",
+            "512",
+            "--seed",
+            &seed.to_string(),
+        ]);
+        for t in &ts {
+            cmd.args(["--t", &t.to_string()]);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("eval:")).collect();
+        assert_eq!(lines.len(), ts.len(), "{text}");
+        for ((line, t), sum) in lines.iter().zip(&ts).zip(&mut sums) {
+            assert!(
+                line.contains(&format!("(t {t},")) && line.contains("over 512 images"),
+                "{line}"
+            );
+            let mse: f64 = line
+                .split("MSE ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            *sum += mse;
+        }
+    }
+    for ((t, sum), torch) in ts.iter().zip(sums).zip(want["mse"].as_array().unwrap()) {
+        let (ours, torch) = (sum / SEEDS as f64, torch.as_f64().unwrap());
+        let rel = (ours / torch - 1.0).abs();
+        assert!(
+            rel <= 0.03,
+            "t {t}: ours {ours:.4} vs PyTorch {torch:.4} ({:.1}% apart)",
+            rel * 100.0
+        );
     }
 }

@@ -176,3 +176,21 @@ fn gradient_clipping_trains_and_is_reproducible() {
     assert!(l1.iter().all(|p| p.1.is_finite()));
     assert_eq!((l1, w1), (l2, w2), "clipped training must be deterministic");
 }
+
+#[test]
+fn profile_uses_gpu_timestamps_where_the_adapter_has_them() {
+    let g = gpu();
+    let tr = Trainer::new(g.clone(), tiny(2, false, 1e-3)).unwrap();
+    let prof = wgpu_ddpm::bench::profile(&g, tr.program(), 1);
+    let clock = if g.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
+        "[gpu timestamps]"
+    } else {
+        "[wall clock]"
+    };
+    assert!(!prof.is_empty());
+    let total: f64 = prof.iter().map(|p| p.1).sum();
+    assert!(total > 0.0 && total < 60.0, "{prof:?}");
+    for (label, t, _) in &prof {
+        assert!(label.ends_with(clock) && t.is_finite() && *t >= 0.0, "{label} {t}");
+    }
+}

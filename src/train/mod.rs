@@ -330,8 +330,8 @@ pub fn check_finite(
             None => "No checkpoint was written before this; start again".to_string(),
         };
         bail!(
-            "the loss became {l} at step {s}: training diverged. {kept} with a lower learning rate (e.g. --lr {:e}) or with --grad-clip 1.0",
-            (lr / 10.0).min(1e-3)
+            "the loss became {l} at step {s}: training diverged. {kept} with a lower learning rate (e.g. --lr {:.0e}) or with --grad-clip 1.0",
+            (lr as f64 / 10.0).min(1e-3)
         );
     }
     Ok(())

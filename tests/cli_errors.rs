@@ -305,3 +305,93 @@ fn kill_9_keeps_every_metrics_row_the_checkpoint_covers() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_during_the_final_sample_grid_stops_promptly() {
+    let dir = tmp("ctrlc");
+    let args = [
+        "train",
+        "--out",
+        dir.to_str().unwrap(),
+        "--channels",
+        "4,6,8",
+        "--batch",
+        "4",
+        "--image-size",
+        "8",
+        "--steps",
+        "1",
+        "-T",
+        "1000",
+        "--samples",
+        "64",
+        "--sample-steps",
+        "1000",
+    ];
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // loss.png is written with the final checkpoint, just before the grid is drawn.
+    let start = std::time::Instant::now();
+    while !dir.join("loss.png").exists() {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no checkpoint within 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the grid was drawn too fast to interrupt"
+    );
+    let sent = std::time::Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(
+        sent.elapsed().as_secs_f64() < 2.0,
+        "took {:?} to stop",
+        sent.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    assert!(dir.join("checkpoint.safetensors").exists());
+    assert!(!dir.join("samples.png").exists());
+}
+
+#[test]
+fn memory_estimates_shrink_with_size_and_name_what_fits() {
+    use wgpu_ddpm::model::unet::UNetConfig;
+    use wgpu_ddpm::train::memory::{largest_size, train_bytes};
+    let net = UNetConfig {
+        image_channels: 1,
+        image_size: 1024,
+        channels: [16, 32, 64],
+        temb_dim: 100,
+        num_classes: 0,
+    };
+    let big = train_bytes(&net, 16);
+    // At least the activations the crash needed (41.9 GB for data was the host side;
+    // the step itself is far larger than any adapter's memory).
+    assert!(big > 16 * 1024 * 1024 * 4 * 48, "{big}");
+    assert_eq!(train_bytes(&net, 32), 2 * big);
+    let s = largest_size(&net, 16, 1 << 30);
+    assert!(s > 0 && s < 1024 && s % 4 == 0, "{s}");
+    let at = |size| {
+        train_bytes(
+            &UNetConfig {
+                image_size: size,
+                ..net.clone()
+            },
+            16,
+        )
+    };
+    assert!(at(s) <= 1 << 30 && at(s + 4) > 1 << 30);
+    assert_eq!(largest_size(&net, 16, 0), 0);
+}

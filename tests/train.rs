@@ -191,6 +191,9 @@ fn profile_uses_gpu_timestamps_where_the_adapter_has_them() {
     let total: f64 = prof.iter().map(|p| p.1).sum();
     assert!(total > 0.0 && total < 60.0, "{prof:?}");
     for (label, t, _) in &prof {
-        assert!(label.ends_with(clock) && t.is_finite() && *t >= 0.0, "{label} {t}");
+        assert!(
+            label.ends_with(clock) && t.is_finite() && *t >= 0.0,
+            "{label} {t}"
+        );
     }
 }

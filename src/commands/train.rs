@@ -125,7 +125,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     let out = a.out.clone();
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create run folder {}", out.display()))?;
-    check_writable(&out)?;
+    train::run_folder::check_writable(&out)?;
     let resume_path = a.resume.as_ref().map(|r| {
         if r.is_empty() {
             out.join("checkpoint.safetensors")
@@ -159,18 +159,9 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     if batch == 0 {
         bail!("batch size must be at least 1 (--batch)");
     }
-    if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size.filter(|s| *s > 0 && s % 4 == 0)) {
-        // The built-in images are made on the host: refuse a size or batch that cannot fit
-        // before making them.
-        let probe = UNetConfig {
-            image_channels: 1,
-            image_size: s,
-            channels: [ch[0], ch[1], ch[2]],
-            temb_dim: a.temb_dim,
-            num_classes: 0,
-        };
-        train::check_fits(&gpu, &probe, batch)?;
-        train::memory::check_host_memory(&gpu, &probe, batch, 0)?;
+    if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size) {
+        // The built-in images are made on the host: refuse what cannot fit before making them.
+        train::memory::check_builtin(&gpu, s, [ch[0], ch[1], ch[2]], a.temb_dim, batch)?;
     }
     let ds = data::load(&spec, &load)?;
     let steps = match (a.steps, a.epochs) {
@@ -245,7 +236,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             tr.step
         );
     }
-    write_config(&out, &cfg, tr.step, changed)?;
+    train::run_folder::write_config(&out, &cfg, tr.step, changed)?;
     println!(
         "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
         ds.description,
@@ -293,7 +284,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         }
         if save {
             metrics.sync()?;
-            tr.checkpoint().save(&ckpt_path)?;
+            let ck = tr.checkpoint();
+            if ck.check_finite("").is_err() {
+                pb.abandon();
+                let what = "the weights became NaN or Inf";
+                return Err(train::diverged(what, tr.step, a.lr, &ckpt_path, saved));
+            }
+            ck.save(&ckpt_path)?;
             saved = Some(tr.step);
             pictures::save_loss_curve(&out.join("loss.png"), &curve)?;
         }
@@ -400,45 +397,4 @@ fn write_samples(
         n.image_size,
         cols,
     )
-}
-
-/// Fail early, naming the folder, when the run folder cannot be written.
-fn check_writable(out: &Path) -> Result<()> {
-    let probe = out.join(format!(".write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"").with_context(|| {
-        format!(
-            "the run folder {} is not writable: pass another --out, or make it writable",
-            out.display()
-        )
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
-/// config.json (written atomically): the training config, plus under
-/// `changed_on_resume` each setting a resume changed, keyed by the step it changed at (kept
-/// from the previous config.json).
-fn write_config(
-    out: &Path,
-    cfg: &TrainConfig,
-    step: u64,
-    changed: serde_json::Map<String, serde_json::Value>,
-) -> Result<()> {
-    let path = out.join("config.json");
-    let mut json = cfg.to_json();
-    // A fresh run (step 0) starts a new history.
-    let mut history = std::fs::read_to_string(&path)
-        .ok()
-        .filter(|_| step > 0)
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .and_then(|v| v.get("changed_on_resume").cloned())
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    if !changed.is_empty() {
-        history.insert(format!("step {step}"), changed.into());
-    }
-    if !history.is_empty() {
-        json["changed_on_resume"] = history.into();
-    }
-    crate::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&json)?.as_bytes())
 }

@@ -90,3 +90,27 @@ pub fn check_host_memory(gpu: &Gpu, net: &UNetConfig, batch: usize, data_bytes: 
         s = net.image_size
     );
 }
+
+/// Before the built-in images (1 channel, `size` square) are made: the binding limit and
+/// the host memory of a step of `batch` at that size. Sizes that are not positive multiples
+/// of 4 are left to the data loader's message.
+pub fn check_builtin(
+    gpu: &Gpu,
+    size: usize,
+    channels: [usize; 3],
+    temb_dim: usize,
+    batch: usize,
+) -> Result<()> {
+    if size == 0 || size % 4 != 0 {
+        return Ok(());
+    }
+    let net = UNetConfig {
+        image_channels: 1,
+        image_size: size,
+        channels,
+        temb_dim,
+        num_classes: 0,
+    };
+    super::check_fits(gpu, &net, batch)?;
+    check_host_memory(gpu, &net, batch, 0)
+}

@@ -382,7 +382,7 @@ fn memory_estimates_shrink_with_size_and_name_what_fits() {
     assert!(big > 16 * 1024 * 1024 * 4 * 48, "{big}");
     assert_eq!(train_bytes(&net, 32), 2 * big);
     let s = largest_size(&net, 16, 1 << 30);
-    assert!(s > 0 && s < 1024 && s % 4 == 0, "{s}");
+    assert!(s > 0 && s < 1024 && s.is_multiple_of(4), "{s}");
     let at = |size| {
         train_bytes(
             &UNetConfig {

@@ -339,7 +339,7 @@ impl Gpu {
         }
         let staging = slot.as_ref().unwrap();
         let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(&t.buf, t.offset, &staging, 0, size);
+        enc.copy_buffer_to_buffer(&t.buf, t.offset, staging, 0, size);
         self.queue.submit([enc.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, ..size, move |r| {

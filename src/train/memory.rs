@@ -101,7 +101,7 @@ pub fn check_builtin(
     temb_dim: usize,
     batch: usize,
 ) -> Result<()> {
-    if size == 0 || size % 4 != 0 {
+    if size == 0 || !size.is_multiple_of(4) {
         return Ok(());
     }
     let net = UNetConfig {

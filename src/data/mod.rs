@@ -99,8 +99,8 @@ impl Default for LoadOptions {
     }
 }
 
-/// Host memory the built-in generator may fill: at large sizes it makes fewer images
-/// (at least one) instead of holding `count` of them.
+/// Host memory the built-in generator (and the copies of a single image) may fill: at large
+/// sizes it makes fewer images (at least one) instead of holding `count` of them.
 pub const BUILTIN_BUDGET_BYTES: usize = 256 << 20;
 
 pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
@@ -122,7 +122,10 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
             path,
             opt.size.unwrap_or(48),
             opt.channels,
-            opt.count.min(512),
+            // Copies of one image: as many as the built-in budget holds (at most 512).
+            opt.count
+                .min(512)
+                .min((BUILTIN_BUDGET_BYTES / (size_of_single(opt) * 4)).max(1)),
         )?,
     };
     if ds.h % 4 != 0 || ds.w % 4 != 0 {
@@ -138,6 +141,26 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
         bail!("the dataset {} holds no images", ds.description);
     }
     Ok(ds)
+}
+
+/// Refuse `n` images of `c x size x size` f32 values when they would take more than half the
+/// memory available now, before any is decoded (`what` names the source).
+pub(crate) fn check_memory(what: &str, n: usize, c: usize, size: usize) -> Result<()> {
+    let need = (n as u64) * (c * size * size * 4) as u64;
+    if let Some(avail) = crate::train::memory::available_bytes().filter(|a| need > *a / 2) {
+        bail!(
+            "{what}: {n} images at {size}x{size}x{c} would take {} MiB in memory but {} MiB is available (at most half is used for data); pass a smaller --image-size or use fewer images",
+            need >> 20,
+            avail >> 20
+        );
+    }
+    Ok(())
+}
+
+/// Values in one single-image copy: channels x size x size (size default 48).
+fn size_of_single(opt: &LoadOptions) -> usize {
+    let s = opt.size.unwrap_or(48);
+    opt.channels.max(1) * s * s
 }
 
 /// Nearest-neighbour-free box/bilinear resize of one channel plane, used by IDX and images.

@@ -23,7 +23,14 @@ macro_rules! registry {
 
 /// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that lists
 /// `spread` gets one of the two `spread_*` libraries, chosen per adapter (`gpu::Spread`).
-pub const LIBRARIES: &[&str] = &["common", "rng", "spread_subgroup", "spread_plain"];
+pub const LIBRARIES: &[&str] = &[
+    "common",
+    "rng",
+    "spread_subgroup",
+    "spread_plain",
+    "workgroup_sum",
+    "bn_params",
+];
 
 registry! {
     common,
@@ -46,12 +53,13 @@ registry! {
     label_embedding,
     label_embedding_backward,
     guidance,
-    batchnorm_sum,
-    batchnorm_var,
-    batchnorm,
-    batchnorm_eval,
-    batchnorm_backward_reduce,
-    batchnorm_backward,
+    workgroup_sum,
+    bn_params,
+    batchnorm_stats [bn_params, workgroup_sum],
+    batchnorm [bn_params],
+    batchnorm_eval [bn_params],
+    batchnorm_backward_reduce [bn_params, workgroup_sum],
+    batchnorm_backward [bn_params],
     maxpool,
     maxpool_backward,
     upsample,

@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod add_noise;
 pub mod batchnorm;
+pub mod batchnorm_relu;
 pub mod broadcast_add;
 pub mod concat;
 pub mod conv2d;

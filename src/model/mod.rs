@@ -2,5 +2,7 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+mod graph_bn;
+mod graph_conv;
 pub mod params;
 pub mod unet;

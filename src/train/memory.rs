@@ -6,8 +6,10 @@ use anyhow::{bail, Result};
 use crate::gpu::Gpu;
 use crate::model::unet::UNetConfig;
 
-/// f32 values of one image's forward activations in the seed U-Net (block outputs, pools,
-/// upsamples, concats, the output and the x0 / x_t / eps inputs).
+/// An upper bound on the f32 values of one image's forward activations in the seed U-Net:
+/// per block its input and six block-sized tensors (two convs, BatchNorms and ReLUs; fused
+/// kernels store fewer), the pools, upsamples and channel concatenations (materialised or
+/// packed for a conv), the output and the x0 / x_t / eps inputs.
 pub fn activation_floats_per_image(net: &UNetConfig) -> u64 {
     let s2 = (net.image_size * net.image_size) as u64;
     let [c1, c2, c3] = net.channels.map(|c| c as u64);

@@ -1,4 +1,4 @@
-// Fused forward diffusion (DESIGN section 2), one pass over x0 [n, chw]:
+// Fused forward diffusion (docs/design.md section 2), one pass over x0 [n, chw]:
 //   t[i] = uniform in 1..T per image, keyed (seed, step, purpose T, index i), or t_fixed for
 //          every image when t_fixed > 0 (SDEdit noises to one chosen t)
 //   eps[e] = N(0, 1) keyed (seed, step, purpose EPS, element e; pairs share a Philox call)

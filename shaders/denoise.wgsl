@@ -1,4 +1,4 @@
-// One reverse-diffusion step, in place on x [len] (DESIGN section 2), for DDPM and DDIM.
+// One reverse-diffusion step, in place on x [len] (docs/design.md section 2), for DDPM and DDIM.
 // state = [k, seed_lo, seed_hi, 0]; t = ts[k], t_prev = ts[k+1]; table rows are
 // (beta, alpha, abar, 1 - abar) for t = 0..T. z ~ N(0, 1) keyed (seed, stream k, purpose Z,
 // pair j); one invocation handles the element pair (2j, 2j+1). The coefficients come from

@@ -17,7 +17,8 @@ use wgpu_ddpm::kernels::add_noise::rng_state_words;
 use wgpu_ddpm::kernels::denoise::DenoiseMode;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::unet::{UNet, UNetConfig};
-use wgpu_ddpm::train::{Evaluator, TrainConfig, Trainer};
+use wgpu_ddpm::train::eval::mean_loss;
+use wgpu_ddpm::train::{TrainConfig, Trainer};
 
 fn tiny(size: usize) -> UNetConfig {
     UNetConfig {
@@ -213,11 +214,7 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
         tr.step(&ds);
     }
     let schedule = tr.schedule.clone();
-    let mse = |net: &UNet| {
-        Evaluator::new(&gpu, net, &schedule, 8)
-            .unwrap()
-            .mean_loss(&ds, 32, 5)
-    };
+    let mse = |net: &UNet| mean_loss(&gpu, net, &schedule, 8, &ds, 32, 5, None).unwrap();
     let mse_before = mse(&tr.net);
     let cfg = FinetuneConfig {
         sampler: SamplerConfig {

@@ -132,7 +132,7 @@ fn load_net(
     use_ema: bool,
 ) -> Result<(Checkpoint, UNet)> {
     let ck = Checkpoint::load(path)?;
-    let cfg = config_of(&ck, image_size)?;
+    let cfg = config_of(&ck, image_size).with_context(|| format!("loading {}", path.display()))?;
     let net = UNet::new(gpu, &cfg, 0)?;
     net.load_checkpoint(gpu, &ck, false)
         .with_context(|| format!("loading {}", path.display()))?;

@@ -147,7 +147,7 @@ pub fn step_sigma(mode: DenoiseMode, s: &ScheduleTable, t: usize, tp: usize) -> 
     }
 }
 
-/// One step in f64 with the given noise z (the DESIGN formulas, written directly).
+/// One step in f64 with the given noise z (the formulas of docs/design.md section 2, written directly).
 #[allow(clippy::too_many_arguments)]
 pub fn denoise_step_with_z(
     mode: DenoiseMode,

@@ -1,4 +1,4 @@
-//! The seed U-Net of DESIGN section 3, with PyTorch `state_dict` names.
+//! The seed U-Net of docs/design.md section 3, with PyTorch `state_dict` names.
 //!
 //! `ConvBlock(cin, cout)`: h = x + MLP(v) (MLP = Linear(D, cin) -> ReLU -> Linear(cin, cin)),
 //! then Conv3x3 -> BatchNorm -> ReLU -> Conv3x3 -> BatchNorm -> ReLU.

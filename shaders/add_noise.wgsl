@@ -1,5 +1,6 @@
-// Fused forward diffusion (DESIGN section 2), one pass over x0 [n, chw]:
-//   t[i] = uniform in 1..T per image, keyed (seed, step, purpose T, index i)
+// Fused forward diffusion (docs/design.md section 2), one pass over x0 [n, chw]:
+//   t[i] = uniform in 1..T per image, keyed (seed, step, purpose T, index i), or t_fixed for
+//          every image when t_fixed > 0 (SDEdit noises to one chosen t)
 //   eps[e] = N(0, 1) keyed (seed, step, purpose EPS, element e; pairs share a Philox call)
 //   xt[e] = sqrt(abar_t) x0[e] + sqrt(1 - abar_t) eps[e]
 // rng_state = [seed_lo, seed_hi, step_lo, step_hi], rewritten by the host every step.
@@ -11,6 +12,7 @@ struct Params {
     n: u32,
     chw: u32,
     t_max: u32,
+    t_fixed: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -23,7 +25,7 @@ struct Params {
 
 fn noise_one(e: u32, z: f32, key: vec2<u32>, stream: vec2<u32>) {
     let img = e / p.chw;
-    let t = rng_timestep(key, img, stream, PURPOSE_T, p.t_max);
+    let t = select(rng_timestep(key, img, stream, PURPOSE_T, p.t_max), p.t_fixed, p.t_fixed > 0u);
     if (e == img * p.chw) {
         t_out[img] = t;
     }

@@ -1,21 +1,8 @@
-// BatchNorm training forward, pass 3 of 3: the biased variance from pass 2's partials (summed
-// in chunk order), y = gamma * (x - mean) * invstd + beta over this workgroup's chunk.
-// Workgroup (0, ch) stores invstd and updates the running stats (momentum; the running
-// variance takes the unbiased variance, as PyTorch).
-
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    m: u32,
-    chunks: u32,
-    eps: f32,
-    momentum: f32,
-    _pad: u32,
-}
-
-const PER_THREAD: u32 = 8u;
-const CHUNK: u32 = 2048u;
+// BatchNorm training forward, pass 2 of 2: mean and biased variance of the channel from
+// batchnorm_stats' partials (summed in chunk order), y = gamma * (x - mean) * invstd + beta
+// over this workgroup's chunk. Workgroup (0, ch) stores mean and invstd (for backward) and
+// updates the running stats (momentum; the running variance takes the unbiased variance, as
+// PyTorch).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -24,25 +11,38 @@ const CHUNK: u32 = 2048u;
 @group(0) @binding(4) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
-@group(0) @binding(7) var<storage, read> save_mean: array<f32>;
+@group(0) @binding(7) var<storage, read_write> save_mean: array<f32>;
 @group(0) @binding(8) var<storage, read_write> save_invstd: array<f32>;
-@group(0) @binding(9) var<storage, read> partial_sq: array<f32>;
+@group(0) @binding(9) var<storage, read> partial: array<vec2<f32>>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    normalize(wid, lid, false);
+}
+
+// The same with ReLU applied to the output (op batchnorm_relu, src/kernels/batchnorm_relu.rs).
+@compute @workgroup_size(256)
+fn main_relu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    normalize(wid, lid, true);
+}
+
+fn normalize(wid: vec3<u32>, lid: u32, relu: bool) {
     let k = wid.x;
     let ch = wid.y;
-    var total = 0.0;
+    var sums = vec2<f32>(0.0);
     for (var q = 0u; q < p.chunks; q++) {
-        total += partial_sq[ch * p.chunks + q];
+        sums += partial[ch * p.chunks + q];
     }
     let m = f32(p.m);
+    let dmean = sums.x / m;
+    let mean = x[ch * p.hw] + dmean; // the shift K of batchnorm_stats, added back
+    let total = max(sums.y - sums.x * dmean, 0.0); // sum of squared deviations
     let var_b = total / m;
     let invstd = 1.0 / sqrt(var_b + p.eps);
-    let mean = save_mean[ch];
     let scale = gamma[ch] * invstd;
     let shift = beta[ch];
     if (k == 0u && lid == 0u) {
+        save_mean[ch] = mean;
         save_invstd[ch] = invstd;
         let mom = p.momentum;
         running_mean[ch] = (1.0 - mom) * running_mean[ch] + mom * mean;
@@ -51,10 +51,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = 0u; i < PER_THREAD; i++) {
         let e = k * CHUNK + i * WG + lid;
         if (e < p.m) {
-            let ni = e / p.hw;
-            let j = e - ni * p.hw;
-            let a = (ni * p.c + ch) * p.hw + j;
-            y[a] = (x[a] - mean) * scale + shift;
+            let a = channel_index(e, ch);
+            let v = (x[a] - mean) * scale + shift;
+            y[a] = select(v, max(v, 0.0), relu);
         }
     }
 }

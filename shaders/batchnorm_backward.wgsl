@@ -3,20 +3,6 @@
 //   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
 //   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
 
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    m: u32,
-    chunks: u32,
-    eps: f32,
-    momentum: f32,
-    _pad: u32,
-}
-
-const PER_THREAD: u32 = 8u;
-const CHUNK: u32 = 2048u;
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
@@ -27,9 +13,20 @@ const CHUNK: u32 = 2048u;
 @group(0) @binding(7) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(9) var<storage, read> partial: array<f32>;
+// batchnorm_relu: its output, whose sign masks dy; plain batchnorm binds dy here (unused).
+@group(0) @binding(10) var<storage, read> r: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    apply(wid, lid, false);
+}
+
+@compute @workgroup_size(256)
+fn main_relu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    apply(wid, lid, true);
+}
+
+fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
     let k = wid.x;
     let ch = wid.y;
     var sdy = 0.0;
@@ -51,11 +48,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = 0u; i < PER_THREAD; i++) {
         let e = k * CHUNK + i * WG + lid;
         if (e < p.m) {
-            let ni = e / p.hw;
-            let j = e - ni * p.hw;
-            let a = (ni * p.c + ch) * p.hw + j;
+            let a = channel_index(e, ch);
             let xhat = (x[a] - mean) * invstd;
-            dx[a] += scale * (dy[a] - mdy - xhat * mdx);
+            let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
+            dx[a] += scale * (g - mdy - xhat * mdx);
         }
     }
 }

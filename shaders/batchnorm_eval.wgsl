@@ -1,16 +1,5 @@
 // BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
 
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    m: u32,
-    chunks: u32,
-    eps: f32,
-    momentum: f32,
-    total: u32,   // n * c * hw
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
@@ -21,11 +10,22 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    normalize(gid, false);
+}
+
+// The same with ReLU applied to the output (op batchnorm_relu).
+@compute @workgroup_size(256)
+fn main_relu(@builtin(global_invocation_id) gid: vec3<u32>) {
+    normalize(gid, true);
+}
+
+fn normalize(gid: vec3<u32>, relu: bool) {
     let i = flat_index(gid);
     if (i >= p.total) {
         return;
     }
     let ch = (i / p.hw) % p.c;
     let invstd = 1.0 / sqrt(running_var[ch] + p.eps);
-    y[i] = (x[i] - running_mean[ch]) * (gamma[ch] * invstd) + beta[ch];
+    let v = (x[i] - running_mean[ch]) * (gamma[ch] * invstd) + beta[ch];
+    y[i] = select(v, max(v, 0.0), relu);
 }

@@ -1,18 +1,23 @@
 // dx += dy;  dv[n, c] += sum_s dy[n, c, s]   (accumulates)
 // One workgroup of 64 per (n, c) row: thread t handles s = t, t + 64, ... in order, then a
 // fixed-shape tree in workgroup memory sums the 64 partials, so the result is deterministic.
+// Entry `split`: dx is the gradient of cat(a, b) (the input of an up block), written
+// straight into da (channels < ca) and db (the rest), so no concat backward pass is needed.
 
 const RW: u32 = 64u;
 
 struct Params {
     rows: u32, // n * c
     hw: u32,
+    c: u32,
+    ca: u32, // `split`: channels of a
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(4) var<storage, read_write> db: array<f32>;
 
 var<workgroup> part: array<f32, RW>;
 
@@ -30,6 +35,36 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             s += g;
         }
     }
+    finish(row, valid, lid, s);
+}
+
+@compute @workgroup_size(64)
+fn split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let row = wid.x + wid.y * GRID_ROW;
+    let valid = row < p.rows;
+    var s = 0.0;
+    if (valid) {
+        let base = row * p.hw;
+        let n = row / p.c;
+        let ch = row - n * p.c;
+        // The row's place in a [n, ca] or b [n, c - ca] (a uniform choice per workgroup).
+        let to_a = ch < p.ca;
+        let arow = n * p.ca + ch;
+        let brow = n * (p.c - p.ca) + ch - p.ca;
+        for (var j = lid; j < p.hw; j += RW) {
+            let g = dy[base + j];
+            if (to_a) {
+                dx[arow * p.hw + j] += g;
+            } else {
+                db[brow * p.hw + j] += g;
+            }
+            s += g;
+        }
+    }
+    finish(row, valid, lid, s);
+}
+
+fn finish(row: u32, valid: bool, lid: u32, s: f32) {
     part[lid] = s;
     workgroupBarrier();
     for (var stride = RW / 2u; stride > 0u; stride /= 2u) {

@@ -13,6 +13,7 @@ struct Params {
     rows: u32,
     npl: u32,
     units: u32,
+    invocations: u32,
     cin: u32,
     cout: u32,
 }

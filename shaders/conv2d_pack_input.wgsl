@@ -2,6 +2,9 @@
 // rgba32float texels of 4 channels; image n is a row of C/4 tiles of (h+2) x (w+2) texels
 // with a zero border (the padding of the 3x3 window), `npl` images stacked per array layer.
 // Channels past C read as zero. One invocation per texel, border included.
+// Entries: `main` packs x; `add` packs x + v[n, c] (the time-embedding add of a ConvBlock);
+// `cat_add` packs cat(x, b) + v[n, c] along channels (the skip concat of the up blocks), so
+// neither the add nor the concat needs a pass of its own.
 
 struct Params {
     n: u32,
@@ -12,31 +15,63 @@ struct Params {
     npl: u32,
     tex_w: u32, // c4 * (w + 2)
     layer_h: u32, // npl * (h + 2)
+    ca: u32, // channels of x in `cat_add` (b has c - ca)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var xt: texture_storage_2d_array<rgba32float, write>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> b: array<f32>;
+
+const PLAIN: u32 = 0u;
+const ADD: u32 = 1u;
+const CAT_ADD: u32 = 2u;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, PLAIN);
+}
+
+@compute @workgroup_size(8, 8)
+fn add(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, ADD);
+}
+
+@compute @workgroup_size(8, 8)
+fn cat_add(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, CAT_ADD);
+}
+
+fn pack(gid: vec3<u32>, mode: u32) {
     if (gid.x >= p.tex_w || gid.y >= p.layer_h) {
         return;
     }
-    let c4 = gid.x / (p.w + 2u);
-    let px = gid.x % (p.w + 2u); // 1..=w inside
-    let n = gid.z * p.npl + gid.y / (p.h + 2u);
-    let py = gid.y % (p.h + 2u);
+    let c4 = udiv(gid.x, p.w + 2u);
+    let px = gid.x - c4 * (p.w + 2u); // 1..=w inside
+    let ny = udiv(gid.y, p.h + 2u);
+    let n = gid.z * p.npl + ny;
+    let py = gid.y - ny * (p.h + 2u);
     let inside = px >= 1u && px <= p.w && py >= 1u && py <= p.h && n < p.n;
     let hw = p.h * p.w;
-    // Clamped address and a select keep the loads branch-free.
+    // Clamped addresses and selects keep the loads branch-free.
     let pix = min(py - 1u, p.h - 1u) * p.w + min(px - 1u, p.w - 1u);
     let nn = min(n, p.n - 1u);
-    var v = vec4<f32>(0.0);
+    var val = vec4<f32>(0.0);
     for (var k = 0u; k < 4u; k++) {
-        let ch = c4 * 4u + k;
-        let val = x[(nn * p.c + min(ch, p.c - 1u)) * hw + pix];
-        v[k] = select(0.0, val, inside && ch < p.c);
+        let ch = min(c4 * 4u + k, p.c - 1u);
+        var e = 0.0;
+        if (mode == CAT_ADD) {
+            let cb = p.c - p.ca;
+            let from_x = x[(nn * p.ca + min(ch, p.ca - 1u)) * hw + pix];
+            let from_b = b[(nn * cb + min(ch - min(ch, p.ca), cb - 1u)) * hw + pix];
+            e = select(from_b, from_x, ch < p.ca) + v[nn * p.c + ch];
+        } else if (mode == ADD) {
+            e = x[(nn * p.c + ch) * hw + pix] + v[nn * p.c + ch];
+        } else {
+            e = x[(nn * p.c + ch) * hw + pix];
+        }
+        val[k] = select(0.0, e, inside && c4 * 4u + k < p.c);
     }
-    textureStore(xt, vec2<u32>(gid.x, gid.y), gid.z, v);
+    textureStore(xt, vec2<u32>(gid.x, gid.y), gid.z, val);
 }

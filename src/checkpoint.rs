@@ -1,4 +1,4 @@
-//! Checkpoints: one `.safetensors` file (DESIGN section 5). Model tensors under the PyTorch
+//! Checkpoints: one `.safetensors` file (docs/design.md section 5). Model tensors under the PyTorch
 //! `state_dict` names, plus `optim.<name>.exp_avg|exp_avg_sq` and `ema.<name>` in training
 //! checkpoints; step, RNG state and config live in the metadata. Writes are atomic.
 
@@ -108,7 +108,22 @@ impl Checkpoint {
         let p = path.display().to_string();
         let bytes =
             std::fs::read(path).with_context(|| format!("could not read checkpoint '{p}'"))?;
-        Self::from_bytes(&bytes, &p)
+        let ck = Self::from_bytes(&bytes, &p)?;
+        ck.check_finite(&p)?;
+        Ok(ck)
+    }
+
+    /// Refuse weights holding NaN or Inf: they would sample a saturated image or score a
+    /// meaningless loss without a word. Names the file, the tensor and the first bad index.
+    pub fn check_finite(&self, path: &str) -> Result<()> {
+        for (name, (_, data)) in &self.tensors {
+            if let Some((i, v)) = data.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                bail!(
+                    "checkpoint '{path}': tensor '{name}' holds {v} at index {i}; the weights are not usable (the run that wrote them probably diverged). Use an earlier checkpoint, or retrain with a lower --lr or --grad-clip"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Write to a temporary file beside `path`, fsync it, then rename over `path`: a crash or

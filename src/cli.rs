@@ -4,7 +4,10 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::commands::{self, AdapterArgs, EvalArgs, QualityArgs, SampleArgs, TrainArgs};
+use crate::commands::edit::EditArgs;
+use crate::commands::{
+    self, AdapterArgs, EvalArgs, FinetuneArgs, QualityArgs, SampleArgs, TrainArgs,
+};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +30,12 @@ enum Command {
     Sample(SampleArgs),
     /// Mean noise-prediction MSE of a checkpoint on a dataset at fixed seeds.
     Eval(EvalArgs),
+    /// Fine-tune a checkpoint on a differentiable reward through its last K sampler steps
+    /// (DRaFT-K).
+    Finetune(FinetuneArgs),
+    /// SDEdit an image: noise it to t = S*T and denoise it back (optionally optimising the
+    /// input for a reward through the steps).
+    Edit(EditArgs),
     /// Sample quality: Frechet distance of a small classifier's features (not Inception FID),
     /// class coverage and confidence, beside real-vs-real and noise references.
     Quality(QualityArgs),
@@ -38,6 +47,8 @@ pub fn run() -> Result<()> {
         Command::Train(a) => commands::train(&a),
         Command::Sample(a) => commands::sample(&a),
         Command::Eval(a) => commands::eval(&a),
+        Command::Finetune(a) => commands::finetune::finetune(&a),
+        Command::Edit(a) => commands::edit::edit(&a),
         Command::Quality(a) => commands::quality(&a),
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod data;
 pub mod diffusion;
+pub mod finetune;
 pub mod gpu;
 pub mod kernels;
 pub mod model;

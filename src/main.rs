@@ -1,4 +1,4 @@
-//! `wgpu-ddpm`: the command line (DESIGN section 6).
+//! `wgpu-ddpm`: the command line (docs/design.md section 6).
 
 fn main() {
     // Mesa's Vulkan loader layers print a scary line when this is unset; compute needs no

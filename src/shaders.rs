@@ -23,7 +23,15 @@ macro_rules! registry {
 
 /// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that lists
 /// `spread` gets one of the two `spread_*` libraries, chosen per adapter (`gpu::Spread`).
-pub const LIBRARIES: &[&str] = &["common", "rng", "spread_subgroup", "spread_plain"];
+pub const LIBRARIES: &[&str] = &[
+    "common",
+    "rng",
+    "spread_subgroup",
+    "spread_plain",
+    "workgroup_sum",
+    "bn_params",
+    "denoise_coef",
+];
 
 registry! {
     common,
@@ -46,12 +54,13 @@ registry! {
     label_embedding,
     label_embedding_backward,
     guidance,
-    batchnorm_sum,
-    batchnorm_var,
-    batchnorm,
-    batchnorm_eval,
-    batchnorm_backward_reduce,
-    batchnorm_backward,
+    workgroup_sum,
+    bn_params,
+    batchnorm_stats [bn_params, workgroup_sum],
+    batchnorm [bn_params],
+    batchnorm_eval [bn_params],
+    batchnorm_backward_reduce [bn_params, workgroup_sum],
+    batchnorm_backward [bn_params],
     maxpool,
     maxpool_backward,
     upsample,
@@ -60,7 +69,7 @@ registry! {
     rng_fill [rng],
     rng_normal_fill [rng],
     add_noise [rng],
-    denoise [rng],
+    denoise [rng, denoise_coef],
     sampler_prepare,
     sampler_advance,
     gaussian_eps,
@@ -71,6 +80,11 @@ registry! {
     conv2d [spread],
     conv2d_backward_weight,
     conv2d_backward_weight_reduce,
+    denoise_coef,
+    denoise_backward [denoise_coef],
+    add_noise_backward,
+    batchnorm_eval_backward,
+    batchnorm_eval_backward_params,
     softmax_cross_entropy,
     softmax_cross_entropy_backward,
 }

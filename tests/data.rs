@@ -183,3 +183,47 @@ fn missing_path_is_a_clear_error() {
         "{e}"
     );
 }
+
+#[test]
+fn large_sizes_are_refused_or_capped_before_decoding() {
+    let d = dir("huge");
+    image::GrayImage::from_pixel(4, 4, image::Luma([9]))
+        .save(d.join("one.png"))
+        .unwrap();
+    // 200000x200000 gray is 160 GB: more than any machine's available memory.
+    let opt = |size| LoadOptions {
+        size: Some(size),
+        ..Default::default()
+    };
+    let e = err_of(d.to_str().unwrap(), &opt(200_000));
+    assert!(
+        e.contains(d.to_str().unwrap()) && e.contains("smaller --image-size"),
+        "{e}"
+    );
+    // A single image is repeated only as often as the built-in budget holds.
+    let single = d.join("one.png");
+    let ds = data::load(
+        &DataSpec::parse(single.to_str().unwrap()).unwrap(),
+        &opt(1024),
+    )
+    .unwrap();
+    assert_eq!(ds.len(), data::BUILTIN_BUDGET_BYTES / (1024 * 1024 * 4));
+    let ds = data::load(&DataSpec::Builtin, &opt(1024)).unwrap();
+    assert_eq!(ds.len(), data::BUILTIN_BUDGET_BYTES / (1024 * 1024 * 4));
+}
+
+#[test]
+fn idx_resized_beyond_memory_is_refused() {
+    let d = dir("idxhuge");
+    let p = d.join("t-images-idx3-ubyte");
+    std::fs::write(&p, idx_images(3, 4, 4, 7)).unwrap();
+    let opt = LoadOptions {
+        size: Some(200_000),
+        ..Default::default()
+    };
+    let e = err_of(p.to_str().unwrap(), &opt);
+    assert!(
+        e.contains(p.to_str().unwrap()) && e.contains("smaller --image-size"),
+        "{e}"
+    );
+}

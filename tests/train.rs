@@ -56,9 +56,12 @@ fn a_step_allocates_nothing_after_the_first() {
     let data = builtin::generate(8, 16, 1);
     let mut tr = Trainer::new(g.clone(), tiny(3, false, 1e-3)).unwrap();
     tr.step(&data);
+    tr.take_losses(true);
     let before = (g.allocation_counts(), g.pipelines.len());
     for _ in 0..4 {
         tr.step(&data);
+        // The loss readback reuses the context's staging buffer (counted when created).
+        tr.take_losses(true);
     }
     assert_eq!((g.allocation_counts(), g.pipelines.len()), before);
 }
@@ -129,10 +132,28 @@ fn non_finite_loss_stops_with_advice() {
     );
     let err = format!(
         "{:#}",
-        check_finite(&losses, 1e-3, std::path::Path::new("ck.safetensors")).unwrap_err()
+        check_finite(
+            &losses,
+            1e-3,
+            std::path::Path::new("ck.safetensors"),
+            Some(1)
+        )
+        .unwrap_err()
     );
     assert!(
-        err.contains("step 2") && err.contains("--lr 0.0001") && err.contains("ck.safetensors"),
+        err.contains("step 2")
+            && err.contains("--lr 1e-4")
+            && err.contains("ck.safetensors, step 1"),
+        "{err}"
+    );
+    let err = format!(
+        "{:#}",
+        check_finite(&losses, 1e30, std::path::Path::new("ck.safetensors"), None).unwrap_err()
+    );
+    assert!(
+        err.contains("No checkpoint was written")
+            && err.contains("--lr 1e-3")
+            && !err.contains("is kept"),
         "{err}"
     );
 }
@@ -154,4 +175,25 @@ fn gradient_clipping_trains_and_is_reproducible() {
     let (l2, w2) = run();
     assert!(l1.iter().all(|p| p.1.is_finite()));
     assert_eq!((l1, w1), (l2, w2), "clipped training must be deterministic");
+}
+
+#[test]
+fn profile_uses_gpu_timestamps_where_the_adapter_has_them() {
+    let g = gpu();
+    let tr = Trainer::new(g.clone(), tiny(2, false, 1e-3)).unwrap();
+    let prof = wgpu_ddpm::bench::profile(&g, tr.program(), 1);
+    let clock = if g.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
+        "[gpu timestamps]"
+    } else {
+        "[wall clock]"
+    };
+    assert!(!prof.is_empty());
+    let total: f64 = prof.iter().map(|p| p.1).sum();
+    assert!(total > 0.0 && total < 60.0, "{prof:?}");
+    for (label, t, _) in &prof {
+        assert!(
+            label.ends_with(clock) && t.is_finite() && *t >= 0.0,
+            "{label} {t}"
+        );
+    }
 }

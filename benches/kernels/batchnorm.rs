@@ -1,8 +1,10 @@
-//! The `batchnorm` group times batchnorm_sum + batchnorm_var + batchnorm; `batchnorm_backward`
-//! times batchnorm_backward_reduce + batchnorm_backward.
+//! The `batchnorm` group times batchnorm_stats + batchnorm; `batchnorm_backward`
+//! times batchnorm_backward_reduce + batchnorm_backward; `batchnorm_relu` and
+//! `batchnorm_relu_backward` the same passes with the fused ReLU.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::batchnorm::{batchnorm_backward, batchnorm_eval, batchnorm_train, BnShape};
+use wgpu_ddpm::kernels::batchnorm_relu::{batchnorm_relu_backward, batchnorm_relu_train};
 
 /// The seed U-Net's BatchNorm shapes: 64 channels at 28x28, 128 at 14x14, 256 at 7x7.
 pub fn bench(b: &Bencher) {
@@ -20,12 +22,12 @@ pub fn bench(b: &Bencher) {
         gpu.write(&rv, &vec![1.0; c]);
         gpu.write(&gamma, &vec![1.0; c]);
         if b.enabled("batchnorm") {
-            // Three passes: x is read three times, y written once.
+            // Two passes: x is read twice, y written once.
             let mut p = Program::new();
             p.extend(batchnorm_train(
                 gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd,
             ));
-            b.report("batchnorm", &case, &p, 0.0, 16.0 * len as f64);
+            b.report("batchnorm", &case, &p, 0.0, 12.0 * len as f64);
         }
         if b.enabled("batchnorm_eval") {
             let mut p = Program::new();
@@ -39,6 +41,21 @@ pub fn bench(b: &Bencher) {
                 gpu, &s, &x, &gamma, &mean, &invstd, &dy, &dx, &dg, &db,
             ));
             b.report("batchnorm_backward", &case, &p, 0.0, 24.0 * len as f64);
+        }
+        if b.enabled("batchnorm_relu") {
+            let mut p = Program::new();
+            p.extend(batchnorm_relu_train(
+                gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd,
+            ));
+            b.report("batchnorm_relu", &case, &p, 0.0, 12.0 * len as f64);
+        }
+        if b.enabled("batchnorm_relu_backward") {
+            // As batchnorm_backward, plus the ReLU output read by both passes.
+            let mut p = Program::new();
+            p.extend(batchnorm_relu_backward(
+                gpu, &s, &x, &gamma, &mean, &invstd, &y, &dy, &dx, &dg, &db,
+            ));
+            b.report("batchnorm_relu_backward", &case, &p, 0.0, 32.0 * len as f64);
         }
     }
 }

@@ -1,6 +1,8 @@
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::broadcast_add::{broadcast_add, broadcast_add_backward};
+use wgpu_ddpm::kernels::broadcast_add::{
+    broadcast_add, broadcast_add_backward, broadcast_add_backward_split,
+};
 
 /// Where the seed adds MLP(time embedding) to a block input: down2 (64 at 14x14), bot1
 /// (128 at 7x7), up2 (384 at 14x14), up1 (192 at 28x28).
@@ -26,6 +28,22 @@ pub fn bench(b: &Bencher) {
             let mut p = Program::new();
             p.extend(broadcast_add_backward(gpu, n, c, hw, &y, &x, &v));
             b.report("broadcast_add_backward", &case, &p, 0.0, 12.0 * len);
+        }
+        if b.enabled("broadcast_add_backward") && c > 128 {
+            // The up blocks' input: cat(upsampled, skip) with the skip's c/3 channels.
+            let ca = c - c / 3;
+            let (da, db) = (gpu.zeros(&[n, ca, hw]), gpu.zeros(&[n, c - ca, hw]));
+            let mut p = Program::new();
+            p.extend(broadcast_add_backward_split(
+                gpu, n, c, ca, hw, &y, &da, &db, &v,
+            ));
+            b.report(
+                "broadcast_add_backward",
+                &format!("{case} split"),
+                &p,
+                0.0,
+                12.0 * len,
+            );
         }
     }
 }

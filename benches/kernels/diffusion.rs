@@ -1,14 +1,17 @@
 //! `common` and `rng` are WGSL libraries appended to the kernels benched here. rng_fill is a
 //! test-only kernel (raw Philox output for GPU == CPU checks); rng_normal_fill is its timed twin.
 //! gaussian_eps (the closed-form Gaussian-data predictor) is a test-only model and is not benched.
-//! Groups `add_noise`, `denoise`, `rng_normal_fill` and `sampler_step` (prepare + denoise +
+//! Groups `add_noise`, `add_noise_backward`, `denoise`, `denoise_backward` (DDPM, and DDIM
+//! with clip, whose mask reads x and eps), `rng_normal_fill` and `sampler_step` (prepare + denoise +
 //! advance, the per-step overhead of the sampling loop without a model) at MNIST's shape,
 //! batch 128 x 1 x 28 x 28.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::add_noise::{add_noise, rng_state_words};
-use wgpu_ddpm::kernels::denoise::{denoise, sampler_advance, sampler_prepare, DenoiseMode};
+use wgpu_ddpm::kernels::add_noise::{add_noise, add_noise_backward, rng_state_words};
+use wgpu_ddpm::kernels::denoise::{
+    denoise, denoise_backward, sampler_advance, sampler_prepare, DenoiseMode,
+};
 use wgpu_ddpm::kernels::rng::rng_normal_fill;
 
 pub fn bench(b: &Bencher) {
@@ -35,6 +38,37 @@ pub fn bench(b: &Bencher) {
             gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps,
         ));
         b.report("add_noise", &shape, &p, 0.0, 12.0 * len as f64);
+    }
+    if b.enabled("add_noise_backward") {
+        // Reads g, reads + writes dx0 and deps.
+        let (g, dx0, deps) = (gpu.zeros(&[len]), gpu.zeros(&[len]), gpu.zeros(&[len]));
+        let mut p = Program::new();
+        p.push(add_noise_backward(gpu, n, chw, &table, &t, &g, &dx0, &deps));
+        b.report("add_noise_backward", &shape, &p, 0.0, 20.0 * len as f64);
+    }
+    if b.enabled("denoise_backward") {
+        let (g, dx, deps) = (gpu.zeros(&[len]), gpu.zeros(&[len]), gpu.zeros(&[len]));
+        for (name, mode, clip, bytes) in [
+            ("ddpm", DenoiseMode::DdpmSmall, false, 20.0),
+            (
+                "ddim eta 0 clip",
+                DenoiseMode::Ddim { eta: 0.0 },
+                true,
+                28.0,
+            ),
+        ] {
+            let mut p = Program::new();
+            p.push(denoise_backward(
+                gpu, n, chw, mode, clip, &table, &ts, &state, &g, &xt, &eps, &dx, &deps,
+            ));
+            b.report(
+                "denoise_backward",
+                &format!("{shape} {name}"),
+                &p,
+                0.0,
+                bytes * len as f64,
+            );
+        }
     }
     if b.enabled("rng_normal_fill") {
         let mut p = Program::new();

@@ -5,6 +5,7 @@ use wgpu_ddpm::bench::Bencher;
 
 mod adam;
 mod batchnorm;
+mod batchnorm_eval_backward;
 mod broadcast_add;
 mod concat;
 mod conv2d;
@@ -37,5 +38,6 @@ fn main() {
     batchnorm::bench(&b);
     maxpool::bench(&b);
     upsample::bench(&b);
+    batchnorm_eval_backward::bench(&b);
     softmax_cross_entropy::bench(&b);
 }

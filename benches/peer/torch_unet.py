@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seed U-Net of DESIGN section 3 in PyTorch, timed the same way as
+"""The seed U-Net of docs/design.md section 3 in PyTorch, timed the same way as
 `cargo bench --bench train_step`: training step (add noise, forward, MSE, backward, Adam)
 and DDPM sampling throughput. Optional to run; needs torch (and safetensors for
 --save-state-dict / --load).

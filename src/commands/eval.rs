@@ -8,7 +8,7 @@ use clap::Args;
 use super::{load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::gpu::Gpu;
-use crate::train::Evaluator;
+use crate::train::mean_loss;
 
 #[derive(Args, Debug, Clone)]
 pub struct EvalArgs {
@@ -25,6 +25,10 @@ pub struct EvalArgs {
     pub batch: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Score at this fixed timestep instead of a random t per image (repeatable: one line per
+    /// t), so two implementations can be compared on the same weights without t's noise.
+    #[arg(long = "t")]
+    pub fixed_t: Vec<usize>,
     #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
     pub t_max: usize,
     #[arg(long, default_value = "linear")]
@@ -36,6 +40,13 @@ pub struct EvalArgs {
 /// Mean noise-prediction MSE over the first `count` images, with t and eps drawn from a
 /// fixed seed, BatchNorm in evaluation mode.
 pub fn eval(a: &EvalArgs) -> Result<()> {
+    if a.count == 0 || a.batch == 0 {
+        bail!(
+            "eval: --count and --batch must be at least 1 (got --count {}, --batch {})",
+            a.count,
+            a.batch
+        );
+    }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let ds = data::load(
         &DataSpec::parse(&a.data)?,
@@ -56,15 +67,34 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
             ds.w
         );
     }
-    // Batches never exceed the images evaluated.
     let count = a.count.min(ds.len());
-    let batch = a.batch.clamp(1, count.max(1));
+    if count < a.count {
+        eprintln!(
+            "note: --count {} but {} holds {} images; evaluating all {count}",
+            a.count,
+            ds.description,
+            ds.len()
+        );
+    }
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
-    let loss = Evaluator::new(&gpu, &net, &schedule, batch)?.mean_loss(&ds, count, a.seed);
-    println!(
-        "eval: mean noise-prediction MSE {loss:.6} over {} images (seed {})",
-        a.count.min(ds.len()),
-        a.seed
-    );
+    if let Some(t) = a.fixed_t.iter().find(|t| **t == 0 || **t > schedule.t_max) {
+        bail!(
+            "--t {t}: a timestep must be in 1..={} (the checkpoint's T)",
+            schedule.t_max
+        );
+    }
+    let ts: Vec<Option<usize>> = if a.fixed_t.is_empty() {
+        vec![None]
+    } else {
+        a.fixed_t.iter().map(|t| Some(*t)).collect()
+    };
+    for t in ts {
+        let loss = mean_loss(&gpu, &net, &schedule, a.batch, &ds, count, a.seed, t)?;
+        let at = t.map_or("random t".to_string(), |t| format!("t {t}"));
+        println!(
+            "eval: mean noise-prediction MSE {loss:.6} over {count} images ({at}, seed {})",
+            a.seed
+        );
+    }
     Ok(())
 }

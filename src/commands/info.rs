@@ -36,12 +36,30 @@ pub fn info(args: &AdapterArgs) -> Result<()> {
         );
         let f = a.features();
         println!(
-            "    timestamp queries: {}, shader f16: {}",
+            "    timestamp queries: {}, shader f16: {}, subgroups: {} (size {}..{})",
             f.contains(wgpu::Features::TIMESTAMP_QUERY),
-            f.contains(wgpu::Features::SHADER_F16)
+            f.contains(wgpu::Features::SHADER_F16),
+            f.contains(wgpu::Features::SUBGROUP),
+            inf.subgroup_min_size,
+            inf.subgroup_max_size
+        );
+        println!(
+            "    conv kernels would use: {:?} weight sharing, max texture {} px, {} layers",
+            crate::gpu::Spread::best_for(a),
+            l.max_texture_dimension_2d,
+            l.max_texture_array_layers
         );
     }
     let gpu = crate::gpu::Gpu::with_choice(&args.choice())?;
     println!("selected: {}", gpu.describe());
+    println!(
+        "conv kernel path: {:?} ({})",
+        gpu.spread,
+        match gpu.spread {
+            crate::gpu::Spread::Subgroup =>
+                "weights loaded once per lane, shared by subgroup shuffles",
+            crate::gpu::Spread::Plain => "no subgroups of 8+ lanes: every lane loads its weights",
+        }
+    );
     Ok(())
 }

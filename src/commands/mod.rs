@@ -18,7 +18,9 @@ use crate::model::unet::UNet;
 use crate::pictures;
 use crate::sample::Conditioning;
 
+pub mod edit;
 pub mod eval;
+pub mod finetune;
 pub mod info;
 pub mod presets;
 pub mod quality;
@@ -27,6 +29,7 @@ pub mod train;
 pub mod train_output;
 
 pub use eval::{eval, EvalArgs};
+pub use finetune::{finetune, FinetuneArgs};
 pub use info::info;
 pub use presets::{preset, Preset};
 pub use quality::{quality, QualityArgs};
@@ -133,7 +136,7 @@ fn load_net(
     use_ema: bool,
 ) -> Result<(Checkpoint, UNet)> {
     let ck = Checkpoint::load(path)?;
-    let cfg = config_of(&ck, image_size)?;
+    let cfg = config_of(&ck, image_size).with_context(|| format!("loading {}", path.display()))?;
     let net = UNet::new(gpu, &cfg, 0)?;
     net.load_checkpoint(gpu, &ck, false)
         .with_context(|| format!("loading {}", path.display()))?;

@@ -120,11 +120,18 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&a.label_dropout) {
         bail!("--label-dropout must be in [0, 1], got {}", a.label_dropout);
     }
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        bail!(
+            "--lr must be a positive finite number (e.g. 1e-3), got {}",
+            a.lr
+        );
+    }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
     let cpu = gpu.is_cpu();
     let out = a.out.clone();
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create run folder {}", out.display()))?;
+    train::run_folder::check_writable(&out)?;
     let resume_path = a.resume.as_ref().map(|r| {
         if r.is_empty() {
             out.join("checkpoint.safetensors")
@@ -145,8 +152,6 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         labels: a.labels.clone(),
         ..Default::default()
     };
-    let ds = data::load(&spec, &load)?;
-    let names = data_class_names(&spec, &ds);
     let default_channels = if cpu {
         vec![16, 32, 64]
     } else {
@@ -157,6 +162,15 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
     }
     let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
+    if batch == 0 {
+        bail!("batch size must be at least 1 (--batch)");
+    }
+    if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size) {
+        // The built-in images are made on the host: refuse what cannot fit before making them.
+        train::memory::check_builtin(&gpu, s, [ch[0], ch[1], ch[2]], a.temb_dim, batch)?;
+    }
+    let ds = data::load(&spec, &load)?;
+    let names = data_class_names(&spec, &ds);
     let steps = match (a.steps, a.epochs) {
         (Some(s), _) => s,
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
@@ -168,6 +182,9 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             }
         }
     };
+    if steps == 0 {
+        bail!("--steps 0 (or --epochs rounding to 0 steps) leaves nothing to train: pass --steps N with N >= 1");
+    }
     if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
         eprintln!(
             "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
@@ -199,6 +216,16 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         grad_clip: a.grad_clip,
         fixed_noise: false,
     };
+    let changed = match &resumed {
+        Some(ck) => train::resume::compare(
+            ck,
+            &cfg,
+            &resume_path.as_ref().unwrap().display().to_string(),
+        )?,
+        None => Default::default(),
+    };
+    train::check_fits(&gpu, &cfg.net, batch)?;
+    train::memory::check_host_memory(&gpu, &cfg.net, batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
     if let Some(ck) = &resumed {
         tr.resume_from(ck).with_context(|| {
@@ -210,10 +237,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             resume_path.as_ref().unwrap().display()
         );
     }
-    std::fs::write(
-        out.join("config.json"),
-        serde_json::to_string_pretty(&cfg.to_json())?,
-    )?;
+    if tr.step >= steps {
+        bail!(
+            "the checkpoint is already at step {} and --steps is {steps}: nothing to train; pass a larger --steps",
+            tr.step
+        );
+    }
+    train::run_folder::write_config(&out, &cfg, tr.step, changed)?;
     println!(
         "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
         ds.description,
@@ -249,6 +279,8 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     // The expected duration, from the pace of steps 2..=6 of this session (step 1 also
     // builds the pipelines).
     let (first, mut pace_from) = (tr.step, None);
+    // Step of the last checkpoint on disk that this run wrote or resumed from.
+    let mut saved = resumed.is_some().then_some(tr.step);
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
@@ -266,14 +298,18 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             ));
         }
         let stop = interrupts.load(Ordering::SeqCst) > 0;
+        let last = tr.step == steps || stop;
+        let save = last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0);
+        // Losses are read back before every checkpoint, so metrics.csv holds every step the
+        // checkpoint covers and a NaN is caught before poisoned weights are written.
         let quality_due = a.quality_every > 0 && tr.step % a.quality_every == 0;
-        let flush = stop || quality_due || tr.step == steps || tr.step % cfg.log_every == 0;
+        let flush = save || quality_due || tr.step % cfg.log_every == 0;
         let losses = tr.take_losses(flush);
         if !losses.is_empty() {
             let dt = last_t.elapsed().as_secs_f64();
             let ips = (tr.step - last_step) as f64 * batch as f64 / dt.max(1e-9);
             (last_t, last_step) = (Instant::now(), tr.step);
-            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path) {
+            if let Err(e) = train::check_finite(&losses, a.lr, &ckpt_path, saved) {
                 pb.abandon();
                 return Err(e);
             }
@@ -285,7 +321,6 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             let mean = recent.iter().map(|p| p.1 as f64).sum::<f64>() / recent.len().max(1) as f64;
             pb.set_message(format!("loss {mean:.4} | {ips:.1} img/s"));
         }
-        let last = tr.step == steps || stop;
         if let Some(q) = quality.as_mut().filter(|q| last || tr.step % q.every == 0) {
             let s = q.log(&gpu, &tr, &mut metrics, start.elapsed().as_secs_f64())?;
             pb.suspend(|| {
@@ -296,11 +331,18 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             });
             save_chart(&out, &curve, &q.points)?;
         }
-        if last || (a.checkpoint_every > 0 && tr.step % a.checkpoint_every == 0) {
+        if save {
+            metrics.sync()?;
             let mut ck = tr.checkpoint();
+            if ck.check_finite("").is_err() {
+                pb.abandon();
+                let what = "the weights became NaN or Inf";
+                return Err(train::diverged(what, tr.step, a.lr, &ckpt_path, saved));
+            }
             ck.metadata
                 .insert(CLASS_NAMES_KEY.into(), serde_json::to_string(&names)?);
             ck.save(&ckpt_path)?;
+            saved = Some(tr.step);
             save_chart(&out, &curve, quality.as_ref().map_or(&[], |q| &q.points))?;
         }
         if !last && a.sample_every > 0 && tr.step % a.sample_every == 0 {
@@ -328,6 +370,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         }
     }
     pb.finish();
+    interrupt::all_saved();
     let grid = out.join("samples.png");
     write_samples(
         &gpu,

@@ -107,6 +107,7 @@ pub fn load_images_with_labels(
     let bytes = decompress(path, read_file(path, "IDX image file")?)?;
     let (n, rows, cols, raw) = parse_images(path, &bytes)?;
     let (h, w) = size.map_or((rows, cols), |s| (s, s));
+    super::check_memory(&format!("IDX '{path}'"), n, 1, h.max(w))?;
     let mut pixels = Vec::with_capacity(n * h * w);
     for i in 0..n {
         let plane: Vec<f32> = raw[i * rows * cols..(i + 1) * rows * cols]

@@ -58,35 +58,42 @@ pub fn load_folder(path: &str, size: usize, channels: usize) -> Result<Dataset> 
     let root = Path::new(path);
     let entries = sorted_entries(root)?;
     let class_dirs: Vec<&PathBuf> = entries.iter().filter(|p| p.is_dir()).collect();
-    let mut pixels = Vec::new();
-    let mut labels = Vec::new();
-    let mut n = 0;
+    // (file, label) for every image, listed before any is decoded.
+    let mut files: Vec<(PathBuf, u32)> = Vec::new();
     if class_dirs.is_empty() {
-        for p in entries.iter().filter(|p| is_image(p)) {
-            pixels.extend(to_planes(&open(p)?, size, channels));
-            n += 1;
-        }
+        files.extend(
+            entries
+                .iter()
+                .filter(|p| is_image(p))
+                .map(|p| (p.clone(), 0)),
+        );
     } else {
         for (class, dir) in class_dirs.iter().enumerate() {
-            let files: Vec<PathBuf> = sorted_entries(dir)?
-                .into_iter()
-                .filter(|p| is_image(p))
-                .collect();
-            if files.is_empty() {
+            let before = files.len();
+            files.extend(
+                sorted_entries(dir)?
+                    .into_iter()
+                    .filter(|p| is_image(p))
+                    .map(|p| (p, class as u32)),
+            );
+            if files.len() == before {
                 bail!(
                     "class folder '{}' holds no PNG or JPEG images; remove it or add images",
                     dir.display()
                 );
             }
-            for p in files {
-                pixels.extend(to_planes(&open(&p)?, size, channels));
-                labels.push(class as u32);
-                n += 1;
-            }
         }
     }
+    let n = files.len();
     if n == 0 {
         bail!("folder '{path}' holds no PNG or JPEG images");
+    }
+    super::check_memory(&format!("folder '{path}'"), n, channels, size)?;
+    let mut pixels = Vec::with_capacity(n * channels * size * size);
+    let mut labels = Vec::with_capacity(n);
+    for (p, label) in &files {
+        pixels.extend(to_planes(&open(p)?, size, channels));
+        labels.push(*label);
     }
     let num_classes = class_dirs.len();
     Ok(Dataset {

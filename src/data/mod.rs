@@ -99,21 +99,39 @@ impl Default for LoadOptions {
     }
 }
 
+/// Host memory the built-in generator (and the copies of a single image) may fill: at large
+/// sizes it makes fewer images (at least one) instead of holding `count` of them.
+pub const BUILTIN_BUDGET_BYTES: usize = 256 << 20;
+
 pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
+    if let Some(s) = opt.size.filter(|s| *s == 0 || s % 4 != 0) {
+        bail!(
+            "--image-size {s}: the size must be a positive multiple of 4 (the U-Net pools twice by 2), e.g. {}",
+            (s / 4).max(1) * 4
+        );
+    }
     let ds = match spec {
-        DataSpec::Builtin => builtin::generate(opt.size.unwrap_or(28), opt.count, opt.seed),
+        DataSpec::Builtin => {
+            let size = opt.size.unwrap_or(28);
+            let fit = (BUILTIN_BUDGET_BYTES / (size * size * 4)).max(1);
+            builtin::generate(size, opt.count.min(fit), opt.seed)
+        }
         DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
         DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,
         DataSpec::Image(path) => images::load_single(
             path,
             opt.size.unwrap_or(48),
             opt.channels,
-            opt.count.min(512),
+            // Copies of one image: as many as the built-in budget holds (at most 512).
+            opt.count
+                .min(512)
+                .min((BUILTIN_BUDGET_BYTES / (size_of_single(opt) * 4)).max(1)),
         )?,
     };
     if ds.h % 4 != 0 || ds.w % 4 != 0 {
         bail!(
-            "image size {}x{} is not a multiple of 4, which the U-Net's two 2x poolings need; pass --image-size with a multiple of 4 (e.g. {})",
+            "{}: image size {}x{} is not a multiple of 4, which the U-Net's two 2x poolings need; pass --image-size with a multiple of 4 (e.g. {})",
+            ds.description,
             ds.h,
             ds.w,
             (ds.h / 4).max(1) * 4
@@ -123,6 +141,26 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
         bail!("the dataset {} holds no images", ds.description);
     }
     Ok(ds)
+}
+
+/// Refuse `n` images of `c x size x size` f32 values when they would take more than half the
+/// memory available now, before any is decoded (`what` names the source).
+pub(crate) fn check_memory(what: &str, n: usize, c: usize, size: usize) -> Result<()> {
+    let need = (n as u64) * (c * size * size * 4) as u64;
+    if let Some(avail) = crate::train::memory::available_bytes().filter(|a| need > *a / 2) {
+        bail!(
+            "{what}: {n} images at {size}x{size}x{c} would take {} MiB in memory but {} MiB is available (at most half is used for data); pass a smaller --image-size or use fewer images",
+            need >> 20,
+            avail >> 20
+        );
+    }
+    Ok(())
+}
+
+/// Values in one single-image copy: channels x size x size (size default 48).
+fn size_of_single(opt: &LoadOptions) -> usize {
+    let s = opt.size.unwrap_or(48);
+    opt.channels.max(1) * s * s
 }
 
 /// Nearest-neighbour-free box/bilinear resize of one channel plane, used by IDX and images.

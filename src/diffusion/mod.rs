@@ -1,4 +1,4 @@
-//! Diffusion: noise schedules (DESIGN section 2) and the GPU sampling loop.
+//! Diffusion: noise schedules (docs/design.md section 2) and the GPU sampling loop.
 
 pub mod sampler;
 pub mod schedule;

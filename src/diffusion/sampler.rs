@@ -45,7 +45,10 @@ pub const STEPS_PER_SUBMIT: usize = 50;
 impl SamplerConfig {
     pub fn validate(&self, t_max: usize) -> Result<()> {
         if let SamplerKind::Ddim { steps, eta } = self.kind {
-            if steps == 0 || steps > t_max {
+            if steps == 0 {
+                bail!("DDIM steps must be at least 1 (and at most the schedule's T), got 0");
+            }
+            if steps > t_max {
                 bail!("DDIM steps must be in 1..={t_max} (the schedule's T), got {steps}");
             }
             if !(0.0..=1.0).contains(&eta) {

@@ -1,4 +1,4 @@
-//! Noise schedules, computed in f64 on the CPU (DESIGN section 2) and uploaded as f32.
+//! Noise schedules, computed in f64 on the CPU (docs/design.md section 2) and uploaded as f32.
 
 use anyhow::{bail, Result};
 

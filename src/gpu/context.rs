@@ -132,6 +132,9 @@ pub struct Gpu {
     pub pipelines: PipelineCache,
     buffers_created: AtomicUsize,
     bind_groups_created: AtomicUsize,
+    /// The one readback buffer, reused by every `read`; grown (a counted allocation) only
+    /// when a larger tensor is read.
+    staging: std::sync::Mutex<Option<wgpu::Buffer>>,
 }
 
 impl Gpu {
@@ -218,6 +221,7 @@ impl Gpu {
             pipelines: PipelineCache::new(spread),
             buffers_created: AtomicUsize::new(0),
             bind_groups_created: AtomicUsize::new(0),
+            staging: std::sync::Mutex::new(None),
         }))
     }
 
@@ -325,17 +329,20 @@ impl Gpu {
         if size == 0 {
             return Vec::new();
         }
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let mut slot = self.staging.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_none_or(|b| b.size() < size) {
+            *slot = Some(self.create_buffer(
+                "readback",
+                size.next_power_of_two(),
+                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            ));
+        }
+        let staging = slot.as_ref().unwrap();
         let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(&t.buf, t.offset, &staging, 0, size);
+        enc.copy_buffer_to_buffer(&t.buf, t.offset, staging, 0, size);
         self.queue.submit([enc.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+        staging.map_async(wgpu::MapMode::Read, ..size, move |r| {
             let _ = tx.send(r);
         });
         self.wait()
@@ -343,7 +350,10 @@ impl Gpu {
         rx.recv()
             .expect("map callback dropped")
             .expect("could not map the readback buffer");
-        let out = staging.get_mapped_range(..).expect("mapped range").to_vec();
+        let out = staging
+            .get_mapped_range(..size)
+            .expect("mapped range")
+            .to_vec();
         staging.unmap();
         out
     }

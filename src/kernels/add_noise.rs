@@ -11,6 +11,7 @@ struct Params {
     n: u32,
     chw: u32,
     t_max: u32,
+    t_fixed: u32,
 }
 
 /// The host's per-step RNG words: `[seed_lo, seed_hi, step_lo, step_hi]`, written into the
@@ -39,6 +40,23 @@ pub fn add_noise(
     xt: &GpuTensor,
     eps: &GpuTensor,
 ) -> Dispatch {
+    add_noise_at(gpu, n, chw, None, table, rng_state, x0, t, xt, eps)
+}
+
+/// As [`add_noise`], with every image noised to `t_fixed` (1..=T) instead of a drawn t when
+/// given; eps is drawn as always.
+pub fn add_noise_at(
+    gpu: &Gpu,
+    n: usize,
+    chw: usize,
+    t_fixed: Option<u32>,
+    table: &GpuTensor,
+    rng_state: &GpuTensor,
+    x0: &GpuTensor,
+    t: &GpuTensor,
+    xt: &GpuTensor,
+    eps: &GpuTensor,
+) -> Dispatch {
     let len = n * chw;
     assert!(n > 0 && chw > 0, "add_noise: empty batch");
     assert!(
@@ -58,7 +76,14 @@ pub fn add_noise(
         n: n as u32,
         chw: chw as u32,
         t_max: (table.len() / 4 - 1) as u32,
+        t_fixed: t_fixed.unwrap_or(0),
     };
+    assert!(
+        p.t_fixed <= p.t_max,
+        "add_noise: t_fixed {} is beyond T = {}",
+        p.t_fixed,
+        p.t_max
+    );
     gpu.dispatch(
         "add_noise",
         "add_noise",
@@ -96,4 +121,81 @@ pub fn add_noise_cpu(
         })
         .collect();
     (t, xt, eps)
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct BackParams {
+    n: u32,
+    chw: u32,
+    quads: u32,
+}
+
+/// Backward of `add_noise` for the timesteps `t` (u32 [n]) it drew, from `g` = dL/dx_t
+/// [n, chw]: dx0 += sqrt(abar_t) g, deps += sqrt(1 - abar_t) g (both accumulate).
+#[allow(clippy::too_many_arguments)]
+pub fn add_noise_backward(
+    gpu: &Gpu,
+    n: usize,
+    chw: usize,
+    table: &GpuTensor,
+    t: &GpuTensor,
+    g: &GpuTensor,
+    dx0: &GpuTensor,
+    deps: &GpuTensor,
+) -> Dispatch {
+    let len = n * chw;
+    assert!(n > 0 && chw > 0, "add_noise_backward: empty batch");
+    assert!(
+        n <= 65535,
+        "add_noise_backward: at most 65535 images per dispatch, got {n}"
+    );
+    assert!(
+        table.len().is_multiple_of(4) && table.len() >= 12,
+        "add_noise_backward: table must be f32 [T+1, 4] with T >= 2"
+    );
+    assert_eq!(t.len(), n, "add_noise_backward: t must be u32 [n]");
+    for (what, v) in [("g", g), ("dx0", dx0), ("deps", deps)] {
+        assert_eq!(v.len(), len, "add_noise_backward: {what} must be [n, chw]");
+    }
+    assert!(
+        !dx0.overlaps(deps),
+        "add_noise_backward: dx0 and deps overlap"
+    );
+    let quads = chw.div_ceil(4);
+    let p = BackParams {
+        n: n as u32,
+        chw: chw as u32,
+        quads: quads as u32,
+    };
+    gpu.dispatch(
+        "add_noise_backward",
+        "add_noise_backward",
+        "main",
+        &p,
+        &[table, t, g, dx0, deps],
+        [quads.div_ceil(256) as u32, n as u32, 1],
+    )
+}
+
+/// CPU reference of `add_noise_backward`: the fresh gradients (dx0, deps) of x_t for the
+/// timesteps `t`, in f64 rounded to f32.
+pub fn add_noise_backward_cpu(
+    chw: usize,
+    table: &[f32],
+    t: &[u32],
+    g: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let coef = |e: usize, col: usize| (table[4 * t[e / chw] as usize + col] as f64).sqrt();
+    let dx0 = g
+        .iter()
+        .enumerate()
+        .map(|(e, g)| (coef(e, 2) * *g as f64) as f32)
+        .collect();
+    let deps = g
+        .iter()
+        .enumerate()
+        .map(|(e, g)| (coef(e, 3) * *g as f64) as f32)
+        .collect();
+    (dx0, deps)
 }

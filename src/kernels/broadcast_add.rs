@@ -10,6 +10,8 @@ use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
 struct Params {
     count: u32,
     hw: u32,
+    c: u32,
+    ca: u32,
 }
 
 fn check(op: &str, n: usize, c: usize, hw: usize, x: &GpuTensor, v: &GpuTensor, y: &GpuTensor) {
@@ -45,6 +47,8 @@ pub fn broadcast_add(
     let p = Params {
         count: x.len() as u32,
         hw: hw as u32,
+        c: c as u32,
+        ca: 0,
     };
     gpu.dispatch(
         "broadcast_add",
@@ -73,11 +77,8 @@ pub fn broadcast_add_backward(
     let p = Params {
         count: rows as u32,
         hw: hw as u32,
-    };
-    let groups = if rows <= GRID_ROW as usize {
-        [rows.max(1) as u32, 1, 1]
-    } else {
-        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
+        c: c as u32,
+        ca: 0,
     };
     vec![gpu.dispatch(
         "broadcast_add_backward",
@@ -85,8 +86,65 @@ pub fn broadcast_add_backward(
         "main",
         &p,
         &[dy, dx, dv],
-        groups,
+        row_groups(rows),
     )]
+}
+
+/// Backward of cat(a, b) + v along channels (a has `ca` of the `c` channels): da += dy[:, :ca],
+/// db += dy[:, ca:], dv += sum over hw of dy. One dispatch, no concat backward pass.
+#[allow(clippy::too_many_arguments)]
+pub fn broadcast_add_backward_split(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    ca: usize,
+    hw: usize,
+    dy: &GpuTensor,
+    da: &GpuTensor,
+    db: &GpuTensor,
+    dv: &GpuTensor,
+) -> Vec<Dispatch> {
+    let what = "broadcast_add_backward_split";
+    check(what, n, c, hw, dy, dv, dy);
+    assert!(
+        ca > 0 && ca < c,
+        "{what}: split channel {ca} must be inside 1..{c}"
+    );
+    assert_eq!(
+        da.len(),
+        n * ca * hw,
+        "{what}: da must be [n={n}, ca={ca}, hw={hw}]"
+    );
+    assert_eq!(
+        db.len(),
+        n * (c - ca) * hw,
+        "{what}: db must be [n={n}, {}, hw={hw}]",
+        c - ca
+    );
+    let rows = n * c;
+    let p = Params {
+        count: rows as u32,
+        hw: hw as u32,
+        c: c as u32,
+        ca: ca as u32,
+    };
+    vec![gpu.dispatch(
+        "broadcast_add_backward",
+        "broadcast_add_backward",
+        "split",
+        &p,
+        &[dy, da, dv, db],
+        row_groups(rows),
+    )]
+}
+
+/// One workgroup per row, wrapped into 2-D past GRID_ROW.
+fn row_groups(rows: usize) -> [u32; 3] {
+    if rows <= GRID_ROW as usize {
+        [rows.max(1) as u32, 1, 1]
+    } else {
+        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
+    }
 }
 
 pub fn broadcast_add_cpu(n: usize, c: usize, hw: usize, x: &[f32], v: &[f32]) -> Vec<f32> {

@@ -1,6 +1,7 @@
 //! Reverse-diffusion steps: `shaders/denoise.wgsl` (DDPM and DDIM, in place on x),
-//! `shaders/sampler_prepare.wgsl` (t_batch = ts[k]) and `shaders/sampler_advance.wgsl`
-//! (k += 1), plus f64 CPU references.
+//! `shaders/denoise_backward.wgsl` (its gradient, z held fixed; both read their coefficients
+//! from the `shaders/denoise_coef.wgsl` library), `shaders/sampler_prepare.wgsl`
+//! (t_batch = ts[k]) and `shaders/sampler_advance.wgsl` (k += 1), plus f64 CPU references.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -59,11 +60,7 @@ pub fn denoise(
     assert_eq!(eps.len(), len, "denoise: eps must be [n, chw]");
     assert_eq!(x.len(), len, "denoise: x must be [n, chw]");
     assert!(!eps.overlaps(x), "denoise: eps and x overlap");
-    let (m, eta) = match mode {
-        DenoiseMode::DdpmSmall => (0, 0.0),
-        DenoiseMode::DdpmLarge => (1, 0.0),
-        DenoiseMode::Ddim { eta } => (2, eta),
-    };
+    let (m, eta) = mode_words(mode);
     let p = Params {
         len: len as u32,
         mode: m,
@@ -150,7 +147,7 @@ pub fn step_sigma(mode: DenoiseMode, s: &ScheduleTable, t: usize, tp: usize) -> 
     }
 }
 
-/// One step in f64 with the given noise z (the DESIGN formulas, written directly).
+/// One step in f64 with the given noise z (the formulas of docs/design.md section 2, written directly).
 #[allow(clippy::too_many_arguments)]
 pub fn denoise_step_with_z(
     mode: DenoiseMode,
@@ -211,4 +208,123 @@ pub fn denoise_cpu(
             denoise_step_with_z(mode, clip_x0, s, t, tp, *x as f64, *ep as f64, z) as f32
         })
         .collect()
+}
+
+/// Backward of `denoise` at k = state[0] (t = ts[k], t_prev = ts[k+1]) with the noise z held
+/// fixed: from `g` = dL/dx' [n, chw], at the step's input `x` and predicted noise `eps`,
+/// dx += dx'/dx g and deps += dx'/deps g (both accumulate). With `clip_x0` the clamp of the
+/// predicted x0 passes gradient only where it is inactive (|x0| <= 1).
+#[allow(clippy::too_many_arguments)]
+pub fn denoise_backward(
+    gpu: &Gpu,
+    n: usize,
+    chw: usize,
+    mode: DenoiseMode,
+    clip_x0: bool,
+    table: &GpuTensor,
+    ts: &GpuTensor,
+    state: &GpuTensor,
+    g: &GpuTensor,
+    x: &GpuTensor,
+    eps: &GpuTensor,
+    dx: &GpuTensor,
+    deps: &GpuTensor,
+) -> Dispatch {
+    let len = n * chw;
+    assert!(len > 0, "denoise_backward: empty batch");
+    assert!(
+        table.len().is_multiple_of(4) && table.len() >= 12,
+        "denoise_backward: table must be f32 [T+1, 4] with T >= 2"
+    );
+    assert!(
+        ts.len() >= 2,
+        "denoise_backward: ts must hold at least [t, 0]"
+    );
+    assert_eq!(
+        state.len(),
+        4,
+        "denoise_backward: state is u32 [k, seed_lo, seed_hi, 0]"
+    );
+    for (what, v) in [("g", g), ("x", x), ("eps", eps), ("dx", dx), ("deps", deps)] {
+        assert_eq!(v.len(), len, "denoise_backward: {what} must be [n, chw]");
+    }
+    assert!(!dx.overlaps(deps), "denoise_backward: dx and deps overlap");
+    let (m, eta) = mode_words(mode);
+    let p = Params {
+        len: len as u32,
+        mode: m,
+        clip: clip_x0 as u32,
+        eta,
+    };
+    gpu.dispatch(
+        "denoise_backward",
+        "denoise_backward",
+        "main",
+        &p,
+        &[table, ts, state, g, x, eps, dx, deps],
+        grid_1d(len.div_ceil(4)),
+    )
+}
+
+fn mode_words(mode: DenoiseMode) -> (u32, f32) {
+    match mode {
+        DenoiseMode::DdpmSmall => (0, 0.0),
+        DenoiseMode::DdpmLarge => (1, 0.0),
+        DenoiseMode::Ddim { eta } => (2, eta),
+    }
+}
+
+/// Partial derivatives (dx'/dx, dx'/deps) of one step at (x, eps), in f64 from the DESIGN
+/// formulas (`denoise_step_with_z` differentiated by hand; z is a constant).
+pub fn denoise_partials(
+    mode: DenoiseMode,
+    clip_x0: bool,
+    s: &ScheduleTable,
+    t: usize,
+    tp: usize,
+    x: f64,
+    eps: f64,
+) -> (f64, f64) {
+    let sigma = step_sigma(mode, s, t, tp);
+    let (a, ap) = (s.abar[t], s.abar[tp]);
+    let (q, r) = (1.0 / a.sqrt(), -(1.0 - a).sqrt() / a.sqrt());
+    // d(x0)/dx, d(x0)/deps after the optional clamp.
+    let live = !clip_x0 || (q * x + r * eps).abs() <= 1.0;
+    let (qx, rx) = if live { (q, r) } else { (0.0, 0.0) };
+    match mode {
+        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
+            if clip_x0 {
+                let c = ap.sqrt() * s.beta[t] / (1.0 - a);
+                (c * qx + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a), c * rx)
+            } else {
+                let sa = s.alpha[t].sqrt();
+                (1.0 / sa, -(1.0 - s.alpha[t]) / (1.0 - a).sqrt() / sa)
+            }
+        }
+        DenoiseMode::Ddim { .. } => {
+            let dir = (1.0 - ap - sigma * sigma).max(0.0).sqrt();
+            (ap.sqrt() * qx, ap.sqrt() * rx + dir)
+        }
+    }
+}
+
+/// CPU reference of `denoise_backward`: the fresh gradients (dx, deps) at position k.
+pub fn denoise_backward_cpu(
+    mode: DenoiseMode,
+    clip_x0: bool,
+    s: &ScheduleTable,
+    ts: &[u32],
+    k: usize,
+    g: &[f32],
+    x: &[f32],
+    eps: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
+    g.iter()
+        .zip(x.iter().zip(eps))
+        .map(|(g, (x, e))| {
+            let (px, pe) = denoise_partials(mode, clip_x0, s, t, tp, *x as f64, *e as f64);
+            ((px * *g as f64) as f32, (pe * *g as f64) as f32)
+        })
+        .unzip()
 }

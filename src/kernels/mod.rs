@@ -3,6 +3,8 @@
 pub mod adam;
 pub mod add_noise;
 pub mod batchnorm;
+pub mod batchnorm_eval_backward;
+pub mod batchnorm_relu;
 pub mod broadcast_add;
 pub mod concat;
 pub mod conv2d;

@@ -1,4 +1,4 @@
-//! Sinusoidal time embedding (DESIGN section 3): `shaders/time_embedding.wgsl`.
+//! Sinusoidal time embedding (docs/design.md section 3): `shaders/time_embedding.wgsl`.
 //! `v[i] = sin(t / 10000^(i/D))` for even i, `cos(t / 10000^(i/D))` for odd i (raw index i).
 
 use bytemuck::{Pod, Zeroable};

@@ -16,8 +16,7 @@ mod classify;
 
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{
-    batchnorm, broadcast_add, concat, conv2d, label_embedding, linear, maxpool, mse, relu,
-    time_embedding, upsample,
+    broadcast_add, concat, label_embedding, linear, maxpool, mse, relu, time_embedding, upsample,
 };
 
 /// A value in the graph and (in training mode) its gradient buffer.
@@ -32,7 +31,7 @@ impl Var {
         &self.val.shape
     }
 
-    fn g(&self) -> GpuTensor {
+    pub(super) fn g(&self) -> GpuTensor {
         self.grad
             .clone()
             .expect("gradient buffer of a training-mode value")
@@ -53,7 +52,10 @@ type BackwardFn = Box<dyn FnOnce(&Gpu, &mut Program)>;
 pub struct Graph<'a> {
     pub gpu: &'a Gpu,
     pub train: bool,
-    fwd: Program,
+    /// BatchNorm uses its running statistics (frozen) even with a tape: gradients through
+    /// the sampler, which runs the network in evaluation mode (`Graph::frozen_bn`).
+    pub frozen_bn: bool,
+    pub(super) fwd: Program,
     tape: Vec<BackwardFn>,
     /// Activation gradients to zero at the start of each step.
     grads: Vec<GpuTensor>,
@@ -64,9 +66,19 @@ impl<'a> Graph<'a> {
         Self {
             gpu,
             train,
+            frozen_bn: false,
             fwd: Program::new(),
             tape: Vec::new(),
             grads: Vec::new(),
+        }
+    }
+
+    /// A graph with a tape whose BatchNorm layers run in evaluation mode (running statistics,
+    /// not updated) and pass gradients through them as the per-channel affine map they are.
+    pub fn frozen_bn(gpu: &'a Gpu) -> Self {
+        Self {
+            frozen_bn: true,
+            ..Self::new(gpu, true)
         }
     }
 
@@ -85,7 +97,7 @@ impl<'a> Graph<'a> {
         Var { val, grad: None }
     }
 
-    fn record(&mut self, f: impl FnOnce(&Gpu, &mut Program) + 'static) {
+    pub(super) fn record(&mut self, f: impl FnOnce(&Gpu, &mut Program) + 'static) {
         if self.train {
             self.tape.push(Box::new(f));
         }
@@ -94,15 +106,19 @@ impl<'a> Graph<'a> {
     /// Where a fused backward kernel writes the gradient of `v`: its own buffer, or (when
     /// `v` needs none) a scratch buffer of the same shape, cleared with the activation
     /// gradients.
-    fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
+    pub(super) fn grad_or_scratch(&mut self, v: &Var) -> GpuTensor {
         match &v.grad {
             Some(g) => g.clone(),
-            None => {
-                let g = self.gpu.zeros(v.shape());
-                self.grads.push(g.clone());
-                g
-            }
+            None => self.scratch_grad(v.shape()),
         }
+    }
+
+    /// A gradient buffer for a value that is never stored (a fused op's intermediate),
+    /// cleared with the activation gradients.
+    pub(super) fn scratch_grad(&mut self, shape: &[usize]) -> GpuTensor {
+        let g = self.gpu.zeros(shape);
+        self.grads.push(g.clone());
+        g
     }
 
     /// The forward program, the clears of the activation gradients, and the tape replayed
@@ -187,86 +203,6 @@ impl<'a> Graph<'a> {
                 p.extend(ds);
             });
         }
-        y
-    }
-
-    pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
-        let (xs, ws) = (x.shape().to_vec(), w.shape().to_vec());
-        let s = conv2d::Conv2dShape {
-            n: xs[0],
-            cin: xs[1],
-            cout: ws[0],
-            h: xs[2],
-            w: xs[3],
-            k: ws[2],
-        };
-        assert_eq!(
-            ws[1], s.cin,
-            "conv2d: weight has {} input channels, input has {}",
-            ws[1], s.cin
-        );
-        let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        let plan = conv2d::ConvPlan::new(self.gpu, &s, self.train);
-        self.fwd
-            .extend(plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val));
-        let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let dy = yg.unwrap();
-            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()));
-        });
-        y
-    }
-
-    /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
-    /// statistics in evaluation mode.
-    pub fn batchnorm(
-        &mut self,
-        x: &Var,
-        gamma: &Var,
-        beta: &Var,
-        rmean: &GpuTensor,
-        rvar: &GpuTensor,
-    ) -> Var {
-        let sh = x.shape().to_vec();
-        let s = batchnorm::BnShape {
-            n: sh[0],
-            c: sh[1],
-            hw: sh[2] * sh[3],
-        };
-        let y = self.var(&sh);
-        if !self.train {
-            self.fwd.push(batchnorm::batchnorm_eval(
-                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
-            ));
-            return y;
-        }
-        let mean = self.gpu.zeros(&[s.c]);
-        let invstd = self.gpu.zeros(&[s.c]);
-        self.fwd.extend(batchnorm::batchnorm_train(
-            self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val, &mean, &invstd,
-        ));
-        // One kernel sequence writes all three gradients.
-        let (dx, dgamma, dbeta) = (
-            self.grad_or_scratch(x),
-            self.grad_or_scratch(gamma),
-            self.grad_or_scratch(beta),
-        );
-        let (x, gamma, yg) = (x.clone(), gamma.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let ds = batchnorm::batchnorm_backward(
-                gpu,
-                &s,
-                &x.val,
-                &gamma.val,
-                &mean,
-                &invstd,
-                &yg.unwrap(),
-                &dx,
-                &dgamma,
-                &dbeta,
-            );
-            p.extend(ds);
-        });
         y
     }
 

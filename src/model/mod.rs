@@ -2,5 +2,8 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+mod graph_bn;
+mod graph_conv;
+pub mod graph_diffusion;
 pub mod params;
 pub mod unet;

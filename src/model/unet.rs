@@ -1,4 +1,4 @@
-//! The seed U-Net of DESIGN section 3, with PyTorch `state_dict` names.
+//! The seed U-Net of docs/design.md section 3, with PyTorch `state_dict` names.
 //!
 //! `ConvBlock(cin, cout)`: h = x + MLP(v) (MLP = Linear(D, cin) -> ReLU -> Linear(cin, cin)),
 //! then Conv3x3 -> BatchNorm -> ReLU -> Conv3x3 -> BatchNorm -> ReLU.
@@ -245,30 +245,41 @@ impl UNet {
         self.layout.stats.view(&self.stats, name)
     }
 
-    fn conv_block(&self, g: &mut Graph, name: &str, x: &Var, temb: &Var) -> Var {
+    /// A ConvBlock on cat(x, skip) (up blocks) or on x: h = input + MLP(temb), then twice
+    /// conv -> BatchNorm -> ReLU. The add and the concat happen inside the first conv's
+    /// input packing (`Graph::conv2d_input`), BatchNorm and ReLU in one op.
+    fn conv_block(
+        &self,
+        g: &mut Graph,
+        name: &str,
+        x: &Var,
+        skip: Option<&Var>,
+        temb: &Var,
+    ) -> Var {
         let p = |g: &Graph, s: &str| self.p(g, &format!("{name}.{s}"));
         let m = g.linear(temb, &p(g, "mlp.0.weight"), &p(g, "mlp.0.bias"));
         let m = g.relu(&m);
         let m = g.linear(&m, &p(g, "mlp.2.weight"), &p(g, "mlp.2.bias"));
-        let mut h = g.broadcast_add(x, &m);
-        for (conv, bn) in [(0, 1), (3, 4)] {
-            h = g.conv2d(
-                &h,
-                &p(g, &format!("convs.{conv}.weight")),
-                &p(g, &format!("convs.{conv}.bias")),
-            );
+        let mut h = g.conv2d_input(x, skip, &m, &p(g, "convs.0.weight"), &p(g, "convs.0.bias"));
+        for (conv, bn) in [(None, 1), (Some(3), 4)] {
+            if let Some(conv) = conv {
+                h = g.conv2d(
+                    &h,
+                    &p(g, &format!("convs.{conv}.weight")),
+                    &p(g, &format!("convs.{conv}.bias")),
+                );
+            }
             let (rm, rv) = (
                 self.stat(&format!("{name}.convs.{bn}.running_mean")),
                 self.stat(&format!("{name}.convs.{bn}.running_var")),
             );
-            h = g.batchnorm(
+            h = g.batchnorm_relu(
                 &h,
                 &p(g, &format!("convs.{bn}.weight")),
                 &p(g, &format!("convs.{bn}.bias")),
                 &rm,
                 &rv,
             );
-            h = g.relu(&h);
         }
         h
     }
@@ -292,17 +303,15 @@ impl UNet {
             let y = y.expect("a class-conditional U-Net needs labels");
             temb = g.label_embedding(&temb, y, &self.p(g, "label_emb.weight"));
         }
-        let x1 = self.conv_block(g, "down1", x, &temb);
+        let x1 = self.conv_block(g, "down1", x, None, &temb);
         let p1 = g.maxpool(&x1);
-        let x2 = self.conv_block(g, "down2", &p1, &temb);
+        let x2 = self.conv_block(g, "down2", &p1, None, &temb);
         let p2 = g.maxpool(&x2);
-        let h = self.conv_block(g, "bot1", &p2, &temb);
+        let h = self.conv_block(g, "bot1", &p2, None, &temb);
         let u = g.upsample(&h);
-        let c = g.concat(&u, &x2);
-        let h = self.conv_block(g, "up2", &c, &temb);
+        let h = self.conv_block(g, "up2", &u, Some(&x2), &temb);
         let u = g.upsample(&h);
-        let c = g.concat(&u, &x1);
-        let h = self.conv_block(g, "up1", &c, &temb);
+        let h = self.conv_block(g, "up1", &u, Some(&x1), &temb);
         g.conv2d(&h, &self.p(g, "out.weight"), &self.p(g, "out.bias"))
     }
 }

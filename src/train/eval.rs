@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::check_fits;
 use crate::data::Dataset;
@@ -24,8 +24,15 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// Record the evaluation step of `net` for batches of `batch` images.
-    pub fn new(gpu: &Arc<Gpu>, net: &UNet, schedule: &Schedule, batch: usize) -> Result<Self> {
+    /// Record the evaluation step of `net` for batches of `batch` images; with `fixed_t`
+    /// every image is noised to that timestep instead of a random one.
+    pub fn new(
+        gpu: &Arc<Gpu>,
+        net: &UNet,
+        schedule: &Schedule,
+        batch: usize,
+        fixed_t: Option<usize>,
+    ) -> Result<Self> {
         check_fits(gpu, &net.cfg, batch)?;
         let (c, s) = (net.cfg.image_channels, net.cfg.image_size);
         let shape = [batch, c, s, s];
@@ -35,7 +42,14 @@ impl Evaluator {
             gpu.zeros(&shape),
             gpu.zeros(&[batch]),
         );
-        let table_data = schedule.gpu_table();
+        let mut table_data = schedule.gpu_table();
+        // A fixed t: every row of the table is row t, so whichever t the kernel draws it
+        // noises with abar_t, and t itself is overwritten before the forward pass reads it.
+        let fixed = fixed_t.map(|ft| {
+            let row = table_data[ft * 4..ft * 4 + 4].to_vec();
+            table_data = row.repeat(table_data.len() / 4);
+            gpu.upload_u32(&vec![ft as u32; batch], &[batch])
+        });
         let table = gpu.upload(&table_data, &[table_data.len()]);
         let rng_state = gpu.zeros(&[4]);
         let mut g = Graph::new(gpu, false);
@@ -57,6 +71,9 @@ impl Evaluator {
             &xt,
             &eps,
         ));
+        if let Some(f) = &fixed {
+            program.copy(f, &t);
+        }
         program.append(g.finish().forward);
         Ok(Evaluator {
             gpu: gpu.clone(),
@@ -68,28 +85,53 @@ impl Evaluator {
         })
     }
 
-    /// Mean loss over the first `count` images of `ds` (whole batches, wrapping around the
-    /// dataset to fill the last one), with t and eps drawn from `seed`.
-    pub fn mean_loss(&self, ds: &Dataset, count: usize, seed: u64) -> f64 {
-        let (gpu, batch) = (&self.gpu, self.batch);
-        let count = count.min(ds.len());
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        let mut k = 0u64;
-        while seen + batch <= count.max(batch) && seen < count {
-            let imgs: Vec<f32> = (seen..seen + batch)
-                .flat_map(|i| ds.image(i % ds.len()).to_vec())
-                .collect();
-            gpu.write(&self.x0, &imgs);
-            gpu.queue.write_buffer(
-                &self.rng_state.buf,
-                0,
-                bytemuck::cast_slice(&[seed as u32, (seed >> 32) as u32, k as u32, 0u32]),
-            );
-            self.program.run(gpu);
-            total += gpu.read(&self.loss)[0] as f64 * batch as f64;
-            seen += batch;
-            k += 1;
-        }
-        total / seen.max(1) as f64
+    /// Sum of the per-image losses of images `start..start + batch` of `ds`, with t and eps
+    /// drawn from (`seed`, `k`).
+    fn batch_loss_sum(&self, ds: &Dataset, start: usize, seed: u64, k: u64) -> f64 {
+        let imgs: Vec<f32> = (start..start + self.batch)
+            .flat_map(|i| ds.image(i).to_vec())
+            .collect();
+        self.gpu.write(&self.x0, &imgs);
+        self.gpu.queue.write_buffer(
+            &self.rng_state.buf,
+            0,
+            bytemuck::cast_slice(&[seed as u32, (seed >> 32) as u32, k as u32, 0u32]),
+        );
+        self.program.run(&self.gpu);
+        self.gpu.read(&self.loss)[0] as f64 * self.batch as f64
     }
+}
+
+/// Mean noise-prediction loss over exactly the first `count` images of `ds` (at least one,
+/// at most `ds.len()`): whole batches of `batch`, then one batch of the remainder, with t
+/// and eps drawn from `seed` (batch k uses stream k), or every t = `fixed_t`.
+#[allow(clippy::too_many_arguments)]
+pub fn mean_loss(
+    gpu: &Arc<Gpu>,
+    net: &UNet,
+    schedule: &Schedule,
+    batch: usize,
+    ds: &Dataset,
+    count: usize,
+    seed: u64,
+    fixed_t: Option<usize>,
+) -> Result<f64> {
+    if count == 0 || count > ds.len() || batch == 0 {
+        bail!(
+            "evaluation needs 1..={} images and a batch of at least 1, got {count} images, batch {batch}",
+            ds.len()
+        );
+    }
+    let batch = batch.min(count);
+    let (full, rest) = (count / batch, count % batch);
+    let main = Evaluator::new(gpu, net, schedule, batch, fixed_t)?;
+    let mut total = 0.0f64;
+    for k in 0..full {
+        total += main.batch_loss_sum(ds, k * batch, seed, k as u64);
+    }
+    if rest > 0 {
+        let tail = Evaluator::new(gpu, net, schedule, rest, fixed_t)?;
+        total += tail.batch_loss_sum(ds, full * batch, seed, full as u64);
+    }
+    Ok(total / count as f64)
 }

@@ -1,7 +1,16 @@
 //! Ctrl-C handling for the training loop.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// Set once nothing unsaved is left (the final checkpoint is written): Ctrl-C then exits at
+/// once instead of waiting for the loop.
+static SAVED: AtomicBool = AtomicBool::new(false);
+
+/// From now on a Ctrl-C exits at once (status 130): everything is already on disk.
+pub fn all_saved() {
+    SAVED.store(true, Ordering::SeqCst);
+}
 
 /// Ctrl-C: the first press asks the loop to checkpoint and stop, the second exits at once.
 pub fn counter() -> Arc<AtomicUsize> {
@@ -11,6 +20,10 @@ pub fn counter() -> Arc<AtomicUsize> {
             let c = Arc::new(AtomicUsize::new(0));
             let c2 = c.clone();
             let _ = ctrlc::set_handler(move || {
+                if SAVED.load(Ordering::SeqCst) {
+                    eprintln!("\nCtrl-C: the checkpoint is already written; stopping now");
+                    std::process::exit(130);
+                }
                 if c2.fetch_add(1, Ordering::SeqCst) >= 1 {
                     eprintln!("\nsecond Ctrl-C: exiting now");
                     std::process::exit(130);

@@ -1,4 +1,7 @@
-//! `metrics.csv` of a run folder: one row per loss read back, kept across resumes.
+//! `metrics.csv` of a run folder: one row per loss read back, kept across resumes. Opening
+//! rewrites the kept rows atomically (temporary file, fsync, rename); rows are then
+//! appended one line per write, and [`Metrics::sync`] flushes them to disk before each
+//! checkpoint.
 
 use std::io::Write;
 use std::path::Path;
@@ -30,13 +33,22 @@ impl Metrics {
             })
             .map(str::to_string)
             .collect();
-        let mut file = std::fs::File::create(&path)
-            .with_context(|| format!("could not write {}", path.display()))?;
-        writeln!(file, "{HEADER}")?;
+        let mut text = format!("{HEADER}\n");
         for l in kept {
-            writeln!(file, "{l}")?;
+            text.push_str(&l);
+            text.push('\n');
         }
+        crate::checkpoint::write_atomic(&path, text.as_bytes())?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("could not append to {}", path.display()))?;
         Ok(Metrics { file })
+    }
+
+    /// Flush appended rows to disk.
+    pub fn sync(&mut self) -> Result<()> {
+        self.file.sync_data().context("could not sync metrics.csv")
     }
 
     pub fn row(&mut self, step: u64, loss: f32, ips: f64, elapsed: f64) -> Result<()> {

@@ -6,9 +6,12 @@
 
 pub mod eval;
 pub mod interrupt;
+pub mod memory;
 pub mod metrics;
+pub mod resume;
+pub mod run_folder;
 
-pub use eval::Evaluator;
+pub use eval::{mean_loss, Evaluator};
 pub use metrics::Metrics;
 
 use std::path::Path;
@@ -310,17 +313,48 @@ impl Trainer {
     }
 }
 
-/// Stop on a non-finite loss: the weights are already poisoned, so the last checkpoint on
-/// disk (written before this readback) is the last good one.
-pub fn check_finite(losses: &[(u64, f32)], lr: f32, checkpoint: &Path) -> Result<()> {
-    if let Some((s, l)) = losses.iter().find(|p| !p.1.is_finite()) {
-        bail!(
-            "the loss became {l} at step {s}: training diverged. The last good checkpoint ({}) is kept; resume from it with a lower learning rate (e.g. --lr {}) or with --grad-clip 1.0",
-            checkpoint.display(),
-            lr / 10.0
-        );
+/// Stop on a non-finite loss. The weights are already poisoned; `saved` is the step of the
+/// last checkpoint written to `checkpoint` by this run or resumed from (every checkpoint is
+/// written only after the losses up to its step were read back and found finite, and its
+/// weights checked).
+pub fn check_finite(
+    losses: &[(u64, f32)],
+    lr: f32,
+    checkpoint: &Path,
+    saved: Option<u64>,
+) -> Result<()> {
+    match losses.iter().find(|p| !p.1.is_finite()) {
+        Some((s, l)) => Err(diverged(
+            &format!("the loss became {l}"),
+            *s,
+            lr,
+            checkpoint,
+            saved,
+        )),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The divergence error: what went non-finite at `step`, which checkpoint is kept (if any)
+/// and what to try instead.
+pub fn diverged(
+    what: &str,
+    step: u64,
+    lr: f32,
+    checkpoint: &Path,
+    saved: Option<u64>,
+) -> anyhow::Error {
+    let kept = match saved {
+        Some(at) => format!(
+            "The last good checkpoint ({}, step {at}) is kept; resume from it",
+            checkpoint.display()
+        ),
+        None => "No checkpoint was written before this; start again".to_string(),
+    };
+    anyhow::anyhow!(
+        "{what} at step {step}: training diverged. {kept} with a lower learning rate (e.g. --lr {:.0e}) or with --grad-clip 1.0",
+        (lr as f64 / 10.0).min(1e-3)
+    )
 }
 
 /// Fisher-Yates permutation of 0..len keyed by (seed, epoch).
@@ -338,11 +372,19 @@ pub fn check_fits(gpu: &Gpu, net: &UNetConfig, batch: usize) -> Result<()> {
     let per_image = ((net.channels[1] + net.channels[0]) * net.image_size * net.image_size) as u64;
     let limit = gpu.max_binding_elems();
     if per_image * batch as u64 > limit {
+        let fix = if limit / per_image >= 1 {
+            format!("the largest batch that fits is {}", limit / per_image)
+        } else {
+            let per_pixel = ((net.channels[1] + net.channels[0]) * batch) as u64;
+            let s = ((limit / per_pixel) as f64).sqrt() as usize / 4 * 4;
+            format!("no batch fits at {0}x{0}; the largest --image-size that fits at batch {batch} is {s}", net.image_size)
+        };
         bail!(
-            "batch {batch} is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; the largest batch that fits is {}",
+            "batch {batch} of {}x{} images is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; {fix}",
+            net.image_size,
+            net.image_size,
             (per_image * batch as u64 * 4) >> 20,
             (limit * 4) >> 20,
-            limit / per_image
         );
     }
     Ok(())

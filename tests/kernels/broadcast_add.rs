@@ -144,3 +144,56 @@ fn broadcast_add_backward_finite_difference() {
         1e-5,
     );
 }
+
+/// The split entry (backward of cat(a, b) + v): da and db get their channels of dy, dv its
+/// row sums, all accumulated, matching the plain backward's CPU reference split by channel.
+#[test]
+fn broadcast_add_backward_split_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(60);
+    for (n, c, ca, hw) in [(2, 5, 2, 7), (3, 3, 1, 64 * 3 + 5), (1, 9, 8, 1)] {
+        let dy = rng.vec_normal(n * c * hw);
+        let (da0, db0) = (
+            rng.vec_normal(n * ca * hw),
+            rng.vec_normal(n * (c - ca) * hw),
+        );
+        let dv0 = rng.vec_normal(n * c);
+        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
+        let (dyg, dag, dbg, dvg) = (t(&dy), t(&da0), t(&db0), t(&dv0));
+        run(
+            &gpu,
+            broadcast_add_backward_split(&gpu, n, c, ca, hw, &dyg, &dag, &dbg, &dvg),
+        );
+        let (dx, dv) = broadcast_add_backward_cpu(n, c, hw, &dy);
+        let (mut da, mut db) = (vec![], vec![]);
+        for (row, chunk) in dx.chunks(hw).enumerate() {
+            let dst = if row % c < ca { &mut da } else { &mut db };
+            dst.extend_from_slice(chunk);
+        }
+        let what = format!("broadcast_add_backward_split n={n} c={c} ca={ca} hw={hw}");
+        assert_accumulates(
+            &format!("{what} da"),
+            &gpu.read(&dag),
+            &da0,
+            &da,
+            1e-6,
+            1e-6,
+        );
+        assert_accumulates(
+            &format!("{what} db"),
+            &gpu.read(&dbg),
+            &db0,
+            &db,
+            1e-6,
+            1e-6,
+        );
+        assert_accumulates(
+            &format!("{what} dv"),
+            &gpu.read(&dvg),
+            &dv0,
+            &dv,
+            1e-4,
+            1e-4,
+        );
+    }
+}

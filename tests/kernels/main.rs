@@ -6,11 +6,16 @@ mod common;
 
 mod adam;
 mod add_noise;
+mod add_noise_backward;
 mod batchnorm;
+mod batchnorm_eval_backward;
+mod batchnorm_relu;
 mod broadcast_add;
 mod concat;
 mod conv2d;
+mod conv2d_pack_input;
 mod denoise;
+mod denoise_backward;
 mod ema;
 mod grad_clip;
 mod label_embedding;

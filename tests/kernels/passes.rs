@@ -1,5 +1,5 @@
 //! Multi-pass launchers record their passes in order (each pass's numerics are covered by the
-//! op's own tests): batchnorm_sum -> batchnorm_var -> batchnorm, batchnorm_backward_reduce ->
+//! op's own tests): batchnorm_stats -> batchnorm, batchnorm_backward_reduce ->
 //! batchnorm_backward, mse -> mse_sum, linear_backward_data -> linear_backward_weight,
 //! conv2d_pack_input (x, dy) -> conv2d_backward_weight -> conv2d_backward_weight_reduce,
 //! and the conv plan's backward: pack dy, pack the transposed weights, backward-input, then the
@@ -20,10 +20,7 @@ fn multi_pass_launchers_record_their_passes_in_order() {
     let s = batchnorm::BnShape { n: 2, c: 3, hw: 5 };
     let (x, y, c) = (z(30), z(30), z(3));
     let fwd = batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, &c, &c, &y, &c, &c);
-    assert_eq!(
-        labels(&fwd),
-        ["batchnorm_sum", "batchnorm_var", "batchnorm"]
-    );
+    assert_eq!(labels(&fwd), ["batchnorm_stats", "batchnorm"]);
     let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, &c, &c, &y, &x, &c, &c);
     assert_eq!(
         labels(&bwd),

@@ -1,16 +1,19 @@
-//! BatchNorm2d: `shaders/batchnorm_sum.wgsl`, `shaders/batchnorm_var.wgsl`,
-//! `shaders/batchnorm.wgsl` (training forward, three passes), `shaders/batchnorm_eval.wgsl`,
-//! `shaders/batchnorm_backward_reduce.wgsl` and `shaders/batchnorm_backward.wgsl` (training
-//! backward, two passes).
+//! BatchNorm2d: `shaders/batchnorm_stats.wgsl` + `shaders/batchnorm.wgsl` (training forward,
+//! two passes), `shaders/batchnorm_eval.wgsl`, `shaders/batchnorm_backward_reduce.wgsl` and
+//! `shaders/batchnorm_backward.wgsl` (training backward, two passes); shared Params in
+//! `shaders/bn_params.wgsl`.
 //!
-//! Statistics are deterministic two-pass reductions: the mean first, then the mean of squared
-//! deviations (never E[x^2] - E[x]^2). Each pass writes one partial per (channel, chunk of
-//! `BN_CHUNK` values) with a fixed-order tree reduction in a workgroup; the next pass sums a
-//! channel's partials in chunk order. No atomics.
+//! Statistics are deterministic: one read of x sums d = x - K and d^2 with K the channel's
+//! first value (shifted data, so no E[x^2] - E[x]^2 cancellation when the mean is large), one
+//! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
+//! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
 
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+mod reference;
+pub use reference::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BnShape {
@@ -79,6 +82,10 @@ fn check(what: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&s
         "{what}: shape {s:?} has more than 2^32 elements"
     );
     assert!(
+        s.m() < 1 << 24,
+        "{what}: shape {s:?} has more than 2^24 values per channel"
+    );
+    assert!(
         s.c <= 65535 && s.chunks() <= 65535,
         "{what}: shape {s:?} exceeds the workgroup grid"
     );
@@ -119,6 +126,22 @@ pub fn batchnorm_train(
     save_mean: &GpuTensor,
     save_invstd: &GpuTensor,
 ) -> Vec<Dispatch> {
+    let stats = [running_mean, running_var, save_mean, save_invstd];
+    train(gpu, s, x, gamma, beta, stats, y, false)
+}
+
+/// `batchnorm_train`, or with ReLU on the output if `relu` (op batchnorm_relu).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train(
+    gpu: &Gpu,
+    s: &BnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    beta: &GpuTensor,
+    [running_mean, running_var, save_mean, save_invstd]: [&GpuTensor; 4],
+    y: &GpuTensor,
+    relu: bool,
+) -> Vec<Dispatch> {
     check(
         "batchnorm_train",
         s,
@@ -138,29 +161,20 @@ pub fn batchnorm_train(
     );
     let p = params(s);
     let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial_sum = gpu.zeros(&[s.c * s.chunks()]);
-    let partial_sq = gpu.zeros(&[s.c * s.chunks()]);
+    let partial = gpu.zeros(&[s.c * s.chunks(), 2]);
     vec![
         gpu.dispatch(
-            "batchnorm_sum",
-            "batchnorm_sum",
+            "batchnorm_stats",
+            "batchnorm_stats",
             "main",
             &p,
-            &[x, &partial_sum],
-            groups,
-        ),
-        gpu.dispatch(
-            "batchnorm_var",
-            "batchnorm_var",
-            "main",
-            &p,
-            &[x, &partial_sum, save_mean, &partial_sq],
+            &[x, &partial],
             groups,
         ),
         gpu.dispatch(
             "batchnorm",
             "batchnorm",
-            "main",
+            if relu { "main_relu" } else { "main" },
             &p,
             &[
                 x,
@@ -171,7 +185,7 @@ pub fn batchnorm_train(
                 y,
                 save_mean,
                 save_invstd,
-                &partial_sq,
+                &partial,
             ],
             groups,
         ),
@@ -190,6 +204,22 @@ pub fn batchnorm_eval(
     running_var: &GpuTensor,
     y: &GpuTensor,
 ) -> Dispatch {
+    eval(gpu, s, x, gamma, beta, running_mean, running_var, y, false)
+}
+
+/// `batchnorm_eval`, or with ReLU on the output if `relu` (op batchnorm_relu).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn eval(
+    gpu: &Gpu,
+    s: &BnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    beta: &GpuTensor,
+    running_mean: &GpuTensor,
+    running_var: &GpuTensor,
+    y: &GpuTensor,
+    relu: bool,
+) -> Dispatch {
     check(
         "batchnorm_eval",
         s,
@@ -205,7 +235,7 @@ pub fn batchnorm_eval(
     gpu.dispatch(
         "batchnorm_eval",
         "batchnorm_eval",
-        "main",
+        if relu { "main_relu" } else { "main" },
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
         grid_1d(s.len()),
@@ -228,6 +258,23 @@ pub fn batchnorm_backward(
     dgamma: &GpuTensor,
     dbeta: &GpuTensor,
 ) -> Vec<Dispatch> {
+    let saved = [save_mean, save_invstd];
+    backward(gpu, s, x, gamma, saved, dy, None, [dx, dgamma, dbeta])
+}
+
+/// `batchnorm_backward`; with `relu_out` (the output of batchnorm_relu), dy is first masked
+/// by its sign.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward(
+    gpu: &Gpu,
+    s: &BnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    [save_mean, save_invstd]: [&GpuTensor; 2],
+    dy: &GpuTensor,
+    relu_out: Option<&GpuTensor>,
+    [dx, dgamma, dbeta]: [&GpuTensor; 3],
+) -> Vec<Dispatch> {
     check(
         "batchnorm_backward",
         s,
@@ -243,19 +290,27 @@ pub fn batchnorm_backward(
     let p = params(s);
     let groups = [s.chunks() as u32, s.c as u32, 1];
     let partial = gpu.zeros(&[2 * s.c * s.chunks()]);
+    // Without ReLU the mask binding gets dy, which the `main` entries never read.
+    let (mask, entry) = match relu_out {
+        Some(r) => {
+            check("batchnorm_relu backward", s, &[("relu output", r)], &[]);
+            (r, "main_relu")
+        }
+        None => (dy, "main"),
+    };
     vec![
         gpu.dispatch(
             "batchnorm_backward_reduce",
             "batchnorm_backward_reduce",
-            "main",
+            entry,
             &p,
-            &[x, save_mean, save_invstd, dy, &partial],
+            &[x, save_mean, save_invstd, dy, &partial, mask],
             groups,
         ),
         gpu.dispatch(
             "batchnorm_backward",
             "batchnorm_backward",
-            "main",
+            entry,
             &p,
             &[
                 x,
@@ -267,142 +322,9 @@ pub fn batchnorm_backward(
                 dgamma,
                 dbeta,
                 &partial,
+                mask,
             ],
             groups,
         ),
     ]
-}
-
-fn at(s: &BnShape, ni: usize, ch: usize, j: usize) -> usize {
-    (ni * s.c + ch) * s.hw + j
-}
-
-/// Channel means and biased variances (two-pass, f64).
-pub fn batch_stats_f64(s: &BnShape, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    assert_eq!(x.len(), s.len(), "batch_stats: x does not match {s:?}");
-    let m = s.m() as f64;
-    let mut mean = vec![0.0; s.c];
-    let mut var = vec![0.0; s.c];
-    for ch in 0..s.c {
-        let vals = (0..s.n).flat_map(|ni| (0..s.hw).map(move |j| (ni, j)));
-        let mu = vals.clone().map(|(ni, j)| x[at(s, ni, ch, j)]).sum::<f64>() / m;
-        var[ch] = vals
-            .map(|(ni, j)| (x[at(s, ni, ch, j)] - mu).powi(2))
-            .sum::<f64>()
-            / m;
-        mean[ch] = mu;
-    }
-    (mean, var)
-}
-
-/// Training-mode forward in f64 (reference for finite differences): y only.
-pub fn batchnorm_train_f64(s: &BnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
-    let (mean, var) = batch_stats_f64(s, x);
-    let mut y = vec![0.0; s.len()];
-    for (i, v) in y.iter_mut().enumerate() {
-        let ch = (i / s.hw) % s.c;
-        *v = gamma[ch] * (x[i] - mean[ch]) / (var[ch] + BN_EPS as f64).sqrt() + beta[ch];
-    }
-    y
-}
-
-fn to64(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|a| *a as f64).collect()
-}
-
-fn to32(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|a| *a as f32).collect()
-}
-
-/// CPU reference of `batchnorm_train` (computed in f64): returns (y, mean, invstd) and updates
-/// the running stats in place.
-pub fn batchnorm_train_cpu(
-    s: &BnShape,
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    running_mean: &mut [f32],
-    running_var: &mut [f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(
-        gamma.len() == s.c && beta.len() == s.c,
-        "batchnorm_train_cpu: gamma/beta need {} values",
-        s.c
-    );
-    assert!(
-        running_mean.len() == s.c && running_var.len() == s.c,
-        "batchnorm_train_cpu: running stats"
-    );
-    let x = to64(x);
-    let (mean, var) = batch_stats_f64(s, &x);
-    let y = batchnorm_train_f64(s, &x, &to64(gamma), &to64(beta));
-    let m = s.m() as f64;
-    let mom = BN_MOMENTUM as f64;
-    for ch in 0..s.c {
-        running_mean[ch] = ((1.0 - mom) * running_mean[ch] as f64 + mom * mean[ch]) as f32;
-        let unbiased = var[ch] * m / (m - 1.0);
-        running_var[ch] = ((1.0 - mom) * running_var[ch] as f64 + mom * unbiased) as f32;
-    }
-    let invstd: Vec<f64> = var
-        .iter()
-        .map(|v| 1.0 / (v + BN_EPS as f64).sqrt())
-        .collect();
-    (to32(&y), to32(&mean), to32(&invstd))
-}
-
-/// CPU reference of `batchnorm_eval`.
-pub fn batchnorm_eval_cpu(
-    s: &BnShape,
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    running_mean: &[f32],
-    running_var: &[f32],
-) -> Vec<f32> {
-    assert_eq!(
-        x.len(),
-        s.len(),
-        "batchnorm_eval_cpu: x does not match {s:?}"
-    );
-    (0..s.len())
-        .map(|i| {
-            let ch = (i / s.hw) % s.c;
-            let invstd = 1.0 / (running_var[ch] as f64 + BN_EPS as f64).sqrt();
-            ((x[i] as f64 - running_mean[ch] as f64) * invstd * gamma[ch] as f64 + beta[ch] as f64)
-                as f32
-        })
-        .collect()
-}
-
-/// CPU reference of `batchnorm_backward` (computed in f64): the plain gradients (dx, dgamma,
-/// dbeta), not accumulated.
-pub fn batchnorm_backward_cpu(
-    s: &BnShape,
-    x: &[f32],
-    gamma: &[f32],
-    mean: &[f32],
-    invstd: &[f32],
-    dy: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(
-        x.len() == s.len() && dy.len() == s.len(),
-        "batchnorm_backward_cpu: x/dy do not match {s:?}"
-    );
-    let m = s.m() as f64;
-    let xhat = |i: usize, ch: usize| (x[i] as f64 - mean[ch] as f64) * invstd[ch] as f64;
-    let mut sdy = vec![0.0f64; s.c];
-    let mut sdx = vec![0.0f64; s.c];
-    for (i, g) in dy.iter().enumerate() {
-        let ch = (i / s.hw) % s.c;
-        sdy[ch] += *g as f64;
-        sdx[ch] += *g as f64 * xhat(i, ch);
-    }
-    let dx = (0..s.len())
-        .map(|i| {
-            let ch = (i / s.hw) % s.c;
-            let scale = gamma[ch] as f64 * invstd[ch] as f64;
-            (scale * (dy[i] as f64 - sdy[ch] / m - xhat(i, ch) * sdx[ch] / m)) as f32
-        })
-        .collect();
-    (dx, to32(&sdx), to32(&sdy))
 }

@@ -1,0 +1,156 @@
+//! The pieces a differentiable sampler chain is built from: the recorded reverse steps
+//! ("U-Net -> denoise" K times on one tape) and the rewards scored on their output.
+
+use anyhow::{bail, Result};
+
+use crate::gpu::{Gpu, GpuTensor};
+use crate::kernels::denoise::DenoiseMode;
+use crate::model::graph::{Graph, Var};
+use crate::model::graph_diffusion::DenoiseStep;
+use crate::model::unet::UNet;
+
+/// A differentiable reward on generated images x in [-1, 1] (one per image, averaged over
+/// the batch). Each is recorded on the tape as its loss, -reward, so backward seeds
+/// the gradient that raises the reward.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reward {
+    /// Brightness: -mean((x - 1)^2), the negative mean squared distance to a white image; it
+    /// rises as every pixel brightens towards 1.
+    Brightness,
+    /// Similarity to a target image (c*h*w values in [-1, 1]): -mean((x - target)^2).
+    Target(Vec<f32>),
+}
+
+impl Reward {
+    /// `brightness`, `target:IMAGE` (an image file, resized to the network's size) or
+    /// `class:N` (not available yet: it needs the sample-quality classifier).
+    pub fn parse(s: &str, c: usize, size: usize) -> Result<Reward> {
+        if s == "brightness" {
+            return Ok(Reward::Brightness);
+        }
+        if let Some(path) = s.strip_prefix("target:") {
+            let ds = crate::data::load(
+                &crate::data::DataSpec::parse(path)?,
+                &crate::data::LoadOptions {
+                    size: Some(size),
+                    channels: c,
+                    ..Default::default()
+                },
+            )?;
+            return Ok(Reward::Target(ds.image(0).to_vec()));
+        }
+        if s.starts_with("class:") {
+            bail!("--reward {s}: the classifier reward is not available yet (it needs the small classifier of the sample-quality command); use brightness or target:IMAGE");
+        }
+        bail!("--reward {s}: use brightness, target:IMAGE (a PNG/JPEG to resemble) or class:N")
+    }
+
+    /// The image the reward pulls every sample towards.
+    fn target(&self, chw: usize) -> Vec<f32> {
+        match self {
+            Reward::Brightness => vec![1.0; chw],
+            Reward::Target(t) => t.clone(),
+        }
+    }
+
+    /// Record the loss (-reward) of the images `x` [n, c, h, w]: a 1-element tensor whose
+    /// backward seeds x's gradient.
+    pub fn record(&self, g: &mut Graph, x: &Var) -> GpuTensor {
+        let n = x.shape()[0];
+        let chw = x.val.len() / n;
+        let one = self.target(chw);
+        assert_eq!(
+            one.len(),
+            chw,
+            "reward target has {} values, images have {chw}",
+            one.len()
+        );
+        let all: Vec<f32> = (0..n).flat_map(|_| one.iter().copied()).collect();
+        let target = g.gpu.upload(&all, &x.val.shape);
+        g.mse(x, &target)
+    }
+}
+
+/// The sampler steps a chain records: update, schedule table, timesteps and (for
+/// class-conditional networks) the labels the U-Net is run with.
+#[derive(Clone, Debug)]
+pub struct StepsSpec {
+    pub mode: DenoiseMode,
+    pub clip_x0: bool,
+    pub table: GpuTensor,
+    pub ts: GpuTensor,
+    pub ts_host: Vec<u32>,
+    pub labels: Option<GpuTensor>,
+}
+
+/// Steps recorded on a tape: the final x and, per step, its position k and state tensor.
+pub struct RecordedSteps {
+    pub x_out: Var,
+    pub states: Vec<(usize, GpuTensor)>,
+}
+
+impl StepsSpec {
+    pub fn new(
+        gpu: &Gpu,
+        mode: DenoiseMode,
+        clip_x0: bool,
+        table: &[f32],
+        ts_host: Vec<u32>,
+        net: &UNet,
+        n: usize,
+    ) -> StepsSpec {
+        let null = net.cfg.num_classes as u32;
+        StepsSpec {
+            mode,
+            clip_x0,
+            table: gpu.upload(table, &[table.len() / 4, 4]),
+            ts: gpu.upload_u32(&ts_host, &[ts_host.len()]),
+            ts_host,
+            labels: (null > 0).then(|| gpu.upload_u32(&vec![null; n], &[n])),
+        }
+    }
+
+    /// Record "U-Net -> denoise" for the positions k = from..K (K = ts.len() - 1) starting
+    /// at `x`, each step with its own timestep tensor and state.
+    pub fn record(&self, g: &mut Graph, net: &UNet, x: &Var, from: usize) -> RecordedSteps {
+        let n = x.shape()[0];
+        let mut cur = x.clone();
+        let mut states = Vec::new();
+        for k in from..self.ts_host.len() - 1 {
+            let t = g.gpu.upload_u32(&vec![self.ts_host[k]; n], &[n]);
+            let state = g.gpu.upload_u32(&[k as u32, 0, 0, 0], &[4]);
+            cur = self.record_step(g, net, &cur, &t, &state);
+            states.push((k, state));
+        }
+        RecordedSteps { x_out: cur, states }
+    }
+
+    /// Record one "U-Net -> denoise" at the timesteps `t` (u32 [n]) and step `state`.
+    pub fn record_step(
+        &self,
+        g: &mut Graph,
+        net: &UNet,
+        x: &Var,
+        t: &GpuTensor,
+        state: &GpuTensor,
+    ) -> Var {
+        let eps = net.forward_cond(g, x, t, self.labels.as_ref());
+        let step = DenoiseStep {
+            mode: self.mode,
+            clip_x0: self.clip_x0,
+            table: self.table.clone(),
+            ts: self.ts.clone(),
+            state: state.clone(),
+        };
+        g.denoise(x, &eps, &step)
+    }
+}
+
+/// Write the noise seed of every recorded step (its z is keyed (seed, k)).
+pub fn write_states(gpu: &Gpu, states: &[(usize, GpuTensor)], seed: u64) {
+    for (k, st) in states {
+        let words = [*k as u32, seed as u32, (seed >> 32) as u32, 0];
+        gpu.queue
+            .write_buffer(&st.buf, st.offset, bytemuck::cast_slice(&words));
+    }
+}

@@ -1,0 +1,140 @@
+//! Backward of eval-mode BatchNorm (running statistics frozen), for gradients through a
+//! sampler: `shaders/batchnorm_eval_backward.wgsl` (input gradient) and
+//! `shaders/batchnorm_eval_backward_params.wgsl` (gamma and beta gradients, one workgroup per
+//! channel, deterministic). The forward is `batchnorm::batchnorm_eval`; with frozen
+//! statistics the layer is a per-channel affine map, so
+//! dx = gamma invstd dy, dgamma = sum dy xhat, dbeta = sum dy (xhat = (x - mean) invstd).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+
+/// BatchNorm's epsilon (must equal `batchnorm::BN_EPS`; kernels may import only gpu/util).
+pub const EPS: f32 = 1e-5;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct DxParams {
+    c: u32,
+    hw: u32,
+    len: u32,
+    eps: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ParamParams {
+    n: u32,
+    c: u32,
+    hw: u32,
+    eps: f32,
+}
+
+/// x, dy, dx are [n, c, hw]; the rest [c]. Accumulates: dx += gamma invstd dy, and (when
+/// `params` holds (dgamma, dbeta)) dgamma += sum dy xhat, dbeta += sum dy per channel.
+#[allow(clippy::too_many_arguments)]
+pub fn batchnorm_eval_backward(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    hw: usize,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    running_mean: &GpuTensor,
+    running_var: &GpuTensor,
+    dy: &GpuTensor,
+    dx: Option<&GpuTensor>,
+    params: Option<(&GpuTensor, &GpuTensor)>,
+) -> Vec<Dispatch> {
+    let len = n * c * hw;
+    assert!(len > 0, "batchnorm_eval_backward: empty shape");
+    assert!(
+        len <= u32::MAX as usize,
+        "batchnorm_eval_backward: more than 2^32 elements"
+    );
+    for (what, v) in [("x", x), ("dy", dy)] {
+        assert_eq!(
+            v.len(),
+            len,
+            "batchnorm_eval_backward: {what} must be [n, c, hw]"
+        );
+    }
+    for (what, v) in [
+        ("gamma", gamma),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ] {
+        assert_eq!(v.len(), c, "batchnorm_eval_backward: {what} must be [c]");
+    }
+    let mut out = Vec::new();
+    if let Some(dx) = dx {
+        assert_eq!(
+            dx.len(),
+            len,
+            "batchnorm_eval_backward: dx must be [n, c, hw]"
+        );
+        let p = DxParams {
+            c: c as u32,
+            hw: hw as u32,
+            len: len as u32,
+            eps: EPS,
+        };
+        out.push(gpu.dispatch(
+            "batchnorm_eval_backward",
+            "batchnorm_eval_backward",
+            "main",
+            &p,
+            &[gamma, running_var, dy, dx],
+            grid_1d(len),
+        ));
+    }
+    if let Some((dgamma, dbeta)) = params {
+        assert!(
+            dgamma.len() == c && dbeta.len() == c,
+            "batchnorm_eval_backward: dgamma and dbeta must be [c]"
+        );
+        let p = ParamParams {
+            n: n as u32,
+            c: c as u32,
+            hw: hw as u32,
+            eps: EPS,
+        };
+        out.push(gpu.dispatch(
+            "batchnorm_eval_backward_params",
+            "batchnorm_eval_backward_params",
+            "main",
+            &p,
+            &[x, running_mean, running_var, dy, dgamma, dbeta],
+            [c as u32, 1, 1],
+        ));
+    }
+    out
+}
+
+/// CPU reference (f64 sums): the fresh gradients (dx, dgamma, dbeta).
+pub fn batchnorm_eval_backward_cpu(
+    n: usize,
+    c: usize,
+    hw: usize,
+    x: &[f32],
+    gamma: &[f32],
+    running_mean: &[f32],
+    running_var: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let invstd: Vec<f64> = running_var
+        .iter()
+        .map(|v| 1.0 / (*v as f64 + EPS as f64).sqrt())
+        .collect();
+    let mut dx = vec![0.0; n * c * hw];
+    let (mut dg, mut db) = (vec![0.0f64; c], vec![0.0f64; c]);
+    for (i, d) in dx.iter_mut().enumerate() {
+        let ch = (i / hw) % c;
+        let g = dy[i] as f64;
+        *d = (gamma[ch] as f64 * invstd[ch] * g) as f32;
+        db[ch] += g;
+        dg[ch] += g * (x[i] as f64 - running_mean[ch] as f64) * invstd[ch];
+    }
+    let f = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect();
+    (dx, f(dg), f(db))
+}

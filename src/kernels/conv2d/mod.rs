@@ -1,0 +1,327 @@
+//! 2-D convolution, stride 1, padding k/2, k = 3 or 1, with bias; weights OIHW as PyTorch.
+//! Shaders: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
+//! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
+//! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
+//! `shaders/conv2d_backward_weight_reduce.wgsl`.
+//!
+//! Activations stay NCHW buffers; each conv packs its input into a texture first (measured
+//! cheaper than what the texture reads save; see BENCHMARKS.md). A `ConvPlan` owns one
+//! layer's textures so that the backward pass reuses what the forward pass packed.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{Bind, Dispatch, Gpu, GpuTensor};
+
+mod backward_weight;
+mod pack;
+mod reference;
+
+use backward_weight::backward_weight_packed;
+pub use pack::{PackSource, PackedInput, PackedWeights};
+pub use reference::{conv2d_backward_cpu, conv2d_cpu};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dShape {
+    pub n: usize,
+    pub cin: usize,
+    pub cout: usize,
+    pub h: usize,
+    pub w: usize,
+    pub k: usize,
+}
+
+impl Conv2dShape {
+    /// Multiply-adds count twice: 2*N*Cout*H*W*Cin*k*k.
+    pub fn flops(&self) -> f64 {
+        2.0 * (self.n * self.cout * self.h * self.w * self.cin * self.k * self.k) as f64
+    }
+
+    fn x_len(&self) -> usize {
+        self.n * self.cin * self.h * self.w
+    }
+
+    fn y_len(&self) -> usize {
+        self.n * self.cout * self.h * self.w
+    }
+
+    fn w_len(&self) -> usize {
+        self.cout * self.cin * self.k * self.k
+    }
+
+    fn check(&self, what: &str) {
+        assert!(
+            self.k == 3 || self.k == 1,
+            "{what}: kernel size must be 3 or 1, got {}",
+            self.k
+        );
+        assert!(
+            self.n > 0 && self.cin > 0 && self.cout > 0 && self.h > 0 && self.w > 0,
+            "{what}: every dimension must be positive: {self:?}"
+        );
+    }
+
+    /// The same convolution seen from backward-input: dy (cout channels) to dx (cin).
+    fn transposed(&self) -> Conv2dShape {
+        Conv2dShape {
+            cin: self.cout,
+            cout: self.cin,
+            ..*self
+        }
+    }
+}
+
+#[track_caller]
+fn expect_len(what: &str, name: &str, t: &GpuTensor, want: usize, s: &Conv2dShape) {
+    assert_eq!(
+        t.len(),
+        want,
+        "{what}: {name} has {} elements, shape {s:?} needs {want}",
+        t.len()
+    );
+}
+
+/// Pixels per invocation and invocations per workgroup of `conv2d.wgsl` (`P`, `WGS` there).
+const CONV_PX: usize = 7;
+const CONV_WG: usize = 32;
+/// Output channels per invocation of `conv2d.wgsl` (two vec4 halves).
+pub(crate) const CONV_CO: usize = 8;
+
+pub(crate) fn groups_1d(what: &str, invocations: usize, wg: usize) -> [u32; 3] {
+    let g = invocations.div_ceil(wg).max(1);
+    assert!(
+        g <= 65535 * 65535,
+        "{what}: {invocations} invocations is too many"
+    );
+    if g <= 65535 {
+        [g as u32, 1, 1]
+    } else {
+        [65535, g.div_ceil(65535) as u32, 1]
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ConvParams {
+    n: u32,
+    cin4: u32,
+    cout: u32,
+    h: u32,
+    w: u32,
+    tiles_w: u32,
+    total: u32,
+    npl: u32,
+}
+
+/// The conv kernel on packed operands: y = conv + b, or y += conv if `b` is None.
+fn conv_packed(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &PackedInput,
+    w: &PackedWeights,
+    b: Option<&GpuTensor>,
+    y: &GpuTensor,
+) -> Dispatch {
+    let tiles_w = s.w.div_ceil(CONV_PX);
+    let total = s.n * s.h * tiles_w;
+    assert!(
+        s.x_len().max(s.y_len()) < u32::MAX as usize,
+        "conv2d: tensors too large for u32 indexing"
+    );
+    let p = ConvParams {
+        n: s.n as u32,
+        cin4: s.cin.div_ceil(4) as u32,
+        cout: s.cout as u32,
+        h: s.h as u32,
+        w: s.w as u32,
+        tiles_w: tiles_w as u32,
+        total: total as u32,
+        npl: x.params.npl,
+    };
+    let gx = total.div_ceil(CONV_WG);
+    let gy = s.cout.div_ceil(CONV_CO);
+    assert!(
+        gx <= 65535 && gy <= 65535,
+        "conv2d: shape {s:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
+    );
+    let k = if s.k == 3 { "k3" } else { "k1" };
+    let mut binds = vec![
+        Bind::Texture(&x.view),
+        Bind::Texture(&w.view),
+        Bind::Tensor(y),
+    ];
+    let entry = match b {
+        Some(b) => {
+            binds.push(Bind::Tensor(b));
+            format!("forward_{k}")
+        }
+        None => format!("accumulate_{k}"),
+    };
+    let label = if b.is_some() {
+        "conv2d"
+    } else {
+        "conv2d_backward_input"
+    };
+    gpu.dispatch_bound(
+        label,
+        "conv2d",
+        &entry,
+        &p,
+        &binds,
+        [gx as u32, gy as u32, 1],
+    )
+}
+
+/// One conv layer's textures, made once when the layer is recorded: the packed input (kept
+/// from the forward pass for the weight gradient), the packed weights, and in training the
+/// packed dy and the transposed weights of backward-input.
+pub struct ConvPlan {
+    pub s: Conv2dShape,
+    x: PackedInput,
+    w: PackedWeights,
+    dy: Option<PackedInput>,
+    wt: Option<PackedWeights>,
+}
+
+impl ConvPlan {
+    pub fn new(gpu: &Gpu, s: &Conv2dShape, train: bool) -> ConvPlan {
+        s.check("conv2d");
+        ConvPlan {
+            s: *s,
+            x: PackedInput::new(gpu, s.n, s.cin, s.h, s.w),
+            w: PackedWeights::new(gpu, s, false),
+            dy: train.then(|| PackedInput::new(gpu, s.n, s.cout, s.h, s.w)),
+            wt: train.then(|| PackedWeights::new(gpu, s, true)),
+        }
+    }
+
+    /// y = conv(x, w) + b (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &GpuTensor,
+        w: &GpuTensor,
+        b: &GpuTensor,
+        y: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let (what, s) = ("conv2d", &self.s);
+        expect_len(what, "x", x, s.x_len(), s);
+        expect_len(what, "w", w, s.w_len(), s);
+        expect_len(what, "b", b, s.cout, s);
+        expect_len(what, "y", y, s.y_len(), s);
+        assert!(!y.overlaps(x), "{what}: y must not overlap x");
+        vec![
+            self.x.pack(gpu, x),
+            self.w.pack(gpu, w),
+            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
+        ]
+    }
+
+    /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add).
+    pub fn forward_from(
+        &self,
+        gpu: &Gpu,
+        src: PackSource,
+        w: &GpuTensor,
+        b: &GpuTensor,
+        y: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let (what, s) = ("conv2d", &self.s);
+        expect_len(what, "w", w, s.w_len(), s);
+        expect_len(what, "b", b, s.cout, s);
+        expect_len(what, "y", y, s.y_len(), s);
+        vec![
+            self.x.pack_from(gpu, src),
+            self.w.pack(gpu, w),
+            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
+        ]
+    }
+
+    /// dw += sum dy * x-patch, db += sum dy, and (if `dx` is given) dx += conv_transpose(dy, w).
+    /// Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    pub fn backward(
+        &self,
+        gpu: &Gpu,
+        w: &GpuTensor,
+        dy: &GpuTensor,
+        dx: Option<&GpuTensor>,
+        dw: &GpuTensor,
+        db: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let (what, s) = ("conv2d backward", &self.s);
+        let (dyp, wt) = match (&self.dy, &self.wt) {
+            (Some(d), Some(t)) => (d, t),
+            _ => panic!("{what}: the plan was made without training textures"),
+        };
+        expect_len(what, "w", w, s.w_len(), s);
+        expect_len(what, "dy", dy, s.y_len(), s);
+        expect_len(what, "dw", dw, s.w_len(), s);
+        expect_len(what, "db", db, s.cout, s);
+        let mut out = vec![dyp.pack(gpu, dy)];
+        if let Some(dx) = dx {
+            expect_len(what, "dx", dx, s.x_len(), s);
+            assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
+            out.push(wt.pack(gpu, w));
+            out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
+        }
+        out.extend(backward_weight_packed(gpu, s, &self.x, dyp, dw, db));
+        out
+    }
+}
+
+/// y = conv(x, w) + b   (overwrites y), packing included.
+pub fn conv2d(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &GpuTensor,
+    w: &GpuTensor,
+    b: &GpuTensor,
+    y: &GpuTensor,
+) -> Vec<Dispatch> {
+    ConvPlan::new(gpu, s, false).forward(gpu, x, w, b, y)
+}
+
+/// dx += conv_transpose(dy, w), packing included.
+pub fn conv2d_backward_input(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    w: &GpuTensor,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+) -> Vec<Dispatch> {
+    let what = "conv2d_backward_input";
+    s.check(what);
+    expect_len(what, "w", w, s.w_len(), s);
+    expect_len(what, "dy", dy, s.y_len(), s);
+    expect_len(what, "dx", dx, s.x_len(), s);
+    assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
+    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
+    let wt = PackedWeights::new(gpu, s, true);
+    vec![
+        dyp.pack(gpu, dy),
+        wt.pack(gpu, w),
+        conv_packed(gpu, &s.transposed(), &dyp, &wt, None, dx),
+    ]
+}
+
+/// dw += sum_{n,h,w} dy * x-patch ; db += sum_{n,h,w} dy, packing included. Deterministic
+/// split reduction over N*H*W (partials into a scratch buffer, then a fixed-order second pass).
+pub fn conv2d_backward_weight(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    x: &GpuTensor,
+    dy: &GpuTensor,
+    dw: &GpuTensor,
+    db: &GpuTensor,
+) -> Vec<Dispatch> {
+    let what = "conv2d_backward_weight";
+    s.check(what);
+    expect_len(what, "x", x, s.x_len(), s);
+    expect_len(what, "dy", dy, s.y_len(), s);
+    expect_len(what, "dw", dw, s.w_len(), s);
+    expect_len(what, "db", db, s.cout, s);
+    let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
+    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
+    let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];
+    out.extend(backward_weight_packed(gpu, s, &xp, &dyp, dw, db));
+    out
+}

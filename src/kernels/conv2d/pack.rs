@@ -1,0 +1,240 @@
+//! The textures the conv kernels read: activations (`shaders/conv2d_pack_input.wgsl`) and
+//! weights (`shaders/conv2d_pack_weight.wgsl`).
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{groups_1d, Conv2dShape, CONV_CO};
+use crate::gpu::{Bind, Dispatch, Gpu, GpuTensor};
+
+/// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
+const WROW: usize = 1024;
+
+/// An activation [n, c, h, w] packed for the conv kernels: rgba32float texels of 4 channels,
+/// image n a row of ceil(c/4) tiles of (h+2) x (w+2) texels with a zero border, `npl` images
+/// stacked per array layer (see `shaders/conv2d_pack_input.wgsl`).
+pub struct PackedInput {
+    pub view: wgpu::TextureView,
+    pub(super) params: PackParams,
+    layers: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct PackParams {
+    n: u32,
+    c: u32,
+    h: u32,
+    w: u32,
+    c4: u32,
+    pub(super) npl: u32,
+    tex_w: u32,
+    layer_h: u32,
+    ca: u32,
+}
+
+impl PackedInput {
+    /// The texture for an activation of shape [n, c, h, w], within the adapter's limits.
+    pub fn new(gpu: &Gpu, n: usize, c: usize, h: usize, w: usize) -> PackedInput {
+        let max = gpu.limits.max_texture_dimension_2d as usize;
+        let max_layers = gpu.limits.max_texture_array_layers as usize;
+        let c4 = c.div_ceil(4);
+        let tex_w = c4 * (w + 2);
+        assert!(
+            tex_w <= max && h + 2 <= max,
+            "conv2d: {c} channels of {h}x{w} pixels need a texture {tex_w} texels wide, over this adapter's limit of {max}; use fewer channels or smaller images"
+        );
+        let npl = (max / (h + 2)).min(n);
+        let layers = n.div_ceil(npl);
+        assert!(
+            layers <= max_layers,
+            "conv2d: a batch of {n} images of {h}x{w} needs {layers} texture layers, over this adapter's limit of {max_layers}; use a batch of at most {}",
+            npl * max_layers
+        );
+        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+            label: Some("conv2d packed input"),
+            size: wgpu::Extent3d {
+                width: tex_w as u32,
+                height: (npl * (h + 2)) as u32,
+                depth_or_array_layers: layers as u32,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+            view_formats: &[],
+        });
+        let view = tex.create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2Array),
+            ..Default::default()
+        });
+        let params = PackParams {
+            n: n as u32,
+            c: c as u32,
+            h: h as u32,
+            w: w as u32,
+            c4: c4 as u32,
+            npl: npl as u32,
+            tex_w: tex_w as u32,
+            layer_h: (npl * (h + 2)) as u32,
+            ca: 0,
+        };
+        PackedInput {
+            view,
+            params,
+            layers: layers as u32,
+        }
+    }
+
+    /// Fill the texture from the NCHW tensor `x`.
+    pub fn pack(&self, gpu: &Gpu, x: &GpuTensor) -> Dispatch {
+        self.pack_from(gpu, PackSource::Plain(x))
+    }
+
+    /// Fill the texture from `src` (a tensor, or the fused add / concat-and-add).
+    pub fn pack_from(&self, gpu: &Gpu, src: PackSource) -> Dispatch {
+        let mut p = self.params;
+        let (n, c, hw) = (p.n as usize, p.c as usize, (p.h * p.w) as usize);
+        let what = "conv2d_pack_input";
+        let check = |name: &str, t: &GpuTensor, want: usize| {
+            assert_eq!(
+                t.len(),
+                want,
+                "{what}: {name} has {} elements, the packed shape [{n}, {c}, {}, {}] needs {want}",
+                t.len(),
+                p.h,
+                p.w
+            );
+        };
+        // Bindings an entry does not read get x (layouts come from the shader, which
+        // declares them all).
+        let (entry, x, v, b) = match src {
+            PackSource::Plain(x) => {
+                check("x", x, n * c * hw);
+                ("main", x, x, x)
+            }
+            PackSource::Add { x, v } => {
+                check("x", x, n * c * hw);
+                check("v", v, n * c);
+                ("add", x, v, x)
+            }
+            PackSource::CatAdd { a, b, v } => {
+                let ca = a.len() / (n * hw).max(1);
+                check("a", a, n * ca * hw);
+                check("b", b, n * (c - ca.min(c)) * hw);
+                check("v", v, n * c);
+                assert!(
+                    ca > 0 && ca < c,
+                    "{what}: concat needs channels on both sides"
+                );
+                p.ca = ca as u32;
+                ("cat_add", a, v, b)
+            }
+        };
+        let groups = [p.tex_w.div_ceil(8), p.layer_h.div_ceil(8), self.layers];
+        let binds = [
+            Bind::Tensor(x),
+            Bind::Texture(&self.view),
+            Bind::Tensor(v),
+            Bind::Tensor(b),
+        ];
+        gpu.dispatch_bound(what, what, entry, &p, &binds, groups)
+    }
+}
+
+/// What a conv's input texture is packed from.
+#[derive(Clone, Copy)]
+pub enum PackSource<'a> {
+    /// x itself, [n, c, h, w].
+    Plain(&'a GpuTensor),
+    /// x + v broadcast over h, w; v is [n, c].
+    Add { x: &'a GpuTensor, v: &'a GpuTensor },
+    /// cat(a, b) along channels + v; a [n, ca, h, w], b [n, c - ca, h, w], v [n, c].
+    CatAdd {
+        a: &'a GpuTensor,
+        b: &'a GpuTensor,
+        v: &'a GpuTensor,
+    },
+}
+
+/// Conv weights packed for `conv2d.wgsl` (see `shaders/conv2d_pack_weight.wgsl`).
+pub struct PackedWeights {
+    pub view: wgpu::TextureView,
+    params: WeightPackParams,
+    transposed: bool,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct WeightPackParams {
+    cout: u32,
+    cin: u32,
+    k: u32,
+    ci4: u32,
+    texels: u32,
+}
+
+impl PackedWeights {
+    /// For the convolution `s` (forward), or for backward-input of `s` if `transposed`.
+    pub fn new(gpu: &Gpu, s: &Conv2dShape, transposed: bool) -> PackedWeights {
+        let t = if transposed { s.transposed() } else { *s };
+        let ci4 = t.cin.div_ceil(4);
+        let texels = t.cout.div_ceil(CONV_CO) * ci4 * t.k * t.k * 8;
+        let rows = texels.div_ceil(WROW);
+        let max = gpu.limits.max_texture_dimension_2d as usize;
+        assert!(
+            rows <= max,
+            "conv2d: {} weights need {rows} texture rows, over this adapter's limit of {max}",
+            s.w_len()
+        );
+        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+            label: Some("conv2d packed weights"),
+            size: wgpu::Extent3d {
+                width: WROW as u32,
+                height: rows as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+            view_formats: &[],
+        });
+        PackedWeights {
+            view: tex.create_view(&Default::default()),
+            params: WeightPackParams {
+                cout: t.cout as u32,
+                cin: t.cin as u32,
+                k: t.k as u32,
+                ci4: ci4 as u32,
+                texels: texels as u32,
+            },
+            transposed,
+        }
+    }
+
+    /// Fill the texture from the OIHW weights `w` (of the forward convolution).
+    pub fn pack(&self, gpu: &Gpu, w: &GpuTensor) -> Dispatch {
+        let p = &self.params;
+        assert_eq!(
+            w.len(),
+            (p.cout * p.cin * p.k * p.k) as usize,
+            "conv2d_pack_weight: weight tensor of {} elements does not match the packed shape",
+            w.len()
+        );
+        let entry = if self.transposed {
+            "transposed"
+        } else {
+            "forward"
+        };
+        gpu.dispatch_bound(
+            "conv2d_pack_weight",
+            "conv2d_pack_weight",
+            entry,
+            p,
+            &[Bind::Tensor(w), Bind::Texture(&self.view)],
+            groups_1d("conv2d_pack_weight", p.texels as usize, 64),
+        )
+    }
+}

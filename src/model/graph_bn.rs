@@ -1,0 +1,96 @@
+//! BatchNorm on the tape: plain, and fused with the ReLU that follows it in every ConvBlock
+//! (one pass fewer forward and backward).
+
+use super::graph::{Graph, Var};
+use crate::gpu::GpuTensor;
+use crate::kernels::batchnorm::{self, BnShape};
+
+impl Graph<'_> {
+    /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
+    /// statistics in evaluation mode and with `frozen_bn` (then backward is
+    /// `batchnorm_eval_backward`).
+    pub fn batchnorm(
+        &mut self,
+        x: &Var,
+        gamma: &Var,
+        beta: &Var,
+        rmean: &GpuTensor,
+        rvar: &GpuTensor,
+    ) -> Var {
+        self.bn(x, gamma, beta, [rmean, rvar], false)
+    }
+
+    /// relu(BatchNorm2d(x)) as one op.
+    pub fn batchnorm_relu(
+        &mut self,
+        x: &Var,
+        gamma: &Var,
+        beta: &Var,
+        rmean: &GpuTensor,
+        rvar: &GpuTensor,
+    ) -> Var {
+        self.bn(x, gamma, beta, [rmean, rvar], true)
+    }
+
+    fn bn(
+        &mut self,
+        x: &Var,
+        gamma: &Var,
+        beta: &Var,
+        [rmean, rvar]: [&GpuTensor; 2],
+        relu: bool,
+    ) -> Var {
+        let sh = x.shape().to_vec();
+        let s = BnShape {
+            n: sh[0],
+            c: sh[1],
+            hw: sh[2] * sh[3],
+        };
+        if self.train && self.frozen_bn {
+            // Running statistics under a tape (fine-tuning through the sampler): the eval
+            // backward has no fused ReLU, so the ReLU is its own op here.
+            let y = self.var(&sh);
+            self.fwd.push(batchnorm::batchnorm_eval(
+                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
+            ));
+            self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
+            return if relu { self.relu(&y) } else { y };
+        }
+        let y = self.var(&sh);
+        if !self.train {
+            let d = batchnorm::eval(
+                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val, relu,
+            );
+            self.fwd.push(d);
+            return y;
+        }
+        let mean = self.gpu.zeros(&[s.c]);
+        let invstd = self.gpu.zeros(&[s.c]);
+        let stats = [rmean, rvar, &mean, &invstd];
+        self.fwd.extend(batchnorm::train(
+            self.gpu, &s, &x.val, &gamma.val, &beta.val, stats, &y.val, relu,
+        ));
+        // One kernel sequence writes all three gradients.
+        let grads = [
+            self.grad_or_scratch(x),
+            self.grad_or_scratch(gamma),
+            self.grad_or_scratch(beta),
+        ];
+        let (x, gamma, yv, yg) = (x.clone(), gamma.clone(), y.val.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            let mask = relu.then_some(&yv);
+            let [dx, dgamma, dbeta] = &grads;
+            p.extend(batchnorm::backward(
+                gpu,
+                &s,
+                &x.val,
+                &gamma.val,
+                [&mean, &invstd],
+                &yg.unwrap(),
+                mask,
+                [dx, dgamma, dbeta],
+            ));
+        });
+        y
+    }
+}

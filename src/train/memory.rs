@@ -1,0 +1,118 @@
+//! Memory estimates made before the large allocations of a training run, so that a size or
+//! batch that cannot fit is refused with what would fit instead of aborting the process.
+
+use anyhow::{bail, Result};
+
+use crate::gpu::Gpu;
+use crate::model::unet::UNetConfig;
+
+/// An upper bound on the f32 values of one image's forward activations in the seed U-Net:
+/// per block its input and six block-sized tensors (two convs, BatchNorms and ReLUs; fused
+/// kernels store fewer), the pools, upsamples and channel concatenations (materialised or
+/// packed for a conv), the output and the x0 / x_t / eps inputs.
+pub fn activation_floats_per_image(net: &UNetConfig) -> u64 {
+    let s2 = (net.image_size * net.image_size) as u64;
+    let [c1, c2, c3] = net.channels.map(|c| c as u64);
+    let c = net.image_channels as u64;
+    let res = [s2, s2 / 4, s2 / 16, s2 / 4, s2];
+    let blocks: u64 = net
+        .blocks()
+        .iter()
+        .zip(res)
+        .map(|(&(_, cin, cout), r)| (cin as u64 + 6 * cout as u64) * r)
+        .sum();
+    let pools = c1 * s2 / 4 + c2 * s2 / 16;
+    let ups = c3 * s2 / 4 + c2 * s2;
+    let concats = (c3 + c2) * s2 / 4 + (c2 + c1) * s2;
+    blocks + pools + ups + concats + 4 * c * s2
+}
+
+/// Rough bytes of device memory one training step of `batch` images needs: activations,
+/// their gradients and the convolutions' packed copies (3x the forward activations).
+pub fn train_bytes(net: &UNetConfig, batch: usize) -> u64 {
+    activation_floats_per_image(net) * batch as u64 * 4 * 3
+}
+
+/// Bytes of host memory available now (Linux `MemAvailable`); `None` where unknown.
+pub fn available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The largest multiple of 4 (at least 4) image size whose step of `batch` images needs at
+/// most `budget` bytes, or 0 when even 4x4 does not fit.
+pub fn largest_size(net: &UNetConfig, batch: usize, budget: u64) -> usize {
+    let at = |s: usize| {
+        train_bytes(
+            &UNetConfig {
+                image_size: s,
+                ..net.clone()
+            },
+            batch,
+        )
+    };
+    let mut s = 0;
+    while s + 4 <= net.image_size && at(s + 4) <= budget {
+        s += 4;
+    }
+    s
+}
+
+/// On a CPU adapter device memory is host memory: refuse a run whose dataset plus training
+/// step would not fit in the memory available now, naming the largest batch or image size
+/// that would. (GPU memory size is not exposed by wgpu; there only the binding limit of
+/// [`super::check_fits`] is checked.)
+pub fn check_host_memory(gpu: &Gpu, net: &UNetConfig, batch: usize, data_bytes: u64) -> Result<()> {
+    let Some(avail) = available_bytes().filter(|_| gpu.is_cpu()) else {
+        return Ok(());
+    };
+    let need = train_bytes(net, batch) + data_bytes;
+    if need <= avail {
+        return Ok(());
+    }
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let budget = avail.saturating_sub(data_bytes);
+    let per_image = train_bytes(net, 1);
+    let fix = if budget / per_image >= 1 {
+        format!("the largest batch that fits is {}", budget / per_image)
+    } else {
+        match largest_size(net, batch, budget) {
+            0 => "not even 4x4 images fit; free memory or use less data".to_string(),
+            s => format!("the largest --image-size that fits at batch {batch} is {s}"),
+        }
+    };
+    bail!(
+        "{s}x{s} images at batch {batch} need about {:.1} GiB ({:.1} GiB for the training step on this CPU adapter, {:.1} GiB for the dataset) but {:.1} GiB of memory is available; {fix}",
+        gib(need),
+        gib(train_bytes(net, batch)),
+        gib(data_bytes),
+        gib(avail),
+        s = net.image_size
+    );
+}
+
+/// Before the built-in images (1 channel, `size` square) are made: the binding limit and
+/// the host memory of a step of `batch` at that size. Sizes that are not positive multiples
+/// of 4 are left to the data loader's message.
+pub fn check_builtin(
+    gpu: &Gpu,
+    size: usize,
+    channels: [usize; 3],
+    temb_dim: usize,
+    batch: usize,
+) -> Result<()> {
+    if size == 0 || !size.is_multiple_of(4) {
+        return Ok(());
+    }
+    let net = UNetConfig {
+        image_channels: 1,
+        image_size: size,
+        channels,
+        temb_dim,
+        num_classes: 0,
+    };
+    super::check_fits(gpu, &net, batch)?;
+    check_host_memory(gpu, &net, batch, 0)
+}

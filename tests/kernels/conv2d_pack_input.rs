@@ -1,0 +1,73 @@
+//! conv2d_pack_input's fused sources: a conv whose input is packed from x + v or from
+//! cat(a, b) + v must equal the CPU conv of that input, built on the CPU.
+
+use wgpu_ddpm::kernels::conv2d::*;
+
+use crate::common::*;
+
+fn conv_of(src_is_cat: bool, s: Conv2dShape, seed: u64) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let (n, c, hw) = (s.n, s.cin, s.h * s.w);
+    let ca = if src_is_cat { c / 2 } else { c };
+    let a = rng.vec_normal(n * ca * hw);
+    let b = rng.vec_normal(n * (c - ca) * hw);
+    let v = rng.vec_normal(n * c);
+    let w = rng.vec_normal(s.cout * c * s.k * s.k);
+    let bias = rng.vec_normal(s.cout);
+    // The input the fused pack must produce: cat(a, b) + v broadcast over the pixels.
+    let mut x = vec![0f32; n * c * hw];
+    for ni in 0..n {
+        for ch in 0..c {
+            for j in 0..hw {
+                let src = if ch < ca {
+                    a[(ni * ca + ch) * hw + j]
+                } else {
+                    b[(ni * (c - ca) + ch - ca) * hw + j]
+                };
+                x[(ni * c + ch) * hw + j] = src + v[ni * c + ch];
+            }
+        }
+    }
+    let t = |d: &[f32]| upload(&gpu, d, &[d.len()]);
+    let (ag, bg, vg, wg, biasg) = (t(&a), t(&b), t(&v), t(&w), t(&bias));
+    let y = gpu.zeros(&[n * s.cout * hw]);
+    let plan = ConvPlan::new(&gpu, &s, false);
+    let src = if src_is_cat {
+        PackSource::CatAdd {
+            a: &ag,
+            b: &bg,
+            v: &vg,
+        }
+    } else {
+        PackSource::Add { x: &ag, v: &vg }
+    };
+    run(&gpu, plan.forward_from(&gpu, src, &wg, &biasg, &y));
+    let what = format!("conv2d_pack_input cat={src_is_cat} {s:?}");
+    assert_close(
+        &what,
+        &gpu.read(&y),
+        &conv2d_cpu(&s, &x, &w, &bias),
+        1e-4,
+        1e-4,
+    );
+}
+
+#[test]
+fn conv2d_pack_input_add_and_cat_add() {
+    for (i, (n, cin, cout, h, w)) in [(2, 6, 5, 5, 9), (3, 10, 8, 7, 7), (1, 2, 3, 4, 3)]
+        .into_iter()
+        .enumerate()
+    {
+        let s = Conv2dShape {
+            n,
+            cin,
+            cout,
+            h,
+            w,
+            k: 3,
+        };
+        conv_of(false, s, 80 + i as u64);
+        conv_of(true, s, 90 + i as u64);
+    }
+}

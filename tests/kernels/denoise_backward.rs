@@ -1,0 +1,161 @@
+use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
+use wgpu_ddpm::kernels::denoise::*;
+use wgpu_ddpm::kernels::rng::{normal_cpu, PURPOSE_Z};
+
+use crate::common::*;
+
+const MODES: [DenoiseMode; 4] = [
+    DenoiseMode::DdpmSmall,
+    DenoiseMode::DdpmLarge,
+    DenoiseMode::Ddim { eta: 0.0 },
+    DenoiseMode::Ddim { eta: 0.7 },
+];
+
+/// Inputs whose predicted x0 = (x - sqrt(1 - abar) eps) / sqrt(abar) stays away from the
+/// clamp's kinks at +-1 (a finite difference across a kink measures neither side).
+fn inputs(len: usize, abar: f64, seed: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = HostRng::new(seed);
+    let (mut x, eps) = (rng.vec_normal(len), rng.vec_normal(len));
+    for (x, e) in x.iter_mut().zip(&eps) {
+        let x0 = (*x as f64 - (1.0 - abar).sqrt() * *e as f64) / abar.sqrt();
+        if (x0.abs() - 1.0).abs() < 0.05 {
+            *x += 0.2 * abar.sqrt() as f32;
+        }
+    }
+    (x, eps)
+}
+
+#[test]
+fn denoise_backward_matches_cpu_and_fd() {
+    let gpu = gpu();
+    let seed = 0x5eed_0000_0000_0007u64;
+    for kind in [ScheduleKind::Linear, ScheduleKind::Cosine] {
+        let s = Schedule::new(kind, 100).unwrap();
+        let table = gpu.upload(&s.gpu_table(), &[101, 4]);
+        for (ts_host, ks) in [
+            ((0..=100u32).rev().collect::<Vec<_>>(), vec![0usize, 60, 99]),
+            (vec![100, 71, 30, 2, 0], vec![0, 2, 3]),
+        ] {
+            let ts = gpu.upload_u32(&ts_host, &[ts_host.len()]);
+            for mode in MODES {
+                if !matches!(mode, DenoiseMode::Ddim { .. }) && ts_host.len() < 101 {
+                    continue; // DDPM steps t -> t - 1 only
+                }
+                for clip in [false, true] {
+                    for (i, &k) in ks.iter().enumerate() {
+                        // Odd sizes: a tail of 1, 2 and 3 elements after the last full quad.
+                        let (n, chw) = [(3, 7), (1, 5), (2, 3)][i];
+                        let len = n * chw;
+                        let (t, tp) = (ts_host[k] as usize, ts_host[k + 1] as usize);
+                        let (x, eps) = inputs(len, s.abar[t], k as u64);
+                        let mut rng = HostRng::new(k as u64 + 100);
+                        let w = rng.vec_normal(len);
+                        let (bx, be) = (rng.vec_normal(len), rng.vec_normal(len));
+                        let state =
+                            gpu.upload_u32(&[k as u32, seed as u32, (seed >> 32) as u32, 0], &[4]);
+                        let up = |v: &[f32]| upload(&gpu, v, &[n, chw]);
+                        let (wg, xg, eg, dx, de) = (up(&w), up(&x), up(&eps), up(&bx), up(&be));
+                        run(
+                            &gpu,
+                            [denoise_backward(
+                                &gpu, n, chw, mode, clip, &table, &ts, &state, &wg, &xg, &eg, &dx,
+                                &de,
+                            )],
+                        );
+                        let (gx, ge) =
+                            denoise_backward_cpu(mode, clip, &s, &ts_host, k, &w, &x, &eps);
+                        let what = format!("denoise_backward {kind:?} {mode:?} clip {clip} t {t}");
+                        // f32 coefficients up to 1/sqrt(abar_T) (~40 at T = 100) vs f64.
+                        assert_accumulates(
+                            &format!("{what} dx"),
+                            &gpu.read(&dx),
+                            &bx,
+                            &gx,
+                            2e-4,
+                            2e-4,
+                        );
+                        assert_accumulates(
+                            &format!("{what} deps"),
+                            &gpu.read(&de),
+                            &be,
+                            &ge,
+                            2e-4,
+                            2e-4,
+                        );
+                        // Finite differences of L = sum w * step(x, eps) with z held fixed.
+                        let sigma = step_sigma(mode, &s, t, tp);
+                        let z: Vec<f64> = (0..len)
+                            .map(|e| {
+                                if sigma > 0.0 {
+                                    normal_cpu(seed, k as u64, PURPOSE_Z, e as u32) as f64
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect();
+                        let loss = |x: &[f64], e: &[f64]| -> f64 {
+                            (0..len)
+                                .map(|i| {
+                                    w[i] as f64
+                                        * denoise_step_with_z(
+                                            mode, clip, &s, t, tp, x[i], e[i], z[i],
+                                        )
+                                })
+                                .sum()
+                        };
+                        let (x64, e64) = (f64s(&x), f64s(&eps));
+                        fd_check(
+                            &format!("{what} fd x"),
+                            &gx,
+                            &x64,
+                            1e-5,
+                            |v| loss(v, &e64),
+                            1e-4,
+                            1e-4,
+                        );
+                        fd_check(
+                            &format!("{what} fd eps"),
+                            &ge,
+                            &e64,
+                            1e-5,
+                            |v| loss(&x64, v),
+                            1e-4,
+                            1e-4,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn denoise_backward_clip_blocks_the_clamped_side() {
+    // A predicted x0 far outside [-1, 1]: with clip the x0 path passes nothing, so the
+    // gradients are the unclipped coefficients only (DDIM: dx = 0, deps = direction term).
+    let gpu = gpu();
+    let s = Schedule::new(ScheduleKind::Linear, 100).unwrap();
+    let table = gpu.upload(&s.gpu_table(), &[101, 4]);
+    let ts_host = [100u32, 50, 0];
+    let ts = gpu.upload_u32(&ts_host, &[3]);
+    let state = gpu.upload_u32(&[0, 1, 0, 0], &[4]);
+    let mode = DenoiseMode::Ddim { eta: 0.0 };
+    let (x, eps) = (vec![50.0f32; 5], vec![0.0f32; 5]);
+    let up = |v: &[f32]| upload(&gpu, v, &[5]);
+    let (g, xg, eg, dx, de) = (
+        up(&[1.0; 5]),
+        up(&x),
+        up(&eps),
+        up(&[0.0; 5]),
+        up(&[0.0; 5]),
+    );
+    run(
+        &gpu,
+        [denoise_backward(
+            &gpu, 1, 5, mode, true, &table, &ts, &state, &g, &xg, &eg, &dx, &de,
+        )],
+    );
+    assert_eq!(gpu.read(&dx), vec![0.0; 5]);
+    let dir = (1.0 - s.abar[50]).sqrt() as f32;
+    assert_close("deps, clamped", &gpu.read(&de), &[dir; 5], 1e-5, 1e-5);
+}

@@ -1,11 +1,6 @@
 // Channel concat: y[n, 0..c1, :] = a[n, :, :], y[n, c1..c1+c2, :] = b[n, :, :]   (overwrites y)
 
-struct Params {
-    total: u32, // n * (c1 + c2) * hw
-    c1: u32,
-    c2: u32,
-    hw: u32,
-}
+// Params: shaders/concat_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

@@ -1,11 +1,6 @@
 // Channel concat backward: da += dy[:, 0..c1], db += dy[:, c1..c1+c2]   (one pass, accumulates)
 
-struct Params {
-    total: u32, // n * (c1 + c2) * hw
-    c1: u32,
-    c2: u32,
-    hw: u32,
-}
+// Params: shaders/concat_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

@@ -13,10 +13,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let c = p.c1 + p.c2;
-    let s = i % p.hw;
-    let ch = (i / p.hw) % c;
-    let ni = i / (p.hw * c);
+    let at = concat_split(i);
+    let ni = at.x;
+    let ch = at.y;
+    let s = at.z;
     if (ch < p.c1) {
         let j = (ni * p.c1 + ch) * p.hw + s;
         da[j] += dy[i];

@@ -1,11 +1,6 @@
 // Channel concat backward: da += dy[:, 0..c1], db += dy[:, c1..c1+c2]   (one pass, accumulates)
 
-struct Params {
-    total: u32, // n * (c1 + c2) * hw
-    c1: u32,
-    c2: u32,
-    hw: u32,
-}
+// Params: shaders/concat_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -18,10 +13,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let c = p.c1 + p.c2;
-    let s = i % p.hw;
-    let ch = (i / p.hw) % c;
-    let ni = i / (p.hw * c);
+    let at = concat_split(i);
+    let ni = at.x;
+    let ch = at.y;
+    let s = at.z;
     if (ch < p.c1) {
         let j = (ni * p.c1 + ch) * p.hw + s;
         da[j] += dy[i];

@@ -13,12 +13,7 @@
 //     sigma^2 = eta^2 (1 - abar_p)/(1 - abar_t) (1 - abar_t/abar_p),
 //     x' = sqrt(abar_p) x0 + sqrt(1 - abar_p - sigma^2) eps + sigma z  (eps unclipped).
 
-struct Params {
-    len: u32,
-    mode: u32,
-    clip: u32,
-    eta: f32,
-}
+// Params: shaders/denoise_coef.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;

@@ -7,12 +7,7 @@
 // state = [k, ...]: t = ts[k], t_prev = ts[k+1], read once per invocation. One invocation
 // handles 4 consecutive elements with straight-line loads; only the last one has a tail.
 
-struct Params {
-    len: u32,
-    mode: u32,
-    clip: u32,
-    eta: f32,
-}
+// Params: shaders/denoise_coef.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;

@@ -4,6 +4,15 @@
 // mode 0/1 = DDPM small/large variance, 2 = DDIM with eta; clip != 0 clamps the predicted x0.
 // The step is x' = a*x + b*e + c*clamp(q*x + r*e, -1, 1) + sigma*z (c = 0 without clip).
 
+// The Params of both kernels (must match `Params` in src/kernels/denoise.rs): len elements,
+// mode and clip as above, eta for DDIM.
+struct Params {
+    len: u32,
+    mode: u32,
+    clip: u32,
+    eta: f32,
+}
+
 struct Coef {
     a: f32,
     b: f32,

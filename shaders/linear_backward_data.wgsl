@@ -1,12 +1,7 @@
 // dx[m, k] += sum_n dy[m, n] * w[n, k]   (input gradient of linear; accumulates)
 // Each invocation computes a 4 (rows) x 4 (input features) block, summing n in order.
 
-struct Params {
-    m: u32,
-    k: u32,
-    n: u32,
-    k_blocks: u32, // ceil(k / 4)
-}
+// Params: shaders/linear_backward_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;

@@ -3,12 +3,7 @@
 // batch in increasing order (deterministic, no atomics); the invocations of the first
 // k-block also produce db for their 4 outputs.
 
-struct Params {
-    m: u32,
-    k: u32,
-    n: u32,
-    k_blocks: u32, // ceil(k / 4)
-}
+// Params: shaders/linear_backward_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -1,12 +1,7 @@
 // 2x2 max pooling, stride 2: y[n, c, oy, ox] = max of x[n, c, 2oy..2oy+1, 2ox..2ox+1].
 // Ties keep the first element in row-major window order (strict >), as PyTorch.
 
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32, // n * c * (h/2) * (w/2) outputs
-    _pad: u32,
-}
+// Params: shaders/pool_params.wgsl; total = n * c * (h/2) * (w/2) outputs.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

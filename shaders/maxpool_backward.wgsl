@@ -2,12 +2,7 @@
 // in row-major window order on ties, as the forward). Windows are disjoint, so each thread
 // owns its four dx elements and no atomics are needed.
 
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32,
-    _pad: u32,
-}
+// Params: shaders/pool_params.wgsl; total = n * c * (h/2) * (w/2) windows.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

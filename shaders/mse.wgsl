@@ -1,6 +1,7 @@
 // MSE pass 1: partial[g] = sum over chunk g of (pred - target)^2, chunk = CHUNK consecutive
 // elements per workgroup. Thread t adds elements t, t + 256, ... of the chunk in order,
-// then a fixed tree in workgroup memory combines the 256 sums: deterministic.
+// then workgroup_sum2's fixed tree (shaders/workgroup_sum.wgsl) combines the 256 sums:
+// deterministic.
 // Pass 2 (mse_sum.wgsl) adds the partials and divides by N.
 
 const PER_THREAD: u32 = 8u;
@@ -16,8 +17,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> tgt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
-var<workgroup> part: array<f32, 256>;
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let g = wid.x + wid.y * GRID_ROW;
@@ -32,15 +31,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             }
         }
     }
-    part[lid] = s;
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            part[lid] += part[lid + stride];
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_sum2(lid, vec2<f32>(s, 0.0)).x;
     if (g < p.chunks && lid == 0u) {
-        partial[g] = part[0];
+        partial[g] = total;
     }
 }

@@ -6,12 +6,7 @@
 // Each thread owns the 2x2 output block (2a+1..2a+2, 2b+1..2b+2) for a in -1..h-1,
 // b in -1..w-1, so it reads 4 inputs and writes up to 4 outputs.
 
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32, // n * c * (h+1) * (w+1) threads
-    _pad: u32,
-}
+// Params: shaders/pool_params.wgsl; total = n * c * (h+1) * (w+1) threads.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -4,12 +4,7 @@
 // nearest output (PyTorch's clamped source index), and out-of-range outputs get weight 0.
 // No atomics: each thread owns one dx element.
 
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32, // n * c * h * w inputs
-    _pad: u32,
-}
+// Params: shaders/pool_params.wgsl; total = n * c * h * w inputs.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

@@ -9,84 +9,112 @@ pub struct Shader {
     pub deps: &'static [&'static str],
 }
 
+/// A kernel that can be dispatched, named by the consts in [`id`] (one per kernel in the
+/// registry below; libraries get none). `Gpu::dispatch` takes one of these, never a string,
+/// so a misspelt kernel is a compile error rather than a panic at pipeline build time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ShaderId(&'static str);
+
+impl ShaderId {
+    /// The kernel's registry name (its file stem under `shaders/`).
+    pub const fn name(self) -> &'static str {
+        self.0
+    }
+}
+
 macro_rules! registry {
-    ($($name:ident $([$($dep:ident),*])?),* $(,)?) => {
+    (
+        libraries { $($lib:ident),* $(,)? }
+        kernels { $($name:ident $([$($dep:ident),*])?),* $(,)? }
+    ) => {
+        /// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that
+        /// lists `spread` gets one of the two `spread_*` libraries, chosen per adapter
+        /// (`gpu::Spread`).
+        pub const LIBRARIES: &[&str] = &[$(stringify!($lib)),*];
+
         pub const SHADERS: &[Shader] = &[
+            $(Shader {
+                name: stringify!($lib),
+                source: include_str!(concat!("../shaders/", stringify!($lib), ".wgsl")),
+                deps: &[],
+            },)*
             $(Shader {
                 name: stringify!($name),
                 source: include_str!(concat!("../shaders/", stringify!($name), ".wgsl")),
                 deps: &[$($(stringify!($dep)),*)?],
             }),*
         ];
+
+        /// One [`ShaderId`] per dispatchable kernel, named as its file in `shaders/`.
+        #[allow(non_upper_case_globals)]
+        pub mod id {
+            use super::ShaderId;
+            $(pub const $name: ShaderId = ShaderId(stringify!($name));)*
+        }
     };
 }
 
-/// Libraries: appended to kernels, never compiled alone as pipelines. A kernel that lists
-/// `spread` gets one of the two `spread_*` libraries, chosen per adapter (`gpu::Spread`).
-pub const LIBRARIES: &[&str] = &[
-    "common",
-    "rng",
-    "spread_subgroup",
-    "spread_plain",
-    "workgroup_sum",
-    "bn_params",
-    "denoise_coef",
-];
-
 registry! {
-    common,
-    relu,
-    relu_backward,
-    linear,
-    linear_backward_data,
-    linear_backward_weight,
-    concat,
-    concat_backward,
-    broadcast_add,
-    broadcast_add_backward,
-    time_embedding,
-    mse,
-    mse_sum,
-    mse_backward,
-    adam,
-    ema,
-    grad_clip,
-    label_embedding,
-    label_embedding_backward,
-    guidance,
-    workgroup_sum,
-    bn_params,
-    batchnorm_stats [bn_params, workgroup_sum],
-    batchnorm [bn_params],
-    batchnorm_eval [bn_params],
-    batchnorm_backward_reduce [bn_params, workgroup_sum],
-    batchnorm_backward [bn_params],
-    maxpool,
-    maxpool_backward,
-    upsample,
-    upsample_backward,
-    rng,
-    rng_fill [rng],
-    rng_normal_fill [rng],
-    add_noise [rng],
-    denoise [rng, denoise_coef],
-    sampler_prepare,
-    sampler_advance,
-    gaussian_eps,
-    spread_subgroup,
-    spread_plain,
-    conv2d_pack_input,
-    conv2d_pack_weight,
-    conv2d [spread],
-    conv2d_backward_weight,
-    conv2d_backward_weight_reduce,
-    denoise_coef,
-    denoise_backward [denoise_coef],
-    add_noise_backward,
-    batchnorm_eval_backward,
-    batchnorm_eval_backward_params,
-    softmax_cross_entropy,
-    softmax_cross_entropy_backward,
+    libraries {
+        common,
+        rng,
+        spread_subgroup,
+        spread_plain,
+        workgroup_sum,
+        bn_params,
+        denoise_coef,
+        linear_backward_params,
+        concat_params,
+        pool_params,
+    }
+    kernels {
+        relu,
+        relu_backward,
+        linear,
+        linear_backward_data [linear_backward_params],
+        linear_backward_weight [linear_backward_params],
+        concat [concat_params],
+        concat_backward [concat_params],
+        broadcast_add,
+        broadcast_add_backward,
+        time_embedding,
+        mse [workgroup_sum],
+        mse_sum [workgroup_sum],
+        mse_backward,
+        adam,
+        ema,
+        grad_clip,
+        label_embedding,
+        label_embedding_backward,
+        guidance,
+        batchnorm_stats [bn_params, workgroup_sum],
+        batchnorm [bn_params],
+        batchnorm_eval [bn_params],
+        batchnorm_backward_reduce [bn_params, workgroup_sum],
+        batchnorm_backward [bn_params],
+        maxpool [pool_params],
+        maxpool_backward [pool_params],
+        upsample [pool_params],
+        upsample_backward [pool_params],
+        rng_fill [rng],
+        rng_normal_fill [rng],
+        add_noise [rng],
+        denoise [rng, denoise_coef],
+        sampler_prepare,
+        sampler_advance,
+        gaussian_eps,
+        conv2d_pack_input,
+        conv2d_pack_weight,
+        conv2d [spread],
+        conv2d_backward_weight,
+        conv2d_backward_weight_reduce,
+        denoise_backward [denoise_coef],
+        add_noise_backward,
+        batchnorm_eval_backward,
+        batchnorm_eval_backward_params,
+        softmax_cross_entropy,
+        softmax_cross_entropy_backward,
+    }
 }
 
 pub fn get(name: &str) -> Option<&'static Shader> {

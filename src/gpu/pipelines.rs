@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::context::Spread;
-use crate::shaders;
+use crate::shaders::{self, ShaderId};
 
 pub struct PipelineCache {
     map: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
@@ -33,18 +33,20 @@ impl PipelineCache {
     pub fn get(
         &self,
         device: &wgpu::Device,
-        shader: &str,
+        shader: ShaderId,
         entry: &str,
         constants: &[(&str, f64)],
     ) -> Arc<wgpu::ComputePipeline> {
-        let key = format!("{shader}:{entry}:{constants:?}");
+        let name = shader.name();
+        let key = format!("{name}:{entry}:{constants:?}");
         if let Some(p) = self.map.lock().unwrap().get(&key) {
             return p.clone();
         }
-        let source = shaders::composed(shader, self.spread.library())
-            .unwrap_or_else(|| panic!("shader '{shader}' is not in the registry (src/shaders.rs)"));
+        // Every `ShaderId` comes from the registry, so its source is always there.
+        let source = shaders::composed(name, self.spread.library())
+            .unwrap_or_else(|| panic!("shader '{name}' has a missing library (src/shaders.rs)"));
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(shader),
+            label: Some(name),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {

@@ -7,6 +7,7 @@ use bytemuck::Pod;
 
 use super::context::Gpu;
 use super::tensor::GpuTensor;
+use crate::shaders::ShaderId;
 
 /// Threads per workgroup of the element-wise kernels (`@workgroup_size(256)` in their WGSL).
 pub const WG: u32 = 256;
@@ -159,11 +160,13 @@ pub enum Bind<'a> {
 
 impl Gpu {
     /// Build a dispatch of `shader`'s `entry`. Binding 0 is a uniform holding `params`;
-    /// bindings 1.. are `tensors` in order. Everything is created here, once.
+    /// bindings 1.. are `tensors` in order. Everything is created here, once. The kernel is
+    /// named by a typed id (`crate::shaders::id::relu`), not a string: there is no way to
+    /// dispatch by name, so a launcher passing `"relu"` fails to compile.
     pub fn dispatch<P: Pod>(
         &self,
         label: &'static str,
-        shader: &str,
+        shader: ShaderId,
         entry: &str,
         params: &P,
         tensors: &[&GpuTensor],
@@ -177,7 +180,7 @@ impl Gpu {
     pub fn dispatch_bound<P: Pod>(
         &self,
         label: &'static str,
-        shader: &str,
+        shader: ShaderId,
         entry: &str,
         params: &P,
         binds: &[Bind],

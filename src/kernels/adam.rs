@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[derive(Clone, Copy, Debug)]
 pub struct AdamConfig {
@@ -99,7 +100,7 @@ pub fn adam(
     };
     gpu.dispatch(
         "adam",
-        "adam",
+        id::adam,
         "main",
         &p,
         &[params, grads, m, v, hyper],

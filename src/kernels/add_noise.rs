@@ -4,6 +4,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::rng::{normal2_cpu, timestep_cpu, PURPOSE_EPS, PURPOSE_T};
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -86,7 +87,7 @@ pub fn add_noise_at(
     );
     gpu.dispatch(
         "add_noise",
-        "add_noise",
+        id::add_noise,
         "main",
         &p,
         &[table, rng_state, x0, t, xt, eps],
@@ -170,7 +171,7 @@ pub fn add_noise_backward(
     };
     gpu.dispatch(
         "add_noise_backward",
-        "add_noise_backward",
+        id::add_noise_backward,
         "main",
         &p,
         &[table, t, g, dx0, deps],

@@ -8,6 +8,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 /// BatchNorm's epsilon (must equal `batchnorm::BN_EPS`; kernels may import only gpu/util).
 pub const EPS: f32 = 1e-5;
@@ -81,7 +82,7 @@ pub fn batchnorm_eval_backward(
         };
         out.push(gpu.dispatch(
             "batchnorm_eval_backward",
-            "batchnorm_eval_backward",
+            id::batchnorm_eval_backward,
             "main",
             &p,
             &[gamma, running_var, dy, dx],
@@ -101,7 +102,7 @@ pub fn batchnorm_eval_backward(
         };
         out.push(gpu.dispatch(
             "batchnorm_eval_backward_params",
-            "batchnorm_eval_backward_params",
+            id::batchnorm_eval_backward_params,
             "main",
             &p,
             &[x, running_mean, running_var, dy, dgamma, dbeta],

@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -52,7 +53,7 @@ pub fn broadcast_add(
     };
     gpu.dispatch(
         "broadcast_add",
-        "broadcast_add",
+        id::broadcast_add,
         "main",
         &p,
         &[x, v, y],
@@ -82,7 +83,7 @@ pub fn broadcast_add_backward(
     };
     vec![gpu.dispatch(
         "broadcast_add_backward",
-        "broadcast_add_backward",
+        id::broadcast_add_backward,
         "main",
         &p,
         &[dy, dx, dv],
@@ -130,7 +131,7 @@ pub fn broadcast_add_backward_split(
     };
     vec![gpu.dispatch(
         "broadcast_add_backward",
-        "broadcast_add_backward",
+        id::broadcast_add_backward,
         "split",
         &p,
         &[dy, da, dv, db],

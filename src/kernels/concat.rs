@@ -3,6 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -68,7 +69,14 @@ pub fn concat(
     y: &GpuTensor,
 ) -> Dispatch {
     let p = params("concat", n, c1, c2, hw, a, b, y);
-    gpu.dispatch("concat", "concat", "main", &p, &[a, b, y], grid_1d(y.len()))
+    gpu.dispatch(
+        "concat",
+        id::concat,
+        "main",
+        &p,
+        &[a, b, y],
+        grid_1d(y.len()),
+    )
 }
 
 /// da += dy[:, ..c1], db += dy[:, c1..] in one dispatch.
@@ -86,7 +94,7 @@ pub fn concat_backward(
     let p = params("concat_backward", n, c1, c2, hw, da, db, dy);
     gpu.dispatch(
         "concat_backward",
-        "concat_backward",
+        id::concat_backward,
         "main",
         &p,
         &[dy, da, db],

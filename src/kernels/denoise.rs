@@ -8,6 +8,7 @@ use bytemuck::{Pod, Zeroable};
 use super::rng::{normal_cpu, PURPOSE_Z};
 use super::schedule_table::ScheduleTable;
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 /// Which update `denoise` applies (the sampler configuration picks it).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,7 +70,7 @@ pub fn denoise(
     };
     gpu.dispatch(
         "denoise",
-        "denoise",
+        id::denoise,
         "main",
         &p,
         &[table, ts, state, eps, x],
@@ -100,7 +101,7 @@ pub fn sampler_prepare(
     let p = PrepareParams { n: n as u32 };
     gpu.dispatch(
         "sampler_prepare",
-        "sampler_prepare",
+        id::sampler_prepare,
         "main",
         &p,
         &[ts, state, t_batch],
@@ -126,7 +127,7 @@ pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
     };
     gpu.dispatch(
         "sampler_advance",
-        "sampler_advance",
+        id::sampler_advance,
         "main",
         &p,
         &[state],
@@ -258,7 +259,7 @@ pub fn denoise_backward(
     };
     gpu.dispatch(
         "denoise_backward",
-        "denoise_backward",
+        id::denoise_backward,
         "main",
         &p,
         &[table, ts, state, g, x, eps, dx, deps],

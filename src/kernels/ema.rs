@@ -3,6 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -22,7 +23,7 @@ pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch 
         n: src.len() as u32,
         decay,
     };
-    gpu.dispatch("ema", "ema", "main", &p, &[src, ema], grid_1d(src.len()))
+    gpu.dispatch("ema", id::ema, "main", &p, &[src, ema], grid_1d(src.len()))
 }
 
 pub fn ema_cpu(decay: f32, src: &[f32], ema: &mut [f32]) {

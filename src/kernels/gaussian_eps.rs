@@ -5,6 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::schedule_table::ScheduleTable;
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -39,7 +40,7 @@ pub fn gaussian_eps(
     };
     gpu.dispatch(
         "gaussian_eps",
-        "gaussian_eps",
+        id::gaussian_eps,
         "main",
         &p,
         &[table, t_batch, x, eps],

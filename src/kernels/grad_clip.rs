@@ -5,6 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::mse;
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -26,7 +27,7 @@ pub fn grad_clip(gpu: &Gpu, max_norm: f32, grads: &GpuTensor, norm: &GpuTensor) 
     };
     d.push(gpu.dispatch(
         "grad_clip",
-        "grad_clip",
+        id::grad_clip,
         "main",
         &p,
         &[&mean_sq, grads, norm],

@@ -3,6 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -24,7 +25,7 @@ pub fn guidance(gpu: &Gpu, w: f32, eps2: &GpuTensor, eps: &GpuTensor) -> Dispatc
     };
     gpu.dispatch(
         "guidance",
-        "guidance",
+        id::guidance,
         "main",
         &p,
         &[eps2, eps],

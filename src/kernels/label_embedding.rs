@@ -5,6 +5,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -43,7 +44,7 @@ pub fn label_embedding(
     let p = params(n, d, table);
     gpu.dispatch(
         "label_embedding",
-        "label_embedding",
+        id::label_embedding,
         "main",
         &p,
         &[temb, y, table, out],
@@ -69,7 +70,7 @@ pub fn label_embedding_backward(
     let threads = (n * d).max(dtable.len());
     gpu.dispatch(
         "label_embedding_backward",
-        "label_embedding_backward",
+        id::label_embedding_backward,
         "main",
         &p,
         &[y, dout, dtemb, dtable],

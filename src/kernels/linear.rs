@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -58,7 +59,7 @@ pub fn linear(
     };
     gpu.dispatch(
         "linear",
-        "linear",
+        id::linear,
         "main",
         &p,
         &[x, w, b, y],
@@ -116,7 +117,7 @@ pub fn linear_backward_input(
     check("linear_backward dx", dx, m * k, "[m, k]");
     gpu.dispatch(
         "linear_backward_data",
-        "linear_backward_data",
+        id::linear_backward_data,
         "main",
         &p,
         &[w, dy, dx],
@@ -143,7 +144,7 @@ pub fn linear_backward_params(
     check("linear_backward db", db, n, "[n]");
     gpu.dispatch(
         "linear_backward_weight",
-        "linear_backward_weight",
+        id::linear_backward_weight,
         "main",
         &p,
         &[x, dy, dw, db],

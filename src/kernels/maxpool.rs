@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -65,7 +66,7 @@ pub fn maxpool(
     let p = check("maxpool", n, c, h, w, x, y);
     gpu.dispatch(
         "maxpool",
-        "maxpool",
+        id::maxpool,
         "main",
         &p,
         &[x, y],
@@ -93,7 +94,7 @@ pub fn maxpool_backward(
     );
     gpu.dispatch(
         "maxpool_backward",
-        "maxpool_backward",
+        id::maxpool_backward,
         "main",
         &p,
         &[x, dy, dx],

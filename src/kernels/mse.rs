@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
+use crate::shaders::id;
 
 /// Elements per pass-1 workgroup (must match `CHUNK` in `shaders/mse.wgsl`).
 pub const CHUNK: usize = 2048;
@@ -56,10 +57,17 @@ pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) ->
         scale: (1.0 / len as f64) as f32,
     };
     vec![
-        gpu.dispatch("mse", "mse", "main", &p1, &[pred, target, &partial], groups),
+        gpu.dispatch(
+            "mse",
+            id::mse,
+            "main",
+            &p1,
+            &[pred, target, &partial],
+            groups,
+        ),
         gpu.dispatch(
             "mse_sum",
-            "mse_sum",
+            id::mse_sum,
             "main",
             &p2,
             &[&partial, loss],
@@ -89,7 +97,7 @@ pub fn mse_backward(
     };
     gpu.dispatch(
         "mse_backward",
-        "mse_backward",
+        id::mse_backward,
         "main",
         &p,
         &[pred, target, dpred],

@@ -3,6 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -14,7 +15,7 @@ struct Params {
 pub fn relu(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
     assert_eq!(x.len(), y.len(), "relu: x and y differ in size");
     let p = Params { n: x.len() as u32 };
-    gpu.dispatch("relu", "relu", "main", &p, &[x, y], grid_1d(x.len()))
+    gpu.dispatch("relu", id::relu, "main", &p, &[x, y], grid_1d(x.len()))
 }
 
 /// dx += dy * (x > 0)
@@ -26,7 +27,7 @@ pub fn relu_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -
     let p = Params { n: x.len() as u32 };
     gpu.dispatch(
         "relu_backward",
-        "relu_backward",
+        id::relu_backward,
         "main",
         &p,
         &[x, dy, dx],

@@ -9,6 +9,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 pub const PHILOX_M0: u32 = 0xD251_1F53;
 pub const PHILOX_M1: u32 = 0xCD9E_8D57;
@@ -137,7 +138,7 @@ pub fn rng_fill(
     };
     gpu.dispatch(
         "rng_fill",
-        "rng_fill",
+        id::rng_fill,
         "main",
         &p,
         &[raw, normals],
@@ -164,7 +165,7 @@ pub fn rng_normal_fill(gpu: &Gpu, state: &GpuTensor, x: &GpuTensor) -> Dispatch 
     };
     gpu.dispatch(
         "rng_normal_fill",
-        "rng_normal_fill",
+        id::rng_normal_fill,
         "main",
         &p,
         &[state, x],

@@ -6,6 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -84,7 +85,7 @@ pub fn softmax_cross_entropy(
     vec![
         gpu.dispatch(
             "softmax_cross_entropy",
-            "softmax_cross_entropy",
+            id::softmax_cross_entropy,
             "main",
             &p,
             &[logits, labels, logp, &row_loss],
@@ -92,7 +93,7 @@ pub fn softmax_cross_entropy(
         ),
         gpu.dispatch(
             "softmax_cross_entropy_sum",
-            "mse_sum",
+            id::mse_sum,
             "main",
             &s,
             &[&row_loss, loss],
@@ -130,7 +131,7 @@ pub fn softmax_cross_entropy_backward(
     };
     gpu.dispatch(
         "softmax_cross_entropy_backward",
-        "softmax_cross_entropy_backward",
+        id::softmax_cross_entropy_backward,
         "main",
         &p,
         &[logp, labels, dlogits],

@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -57,7 +58,7 @@ pub fn time_embedding(gpu: &Gpu, n: usize, d: usize, t: &GpuTensor, out: &GpuTen
     };
     gpu.dispatch(
         "time_embedding",
-        "time_embedding",
+        id::time_embedding,
         "main",
         &p,
         &[t, out, &freq],

@@ -7,6 +7,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -60,7 +61,14 @@ pub fn upsample(
         total: total as u32,
         _pad: 0,
     };
-    gpu.dispatch("upsample", "upsample", "main", &p, &[x, y], grid_1d(total))
+    gpu.dispatch(
+        "upsample",
+        id::upsample,
+        "main",
+        &p,
+        &[x, y],
+        grid_1d(total),
+    )
 }
 
 /// dx[n,c,h,w] += adjoint of the upsampling applied to dy[n,c,2h,2w] (a gather per dx
@@ -85,7 +93,7 @@ pub fn upsample_backward(
     };
     gpu.dispatch(
         "upsample_backward",
-        "upsample_backward",
+        id::upsample_backward,
         "main",
         &p,
         &[dy, dx],

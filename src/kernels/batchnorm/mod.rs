@@ -11,6 +11,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 mod reference;
 pub use reference::*;
@@ -165,7 +166,7 @@ pub(crate) fn train(
     vec![
         gpu.dispatch(
             "batchnorm_stats",
-            "batchnorm_stats",
+            id::batchnorm_stats,
             "main",
             &p,
             &[x, &partial],
@@ -173,7 +174,7 @@ pub(crate) fn train(
         ),
         gpu.dispatch(
             "batchnorm",
-            "batchnorm",
+            id::batchnorm,
             if relu { "main_relu" } else { "main" },
             &p,
             &[
@@ -234,7 +235,7 @@ pub(crate) fn eval(
     let p = params(s);
     gpu.dispatch(
         "batchnorm_eval",
-        "batchnorm_eval",
+        id::batchnorm_eval,
         if relu { "main_relu" } else { "main" },
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
@@ -301,7 +302,7 @@ pub(crate) fn backward(
     vec![
         gpu.dispatch(
             "batchnorm_backward_reduce",
-            "batchnorm_backward_reduce",
+            id::batchnorm_backward_reduce,
             entry,
             &p,
             &[x, save_mean, save_invstd, dy, &partial, mask],
@@ -309,7 +310,7 @@ pub(crate) fn backward(
         ),
         gpu.dispatch(
             "batchnorm_backward",
-            "batchnorm_backward",
+            id::batchnorm_backward,
             entry,
             &p,
             &[

@@ -5,6 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, PackedInput};
 use crate::gpu::{grid_1d, Bind, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 /// Invocations per workgroup of `conv2d_backward_weight.wgsl`.
 const BW_WG: usize = 64;
@@ -79,7 +80,7 @@ pub(super) fn backward_weight_packed(
     vec![
         gpu.dispatch_bound(
             what,
-            what,
+            id::conv2d_backward_weight,
             entry,
             &p,
             &[
@@ -91,7 +92,7 @@ pub(super) fn backward_weight_packed(
         ),
         gpu.dispatch(
             "conv2d_backward_weight_reduce",
-            "conv2d_backward_weight_reduce",
+            id::conv2d_backward_weight_reduce,
             "main",
             &p,
             &[&part, dw, db],

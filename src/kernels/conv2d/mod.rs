@@ -16,6 +16,7 @@ mod backward_weight;
 mod pack;
 mod reference;
 
+use crate::shaders::id;
 use backward_weight::backward_weight_packed;
 pub use pack::{PackSource, PackedInput, PackedWeights};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
@@ -163,7 +164,7 @@ fn conv_packed(
     };
     gpu.dispatch_bound(
         label,
-        "conv2d",
+        id::conv2d,
         &entry,
         &p,
         &binds,

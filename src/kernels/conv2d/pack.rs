@@ -5,6 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, CONV_CO};
 use crate::gpu::{Bind, Dispatch, Gpu, GpuTensor};
+use crate::shaders::id;
 
 /// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
 const WROW: usize = 1024;
@@ -138,7 +139,7 @@ impl PackedInput {
             Bind::Tensor(v),
             Bind::Tensor(b),
         ];
-        gpu.dispatch_bound(what, what, entry, &p, &binds, groups)
+        gpu.dispatch_bound(what, id::conv2d_pack_input, entry, &p, &binds, groups)
     }
 }
 
@@ -230,7 +231,7 @@ impl PackedWeights {
         };
         gpu.dispatch_bound(
             "conv2d_pack_weight",
-            "conv2d_pack_weight",
+            id::conv2d_pack_weight,
             entry,
             p,
             &[Bind::Tensor(w), Bind::Texture(&self.view)],

@@ -1,7 +1,7 @@
 //! A small timing harness shared by `benches/` (harness = false). GPU time comes from
 //! timestamp queries where the adapter has `TIMESTAMP_QUERY` (two empty compute passes with
 //! timestamp writes bracket the recorded work), else from the wall clock around
-//! submit + wait; each row says which clock it used.
+//! submit + wait (also with `BENCH_CLOCK=wall`); each row says which clock it used.
 
 use std::time::Instant;
 
@@ -34,7 +34,9 @@ struct GpuTimer {
 
 impl GpuTimer {
     fn new(gpu: &Gpu) -> Option<GpuTimer> {
-        if !gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
+        // BENCH_CLOCK=wall compares like with like against builds or tools without timestamps.
+        let wall = std::env::var("BENCH_CLOCK").is_ok_and(|v| v == "wall");
+        if wall || !gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
             return None;
         }
         Some(GpuTimer {
@@ -102,7 +104,7 @@ impl Bencher {
             if timer.is_some() {
                 "GPU timestamp queries around the recorded work"
             } else {
-                "wall clock around submit + wait (the adapter has no TIMESTAMP_QUERY)"
+                "wall clock around submit + wait (no TIMESTAMP_QUERY, or BENCH_CLOCK=wall)"
             }
         );
         Self {

@@ -3,8 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::rng::{normal2_cpu, timestep_cpu, PURPOSE_EPS, PURPOSE_T};
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]

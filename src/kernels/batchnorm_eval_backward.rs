@@ -7,8 +7,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 /// BatchNorm's epsilon (must equal `batchnorm::BN_EPS`; kernels may import only gpu/util).
 pub const EPS: f32 = 1e-5;

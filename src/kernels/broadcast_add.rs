@@ -3,8 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]

@@ -7,8 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::rng::{normal_cpu, PURPOSE_Z};
 use super::schedule_table::ScheduleTable;
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 /// Which update `denoise` applies (the sampler configuration picks it).
 #[derive(Clone, Copy, Debug, PartialEq)]

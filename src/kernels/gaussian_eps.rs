@@ -4,8 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::schedule_table::ScheduleTable;
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]

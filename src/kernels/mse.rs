@@ -3,8 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, GRID_ROW};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
 /// Elements per pass-1 workgroup (must match `CHUNK` in `shaders/mse.wgsl`).
 pub const CHUNK: usize = 2048;

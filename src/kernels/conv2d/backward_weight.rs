@@ -4,8 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, PackedInput};
-use crate::gpu::{grid_1d, Bind, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor};
 
 /// Invocations per workgroup of `conv2d_backward_weight.wgsl`.
 const BW_WG: usize = 64;

@@ -10,13 +10,12 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Bind, Dispatch, Gpu, GpuTensor};
+use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 mod backward_weight;
 mod pack;
 mod reference;
 
-use crate::shaders::id;
 use backward_weight::backward_weight_packed;
 pub use pack::{PackSource, PackedInput, PackedWeights};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};

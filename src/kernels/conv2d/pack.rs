@@ -4,8 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, CONV_CO};
-use crate::gpu::{Bind, Dispatch, Gpu, GpuTensor};
-use crate::shaders::id;
+use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 /// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
 const WROW: usize = 1024;

@@ -67,7 +67,11 @@ fn finetuned_checkpoints_load_everywhere() {
         "--out",
         fts,
     ]);
-    assert!(!ok && text.contains("not available yet"), "{text}");
+    // No classifier cached beside the checkpoint: the error says how to make one.
+    assert!(
+        !ok && text.contains("no classifier at") && text.contains("wgpu-ddpm quality"),
+        "{text}"
+    );
     let (ok, text) = run(&[
         "finetune",
         "--checkpoint",

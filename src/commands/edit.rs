@@ -69,7 +69,7 @@ pub fn edit(a: &EditArgs) -> Result<()> {
     let reward = a
         .reward
         .as_deref()
-        .map(|r| Reward::parse(r, c, size))
+        .map(|r| Reward::parse_for(r, c, size, &gpu, &a.checkpoint))
         .transpose()?;
     let cfg = EditConfig {
         strength: a.strength,

@@ -69,7 +69,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
     let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, false)?;
     let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
-    let reward = Reward::parse(&a.reward, c, size)?;
+    let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;
     let sampler = SamplerConfig {
         kind: SamplerKind::Ddim {
             steps: a.ddim_steps,

@@ -1,13 +1,17 @@
 //! The pieces a differentiable sampler chain is built from: the recorded reverse steps
 //! ("U-Net -> denoise" K times on one tape) and the rewards scored on their output.
 
-use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
 
 use crate::gpu::{Gpu, GpuTensor};
 use crate::kernels::denoise::DenoiseMode;
 use crate::model::graph::{Graph, Var};
 use crate::model::graph_diffusion::DenoiseStep;
 use crate::model::unet::UNet;
+use crate::quality::Classifier;
 
 /// A differentiable reward on generated images x in [-1, 1] (one per image, averaged over
 /// the batch). Each is recorded on the tape as its loss, -reward, so backward seeds
@@ -19,11 +23,33 @@ pub enum Reward {
     Brightness,
     /// Similarity to a target image (c*h*w values in [-1, 1]): -mean((x - target)^2).
     Target(Vec<f32>),
+    /// log p(class | x) under the sample-quality classifier (`wgpu-ddpm quality`).
+    Class(ClassReward),
+}
+
+/// The classifier reward: mean log-probability of `class` under the classifier at `path`.
+#[derive(Clone)]
+pub struct ClassReward {
+    pub classifier: Arc<Classifier>,
+    pub class: usize,
+    pub path: PathBuf,
+}
+
+impl std::fmt::Debug for ClassReward {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "class {} under {}", self.class, self.path.display())
+    }
+}
+
+impl PartialEq for ClassReward {
+    fn eq(&self, other: &Self) -> bool {
+        self.class == other.class && self.path == other.path
+    }
 }
 
 impl Reward {
-    /// `brightness`, `target:IMAGE` (an image file, resized to the network's size) or
-    /// `class:N` (not available yet: it needs the sample-quality classifier).
+    /// `brightness` or `target:IMAGE` (an image file, resized to the network's size); see
+    /// `parse_for` for `class:N`.
     pub fn parse(s: &str, c: usize, size: usize) -> Result<Reward> {
         if s == "brightness" {
             return Ok(Reward::Brightness);
@@ -40,9 +66,54 @@ impl Reward {
             return Ok(Reward::Target(ds.image(0).to_vec()));
         }
         if s.starts_with("class:") {
-            bail!("--reward {s}: the classifier reward is not available yet (it needs the small classifier of the sample-quality command); use brightness or target:IMAGE");
+            bail!("--reward {s}: the classifier reward needs a checkpoint to find the classifier beside (see Reward::parse_for)");
         }
         bail!("--reward {s}: use brightness, target:IMAGE (a PNG/JPEG to resemble) or class:N")
+    }
+
+    /// As `parse`, plus `class:N`: the classifier `wgpu-ddpm quality --checkpoint CK` caches
+    /// as quality_classifier.safetensors beside the checkpoint `ck`.
+    pub fn parse_for(s: &str, c: usize, size: usize, gpu: &Gpu, ck: &Path) -> Result<Reward> {
+        let Some(n) = s.strip_prefix("class:") else {
+            return Reward::parse(s, c, size);
+        };
+        let class: usize = n
+            .parse()
+            .with_context(|| format!("--reward {s}: N must be a class number"))?;
+        let path = ck
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("quality_classifier.safetensors");
+        if !path.exists() {
+            bail!(
+                "--reward {s}: no classifier at {}; train it first with `wgpu-ddpm quality --checkpoint {}`",
+                path.display(),
+                ck.display()
+            );
+        }
+        let (classifier, _) = Classifier::load(gpu, &path)
+            .with_context(|| format!("--reward {s}: reading {}", path.display()))?;
+        let cc = &classifier.cfg;
+        if (cc.image_channels, cc.image_size) != (c, size) {
+            bail!(
+                "--reward {s}: the classifier at {} takes {}x{}x{} images, the network makes {c}x{size}x{size}",
+                path.display(),
+                cc.image_channels,
+                cc.image_size,
+                cc.image_size
+            );
+        }
+        if class >= cc.classes {
+            bail!(
+                "--reward {s}: the classifier knows classes 0..{}",
+                cc.classes - 1
+            );
+        }
+        Ok(Reward::Class(ClassReward {
+            classifier: Arc::new(classifier),
+            class,
+            path,
+        }))
     }
 
     /// The image the reward pulls every sample towards.
@@ -50,6 +121,7 @@ impl Reward {
         match self {
             Reward::Brightness => vec![1.0; chw],
             Reward::Target(t) => t.clone(),
+            Reward::Class(_) => unreachable!("the classifier reward has no target image"),
         }
     }
 
@@ -57,6 +129,13 @@ impl Reward {
     /// backward seeds x's gradient.
     pub fn record(&self, g: &mut Graph, x: &Var) -> GpuTensor {
         let n = x.shape()[0];
+        if let Reward::Class(r) = self {
+            // Mean cross-entropy = -mean log p(class | x); the classifier's own weights
+            // also collect gradients on this tape, which nothing applies.
+            let (_, logits) = r.classifier.forward(g, x);
+            let labels = g.gpu.upload_u32(&vec![r.class as u32; n], &[n]);
+            return g.softmax_cross_entropy(&logits, &labels).0;
+        }
         let chw = x.val.len() / n;
         let one = self.target(chw);
         assert_eq!(

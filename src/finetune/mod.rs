@@ -25,7 +25,7 @@ use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare};
 use crate::kernels::rng::rng_normal_fill;
 use crate::model::graph::{Graph, Programs, Var};
 use crate::model::unet::UNet;
-pub use chain::{write_states, Reward, StepsSpec};
+pub use chain::{write_states, ClassReward, Reward, StepsSpec};
 
 /// A piece of the recorded fine-tuning step: commands of its own, or one of the programs of
 /// the recorded step shared by all K (replayed, never copied).

@@ -176,7 +176,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
         (None, None) => {
             if cpu {
-                800
+                1600
             } else {
                 3000
             }
@@ -276,19 +276,20 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     pb.set_position(tr.step);
     let start = Instant::now();
     let (mut last_t, mut last_step) = (Instant::now(), tr.step);
-    // The expected duration, from the pace of steps 2..=6 of this session (step 1 also
-    // builds the pipelines).
+    // The expected duration, from the pace of steps 11..=30 of this session (the first
+    // steps also build pipelines and fill the queue; on lavapipe steps 2..=6 ran 1.4x slower
+    // than the run's average).
     let (first, mut pace_from) = (tr.step, None);
     // Step of the last checkpoint on disk that this run wrote or resumed from.
     let mut saved = resumed.is_some().then_some(tr.step);
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
-        if tr.step == first + 1 {
+        if tr.step == first + 10 {
             pace_from = Some(Instant::now());
         }
-        if let Some(t0) = pace_from.filter(|_| tr.step == first + 6 && tr.step < steps) {
-            let per_step = t0.elapsed().as_secs_f64() / 5.0;
+        if let Some(t0) = pace_from.filter(|_| tr.step == first + 30 && tr.step < steps) {
+            let per_step = t0.elapsed().as_secs_f64() / 20.0;
             let rest = per_step * (steps - tr.step) as f64 + start.elapsed().as_secs_f64();
             pb.suspend(|| eprintln!(
                 "expected duration: about {}m{:02}s for {steps} steps ({:.2} s/step), plus the final sample grid",

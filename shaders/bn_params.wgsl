@@ -1,5 +1,5 @@
 // Library: the Params struct and chunking constants shared by the batchnorm kernels (must
-// match `Params` and BN_CHUNK in src/kernels/batchnorm.rs).
+// match `Params` and BN_CHUNK in src/kernels/batchnorm/mod.rs).
 
 struct Params {
     n: u32,

@@ -6,21 +6,9 @@ use std::process::Command;
 
 use wgpu_ddpm::checkpoint::Checkpoint;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
-    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
-    c
-}
-
-fn run(args: &[&str]) -> (bool, String) {
-    let out = bin().args(args).output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::{bin, run};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("wgpu-ddpm-err-{}-{name}", std::process::id()));

@@ -1,24 +1,10 @@
 //! `finetune` and `edit` end to end on a tiny network: the input checkpoint is never
-//! overwritten, unavailable rewards say so, and a fine-tuned checkpoint loads in `sample`,
-//! `edit`, `eval` and `train --resume` like any other.
+//! overwritten, a classifier reward without its classifier says so, and a fine-tuned
+//! checkpoint loads in `sample`, `edit`, `eval` and `train --resume` like any other.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
-    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
-    c
-}
-
-fn run(args: &[&str]) -> (bool, String) {
-    let out = bin().args(args).output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::run;
 
 #[test]
 fn finetuned_checkpoints_load_everywhere() {

@@ -177,12 +177,18 @@ fn gradient_clipping_trains_and_is_reproducible() {
     assert_eq!((l1, w1), (l2, w2), "clipped training must be deterministic");
 }
 
+/// GPU timestamps on hardware adapters that have them; the wall clock on CPU adapters (whose
+/// timestamps do not bracket execution) unless BENCH_CLOCK says otherwise.
 #[test]
-fn profile_uses_gpu_timestamps_where_the_adapter_has_them() {
+fn profile_uses_gpu_timestamps_on_hardware_adapters_that_have_them() {
     let g = gpu();
     let tr = Trainer::new(g.clone(), tiny(2, false, 1e-3)).unwrap();
     let prof = wgpu_ddpm::bench::profile(&g, tr.program(), 1);
-    let clock = if g.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
+    let forced = std::env::var("BENCH_CLOCK").unwrap_or_default();
+    let timestamps = g.features.contains(wgpu::Features::TIMESTAMP_QUERY)
+        && forced != "wall"
+        && (forced == "gpu" || !g.is_cpu());
+    let clock = if timestamps {
         "[gpu timestamps]"
     } else {
         "[wall clock]"

@@ -31,7 +31,7 @@ pub struct EditArgs {
     pub count: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Optimise the input image for this reward (brightness, target:IMAGE) before editing.
+    /// Optimise the input image for this reward (brightness, target:IMAGE, class:N) before editing.
     #[arg(long)]
     pub reward: Option<String>,
     /// Adam steps on the input image when --reward is given.

@@ -17,7 +17,7 @@ pub struct FinetuneArgs {
     /// Checkpoint to fine-tune (it is only read).
     #[arg(long)]
     pub checkpoint: PathBuf,
-    /// brightness, target:IMAGE, or class:N (not available yet).
+    /// brightness, target:IMAGE, or class:N (log p(N) under the classifier `quality` caches beside the checkpoint).
     #[arg(long)]
     pub reward: String,
     /// Where to write the fine-tuned checkpoint (must differ from --checkpoint).

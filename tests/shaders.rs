@@ -80,6 +80,28 @@ fn every_shader_validates_and_translates() {
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
 }
 
+/// The libraries, by name: removing or renaming one must be a deliberate change here too.
+#[test]
+fn the_libraries_are_the_expected_ones() {
+    let mut libs = LIBRARIES.to_vec();
+    libs.sort_unstable();
+    assert_eq!(
+        libs,
+        [
+            "bn_params",
+            "common",
+            "concat_params",
+            "denoise_coef",
+            "linear_backward_params",
+            "pool_params",
+            "rng",
+            "spread_plain",
+            "spread_subgroup",
+            "workgroup_sum"
+        ]
+    );
+}
+
 #[test]
 fn every_library_is_used_by_a_kernel() {
     for lib in LIBRARIES {

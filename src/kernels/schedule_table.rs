@@ -1,7 +1,7 @@
 //! The per-timestep coefficients of a noise schedule, as the kernels see them: the f64
 //! columns the CPU references read, and the f32 table the shaders read. Computing them is
-//! `crate::diffusion::schedule`'s job; this module only holds them, so the kernels need
-//! nothing above `gpu`.
+//! the job of the diffusion module's schedule; this module only holds them, so the kernels
+//! need nothing above `gpu`.
 
 /// Indexed 0..=T: `beta[0] = 0`, `alpha[0] = 1`, `abar[0] = 1`.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,3 +1,6 @@
+//! batchnorm_eval_backward: both passes (the dx pass and batchnorm_eval_backward_params, the
+//! gamma and beta gradients) against the CPU reference, accumulating, and by finite differences.
+
 use wgpu_ddpm::kernels::batchnorm::{batchnorm_eval_cpu, BnShape};
 use wgpu_ddpm::kernels::batchnorm_eval_backward::*;
 

@@ -1,6 +1,6 @@
 // Clip gradients by their global L2 norm: g *= min(1, max_norm / (norm + 1e-6)).
-// `mean_sq` is mean(g^2) over all `n` entries (the MSE kernel's two-pass reduction against
-// zeros), so norm = sqrt(n * mean_sq). Writes the norm to `norm_out` (thread 0); the tests
+// `mean_sq` is mean(g^2) over all `n` entries (the MSE kernel's two-pass reduction, entry
+// `squares`), so norm = sqrt(n * mean_sq). Writes the norm to `norm_out` (thread 0); the tests
 // compare it with the CPU reference (the trainer does not read it back).
 
 struct Params {

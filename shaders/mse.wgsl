@@ -3,6 +3,8 @@
 // then workgroup_sum2's fixed tree (shaders/workgroup_sum.wgsl) combines the 256 sums:
 // deterministic.
 // Pass 2 (mse_sum.wgsl) adds the partials and divides by N.
+// Entry `squares`: the same with target = 0, i.e. the mean square of pred (grad_clip's
+// norm); its launcher binds pred again as `tgt`, which that entry never reads.
 
 const PER_THREAD: u32 = 8u;
 const CHUNK: u32 = 2048u; // WG * PER_THREAD, must match src/kernels/mse.rs
@@ -19,6 +21,15 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    partial_sum(wid, lid, false);
+}
+
+@compute @workgroup_size(256)
+fn squares(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    partial_sum(wid, lid, true);
+}
+
+fn partial_sum(wid: vec3<u32>, lid: u32, against_zero: bool) {
     let g = wid.x + wid.y * GRID_ROW;
     var s = 0.0;
     if (g < p.chunks) {
@@ -26,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         for (var j = 0u; j < PER_THREAD; j++) {
             let i = base + j * WG;
             if (i < p.len) {
-                let d = pred[i] - tgt[i];
+                let d = select(pred[i] - tgt[i], pred[i], against_zero);
                 s += d * d;
             }
         }

@@ -1,5 +1,5 @@
-//! Gradient clipping by global norm: `shaders/grad_clip.wgsl`, after the squared norm is
-//! reduced by the MSE kernel's deterministic two-pass sum against a zero buffer.
+//! Gradient clipping by global norm: `shaders/grad_clip.wgsl`, after the mean square of the
+//! gradients is reduced by the MSE kernel's deterministic two-pass sum (`squares` entry).
 
 use bytemuck::{Pod, Zeroable};
 
@@ -13,13 +13,12 @@ struct Params {
     max_norm: f32,
 }
 
-/// grads *= min(1, max_norm / ||grads||); `norm` ([1]) receives ||grads||. Scratch (a zero
-/// buffer and the mean square) is allocated here, once.
+/// grads *= min(1, max_norm / ||grads||); `norm` ([1]) receives ||grads||. Scratch (the mean
+/// square) is allocated here, once.
 pub fn grad_clip(gpu: &Gpu, max_norm: f32, grads: &GpuTensor, norm: &GpuTensor) -> Vec<Dispatch> {
     assert!(max_norm > 0.0, "grad_clip: max_norm must be positive");
-    let zeros = gpu.zeros(&[grads.len()]);
     let mean_sq = gpu.zeros(&[1]);
-    let mut d = mse::mse(gpu, grads, &zeros, &mean_sq);
+    let mut d = mse::mean_of_squares(gpu, grads, &mean_sq);
     let p = Params {
         n: grads.len() as u32,
         max_norm,

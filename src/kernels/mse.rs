@@ -25,6 +25,25 @@ struct Params2 {
 /// loss[0] = mean((pred - target)^2). Pass 1 writes one partial sum per CHUNK elements into
 /// a scratch buffer; pass 2 (one workgroup) sums them in a fixed order.
 pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) -> Vec<Dispatch> {
+    mean_square(gpu, pred, Some(target), loss)
+}
+
+/// out[0] = mean(x^2), the same two passes without a target (entry `squares`).
+pub fn mean_of_squares(gpu: &Gpu, x: &GpuTensor, out: &GpuTensor) -> Vec<Dispatch> {
+    mean_square(gpu, x, None, out)
+}
+
+fn mean_square(
+    gpu: &Gpu,
+    pred: &GpuTensor,
+    target: Option<&GpuTensor>,
+    loss: &GpuTensor,
+) -> Vec<Dispatch> {
+    // Without a target, pred is bound in its place; the `squares` entry never reads it.
+    let (target, entry) = match target {
+        Some(t) => (t, "main"),
+        None => (pred, "squares"),
+    };
     let len = pred.len();
     assert!(len > 0, "mse: empty input");
     assert_eq!(
@@ -59,7 +78,7 @@ pub fn mse(gpu: &Gpu, pred: &GpuTensor, target: &GpuTensor, loss: &GpuTensor) ->
         gpu.dispatch(
             "mse",
             id::mse,
-            "main",
+            entry,
             &p1,
             &[pred, target, &partial],
             groups,

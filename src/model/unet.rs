@@ -260,28 +260,24 @@ impl UNet {
         let m = g.linear(temb, &p(g, "mlp.0.weight"), &p(g, "mlp.0.bias"));
         let m = g.relu(&m);
         let m = g.linear(&m, &p(g, "mlp.2.weight"), &p(g, "mlp.2.bias"));
-        let mut h = g.conv2d_input(x, skip, &m, &p(g, "convs.0.weight"), &p(g, "convs.0.bias"));
-        for (conv, bn) in [(None, 1), (Some(3), 4)] {
-            if let Some(conv) = conv {
-                h = g.conv2d(
-                    &h,
-                    &p(g, &format!("convs.{conv}.weight")),
-                    &p(g, &format!("convs.{conv}.bias")),
-                );
-            }
-            let (rm, rv) = (
-                self.stat(&format!("{name}.convs.{bn}.running_mean")),
-                self.stat(&format!("{name}.convs.{bn}.running_var")),
+        let bn_relu = |g: &mut Graph, h: &Var, bn: usize| {
+            let stat = |s: &str| self.stat(&format!("{name}.convs.{bn}.{s}"));
+            let (gamma, beta) = (
+                p(g, &format!("convs.{bn}.weight")),
+                p(g, &format!("convs.{bn}.bias")),
             );
-            h = g.batchnorm_relu(
-                &h,
-                &p(g, &format!("convs.{bn}.weight")),
-                &p(g, &format!("convs.{bn}.bias")),
-                &rm,
-                &rv,
-            );
-        }
-        h
+            g.batchnorm_relu(
+                h,
+                &gamma,
+                &beta,
+                &stat("running_mean"),
+                &stat("running_var"),
+            )
+        };
+        let h = g.conv2d_input(x, skip, &m, &p(g, "convs.0.weight"), &p(g, "convs.0.bias"));
+        let h = bn_relu(g, &h, 1);
+        let h = g.conv2d(&h, &p(g, "convs.3.weight"), &p(g, "convs.3.bias"));
+        bn_relu(g, &h, 4)
     }
 
     /// Record eps_theta(x, t): `x` is [n, C, H, W], `t` a u32 tensor [n] of timesteps.

@@ -60,13 +60,7 @@ pub fn denoise(
     assert_eq!(eps.len(), len, "denoise: eps must be [n, chw]");
     assert_eq!(x.len(), len, "denoise: x must be [n, chw]");
     assert!(!eps.overlaps(x), "denoise: eps and x overlap");
-    let (m, eta) = mode_words(mode);
-    let p = Params {
-        len: len as u32,
-        mode: m,
-        clip: clip_x0 as u32,
-        eta,
-    };
+    let p = step_params(len, mode, clip_x0);
     gpu.dispatch(
         "denoise",
         id::denoise,
@@ -249,13 +243,7 @@ pub fn denoise_backward(
         assert_eq!(v.len(), len, "denoise_backward: {what} must be [n, chw]");
     }
     assert!(!dx.overlaps(deps), "denoise_backward: dx and deps overlap");
-    let (m, eta) = mode_words(mode);
-    let p = Params {
-        len: len as u32,
-        mode: m,
-        clip: clip_x0 as u32,
-        eta,
-    };
+    let p = step_params(len, mode, clip_x0);
     gpu.dispatch(
         "denoise_backward",
         id::denoise_backward,
@@ -264,6 +252,17 @@ pub fn denoise_backward(
         &[table, ts, state, g, x, eps, dx, deps],
         grid_1d(len.div_ceil(4)),
     )
+}
+
+/// The Params both step kernels read (`shaders/denoise_coef.wgsl`).
+fn step_params(len: usize, mode: DenoiseMode, clip_x0: bool) -> Params {
+    let (m, eta) = mode_words(mode);
+    Params {
+        len: len as u32,
+        mode: m,
+        clip: clip_x0 as u32,
+        eta,
+    }
 }
 
 fn mode_words(mode: DenoiseMode) -> (u32, f32) {

@@ -109,10 +109,10 @@ fn check(what: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&s
     }
 }
 
-/// Training mode: batch mean and biased variance per channel (deterministic two-pass reduction,
-/// no atomics), y = gamma*(x-mean)*invstd + beta (overwrites y), saves mean and invstd [c] for
-/// backward, and updates running_mean/running_var in place with momentum 0.1 (running_var uses
-/// the UNBIASED variance, as PyTorch). Three dispatches.
+/// Training mode: batch mean and biased variance per channel (one read of x, shifted sums,
+/// deterministic, no atomics), y = gamma*(x-mean)*invstd + beta (overwrites y), saves mean and
+/// invstd [c] for backward, and updates running_mean/running_var in place with momentum 0.1
+/// (running_var uses the UNBIASED variance, as PyTorch). Two dispatches.
 #[allow(clippy::too_many_arguments)]
 pub fn batchnorm_train(
     gpu: &Gpu,

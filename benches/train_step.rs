@@ -10,7 +10,7 @@ use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::unet::UNetConfig;
+use wgpu_ddpm::model::network::NetConfig;
 use wgpu_ddpm::train::{TrainConfig, Trainer};
 
 fn env(name: &str) -> Option<usize> {
@@ -28,12 +28,13 @@ fn main() {
                 .collect::<Vec<usize>>()
         })
         .unwrap_or(vec![64, 128, 256]);
-    let net = UNetConfig {
+    let net = NetConfig {
         image_channels: 1,
         image_size: 28,
-        channels: [channels[0], channels[1], channels[2]],
+        channels: vec![channels[0], channels[1], channels[2]],
         temb_dim: 100,
         num_classes: 0,
+        ..Default::default()
     };
     println!("adapter: {}", gpu.describe());
     println!("timing: wall clock; U-Net {:?}, 28x28x1", net.channels);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::guidance::guidance;
 use crate::model::graph::Graph;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 
 /// Class labels for a class-conditional network, and the guidance scale w of
 /// eps = eps_uncond + w (eps_cond - eps_uncond). `labels` has one entry per image.
@@ -25,7 +25,7 @@ pub struct Conditioning {
 /// (conditional half, null-label half) and combined by the guidance kernel, one forward pass.
 fn record_model(
     gpu: &Gpu,
-    net: &UNet,
+    net: &Model,
     x: &GpuTensor,
     t: &GpuTensor,
     cond: Option<(&[u32], f32)>,
@@ -84,7 +84,7 @@ pub struct Samples {
 /// Draw `count` images in batches of `batch`; `progress(done_steps, total_steps)`.
 pub fn sample(
     gpu: &Arc<Gpu>,
-    net: &UNet,
+    net: &Model,
     schedule: &Schedule,
     cfg: &SamplerConfig,
     count: usize,

@@ -3,7 +3,7 @@
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::checkpoint_io::config_of;
-use wgpu_ddpm::model::unet::{UNet, UNetConfig};
+use wgpu_ddpm::model::network::{Model, NetConfig};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -19,20 +19,21 @@ fn tmp(name: &str) -> std::path::PathBuf {
 #[test]
 fn checkpoint_round_trips_bit_exactly() {
     let gpu = Gpu::new().unwrap();
-    let cfg = UNetConfig {
+    let cfg = NetConfig {
         image_channels: 1,
         image_size: 8,
-        channels: [4, 6, 8],
+        channels: vec![4, 6, 8],
         temb_dim: 6,
         num_classes: 0,
+        ..Default::default()
     };
-    let net = UNet::new(&gpu, &cfg, 7).unwrap();
+    let net = Model::new(&gpu, &cfg, 7).unwrap();
     let ck = net.to_checkpoint(&gpu, 42, true);
     let path = tmp("rt");
     ck.save(&path).unwrap();
     let back = Checkpoint::load(&path).unwrap();
     assert_eq!(back, ck);
-    let net2 = UNet::new(&gpu, &cfg, 99).unwrap();
+    let net2 = Model::new(&gpu, &cfg, 99).unwrap();
     net2.load_checkpoint(&gpu, &back, true).unwrap();
     assert_eq!(net2.to_checkpoint(&gpu, 42, true), ck);
 }
@@ -48,16 +49,17 @@ fn pytorch_state_dict_fixture_loads() {
     let cfg = config_of(&ck, 8).unwrap();
     assert_eq!(
         cfg,
-        UNetConfig {
+        NetConfig {
             image_channels: 1,
             image_size: 8,
-            channels: [4, 6, 8],
+            channels: vec![4, 6, 8],
             temb_dim: 6,
-            num_classes: 0
+            num_classes: 0,
+            ..Default::default()
         }
     );
     assert_eq!(ck.counters["down1.convs.1.num_batches_tracked"], 1234);
-    let net = UNet::new(&gpu, &cfg, 0).unwrap();
+    let net = Model::new(&gpu, &cfg, 0).unwrap();
     net.load_checkpoint(&gpu, &ck, false).unwrap();
     let ours = net.to_checkpoint(&gpu, 0, false);
     // Every tensor arrives unchanged under its PyTorch name (values: see the script).
@@ -82,14 +84,15 @@ fn truncated_checkpoint_is_a_clear_error() {
 fn mismatched_network_names_tensor_and_shapes() {
     let gpu = Gpu::new().unwrap();
     let ck = Checkpoint::load(std::path::Path::new(FIXTURE)).unwrap();
-    let other = UNetConfig {
+    let other = NetConfig {
         image_channels: 1,
         image_size: 8,
-        channels: [4, 6, 10],
+        channels: vec![4, 6, 10],
         temb_dim: 6,
         num_classes: 0,
+        ..Default::default()
     };
-    let net = UNet::new(&gpu, &other, 0).unwrap();
+    let net = Model::new(&gpu, &other, 0).unwrap();
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());
     assert!(
         err.contains("bot1.") && err.contains("[8") && err.contains("[10"),
@@ -102,7 +105,7 @@ fn unknown_and_missing_tensors_are_errors() {
     let gpu = Gpu::new().unwrap();
     let mut ck = Checkpoint::load(std::path::Path::new(FIXTURE)).unwrap();
     let cfg = config_of(&ck, 8).unwrap();
-    let net = UNet::new(&gpu, &cfg, 0).unwrap();
+    let net = Model::new(&gpu, &cfg, 0).unwrap();
     ck.insert("extra.weight", &[1], vec![0.0]);
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());
     assert!(

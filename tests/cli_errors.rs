@@ -355,14 +355,15 @@ fn ctrl_c_during_the_final_sample_grid_stops_promptly() {
 
 #[test]
 fn memory_estimates_shrink_with_size_and_name_what_fits() {
-    use wgpu_ddpm::model::unet::UNetConfig;
+    use wgpu_ddpm::model::network::NetConfig;
     use wgpu_ddpm::train::memory::{largest_size, train_bytes};
-    let net = UNetConfig {
+    let net = NetConfig {
         image_channels: 1,
         image_size: 1024,
-        channels: [16, 32, 64],
+        channels: vec![16, 32, 64],
         temb_dim: 100,
         num_classes: 0,
+        ..Default::default()
     };
     let big = train_bytes(&net, 16);
     // At least the activations the crash needed (41.9 GB for data was the host side;
@@ -373,7 +374,7 @@ fn memory_estimates_shrink_with_size_and_name_what_fits() {
     assert!(s > 0 && s < 1024 && s.is_multiple_of(4), "{s}");
     let at = |size| {
         train_bytes(
-            &UNetConfig {
+            &NetConfig {
                 image_size: size,
                 ..net.clone()
             },

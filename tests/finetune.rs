@@ -16,24 +16,25 @@ use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::kernels::add_noise::rng_state_words;
 use wgpu_ddpm::kernels::denoise::DenoiseMode;
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::unet::{UNet, UNetConfig};
+use wgpu_ddpm::model::network::{Model, NetConfig};
 use wgpu_ddpm::train::eval::mean_loss;
 use wgpu_ddpm::train::{TrainConfig, Trainer};
 
-fn tiny(size: usize) -> UNetConfig {
-    UNetConfig {
+fn tiny(size: usize) -> NetConfig {
+    NetConfig {
         image_channels: 1,
         image_size: size,
-        channels: [2, 3, 2],
+        channels: vec![2, 3, 2],
         temb_dim: 4,
         num_classes: 0,
+        ..Default::default()
     }
 }
 
 #[test]
 fn recorded_chain_matches_finite_differences() {
     let gpu = gpu();
-    let net = UNet::new(&gpu, &tiny(4), 7).unwrap();
+    let net = Model::new(&gpu, &tiny(4), 7).unwrap();
     // Running statistics away from (0, 1), so eval-mode BatchNorm is not the identity.
     let mut rng = HostRng::new(9);
     let stats = net
@@ -133,7 +134,7 @@ fn checkpointed_steps_match_finite_differences() {
     // gradient leaves them out on purpose): backward recomputes three of the four recorded
     // steps from their saved inputs.
     let gpu = gpu();
-    let net = UNet::new(&gpu, &tiny(4), 3).unwrap();
+    let net = Model::new(&gpu, &tiny(4), 3).unwrap();
     let schedule = Schedule::new(ScheduleKind::Linear, 10).unwrap();
     let target = HostRng::new(4).vec_uniform(16, -1.0, 1.0);
     let cfg = FinetuneConfig {
@@ -190,7 +191,7 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
     )
     .unwrap();
     let mut net_cfg = tiny(8);
-    net_cfg.channels = [4, 6, 8];
+    net_cfg.channels = vec![4, 6, 8];
     let t_max = 20;
     let mut tr = Trainer::new(
         gpu.clone(),
@@ -214,7 +215,7 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
         tr.step(&ds);
     }
     let schedule = tr.schedule.clone();
-    let mse = |net: &UNet| mean_loss(&gpu, net, &schedule, 8, &ds, 32, 5, None).unwrap();
+    let mse = |net: &Model| mean_loss(&gpu, net, &schedule, 8, &ds, 32, 5, None).unwrap();
     let mse_before = mse(&tr.net);
     let cfg = FinetuneConfig {
         sampler: SamplerConfig {
@@ -252,7 +253,7 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
 #[test]
 fn sdedit_keeps_a_lightly_noised_image_and_optimises_the_input() {
     let gpu = gpu();
-    let net = UNet::new(&gpu, &tiny(8), 5).unwrap();
+    let net = Model::new(&gpu, &tiny(8), 5).unwrap();
     let schedule = Schedule::new(ScheduleKind::Linear, 20).unwrap();
     let ds = data::load(
         &DataSpec::parse("builtin").unwrap(),
@@ -301,7 +302,7 @@ fn finetune_raises_a_classifier_reward() {
     use wgpu_ddpm::finetune::ClassReward;
     use wgpu_ddpm::quality::{Classifier, ClassifierConfig};
     let gpu = gpu();
-    let net = UNet::new(&gpu, &tiny(8), 3).unwrap();
+    let net = Model::new(&gpu, &tiny(8), 3).unwrap();
     let schedule = Schedule::new(ScheduleKind::Linear, 20).unwrap();
     let cls = ClassifierConfig {
         image_channels: 1,

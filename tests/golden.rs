@@ -9,7 +9,7 @@ use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::gpu::{Gpu, Program};
 use wgpu_ddpm::model::checkpoint_io::config_of;
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::unet::UNet;
+use wgpu_ddpm::model::network::Model;
 
 const N: usize = 3;
 const S: usize = 8;
@@ -57,7 +57,7 @@ fn seed_unet_matches_pytorch_forward_and_gradients() {
     assert_eq!(want("t"), t.map(|v| v as f32));
 
     let cfg = config_of(&weights, S).unwrap();
-    let net = UNet::new(&gpu, &cfg, 0).unwrap();
+    let net = Model::new(&gpu, &cfg, 0).unwrap();
     net.load_checkpoint(&gpu, &weights, false).unwrap();
     let xg = gpu.upload(&x, &[N, 1, S, S]);
     let tg = gpu.upload_u32(&t, &[N]);

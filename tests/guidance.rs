@@ -6,19 +6,20 @@ use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind, Varianc
 use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::unet::{UNet, UNetConfig};
+use wgpu_ddpm::model::network::{Model, NetConfig};
 use wgpu_ddpm::sample::{sample, Conditioning};
 
-fn setup() -> (Arc<Gpu>, UNet, Schedule, SamplerConfig) {
+fn setup() -> (Arc<Gpu>, Model, Schedule, SamplerConfig) {
     let gpu = Gpu::new().unwrap();
-    let cfg = UNetConfig {
+    let cfg = NetConfig {
         image_channels: 1,
         image_size: 8,
-        channels: [4, 6, 8],
+        channels: vec![4, 6, 8],
         temb_dim: 6,
         num_classes: 3,
+        ..Default::default()
     };
-    let net = UNet::new(&gpu, &cfg, 5).unwrap();
+    let net = Model::new(&gpu, &cfg, 5).unwrap();
     let sched = Schedule::new(ScheduleKind::Linear, 20).unwrap();
     let scfg = SamplerConfig {
         kind: SamplerKind::Ddpm {
@@ -33,7 +34,7 @@ fn setup() -> (Arc<Gpu>, UNet, Schedule, SamplerConfig) {
 /// Plain single-batch sampling with fixed labels (no doubling, no guidance kernel).
 fn direct(
     gpu: &Arc<Gpu>,
-    net: &UNet,
+    net: &Model,
     sched: &Schedule,
     scfg: &SamplerConfig,
     labels: &[u32],
@@ -130,9 +131,9 @@ fn bad_class_and_unconditional_guidance_are_errors() {
         format!("{e:#}").contains("outside the trained classes"),
         "{e:#}"
     );
-    let un = UNet::new(
+    let un = Model::new(
         &gpu,
-        &UNetConfig {
+        &NetConfig {
             num_classes: 0,
             ..net.cfg.clone()
         },

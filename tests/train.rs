@@ -4,17 +4,18 @@ use wgpu_ddpm::data::builtin;
 use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
-use wgpu_ddpm::model::unet::UNetConfig;
+use wgpu_ddpm::model::network::NetConfig;
 use wgpu_ddpm::train::{check_finite, TrainConfig, Trainer};
 
 fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
     TrainConfig {
-        net: UNetConfig {
+        net: NetConfig {
             image_channels: 1,
             image_size: 8,
-            channels: [4, 6, 8],
+            channels: vec![4, 6, 8],
             temb_dim: 6,
             num_classes: 0,
+            ..Default::default()
         },
         schedule: ScheduleKind::Linear,
         t_max: 100,

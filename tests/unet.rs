@@ -15,7 +15,7 @@ use wgpu_ddpm::kernels::relu::{relu_backward_cpu, relu_cpu};
 use wgpu_ddpm::kernels::time_embedding::time_embedding_cpu;
 use wgpu_ddpm::kernels::upsample::{upsample_backward_cpu, upsample_cpu};
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::unet::{UNet, UNetConfig};
+use wgpu_ddpm::model::network::{Model, NetConfig};
 use wgpu_ddpm::util::host_rng::HostRng;
 
 type Map = BTreeMap<String, Vec<f32>>;
@@ -196,7 +196,7 @@ impl Cpu<'_> {
 
 /// CPU forward, loss and backward of the seed U-Net.
 fn cpu_unet(
-    cfg: &UNetConfig,
+    cfg: &NetConfig,
     p: &Map,
     stats: &Map,
     x: &[f32],
@@ -205,7 +205,7 @@ fn cpu_unet(
 ) -> (Vec<f32>, f32, Map, Map) {
     let n = t.len();
     let (c, s) = (cfg.image_channels, cfg.image_size);
-    let [c1, c2, c3] = cfg.channels;
+    let [c1, c2, c3] = [cfg.channels[0], cfg.channels[1], cfg.channels[2]];
     let mut m = Cpu {
         p,
         stats: stats.clone(),
@@ -272,14 +272,15 @@ fn close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 fn unet_forward_and_backward_match_cpu_composition() {
     let gpu = Gpu::new().unwrap();
     // Odd channel counts, 8x8 images, batch 3.
-    let cfg = UNetConfig {
+    let cfg = NetConfig {
         image_channels: 1,
         image_size: 8,
-        channels: [3, 5, 7],
+        channels: vec![3, 5, 7],
         temb_dim: 6,
         num_classes: 0,
+        ..Default::default()
     };
-    let net = UNet::new(&gpu, &cfg, 11).unwrap();
+    let net = Model::new(&gpu, &cfg, 11).unwrap();
     let n = 3;
     let mut rng = HostRng::new(5);
     let x = rng.vec_normal(n * 64);

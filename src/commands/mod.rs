@@ -14,7 +14,7 @@ use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::context::{AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
 use crate::gpu::Gpu;
 use crate::model::checkpoint_io::config_of;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 use crate::pictures;
 use crate::sample::Conditioning;
 
@@ -134,10 +134,10 @@ fn load_net(
     path: &Path,
     image_size: usize,
     use_ema: bool,
-) -> Result<(Checkpoint, UNet)> {
+) -> Result<(Checkpoint, Model)> {
     let ck = Checkpoint::load(path)?;
     let cfg = config_of(&ck, image_size).with_context(|| format!("loading {}", path.display()))?;
-    let net = UNet::new(gpu, &cfg, 0)?;
+    let net = Model::new(gpu, &cfg, 0)?;
     net.load_checkpoint(gpu, &ck, false)
         .with_context(|| format!("loading {}", path.display()))?;
     if use_ema {

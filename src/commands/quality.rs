@@ -13,7 +13,7 @@ use super::{bar, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, Dataset, LoadOptions};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 use crate::quality::{self, Judge, Score};
 use crate::sample::Conditioning;
 use crate::train::permutation;
@@ -104,7 +104,7 @@ pub fn references(
 /// in turn with guidance `w`.
 pub fn generate(
     gpu: &Arc<Gpu>,
-    net: &UNet,
+    net: &Model,
     schedule: &crate::diffusion::schedule::Schedule,
     count: usize,
     steps: usize,

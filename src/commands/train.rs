@@ -14,7 +14,7 @@ use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::gpu::Gpu;
 use crate::kernels::adam::AdamConfig;
-use crate::model::unet::UNetConfig;
+use crate::model::network::NetConfig;
 use crate::train::{self, interrupt, metrics, Metrics, TrainConfig, Trainer};
 
 #[derive(Args, Debug, Clone)]
@@ -191,12 +191,13 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
         );
     }
-    let net = UNetConfig {
+    let net = NetConfig {
         image_channels: ds.c,
         image_size: ds.h,
-        channels: [ch[0], ch[1], ch[2]],
+        channels: vec![ch[0], ch[1], ch[2]],
         temb_dim: a.temb_dim,
         num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
+        ..Default::default()
     };
     let cfg = TrainConfig {
         net,

@@ -10,7 +10,7 @@ use crate::gpu::{Gpu, GpuTensor};
 use crate::kernels::denoise::DenoiseMode;
 use crate::model::graph::{Graph, Var};
 use crate::model::graph_diffusion::DenoiseStep;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 use crate::quality::Classifier;
 
 /// A differentiable reward on generated images x in [-1, 1] (one per image, averaged over
@@ -175,7 +175,7 @@ impl StepsSpec {
         clip_x0: bool,
         table: &[f32],
         ts_host: Vec<u32>,
-        net: &UNet,
+        net: &Model,
         n: usize,
     ) -> StepsSpec {
         let null = net.cfg.num_classes as u32;
@@ -191,7 +191,7 @@ impl StepsSpec {
 
     /// Record "U-Net -> denoise" for the positions k = from..K (K = ts.len() - 1) starting
     /// at `x`, each step with its own timestep tensor and state.
-    pub fn record(&self, g: &mut Graph, net: &UNet, x: &Var, from: usize) -> RecordedSteps {
+    pub fn record(&self, g: &mut Graph, net: &Model, x: &Var, from: usize) -> RecordedSteps {
         let n = x.shape()[0];
         let mut cur = x.clone();
         let mut states = Vec::new();
@@ -208,7 +208,7 @@ impl StepsSpec {
     pub fn record_step(
         &self,
         g: &mut Graph,
-        net: &UNet,
+        net: &Model,
         x: &Var,
         t: &GpuTensor,
         state: &GpuTensor,

@@ -15,7 +15,7 @@ use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
 use crate::kernels::add_noise::rng_state_words;
 use crate::kernels::denoise::DenoiseMode;
 use crate::model::graph::Graph;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 
 #[derive(Clone, Debug)]
 pub struct EditConfig {
@@ -44,7 +44,7 @@ pub struct Edited {
 /// Edit `image` (c*h*w values in [-1, 1], the network's shape).
 pub fn sdedit(
     gpu: &Arc<Gpu>,
-    net: &UNet,
+    net: &Model,
     schedule: &Schedule,
     image: &[f32],
     cfg: &EditConfig,

@@ -24,7 +24,7 @@ use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
 use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare};
 use crate::kernels::rng::rng_normal_fill;
 use crate::model::graph::{Graph, Programs, Var};
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 pub use chain::{write_states, ClassReward, Reward, StepsSpec};
 
 /// A piece of the recorded fine-tuning step: commands of its own, or one of the programs of
@@ -49,7 +49,7 @@ pub struct FinetuneConfig {
 /// A loaded U-Net with its recorded fine-tuning step.
 pub struct Finetuner {
     gpu: Arc<Gpu>,
-    pub net: UNet,
+    pub net: Model,
     pub cfg: FinetuneConfig,
     /// Fine-tuning steps done.
     pub step: u64,
@@ -74,7 +74,7 @@ pub struct Finetuner {
 impl Finetuner {
     pub fn new(
         gpu: &Arc<Gpu>,
-        net: UNet,
+        net: Model,
         schedule: &Schedule,
         cfg: FinetuneConfig,
     ) -> Result<Self> {

@@ -2,11 +2,11 @@
 
 use anyhow::{bail, Result};
 
-use super::unet::{UNet, UNetConfig};
+use super::network::{Model, NetConfig};
 use crate::checkpoint::Checkpoint;
 use crate::gpu::Gpu;
 
-impl UNet {
+impl Model {
     /// Model tensors (PyTorch names), and with `optim` the Adam moments as `optim.<name>.*`.
     pub fn to_checkpoint(&self, gpu: &Gpu, step: u64, optim: bool) -> Checkpoint {
         let mut ck = Checkpoint::default();
@@ -93,7 +93,7 @@ impl UNet {
     }
 }
 
-impl UNet {
+impl Model {
     /// Restore the EMA buffers from `ema.*` (falling back to the model weights when the
     /// checkpoint was saved without EMA).
     pub fn load_ema(&self, gpu: &Gpu, ck: &Checkpoint) -> Result<()> {
@@ -137,12 +137,12 @@ impl UNet {
 /// The network configuration a checkpoint was made with: from its metadata when it has
 /// ours, else inferred from tensor shapes (a PyTorch `state_dict` saved with safetensors),
 /// with the image size taken from `image_size` (it leaves no trace in the weights).
-pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<UNetConfig> {
+pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
     if let Some(cfg) = ck
         .metadata
         .get("network")
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .and_then(|v| UNetConfig::from_json(&v))
+        .and_then(|v| NetConfig::from_json(&v))
     {
         return Ok(cfg);
     }
@@ -160,11 +160,12 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<UNetConfig> {
         .tensors
         .get("label_emb.weight")
         .map_or(0, |t| t.0[0].saturating_sub(1));
-    Ok(UNetConfig {
+    Ok(NetConfig {
         image_channels: c,
         image_size,
-        channels: [c1, c2, c3],
+        channels: vec![c1, c2, c3],
         temb_dim: d,
         num_classes,
+        ..NetConfig::default()
     })
 }

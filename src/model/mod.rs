@@ -5,5 +5,6 @@ pub mod graph;
 mod graph_bn;
 mod graph_conv;
 pub mod graph_diffusion;
+pub mod nets;
+pub mod network;
 pub mod params;
-pub mod unet;

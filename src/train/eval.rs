@@ -11,7 +11,7 @@ use crate::diffusion::schedule::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::add_noise;
 use crate::model::graph::Graph;
-use crate::model::unet::UNet;
+use crate::model::network::Model;
 
 /// A U-Net's recorded noise-prediction loss on one batch: add noise, forward, MSE.
 pub struct Evaluator {
@@ -28,7 +28,7 @@ impl Evaluator {
     /// every image is noised to that timestep instead of a random one.
     pub fn new(
         gpu: &Arc<Gpu>,
-        net: &UNet,
+        net: &Model,
         schedule: &Schedule,
         batch: usize,
         fixed_t: Option<usize>,
@@ -108,7 +108,7 @@ impl Evaluator {
 #[allow(clippy::too_many_arguments)]
 pub fn mean_loss(
     gpu: &Arc<Gpu>,
-    net: &UNet,
+    net: &Model,
     schedule: &Schedule,
     batch: usize,
     ds: &Dataset,

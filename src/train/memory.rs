@@ -4,32 +4,18 @@
 use anyhow::{bail, Result};
 
 use crate::gpu::Gpu;
-use crate::model::unet::UNetConfig;
+use crate::model::nets;
+use crate::model::network::NetConfig;
 
-/// An upper bound on the f32 values of one image's forward activations in the seed U-Net:
-/// per block its input and six block-sized tensors (two convs, BatchNorms and ReLUs; fused
-/// kernels store fewer), the pools, upsamples and channel concatenations (materialised or
-/// packed for a conv), the output and the x0 / x_t / eps inputs.
-pub fn activation_floats_per_image(net: &UNetConfig) -> u64 {
-    let s2 = (net.image_size * net.image_size) as u64;
-    let [c1, c2, c3] = net.channels.map(|c| c as u64);
-    let c = net.image_channels as u64;
-    let res = [s2, s2 / 4, s2 / 16, s2 / 4, s2];
-    let blocks: u64 = net
-        .blocks()
-        .iter()
-        .zip(res)
-        .map(|(&(_, cin, cout), r)| (cin as u64 + 6 * cout as u64) * r)
-        .sum();
-    let pools = c1 * s2 / 4 + c2 * s2 / 16;
-    let ups = c3 * s2 / 4 + c2 * s2;
-    let concats = (c3 + c2) * s2 / 4 + (c2 + c1) * s2;
-    blocks + pools + ups + concats + 4 * c * s2
+/// An upper bound on the f32 values of one image's forward activations (each network
+/// counts its own; see `nets::activations`).
+pub fn activation_floats_per_image(net: &NetConfig) -> u64 {
+    nets::activations(net).total
 }
 
 /// Rough bytes of device memory one training step of `batch` images needs: activations,
 /// their gradients and the convolutions' packed copies (3x the forward activations).
-pub fn train_bytes(net: &UNetConfig, batch: usize) -> u64 {
+pub fn train_bytes(net: &NetConfig, batch: usize) -> u64 {
     activation_floats_per_image(net) * batch as u64 * 4 * 3
 }
 
@@ -43,10 +29,10 @@ pub fn available_bytes() -> Option<u64> {
 
 /// The largest multiple of 4 (at least 4) image size whose step of `batch` images needs at
 /// most `budget` bytes, or 0 when even 4x4 does not fit.
-pub fn largest_size(net: &UNetConfig, batch: usize, budget: u64) -> usize {
+pub fn largest_size(net: &NetConfig, batch: usize, budget: u64) -> usize {
     let at = |s: usize| {
         train_bytes(
-            &UNetConfig {
+            &NetConfig {
                 image_size: s,
                 ..net.clone()
             },
@@ -64,7 +50,7 @@ pub fn largest_size(net: &UNetConfig, batch: usize, budget: u64) -> usize {
 /// step would not fit in the memory available now, naming the largest batch or image size
 /// that would. (GPU memory size is not exposed by wgpu; there only the binding limit of
 /// [`super::check_fits`] is checked.)
-pub fn check_host_memory(gpu: &Gpu, net: &UNetConfig, batch: usize, data_bytes: u64) -> Result<()> {
+pub fn check_host_memory(gpu: &Gpu, net: &NetConfig, batch: usize, data_bytes: u64) -> Result<()> {
     let Some(avail) = available_bytes().filter(|_| gpu.is_cpu()) else {
         return Ok(());
     };
@@ -106,12 +92,13 @@ pub fn check_builtin(
     if size == 0 || !size.is_multiple_of(4) {
         return Ok(());
     }
-    let net = UNetConfig {
+    let net = NetConfig {
         image_channels: 1,
         image_size: size,
-        channels,
+        channels: channels.to_vec(),
         temb_dim,
         num_classes: 0,
+        ..Default::default()
     };
     super::check_fits(gpu, &net, batch)?;
     check_host_memory(gpu, &net, batch, 0)

@@ -25,12 +25,12 @@ use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{adam, add_noise, ema, grad_clip};
 use crate::model::graph::Graph;
-use crate::model::unet::{UNet, UNetConfig};
+use crate::model::network::{Model, NetConfig};
 use crate::util::host_rng::HostRng;
 
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
-    pub net: UNetConfig,
+    pub net: NetConfig,
     pub schedule: ScheduleKind,
     pub t_max: usize,
     pub batch: usize,
@@ -70,7 +70,7 @@ impl TrainConfig {
 pub struct Trainer {
     pub gpu: Arc<Gpu>,
     pub cfg: TrainConfig,
-    pub net: UNet,
+    pub net: Model,
     pub schedule: Schedule,
     /// Steps completed so far.
     pub step: u64,
@@ -93,7 +93,7 @@ impl Trainer {
             bail!("batch size must be at least 1");
         }
         let schedule = Schedule::new(cfg.schedule, cfg.t_max)?;
-        let mut net = UNet::new(&gpu, &cfg.net, cfg.seed)?;
+        let mut net = Model::new(&gpu, &cfg.net, cfg.seed)?;
         let (n, c, s) = (cfg.batch, cfg.net.image_channels, cfg.net.image_size);
         check_fits(&gpu, &cfg.net, n)?;
         let chw = c * s * s;
@@ -367,15 +367,15 @@ pub fn permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
     p
 }
 
-/// The largest activation of the U-Net (the first concat) must fit one storage binding.
-pub fn check_fits(gpu: &Gpu, net: &UNetConfig, batch: usize) -> Result<()> {
-    let per_image = ((net.channels[1] + net.channels[0]) * net.image_size * net.image_size) as u64;
+/// The network's largest activation must fit one storage binding.
+pub fn check_fits(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
+    let per_image = crate::model::nets::activations(net).largest;
     let limit = gpu.max_binding_elems();
     if per_image * batch as u64 > limit {
         let fix = if limit / per_image >= 1 {
             format!("the largest batch that fits is {}", limit / per_image)
         } else {
-            let per_pixel = ((net.channels[1] + net.channels[0]) * batch) as u64;
+            let per_pixel = per_image * batch as u64 / (net.image_size * net.image_size) as u64;
             let s = ((limit / per_pixel) as f64).sqrt() as usize / 4 * 4;
             format!("no batch fits at {0}x{0}; the largest --image-size that fits at batch {batch} is {s}", net.image_size)
         };

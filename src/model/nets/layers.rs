@@ -1,0 +1,96 @@
+//! What a network's `forward` calls: one method per PyTorch module, taking the module's
+//! name and finding its tensors in the model's buffers.
+
+use crate::gpu::GpuTensor;
+use crate::model::graph::{Graph, Var};
+use crate::model::network::Model;
+
+/// A graph being recorded for one model.
+pub struct Layers<'g, 'a> {
+    pub g: &'g mut Graph<'a>,
+    m: &'g Model,
+}
+
+impl<'g, 'a> Layers<'g, 'a> {
+    pub fn new(g: &'g mut Graph<'a>, m: &'g Model) -> Self {
+        Self { g, m }
+    }
+
+    /// The parameter `name` and (in training mode) its gradient.
+    pub fn p(&self, name: &str) -> Var {
+        let l = &self.m.layout.params;
+        Var {
+            val: l.view(&self.m.params, name),
+            grad: self.g.train.then(|| l.view(&self.m.grads, name)),
+        }
+    }
+
+    /// The parameter when the network declared it (a bias may be absent).
+    fn maybe(&self, name: &str) -> Option<Var> {
+        let declared = self.m.layout.params.entries.iter().any(|e| e.name == name);
+        declared.then(|| self.p(name))
+    }
+
+    fn stat(&self, name: &str) -> GpuTensor {
+        self.m.layout.stats.view(&self.m.stats, name)
+    }
+
+    /// nn.Linear over the last dimension.
+    pub fn linear(&mut self, name: &str, x: &Var) -> Var {
+        let (w, b) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        self.g.linear(x, &w, &b)
+    }
+
+    /// nn.Conv2d with stride 1 and padding k/2 (k = 1 or 3), with bias.
+    pub fn conv(&mut self, name: &str, x: &Var) -> Var {
+        let (w, b) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        self.g.conv2d(x, &w, &b)
+    }
+
+    /// `conv` on x + v[n, c] broadcast over pixels, or on cat(x, skip) + v: the add and the
+    /// concat happen inside the conv's input packing.
+    pub fn conv_input(&mut self, name: &str, x: &Var, skip: Option<&Var>, v: &Var) -> Var {
+        let (w, b) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        self.g.conv2d_input(x, skip, v, &w, &b)
+    }
+
+    fn bn(&mut self, name: &str, x: &Var, relu: bool) -> Var {
+        let (gamma, beta) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        let (rm, rv) = (
+            self.stat(&format!("{name}.running_mean")),
+            self.stat(&format!("{name}.running_var")),
+        );
+        if relu {
+            self.g.batchnorm_relu(x, &gamma, &beta, &rm, &rv)
+        } else {
+            self.g.batchnorm(x, &gamma, &beta, &rm, &rv)
+        }
+    }
+
+    /// nn.BatchNorm2d.
+    pub fn batchnorm(&mut self, name: &str, x: &Var) -> Var {
+        self.bn(name, x, false)
+    }
+
+    /// nn.BatchNorm2d followed by nn.ReLU, as one op.
+    pub fn batchnorm_relu(&mut self, name: &str, x: &Var) -> Var {
+        self.bn(name, x, true)
+    }
+
+    /// The bias of module `name`, when it has one (`bias=False` convs have none).
+    pub fn bias(&self, name: &str) -> Option<Var> {
+        self.maybe(&format!("{name}.bias"))
+    }
+}

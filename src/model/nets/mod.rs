@@ -1,0 +1,73 @@
+//! The networks, one file each: `defaults` (the seed's widths and embedding size),
+//! `validate`, `declare` (tensors under PyTorch names, see `Declare`) and `forward`
+//! (recorded onto the tape through `Layers`). A new network is a new file and one arm in
+//! each match below.
+
+mod declare;
+mod layers;
+pub mod seed000;
+
+use anyhow::Result;
+
+pub use declare::Declare;
+pub use layers::Layers;
+
+use super::graph::Var;
+use super::network::{NetConfig, NetKind};
+use crate::gpu::GpuTensor;
+
+/// The seed's channel widths and time-embedding size.
+pub fn defaults(net: NetKind) -> (Vec<usize>, usize) {
+    match net {
+        NetKind::Seed000 => seed000::defaults(),
+        _ => todo_net(net),
+    }
+}
+
+/// f32 values per image of a training step's forward activations, for the memory checks
+/// made before allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct Activations {
+    /// The largest single activation (it must fit one storage binding).
+    pub largest: u64,
+    /// An upper bound on all of them together.
+    pub total: u64,
+}
+
+pub fn activations(cfg: &NetConfig) -> Activations {
+    match cfg.net {
+        NetKind::Seed000 => seed000::activations(cfg),
+        _ => todo_net(cfg.net),
+    }
+}
+
+pub fn validate(cfg: &NetConfig) -> Result<()> {
+    match cfg.net {
+        NetKind::Seed000 => seed000::validate(cfg),
+        _ => anyhow::bail!("network {} is not built yet", cfg.net.name()),
+    }
+}
+
+pub fn declare(cfg: &NetConfig, d: &mut Declare) {
+    match cfg.net {
+        NetKind::Seed000 => seed000::declare(cfg, d),
+        _ => todo_net(cfg.net),
+    }
+}
+
+pub fn forward(
+    cfg: &NetConfig,
+    l: &mut Layers,
+    x: &Var,
+    t: &GpuTensor,
+    y: Option<&GpuTensor>,
+) -> Var {
+    match cfg.net {
+        NetKind::Seed000 => seed000::forward(cfg, l, x, t, y),
+        _ => todo_net(cfg.net),
+    }
+}
+
+fn todo_net(net: NetKind) -> ! {
+    panic!("network {} is not built yet", net.name())
+}

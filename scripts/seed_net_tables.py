@@ -24,7 +24,9 @@ def fmt(shape):
 
 
 def main():
-    for net, (golden_cfg, *_rest) in CONFIGS.items():
+    for i, (net, (golden_cfg, *_rest)) in enumerate(CONFIGS.items()):
+        if i:
+            print()
         models = [("golden", seed_nets.build(net, **dict(golden_cfg)))]
         models += [(label, seed_nets.build(net, **cfg)) for label, cfg in DEFAULTS[net]]
         sds = [(label, m.state_dict()) for label, m in models]
@@ -38,7 +40,7 @@ def main():
             cells = [fmt(sd[n].shape if n in sd else None) for _, sd in sds]
             print(f"| `{n}` | " + " | ".join(cells) + " |")
         counts = [f"{label}: {sum(p.numel() for p in m.parameters()):,}" for label, m in models]
-        print("\nParameters: " + "; ".join(counts) + ".\n")
+        print("\nParameters: " + "; ".join(counts) + ".")
 
 
 if __name__ == "__main__":

@@ -117,12 +117,9 @@ class SimpleUNet(nn.Module):
         super().__init__()
         self.T = T  # Ours: the seed reads the global T (= 300).
         self.net = nn.Sequential(
-            nn.Conv2d(1 + 1, 32, 3, padding=1),  # image + time channel
-            nn.ReLU(),
-            nn.Conv2d(32, 64, 3, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(64, 32, 3, padding=1),
-            nn.ReLU(),
+            nn.Conv2d(1 + 1, 32, 3, padding=1), nn.ReLU(),  # image + time channel
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(),
             nn.Conv2d(32, 1, 3, padding=1),
         )
 
@@ -285,12 +282,8 @@ class EmbedBlock(nn.Module):
     def __init__(self, input_dim, emb_dim):
         super().__init__()
         self.input_dim = input_dim
-        layers = [
-            nn.Linear(input_dim, emb_dim),
-            nn.ReLU(),
-            nn.Linear(emb_dim, emb_dim),
-            nn.Unflatten(1, (emb_dim, 1, 1)),
-        ]
+        layers = [nn.Linear(input_dim, emb_dim), nn.ReLU(), nn.Linear(emb_dim, emb_dim),
+                  nn.Unflatten(1, (emb_dim, 1, 1))]
         self.model = nn.Sequential(*layers)
 
     def forward(self, input):
@@ -303,12 +296,8 @@ class DownBlock(nn.Module):
         kernel_size, stride, padding = 3, 1, 1
         super().__init__()
         layers = [
-            nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding),
-            nn.BatchNorm2d(out_chs),
-            nn.ReLU(),
-            nn.Conv2d(out_chs, out_chs, kernel_size, stride, padding),
-            nn.BatchNorm2d(out_chs),
-            nn.ReLU(),
+            nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding), nn.BatchNorm2d(out_chs), nn.ReLU(),
+            nn.Conv2d(out_chs, out_chs, kernel_size, stride, padding), nn.BatchNorm2d(out_chs), nn.ReLU(),
             nn.MaxPool2d(2),
         ]
         self.model = nn.Sequential(*layers)
@@ -325,11 +314,8 @@ class UpBlock(nn.Module):
         # 2 * in_chs for the concatenated skip connection
         layers = [
             nn.ConvTranspose2d(2 * in_chs, out_chs, kernel_size, strideT, padding, out_paddingT),
-            nn.BatchNorm2d(out_chs),
-            nn.ReLU(),
-            nn.Conv2d(out_chs, out_chs, kernel_size, stride, padding),
-            nn.BatchNorm2d(out_chs),
-            nn.ReLU(),
+            nn.BatchNorm2d(out_chs), nn.ReLU(),
+            nn.Conv2d(out_chs, out_chs, kernel_size, stride, padding), nn.BatchNorm2d(out_chs), nn.ReLU(),
         ]
         self.model = nn.Sequential(*layers)
 
@@ -410,6 +396,4 @@ def build(net: str, **cfg) -> nn.Module:
     classes = {"seed001": DiffusionUNet, "seed002": SimpleUNet, "seed003": UNet, "seed004": UNet004}
     if net not in classes:
         raise SystemExit(f"unknown network '{net}'; expected one of {', '.join(classes)}")
-    if net == "seed001" and "channel_sequence" in cfg:
-        cfg["channel_sequence"] = tuple(cfg["channel_sequence"])
     return classes[net](**cfg)

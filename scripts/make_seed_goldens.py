@@ -52,7 +52,7 @@ CONFIGS = {
                 "f_i = exp(-i ln(10000)/(dim/2 - 1))"),
     "seed002": (dict(T=300), (1, 12, 10), [1, 37, 299],
                 "integer t (0..T-1 in the seed), an extra input channel holding t/T"),
-    "seed003": (dict(c_in=3, c_out=3, time_dim=16, base=4, remove_deep_conv=True), (3, 16, 16), [1, 37, 999],
+    "seed003": (dict(c_in=3, c_out=3, time_dim=16, base=4, remove_deep_conv=False), (3, 16, 16), [1, 37, 999],
                 "integer t (1..999 in the seed), sinusoidal: cat[sin(t f), cos(t f)], "
                 "f_i = 10000^(-2i/dim)"),
     "seed004": (dict(img_ch=1, img_size=8, T=150, down_chs=[4, 8, 12]), (1, 8, 8), [1, 37, 149],

@@ -1,4 +1,6 @@
-// out[n, i] = sin(t[n] * f_i) for even i, cos(t[n] * f_i) for odd i, f_i = 10000^(-i/D).
+// out[n, i] = sin, cos or the plain product of t[n] * f_i, as column i's kind says (the host
+// builds the table: the seed U-Net interleaves sin and cos with f_i = 10000^(-i/D); other
+// networks put the sines in the first half, or feed t/T).
 //
 // Accuracy: the angle reaches ~1000 rad, where one f32 ulp is 6e-5, and GPU sin/cos are
 // only specified on [-pi, pi] (Vulkan: 2^-11 absolute there, unbounded outside). So the
@@ -18,7 +20,10 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> t: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read> freq: array<vec4<f32>>; // (hh, hl, lo, 0) per i
+@group(0) @binding(3) var<storage, read> freq: array<vec4<f32>>; // (hh, hl, lo, kind) per i
+
+const KIND_SIN: f32 = 0.0;
+const KIND_COS: f32 = 1.0; // kind 2: the product itself (t/T)
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -34,5 +39,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a_lo = tf * f.z;
     let k = round((a_hh + a_hl) * INV_2PI);
     let r = ((a_hh - k * C1) - k * C2) + a_hl + a_lo;
-    out[idx] = select(cos(r), sin(r), (i & 1u) == 0u);
+    var v = (a_hh + a_hl) + a_lo;
+    if (f.w == KIND_SIN) {
+        v = sin(r);
+    } else if (f.w == KIND_COS) {
+        v = cos(r);
+    }
+    out[idx] = v;
 }

@@ -60,3 +60,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         if (bx < p.w) { y[o + 2u * bx] = br; }
     }
 }
+
+// align_corners = true (the seed-003 network's nn.Upsample): output o reads src = o * s with
+// s = (in - 1) / (2 in - 1), so the weights vary per output; one thread per output element,
+// total = n * c * 2h * 2w.
+@compute @workgroup_size(256)
+fn aligned(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    let wo = 2u * p.w;
+    let row = i / wo;
+    let ox = i - row * wo;
+    let plane = row / (2u * p.h);
+    let oy = row - plane * 2u * p.h;
+    let sy = aligned_source(oy, p.h);
+    let sx = aligned_source(ox, p.w);
+    let base = plane * p.h * p.w;
+    let top = mix(x[base + sy.i0 * p.w + sx.i0], x[base + sy.i0 * p.w + sx.i1], sx.l);
+    let bot = mix(x[base + sy.i1 * p.w + sx.i0], x[base + sy.i1 * p.w + sx.i1], sx.l);
+    y[i] = mix(top, bot, sy.l);
+}
+
+struct Source {
+    i0: u32,
+    i1: u32,
+    l: f32,
+}
+
+fn aligned_source(o: u32, n: u32) -> Source {
+    // PyTorch's order in f32: the scale first, then times o.
+    let src = (f32(n - 1u) / f32(2u * n - 1u)) * f32(o);
+    let i0 = min(u32(floor(src)), n - 1u);
+    return Source(i0, min(i0 + 1u, n - 1u), src - f32(i0));
+}

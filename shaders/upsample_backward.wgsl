@@ -51,3 +51,47 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     dx[i] += acc;
 }
+
+// align_corners = true: input i gets dy[o] * hat(o * s - i) from the outputs whose source
+// lies within one pixel of it, hat(d) = max(1 - |d|, 0), s = (in - 1) / (2 in - 1) (at most
+// 7 outputs per axis since 1/s <= 3; with in = 1, s = 0 and every output reads input 0).
+fn aligned_range(i: u32, n: u32) -> vec2<u32> {
+    if (n == 1u) {
+        return vec2<u32>(0u, 1u);
+    }
+    let r = f32(2u * n - 1u) / f32(n - 1u);
+    let lo = u32(max(ceil((f32(i) - 1.0) * r - 1e-3), 0.0));
+    let hi = min(u32(floor((f32(i) + 1.0) * r + 1e-3)), 2u * n - 1u);
+    return vec2<u32>(lo, hi);
+}
+
+fn hat(o: u32, i: u32, n: u32) -> f32 {
+    let src = f32(o) * f32(n - 1u) / f32(2u * n - 1u);
+    return max(1.0 - abs(src - f32(i)), 0.0);
+}
+
+@compute @workgroup_size(256)
+fn aligned(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    let row = i / p.w;
+    let ix = i - row * p.w;
+    let plane = row / p.h;
+    let iy = row - plane * p.h;
+    let wo = 2u * p.w;
+    let b = plane * 4u * p.h * p.w;
+    let ry = aligned_range(iy, p.h);
+    let rx = aligned_range(ix, p.w);
+    var acc = 0.0;
+    for (var oy = ry.x; oy <= ry.y; oy++) {
+        let wy = hat(oy, iy, p.h);
+        var row_acc = 0.0;
+        for (var ox = rx.x; ox <= rx.y; ox++) {
+            row_acc += hat(ox, ix, p.w) * dy[b + oy * wo + ox];
+        }
+        acc += wy * row_acc;
+    }
+    dx[i] += acc;
+}

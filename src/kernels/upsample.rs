@@ -1,8 +1,9 @@
-//! Bilinear x2 upsampling with align_corners = false (PyTorch's default):
-//! `shaders/upsample.wgsl`, `shaders/upsample_backward.wgsl`.
+//! Bilinear x2 upsampling: `shaders/upsample.wgsl`, `shaders/upsample_backward.wgsl`.
 //!
-//! For output coordinate o: src = max((o + 0.5) / 2 - 0.5, 0), i0 = floor(src),
-//! i1 = min(i0 + 1, in - 1), lambda = src - i0; rows and columns blend separably.
+//! align_corners = false (PyTorch's default, the seed U-Net): for output coordinate o,
+//! src = max((o + 0.5) / 2 - 0.5, 0). align_corners = true (the seed-003 network):
+//! src = o (in - 1) / (2 in - 1). Then i0 = floor(src), i1 = min(i0 + 1, in - 1),
+//! lambda = src - i0; rows and columns blend separably.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -40,7 +41,7 @@ fn check(what: &str, n: usize, c: usize, h: usize, w: usize, small: &GpuTensor, 
     );
 }
 
-/// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w].
+/// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w], align_corners = false.
 #[allow(clippy::too_many_arguments)]
 pub fn upsample(
     gpu: &Gpu,
@@ -51,27 +52,40 @@ pub fn upsample(
     x: &GpuTensor,
     y: &GpuTensor,
 ) -> Dispatch {
+    upsample_with(gpu, n, c, h, w, x, y, false)
+}
+
+/// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w] with PyTorch's `align_corners`.
+#[allow(clippy::too_many_arguments)]
+pub fn upsample_with(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    x: &GpuTensor,
+    y: &GpuTensor,
+    align_corners: bool,
+) -> Dispatch {
     check("upsample", n, c, h, w, x, y);
-    // One thread per 2x2 output block: (h + 1) x (w + 1) blocks per plane (see the shader).
-    let total = n * c * (h + 1) * (w + 1);
+    // Unaligned: one thread per 2x2 output block, (h + 1) x (w + 1) blocks per plane (see
+    // the shader); aligned: one per output.
+    let (total, entry) = if align_corners {
+        (4 * n * c * h * w, "aligned")
+    } else {
+        (n * c * (h + 1) * (w + 1), "main")
+    };
     let p = Params {
         h: h as u32,
         w: w as u32,
         total: total as u32,
         _pad: 0,
     };
-    gpu.dispatch(
-        "upsample",
-        id::upsample,
-        "main",
-        &p,
-        &[x, y],
-        grid_1d(total),
-    )
+    gpu.dispatch("upsample", id::upsample, entry, &p, &[x, y], grid_1d(total))
 }
 
 /// dx[n,c,h,w] += adjoint of the upsampling applied to dy[n,c,2h,2w] (a gather per dx
-/// element, no atomics).
+/// element, no atomics), align_corners = false.
 #[allow(clippy::too_many_arguments)]
 pub fn upsample_backward(
     gpu: &Gpu,
@@ -81,6 +95,21 @@ pub fn upsample_backward(
     w: usize,
     dy: &GpuTensor,
     dx: &GpuTensor,
+) -> Dispatch {
+    upsample_backward_with(gpu, n, c, h, w, dy, dx, false)
+}
+
+/// `upsample_backward` with PyTorch's `align_corners`.
+#[allow(clippy::too_many_arguments)]
+pub fn upsample_backward_with(
+    gpu: &Gpu,
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+    align_corners: bool,
 ) -> Dispatch {
     check("upsample_backward", n, c, h, w, dx, dy);
     let total = n * c * h * w;
@@ -93,7 +122,7 @@ pub fn upsample_backward(
     gpu.dispatch(
         "upsample_backward",
         id::upsample_backward,
-        "main",
+        if align_corners { "aligned" } else { "main" },
         &p,
         &[dy, dx],
         grid_1d(total),
@@ -101,14 +130,30 @@ pub fn upsample_backward(
 }
 
 /// (i0, i1, lambda) for output coordinate o of an input extent n (PyTorch's formula).
-pub fn source_index(o: usize, n: usize) -> (usize, usize, f64) {
-    let src = ((o as f64 + 0.5) * 0.5 - 0.5).max(0.0);
-    let i0 = src.floor() as usize;
+pub fn source_index(o: usize, n: usize, align_corners: bool) -> (usize, usize, f64) {
+    let src = if align_corners {
+        o as f64 * (n - 1) as f64 / (2 * n - 1) as f64
+    } else {
+        ((o as f64 + 0.5) * 0.5 - 0.5).max(0.0)
+    };
+    let i0 = (src.floor() as usize).min(n - 1);
     (i0, (i0 + 1).min(n - 1), src - i0 as f64)
 }
 
-/// f64 forward (reference for finite differences).
+/// f64 forward (reference for finite differences), align_corners = false.
 pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f64> {
+    upsample_with_f64(n, c, h, w, x, false)
+}
+
+/// f64 forward with PyTorch's `align_corners`.
+pub fn upsample_with_f64(
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    x: &[f64],
+    align: bool,
+) -> Vec<f64> {
     assert_eq!(
         x.len(),
         n * c * h * w,
@@ -119,9 +164,9 @@ pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f6
     for plane in 0..n * c {
         let xp = &x[plane * h * w..(plane + 1) * h * w];
         for oy in 0..ho {
-            let (y0, y1, ly) = source_index(oy, h);
+            let (y0, y1, ly) = source_index(oy, h, align);
             for ox in 0..wo {
-                let (x0, x1, lx) = source_index(ox, w);
+                let (x0, x1, lx) = source_index(ox, w, align);
                 let top = (1.0 - lx) * xp[y0 * w + x0] + lx * xp[y0 * w + x1];
                 let bot = (1.0 - lx) * xp[y1 * w + x0] + lx * xp[y1 * w + x1];
                 y.push((1.0 - ly) * top + ly * bot);
@@ -132,8 +177,19 @@ pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f6
 }
 
 pub fn upsample_cpu(n: usize, c: usize, h: usize, w: usize, x: &[f32]) -> Vec<f32> {
+    upsample_with_cpu(n, c, h, w, x, false)
+}
+
+pub fn upsample_with_cpu(
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    x: &[f32],
+    align: bool,
+) -> Vec<f32> {
     let x: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    upsample_f64(n, c, h, w, &x)
+    upsample_with_f64(n, c, h, w, &x, align)
         .into_iter()
         .map(|v| v as f32)
         .collect()
@@ -141,6 +197,18 @@ pub fn upsample_cpu(n: usize, c: usize, h: usize, w: usize, x: &[f32]) -> Vec<f3
 
 /// The plain gradient (the GPU kernel adds it into dx), computed as a scatter in f64.
 pub fn upsample_backward_cpu(n: usize, c: usize, h: usize, w: usize, dy: &[f32]) -> Vec<f32> {
+    upsample_backward_with_cpu(n, c, h, w, dy, false)
+}
+
+/// `upsample_backward_cpu` with PyTorch's `align_corners`.
+pub fn upsample_backward_with_cpu(
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    dy: &[f32],
+    align: bool,
+) -> Vec<f32> {
     let (ho, wo) = (2 * h, 2 * w);
     assert_eq!(
         dy.len(),
@@ -151,9 +219,9 @@ pub fn upsample_backward_cpu(n: usize, c: usize, h: usize, w: usize, dy: &[f32])
     for plane in 0..n * c {
         let dxp = &mut dx[plane * h * w..(plane + 1) * h * w];
         for oy in 0..ho {
-            let (y0, y1, ly) = source_index(oy, h);
+            let (y0, y1, ly) = source_index(oy, h, align);
             for ox in 0..wo {
-                let (x0, x1, lx) = source_index(ox, w);
+                let (x0, x1, lx) = source_index(ox, w, align);
                 let g = dy[(plane * ho + oy) * wo + ox] as f64;
                 dxp[y0 * w + x0] += (1.0 - ly) * (1.0 - lx) * g;
                 dxp[y0 * w + x1] += (1.0 - ly) * lx * g;

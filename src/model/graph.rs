@@ -15,6 +15,7 @@
 mod classify;
 
 use crate::gpu::{Gpu, GpuTensor, Program};
+use crate::kernels::time_embedding::TimeEncoding;
 use crate::kernels::{
     broadcast_add, concat, label_embedding, linear, maxpool, mse, relu, time_embedding, upsample,
 };
@@ -139,12 +140,18 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// The sinusoidal embedding of the timesteps `t` (u32 [n]) as an [n, dim] value; it
-    /// has no gradient.
+    /// The seed U-Net's sinusoidal embedding of the timesteps `t` (u32 [n]) as an [n, dim]
+    /// value; it has no gradient.
     pub fn time_embedding(&mut self, n: usize, t: &GpuTensor, dim: usize) -> Var {
+        self.time_encoding(n, t, dim, TimeEncoding::Interleaved)
+    }
+
+    /// The time input `enc` of the timesteps `t` (u32 [n]) as an [n, dim] value; it has no
+    /// gradient.
+    pub fn time_encoding(&mut self, n: usize, t: &GpuTensor, dim: usize, enc: TimeEncoding) -> Var {
         let out = self.input(self.gpu.zeros(&[n, dim]));
-        self.fwd.push(time_embedding::time_embedding(
-            self.gpu, n, dim, t, &out.val,
+        self.fwd.push(time_embedding::time_encoding(
+            self.gpu, enc, n, dim, t, &out.val,
         ));
         out
     }
@@ -230,16 +237,29 @@ impl<'a> Graph<'a> {
         y
     }
 
+    /// Bilinear x2 upsampling, align_corners = false (the seed U-Net).
     pub fn upsample(&mut self, x: &Var) -> Var {
+        self.upsample_with(x, false)
+    }
+
+    /// Bilinear x2 upsampling with PyTorch's `align_corners`.
+    pub fn upsample_with(&mut self, x: &Var, align_corners: bool) -> Var {
         let s = x.shape().to_vec();
         let y = self.var(&[s[0], s[1], s[2] * 2, s[3] * 2]);
-        self.fwd.push(upsample::upsample(
-            self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
+        self.fwd.push(upsample::upsample_with(
+            self.gpu,
+            s[0],
+            s[1],
+            s[2],
+            s[3],
+            &x.val,
+            &y.val,
+            align_corners,
         ));
         let yg = y.grad.clone();
         if let Some(dx) = x.grad.clone() {
             self.record(move |gpu, p| {
-                p.push(upsample::upsample_backward(
+                p.push(upsample::upsample_backward_with(
                     gpu,
                     s[0],
                     s[1],
@@ -247,6 +267,7 @@ impl<'a> Graph<'a> {
                     s[3],
                     &yg.unwrap(),
                     &dx,
+                    align_corners,
                 ))
             });
         }

@@ -61,7 +61,10 @@ fn time_embedding_reference_values() {
 
 #[test]
 fn frequency_table_splits_exactly() {
-    for (i, f) in frequency_table(100).chunks(4).enumerate() {
+    for (i, f) in frequency_table(TimeEncoding::Interleaved, 100)
+        .chunks(4)
+        .enumerate()
+    {
         let want = (-(i as f64 / 100.0) * 10000f64.ln()).exp();
         assert_eq!(
             f[0].to_bits() & 0xFFFF,
@@ -74,4 +77,44 @@ fn frequency_table_splits_exactly() {
             "freq {i}: {got} vs {want}"
         );
     }
+}
+
+#[test]
+fn time_encoding_variants_match_f64_reference() {
+    // Seed 001 (denominator D/2 - 1), seed 003 (D/2), t/T (seeds 002, 004); odd n.
+    let gpu = gpu();
+    let t: Vec<u32> = vec![1, 37, 299, 1000, 0, 512, 999];
+    let tg = gpu.upload_u32(&t, &[t.len()]);
+    for (enc, d) in [
+        (TimeEncoding::Halves { denom: 7.0 }, 16),
+        (TimeEncoding::Halves { denom: 64.0 }, 128),
+        (TimeEncoding::Halves { denom: 3.0 }, 6),
+        (TimeEncoding::Fraction { t_max: 300 }, 1),
+        (TimeEncoding::Fraction { t_max: 150 }, 3),
+    ] {
+        let out = gpu.zeros(&[t.len(), d]);
+        run(&gpu, [time_encoding(&gpu, enc, t.len(), d, &tg, &out)]);
+        let want = time_encoding_cpu(enc, &t, d);
+        assert_close(
+            &format!("{enc:?} d={d}"),
+            &gpu.read(&out),
+            &want,
+            ATOL,
+            1e-6,
+        );
+    }
+}
+
+#[test]
+fn time_encoding_reference_values() {
+    // Seed 003's pos_encoding at D = 4: [sin(t), sin(t/100), cos(t), cos(t/100)].
+    let e = time_encoding_cpu(TimeEncoding::Halves { denom: 2.0 }, &[3], 4);
+    let want = [3f64.sin(), 0.03f64.sin(), 3f64.cos(), 0.03f64.cos()];
+    for (g, w) in e.iter().zip(want) {
+        assert!((*g as f64 - w).abs() < 1e-7, "{e:?} vs {want:?}");
+    }
+    assert_eq!(
+        time_encoding_cpu(TimeEncoding::Fraction { t_max: 4 }, &[1, 2], 1),
+        [0.25, 0.5]
+    );
 }

@@ -168,3 +168,97 @@ fn upsample_backward_finite_difference() {
         );
     }
 }
+
+#[test]
+fn upsample_aligned_matches_cpu_and_by_hand() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(33);
+    for &(n, c, h, w) in SHAPES {
+        let len = n * c * h * w;
+        let x = rng.vec_normal(len);
+        let yg = gpu.zeros(&[4 * len]);
+        let xg = upload(&gpu, &x, &[len]);
+        run(&gpu, [upsample_with(&gpu, n, c, h, w, &xg, &yg, true)]);
+        assert_close(
+            &format!("upsample aligned {n}x{c}x{h}x{w}"),
+            &gpu.read(&yg),
+            &upsample_with_cpu(n, c, h, w, &x, true),
+            // The source coordinate is an f32 (as in PyTorch): lambda is off by ~1e-7 * o.
+            5e-6,
+            1e-6,
+        );
+    }
+    // [[1, 2], [3, 4]]: sources o/3, so row 0 is [1, 4/3, 5/3, 2] and the corners are kept.
+    let want = [1.0, 4.0 / 3.0, 5.0 / 3.0, 2.0];
+    let got = upsample_with_cpu(1, 1, 2, 2, &[1.0, 2.0, 3.0, 4.0], true);
+    assert_close("aligned row 0 (cpu)", &got[..4], &want, 1e-6, 0.0);
+    assert_eq!(got[15], 4.0);
+}
+
+#[test]
+fn upsample_aligned_backward_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(34);
+    for &(n, c, h, w) in SHAPES {
+        let len = n * c * h * w;
+        let dy = rng.vec_normal(4 * len);
+        let dx0 = rng.vec_normal(len);
+        let dxg = upload(&gpu, &dx0, &[len]);
+        run(
+            &gpu,
+            [upsample_backward_with(
+                &gpu,
+                n,
+                c,
+                h,
+                w,
+                &upload(&gpu, &dy, &[4 * len]),
+                &dxg,
+                true,
+            )],
+        );
+        let fresh = upsample_backward_with_cpu(n, c, h, w, &dy, true);
+        assert_accumulates(
+            &format!("upsample aligned backward {n}x{c}x{h}x{w}"),
+            &gpu.read(&dxg),
+            &dx0,
+            &fresh,
+            1e-5,
+            1e-5,
+        );
+    }
+}
+
+#[test]
+fn upsample_aligned_backward_finite_difference() {
+    // L = sum(r * up(x)): dL/dx from the GPU backward vs central differences of the f64 forward.
+    let gpu = gpu();
+    let mut rng = HostRng::new(35);
+    let (n, c, h, w) = (2, 3, 5, 4);
+    let len = n * c * h * w;
+    let x = f64s(&rng.vec_normal(len));
+    let r = rng.vec_normal(4 * len);
+    let dxg = gpu.zeros(&[len]);
+    run(
+        &gpu,
+        [upsample_backward_with(
+            &gpu,
+            n,
+            c,
+            h,
+            w,
+            &upload(&gpu, &r, &[4 * len]),
+            &dxg,
+            true,
+        )],
+    );
+    let fd = finite_diff(&x, 1e-3, |x| {
+        upsample_with_f64(n, c, h, w, x, true)
+            .iter()
+            .zip(&r)
+            .map(|(y, r)| y * *r as f64)
+            .sum()
+    });
+    let fd: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
+    assert_close("aligned backward vs fd", &gpu.read(&dxg), &fd, 1e-4, 1e-4);
+}

@@ -6,6 +6,7 @@
 mod declare;
 mod layers;
 pub mod seed000;
+pub mod seed002;
 
 use anyhow::Result;
 
@@ -20,6 +21,7 @@ use crate::gpu::GpuTensor;
 pub fn defaults(net: NetKind) -> (Vec<usize>, usize) {
     match net {
         NetKind::Seed000 => seed000::defaults(),
+        NetKind::Seed002 => seed002::defaults(),
         _ => todo_net(net),
     }
 }
@@ -37,6 +39,7 @@ pub struct Activations {
 pub fn activations(cfg: &NetConfig) -> Activations {
     match cfg.net {
         NetKind::Seed000 => seed000::activations(cfg),
+        NetKind::Seed002 => seed002::activations(cfg),
         _ => todo_net(cfg.net),
     }
 }
@@ -44,6 +47,7 @@ pub fn activations(cfg: &NetConfig) -> Activations {
 pub fn validate(cfg: &NetConfig) -> Result<()> {
     match cfg.net {
         NetKind::Seed000 => seed000::validate(cfg),
+        NetKind::Seed002 => seed002::validate(cfg),
         _ => anyhow::bail!("network {} is not built yet", cfg.net.name()),
     }
 }
@@ -51,6 +55,7 @@ pub fn validate(cfg: &NetConfig) -> Result<()> {
 pub fn declare(cfg: &NetConfig, d: &mut Declare) {
     match cfg.net {
         NetKind::Seed000 => seed000::declare(cfg, d),
+        NetKind::Seed002 => seed002::declare(cfg, d),
         _ => todo_net(cfg.net),
     }
 }
@@ -64,6 +69,7 @@ pub fn forward(
 ) -> Var {
     match cfg.net {
         NetKind::Seed000 => seed000::forward(cfg, l, x, t, y),
+        NetKind::Seed002 => seed002::forward(cfg, l, x, t, y),
         _ => todo_net(cfg.net),
     }
 }

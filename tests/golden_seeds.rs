@@ -23,7 +23,10 @@ fn close(what: &str, got: &[f32], want: &[f32]) {
         .sqrt();
     let norm: f64 = want.iter().map(|w| (*w as f64).powi(2)).sum::<f64>().sqrt();
     let rel = err / norm.max(1e-12);
-    assert!(rel <= 1e-4, "{what}: relative error {rel:.3e} against PyTorch (> 1e-4)");
+    assert!(
+        rel <= 1e-4,
+        "{what}: relative error {rel:.3e} against PyTorch (> 1e-4)"
+    );
 }
 
 /// Our configuration for the PyTorch constructor arguments the fixture records.
@@ -107,11 +110,23 @@ fn check(net: NetKind) {
 
     let grads = gpu.read(&model.layout.params.whole(&model.grads));
     let split = model.layout.params.split(&grads);
-    let torch_grads = golden.tensors.keys().filter(|k| k.starts_with("grad.")).count();
-    assert_eq!(split.len(), torch_grads, "PyTorch and we disagree on the parameter list");
+    let torch_grads = golden
+        .tensors
+        .keys()
+        .filter(|k| k.starts_with("grad."))
+        .count();
+    assert_eq!(
+        split.len(),
+        torch_grads,
+        "PyTorch and we disagree on the parameter list"
+    );
     // A conv bias feeding a train-mode BatchNorm has an exactly zero gradient (PyTorch's is
     // ~1e-16 in float64); ours is f32 rounding noise, held to 1e-4 of the whole gradient.
-    let total = grads.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    let total = grads
+        .iter()
+        .map(|g| (*g as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
     for (name, _, got) in split {
         let want = want(&format!("grad.{name}"));
         let norm = want.iter().map(|w| (*w as f64).powi(2)).sum::<f64>().sqrt();
@@ -128,7 +143,11 @@ fn check(net: NetKind) {
 
     let stats = gpu.read(&model.layout.stats.whole(&model.stats));
     for (name, _, got) in model.layout.stats.split(&stats) {
-        close(&format!("running stat {name}"), &got, &want(&format!("after_train.{name}")));
+        close(
+            &format!("running stat {name}"),
+            &got,
+            &want(&format!("after_train.{name}")),
+        );
     }
 }
 

@@ -14,7 +14,8 @@ use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::gpu::Gpu;
 use crate::kernels::adam::AdamConfig;
-use crate::model::network::NetConfig;
+use crate::model::nets;
+use crate::model::network::{NetConfig, NetKind};
 use crate::train::{self, interrupt, metrics, Metrics, TrainConfig, Trainer};
 
 #[derive(Args, Debug, Clone)]
@@ -32,12 +33,17 @@ pub struct TrainArgs {
     /// Image channels for image files: 1 (gray) or 3 (RGB).
     #[arg(long)]
     pub image_channels: Option<usize>,
-    /// U-Net channels c1,c2,c3 (default 64,128,256 on a GPU; 16,32,64 on a CPU adapter).
+    /// The network: seed000 (the seed U-Net, the default), seed001, seed002, seed003 or
+    /// seed004 (the seed tutorials' own; `info` lists them); --preset picks its seed's.
+    #[arg(long)]
+    pub net: Option<String>,
+    /// Channel widths, as the network reads them (seed000: c1,c2,c3, default 64,128,256 on a
+    /// GPU and 16,32,64 on a CPU adapter; the others: see `info`).
     #[arg(long, value_delimiter = ',')]
     pub channels: Option<Vec<usize>>,
-    /// Time-embedding size D.
-    #[arg(long, default_value_t = 100)]
-    pub temb_dim: usize,
+    /// Time-embedding size D (default: the network's, 100 for seed000).
+    #[arg(long)]
+    pub temb_dim: Option<usize>,
     /// Number of diffusion steps T (default 1000).
     #[arg(long = "timesteps", short = 'T')]
     pub t_max: Option<usize>,
@@ -152,22 +158,31 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         labels: a.labels.clone(),
         ..Default::default()
     };
+    let kind = NetKind::from_name(a.net.as_deref().unwrap_or("seed000"))?;
+    let (seed_channels, seed_temb) = nets::defaults(kind);
     let default_channels = if cpu {
-        vec![16, 32, 64]
+        nets::cpu_channels(kind)
     } else {
-        vec![64, 128, 256]
+        seed_channels
     };
     let ch = a.channels.clone().unwrap_or(default_channels);
-    if ch.len() != 3 {
-        bail!("--channels takes three numbers c1,c2,c3 (e.g. 64,128,256), got {ch:?}");
-    }
+    let temb_dim = a.temb_dim.unwrap_or(seed_temb);
+    let shape_net = |image_channels, image_size| NetConfig {
+        net: kind,
+        image_channels,
+        image_size,
+        channels: ch.clone(),
+        temb_dim,
+        num_classes: 0,
+        t_max: a.t_max.unwrap_or(1000),
+    };
     let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
     if batch == 0 {
         bail!("batch size must be at least 1 (--batch)");
     }
     if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size) {
         // The built-in images are made on the host: refuse what cannot fit before making them.
-        train::memory::check_builtin(&gpu, s, [ch[0], ch[1], ch[2]], a.temb_dim, batch)?;
+        train::memory::check_builtin(&gpu, &shape_net(1, s), batch)?;
     }
     let ds = data::load(&spec, &load)?;
     let names = data_class_names(&spec, &ds);
@@ -187,18 +202,16 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     }
     if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
         eprintln!(
-            "note: CPU adapter: using the small preset (channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
+            "note: CPU adapter: using the small preset ({} channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
+            kind.name(),
             ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
         );
     }
     let net = NetConfig {
-        image_channels: ds.c,
-        image_size: ds.h,
-        channels: vec![ch[0], ch[1], ch[2]],
-        temb_dim: a.temb_dim,
         num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
-        ..Default::default()
+        ..shape_net(ds.c, ds.h)
     };
+    net.validate()?;
     let cfg = TrainConfig {
         net,
         schedule: parse_schedule(&a.schedule)?,
@@ -246,9 +259,10 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     }
     train::run_folder::write_config(&out, &cfg, tr.step, changed)?;
     println!(
-        "training on {} | adapter {} | U-Net {:?}, {} parameters, {} dispatches per step | run folder {}",
+        "training on {} | adapter {} | {} {:?}, {} parameters, {} dispatches per step | run folder {}",
         ds.description,
         gpu.describe(),
+        cfg.net.net.name(),
         cfg.net.channels,
         tr.net.param_count(),
         tr.dispatches_per_step(),

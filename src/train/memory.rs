@@ -79,26 +79,17 @@ pub fn check_host_memory(gpu: &Gpu, net: &NetConfig, batch: usize, data_bytes: u
     );
 }
 
-/// Before the built-in images (1 channel, `size` square) are made: the binding limit and
-/// the host memory of a step of `batch` at that size. Sizes that are not positive multiples
-/// of 4 are left to the data loader's message.
-pub fn check_builtin(
-    gpu: &Gpu,
-    size: usize,
-    channels: [usize; 3],
-    temb_dim: usize,
-    batch: usize,
-) -> Result<()> {
+/// Before the built-in images (1 channel, `net.image_size` square) are made: the binding
+/// limit and the host memory of a step of `batch` at that size. Sizes that are not positive
+/// multiples of 4 are left to the data loader's message.
+pub fn check_builtin(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
+    let size = net.image_size;
     if size == 0 || !size.is_multiple_of(4) {
         return Ok(());
     }
     let net = NetConfig {
         image_channels: 1,
-        image_size: size,
-        channels: channels.to_vec(),
-        temb_dim,
-        num_classes: 0,
-        ..Default::default()
+        ..net.clone()
     };
     super::check_fits(gpu, &net, batch)?;
     check_host_memory(gpu, &net, batch, 0)

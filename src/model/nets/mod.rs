@@ -26,6 +26,16 @@ pub fn defaults(net: NetKind) -> (Vec<usize>, usize) {
     }
 }
 
+/// Smaller widths for CPU adapters, where a seed's own would take hours per epoch.
+pub fn cpu_channels(net: NetKind) -> Vec<usize> {
+    match net {
+        NetKind::Seed000 | NetKind::Seed004 => vec![16, 32, 64],
+        NetKind::Seed001 => vec![16, 32, 64, 128],
+        NetKind::Seed002 => vec![32, 64, 32],
+        NetKind::Seed003 => vec![16],
+    }
+}
+
 /// f32 values per image of a training step's forward activations, for the memory checks
 /// made before allocating.
 #[derive(Clone, Copy, Debug)]

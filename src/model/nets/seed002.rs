@@ -17,7 +17,10 @@ pub fn defaults() -> (Vec<usize>, usize) {
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
     if cfg.channels.len() != 3 {
-        bail!("seed002 takes three hidden widths (e.g. 32,64,32), got {:?}", cfg.channels);
+        bail!(
+            "seed002 takes three hidden widths (e.g. 32,64,32), got {:?}",
+            cfg.channels
+        );
     }
     if cfg.num_classes > 0 {
         bail!("seed002 has no label input; train it without --cond");
@@ -62,7 +65,8 @@ pub fn forward(
     _y: Option<&GpuTensor>,
 ) -> Var {
     let s = x.shape().to_vec();
-    let frac = l.g.time_encoding(s[0], t, 1, TimeEncoding::Fraction { t_max: cfg.t_max });
+    let frac =
+        l.g.time_encoding(s[0], t, 1, TimeEncoding::Fraction { t_max: cfg.t_max });
     let zeros = l.g.input(l.g.gpu.zeros(&[s[0], 1, s[2], s[3]]));
     let t_plane = l.g.broadcast_add(&zeros, &frac);
     let mut h = l.g.concat(x, &t_plane);

@@ -10,6 +10,13 @@
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
+// (column, row, first dy index of the plane) of dx element i.
+fn input_at(i: u32) -> vec3<u32> {
+    let row = i / p.w;
+    let plane = row / p.h;
+    return vec3<u32>(i - row * p.w, row - plane * p.h, plane * 4u * p.h * p.w);
+}
+
 // Weights of outputs 2i-1, 2i, 2i+1, 2i+2 for input i of extent n.
 fn weights(i: u32, n: u32) -> vec4<f32> {
     let first = i == 0u;
@@ -28,12 +35,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let row = i / p.w;
-    let ix = i - row * p.w;
-    let plane = row / p.h;
-    let iy = row - plane * p.h;
+    let at = input_at(i);
+    let ix = at.x;
+    let iy = at.y;
     let wo = 2u * p.w;
-    let b = plane * 4u * p.h * p.w;
+    let b = at.z;
     let wy = weights(iy, p.h);
     let wx = weights(ix, p.w);
     // Clamped (always in-bounds) columns; out-of-range ones have weight 0.
@@ -76,12 +82,11 @@ fn aligned(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let row = i / p.w;
-    let ix = i - row * p.w;
-    let plane = row / p.h;
-    let iy = row - plane * p.h;
+    let at = input_at(i);
+    let ix = at.x;
+    let iy = at.y;
     let wo = 2u * p.w;
-    let b = plane * 4u * p.h * p.w;
+    let b = at.z;
     let ry = aligned_range(iy, p.h);
     let rx = aligned_range(ix, p.w);
     var acc = 0.0;

@@ -4,6 +4,8 @@ use anyhow::Result;
 
 use super::AdapterArgs;
 use crate::gpu::context;
+use crate::model::nets::{self, Declare};
+use crate::model::network::{NetConfig, NetKind};
 
 pub fn info(args: &AdapterArgs) -> Result<()> {
     let instance = context::instance();
@@ -61,5 +63,27 @@ pub fn info(args: &AdapterArgs) -> Result<()> {
             crate::gpu::Spread::Plain => "no subgroups of 8+ lanes: every lane loads its weights",
         }
     );
+    println!("networks (train --net NAME; parameters on the seed's image, at the seed's widths and at the CPU default widths):");
+    for kind in NetKind::ALL {
+        let (c, size) = kind.seed_image();
+        let count = |channels: Vec<usize>| {
+            let cfg = NetConfig {
+                channels,
+                ..NetConfig::for_net(kind, c, size)
+            };
+            let mut d = Declare::new(&gpu);
+            nets::declare(&cfg, &mut d);
+            d.params.count()
+        };
+        println!(
+            "  {}  {}\n           {c}x{size}x{size}: {} parameters (widths {:?}); {} at CPU widths {:?}",
+            kind.name(),
+            kind.about(),
+            count(nets::defaults(kind).0),
+            nets::defaults(kind).0,
+            count(nets::cpu_channels(kind)),
+            nets::cpu_channels(kind),
+        );
+    }
     Ok(())
 }

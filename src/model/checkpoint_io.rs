@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::network::{Model, NetConfig};
+use super::network::{Model, NetConfig, NetKind};
 use crate::checkpoint::Checkpoint;
 use crate::gpu::Gpu;
 
@@ -135,8 +135,10 @@ impl Model {
 }
 
 /// The network configuration a checkpoint was made with: from its metadata when it has
-/// ours, else inferred from tensor shapes (a PyTorch `state_dict` saved with safetensors),
-/// with the image size taken from `image_size` (it leaves no trace in the weights).
+/// ours, else inferred from tensor shapes (a PyTorch `state_dict` saved with safetensors):
+/// the network from its first layer's name, the widths from the weights, T as the seed's
+/// own, and the image size from `image_size` (it leaves no trace in the weights, except in
+/// seed004's dense bottleneck).
 pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
     if let Some(cfg) = ck
         .metadata
@@ -146,26 +148,75 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
     {
         return Ok(cfg);
     }
+    let has = |n: &str| ck.tensors.contains_key(n);
     let shape = |n: &str| -> Result<&Vec<usize>> {
         ck.tensors.get(n).map(|t| &t.0).ok_or_else(|| {
-            anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a seed U-Net state_dict")
+            anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a state_dict of one of our networks (seed000..seed004)")
         })
     };
-    let d1 = shape("down1.convs.0.weight")?;
-    let (c1, c) = (d1[0], d1[1]);
-    let c2 = shape("down2.convs.0.weight")?[0];
-    let c3 = shape("bot1.convs.0.weight")?[0];
-    let d = shape("down1.mlp.0.weight")?[1];
-    let num_classes = ck
-        .tensors
-        .get("label_emb.weight")
-        .map_or(0, |t| t.0[0].saturating_sub(1));
-    Ok(NetConfig {
-        image_channels: c,
-        image_size,
-        channels: vec![c1, c2, c3],
-        temb_dim: d,
-        num_classes,
-        ..NetConfig::default()
-    })
+    let dim = |n: &str, i: usize| -> Result<usize> { Ok(shape(n)?[i]) };
+    let base = |net, c| NetConfig::for_net(net, c, image_size);
+    let cfg = if has("stem.weight") {
+        let mut channels = vec![dim("stem.weight", 0)?];
+        while let Some(t) = ck.tensors.get(&format!(
+            "down_blocks.{}.conv_in.weight",
+            channels.len() - 1
+        )) {
+            channels.push(t.0[0]);
+        }
+        NetConfig {
+            channels,
+            temb_dim: dim("down_blocks.0.time_proj.weight", 1)?,
+            ..base(NetKind::Seed001, dim("stem.weight", 1)?)
+        }
+    } else if has("net.0.weight") {
+        let channels = vec![
+            dim("net.0.weight", 0)?,
+            dim("net.2.weight", 0)?,
+            dim("net.4.weight", 0)?,
+        ];
+        let c = dim("net.6.weight", 0)?;
+        NetConfig {
+            channels,
+            t_max: 300,
+            ..base(NetKind::Seed002, c)
+        }
+    } else if has("inc.double_conv.0.weight") {
+        NetConfig {
+            channels: vec![dim("inc.double_conv.0.weight", 0)?],
+            temb_dim: dim("down1.emb_layer.1.weight", 1)?,
+            ..base(NetKind::Seed003, dim("inc.double_conv.0.weight", 1)?)
+        }
+    } else if has("down0.0.weight") {
+        let d2 = dim("down2.model.0.weight", 0)?;
+        let latent = dim("dense_emb.0.weight", 1)? / d2;
+        let side = (latent as f64).sqrt().round() as usize;
+        NetConfig {
+            channels: vec![
+                dim("down0.0.weight", 0)?,
+                dim("down1.model.0.weight", 0)?,
+                d2,
+            ],
+            t_max: 150,
+            image_size: 4 * side,
+            ..base(NetKind::Seed004, dim("down0.0.weight", 1)?)
+        }
+    } else {
+        let d1 = shape("down1.convs.0.weight")?;
+        let num_classes = ck
+            .tensors
+            .get("label_emb.weight")
+            .map_or(0, |t| t.0[0].saturating_sub(1));
+        NetConfig {
+            channels: vec![
+                d1[0],
+                dim("down2.convs.0.weight", 0)?,
+                dim("bot1.convs.0.weight", 0)?,
+            ],
+            temb_dim: dim("down1.mlp.0.weight", 1)?,
+            num_classes,
+            ..base(NetKind::Seed000, d1[1])
+        }
+    };
+    Ok(cfg)
 }

@@ -48,6 +48,27 @@ impl NetKind {
         }
     }
 
+    /// One line for `info`: what the network is and the preset that trains it.
+    pub fn about(self) -> &'static str {
+        match self {
+            NetKind::Seed000 => "the seed U-Net (ConvBlocks, time MLP, maxpool, bilinear up); presets mnist and none",
+            NetKind::Seed001 => "DiffusionUNet (strided conv down, transposed conv up, BatchNorm); preset single48",
+            NetKind::Seed002 => "SimpleUNet (four 3x3 convs, t/T as an input channel); preset mnist-t300",
+            NetKind::Seed003 => "Diffusion-Models-pytorch U-Net (GroupNorm, GELU, self-attention); preset folder64",
+            NetKind::Seed004 => "DownBlock/UpBlock U-Net with a dense bottleneck and t/T MLPs; preset fashion16",
+        }
+    }
+
+    /// The image shape (channels, side) of the seed's own data.
+    pub fn seed_image(self) -> (usize, usize) {
+        match self {
+            NetKind::Seed000 | NetKind::Seed002 => (1, 28),
+            NetKind::Seed001 => (3, 48),
+            NetKind::Seed003 => (3, 64),
+            NetKind::Seed004 => (1, 16),
+        }
+    }
+
     pub fn from_name(s: &str) -> Result<Self> {
         Self::ALL
             .into_iter()

@@ -16,23 +16,33 @@ const SHAPES: &[(usize, usize, usize, usize)] = &[
 fn upsample_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(30);
-    for &(n, c, h, w) in SHAPES {
-        let len = n * c * h * w;
-        let x = rng.vec_normal(len);
-        let yg = gpu.zeros(&[4 * len]);
-        run(
-            &gpu,
-            [upsample(&gpu, n, c, h, w, &upload(&gpu, &x, &[len]), &yg)],
-        );
-        // Convex combination of four O(1) values: a few f32 roundings.
-        assert_close(
-            &format!("upsample {n}x{c}x{h}x{w}"),
-            &gpu.read(&yg),
-            &upsample_cpu(n, c, h, w, &x),
-            1e-6,
-            1e-6,
-        );
+    // Convex combination of four O(1) values: a few f32 roundings; aligned, the source
+    // coordinate is an f32 as in PyTorch, so lambda is off by ~1e-7 * o.
+    for (align, atol) in [(false, 1e-6), (true, 5e-6)] {
+        for &(n, c, h, w) in SHAPES {
+            let len = n * c * h * w;
+            let x = rng.vec_normal(len);
+            let yg = gpu.zeros(&[4 * len]);
+            let xg = upload(&gpu, &x, &[len]);
+            run(&gpu, [upsample_with(&gpu, n, c, h, w, &xg, &yg, align)]);
+            assert_close(
+                &format!("upsample {n}x{c}x{h}x{w} align_corners {align}"),
+                &gpu.read(&yg),
+                &upsample_with_cpu(n, c, h, w, &x, align),
+                atol,
+                1e-6,
+            );
+        }
     }
+}
+
+#[test]
+fn upsample_aligned_by_hand() {
+    // [[1, 2], [3, 4]]: sources o/3, so row 0 is [1, 4/3, 5/3, 2] and the corners are kept.
+    let want = [1.0, 4.0 / 3.0, 5.0 / 3.0, 2.0];
+    let got = upsample_with_cpu(1, 1, 2, 2, &[1.0, 2.0, 3.0, 4.0], true);
+    assert_close("aligned row 0 (cpu)", &got[..4], &want, 1e-6, 0.0);
+    assert_eq!(got[15], 4.0);
 }
 
 #[test]
@@ -99,27 +109,23 @@ fn upsample_by_hand() {
 fn upsample_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(31);
-    for &(n, c, h, w) in SHAPES {
+    for (align, &(n, c, h, w)) in [false, true]
+        .into_iter()
+        .flat_map(|a| SHAPES.iter().map(move |s| (a, s)))
+    {
         let len = n * c * h * w;
         let dy = rng.vec_normal(4 * len);
         let dx0 = rng.vec_normal(len);
         let dxg = upload(&gpu, &dx0, &[len]);
+        let dyg = upload(&gpu, &dy, &[4 * len]);
         run(
             &gpu,
-            [upsample_backward(
-                &gpu,
-                n,
-                c,
-                h,
-                w,
-                &upload(&gpu, &dy, &[4 * len]),
-                &dxg,
-            )],
+            [upsample_backward_with(&gpu, n, c, h, w, &dyg, &dxg, align)],
         );
-        let fresh = upsample_backward_cpu(n, c, h, w, &dy);
-        // Sums of at most 16 weighted O(1) terms in f32 (weights sum to 4).
+        let fresh = upsample_backward_with_cpu(n, c, h, w, &dy, align);
+        // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
         assert_accumulates(
-            &format!("upsample_backward {n}x{c}x{h}x{w}"),
+            &format!("upsample_backward {n}x{c}x{h}x{w} align_corners {align}"),
             &gpu.read(&dxg),
             &dx0,
             &fresh,
@@ -134,30 +140,27 @@ fn upsample_backward_finite_difference() {
     // L = sum(r * upsample(x)) in f64 (linear in x, so the difference is exact).
     let gpu = gpu();
     let mut rng = HostRng::new(32);
-    for (n, c, h, w) in [(2usize, 3usize, 3usize, 5usize), (1, 1, 1, 2)] {
+    let cases = [(2usize, 3usize, 3usize, 5usize), (1, 1, 1, 2), (2, 3, 5, 4)];
+    for (align, (n, c, h, w)) in [false, true]
+        .into_iter()
+        .flat_map(|a| cases.map(|s| (a, s)))
+    {
         let len = n * c * h * w;
         let x: Vec<f64> = rng.vec_normal(len).iter().map(|v| *v as f64).collect();
         let r = rng.vec_normal(4 * len);
         let dxg = gpu.zeros(&[len]);
+        let rg = upload(&gpu, &r, &[4 * len]);
         run(
             &gpu,
-            [upsample_backward(
-                &gpu,
-                n,
-                c,
-                h,
-                w,
-                &upload(&gpu, &r, &[4 * len]),
-                &dxg,
-            )],
+            [upsample_backward_with(&gpu, n, c, h, w, &rg, &dxg, align)],
         );
         fd_check(
-            "upsample fd",
+            &format!("upsample fd align_corners {align}"),
             &gpu.read(&dxg),
             &x,
             1e-3,
             |xs| {
-                upsample_f64(n, c, h, w, xs)
+                upsample_with_f64(n, c, h, w, xs, align)
                     .iter()
                     .zip(&r)
                     .map(|(y, r)| y * *r as f64)
@@ -167,98 +170,4 @@ fn upsample_backward_finite_difference() {
             1e-5,
         );
     }
-}
-
-#[test]
-fn upsample_aligned_matches_cpu_and_by_hand() {
-    let gpu = gpu();
-    let mut rng = HostRng::new(33);
-    for &(n, c, h, w) in SHAPES {
-        let len = n * c * h * w;
-        let x = rng.vec_normal(len);
-        let yg = gpu.zeros(&[4 * len]);
-        let xg = upload(&gpu, &x, &[len]);
-        run(&gpu, [upsample_with(&gpu, n, c, h, w, &xg, &yg, true)]);
-        assert_close(
-            &format!("upsample aligned {n}x{c}x{h}x{w}"),
-            &gpu.read(&yg),
-            &upsample_with_cpu(n, c, h, w, &x, true),
-            // The source coordinate is an f32 (as in PyTorch): lambda is off by ~1e-7 * o.
-            5e-6,
-            1e-6,
-        );
-    }
-    // [[1, 2], [3, 4]]: sources o/3, so row 0 is [1, 4/3, 5/3, 2] and the corners are kept.
-    let want = [1.0, 4.0 / 3.0, 5.0 / 3.0, 2.0];
-    let got = upsample_with_cpu(1, 1, 2, 2, &[1.0, 2.0, 3.0, 4.0], true);
-    assert_close("aligned row 0 (cpu)", &got[..4], &want, 1e-6, 0.0);
-    assert_eq!(got[15], 4.0);
-}
-
-#[test]
-fn upsample_aligned_backward_matches_cpu_and_accumulates() {
-    let gpu = gpu();
-    let mut rng = HostRng::new(34);
-    for &(n, c, h, w) in SHAPES {
-        let len = n * c * h * w;
-        let dy = rng.vec_normal(4 * len);
-        let dx0 = rng.vec_normal(len);
-        let dxg = upload(&gpu, &dx0, &[len]);
-        run(
-            &gpu,
-            [upsample_backward_with(
-                &gpu,
-                n,
-                c,
-                h,
-                w,
-                &upload(&gpu, &dy, &[4 * len]),
-                &dxg,
-                true,
-            )],
-        );
-        let fresh = upsample_backward_with_cpu(n, c, h, w, &dy, true);
-        assert_accumulates(
-            &format!("upsample aligned backward {n}x{c}x{h}x{w}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &fresh,
-            1e-5,
-            1e-5,
-        );
-    }
-}
-
-#[test]
-fn upsample_aligned_backward_finite_difference() {
-    // L = sum(r * up(x)): dL/dx from the GPU backward vs central differences of the f64 forward.
-    let gpu = gpu();
-    let mut rng = HostRng::new(35);
-    let (n, c, h, w) = (2, 3, 5, 4);
-    let len = n * c * h * w;
-    let x = f64s(&rng.vec_normal(len));
-    let r = rng.vec_normal(4 * len);
-    let dxg = gpu.zeros(&[len]);
-    run(
-        &gpu,
-        [upsample_backward_with(
-            &gpu,
-            n,
-            c,
-            h,
-            w,
-            &upload(&gpu, &r, &[4 * len]),
-            &dxg,
-            true,
-        )],
-    );
-    let fd = finite_diff(&x, 1e-3, |x| {
-        upsample_with_f64(n, c, h, w, x, true)
-            .iter()
-            .zip(&r)
-            .map(|(y, r)| y * *r as f64)
-            .sum()
-    });
-    let fd: Vec<f32> = fd.iter().map(|v| *v as f32).collect();
-    assert_close("aligned backward vs fd", &gpu.read(&dxg), &fd, 1e-4, 1e-4);
 }

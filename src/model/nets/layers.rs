@@ -63,6 +63,54 @@ impl<'g, 'a> Layers<'g, 'a> {
         self.g.conv2d_input(x, skip, v, &w, &b)
     }
 
+    /// nn.Conv2d with any kernel size, stride and padding (bias when declared).
+    pub fn conv_strided(&mut self, name: &str, x: &Var, stride: usize, pad: usize) -> Var {
+        let (w, b) = (self.p(&format!("{name}.weight")), self.bias(name));
+        self.g.conv2d_strided(x, &w, b.as_ref(), stride, pad)
+    }
+
+    /// nn.ConvTranspose2d (bias when declared).
+    pub fn conv_transpose(
+        &mut self,
+        name: &str,
+        x: &Var,
+        stride: usize,
+        pad: usize,
+        output_pad: usize,
+    ) -> Var {
+        let (w, b) = (self.p(&format!("{name}.weight")), self.bias(name));
+        self.g
+            .conv_transpose2d(x, &w, b.as_ref(), stride, pad, output_pad)
+    }
+
+    /// nn.GroupNorm(groups, C).
+    pub fn group_norm(&mut self, name: &str, groups: usize, x: &Var) -> Var {
+        let (gamma, beta) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        self.g.group_norm(x, groups, &gamma, &beta)
+    }
+
+    /// nn.LayerNorm over the last dimension.
+    pub fn layer_norm(&mut self, name: &str, x: &Var) -> Var {
+        let (gamma, beta) = (
+            self.p(&format!("{name}.weight")),
+            self.p(&format!("{name}.bias")),
+        );
+        self.g.layer_norm(x, &gamma, &beta)
+    }
+
+    /// nn.MultiheadAttention(C, heads, batch_first=True) on x [n, L, C] as query, key and
+    /// value.
+    pub fn self_attention(&mut self, name: &str, heads: usize, x: &Var) -> Var {
+        let p = |s: &str| self.p(&format!("{name}.{s}"));
+        let (in_w, in_b) = (p("in_proj_weight"), p("in_proj_bias"));
+        let (out_w, out_b) = (p("out_proj.weight"), p("out_proj.bias"));
+        self.g
+            .self_attention(x, heads, &in_w, &in_b, &out_w, &out_b)
+    }
+
     fn bn(&mut self, name: &str, x: &Var, relu: bool) -> Var {
         let (gamma, beta) = (
             self.p(&format!("{name}.weight")),

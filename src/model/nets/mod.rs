@@ -6,7 +6,10 @@
 mod declare;
 mod layers;
 pub mod seed000;
+pub mod seed001;
 pub mod seed002;
+pub mod seed003;
+pub mod seed004;
 
 use anyhow::Result;
 
@@ -21,8 +24,10 @@ use crate::gpu::GpuTensor;
 pub fn defaults(net: NetKind) -> (Vec<usize>, usize) {
     match net {
         NetKind::Seed000 => seed000::defaults(),
+        NetKind::Seed001 => seed001::defaults(),
         NetKind::Seed002 => seed002::defaults(),
-        _ => todo_net(net),
+        NetKind::Seed003 => seed003::defaults(),
+        NetKind::Seed004 => seed004::defaults(),
     }
 }
 
@@ -49,24 +54,30 @@ pub struct Activations {
 pub fn activations(cfg: &NetConfig) -> Activations {
     match cfg.net {
         NetKind::Seed000 => seed000::activations(cfg),
+        NetKind::Seed001 => seed001::activations(cfg),
         NetKind::Seed002 => seed002::activations(cfg),
-        _ => todo_net(cfg.net),
+        NetKind::Seed003 => seed003::activations(cfg),
+        NetKind::Seed004 => seed004::activations(cfg),
     }
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
     match cfg.net {
         NetKind::Seed000 => seed000::validate(cfg),
+        NetKind::Seed001 => seed001::validate(cfg),
         NetKind::Seed002 => seed002::validate(cfg),
-        _ => anyhow::bail!("network {} is not built yet", cfg.net.name()),
+        NetKind::Seed003 => seed003::validate(cfg),
+        NetKind::Seed004 => seed004::validate(cfg),
     }
 }
 
 pub fn declare(cfg: &NetConfig, d: &mut Declare) {
     match cfg.net {
         NetKind::Seed000 => seed000::declare(cfg, d),
+        NetKind::Seed001 => seed001::declare(cfg, d),
         NetKind::Seed002 => seed002::declare(cfg, d),
-        _ => todo_net(cfg.net),
+        NetKind::Seed003 => seed003::declare(cfg, d),
+        NetKind::Seed004 => seed004::declare(cfg, d),
     }
 }
 
@@ -79,11 +90,9 @@ pub fn forward(
 ) -> Var {
     match cfg.net {
         NetKind::Seed000 => seed000::forward(cfg, l, x, t, y),
+        NetKind::Seed001 => seed001::forward(cfg, l, x, t, y),
         NetKind::Seed002 => seed002::forward(cfg, l, x, t, y),
-        _ => todo_net(cfg.net),
+        NetKind::Seed003 => seed003::forward(cfg, l, x, t, y),
+        NetKind::Seed004 => seed004::forward(cfg, l, x, t, y),
     }
-}
-
-fn todo_net(net: NetKind) -> ! {
-    panic!("network {} is not built yet", net.name())
 }

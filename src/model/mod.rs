@@ -2,8 +2,10 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+mod graph_act;
 mod graph_bn;
 mod graph_conv;
 pub mod graph_diffusion;
+mod graph_norm;
 pub mod params;
 pub mod unet;

@@ -66,6 +66,10 @@ registry! {
         linear_backward_params,
         concat_params,
         pool_params,
+        segments,
+        group_norm_params,
+        layer_norm_params,
+        erf,
     }
     kernels {
         relu,
@@ -118,6 +122,22 @@ registry! {
         batchnorm_eval_backward_params,
         softmax_cross_entropy,
         softmax_cross_entropy_backward,
+        group_norm_stats [group_norm_params, segments],
+        group_norm_moments [group_norm_params, workgroup_sum],
+        group_norm [group_norm_params, segments],
+        group_norm_backward_reduce [group_norm_params, segments],
+        group_norm_backward_sums [group_norm_params, workgroup_sum],
+        group_norm_backward [group_norm_params, segments],
+        layer_norm [layer_norm_params, segments],
+        layer_norm_backward [layer_norm_params, segments],
+        layer_norm_backward_params [layer_norm_params],
+        layer_norm_backward_params_sum [layer_norm_params, workgroup_sum],
+        gelu [erf],
+        gelu_backward [erf],
+        silu,
+        silu_backward,
+        add,
+        add_backward,
     }
 }
 

@@ -92,9 +92,13 @@ fn the_libraries_are_the_expected_ones() {
             "common",
             "concat_params",
             "denoise_coef",
+            "erf",
+            "group_norm_params",
+            "layer_norm_params",
             "linear_backward_params",
             "pool_params",
             "rng",
+            "segments",
             "spread_plain",
             "spread_subgroup",
             "workgroup_sum"

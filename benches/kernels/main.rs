@@ -2,11 +2,14 @@
 //! One module per op; each has a `bench(&Bencher)` that checks `b.enabled("<op>")`.
 //! WGSL libraries are timed inside the kernels that append them: workgroup_sum and bn_params
 //! (batchnorm, mse), concat_params (concat), linear_backward_params (linear), pool_params
-//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d).
+//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d),
+//! segments (group_norm, layer_norm), group_norm_params (group_norm), layer_norm_params
+//! (layer_norm), erf (gelu).
 
 use wgpu_ddpm::bench::Bencher;
 
 mod adam;
+mod add;
 mod batchnorm;
 mod batchnorm_eval_backward;
 mod broadcast_add;
@@ -14,12 +17,16 @@ mod concat;
 mod conv2d;
 mod diffusion;
 mod ema;
+mod gelu;
 mod grad_clip;
+mod group_norm;
 mod label_embedding;
+mod layer_norm;
 mod linear;
 mod maxpool;
 mod mse;
 mod relu;
+mod silu;
 mod softmax_cross_entropy;
 mod time_embedding;
 mod upsample;
@@ -43,4 +50,9 @@ fn main() {
     upsample::bench(&b);
     batchnorm_eval_backward::bench(&b);
     softmax_cross_entropy::bench(&b);
+    group_norm::bench(&b);
+    layer_norm::bench(&b);
+    gelu::bench(&b);
+    silu::bench(&b);
+    add::bench(&b);
 }

@@ -1,6 +1,7 @@
 //! One module per op: launcher(s), params struct and CPU reference, named as the shader.
 
 pub mod adam;
+pub mod add;
 pub mod add_noise;
 pub mod batchnorm;
 pub mod batchnorm_eval_backward;
@@ -11,15 +12,20 @@ pub mod conv2d;
 pub mod denoise;
 pub mod ema;
 pub mod gaussian_eps;
+pub mod gelu;
 pub mod grad_clip;
+pub mod group_norm;
 pub mod guidance;
 pub mod label_embedding;
+pub mod layer_norm;
 pub mod linear;
 pub mod maxpool;
 pub mod mse;
 pub mod relu;
 pub mod rng;
 pub mod schedule_table;
+pub mod segments;
+pub mod silu;
 pub mod softmax_cross_entropy;
 pub mod time_embedding;
 pub mod upsample;

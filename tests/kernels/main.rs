@@ -3,8 +3,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+// Running a tiny autodiff graph once, for the graph-level gradient checks.
+mod tape;
 
 mod adam;
+mod add;
 mod add_noise;
 mod add_noise_backward;
 mod batchnorm;
@@ -20,14 +23,18 @@ mod conv_transpose2d;
 mod denoise;
 mod denoise_backward;
 mod ema;
+mod gelu;
 mod grad_clip;
+mod group_norm;
 mod label_embedding;
+mod layer_norm;
 mod linear;
 mod maxpool;
 mod mse;
 mod passes;
 mod relu;
 mod rng;
+mod silu;
 mod softmax_cross_entropy;
 mod time_embedding;
 mod upsample;

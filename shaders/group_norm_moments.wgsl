@@ -1,0 +1,30 @@
+// GroupNorm forward, pass 2 of 3: workgroup r turns the partials of group r (its cg * chunks
+// partials are consecutive) into the group's mean and 1 / sqrt(biased variance + eps). Each
+// lane adds every 256th partial in order, then workgroup_sum2's fixed tree: deterministic.
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> partial: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rstd: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let r = wid.x + wid.y * GRID_ROW;
+    if (r >= p.n * p.groups) {
+        return;
+    }
+    let count = p.cg * p.chunks;
+    var acc = vec2<f32>(0.0);
+    for (var q = lid; q < count; q += WG) {
+        acc += partial[r * count + q];
+    }
+    let sums = workgroup_sum2(lid, acc);
+    if (lid == 0u) {
+        let m = f32(p.cg * p.hw);
+        let dmean = sums.x / m;
+        mean[r] = x[r * p.cg * p.hw] + dmean; // the shift K of group_norm_stats, added back
+        let var_b = max(sums.y - sums.x * dmean, 0.0) / m;
+        rstd[r] = 1.0 / sqrt(var_b + p.eps);
+    }
+}

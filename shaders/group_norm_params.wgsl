@@ -1,0 +1,23 @@
+// Library: the Params struct shared by the group_norm kernels (must match `Params` in
+// src/kernels/group_norm/mod.rs) and where a lane of a plane tile reads. A plane is one
+// (image, channel) of hw values; a group's cg planes are consecutive, so group r of the
+// n * groups (image, group) pairs starts at value r * cg * hw and spans plane r * cg onwards.
+
+struct Params {
+    n: u32,
+    c: u32,
+    hw: u32,
+    groups: u32,
+    cg: u32, // channels per group
+    shift: u32, // log2 of the lanes per plane (shaders/segments.wgsl)
+    chunks: u32, // workgroups along one plane
+    eps: f32,
+}
+
+const PER_LANE: u32 = 8u; // must match PER_LANE in src/kernels/segments.rs
+
+// Offset in its plane of the i-th value that `lane` handles in chunk `k` (may be >= hw):
+// consecutive lanes read consecutive values.
+fn plane_offset(k: u32, i: u32, lane: u32) -> u32 {
+    return ((k * PER_LANE + i) << p.shift) + lane;
+}

@@ -1,0 +1,80 @@
+//! Elementwise sum of two equal-shaped tensors (residual connections): `shaders/add.wgsl`,
+//! `shaders/add_backward.wgsl`.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+}
+
+#[track_caller]
+fn same_size(op: &str, want: &GpuTensor, ts: &[(&str, &GpuTensor)]) -> Params {
+    for (name, t) in ts {
+        assert_eq!(
+            t.len(),
+            want.len(),
+            "{op}: {name} has shape {:?}, want {} elements as {:?}",
+            t.shape,
+            want.len(),
+            want.shape
+        );
+    }
+    assert!(
+        want.len() <= u32::MAX as usize,
+        "{op}: more than 2^32 elements"
+    );
+    Params {
+        n: want.len() as u32,
+    }
+}
+
+/// y = a + b  (overwrites y)
+pub fn add(gpu: &Gpu, a: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Dispatch {
+    let p = same_size("add", a, &[("b", b), ("y", y)]);
+    gpu.dispatch("add", id::add, "main", &p, &[a, b, y], grid_1d(a.len()))
+}
+
+/// da += dy and db += dy, each skipped when `None`: one dispatch for both, or one per
+/// gradient when they share memory (y = a + a), so no kernel writes one buffer through two
+/// bindings.
+pub fn add_backward(
+    gpu: &Gpu,
+    dy: &GpuTensor,
+    da: Option<&GpuTensor>,
+    db: Option<&GpuTensor>,
+) -> Vec<Dispatch> {
+    let grads: Vec<_> = [("da", da), ("db", db)]
+        .into_iter()
+        .filter_map(|(name, g)| g.map(|g| (name, g)))
+        .collect();
+    let p = same_size("add_backward", dy, &grads);
+    let single = |g: &GpuTensor| {
+        gpu.dispatch(
+            "add_backward",
+            id::add_backward,
+            "single",
+            &p,
+            &[dy, g],
+            grid_1d(dy.len()),
+        )
+    };
+    match (da, db) {
+        (Some(a), Some(b)) if !a.overlaps(b) => vec![gpu.dispatch(
+            "add_backward",
+            id::add_backward,
+            "main",
+            &p,
+            &[dy, a, b],
+            grid_1d(dy.len()),
+        )],
+        _ => grads.iter().map(|(_, g)| single(g)).collect(),
+    }
+}
+
+pub fn add_cpu(a: &[f32], b: &[f32]) -> Vec<f32> {
+    a.iter().zip(b).map(|(a, b)| a + b).collect()
+}

@@ -1,0 +1,256 @@
+//! GroupNorm (PyTorch `nn.GroupNorm(groups, c)`, eps 1e-5, affine) on [n, c, ...] with the
+//! trailing dims flattened to hw. Forward: `shaders/group_norm_stats.wgsl`,
+//! `group_norm_moments.wgsl`, `group_norm.wgsl`; backward: `group_norm_backward_reduce.wgsl`,
+//! `group_norm_backward_sums.wgsl`, `group_norm_backward.wgsl`; shared Params in
+//! `group_norm_params.wgsl`.
+//!
+//! A group holds cg * hw values (all of c * hw for GroupNorm(1, c)), so its reductions are
+//! spread over many workgroups: pass 1 writes one partial per (image, channel) plane and chunk
+//! (`segments`: short planes share a workgroup, long ones are cut into chunks), pass 2 sums a
+//! group's (or channel's) partials in a fixed order. Deterministic, no atomics.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::segments::Segments;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
+
+mod reference;
+pub use reference::*;
+
+pub const GN_EPS: f32 = 1e-5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GnShape {
+    pub n: usize,
+    pub c: usize,
+    /// Values per (image, channel): the product of the dims after c.
+    pub hw: usize,
+    pub groups: usize,
+}
+
+impl GnShape {
+    pub fn len(&self) -> usize {
+        self.n * self.c * self.hw
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Channels per group.
+    pub fn cg(&self) -> usize {
+        self.c / self.groups
+    }
+
+    /// (image, group) pairs: the populations normalised, and the length of mean and rstd.
+    pub fn rows(&self) -> usize {
+        self.n * self.groups
+    }
+
+    /// Values per group.
+    pub fn m(&self) -> usize {
+        self.cg() * self.hw
+    }
+
+    /// The (image, channel) planes as segments of the plane-tiled passes.
+    pub fn planes(&self) -> Segments {
+        Segments::new(self.n * self.c, self.hw)
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+    c: u32,
+    hw: u32,
+    groups: u32,
+    cg: u32,
+    shift: u32,
+    chunks: u32,
+    eps: f32,
+}
+
+fn params(s: &GnShape) -> Params {
+    let planes = s.planes();
+    Params {
+        n: s.n as u32,
+        c: s.c as u32,
+        hw: s.hw as u32,
+        groups: s.groups as u32,
+        cg: s.cg() as u32,
+        shift: planes.shift,
+        chunks: planes.chunks() as u32,
+        eps: GN_EPS,
+    }
+}
+
+#[track_caller]
+fn check(what: &str, s: &GnShape, big: &[(&str, &GpuTensor)], small: &[(&str, &GpuTensor, usize)]) {
+    assert!(
+        s.n > 0 && s.c > 0 && s.hw > 0 && s.groups > 0,
+        "{what}: empty shape {s:?}"
+    );
+    assert!(
+        s.c.is_multiple_of(s.groups),
+        "{what}: {} channels do not split into {} groups",
+        s.c,
+        s.groups
+    );
+    assert!(
+        s.len() <= u32::MAX as usize,
+        "{what}: shape {s:?} has more than 2^32 elements"
+    );
+    // udiv (shaders/common.wgsl) is exact below 2^24; the group size is an exact f32.
+    assert!(
+        s.m() < 1 << 24 && s.n * s.c < 1 << 24,
+        "{what}: shape {s:?} has 2^24 or more values per group or planes"
+    );
+    s.planes().check(what);
+    for (name, t) in big {
+        assert_eq!(
+            t.len(),
+            s.len(),
+            "{what}: {name} has {} elements, shape {s:?} needs {}",
+            t.len(),
+            s.len()
+        );
+    }
+    for (name, t, want) in small {
+        assert_eq!(
+            t.len(),
+            *want,
+            "{what}: {name} has {} elements, want {want} for shape {s:?}",
+            t.len()
+        );
+    }
+}
+
+/// Workgroups 0..count of a kernel that indexes them as `wid.x + wid.y * GRID_ROW`.
+fn workgroups(count: usize) -> [u32; 3] {
+    grid_1d(count * WG as usize)
+}
+
+/// y = (x - mean) * rstd * gamma[c] + beta[c] with the mean and biased variance of each
+/// (image, group) (overwrites y), saving mean and rstd = 1 / sqrt(var + eps), [n * groups],
+/// for backward. Three dispatches.
+#[allow(clippy::too_many_arguments)]
+pub fn group_norm(
+    gpu: &Gpu,
+    s: &GnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    beta: &GpuTensor,
+    y: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+) -> Vec<Dispatch> {
+    let rows = s.rows();
+    check(
+        "group_norm",
+        s,
+        &[("x", x), ("y", y)],
+        &[
+            ("gamma", gamma, s.c),
+            ("beta", beta, s.c),
+            ("mean", mean, rows),
+            ("rstd", rstd, rows),
+        ],
+    );
+    let p = params(s);
+    let planes = s.planes();
+    let partial = gpu.zeros(&[s.n * s.c * planes.chunks(), 2]);
+    vec![
+        gpu.dispatch(
+            "group_norm_stats",
+            id::group_norm_stats,
+            "main",
+            &p,
+            &[x, &partial],
+            planes.grid(),
+        ),
+        gpu.dispatch(
+            "group_norm_moments",
+            id::group_norm_moments,
+            "main",
+            &p,
+            &[x, &partial, mean, rstd],
+            workgroups(rows),
+        ),
+        gpu.dispatch(
+            "group_norm",
+            id::group_norm,
+            "main",
+            &p,
+            &[x, gamma, beta, mean, rstd, y],
+            planes.grid(),
+        ),
+    ]
+}
+
+/// Backward of `group_norm` from its saved mean and rstd; accumulates
+/// dx += rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gamma * dy and means over the
+/// (image, group), dgamma += sum(dy * xhat), dbeta += sum(dy) per channel. Without `dx` the
+/// last of its three dispatches is left out.
+#[allow(clippy::too_many_arguments)]
+pub fn group_norm_backward(
+    gpu: &Gpu,
+    s: &GnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+    dy: &GpuTensor,
+    dx: Option<&GpuTensor>,
+    dgamma: &GpuTensor,
+    dbeta: &GpuTensor,
+) -> Vec<Dispatch> {
+    let rows = s.rows();
+    let mut big = vec![("x", x), ("dy", dy)];
+    big.extend(dx.map(|d| ("dx", d)));
+    check(
+        "group_norm_backward",
+        s,
+        &big,
+        &[
+            ("gamma", gamma, s.c),
+            ("mean", mean, rows),
+            ("rstd", rstd, rows),
+            ("dgamma", dgamma, s.c),
+            ("dbeta", dbeta, s.c),
+        ],
+    );
+    let p = params(s);
+    let planes = s.planes();
+    let partial = gpu.zeros(&[s.n * s.c * planes.chunks(), 2]);
+    let coef = gpu.zeros(&[rows, 2]);
+    let mut out = vec![
+        gpu.dispatch(
+            "group_norm_backward_reduce",
+            id::group_norm_backward_reduce,
+            "main",
+            &p,
+            &[x, mean, rstd, dy, &partial],
+            planes.grid(),
+        ),
+        gpu.dispatch(
+            "group_norm_backward_sums",
+            id::group_norm_backward_sums,
+            "main",
+            &p,
+            &[gamma, &partial, &coef, dgamma, dbeta],
+            workgroups(rows + s.c),
+        ),
+    ];
+    if let Some(dx) = dx {
+        out.push(gpu.dispatch(
+            "group_norm_backward",
+            id::group_norm_backward,
+            "main",
+            &p,
+            &[x, gamma, mean, rstd, dy, &coef, dx],
+            planes.grid(),
+        ));
+    }
+    out
+}

@@ -1,0 +1,300 @@
+//! LayerNorm over the last dim (PyTorch `nn.LayerNorm([c])`, eps 1e-5, affine) of a
+//! [rows, c] tensor: `shaders/layer_norm.wgsl` (forward, one dispatch),
+//! `shaders/layer_norm_backward.wgsl` (dx), `shaders/layer_norm_backward_params.wgsl` and
+//! `shaders/layer_norm_backward_params_sum.wgsl` (dgamma, dbeta: partials over chunks of
+//! rows, then each column's partials in a fixed order); shared Params in
+//! `shaders/layer_norm_params.wgsl`.
+//!
+//! A row is reduced by 2^shift lanes of one workgroup (`segments`), so short rows share a
+//! workgroup and the per-row statistics need no second pass. Deterministic, no atomics.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::segments::Segments;
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
+
+pub const LN_EPS: f32 = 1e-5;
+/// Most partials per column in the dgamma/dbeta reduction (one per lane of its second pass).
+const MAX_CHUNKS: usize = WG as usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LnShape {
+    pub rows: usize,
+    pub c: usize,
+}
+
+impl LnShape {
+    pub fn len(&self) -> usize {
+        self.rows * self.c
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn segments(&self) -> Segments {
+        Segments::new(self.rows, self.c)
+    }
+
+    /// Rows per partial of the dgamma/dbeta reduction.
+    fn chunk_rows(&self) -> usize {
+        self.rows.div_ceil(MAX_CHUNKS).max(1)
+    }
+
+    fn chunks(&self) -> usize {
+        self.rows.div_ceil(self.chunk_rows())
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    rows: u32,
+    c: u32,
+    shift: u32,
+    chunk_rows: u32,
+    chunks: u32,
+    eps: f32,
+}
+
+fn params(s: &LnShape) -> Params {
+    Params {
+        rows: s.rows as u32,
+        c: s.c as u32,
+        shift: s.segments().shift,
+        chunk_rows: s.chunk_rows() as u32,
+        chunks: s.chunks() as u32,
+        eps: LN_EPS,
+    }
+}
+
+#[track_caller]
+fn check(
+    what: &str,
+    s: &LnShape,
+    big: &[(&str, &GpuTensor)],
+    per_row: &[(&str, &GpuTensor)],
+    per_col: &[(&str, &GpuTensor)],
+) {
+    assert!(s.rows > 0 && s.c > 0, "{what}: empty shape {s:?}");
+    assert!(
+        s.len() <= u32::MAX as usize,
+        "{what}: shape {s:?} has more than 2^32 elements"
+    );
+    // udiv (shaders/common.wgsl) splits invocation indices below chunks * c < 2^24.
+    assert!(
+        s.c < 1 << 16,
+        "{what}: shape {s:?} has 2^16 or more values per row"
+    );
+    s.segments().check(what);
+    let groups = [
+        (big, s.len(), "[rows, c]"),
+        (per_row, s.rows, "[rows]"),
+        (per_col, s.c, "[c]"),
+    ];
+    for (list, want, shape) in groups {
+        for (name, t) in list {
+            assert_eq!(
+                t.len(),
+                want,
+                "{what}: {name} has {} elements, want {want} ({shape}) for {s:?}",
+                t.len()
+            );
+        }
+    }
+}
+
+/// y = (x - mean) * rstd * gamma + beta per row (overwrites y), saving the row's mean and
+/// rstd = 1 / sqrt(biased variance + eps), [rows] each, for backward.
+#[allow(clippy::too_many_arguments)]
+pub fn layer_norm(
+    gpu: &Gpu,
+    s: &LnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    beta: &GpuTensor,
+    y: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+) -> Dispatch {
+    check(
+        "layer_norm",
+        s,
+        &[("x", x), ("y", y)],
+        &[("mean", mean), ("rstd", rstd)],
+        &[("gamma", gamma), ("beta", beta)],
+    );
+    gpu.dispatch(
+        "layer_norm",
+        id::layer_norm,
+        "main",
+        &params(s),
+        &[x, gamma, beta, y, mean, rstd],
+        s.segments().grid_whole(),
+    )
+}
+
+/// dx += rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gamma * dy and means over
+/// the row.
+#[allow(clippy::too_many_arguments)]
+pub fn layer_norm_backward_input(
+    gpu: &Gpu,
+    s: &LnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+) -> Dispatch {
+    check(
+        "layer_norm_backward_input",
+        s,
+        &[("x", x), ("dy", dy), ("dx", dx)],
+        &[("mean", mean), ("rstd", rstd)],
+        &[("gamma", gamma)],
+    );
+    gpu.dispatch(
+        "layer_norm_backward",
+        id::layer_norm_backward,
+        "main",
+        &params(s),
+        &[x, gamma, mean, rstd, dy, dx],
+        s.segments().grid_whole(),
+    )
+}
+
+/// dgamma += sum over rows of dy * xhat, dbeta += sum over rows of dy. Two dispatches.
+#[allow(clippy::too_many_arguments)]
+pub fn layer_norm_backward_params(
+    gpu: &Gpu,
+    s: &LnShape,
+    x: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+    dy: &GpuTensor,
+    dgamma: &GpuTensor,
+    dbeta: &GpuTensor,
+) -> Vec<Dispatch> {
+    check(
+        "layer_norm_backward_params",
+        s,
+        &[("x", x), ("dy", dy)],
+        &[("mean", mean), ("rstd", rstd)],
+        &[("dgamma", dgamma), ("dbeta", dbeta)],
+    );
+    let p = params(s);
+    let partial = gpu.zeros(&[s.chunks() * s.c, 2]);
+    vec![
+        gpu.dispatch(
+            "layer_norm_backward_params",
+            id::layer_norm_backward_params,
+            "main",
+            &p,
+            &[x, mean, rstd, dy, &partial],
+            grid_1d(s.chunks() * s.c),
+        ),
+        gpu.dispatch(
+            "layer_norm_backward_params_sum",
+            id::layer_norm_backward_params_sum,
+            "main",
+            &p,
+            &[&partial, dgamma, dbeta],
+            grid_1d(s.c * WG as usize),
+        ),
+    ]
+}
+
+/// `layer_norm_backward_input` then `layer_norm_backward_params`: all three gradients,
+/// accumulated. Three dispatches.
+#[allow(clippy::too_many_arguments)]
+pub fn layer_norm_backward(
+    gpu: &Gpu,
+    s: &LnShape,
+    x: &GpuTensor,
+    gamma: &GpuTensor,
+    mean: &GpuTensor,
+    rstd: &GpuTensor,
+    dy: &GpuTensor,
+    [dx, dgamma, dbeta]: [&GpuTensor; 3],
+) -> Vec<Dispatch> {
+    let mut out = vec![layer_norm_backward_input(
+        gpu, s, x, gamma, mean, rstd, dy, dx,
+    )];
+    out.extend(layer_norm_backward_params(
+        gpu, s, x, mean, rstd, dy, dgamma, dbeta,
+    ));
+    out
+}
+
+fn to32(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|a| *a as f32).collect()
+}
+
+/// Forward in f64 (reference for finite differences): y only.
+pub fn layer_norm_f64(s: &LnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
+    assert_eq!(x.len(), s.len(), "layer_norm_f64: x does not match {s:?}");
+    x.chunks(s.c)
+        .flat_map(|row| {
+            let mu = row.iter().sum::<f64>() / s.c as f64;
+            let var = row.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / s.c as f64;
+            let rs = 1.0 / (var + LN_EPS as f64).sqrt();
+            row.iter()
+                .enumerate()
+                .map(move |(j, v)| (v - mu) * rs * gamma[j] + beta[j])
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// CPU reference of `layer_norm` (computed in f64): (y, mean, rstd).
+pub fn layer_norm_cpu(
+    s: &LnShape,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let x: Vec<f64> = x.iter().map(|v| *v as f64).collect();
+    let wide = |v: &[f32]| v.iter().map(|a| *a as f64).collect::<Vec<_>>();
+    let y = layer_norm_f64(s, &x, &wide(gamma), &wide(beta));
+    let (mut mean, mut rstd) = (Vec::new(), Vec::new());
+    for row in x.chunks(s.c) {
+        let mu = row.iter().sum::<f64>() / s.c as f64;
+        let var = row.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / s.c as f64;
+        mean.push(mu);
+        rstd.push(1.0 / (var + LN_EPS as f64).sqrt());
+    }
+    (to32(&y), to32(&mean), to32(&rstd))
+}
+
+/// CPU reference of `layer_norm_backward` (computed in f64): the plain gradients (dx,
+/// dgamma, dbeta), not accumulated.
+pub fn layer_norm_backward_cpu(
+    s: &LnShape,
+    x: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    rstd: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    assert!(
+        x.len() == s.len() && dy.len() == s.len(),
+        "layer_norm_backward_cpu: x/dy do not match {s:?}"
+    );
+    let c = s.c;
+    let mut dx = vec![0.0f64; s.len()];
+    let (mut dgamma, mut dbeta) = (vec![0.0f64; c], vec![0.0f64; c]);
+    for r in 0..s.rows {
+        let (mu, rs) = (mean[r] as f64, rstd[r] as f64);
+        let xhat = |j: usize| (x[r * c + j] as f64 - mu) * rs;
+        let g = |j: usize| gamma[j] as f64 * dy[r * c + j] as f64;
+        let mg = (0..c).map(g).sum::<f64>() / c as f64;
+        let mgx = (0..c).map(|j| g(j) * xhat(j)).sum::<f64>() / c as f64;
+        for j in 0..c {
+            dx[r * c + j] = rs * (g(j) - mg - xhat(j) * mgx);
+            dgamma[j] += dy[r * c + j] as f64 * xhat(j);
+            dbeta[j] += dy[r * c + j] as f64;
+        }
+    }
+    (to32(&dx), to32(&dgamma), to32(&dbeta))
+}

@@ -1,0 +1,89 @@
+//! GroupNorm and LayerNorm on the tape. Neither keeps running statistics, so training and
+//! evaluation run the same forward.
+
+use super::graph::{Graph, Var};
+use crate::kernels::group_norm::{self, GnShape};
+use crate::kernels::layer_norm::{self, LnShape};
+
+impl Graph<'_> {
+    /// `nn.GroupNorm(groups, c)` (eps 1e-5) on x [n, c, ...], with gamma and beta [c].
+    pub fn group_norm(&mut self, x: &Var, groups: usize, gamma: &Var, beta: &Var) -> Var {
+        let sh = x.shape().to_vec();
+        assert!(
+            sh.len() >= 2,
+            "group_norm: x must be [n, c, ...], got shape {sh:?}"
+        );
+        let s = GnShape {
+            n: sh[0],
+            c: sh[1],
+            hw: sh[2..].iter().product(),
+            groups,
+        };
+        let y = self.var(&sh);
+        let (mean, rstd) = (self.gpu.zeros(&[s.rows()]), self.gpu.zeros(&[s.rows()]));
+        self.fwd.extend(group_norm::group_norm(
+            self.gpu, &s, &x.val, &gamma.val, &beta.val, &y.val, &mean, &rstd,
+        ));
+        if self.train && [x, gamma, beta].iter().any(|v| v.grad.is_some()) {
+            // dgamma and dbeta come from the sums that dx needs, so both are always written.
+            let (dgamma, dbeta) = (self.grad_or_scratch(gamma), self.grad_or_scratch(beta));
+            let (x, gamma, yg) = (x.clone(), gamma.val.clone(), y.grad.clone());
+            self.record(move |gpu, p| {
+                p.extend(group_norm::group_norm_backward(
+                    gpu,
+                    &s,
+                    &x.val,
+                    &gamma,
+                    &mean,
+                    &rstd,
+                    &yg.unwrap(),
+                    x.grad.as_ref(),
+                    &dgamma,
+                    &dbeta,
+                ));
+            });
+        }
+        y
+    }
+
+    /// `nn.LayerNorm([c])` (eps 1e-5) over the last dim c of x (any rank), with gamma and
+    /// beta [c].
+    pub fn layer_norm(&mut self, x: &Var, gamma: &Var, beta: &Var) -> Var {
+        let sh = x.shape().to_vec();
+        let c = *sh
+            .last()
+            .unwrap_or_else(|| panic!("layer_norm: x has no dims"));
+        let s = LnShape {
+            rows: x.val.len() / c.max(1),
+            c,
+        };
+        let y = self.var(&sh);
+        let (mean, rstd) = (self.gpu.zeros(&[s.rows]), self.gpu.zeros(&[s.rows]));
+        self.fwd.push(layer_norm::layer_norm(
+            self.gpu, &s, &x.val, &gamma.val, &beta.val, &y.val, &mean, &rstd,
+        ));
+        if !self.train {
+            return y;
+        }
+        let params = (gamma.grad.is_some() || beta.grad.is_some())
+            .then(|| [self.grad_or_scratch(gamma), self.grad_or_scratch(beta)]);
+        if x.grad.is_none() && params.is_none() {
+            return y;
+        }
+        let (x, gamma, yg) = (x.clone(), gamma.val.clone(), y.grad.clone());
+        self.record(move |gpu, p| {
+            let dy = yg.unwrap();
+            if let Some(dx) = &x.grad {
+                p.push(layer_norm::layer_norm_backward_input(
+                    gpu, &s, &x.val, &gamma, &mean, &rstd, &dy, dx,
+                ));
+            }
+            if let Some([dgamma, dbeta]) = &params {
+                p.extend(layer_norm::layer_norm_backward_params(
+                    gpu, &s, &x.val, &mean, &rstd, &dy, dgamma, dbeta,
+                ));
+            }
+        });
+        y
+    }
+}

@@ -1,0 +1,321 @@
+use wgpu_ddpm::kernels::group_norm::*;
+use wgpu_ddpm::model::graph::Graph;
+
+use crate::common::*;
+use crate::tape::{mse_f64, param, run_tape};
+
+struct Fwd {
+    y: Vec<f32>,
+    mean: Vec<f32>,
+    rstd: Vec<f32>,
+}
+
+fn gpu_forward(s: &GnShape, x: &[f32], gamma: &[f32], beta: &[f32]) -> Fwd {
+    let gpu = gpu();
+    let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
+    // Garbage in the outputs proves they are overwritten.
+    let (yg, mg, rg) = (
+        t(&vec![7.0; s.len()]),
+        t(&vec![7.0; s.rows()]),
+        t(&vec![7.0; s.rows()]),
+    );
+    run(
+        &gpu,
+        group_norm(&gpu, s, &t(x), &t(gamma), &t(beta), &yg, &mg, &rg),
+    );
+    Fwd {
+        y: gpu.read(&yg),
+        mean: gpu.read(&mg),
+        rstd: gpu.read(&rg),
+    }
+}
+
+fn shape(n: usize, c: usize, hw: usize, groups: usize) -> GnShape {
+    GnShape { n, c, hw, groups }
+}
+
+// Odd shapes (C = 3, 5, 13; 5x7 planes; one group and one group per channel), planes of one
+// value, planes longer than a workgroup's chunk (5000: three chunks), and the seed's
+// GroupNorm(1, c) at small sizes (8x8 planes share a workgroup, 32x32 half of one).
+const SHAPES: &[(usize, usize, usize, usize)] = &[
+    (2, 3, 35, 1),
+    (2, 3, 35, 3),
+    (3, 5, 35, 1),
+    (1, 5, 35, 5),
+    (2, 13, 35, 1),
+    (2, 13, 35, 13),
+    (3, 6, 35, 2),
+    (4, 6, 1, 2),
+    (2, 3, 5000, 1),
+    (1, 2, 5000, 2),
+    (2, 64, 64, 1),
+    (2, 16, 1024, 1),
+];
+
+#[test]
+fn group_norm_forward_matches_cpu() {
+    let mut rng = HostRng::new(40);
+    for &(n, c, hw, groups) in SHAPES {
+        let s = shape(n, c, hw, groups);
+        // An offset mean stresses the shifted variance.
+        let x: Vec<f32> = rng
+            .vec_normal(s.len())
+            .iter()
+            .map(|v| 3.0 + 2.0 * v)
+            .collect();
+        let gamma = rng.vec_uniform(c, 0.5, 1.5);
+        let beta = rng.vec_normal(c);
+        let (y, mean, rstd) = group_norm_cpu(&s, &x, &gamma, &beta);
+        let g = gpu_forward(&s, &x, &gamma, &beta);
+        // f32 sums of up to 15000 values: relative error ~1e-6; y is O(4).
+        let what = format!("{s:?}");
+        assert_close(&format!("y {what}"), &g.y, &y, 1e-4, 1e-4);
+        assert_close(&format!("mean {what}"), &g.mean, &mean, 1e-5, 1e-5);
+        assert_close(&format!("rstd {what}"), &g.rstd, &rstd, 1e-5, 1e-4);
+    }
+}
+
+#[test]
+fn group_norm_by_hand() {
+    // x = [1, 2 | 3, 4] (n=1, c=2, hw=2), gamma [1, 2], beta [0, 0.5].
+    // GroupNorm(1, 2): mean 2.5, var 1.25, rstd = 1/sqrt(1.25 + 1e-5) = 0.894423613312618.
+    // GroupNorm(2, 2): each channel mean 1.5 / 3.5, var 0.25, rstd 1/sqrt(0.25001) =
+    // 1.9999600007999840; y = -+rstd/2 * gamma + beta.
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let (gamma, beta) = ([1.0, 2.0], [0.0, 0.5]);
+    let r1 = 0.894423613312618f64;
+    let r2 = 1.999960000799984f64;
+    let cases = [
+        (
+            1,
+            vec![-1.5 * r1, -0.5 * r1, r1 + 0.5, 3.0 * r1 + 0.5],
+            vec![2.5],
+            vec![r1],
+        ),
+        (
+            2,
+            vec![-0.5 * r2, 0.5 * r2, 0.5 - r2, 0.5 + r2],
+            vec![1.5, 3.5],
+            vec![r2, r2],
+        ),
+    ];
+    let f32s = |v: &[f64]| v.iter().map(|a| *a as f32).collect::<Vec<_>>();
+    for (groups, want_y, want_mean, want_rstd) in cases {
+        let s = shape(1, 2, 2, groups);
+        let (y, mean, rstd) = group_norm_cpu(&s, &x, &gamma, &beta);
+        let g = gpu_forward(&s, &x, &gamma, &beta);
+        for (who, y, mean, rstd) in [("cpu", &y, &mean, &rstd), ("gpu", &g.y, &g.mean, &g.rstd)] {
+            let what = format!("{who} groups {groups}");
+            // f32 rounding of O(1) values only.
+            assert_close(&format!("{what} y"), y, &f32s(&want_y), 1e-6, 1e-6);
+            assert_close(&format!("{what} mean"), mean, &f32s(&want_mean), 0.0, 0.0);
+            assert_close(&format!("{what} rstd"), rstd, &f32s(&want_rstd), 1e-6, 1e-6);
+        }
+    }
+}
+
+#[test]
+fn group_norm_backward_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(41);
+    for &(n, c, hw, groups) in SHAPES {
+        let s = shape(n, c, hw, groups);
+        let x: Vec<f32> = rng
+            .vec_normal(s.len())
+            .iter()
+            .map(|v| 1.0 + 1.5 * v)
+            .collect();
+        let gamma = rng.vec_uniform(c, 0.5, 1.5);
+        let (_, mean, rstd) = group_norm_cpu(&s, &x, &gamma, &vec![0.0; c]);
+        let dy = rng.vec_normal(s.len());
+        let (dx0, dg0, db0) = (
+            rng.vec_normal(s.len()),
+            rng.vec_normal(c),
+            rng.vec_normal(c),
+        );
+        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
+        let (dxg, dgg, dbg) = (t(&dx0), t(&dg0), t(&db0));
+        run(
+            &gpu,
+            group_norm_backward(
+                &gpu,
+                &s,
+                &t(&x),
+                &t(&gamma),
+                &t(&mean),
+                &t(&rstd),
+                &t(&dy),
+                Some(&dxg),
+                &dgg,
+                &dbg,
+            ),
+        );
+        let (dx, dgamma, dbeta) = group_norm_backward_cpu(&s, &x, &gamma, &mean, &rstd, &dy);
+        // dgamma/dbeta sum up to 10000 O(1) terms (magnitude ~100): f32 error ~1e-5 relative;
+        // dx subtracts group means of such sums.
+        let what = format!("{s:?}");
+        let got = gpu.read(&dxg);
+        assert_accumulates(&format!("dx {what}"), &got, &dx0, &dx, 1e-4, 1e-4);
+        let got = gpu.read(&dgg);
+        assert_accumulates(&format!("dgamma {what}"), &got, &dg0, &dgamma, 2e-3, 1e-4);
+        let got = gpu.read(&dbg);
+        assert_accumulates(&format!("dbeta {what}"), &got, &db0, &dbeta, 2e-3, 1e-4);
+    }
+}
+
+#[test]
+fn group_norm_backward_without_dx_leaves_out_its_pass() {
+    let gpu = gpu();
+    let s = shape(2, 3, 35, 1);
+    let z = |n: usize| gpu.zeros(&[n]);
+    let (x, c, r) = (z(s.len()), z(3), z(2));
+    let with = group_norm_backward(&gpu, &s, &x, &c, &r, &r, &x, Some(&z(s.len())), &c, &z(3));
+    let without = group_norm_backward(&gpu, &s, &x, &c, &r, &r, &x, None, &c, &z(3));
+    let labels = |d: &[wgpu_ddpm::gpu::Dispatch]| d.iter().map(|d| d.label).collect::<Vec<_>>();
+    assert_eq!(
+        labels(&with),
+        [
+            "group_norm_backward_reduce",
+            "group_norm_backward_sums",
+            "group_norm_backward"
+        ]
+    );
+    assert_eq!(labels(&without), labels(&with)[..2]);
+}
+
+#[test]
+fn group_norm_backward_finite_difference() {
+    // L = sum(r * group_norm(x; gamma, beta)) in f64 on the CPU; the GPU forward provides
+    // mean/rstd and the GPU backward gets dy = r.
+    let gpu = gpu();
+    let mut rng = HostRng::new(42);
+    for (n, c, hw, groups) in [(2usize, 3usize, 5usize, 1usize), (2, 4, 3, 2), (1, 3, 4, 3)] {
+        let s = shape(n, c, hw, groups);
+        let x = rng.vec_normal(s.len());
+        let gamma = rng.vec_uniform(c, 0.5, 1.5);
+        let beta = rng.vec_normal(c);
+        let r = rng.vec_normal(s.len());
+        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
+        let loss = |x: &[f64], g: &[f64], b: &[f64]| -> f64 {
+            let y = group_norm_f64(&s, x, g, b);
+            y.iter().zip(&r).map(|(y, r)| y * *r as f64).sum()
+        };
+        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
+        let (xg, gg) = (t(&x), t(&gamma));
+        let (yg, mg, rg) = (
+            gpu.zeros(&[s.len()]),
+            gpu.zeros(&[s.rows()]),
+            gpu.zeros(&[s.rows()]),
+        );
+        let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
+        let mut all = group_norm(&gpu, &s, &xg, &gg, &t(&beta), &yg, &mg, &rg);
+        all.extend(group_norm_backward(
+            &gpu,
+            &s,
+            &xg,
+            &gg,
+            &mg,
+            &rg,
+            &t(&r),
+            Some(&dxg),
+            &dgg,
+            &dbg,
+        ));
+        run(&gpu, all);
+        // f32 GPU arithmetic on O(1) gradients vs an f64 central difference (error ~1e-8).
+        let what = format!("{s:?}");
+        let fd = |x: &[f64], f: &dyn Fn(&[f64]) -> f64| finite_diff(x, 1e-4, f);
+        let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
+        let want_dx = to32(fd(&x64, &|xs| loss(xs, &g64, &b64)));
+        let want_dg = to32(fd(&g64, &|gs| loss(&x64, gs, &b64)));
+        let want_db = to32(fd(&b64, &|bs| loss(&x64, &g64, bs)));
+        assert_close(
+            &format!("fd dx {what}"),
+            &gpu.read(&dxg),
+            &want_dx,
+            1e-3,
+            1e-3,
+        );
+        assert_close(
+            &format!("fd dgamma {what}"),
+            &gpu.read(&dgg),
+            &want_dg,
+            1e-3,
+            1e-3,
+        );
+        assert_close(
+            &format!("fd dbeta {what}"),
+            &gpu.read(&dbg),
+            &want_db,
+            1e-3,
+            1e-3,
+        );
+    }
+}
+
+#[test]
+fn group_norm_is_deterministic() {
+    // Same input twice: bit-identical outputs (fixed-order reductions, no atomics).
+    let mut rng = HostRng::new(43);
+    let s = shape(2, 3, 5000, 1);
+    let x = rng.vec_normal(s.len());
+    let (g, b) = (vec![1.0; 3], vec![0.0; 3]);
+    let a = gpu_forward(&s, &x, &g, &b);
+    let a2 = gpu_forward(&s, &x, &g, &b);
+    assert_eq!(a.y, a2.y);
+    assert_eq!(a.rstd, a2.rstd);
+}
+
+#[test]
+fn graph_group_norm_gradients_match_finite_differences() {
+    // L = mse(group_norm(x, groups, gamma, beta), target) through the tape.
+    let gpu = gpu();
+    let mut rng = HostRng::new(44);
+    for (c, groups) in [(3usize, 1usize), (4, 2), (3, 3)] {
+        let s = shape(2, c, 5, groups);
+        let sh = [2, c, 5];
+        let x = rng.vec_normal(s.len());
+        let gamma = rng.vec_uniform(c, 0.5, 1.5);
+        let beta = rng.vec_normal(c);
+        let target = rng.vec_normal(s.len());
+        let mut g = Graph::new(&gpu, true);
+        let xv = param(&mut g, &x, &sh);
+        let gv = param(&mut g, &gamma, &[c]);
+        let bv = param(&mut g, &beta, &[c]);
+        let y = g.group_norm(&xv, groups, &gv, &bv);
+        let tg = upload(&gpu, &target, &sh);
+        g.mse(&y, &tg);
+        run_tape(&gpu, g);
+        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
+        let loss = |x: &[f64], g: &[f64], b: &[f64]| mse_f64(&group_norm_f64(&s, x, g, b), &target);
+        // Gradients of a mean over 30 values: O(0.1); f32 error ~1e-7.
+        let what = format!("graph group_norm {s:?}");
+        fd_check(
+            &format!("{what} dx"),
+            &gpu.read(xv.grad.as_ref().unwrap()),
+            &x64,
+            1e-4,
+            |v| loss(v, &g64, &b64),
+            1e-5,
+            1e-3,
+        );
+        fd_check(
+            &format!("{what} dgamma"),
+            &gpu.read(gv.grad.as_ref().unwrap()),
+            &g64,
+            1e-4,
+            |v| loss(&x64, v, &b64),
+            1e-5,
+            1e-3,
+        );
+        fd_check(
+            &format!("{what} dbeta"),
+            &gpu.read(bv.grad.as_ref().unwrap()),
+            &b64,
+            1e-4,
+            |v| loss(&x64, &g64, v),
+            1e-5,
+            1e-3,
+        );
+    }
+}

@@ -114,6 +114,9 @@ registry! {
         batchnorm_eval_backward_params,
         softmax_cross_entropy,
         softmax_cross_entropy_backward,
+        tokens,
+        attention_matmul,
+        attention_softmax,
     }
 }
 

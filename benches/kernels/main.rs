@@ -7,6 +7,7 @@
 use wgpu_ddpm::bench::Bencher;
 
 mod adam;
+mod attention;
 mod batchnorm;
 mod batchnorm_eval_backward;
 mod broadcast_add;
@@ -22,6 +23,7 @@ mod mse;
 mod relu;
 mod softmax_cross_entropy;
 mod time_embedding;
+mod tokens;
 mod upsample;
 
 fn main() {
@@ -43,4 +45,6 @@ fn main() {
     upsample::bench(&b);
     batchnorm_eval_backward::bench(&b);
     softmax_cross_entropy::bench(&b);
+    attention::bench(&b);
+    tokens::bench(&b);
 }

@@ -2,6 +2,7 @@
 
 pub mod adam;
 pub mod add_noise;
+pub mod attention;
 pub mod batchnorm;
 pub mod batchnorm_eval_backward;
 pub mod batchnorm_relu;
@@ -22,4 +23,5 @@ pub mod rng;
 pub mod schedule_table;
 pub mod softmax_cross_entropy;
 pub mod time_embedding;
+pub mod tokens;
 pub mod upsample;

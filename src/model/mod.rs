@@ -2,6 +2,7 @@
 
 pub mod checkpoint_io;
 pub mod graph;
+mod graph_attention;
 mod graph_bn;
 mod graph_conv;
 pub mod graph_diffusion;

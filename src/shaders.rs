@@ -138,6 +138,9 @@ registry! {
         silu_backward,
         add,
         add_backward,
+        tokens,
+        attention_matmul,
+        attention_softmax,
     }
 }
 

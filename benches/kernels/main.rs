@@ -10,6 +10,7 @@ use wgpu_ddpm::bench::Bencher;
 
 mod adam;
 mod add;
+mod attention;
 mod batchnorm;
 mod batchnorm_eval_backward;
 mod broadcast_add;
@@ -29,6 +30,7 @@ mod relu;
 mod silu;
 mod softmax_cross_entropy;
 mod time_embedding;
+mod tokens;
 mod upsample;
 
 fn main() {
@@ -55,4 +57,6 @@ fn main() {
     gelu::bench(&b);
     silu::bench(&b);
     add::bench(&b);
+    attention::bench(&b);
+    tokens::bench(&b);
 }

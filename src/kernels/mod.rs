@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod add;
 pub mod add_noise;
+pub mod attention;
 pub mod batchnorm;
 pub mod batchnorm_eval_backward;
 pub mod batchnorm_relu;
@@ -28,4 +29,5 @@ pub mod segments;
 pub mod silu;
 pub mod softmax_cross_entropy;
 pub mod time_embedding;
+pub mod tokens;
 pub mod upsample;

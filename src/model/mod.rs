@@ -3,6 +3,7 @@
 pub mod checkpoint_io;
 pub mod graph;
 mod graph_act;
+mod graph_attention;
 mod graph_bn;
 mod graph_conv;
 mod graph_conv_geom;

@@ -1,0 +1,112 @@
+//! Self-attention on the tape, as in the seed-003 network's `SelfAttention`: images to tokens
+//! and back, and `nn.MultiheadAttention(C, heads, batch_first=True)(x, x, x)[0]` as its
+//! in-projection (`Graph::linear` on [n, L, C]), the attention core (`kernels::attention`) and
+//! its out-projection.
+
+use super::graph::{Graph, Var};
+use crate::kernels::attention::{self, AttentionShape};
+use crate::kernels::tokens;
+
+impl Graph<'_> {
+    /// [n, C, H, W] -> [n, H*W, C].
+    pub fn tokens(&mut self, x: &Var) -> Var {
+        let s = x.shape().to_vec();
+        assert_eq!(s.len(), 4, "tokens: input must be [n, C, H, W], got {s:?}");
+        let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
+        let y = self.var(&[n, hw, c]);
+        self.fwd
+            .push(tokens::tokens(self.gpu, n, c, hw, &x.val, &y.val));
+        if let Some(dx) = x.grad.clone() {
+            let yg = y.grad.clone();
+            self.record(move |gpu, p| {
+                p.push(tokens::tokens_backward(gpu, n, c, hw, &yg.unwrap(), &dx))
+            });
+        }
+        y
+    }
+
+    /// [n, L, C] -> [n, C, h, w] with L = h * w.
+    pub fn untokens(&mut self, x: &Var, h: usize, w: usize) -> Var {
+        let s = x.shape().to_vec();
+        assert!(
+            s.len() == 3 && s[1] == h * w,
+            "untokens: input must be [n, L = {h}*{w}, C], got {s:?}"
+        );
+        let (n, hw, c) = (s[0], s[1], s[2]);
+        let y = self.var(&[n, c, h, w]);
+        self.fwd
+            .push(tokens::untokens(self.gpu, n, c, hw, &x.val, &y.val));
+        if let Some(dx) = x.grad.clone() {
+            let yg = y.grad.clone();
+            self.record(move |gpu, p| {
+                p.push(tokens::untokens_backward(gpu, n, c, hw, &yg.unwrap(), &dx))
+            });
+        }
+        y
+    }
+
+    /// Multi-head self-attention of x [n, L, C]: in_w [3C, C] (rows q, then k, then v),
+    /// in_b [3C], out_w [C, C], out_b [C], as PyTorch's in_proj_weight, in_proj_bias,
+    /// out_proj.weight and out_proj.bias. Stores the probabilities [n * heads, L, L] for the
+    /// backward (and, in training, a scratch of the same size for their gradient).
+    pub fn self_attention(
+        &mut self,
+        x: &Var,
+        heads: usize,
+        in_w: &Var,
+        in_b: &Var,
+        out_w: &Var,
+        out_b: &Var,
+    ) -> Var {
+        let xs = x.shape().to_vec();
+        assert_eq!(
+            xs.len(),
+            3,
+            "self_attention: x must be [n, L, C], got {xs:?}"
+        );
+        let s = AttentionShape {
+            n: xs[0],
+            l: xs[1],
+            c: xs[2],
+            heads,
+        };
+        let c = s.c;
+        for (what, v, want) in [
+            ("in_w", in_w, vec![3 * c, c]),
+            ("in_b", in_b, vec![3 * c]),
+            ("out_w", out_w, vec![c, c]),
+            ("out_b", out_b, vec![c]),
+        ] {
+            assert_eq!(
+                v.shape(),
+                &want[..],
+                "self_attention: {what} must be {want:?} for C = {c}"
+            );
+        }
+        let qkv = self.linear(x, in_w, in_b);
+        let probs = self.gpu.zeros(&[s.probs_len()]);
+        let o = self.var(&[s.n, s.l, c]);
+        self.fwd
+            .extend(attention::attention(self.gpu, &s, &qkv.val, &probs, &o.val));
+        if self.train {
+            // Overwritten by each backward before it is read: no clearing needed.
+            let ds = self.gpu.zeros(&[s.probs_len()]);
+            let rowdot = self.gpu.zeros(&[s.n * s.heads * s.l]);
+            let (qkv, o) = (qkv.clone(), o.clone());
+            self.record(move |gpu, p| {
+                p.extend(attention::attention_backward(
+                    gpu,
+                    &s,
+                    &qkv.val,
+                    &probs,
+                    &o.val,
+                    &o.g(),
+                    &ds,
+                    &rowdot,
+                    &qkv.g(),
+                ))
+            });
+        }
+        self.linear(&o, out_w, out_b)
+    }
+}

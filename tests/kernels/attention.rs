@@ -1,0 +1,169 @@
+//! The attention core (`shaders/attention_matmul.wgsl`, `shaders/attention_softmax.wgsl`)
+//! against its f64 CPU reference.
+
+use wgpu_ddpm::gpu::GpuTensor;
+use wgpu_ddpm::kernels::attention::*;
+
+use crate::common::*;
+
+fn shape(n: usize, l: usize, c: usize, heads: usize) -> AttentionShape {
+    AttentionShape { n, l, c, heads }
+}
+
+// Odd token counts (not multiples of the 4x4 tile), d = 3 and 5, a single token, one head,
+// and a seed shape (64 channels at 8x8, 4 heads).
+fn shapes() -> Vec<AttentionShape> {
+    vec![
+        shape(3, 7, 12, 4),
+        shape(3, 13, 20, 4),
+        shape(2, 13, 12, 4),
+        shape(1, 1, 4, 2),
+        shape(2, 9, 5, 1),
+        shape(2, 64, 64, 4),
+    ]
+}
+
+struct Buffers {
+    qkv: GpuTensor,
+    p: GpuTensor,
+    o: GpuTensor,
+}
+
+/// Forward on the GPU; the outputs start as garbage to prove they are overwritten.
+fn forward(s: &AttentionShape, qkv: &[f32], rng: &mut HostRng) -> Buffers {
+    let gpu = gpu();
+    let b = Buffers {
+        qkv: upload(&gpu, qkv, &[s.n, s.l, 3 * s.c]),
+        p: upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]),
+        o: upload(&gpu, &rng.vec_normal(s.n * s.l * s.c), &[s.n, s.l, s.c]),
+    };
+    run(&gpu, attention(&gpu, s, &b.qkv, &b.p, &b.o));
+    b
+}
+
+#[test]
+fn attention_forward_matches_cpu() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(51);
+    for s in shapes() {
+        // Scale 2 makes the softmax rows far from uniform.
+        let qkv: Vec<f32> = rng
+            .vec_normal(s.n * s.l * 3 * s.c)
+            .iter()
+            .map(|v| 2.0 * v)
+            .collect();
+        let b = forward(&s, &qkv, &mut rng);
+        let (p, o) = attention_cpu(&s, &qkv);
+        // Probabilities are in [0, 1]; o is a convex mix of v rows (|v| < ~10): f32 rounding of
+        // sums of up to 64 terms.
+        assert_close(&format!("P {s:?}"), &gpu.read(&b.p), &p, 2e-6, 1e-5);
+        assert_close(&format!("o {s:?}"), &gpu.read(&b.o), &o, 1e-5, 1e-5);
+    }
+}
+
+#[test]
+fn attention_by_hand() {
+    // One image, two tokens, one head of d = 1 (scale 1): q = (0, 1), k = (0, ln 3), v = (1, 5).
+    // Row 0 scores (0, 0): P = (1/2, 1/2), o = 3. Row 1 scores (0, ln 3): P = (1/4, 3/4), o = 4.
+    let gpu = gpu();
+    let s = shape(1, 2, 1, 1);
+    let ln3 = 3f32.ln();
+    // Rows are (q, k, v) per token.
+    let qkv = [0.0, 0.0, 1.0, 1.0, ln3, 5.0];
+    let mut rng = HostRng::new(0);
+    let b = forward(&s, &qkv, &mut rng);
+    let (want_p, want_o) = ([0.5, 0.5, 0.25, 0.75], [3.0, 4.0]);
+    assert_close("P by hand", &gpu.read(&b.p), &want_p, 1e-6, 1e-6);
+    assert_close("o by hand", &gpu.read(&b.o), &want_o, 1e-6, 1e-6);
+    let (p, o) = attention_cpu(&s, &qkv);
+    assert_close("cpu P by hand", &p, &want_p, 1e-6, 1e-6);
+    assert_close("cpu o by hand", &o, &want_o, 1e-6, 1e-6);
+}
+
+/// Backward on the GPU into a dqkv that holds `dqkv0`; returns the result.
+fn backward(
+    s: &AttentionShape,
+    b: &Buffers,
+    dout: &[f32],
+    dqkv0: &[f32],
+    rng: &mut HostRng,
+) -> Vec<f32> {
+    let gpu = gpu();
+    let dog = upload(&gpu, dout, &[s.n, s.l, s.c]);
+    let dqkv = upload(&gpu, dqkv0, &[s.n, s.l, 3 * s.c]);
+    // Scratch starts as garbage: the backward overwrites it.
+    let ds = upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]);
+    let rowdot = upload(
+        &gpu,
+        &rng.vec_normal(s.n * s.heads * s.l),
+        &[s.n * s.heads * s.l],
+    );
+    run(
+        &gpu,
+        attention_backward(&gpu, s, &b.qkv, &b.p, &b.o, &dog, &ds, &rowdot, &dqkv),
+    );
+    gpu.read(&dqkv)
+}
+
+#[test]
+fn attention_backward_matches_cpu_and_accumulates() {
+    let mut rng = HostRng::new(52);
+    for s in shapes() {
+        let len = s.n * s.l * 3 * s.c;
+        let qkv: Vec<f32> = rng.vec_normal(len).iter().map(|v| 1.5 * v).collect();
+        let dout = rng.vec_normal(s.n * s.l * s.c);
+        let dqkv0 = rng.vec_normal(len);
+        let b = forward(&s, &qkv, &mut rng);
+        let got = backward(&s, &b, &dout, &dqkv0, &mut rng);
+        let fresh = attention_backward_cpu(&s, &qkv, &dout);
+        // Gradients are O(1) to O(10): sums of up to 64 products in f32.
+        assert_accumulates(&format!("dqkv {s:?}"), &got, &dqkv0, &fresh, 2e-5, 1e-4);
+    }
+}
+
+#[test]
+fn attention_backward_finite_difference() {
+    // L = sum(r * o(qkv)); dqkv from the GPU vs central differences of the f64 reference.
+    for s in [shape(2, 5, 12, 4), shape(1, 7, 10, 2)] {
+        let mut rng = HostRng::new(53);
+        let len = s.n * s.l * 3 * s.c;
+        let qkv = rng.vec_normal(len);
+        let r = rng.vec_normal(s.n * s.l * s.c);
+        let b = forward(&s, &qkv, &mut rng);
+        let got = backward(&s, &b, &r, &vec![0.0; len], &mut rng);
+        let loss = |v: &[f64]| {
+            let (_, o) = attention_f64(&s, v);
+            o.iter().zip(&r).map(|(a, b)| a * *b as f64).sum::<f64>()
+        };
+        // Smooth in qkv: eps 1e-4 leaves truncation error ~1e-8, far below f32 rounding.
+        fd_check(
+            &format!("attention fd {s:?}"),
+            &got,
+            &f64s(&qkv),
+            1e-4,
+            loss,
+            2e-5,
+            1e-4,
+        );
+    }
+}
+
+#[test]
+fn attention_rejects_bad_shapes() {
+    let gpu = gpu();
+    let s = shape(1, 3, 10, 4);
+    let (qkv, p, o) = (gpu.zeros(&[90]), gpu.zeros(&[36]), gpu.zeros(&[30]));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        attention(&gpu, &s, &qkv, &p, &o);
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("do not split into 4 heads"), "{msg}");
+}
+
+#[test]
+fn attention_flops_count_both_products() {
+    let s = shape(2, 3, 4, 2);
+    // q k^T and P v: 2 * (2 * 3 * 3 * 4) each.
+    assert_eq!(attention_flops(&s), 288.0);
+}

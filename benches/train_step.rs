@@ -1,16 +1,18 @@
-//! `cargo bench --bench train_step`: the seed U-Net's training step (images/s, dispatches and
+//! `cargo bench --bench train_step`: a network's training step (images/s, dispatches and
 //! submits per step) and sampling throughput (denoise steps/s for a batch).
-//! Batch 128 on a GPU, 8 on a CPU adapter; override with BENCH_BATCH.
+//! BENCH_NET picks the network (seed000, the default, .. seed004) on its seed's image shape
+//! (BENCH_SIZE overrides the side); BENCH_CHANNELS its widths (default: seed000 64,128,256,
+//! the others their seed's). Batch 128 on a GPU, 8 on a CPU adapter; override with BENCH_BATCH.
 
 use std::time::Instant;
 
-use wgpu_ddpm::data::builtin;
+use wgpu_ddpm::data::{builtin, Dataset};
 use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind};
 use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::network::NetConfig;
+use wgpu_ddpm::model::network::{NetConfig, NetKind};
 use wgpu_ddpm::train::{TrainConfig, Trainer};
 
 fn env(name: &str) -> Option<usize> {
@@ -20,25 +22,29 @@ fn env(name: &str) -> Option<usize> {
 fn main() {
     let gpu = Gpu::new().expect("benches need a GPU adapter");
     let batch = env("BENCH_BATCH").unwrap_or(if gpu.is_cpu() { 8 } else { 128 });
-    let channels = std::env::var("BENCH_CHANNELS")
-        .ok()
-        .map(|s| {
-            s.split(',')
-                .map(|v| v.parse().unwrap())
-                .collect::<Vec<usize>>()
-        })
-        .unwrap_or(vec![64, 128, 256]);
-    let net = NetConfig {
-        image_channels: 1,
-        image_size: 28,
-        channels: vec![channels[0], channels[1], channels[2]],
-        temb_dim: 100,
-        num_classes: 0,
-        ..Default::default()
-    };
+    let kind = NetKind::from_name(&std::env::var("BENCH_NET").unwrap_or("seed000".into()))
+        .expect("BENCH_NET");
+    let (c, seed_size) = kind.seed_image();
+    let size = env("BENCH_SIZE").unwrap_or(seed_size);
+    let mut net = NetConfig::for_net(kind, c, size);
+    if let Ok(s) = std::env::var("BENCH_CHANNELS") {
+        net.channels = s.split(',').map(|v| v.parse().unwrap()).collect();
+    }
     println!("adapter: {}", gpu.describe());
-    println!("timing: wall clock; U-Net {:?}, 28x28x1", net.channels);
-    let data = builtin::generate(28, 512, 0);
+    println!(
+        "timing: wall clock; {} {:?}, {size}x{size}x{c}",
+        kind.name(),
+        net.channels
+    );
+    let gray = builtin::generate(size, 512, 0);
+    // The built-in shapes are gray: repeat the plane for RGB networks.
+    let data = if c == 1 {
+        gray
+    } else {
+        let plane = size * size;
+        let pixels = gray.pixels.chunks(plane).flat_map(|p| p.repeat(c)).collect();
+        Dataset { pixels, c, ..gray }
+    };
     let cfg = TrainConfig {
         net: net.clone(),
         schedule: ScheduleKind::Linear,
@@ -95,12 +101,12 @@ fn main() {
         clip_x0: false,
         seed: 1,
     };
-    let x = gpu.zeros(&[n, 1, 28, 28]);
+    let x = gpu.zeros(&[n, c, size, size]);
     let tb = gpu.zeros(&[n]);
     let mut g = Graph::new(&gpu, false);
     let xin = g.input(x.clone());
     let out = tr.net.forward(&mut g, &xin, &tb);
-    let sampler = Sampler::new(&gpu, &sched, scfg, n, 784, &x, &tb, &out.val).unwrap();
+    let sampler = Sampler::new(&gpu, &sched, scfg, n, c * size * size, &x, &tb, &out.val).unwrap();
     let model = g.finish().forward;
     sampler.run(&model, 0, |_, _| {}).unwrap();
     let t = Instant::now();

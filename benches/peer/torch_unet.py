@@ -6,12 +6,17 @@ and DDPM sampling throughput. Optional to run; needs torch (and safetensors for
 
   python3 benches/peer/torch_unet.py --device cpu --threads 2 --batch 32 --channels 16,32,64
   python3 benches/peer/torch_unet.py --device cuda --batch 128        # TF32 off: fair FP32
+  python3 benches/peer/torch_unet.py --net seed003 --channels 16 ...  # a seed's own network
+
+--net seed001..seed004 times the seeds' own networks (scripts/seed_nets.py) on their seed's
+image shape, as `BENCH_NET=... cargo bench --bench train_step` does; --channels then means
+what `train --channels` means for that network.
 
 Its state_dict names are the checkpoint names wgpu-ddpm reads and writes:
   --save-state-dict PATH   save safetensors.torch.save_file(model.state_dict(), PATH)
   --load PATH              load a wgpu-ddpm checkpoint (model tensors only) into this model
 """
-import argparse, math, time
+import argparse, math, os, sys, time
 
 import torch
 import torch.nn as nn
@@ -59,6 +64,24 @@ class UNet(nn.Module):
         return self.out(h)
 
 
+# (image channels, side) of each seed's data, as NetKind::seed_image in src/model/network.rs.
+SEED_IMAGE = {"seed000": (1, 28), "seed001": (3, 48), "seed002": (1, 28), "seed003": (3, 64), "seed004": (1, 16)}
+
+
+def build(net, ch, c, size):
+    if net == "seed000":
+        return UNet(c, ch)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+    import seed_nets
+    cfg = {
+        "seed001": dict(img_channels=c, channel_sequence=ch),
+        "seed002": dict(),
+        "seed003": dict(c_in=c, c_out=c, base=ch[0]),
+        "seed004": dict(img_ch=c, img_size=size, down_chs=ch),
+    }[net]
+    return seed_nets.build(net, **cfg)
+
+
 def schedule(T, device):
     beta = torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
     abar = torch.cumprod(1 - beta, 0)
@@ -75,6 +98,8 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--net", default="seed000")
+    ap.add_argument("--size", type=int, default=0, help="image side (default: the seed's)")
     ap.add_argument("--channels", default="64,128,256")
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--sample-batch", type=int, default=64)
@@ -89,12 +114,14 @@ def main():
         torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     ch = tuple(int(c) for c in a.channels.split(","))
-    model = UNet(1, ch).to(a.device)
+    c, size = SEED_IMAGE[a.net]
+    size = a.size or size
+    model = build(a.net, ch, c, size).to(a.device)
     if a.load:
         from safetensors.torch import load_file
         sd = {k: v for k, v in load_file(a.load).items() if not k.startswith(("optim.", "ema."))}
         model.load_state_dict(sd)
-        print(f"loaded {a.load} into the PyTorch seed U-Net ({len(sd)} tensors)")
+        print(f"loaded {a.load} into the PyTorch {a.net} ({len(sd)} tensors)")
     if a.save_state_dict:
         from safetensors.torch import save_file
         save_file(model.state_dict(), a.save_state_dict)
@@ -103,7 +130,7 @@ def main():
     T = 1000
     beta, abar = schedule(T, a.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x0 = torch.rand(a.batch, 1, 28, 28, device=a.device) * 2 - 1
+    x0 = torch.rand(a.batch, c, size, size, device=a.device) * 2 - 1
 
     def step():
         t = torch.randint(1, T + 1, (a.batch,), device=a.device)
@@ -130,7 +157,7 @@ def main():
     model.eval()
     n = a.sample_batch
     with torch.no_grad():
-        x = torch.randn(n, 1, 28, 28, device=a.device)
+        x = torch.randn(n, c, size, size, device=a.device)
         def denoise(x, tt):
             t = torch.full((n,), tt, device=a.device)
             e = model(x, t)

@@ -166,23 +166,51 @@ fn group_norm_backward_matches_cpu_and_accumulates() {
 }
 
 #[test]
-fn group_norm_backward_without_dx_leaves_out_its_pass() {
+fn group_norm_launchers_record_their_passes_in_order() {
+    // Each pass's numerics are covered above; here the order, and that backward without dx
+    // leaves out the dx pass.
     let gpu = gpu();
     let s = shape(2, 3, 35, 1);
     let z = |n: usize| gpu.zeros(&[n]);
-    let (x, c, r) = (z(s.len()), z(3), z(2));
-    let with = group_norm_backward(&gpu, &s, &x, &c, &r, &r, &x, Some(&z(s.len())), &c, &z(3));
-    let without = group_norm_backward(&gpu, &s, &x, &c, &r, &r, &x, None, &c, &z(3));
+    let (x, y, dy, dx) = (z(s.len()), z(s.len()), z(s.len()), z(s.len()));
+    let (gamma, beta, dgamma, dbeta, mean, rstd) = (z(3), z(3), z(3), z(3), z(2), z(2));
     let labels = |d: &[wgpu_ddpm::gpu::Dispatch]| d.iter().map(|d| d.label).collect::<Vec<_>>();
+    let fwd = group_norm(&gpu, &s, &x, &gamma, &beta, &y, &mean, &rstd);
     assert_eq!(
-        labels(&with),
+        labels(&fwd),
+        ["group_norm_stats", "group_norm_moments", "group_norm"]
+    );
+    let bwd =
+        |dx| group_norm_backward(&gpu, &s, &x, &gamma, &mean, &rstd, &dy, dx, &dgamma, &dbeta);
+    let with = labels(&bwd(Some(&dx)));
+    assert_eq!(
+        with,
         [
             "group_norm_backward_reduce",
             "group_norm_backward_sums",
             "group_norm_backward"
         ]
     );
-    assert_eq!(labels(&without), labels(&with)[..2]);
+    assert_eq!(labels(&bwd(None)), with[..2]);
+}
+
+#[test]
+#[should_panic(expected = "group_norm: 6 channels do not split into 4 groups")]
+fn group_norm_rejects_groups_that_do_not_divide_channels() {
+    let gpu = gpu();
+    let s = shape(1, 6, 5, 4);
+    let z = |n: usize| gpu.zeros(&[n]);
+    group_norm(&gpu, &s, &z(30), &z(6), &z(6), &z(30), &z(4), &z(4));
+}
+
+#[test]
+#[should_panic(expected = "group_norm_backward: dgamma has 2 elements, want 3")]
+fn group_norm_backward_rejects_a_wrong_parameter_gradient() {
+    let gpu = gpu();
+    let s = shape(2, 3, 5, 1);
+    let z = |n: usize| gpu.zeros(&[n]);
+    let (x, c, r) = (z(30), z(3), z(2));
+    group_norm_backward(&gpu, &s, &x, &c, &r, &r, &x, None, &z(2), &z(3));
 }
 
 #[test]

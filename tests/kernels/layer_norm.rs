@@ -284,3 +284,31 @@ fn graph_layer_norm_gradients_match_finite_differences() {
         }
     }
 }
+
+#[test]
+fn layer_norm_backward_records_dx_then_the_parameter_passes() {
+    let gpu = gpu();
+    let s = LnShape { rows: 7, c: 3 };
+    let z = |n: usize| gpu.zeros(&[n]);
+    let (x, dy, dx, gamma, dg, db, mean, rstd) =
+        (z(21), z(21), z(21), z(3), z(3), z(3), z(7), z(7));
+    let ds = layer_norm_backward(&gpu, &s, &x, &gamma, &mean, &rstd, &dy, [&dx, &dg, &db]);
+    let labels: Vec<_> = ds.iter().map(|d| d.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "layer_norm_backward",
+            "layer_norm_backward_params",
+            "layer_norm_backward_params_sum"
+        ]
+    );
+}
+
+#[test]
+#[should_panic(expected = "layer_norm: gamma has 4 elements, want 3 ([c])")]
+fn layer_norm_rejects_a_wrong_gamma() {
+    let gpu = gpu();
+    let s = LnShape { rows: 7, c: 3 };
+    let z = |n: usize| gpu.zeros(&[n]);
+    layer_norm(&gpu, &s, &z(21), &z(4), &z(3), &z(21), &z(7), &z(7));
+}

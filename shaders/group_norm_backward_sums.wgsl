@@ -1,8 +1,9 @@
 // GroupNorm backward, pass 2 of 3, from group_norm_backward_reduce's per-plane partials.
-// Workgroups 0 .. n * groups: group r's means over its M = cg * hw values of
-// dL/dxhat = gamma * dy and of dL/dxhat * xhat, into coef[r] for the dx pass.
-// The next c workgroups: channel ch's dbeta += sum dy, dgamma += sum dy * xhat over images.
-// Each lane adds its share in order, then workgroup_sum2's fixed tree: deterministic.
+// The first gtiles workgroups: each (image, group) r's means over its M = cg * hw values of
+// dL/dxhat = gamma * dy and of dL/dxhat * xhat, into coef[r] for the dx pass (2^gshift lanes
+// per group). The rest: each channel's dbeta += sum dy, dgamma += sum dy * xhat over the
+// images (2^cshift lanes per channel). Lanes add their share in order, then segment_sum2's
+// fixed tree: deterministic.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
@@ -13,39 +14,46 @@
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let idx = wid.x + wid.y * GRID_ROW;
-    let rows = p.n * p.groups;
-    if (idx >= rows + p.c) {
-        return;
-    }
-    var acc = vec2<f32>(0.0);
-    if (idx < rows) {
-        // Lanes take the group's planes (channels c0 + j), each with its chunks in order.
-        let c0 = (idx - udiv(idx, p.groups) * p.groups) * p.cg;
-        for (var j = lid; j < p.cg; j += WG) {
-            let g = gamma[c0 + j];
-            let base = (idx * p.cg + j) * p.chunks;
-            for (var k = 0u; k < p.chunks; k++) {
-                acc += g * partial[base + k];
-            }
-        }
+    let tile = tile_of(wid);
+    if (tile < p.gtiles) {
+        group_means(tile, lid);
     } else {
-        // Lanes take the images, each with the channel's chunks in order.
-        let ch = idx - rows;
-        for (var ni = lid; ni < p.n; ni += WG) {
-            let base = (ni * p.c + ch) * p.chunks;
-            for (var k = 0u; k < p.chunks; k++) {
-                acc += partial[base + k];
-            }
+        channel_sums(tile - p.gtiles, lid);
+    }
+}
+
+fn group_means(tile: u32, lid: u32) {
+    let s = segment_at(tile, lid, p.gshift);
+    let r = s.x;
+    let live = r < p.n * p.groups;
+    let count = p.cg * p.chunks; // the group's partials are consecutive
+    var acc = vec2<f32>(0.0);
+    if (live) {
+        let c0 = (r - udiv(r, p.groups) * p.groups) * p.cg;
+        for (var q = s.y; q < count; q += 1u << p.gshift) {
+            acc += gamma[c0 + udiv(q, p.chunks)] * partial[r * count + q];
         }
     }
-    let sums = workgroup_sum2(lid, acc);
-    if (lid == 0u) {
-        if (idx < rows) {
-            coef[idx] = sums / f32(p.cg * p.hw);
-        } else {
-            dbeta[idx - rows] += sums.x;
-            dgamma[idx - rows] += sums.y;
+    let sums = segment_sum2(lid, acc, p.gshift);
+    if (live && s.y == 0u) {
+        coef[r] = sums / f32(p.cg * p.hw);
+    }
+}
+
+fn channel_sums(tile: u32, lid: u32) {
+    let s = segment_at(tile, lid, p.cshift);
+    let ch = s.x;
+    let live = ch < p.c;
+    var acc = vec2<f32>(0.0);
+    if (live) {
+        for (var q = s.y; q < p.n * p.chunks; q += 1u << p.cshift) {
+            let ni = udiv(q, p.chunks);
+            acc += partial[(ni * p.c + ch) * p.chunks + q - ni * p.chunks];
         }
+    }
+    let sums = segment_sum2(lid, acc, p.cshift);
+    if (live && s.y == 0u) {
+        dbeta[ch] += sums.x;
+        dgamma[ch] += sums.y;
     }
 }

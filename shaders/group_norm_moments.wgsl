@@ -1,6 +1,7 @@
-// GroupNorm forward, pass 2 of 3: workgroup r turns the partials of group r (its cg * chunks
-// partials are consecutive) into the group's mean and 1 / sqrt(biased variance + eps). Each
-// lane adds every 256th partial in order, then workgroup_sum2's fixed tree: deterministic.
+// GroupNorm forward, pass 2 of 3: the mean and 1 / sqrt(biased variance + eps) of each
+// (image, group) r from the partials of its planes (its cg * chunks partials are
+// consecutive): each of the group's 2^gshift lanes adds every (2^gshift)-th partial in
+// order, then segment_sum2's fixed tree. Deterministic.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -10,17 +11,18 @@
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let r = wid.x + wid.y * GRID_ROW;
-    if (r >= p.n * p.groups) {
-        return;
-    }
+    let s = segment_of(wid, lid, p.gshift);
+    let r = s.x;
+    let live = r < p.n * p.groups;
     let count = p.cg * p.chunks;
     var acc = vec2<f32>(0.0);
-    for (var q = lid; q < count; q += WG) {
-        acc += partial[r * count + q];
+    if (live) {
+        for (var q = s.y; q < count; q += 1u << p.gshift) {
+            acc += partial[r * count + q];
+        }
     }
-    let sums = workgroup_sum2(lid, acc);
-    if (lid == 0u) {
+    let sums = segment_sum2(lid, acc, p.gshift);
+    if (live && s.y == 0u) {
         let m = f32(p.cg * p.hw);
         let dmean = sums.x / m;
         mean[r] = x[r * p.cg * p.hw] + dmean; // the shift K of group_norm_stats, added back

@@ -12,9 +12,12 @@ struct Params {
     shift: u32, // log2 of the lanes per plane (shaders/segments.wgsl)
     chunks: u32, // workgroups along one plane
     eps: f32,
+    gshift: u32, // log2 of the lanes per group in the passes that sum partials
+    cshift: u32, // log2 of the lanes per channel in group_norm_backward_sums
+    gtiles: u32, // workgroups of groups in group_norm_backward_sums (channels follow)
 }
 
-const PER_LANE: u32 = 8u; // must match PER_LANE in src/kernels/segments.rs
+const PER_LANE: u32 = 32u; // must match PER_LANE in src/kernels/segments.rs
 
 // Offset in its plane of the i-th value that `lane` handles in chunk `k` (may be >= hw):
 // consecutive lanes read consecutive values.

@@ -8,4 +8,5 @@ struct Params {
     chunk_rows: u32, // rows per partial of the dgamma/dbeta reduction
     chunks: u32, // partials per column: ceil(rows / chunk_rows)
     eps: f32,
+    sum_shift: u32, // log2 of the lanes per column in layer_norm_backward_params_sum
 }

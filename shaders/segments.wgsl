@@ -8,7 +8,16 @@ var<workgroup> wseg: array<vec2<f32>, 256>;
 
 // The segment of invocation `lid` of workgroup `wid` (x) and its lane within it (y).
 fn segment_of(wid: vec3<u32>, lid: u32, shift: u32) -> vec2<u32> {
-    let tile = wid.y + wid.z * GRID_ROW;
+    return segment_at(tile_of(wid), lid, shift);
+}
+
+// Which tile of segments workgroup `wid` covers.
+fn tile_of(wid: vec3<u32>) -> u32 {
+    return wid.y + wid.z * GRID_ROW;
+}
+
+// `segment_of` for tile `tile` (kernels that give tile ranges different roles).
+fn segment_at(tile: u32, lid: u32, shift: u32) -> vec2<u32> {
     return vec2<u32>((tile << (8u - shift)) + (lid >> shift), lid & ((1u << shift) - 1u));
 }
 

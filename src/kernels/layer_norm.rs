@@ -1,7 +1,7 @@
 //! LayerNorm over the last dim (PyTorch `nn.LayerNorm([c])`, eps 1e-5, affine) of a
 //! [rows, c] tensor: `shaders/layer_norm.wgsl` (forward, one dispatch),
 //! `shaders/layer_norm_backward.wgsl` (dx), `shaders/layer_norm_backward_params.wgsl` and
-//! `shaders/layer_norm_backward_params_sum.wgsl` (dgamma, dbeta: partials over chunks of
+//! `shaders/layer_norm_backward_params_sum.wgsl` (dgamma, dbeta: partials over chunks of 32
 //! rows, then each column's partials in a fixed order); shared Params in
 //! `shaders/layer_norm_params.wgsl`.
 //!
@@ -11,11 +11,12 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::segments::Segments;
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 pub const LN_EPS: f32 = 1e-5;
-/// Most partials per column in the dgamma/dbeta reduction (one per lane of its second pass).
-const MAX_CHUNKS: usize = WG as usize;
+/// Rows per partial of the dgamma/dbeta reduction: each invocation of its first pass walks
+/// this many rows of one column.
+const CHUNK_ROWS: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LnShape {
@@ -36,13 +37,14 @@ impl LnShape {
         Segments::new(self.rows, self.c)
     }
 
-    /// Rows per partial of the dgamma/dbeta reduction.
-    fn chunk_rows(&self) -> usize {
-        self.rows.div_ceil(MAX_CHUNKS).max(1)
+    /// Partials per column of the dgamma/dbeta reduction.
+    fn chunks(&self) -> usize {
+        self.rows.div_ceil(CHUNK_ROWS)
     }
 
-    fn chunks(&self) -> usize {
-        self.rows.div_ceil(self.chunk_rows())
+    /// The columns as segments of their partials, for the reduction's second pass.
+    fn columns(&self) -> Segments {
+        Segments::new(self.c, self.chunks())
     }
 }
 
@@ -55,6 +57,7 @@ struct Params {
     chunk_rows: u32,
     chunks: u32,
     eps: f32,
+    sum_shift: u32,
 }
 
 fn params(s: &LnShape) -> Params {
@@ -62,9 +65,10 @@ fn params(s: &LnShape) -> Params {
         rows: s.rows as u32,
         c: s.c as u32,
         shift: s.segments().shift,
-        chunk_rows: s.chunk_rows() as u32,
+        chunk_rows: CHUNK_ROWS as u32,
         chunks: s.chunks() as u32,
         eps: LN_EPS,
+        sum_shift: s.columns().shift,
     }
 }
 
@@ -83,10 +87,11 @@ fn check(
     );
     // udiv (shaders/common.wgsl) splits invocation indices below chunks * c < 2^24.
     assert!(
-        s.c < 1 << 16,
-        "{what}: shape {s:?} has 2^16 or more values per row"
+        s.chunks() * s.c < 1 << 24,
+        "{what}: shape {s:?} has 2^29 or more elements"
     );
     s.segments().check(what);
+    s.columns().check(what);
     let groups = [
         (big, s.len(), "[rows, c]"),
         (per_row, s.rows, "[rows]"),
@@ -200,7 +205,7 @@ pub fn layer_norm_backward_params(
             "main",
             &p,
             &[&partial, dgamma, dbeta],
-            grid_1d(s.c * WG as usize),
+            s.columns().grid_whole(),
         ),
     ]
 }

@@ -139,3 +139,10 @@ fn graph_add_of_a_value_with_itself() {
         1e-5,
     );
 }
+
+#[test]
+#[should_panic(expected = "add: b has shape [6], want 5 elements")]
+fn add_rejects_different_sizes() {
+    let gpu = gpu();
+    add(&gpu, &gpu.zeros(&[5]), &gpu.zeros(&[6]), &gpu.zeros(&[5]));
+}

@@ -4,9 +4,10 @@ use wgpu_ddpm::model::graph::Graph;
 use crate::common::*;
 use crate::tape::{mse_f64, param, run_tape};
 
-// Odd widths (C = 3, 5, 13), rows not a multiple of the rows a workgroup covers, a width of
-// one (zero variance), a row longer than 256 lanes * 8 values (3000), more than 256 rows (the
-// dgamma/dbeta partials then cover several rows each), and the seed's 64..256-channel tokens.
+// Odd widths (C = 3, 5, 13), rows not a multiple of the rows a workgroup covers nor of the
+// 32-row chunks of dgamma/dbeta, a width of one (zero variance), rows longer than 256 lanes *
+// 32 values (9000), enough rows that a column's partials get two lanes (2000), and the seed's
+// 64..256-channel tokens.
 const SHAPES: &[(usize, usize)] = &[
     (7, 3),
     (5, 5),
@@ -15,6 +16,8 @@ const SHAPES: &[(usize, usize)] = &[
     (1000, 5),
     (4, 1),
     (3, 3000),
+    (2, 9000),
+    (2000, 3),
     (33, 256),
     (513, 64),
 ];
@@ -59,7 +62,7 @@ fn layer_norm_forward_matches_cpu() {
         let beta = rng.vec_normal(c);
         let (y, mean, rstd) = layer_norm_cpu(&s, &x, &gamma, &beta);
         let [gy, gm, gr] = gpu_forward(&s, &x, &gamma, &beta);
-        // f32 sums of up to 3000 values: relative error ~1e-6; y is O(4). A zero-variance row
+        // f32 sums of up to 9000 values: relative error ~1e-6; y is O(4). A zero-variance row
         // has rstd = 1/sqrt(eps) ~ 316.
         let what = format!("{s:?}");
         assert_close(&format!("y {what}"), &gy, &y, 1e-4, 1e-4);
@@ -136,7 +139,7 @@ fn layer_norm_backward_matches_cpu_and_accumulates() {
             ),
         );
         let (dx, dgamma, dbeta) = layer_norm_backward_cpu(&s, &x, &gamma, &mean, &rstd, &dy);
-        // dgamma/dbeta sum up to 1000 O(1) terms; a zero-variance row has rstd ~316, so dx
+        // dgamma/dbeta sum up to 2000 O(1) terms; a zero-variance row has rstd ~316, so dx
         // there is O(300) (relative tolerance).
         let what = format!("{s:?}");
         let got = gpu.read(&dxg);
@@ -280,4 +283,32 @@ fn graph_layer_norm_gradients_match_finite_differences() {
             );
         }
     }
+}
+
+#[test]
+fn layer_norm_backward_records_dx_then_the_parameter_passes() {
+    let gpu = gpu();
+    let s = LnShape { rows: 7, c: 3 };
+    let z = |n: usize| gpu.zeros(&[n]);
+    let (x, dy, dx, gamma, dg, db, mean, rstd) =
+        (z(21), z(21), z(21), z(3), z(3), z(3), z(7), z(7));
+    let ds = layer_norm_backward(&gpu, &s, &x, &gamma, &mean, &rstd, &dy, [&dx, &dg, &db]);
+    let labels: Vec<_> = ds.iter().map(|d| d.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "layer_norm_backward",
+            "layer_norm_backward_params",
+            "layer_norm_backward_params_sum"
+        ]
+    );
+}
+
+#[test]
+#[should_panic(expected = "layer_norm: gamma has 4 elements, want 3 ([c])")]
+fn layer_norm_rejects_a_wrong_gamma() {
+    let gpu = gpu();
+    let s = LnShape { rows: 7, c: 3 };
+    let z = |n: usize| gpu.zeros(&[n]);
+    layer_norm(&gpu, &s, &z(21), &z(4), &z(3), &z(21), &z(7), &z(7));
 }

@@ -7,12 +7,13 @@
 //! A group holds cg * hw values (all of c * hw for GroupNorm(1, c)), so its reductions are
 //! spread over many workgroups: pass 1 writes one partial per (image, channel) plane and chunk
 //! (`segments`: short planes share a workgroup, long ones are cut into chunks), pass 2 sums a
-//! group's (or channel's) partials in a fixed order. Deterministic, no atomics.
+//! group's (or channel's) partials in a fixed order, pass 3 is elementwise. Deterministic, no
+//! atomics.
 
 use bytemuck::{Pod, Zeroable};
 
-use super::segments::Segments;
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
+use super::segments::{tile_grid, Segments};
+use crate::gpu::{id, Dispatch, Gpu, GpuTensor};
 
 mod reference;
 pub use reference::*;
@@ -52,9 +53,19 @@ impl GnShape {
         self.cg() * self.hw
     }
 
-    /// The (image, channel) planes as segments of the plane-tiled passes.
+    /// The (image, channel) planes as segments of the passes over the values.
     pub fn planes(&self) -> Segments {
         Segments::new(self.n * self.c, self.hw)
+    }
+
+    /// The groups as segments of their planes' partials (consecutive per group).
+    fn group_partials(&self) -> Segments {
+        Segments::new(self.rows(), self.cg() * self.planes().chunks())
+    }
+
+    /// The channels as segments of their partials (one run per image).
+    fn channel_partials(&self) -> Segments {
+        Segments::new(self.c, self.n * self.planes().chunks())
     }
 }
 
@@ -69,6 +80,9 @@ struct Params {
     shift: u32,
     chunks: u32,
     eps: f32,
+    gshift: u32,
+    cshift: u32,
+    gtiles: u32,
 }
 
 fn params(s: &GnShape) -> Params {
@@ -82,6 +96,9 @@ fn params(s: &GnShape) -> Params {
         shift: planes.shift,
         chunks: planes.chunks() as u32,
         eps: GN_EPS,
+        gshift: s.group_partials().shift,
+        cshift: s.channel_partials().shift,
+        gtiles: s.group_partials().tiles() as u32,
     }
 }
 
@@ -103,8 +120,8 @@ fn check(what: &str, s: &GnShape, big: &[(&str, &GpuTensor)], small: &[(&str, &G
     );
     // udiv (shaders/common.wgsl) is exact below 2^24; the group size is an exact f32.
     assert!(
-        s.m() < 1 << 24 && s.n * s.c < 1 << 24,
-        "{what}: shape {s:?} has 2^24 or more values per group or planes"
+        s.m() < 1 << 24 && s.n * s.c * s.planes().chunks() < 1 << 24,
+        "{what}: shape {s:?} has 2^24 or more values per group or plane chunks"
     );
     s.planes().check(what);
     for (name, t) in big {
@@ -124,11 +141,6 @@ fn check(what: &str, s: &GnShape, big: &[(&str, &GpuTensor)], small: &[(&str, &G
             t.len()
         );
     }
-}
-
-/// Workgroups 0..count of a kernel that indexes them as `wid.x + wid.y * GRID_ROW`.
-fn workgroups(count: usize) -> [u32; 3] {
-    grid_1d(count * WG as usize)
 }
 
 /// y = (x - mean) * rstd * gamma[c] + beta[c] with the mean and biased variance of each
@@ -175,7 +187,7 @@ pub fn group_norm(
             "main",
             &p,
             &[x, &partial, mean, rstd],
-            workgroups(rows),
+            s.group_partials().grid_whole(),
         ),
         gpu.dispatch(
             "group_norm",
@@ -239,7 +251,7 @@ pub fn group_norm_backward(
             "main",
             &p,
             &[gamma, &partial, &coef, dgamma, dbeta],
-            workgroups(rows + s.c),
+            tile_grid(1, s.group_partials().tiles() + s.channel_partials().tiles()),
         ),
     ];
     if let Some(dx) = dx {

@@ -66,6 +66,7 @@ registry! {
         linear_backward_params,
         concat_params,
         pool_params,
+        attention_texels,
     }
     kernels {
         relu,
@@ -115,8 +116,9 @@ registry! {
         softmax_cross_entropy,
         softmax_cross_entropy_backward,
         tokens,
-        attention_matmul,
-        attention_softmax,
+        attention_pack [attention_texels],
+        attention_matmul [attention_texels],
+        attention_softmax [attention_texels],
     }
 }
 

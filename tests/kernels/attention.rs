@@ -1,5 +1,6 @@
-//! The attention core (`shaders/attention_matmul.wgsl`, `shaders/attention_softmax.wgsl`)
-//! against its f64 CPU reference.
+//! The attention core (`shaders/attention_pack.wgsl`, `shaders/attention_matmul.wgsl`,
+//! `shaders/attention_softmax.wgsl`, `shaders/attention_texels.wgsl`) against its f64 CPU
+//! reference. The probabilities live in textures; o (a P-weighted mix) checks them.
 
 use wgpu_ddpm::gpu::GpuTensor;
 use wgpu_ddpm::kernels::attention::*;
@@ -24,20 +25,21 @@ fn shapes() -> Vec<AttentionShape> {
 }
 
 struct Buffers {
+    plan: AttentionPlan,
     qkv: GpuTensor,
-    p: GpuTensor,
     o: GpuTensor,
 }
 
-/// Forward on the GPU; the outputs start as garbage to prove they are overwritten.
+/// Forward on the GPU (with the backward's textures); o starts as garbage to prove it is
+/// overwritten.
 fn forward(s: &AttentionShape, qkv: &[f32], rng: &mut HostRng) -> Buffers {
     let gpu = gpu();
     let b = Buffers {
+        plan: AttentionPlan::new(&gpu, s, true),
         qkv: upload(&gpu, qkv, &[s.n, s.l, 3 * s.c]),
-        p: upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]),
         o: upload(&gpu, &rng.vec_normal(s.n * s.l * s.c), &[s.n, s.l, s.c]),
     };
-    run(&gpu, attention(&gpu, s, &b.qkv, &b.p, &b.o));
+    run(&gpu, b.plan.forward(&gpu, &b.qkv, &b.o));
     b
 }
 
@@ -53,11 +55,14 @@ fn attention_forward_matches_cpu() {
             .map(|v| 2.0 * v)
             .collect();
         let b = forward(&s, &qkv, &mut rng);
-        let (p, o) = attention_cpu(&s, &qkv);
-        // Probabilities are in [0, 1]; o is a convex mix of v rows (|v| < ~10): f32 rounding of
-        // sums of up to 64 terms.
-        assert_close(&format!("P {s:?}"), &gpu.read(&b.p), &p, 2e-6, 1e-5);
+        let (_, o) = attention_cpu(&s, &qkv);
+        // o is a convex mix of v rows (|v| < ~10): f32 rounding of sums of up to 64 terms.
         assert_close(&format!("o {s:?}"), &gpu.read(&b.o), &o, 1e-5, 1e-5);
+        // A plan without the backward's textures (softmax without P^T) gives the same o.
+        let plan = AttentionPlan::new(&gpu, &s, false);
+        let o2 = gpu.zeros(&[s.n, s.l, s.c]);
+        run(&gpu, plan.forward(&gpu, &b.qkv, &o2));
+        assert_close(&format!("o eval {s:?}"), &gpu.read(&o2), &o, 1e-5, 1e-5);
     }
 }
 
@@ -73,7 +78,6 @@ fn attention_by_hand() {
     let mut rng = HostRng::new(0);
     let b = forward(&s, &qkv, &mut rng);
     let (want_p, want_o) = ([0.5, 0.5, 0.25, 0.75], [3.0, 4.0]);
-    assert_close("P by hand", &gpu.read(&b.p), &want_p, 1e-6, 1e-6);
     assert_close("o by hand", &gpu.read(&b.o), &want_o, 1e-6, 1e-6);
     let (p, o) = attention_cpu(&s, &qkv);
     assert_close("cpu P by hand", &p, &want_p, 1e-6, 1e-6);
@@ -81,27 +85,11 @@ fn attention_by_hand() {
 }
 
 /// Backward on the GPU into a dqkv that holds `dqkv0`; returns the result.
-fn backward(
-    s: &AttentionShape,
-    b: &Buffers,
-    dout: &[f32],
-    dqkv0: &[f32],
-    rng: &mut HostRng,
-) -> Vec<f32> {
+fn backward(s: &AttentionShape, b: &Buffers, dout: &[f32], dqkv0: &[f32]) -> Vec<f32> {
     let gpu = gpu();
     let dog = upload(&gpu, dout, &[s.n, s.l, s.c]);
     let dqkv = upload(&gpu, dqkv0, &[s.n, s.l, 3 * s.c]);
-    // Scratch starts as garbage: the backward overwrites it.
-    let ds = upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]);
-    let rowdot = upload(
-        &gpu,
-        &rng.vec_normal(s.n * s.heads * s.l),
-        &[s.n * s.heads * s.l],
-    );
-    run(
-        &gpu,
-        attention_backward(&gpu, s, &b.qkv, &b.p, &b.o, &dog, &ds, &rowdot, &dqkv),
-    );
+    run(&gpu, b.plan.backward(&gpu, &b.qkv, &b.o, &dog, &dqkv));
     gpu.read(&dqkv)
 }
 
@@ -114,7 +102,7 @@ fn attention_backward_matches_cpu_and_accumulates() {
         let dout = rng.vec_normal(s.n * s.l * s.c);
         let dqkv0 = rng.vec_normal(len);
         let b = forward(&s, &qkv, &mut rng);
-        let got = backward(&s, &b, &dout, &dqkv0, &mut rng);
+        let got = backward(&s, &b, &dout, &dqkv0);
         let fresh = attention_backward_cpu(&s, &qkv, &dout);
         // Gradients are O(1) to O(10): sums of up to 64 products in f32.
         assert_accumulates(&format!("dqkv {s:?}"), &got, &dqkv0, &fresh, 2e-5, 1e-4);
@@ -130,7 +118,7 @@ fn attention_backward_finite_difference() {
         let qkv = rng.vec_normal(len);
         let r = rng.vec_normal(s.n * s.l * s.c);
         let b = forward(&s, &qkv, &mut rng);
-        let got = backward(&s, &b, &r, &vec![0.0; len], &mut rng);
+        let got = backward(&s, &b, &r, &vec![0.0; len]);
         let loss = |v: &[f64]| {
             let (_, o) = attention_f64(&s, v);
             o.iter().zip(&r).map(|(a, b)| a * *b as f64).sum::<f64>()
@@ -151,14 +139,19 @@ fn attention_backward_finite_difference() {
 #[test]
 fn attention_rejects_bad_shapes() {
     let gpu = gpu();
-    let s = shape(1, 3, 10, 4);
-    let (qkv, p, o) = (gpu.zeros(&[90]), gpu.zeros(&[36]), gpu.zeros(&[30]));
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        attention(&gpu, &s, &qkv, &p, &o);
-    }))
-    .unwrap_err();
-    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    let panics = |f: &dyn Fn()| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let msg = panics(&|| {
+        AttentionPlan::new(&gpu, &shape(1, 3, 10, 4), false);
+    });
     assert!(msg.contains("do not split into 4 heads"), "{msg}");
+    let plan = AttentionPlan::new(&gpu, &shape(1, 3, 8, 4), false);
+    let msg = panics(&|| {
+        plan.forward(&gpu, &gpu.zeros(&[1, 3, 8]), &gpu.zeros(&[1, 3, 8]));
+    });
+    assert!(msg.contains("qkv must be [n=1, L=3, 24]"), "{msg}");
 }
 
 #[test]

@@ -117,7 +117,7 @@ registry! {
         softmax_cross_entropy_backward,
         tokens,
         attention_pack [attention_texels],
-        attention_matmul [attention_texels],
+        attention_matmul [spread, attention_texels],
         attention_softmax [attention_texels],
     }
 }

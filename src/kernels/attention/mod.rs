@@ -3,10 +3,10 @@
 //! then v, head h at columns h*d..(h+1)*d of each third, d = C / heads) to
 //! o [n, L, C] = concat over heads of softmax(q k^T / sqrt(d)) v.
 //!
-//! Kernels: `shaders/attention_pack.wgsl` packs each operand of a product into a texture
-//! along its summed index (`packed.rs`), `shaders/attention_matmul.wgsl` computes every
-//! batched product from two such textures, `shaders/attention_softmax.wgsl` the row softmax
-//! and the row term of its backward. The scores and the probabilities P are two
+//! Kernels: `shaders/attention_pack.wgsl` packs the operands of the products into textures
+//! (`packed.rs`), `shaders/attention_matmul.wgsl` computes every batched product from an
+//! invocation's own operand and one its workgroup shares through `spread`,
+//! `shaders/attention_softmax.wgsl` the row softmax and the row term of its backward. The scores and the probabilities P are two
 //! [n * heads, L, L] textures held by an [`AttentionPlan`]; dS reuses the scores' texture. CPU references: [`attention_cpu`], [`attention_backward_cpu`]
 //! (`reference.rs`).
 
@@ -16,7 +16,7 @@ mod reference;
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
-use packed::{pack, Operand, Packed};
+use packed::{pack, pack_shared, Form, Operand, Packed, Shared};
 pub use reference::{attention_backward_cpu, attention_backward_f64, attention_cpu, attention_f64};
 
 /// Shape of one attention call: n images of l tokens with c channels split into `heads`.
@@ -80,22 +80,21 @@ struct MatmulParams {
     m: u32,
     n: u32,
     k: u32,
+    steps: u32,
     heads: u32,
-    tiles_n: u32,
-    tiles: u32,
+    cblocks: u32,
     scale: f32,
     sq_layer_h: u32,
     a_rows: u32,
-    b_rows: u32,
     a_layer_h: u32,
-    b_layer_h: u32,
     a_k4: u32,
+    n4: u32,
     out: Operand,
-    _pad: [u32; 2],
+    _pad: [u32; 3],
 }
 
-/// Rows of the output tile of `shaders/attention_matmul.wgsl` (`TM`).
-const TM: usize = 8;
+/// Invocations per workgroup of `shaders/attention_matmul.wgsl` (`WGS`), each with 4 rows.
+const MATMUL_WG: usize = 32;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -111,18 +110,23 @@ struct RowParams {
 
 /// The textures of the backward (besides the forward's, which it reads too).
 struct Backward {
+    /// dO as the own operand of dO v^T, and shared in P^T dO.
     dout: Packed,
-    v: Packed,
-    kt: Packed,
+    dout_sh: Shared,
+    /// v, k^T and q shared in dO v^T, dS k and dS^T q.
+    v_sh: Shared,
+    kt_sh: Shared,
+    q_sh: Shared,
     rowdot: GpuTensor,
 }
 
 /// The textures of one attention call, created once and read by its recorded dispatches.
 pub struct AttentionPlan {
     s: AttentionShape,
+    /// q as the own operand of q k^T; k and v^T shared in q k^T and P v.
     q: Packed,
-    k: Packed,
-    vt: Packed,
+    k_sh: Shared,
+    vt_sh: Shared,
     /// S in the forward, dS in the backward.
     scores: Packed,
     probs: Packed,
@@ -134,18 +138,21 @@ impl AttentionPlan {
     pub fn new(gpu: &Gpu, s: &AttentionShape, train: bool) -> AttentionPlan {
         s.check();
         let (z, l, d) = (s.z(), s.l, s.d());
-        let tex = |label, rows, k| Packed::new(gpu, label, z, rows, k);
+        let own = |label, rows, k| Packed::new(gpu, label, z, rows, k);
+        let shared = |label, cols, k, form| Shared::new(gpu, label, z, cols, k, form);
         AttentionPlan {
             s: *s,
-            q: tex("attention q", l, d),
-            k: tex("attention k", l, d),
-            vt: tex("attention v^T", d, l),
-            scores: tex("attention scores", l, l),
-            probs: tex("attention probs", l, l),
+            q: own("attention q", l, d),
+            k_sh: shared("attention k", l, d, Form::Inner),
+            vt_sh: shared("attention v^T", d, l, Form::Inner),
+            scores: own("attention scores", l, l),
+            probs: own("attention probs", l, l),
             back: train.then(|| Backward {
-                dout: tex("attention dout", l, d),
-                v: tex("attention v", l, d),
-                kt: tex("attention k^T", d, l),
+                dout: own("attention dout", l, d),
+                dout_sh: shared("attention dout (shared)", d, l, Form::Outer),
+                v_sh: shared("attention v", l, d, Form::Inner),
+                kt_sh: shared("attention k^T", d, l, Form::Inner),
+                q_sh: shared("attention q (shared)", d, l, Form::Outer),
                 rowdot: gpu.zeros(&[z * l]),
             }),
         }
@@ -177,13 +184,13 @@ impl AttentionPlan {
         let [q, k, v] = [0, 1, 2].map(|part| Operand::qkv(s, part));
         vec![
             pack(gpu, s, qkv, q, &self.q),
-            pack(gpu, s, qkv, k, &self.k),
-            pack(gpu, s, qkv, v.t(), &self.vt),
+            pack_shared(gpu, s, qkv, k, &self.k_sh),
+            pack_shared(gpu, s, qkv, v.t(), &self.vt_sh),
             self.matmul(
                 gpu,
                 "attention_scores",
                 "scores",
-                [&self.q, &self.k],
+                (&self.q, &self.k_sh),
                 1.0 / (s.d() as f32).sqrt(),
                 Operand::zeroed(),
                 &[Bind::Texture(&self.scores.view)],
@@ -207,7 +214,7 @@ impl AttentionPlan {
                 gpu,
                 "attention_values",
                 "product",
-                [&self.probs, &self.vt],
+                (&self.probs, &self.vt_sh),
                 o,
                 Operand::tokens(s),
             ),
@@ -216,7 +223,7 @@ impl AttentionPlan {
 
     /// dqkv += the gradient of [`AttentionPlan::forward`] for the output gradient `dout`
     /// [n, L, C], given the forward's qkv and o (and the probabilities it left in the plan).
-    /// Eight dispatches: three packs, dv, the softmax row term, dS, dq, dk.
+    /// Ten dispatches: five packs, dv, the softmax row term, dS, dq, dk.
     pub fn backward(
         &self,
         gpu: &Gpu,
@@ -238,14 +245,17 @@ impl AttentionPlan {
         let tok = Operand::tokens(s);
         vec![
             pack(gpu, s, dout, tok, &b.dout),
-            pack(gpu, s, qkv, v, &b.v),
-            pack(gpu, s, qkv, k.t(), &b.kt),
+            // Shared operands are addressed (z, column, summed index).
+            pack_shared(gpu, s, dout, tok.t(), &b.dout_sh),
+            pack_shared(gpu, s, qkv, v, &b.v_sh),
+            pack_shared(gpu, s, qkv, k.t(), &b.kt_sh),
+            pack_shared(gpu, s, qkv, q.t(), &b.q_sh),
             // dv += P^T dO
             self.product(
                 gpu,
                 "attention_values_grad",
                 "outer_accumulate",
-                [&self.probs, &b.dout],
+                (&self.probs, &b.dout_sh),
                 dqkv,
                 v,
             ),
@@ -263,7 +273,7 @@ impl AttentionPlan {
                 gpu,
                 "attention_scores_grad",
                 "softmax_grad",
-                [&b.dout, &b.v],
+                (&b.dout, &b.v_sh),
                 1.0 / (s.d() as f32).sqrt(),
                 Operand::zeroed(),
                 &[
@@ -277,7 +287,7 @@ impl AttentionPlan {
                 gpu,
                 "attention_query_grad",
                 "accumulate",
-                [&self.scores, &b.kt],
+                (&self.scores, &b.kt_sh),
                 dqkv,
                 q,
             ),
@@ -286,7 +296,7 @@ impl AttentionPlan {
                 gpu,
                 "attention_key_grad",
                 "outer_accumulate",
-                [&self.scores, &self.q],
+                (&self.scores, &b.q_sh),
                 dqkv,
                 k,
             ),
@@ -313,58 +323,61 @@ impl AttentionPlan {
         gpu: &Gpu,
         label: &'static str,
         entry: &str,
-        ab: [&Packed; 2],
+        ab: (&Packed, &Shared),
         out: &GpuTensor,
         op: Operand,
     ) -> Dispatch {
         self.matmul(gpu, label, entry, ab, 1.0, op, &[Bind::Tensor(out)])
     }
 
-    /// One batched product for every (image, head), stored by `entry` (through `out` where
-    /// it writes a buffer); `binds` are the bindings from 3 on. The inner entries multiply
-    /// a [z, m, K] by b [z, n, K]^T, `outer_accumulate` a [z, K, m]^T by b [z, K, n].
+    /// One batched product for every (image, head) of the own operand `a` and the shared
+    /// `b`, stored by `entry` (through `out` where it writes a buffer); `binds` are the
+    /// bindings from 3 on. Inner: a [z, m, K] times b [z, n, K]^T; outer: a [z, K, m]^T times
+    /// b [z, K, n].
     #[allow(clippy::too_many_arguments)]
     fn matmul(
         &self,
         gpu: &Gpu,
         label: &'static str,
         entry: &str,
-        [a, b]: [&Packed; 2],
+        (a, b): (&Packed, &Shared),
         scale: f32,
         out: Operand,
         binds: &[Bind],
     ) -> Dispatch {
-        let outer = entry.starts_with("outer");
-        let (m, n, k) = if outer {
-            debug_assert_eq!(a.rows, b.rows, "{label}: operands of different lengths");
-            (a.k, b.k, a.rows)
-        } else {
-            debug_assert_eq!(a.k, b.k, "{label}: operands of different lengths");
-            (a.rows, b.rows, a.k4())
-        };
-        let tiles_n = n.div_ceil(4);
-        let tiles = m.div_ceil(TM) * tiles_n;
-        let groups = tiles.div_ceil(WG as usize);
+        let outer = b.form() == Form::Outer;
+        assert_eq!(
+            outer,
+            entry.starts_with("outer"),
+            "{label}: entry {entry} does not match the shared operand's form"
+        );
+        let m = if outer { a.k } else { a.rows };
+        debug_assert_eq!(
+            if outer { a.rows } else { a.k },
+            b.k,
+            "{label}: operands summed over different lengths"
+        );
+        let n = b.cols;
+        let gx = m.div_ceil(4).div_ceil(MATMUL_WG);
         assert!(
-            groups <= 65535,
+            gx <= 65535 && b.cblocks() <= 65535,
             "{label}: {m}x{n} per head exceeds the grid"
         );
         let p = MatmulParams {
             m: m as u32,
             n: n as u32,
-            k: k as u32,
+            k: b.k as u32,
+            steps: b.steps() as u32,
             heads: self.s.heads as u32,
-            tiles_n: tiles_n as u32,
-            tiles: tiles as u32,
+            cblocks: b.cblocks() as u32,
             scale,
             sq_layer_h: self.scores.layer_h as u32,
             a_rows: a.rows as u32,
-            b_rows: b.rows as u32,
             a_layer_h: a.layer_h as u32,
-            b_layer_h: b.layer_h as u32,
             a_k4: a.k4() as u32,
+            n4: n.div_ceil(4) as u32,
             out,
-            _pad: [0; 2],
+            _pad: [0; 3],
         };
         let mut all = vec![Bind::Texture(&a.view), Bind::Texture(&b.view)];
         all.extend_from_slice(binds);
@@ -374,7 +387,7 @@ impl AttentionPlan {
             entry,
             &p,
             &all,
-            [groups as u32, self.s.z() as u32, 1],
+            [gx as u32, b.cblocks() as u32, self.s.z() as u32],
         )
     }
 }

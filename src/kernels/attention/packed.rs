@@ -1,10 +1,15 @@
-//! The textures the attention products read (`shaders/attention_texels.wgsl` describes the
-//! layout) and `shaders/attention_pack.wgsl`, which fills one from a strided buffer.
+//! The textures the attention products read and `shaders/attention_pack.wgsl`, which fills
+//! them from strided buffers: [`Packed`] for an invocation's own operand
+//! (`shaders/attention_texels.wgsl` describes the layout), [`Shared`] for the operand a
+//! workgroup shares through `spread` (`shaders/attention_matmul.wgsl`).
 
 use bytemuck::{Pod, Zeroable};
 
 use super::AttentionShape;
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
+
+/// Texels per row of a [`Shared`] texture (`spread_*.wgsl` address it so).
+const SHARED_ROW: usize = 1024;
 
 /// An operand [z, rows, k] packed along k: rgba32float texels of 4 consecutive k, each of the
 /// z * rows rows ceil(k / 4) texels wide, `layer_h` rows (a whole number of z) per array layer.
@@ -111,6 +116,68 @@ impl Operand {
     }
 }
 
+/// How a shared operand b is read: `Inner` for b[z, c, t] (summed with an own operand packed
+/// along t), `Outer` for b[z, t, c] (summed with one packed along its output rows).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    Inner = 0,
+    Outer = 1,
+}
+
+/// A shared operand of `cols` columns summed over `k`: columns in blocks of 8, 4 summed
+/// values per step, the 8 texels of a step consecutive in rows of 1024 texels (the layout
+/// `spread` reads; `shaders/attention_pack.wgsl` gives the details).
+pub(super) struct Shared {
+    pub view: wgpu::TextureView,
+    pub cols: usize,
+    pub k: usize,
+    form: Form,
+}
+
+impl Shared {
+    pub fn new(gpu: &Gpu, label: &str, z: usize, cols: usize, k: usize, form: Form) -> Shared {
+        let texels = z * cols.div_ceil(8) * k.div_ceil(4) * 8;
+        let height = texels.div_ceil(SHARED_ROW);
+        let max = gpu.limits.max_texture_dimension_2d as usize;
+        assert!(
+            height <= max && SHARED_ROW <= max,
+            "attention: {label} needs a texture of {SHARED_ROW}x{height} texels, over this adapter's limit of {max}; use a smaller batch"
+        );
+        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width: SHARED_ROW as u32,
+                height: height as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+            view_formats: &[],
+        });
+        Shared {
+            view: tex.create_view(&Default::default()),
+            cols,
+            k,
+            form,
+        }
+    }
+
+    pub fn cblocks(&self) -> usize {
+        self.cols.div_ceil(8)
+    }
+
+    pub fn steps(&self) -> usize {
+        self.k.div_ceil(4)
+    }
+
+    pub fn form(&self) -> Form {
+        self.form
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct PackParams {
@@ -120,7 +187,8 @@ struct PackParams {
     heads: u32,
     layer_h: u32,
     src: Operand,
-    _pad: [u32; 2],
+    cblocks: u32,
+    form: u32,
 }
 
 /// Fill `dst` from the strided operand `op` of `src` (every head of every image).
@@ -132,11 +200,6 @@ pub(super) fn pack(
     dst: &Packed,
 ) -> Dispatch {
     let texels = dst.rows * dst.k4();
-    let groups = texels.div_ceil(WG as usize);
-    assert!(
-        groups <= 65535,
-        "attention_pack: {texels} texels per head exceed the grid"
-    );
     let p = PackParams {
         rows: dst.rows as u32,
         k: dst.k as u32,
@@ -144,14 +207,54 @@ pub(super) fn pack(
         heads: s.heads as u32,
         layer_h: dst.layer_h as u32,
         src: op,
-        _pad: [0; 2],
+        cblocks: 0,
+        form: 0,
     };
+    dispatch(gpu, s, "main", &p, src, &dst.view, texels)
+}
+
+/// Fill `dst` from `src`, where `op` addresses (z, column, summed index) whatever the form.
+pub(super) fn pack_shared(
+    gpu: &Gpu,
+    s: &AttentionShape,
+    src: &GpuTensor,
+    op: Operand,
+    dst: &Shared,
+) -> Dispatch {
+    let p = PackParams {
+        rows: dst.cols as u32,
+        k: dst.k as u32,
+        k4: dst.steps() as u32,
+        heads: s.heads as u32,
+        layer_h: 0,
+        src: op,
+        cblocks: dst.cblocks() as u32,
+        form: dst.form as u32,
+    };
+    let texels = dst.cblocks() * dst.steps() * 8;
+    dispatch(gpu, s, "pack_shared", &p, src, &dst.view, texels)
+}
+
+fn dispatch(
+    gpu: &Gpu,
+    s: &AttentionShape,
+    entry: &str,
+    p: &PackParams,
+    src: &GpuTensor,
+    dst: &wgpu::TextureView,
+    texels: usize,
+) -> Dispatch {
+    let groups = texels.div_ceil(WG as usize);
+    assert!(
+        groups <= 65535,
+        "attention_pack: {texels} texels per head exceed the grid"
+    );
     gpu.dispatch_bound(
         "attention_pack",
         id::attention_pack,
-        "main",
-        &p,
-        &[Bind::Tensor(src), Bind::Texture(&dst.view)],
+        entry,
+        p,
+        &[Bind::Tensor(src), Bind::Texture(dst)],
         [groups as u32, (s.n * s.heads) as u32, 1],
     )
 }

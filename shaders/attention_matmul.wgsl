@@ -4,12 +4,13 @@
 //     (shaders/attention_texels.wgsl; packed by attention_pack, or S, P and dS as the scores
 //     and softmax kernels store them);
 //   - its 8 columns are the workgroup's (grid y), from the shared operand `bt`, packed by
-//     attention_pack's `pack_shared` entry so that the 8 texels of one step are consecutive: each
-//     lane loads one and hands it round with `spread` (a subgroup shuffle, or direct loads
-//     where the adapter has no subgroups; see shaders/spread_*.wgsl).
-// Why: on llvmpipe a storage load in a loop is a per-lane loop with bounds checks, a textureLoad
-// one branch-free gather of 4 values, and a shuffle nearly free; a step of 4 summed values
-// costs 4 own texel loads + 1 shared one for 128 multiply-adds.
+//     attention_pack's `pack_shared` entry so that the 8 texels of one step are consecutive:
+//     each lane loads one and hands it round with `spread` (a subgroup shuffle, or direct
+//     loads where the adapter has no subgroups; see shaders/spread_*.wgsl).
+// Why: on llvmpipe a storage load in a loop is a per-lane loop with bounds checks, a
+// textureLoad one branch-free gather of 4 values, and a shuffle nearly free; a step of 4
+// summed values costs 4 own texel loads + 1 shared one for 128 multiply-adds. (A first
+// version on storage buffers with 4x4 tiles ran the same products 5-10x slower.)
 // Two forms, each summing in increasing order:
 //   inner  acc[z, i, c] = sum_t a[z, i, t] * b[z, c, t]  (a packed along t; shared texel
 //          8 * step + j holds b[z, c0 + j, 4 * step ..])
@@ -26,7 +27,8 @@
 //   softmax_grad      inner; dS texture (in place of S) = scale * P * (acc - rowdot[z, i]),
 //                     P read from the probabilities texture
 
-const WGS: u32 = 32u; // invocations per workgroup; must match MATMUL_WG in src/kernels/attention/mod.rs
+// Invocations per workgroup; must match MATMUL_WG in src/kernels/attention/mod.rs.
+const WGS: u32 = 32u;
 
 struct Params {
     m: u32, // rows of acc
@@ -152,7 +154,8 @@ fn outer(ids: Ids, t: Tile) -> Acc {
 // Index into out of (z, i, c).
 fn out_index(t: Tile, i: u32, c: u32) -> u32 {
     let image = udiv(t.z, p.heads);
-    return p.o_off + image * p.o_img + (t.z - image * p.heads) * p.o_head + i * p.o_row + c * p.o_col;
+    let head = t.z - image * p.heads;
+    return p.o_off + image * p.o_img + head * p.o_head + i * p.o_row + c * p.o_col;
 }
 
 fn store(t: Tile, acc: Acc, accumulate: bool) {

@@ -4,18 +4,18 @@
 // kernel read q, k or v out of qkv [n, L, 3C] (or a gradient out of [n, L, C]) either way
 // round. One invocation per texel; the texel index within z is on the grid's x axis, z on its
 // y axis.
-//   main    the own-operand layout of shaders/attention_texels.wgsl: texel (z, r, t4) =
-//           src[z, r, 4*t4 .. 4*t4 + 3], zero past k
-//   pack_shared  the layout `spread` reads (texture_2d, rows of 1024 texels), columns c < rows in
-//           blocks of 8, steps of 4 t: texel ((z * cblocks + cb) * steps + s) * 8 + j holds
-//           inner (form 0): src[z, 8*cb + j, 4*s .. 4*s + 3]
-//           outer (form 1): src[z, 8*cb + 4*(j & 1) .. + 3, 4*s + (j >> 1)]
-//           zero past `rows` columns and past k (see shaders/attention_matmul.wgsl)
+//   main         the own-operand layout of shaders/attention_texels.wgsl: texel (z, r, t4) =
+//                src[z, r, 4*t4 .. 4*t4 + 3], zero past k
+//   pack_shared  the layout `spread` reads (texture_2d, rows of 1024 texels): columns r in
+//                blocks of 8, t in steps of 4; texel ((z * cblocks + cb) * steps + s) * 8 + j
+//                holds, inner (form 0): src[z, 8*cb + j, 4*s .. 4*s + 3];
+//                outer (form 1): src[z, 8*cb + 4*(j & 1) .. + 3, 4*s + (j >> 1)];
+//                zero past `rows` and past k (see shaders/attention_matmul.wgsl)
 
 struct Params {
     rows: u32,
     k: u32,
-    k4: u32, // texels per row (main); steps (shared)
+    k4: u32, // texels per row (main); steps (pack_shared)
     heads: u32,
     layer_h: u32, // main
     off: u32,
@@ -23,8 +23,8 @@ struct Params {
     head_stride: u32,
     row: u32,
     col: u32,
-    cblocks: u32, // shared
-    form: u32, // shared
+    cblocks: u32, // pack_shared
+    form: u32, // pack_shared
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

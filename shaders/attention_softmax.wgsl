@@ -58,7 +58,9 @@ fn max4(v: vec4<f32>) -> f32 {
 fn statistics(rs: ptr<function, Rows>) {
     var m = vec4<f32>(-3e38);
     for (var t4 = 0u; t4 < p.l4; t4++) {
-        m = max(m, vec4<f32>(max4(load(*rs, 0u, t4)), max4(load(*rs, 1u, t4)), max4(load(*rs, 2u, t4)), max4(load(*rs, 3u, t4))));
+        let r01 = vec2<f32>(max4(load(*rs, 0u, t4)), max4(load(*rs, 1u, t4)));
+        let r23 = vec2<f32>(max4(load(*rs, 2u, t4)), max4(load(*rs, 3u, t4)));
+        m = max(m, vec4<f32>(r01, r23));
     }
     var sum = vec4<f32>(0.0);
     for (var t4 = 0u; t4 < p.l4; t4++) {

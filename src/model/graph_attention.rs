@@ -47,8 +47,8 @@ impl Graph<'_> {
 
     /// Multi-head self-attention of x [n, L, C]: in_w [3C, C] (rows q, then k, then v),
     /// in_b [3C], out_w [C, C], out_b [C], as PyTorch's in_proj_weight, in_proj_bias,
-    /// out_proj.weight and out_proj.bias. Holds two [n * heads, L, L] textures (scores and
-    /// probabilities), four in training (P^T and dS^T for the backward).
+    /// out_proj.weight and out_proj.bias. Holds two [n * heads, L, L] textures (scores, then
+    /// their gradient in the backward; probabilities) besides small ones (`AttentionPlan`).
     pub fn self_attention(
         &mut self,
         x: &Var,

@@ -6,9 +6,10 @@
 //! Kernels: `shaders/attention_pack.wgsl` packs the operands of the products into textures
 //! (`packed.rs`), `shaders/attention_matmul.wgsl` computes every batched product from an
 //! invocation's own operand and one its workgroup shares through `spread`,
-//! `shaders/attention_softmax.wgsl` the row softmax and the row term of its backward. The scores and the probabilities P are two
-//! [n * heads, L, L] textures held by an [`AttentionPlan`]; dS reuses the scores' texture. CPU references: [`attention_cpu`], [`attention_backward_cpu`]
-//! (`reference.rs`).
+//! `shaders/attention_softmax.wgsl` the row softmax and the row term of its backward. The
+//! scores and the probabilities P are two [n * heads, L, L] textures held by an
+//! [`AttentionPlan`] (4 MiB per image and head at L = 1024); dS reuses the scores' texture.
+//! CPU references: [`attention_cpu`], [`attention_backward_cpu`] (`reference.rs`).
 
 mod packed;
 mod reference;

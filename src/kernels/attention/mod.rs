@@ -95,7 +95,7 @@ struct MatmulParams {
 }
 
 /// Invocations per workgroup of `shaders/attention_matmul.wgsl` (`WGS`), each with 4 rows.
-const MATMUL_WG: usize = 32;
+const MATMUL_WG: usize = 16;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]

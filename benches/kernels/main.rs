@@ -2,7 +2,8 @@
 //! One module per op; each has a `bench(&Bencher)` that checks `b.enabled("<op>")`.
 //! WGSL libraries are timed inside the kernels that append them: workgroup_sum and bn_params
 //! (batchnorm, mse), concat_params (concat), linear_backward_params (linear), pool_params
-//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d).
+//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d,
+//! attention), attention_texels (attention).
 
 use wgpu_ddpm::bench::Bencher;
 

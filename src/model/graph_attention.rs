@@ -87,7 +87,7 @@ impl Graph<'_> {
         let o = self.var(&[s.n, s.l, c]);
         let plan = AttentionPlan::new(self.gpu, &s, self.train);
         self.fwd.extend(plan.forward(self.gpu, &qkv.val, &o.val));
-        let (qkv, o2) = (qkv.clone(), o.clone());
+        let o2 = o.clone();
         self.record(move |gpu, p| {
             p.extend(plan.backward(gpu, &qkv.val, &o2.val, &o2.g(), &qkv.g()))
         });

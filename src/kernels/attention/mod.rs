@@ -159,10 +159,6 @@ impl AttentionPlan {
         }
     }
 
-    pub fn shape(&self) -> &AttentionShape {
-        &self.s
-    }
-
     fn check(&self, what: &str, t: &GpuTensor, width: usize) {
         let s = &self.s;
         let want = s.n * s.l * width;

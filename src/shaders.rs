@@ -70,6 +70,7 @@ registry! {
         group_norm_params,
         layer_norm_params,
         erf,
+        attention_texels,
     }
     kernels {
         relu,
@@ -139,8 +140,9 @@ registry! {
         add,
         add_backward,
         tokens,
-        attention_matmul,
-        attention_softmax,
+        attention_pack [attention_texels],
+        attention_matmul [spread, attention_texels],
+        attention_softmax [attention_texels],
     }
 }
 

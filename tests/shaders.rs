@@ -88,6 +88,7 @@ fn the_libraries_are_the_expected_ones() {
     assert_eq!(
         libs,
         [
+            "attention_texels",
             "bn_params",
             "common",
             "concat_params",

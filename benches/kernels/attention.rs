@@ -1,12 +1,14 @@
-//! The `attention` group: the attention core (`shaders/attention_matmul.wgsl`,
-//! `shaders/attention_softmax.wgsl`) forward and backward, and the whole self-attention layer
-//! (`Graph::self_attention`: in-projection, core, out-projection) forward + backward, at 4 heads
-//! and batch 8 (the probabilities of [8, 1024, 64] take 128 MiB; the batch stays 8 on GPUs so
-//! that they fit a storage binding).
+//! The `attention` group: the attention core (`shaders/attention_pack.wgsl`,
+//! `shaders/attention_matmul.wgsl`, `shaders/attention_softmax.wgsl`, with the
+//! `attention_texels` library) forward and backward, packing passes included, and the whole
+//! self-attention layer (`Graph::self_attention`: in-projection, core, out-projection)
+//! forward + backward, at 4 heads and batch 8 on every adapter (the scores of [8, 1024, 64]
+//! alone take 128 MiB). With BENCH_PROFILE set, the layer's time is also split by dispatch
+//! label (`bench::profile`).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::attention::{
-    attention, attention_backward, attention_flops, self_attention_flops, AttentionShape,
+    attention_flops, self_attention_flops, AttentionPlan, AttentionShape,
 };
 use wgpu_ddpm::model::graph::{Graph, Var};
 
@@ -25,24 +27,17 @@ pub fn bench(b: &Bencher) {
             heads: HEADS,
         };
         let case = format!("{N}x{l}x{c} h{HEADS}");
-        let tok = || gpu.zeros(&[N, l, c]);
-        let (qkv, p, o) = (
-            gpu.zeros(&[N, l, 3 * c]),
-            gpu.zeros(&[s.probs_len()]),
-            tok(),
-        );
+        let (qkv, o) = (gpu.zeros(&[N, l, 3 * c]), gpu.zeros(&[N, l, c]));
+        let plan = AttentionPlan::new(gpu, &s, true);
         if b.enabled("attention") {
             let mut prog = Program::new();
-            prog.extend(attention(gpu, &s, &qkv, &p, &o));
+            prog.extend(plan.forward(gpu, &qkv, &o));
             b.report("attention", &case, &prog, attention_flops(&s), 0.0);
         }
         if b.enabled("attention_backward") {
-            let (ds, rowdot) = (gpu.zeros(&[s.probs_len()]), gpu.zeros(&[N * HEADS * l]));
-            let (dout, dqkv) = (tok(), gpu.zeros(&[N, l, 3 * c]));
+            let (dout, dqkv) = (gpu.zeros(&[N, l, c]), gpu.zeros(&[N, l, 3 * c]));
             let mut prog = Program::new();
-            prog.extend(attention_backward(
-                gpu, &s, &qkv, &p, &o, &dout, &ds, &rowdot, &dqkv,
-            ));
+            prog.extend(plan.backward(gpu, &qkv, &o, &dout, &dqkv));
             b.report(
                 "attention_backward",
                 &case,
@@ -69,6 +64,11 @@ pub fn bench(b: &Bencher) {
             prog.append(tape.forward);
             prog.copy(&y.val, &seed);
             prog.append(tape.backward);
+            if std::env::var("BENCH_PROFILE").is_ok() {
+                for (label, t, k) in wgpu_ddpm::bench::profile(gpu, &prog, 2) {
+                    println!("  {label:<40} {:>9.2} ms x{k}", t * 1e3);
+                }
+            }
             b.report(
                 "self_attention",
                 &format!("{case} fwd+bwd"),

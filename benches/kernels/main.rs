@@ -5,6 +5,8 @@
 //! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d),
 //! segments (group_norm, layer_norm), group_norm_params (group_norm), layer_norm_params
 //! (layer_norm), erf (gelu).
+//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d,
+//! attention), attention_texels (attention).
 
 use wgpu_ddpm::bench::Bencher;
 

@@ -159,13 +159,10 @@ impl<'a> Graph<'a> {
     /// y = x w^T + b over the last dimension of x (rank >= 2; the leading dimensions are
     /// rows): [.., k] -> [.., n].
     pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
-        let (rows, k) = x.shape().split_at(x.shape().len().max(1) - 1);
-        assert!(
-            !rows.is_empty(),
-            "linear: x must have rank >= 2, got {:?}",
-            x.shape()
-        );
-        let (m, k, n) = (rows.iter().product(), k[0], w.shape()[0]);
+        let s = x.shape();
+        assert!(s.len() >= 2, "linear: x must have rank >= 2, got {s:?}");
+        let (rows, k) = (&s[..s.len() - 1], s[s.len() - 1]);
+        let (m, n) = (rows.iter().product(), w.shape()[0]);
         let y = self.var(&[rows, &[n]].concat());
         self.fwd.push(linear::linear(
             self.gpu, m, k, n, &x.val, &w.val, &b.val, &y.val,

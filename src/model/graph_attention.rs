@@ -4,7 +4,7 @@
 //! its out-projection.
 
 use super::graph::{Graph, Var};
-use crate::kernels::attention::{self, AttentionShape};
+use crate::kernels::attention::{AttentionPlan, AttentionShape};
 use crate::kernels::tokens;
 
 impl Graph<'_> {
@@ -47,8 +47,8 @@ impl Graph<'_> {
 
     /// Multi-head self-attention of x [n, L, C]: in_w [3C, C] (rows q, then k, then v),
     /// in_b [3C], out_w [C, C], out_b [C], as PyTorch's in_proj_weight, in_proj_bias,
-    /// out_proj.weight and out_proj.bias. Stores the probabilities [n * heads, L, L] for the
-    /// backward (and, in training, a scratch of the same size for their gradient).
+    /// out_proj.weight and out_proj.bias. Holds two [n * heads, L, L] textures (scores, then
+    /// their gradient in the backward; probabilities) besides small ones (`AttentionPlan`).
     pub fn self_attention(
         &mut self,
         x: &Var,
@@ -84,29 +84,13 @@ impl Graph<'_> {
             );
         }
         let qkv = self.linear(x, in_w, in_b);
-        let probs = self.gpu.zeros(&[s.probs_len()]);
         let o = self.var(&[s.n, s.l, c]);
-        self.fwd
-            .extend(attention::attention(self.gpu, &s, &qkv.val, &probs, &o.val));
-        if self.train {
-            // Overwritten by each backward before it is read: no clearing needed.
-            let ds = self.gpu.zeros(&[s.probs_len()]);
-            let rowdot = self.gpu.zeros(&[s.n * s.heads * s.l]);
-            let (qkv, o) = (qkv.clone(), o.clone());
-            self.record(move |gpu, p| {
-                p.extend(attention::attention_backward(
-                    gpu,
-                    &s,
-                    &qkv.val,
-                    &probs,
-                    &o.val,
-                    &o.g(),
-                    &ds,
-                    &rowdot,
-                    &qkv.g(),
-                ))
-            });
-        }
+        let plan = AttentionPlan::new(self.gpu, &s, self.train);
+        self.fwd.extend(plan.forward(self.gpu, &qkv.val, &o.val));
+        let o2 = o.clone();
+        self.record(move |gpu, p| {
+            p.extend(plan.backward(gpu, &qkv.val, &o2.val, &o2.g(), &qkv.g()))
+        });
         self.linear(&o, out_w, out_b)
     }
 }

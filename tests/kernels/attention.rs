@@ -1,10 +1,34 @@
-//! The attention core (`shaders/attention_matmul.wgsl`, `shaders/attention_softmax.wgsl`)
-//! against its f64 CPU reference.
+//! The attention core (`shaders/attention_pack.wgsl`, `shaders/attention_matmul.wgsl`,
+//! `shaders/attention_softmax.wgsl`, `shaders/attention_texels.wgsl`) against its f64 CPU
+//! reference. The probabilities live in textures; o (a P-weighted mix) checks them.
 
-use wgpu_ddpm::gpu::GpuTensor;
+use std::sync::{Arc, OnceLock};
+
+use wgpu_ddpm::gpu::{AdapterChoice, Gpu, GpuTensor, Spread};
 use wgpu_ddpm::kernels::attention::*;
 
 use crate::common::*;
+
+/// Both paths of the products: the adapter's own (subgroup shuffles on lavapipe) and the
+/// plain fallback of adapters without subgroups (as in tests/kernels/conv2d.rs).
+fn paths() -> Vec<Arc<Gpu>> {
+    static PLAIN: OnceLock<Arc<Gpu>> = OnceLock::new();
+    let plain = PLAIN
+        .get_or_init(|| {
+            let choice = AdapterChoice {
+                spread: Some(Spread::Plain),
+                ..AdapterChoice::from_env()
+            };
+            Gpu::with_choice(&choice).expect("tests need a GPU adapter (lavapipe is enough)")
+        })
+        .clone();
+    let best = gpu();
+    if best.spread == Spread::Plain {
+        eprintln!("note: this adapter has no subgroups; only the plain attention path is tested");
+        return vec![best];
+    }
+    vec![best, plain]
+}
 
 fn shape(n: usize, l: usize, c: usize, heads: usize) -> AttentionShape {
     AttentionShape { n, l, c, heads }
@@ -24,40 +48,45 @@ fn shapes() -> Vec<AttentionShape> {
 }
 
 struct Buffers {
+    plan: AttentionPlan,
     qkv: GpuTensor,
-    p: GpuTensor,
     o: GpuTensor,
 }
 
-/// Forward on the GPU; the outputs start as garbage to prove they are overwritten.
-fn forward(s: &AttentionShape, qkv: &[f32], rng: &mut HostRng) -> Buffers {
-    let gpu = gpu();
+/// Forward on the GPU (with the backward's textures); o starts as garbage to prove it is
+/// overwritten.
+fn forward(gpu: &Gpu, s: &AttentionShape, qkv: &[f32], rng: &mut HostRng) -> Buffers {
     let b = Buffers {
-        qkv: upload(&gpu, qkv, &[s.n, s.l, 3 * s.c]),
-        p: upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]),
-        o: upload(&gpu, &rng.vec_normal(s.n * s.l * s.c), &[s.n, s.l, s.c]),
+        plan: AttentionPlan::new(gpu, s, true),
+        qkv: upload(gpu, qkv, &[s.n, s.l, 3 * s.c]),
+        o: upload(gpu, &rng.vec_normal(s.n * s.l * s.c), &[s.n, s.l, s.c]),
     };
-    run(&gpu, attention(&gpu, s, &b.qkv, &b.p, &b.o));
+    run(gpu, b.plan.forward(gpu, &b.qkv, &b.o));
     b
 }
 
 #[test]
 fn attention_forward_matches_cpu() {
-    let gpu = gpu();
-    let mut rng = HostRng::new(51);
-    for s in shapes() {
-        // Scale 2 makes the softmax rows far from uniform.
-        let qkv: Vec<f32> = rng
-            .vec_normal(s.n * s.l * 3 * s.c)
-            .iter()
-            .map(|v| 2.0 * v)
-            .collect();
-        let b = forward(&s, &qkv, &mut rng);
-        let (p, o) = attention_cpu(&s, &qkv);
-        // Probabilities are in [0, 1]; o is a convex mix of v rows (|v| < ~10): f32 rounding of
-        // sums of up to 64 terms.
-        assert_close(&format!("P {s:?}"), &gpu.read(&b.p), &p, 2e-6, 1e-5);
-        assert_close(&format!("o {s:?}"), &gpu.read(&b.o), &o, 1e-5, 1e-5);
+    for gpu in paths() {
+        let mut rng = HostRng::new(51);
+        for s in shapes() {
+            // Scale 2 makes the softmax rows far from uniform.
+            let qkv: Vec<f32> = rng
+                .vec_normal(s.n * s.l * 3 * s.c)
+                .iter()
+                .map(|v| 2.0 * v)
+                .collect();
+            let b = forward(&gpu, &s, &qkv, &mut rng);
+            let (_, o) = attention_cpu(&s, &qkv);
+            let what = format!("{s:?} {:?}", gpu.spread);
+            // o is a convex mix of v rows (|v| < ~10): f32 rounding of sums of up to 64 terms.
+            assert_close(&format!("o {what}"), &gpu.read(&b.o), &o, 1e-5, 1e-5);
+            // A plan built without the backward's textures gives the same o.
+            let plan = AttentionPlan::new(&gpu, &s, false);
+            let o2 = gpu.zeros(&[s.n, s.l, s.c]);
+            run(&gpu, plan.forward(&gpu, &b.qkv, &o2));
+            assert_close(&format!("o eval {what}"), &gpu.read(&o2), &o, 1e-5, 1e-5);
+        }
     }
 }
 
@@ -71,9 +100,8 @@ fn attention_by_hand() {
     // Rows are (q, k, v) per token.
     let qkv = [0.0, 0.0, 1.0, 1.0, ln3, 5.0];
     let mut rng = HostRng::new(0);
-    let b = forward(&s, &qkv, &mut rng);
+    let b = forward(&gpu, &s, &qkv, &mut rng);
     let (want_p, want_o) = ([0.5, 0.5, 0.25, 0.75], [3.0, 4.0]);
-    assert_close("P by hand", &gpu.read(&b.p), &want_p, 1e-6, 1e-6);
     assert_close("o by hand", &gpu.read(&b.o), &want_o, 1e-6, 1e-6);
     let (p, o) = attention_cpu(&s, &qkv);
     assert_close("cpu P by hand", &p, &want_p, 1e-6, 1e-6);
@@ -81,84 +109,70 @@ fn attention_by_hand() {
 }
 
 /// Backward on the GPU into a dqkv that holds `dqkv0`; returns the result.
-fn backward(
-    s: &AttentionShape,
-    b: &Buffers,
-    dout: &[f32],
-    dqkv0: &[f32],
-    rng: &mut HostRng,
-) -> Vec<f32> {
-    let gpu = gpu();
-    let dog = upload(&gpu, dout, &[s.n, s.l, s.c]);
-    let dqkv = upload(&gpu, dqkv0, &[s.n, s.l, 3 * s.c]);
-    // Scratch starts as garbage: the backward overwrites it.
-    let ds = upload(&gpu, &rng.vec_normal(s.probs_len()), &[s.probs_len()]);
-    let rowdot = upload(
-        &gpu,
-        &rng.vec_normal(s.n * s.heads * s.l),
-        &[s.n * s.heads * s.l],
-    );
-    run(
-        &gpu,
-        attention_backward(&gpu, s, &b.qkv, &b.p, &b.o, &dog, &ds, &rowdot, &dqkv),
-    );
+fn backward(gpu: &Gpu, s: &AttentionShape, b: &Buffers, dout: &[f32], dqkv0: &[f32]) -> Vec<f32> {
+    let dog = upload(gpu, dout, &[s.n, s.l, s.c]);
+    let dqkv = upload(gpu, dqkv0, &[s.n, s.l, 3 * s.c]);
+    run(gpu, b.plan.backward(gpu, &b.qkv, &b.o, &dog, &dqkv));
     gpu.read(&dqkv)
 }
 
 #[test]
 fn attention_backward_matches_cpu_and_accumulates() {
-    let mut rng = HostRng::new(52);
-    for s in shapes() {
-        let len = s.n * s.l * 3 * s.c;
-        let qkv: Vec<f32> = rng.vec_normal(len).iter().map(|v| 1.5 * v).collect();
-        let dout = rng.vec_normal(s.n * s.l * s.c);
-        let dqkv0 = rng.vec_normal(len);
-        let b = forward(&s, &qkv, &mut rng);
-        let got = backward(&s, &b, &dout, &dqkv0, &mut rng);
-        let fresh = attention_backward_cpu(&s, &qkv, &dout);
-        // Gradients are O(1) to O(10): sums of up to 64 products in f32.
-        assert_accumulates(&format!("dqkv {s:?}"), &got, &dqkv0, &fresh, 2e-5, 1e-4);
+    for gpu in paths() {
+        let mut rng = HostRng::new(52);
+        for s in shapes() {
+            let len = s.n * s.l * 3 * s.c;
+            let qkv: Vec<f32> = rng.vec_normal(len).iter().map(|v| 1.5 * v).collect();
+            let dout = rng.vec_normal(s.n * s.l * s.c);
+            let dqkv0 = rng.vec_normal(len);
+            let b = forward(&gpu, &s, &qkv, &mut rng);
+            let got = backward(&gpu, &s, &b, &dout, &dqkv0);
+            let fresh = attention_backward_cpu(&s, &qkv, &dout);
+            // Gradients are O(1) to O(10): sums of up to 64 products in f32.
+            let what = format!("dqkv {s:?} {:?}", gpu.spread);
+            assert_accumulates(&what, &got, &dqkv0, &fresh, 2e-5, 1e-4);
+        }
     }
 }
 
 #[test]
 fn attention_backward_finite_difference() {
     // L = sum(r * o(qkv)); dqkv from the GPU vs central differences of the f64 reference.
-    for s in [shape(2, 5, 12, 4), shape(1, 7, 10, 2)] {
-        let mut rng = HostRng::new(53);
-        let len = s.n * s.l * 3 * s.c;
-        let qkv = rng.vec_normal(len);
-        let r = rng.vec_normal(s.n * s.l * s.c);
-        let b = forward(&s, &qkv, &mut rng);
-        let got = backward(&s, &b, &r, &vec![0.0; len], &mut rng);
-        let loss = |v: &[f64]| {
-            let (_, o) = attention_f64(&s, v);
-            o.iter().zip(&r).map(|(a, b)| a * *b as f64).sum::<f64>()
-        };
-        // Smooth in qkv: eps 1e-4 leaves truncation error ~1e-8, far below f32 rounding.
-        fd_check(
-            &format!("attention fd {s:?}"),
-            &got,
-            &f64s(&qkv),
-            1e-4,
-            loss,
-            2e-5,
-            1e-4,
-        );
+    for gpu in paths() {
+        for s in [shape(2, 5, 12, 4), shape(1, 7, 10, 2)] {
+            let mut rng = HostRng::new(53);
+            let len = s.n * s.l * 3 * s.c;
+            let qkv = rng.vec_normal(len);
+            let r = rng.vec_normal(s.n * s.l * s.c);
+            let b = forward(&gpu, &s, &qkv, &mut rng);
+            let got = backward(&gpu, &s, &b, &r, &vec![0.0; len]);
+            let loss = |v: &[f64]| {
+                let (_, o) = attention_f64(&s, v);
+                o.iter().zip(&r).map(|(a, b)| a * *b as f64).sum::<f64>()
+            };
+            // Smooth in qkv: eps 1e-4 leaves truncation error ~1e-8, far below f32 rounding.
+            let what = format!("attention fd {s:?} {:?}", gpu.spread);
+            fd_check(&what, &got, &f64s(&qkv), 1e-4, loss, 2e-5, 1e-4);
+        }
     }
 }
 
 #[test]
 fn attention_rejects_bad_shapes() {
     let gpu = gpu();
-    let s = shape(1, 3, 10, 4);
-    let (qkv, p, o) = (gpu.zeros(&[90]), gpu.zeros(&[36]), gpu.zeros(&[30]));
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        attention(&gpu, &s, &qkv, &p, &o);
-    }))
-    .unwrap_err();
-    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    let panics = |f: &dyn Fn()| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let msg = panics(&|| {
+        AttentionPlan::new(&gpu, &shape(1, 3, 10, 4), false);
+    });
     assert!(msg.contains("do not split into 4 heads"), "{msg}");
+    let plan = AttentionPlan::new(&gpu, &shape(1, 3, 8, 4), false);
+    let msg = panics(&|| {
+        plan.forward(&gpu, &gpu.zeros(&[1, 3, 8]), &gpu.zeros(&[1, 3, 8]));
+    });
+    assert!(msg.contains("qkv must be [n=1, L=3, 24]"), "{msg}");
 }
 
 #[test]

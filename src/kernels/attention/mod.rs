@@ -3,17 +3,21 @@
 //! then v, head h at columns h*d..(h+1)*d of each third, d = C / heads) to
 //! o [n, L, C] = concat over heads of softmax(q k^T / sqrt(d)) v.
 //!
-//! Kernels: `shaders/attention_matmul.wgsl` (every batched product, reading its operands in
-//! place through strides) and `shaders/attention_softmax.wgsl` (row softmax, and the row term
-//! of its backward). The probabilities P [n * heads, L, L] are stored for the backward.
+//! Kernels: `shaders/attention_pack.wgsl` packs the operands of the products into textures
+//! (`packed.rs`), `shaders/attention_matmul.wgsl` computes every batched product from an
+//! invocation's own operand and one its workgroup shares through `spread`,
+//! `shaders/attention_softmax.wgsl` the row softmax and the row term of its backward. The
+//! scores and the probabilities P are two [n * heads, L, L] textures held by an
+//! [`AttentionPlan`] (4 MiB per image and head at L = 1024); dS reuses the scores' texture.
 //! CPU references: [`attention_cpu`], [`attention_backward_cpu`] (`reference.rs`).
+
+mod packed;
+mod reference;
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
-
-mod reference;
-
+use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
+use packed::{pack, pack_shared, Form, Operand, Packed, Shared};
 pub use reference::{attention_backward_cpu, attention_backward_f64, attention_cpu, attention_f64};
 
 /// Shape of one attention call: n images of l tokens with c channels split into `heads`.
@@ -31,37 +35,33 @@ impl AttentionShape {
         self.c / self.heads
     }
 
-    /// Elements of the probabilities (and of the scratch dS): [n * heads, L, L].
+    /// Elements of one [n * heads, L, L] matrix (scores, P, dS).
     pub fn probs_len(&self) -> usize {
-        self.n * self.heads * self.l * self.l
+        self.z() * self.l * self.l
     }
 
-    fn check(&self, op: &str) {
+    /// (image, head) pairs.
+    fn z(&self) -> usize {
+        self.n * self.heads
+    }
+
+    fn check(&self) {
         let AttentionShape { n, l, c, heads } = *self;
         assert!(
             n > 0 && l > 0 && c > 0 && heads > 0,
-            "{op}: empty shape {self:?}"
+            "attention: empty shape {self:?}"
         );
         assert_eq!(
             c % heads,
             0,
-            "{op}: {c} channels do not split into {heads} heads"
+            "attention: {c} channels do not split into {heads} heads"
         );
         assert!(
-            n * heads <= 65535,
-            "{op}: n * heads = {} exceeds the grid's 65535 rows",
-            n * heads
+            self.z() <= 65535,
+            "attention: n * heads = {} exceeds the grid's 65535 rows",
+            self.z()
         );
     }
-}
-
-fn check(op: &str, what: &str, t: &GpuTensor, len: usize, shape: &str) {
-    assert_eq!(
-        t.len(),
-        len,
-        "{op}: {what} must be {shape} ({len} elements), got shape {:?}",
-        t.shape
-    );
 }
 
 /// FLOPs of the attention core (q k^T and P v), forward; its backward is twice that.
@@ -81,272 +81,310 @@ struct MatmulParams {
     m: u32,
     n: u32,
     k: u32,
+    steps: u32,
     heads: u32,
-    tiles_n: u32,
-    tiles: u32,
+    cblocks: u32,
     scale: f32,
-    _pad0: u32,
-    a: Operand,
-    b: Operand,
-    o: Operand,
-    _pad1: u32,
+    sq_layer_h: u32,
+    a_rows: u32,
+    a_layer_h: u32,
+    a_k4: u32,
+    n4: u32,
+    out: Operand,
+    _pad: [u32; 3],
 }
 
-/// Where element (z, i, j) of an operand lives: off + image * img + head * head + i * row +
-/// j * col, for z = image * heads + head.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Operand {
-    off: u32,
-    img: u32,
-    head: u32,
-    row: u32,
-    col: u32,
-}
-
-impl Operand {
-    /// Head h's block of one third (`part` 0, 1, 2: q, k, v) of qkv [n, L, 3C], as [L, d].
-    fn qkv(s: &AttentionShape, part: usize) -> Operand {
-        let c3 = 3 * s.c;
-        Self::new(part * s.c, s.l * c3, s.d(), c3, 1)
-    }
-
-    /// Head h's block of [n, L, C] (o, dO), as [L, d].
-    fn tokens(s: &AttentionShape) -> Operand {
-        Self::new(0, s.l * s.c, s.d(), s.c, 1)
-    }
-
-    /// [n * heads, L, L] (P, dS).
-    fn probs(s: &AttentionShape) -> Operand {
-        Self::new(0, s.heads * s.l * s.l, s.l * s.l, s.l, 1)
-    }
-
-    fn new(off: usize, img: usize, head: usize, row: usize, col: usize) -> Operand {
-        Operand {
-            off: off as u32,
-            img: img as u32,
-            head: head as u32,
-            row: row as u32,
-            col: col as u32,
-        }
-    }
-
-    /// The same elements with the two matrix indices swapped.
-    fn t(self) -> Operand {
-        Operand {
-            row: self.col,
-            col: self.row,
-            ..self
-        }
-    }
-}
-
-/// One batched product out[z] (op)= scale * a[z] b[z] of [m, k] by [k, n] for every (image,
-/// head); `extra` are the softmax_grad entry's probs and rowdot.
-#[allow(clippy::too_many_arguments)]
-fn matmul(
-    gpu: &Gpu,
-    label: &'static str,
-    entry: &str,
-    s: &AttentionShape,
-    [m, n, k]: [usize; 3],
-    scale: f32,
-    [a, b, o]: [(&GpuTensor, Operand); 3],
-    extra: &[&GpuTensor],
-) -> Dispatch {
-    let tiles_n = n.div_ceil(4);
-    let tiles = m.div_ceil(4) * tiles_n;
-    let groups = tiles.div_ceil(WG as usize);
-    assert!(
-        groups <= 65535,
-        "{label}: {m}x{n} output per head exceeds the grid"
-    );
-    let p = MatmulParams {
-        m: m as u32,
-        n: n as u32,
-        k: k as u32,
-        heads: s.heads as u32,
-        tiles_n: tiles_n as u32,
-        tiles: tiles as u32,
-        scale,
-        _pad0: 0,
-        a: a.1,
-        b: b.1,
-        o: o.1,
-        _pad1: 0,
-    };
-    let mut tensors = vec![a.0, b.0, o.0];
-    tensors.extend_from_slice(extra);
-    gpu.dispatch(
-        label,
-        id::attention_matmul,
-        entry,
-        &p,
-        &tensors,
-        [groups as u32, (s.n * s.heads) as u32, 1],
-    )
-}
+/// Invocations per workgroup of `shaders/attention_matmul.wgsl` (`WGS`), each with 4 rows.
+const MATMUL_WG: usize = 16;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct RowParams {
-    rows: u32,
-    len: u32,
+    l: u32,
+    l4: u32,
+    layer_h: u32,
     heads: u32,
+    c: u32,
     d: u32,
+    _pad: [u32; 2],
 }
 
-/// p = softmax(q k^T / sqrt(d)) per (image, head) and o = P v, heads side by side: three
-/// dispatches (scores, softmax, values). Overwrites p [n * heads, L, L] and o [n, L, C].
-pub fn attention(
-    gpu: &Gpu,
-    s: &AttentionShape,
-    qkv: &GpuTensor,
-    p: &GpuTensor,
-    o: &GpuTensor,
-) -> Vec<Dispatch> {
-    let op = "attention";
-    s.check(op);
-    let (l, d) = (s.l, s.d());
-    check(op, "qkv", qkv, s.n * l * 3 * s.c, "[n, L, 3C]");
-    check(op, "probs", p, s.probs_len(), "[n * heads, L, L]");
-    check(op, "o", o, s.n * l * s.c, "[n, L, C]");
-    let scale = 1.0 / (d as f32).sqrt();
-    let probs = Operand::probs(s);
-    let rows = s.probs_len() / l;
-    let rp = RowParams {
-        rows: rows as u32,
-        len: l as u32,
-        heads: s.heads as u32,
-        d: d as u32,
-    };
-    vec![
-        matmul(
-            gpu,
-            "attention_scores",
-            "product",
-            s,
-            [l, l, d],
-            scale,
-            [
-                (qkv, Operand::qkv(s, 0)),
-                (qkv, Operand::qkv(s, 1).t()),
-                (p, probs),
-            ],
-            &[],
-        ),
-        gpu.dispatch(
-            "attention_softmax",
-            id::attention_softmax,
-            "softmax",
-            &rp,
-            &[p],
-            grid_1d(rows),
-        ),
-        matmul(
-            gpu,
-            "attention_values",
-            "product",
-            s,
-            [l, d, l],
-            1.0,
-            [
-                (p, probs),
-                (qkv, Operand::qkv(s, 2)),
-                (o, Operand::tokens(s)),
-            ],
-            &[],
-        ),
-    ]
+/// The textures of the backward (besides the forward's, which it reads too).
+struct Backward {
+    /// dO as the own operand of dO v^T, and shared in P^T dO.
+    dout: Packed,
+    dout_sh: Shared,
+    /// v, k^T and q shared in dO v^T, dS k and dS^T q.
+    v_sh: Shared,
+    kt_sh: Shared,
+    q_sh: Shared,
+    rowdot: GpuTensor,
 }
 
-/// dqkv += the gradient of [`attention`] for the output gradient `dout` [n, L, C], given its
-/// inputs and outputs (qkv, p, o). `ds` [n * heads, L, L] and `rowdot` [n * heads, L] are
-/// scratch (overwritten). Five dispatches: dv, the softmax row term, ds, dq, dk.
-#[allow(clippy::too_many_arguments)]
-pub fn attention_backward(
-    gpu: &Gpu,
-    s: &AttentionShape,
-    qkv: &GpuTensor,
-    p: &GpuTensor,
-    o: &GpuTensor,
-    dout: &GpuTensor,
-    ds: &GpuTensor,
-    rowdot: &GpuTensor,
-    dqkv: &GpuTensor,
-) -> Vec<Dispatch> {
-    let op = "attention_backward";
-    s.check(op);
-    let (l, d) = (s.l, s.d());
-    check(op, "qkv", qkv, s.n * l * 3 * s.c, "[n, L, 3C]");
-    check(op, "dqkv", dqkv, s.n * l * 3 * s.c, "[n, L, 3C]");
-    check(op, "probs", p, s.probs_len(), "[n * heads, L, L]");
-    check(op, "ds", ds, s.probs_len(), "[n * heads, L, L]");
-    check(op, "o", o, s.n * l * s.c, "[n, L, C]");
-    check(op, "dout", dout, s.n * l * s.c, "[n, L, C]");
-    check(op, "rowdot", rowdot, s.n * s.heads * l, "[n * heads, L]");
-    let scale = 1.0 / (d as f32).sqrt();
-    let (probs, tok) = (Operand::probs(s), Operand::tokens(s));
-    let [q, k, v] = [0, 1, 2].map(|part| Operand::qkv(s, part));
-    let rp = RowParams {
-        rows: l as u32,
-        len: s.c as u32,
-        heads: s.heads as u32,
-        d: d as u32,
-    };
-    vec![
-        // dv += P^T dO
-        matmul(
-            gpu,
-            "attention_values_grad",
-            "accumulate",
-            s,
-            [l, d, l],
-            1.0,
-            [(p, probs.t()), (dout, tok), (dqkv, v)],
-            &[],
-        ),
-        gpu.dispatch(
-            "attention_row_dot",
-            id::attention_softmax,
-            "row_dot",
-            &rp,
-            &[dout, o, rowdot],
-            [l.div_ceil(WG as usize) as u32, (s.n * s.heads) as u32, 1],
-        ),
-        // dS = P * (dO v^T - rowdot) / sqrt(d): the gradient of the scaled scores, with the
-        // scale of q k^T folded in so that dq and dk are plain products.
-        matmul(
-            gpu,
-            "attention_scores_grad",
-            "softmax_grad",
-            s,
-            [l, l, d],
+/// The textures of one attention call, created once and read by its recorded dispatches.
+pub struct AttentionPlan {
+    s: AttentionShape,
+    /// q as the own operand of q k^T; k and v^T shared in q k^T and P v.
+    q: Packed,
+    k_sh: Shared,
+    vt_sh: Shared,
+    /// S in the forward, dS in the backward.
+    scores: Packed,
+    probs: Packed,
+    back: Option<Backward>,
+}
+
+impl AttentionPlan {
+    /// Textures for the forward, and with `train` for the backward too.
+    pub fn new(gpu: &Gpu, s: &AttentionShape, train: bool) -> AttentionPlan {
+        s.check();
+        let (z, l, d) = (s.z(), s.l, s.d());
+        let own = |label, rows, k| Packed::new(gpu, label, z, rows, k);
+        let shared = |label, cols, k, form| Shared::new(gpu, label, z, cols, k, form);
+        AttentionPlan {
+            s: *s,
+            q: own("attention q", l, d),
+            k_sh: shared("attention k", l, d, Form::Inner),
+            vt_sh: shared("attention v^T", d, l, Form::Inner),
+            scores: own("attention scores", l, l),
+            probs: own("attention probs", l, l),
+            back: train.then(|| Backward {
+                dout: own("attention dout", l, d),
+                dout_sh: shared("attention dout (shared)", d, l, Form::Outer),
+                v_sh: shared("attention v", l, d, Form::Inner),
+                kt_sh: shared("attention k^T", d, l, Form::Inner),
+                q_sh: shared("attention q (shared)", d, l, Form::Outer),
+                rowdot: gpu.zeros(&[z * l]),
+            }),
+        }
+    }
+
+    fn check(&self, what: &str, t: &GpuTensor, width: usize) {
+        let s = &self.s;
+        let want = s.n * s.l * width;
+        assert_eq!(
+            t.len(),
+            want,
+            "attention: {what} must be [n={}, L={}, {width}] ({want} elements), got shape {:?}",
+            s.n,
+            s.l,
+            t.shape
+        );
+    }
+
+    /// o = softmax(q k^T / sqrt(d)) v per (image, head), heads side by side; overwrites
+    /// o [n, L, C]. Six dispatches: three packs, scores, softmax, values.
+    pub fn forward(&self, gpu: &Gpu, qkv: &GpuTensor, o: &GpuTensor) -> Vec<Dispatch> {
+        let s = &self.s;
+        self.check("qkv", qkv, 3 * s.c);
+        self.check("o", o, s.c);
+        let [q, k, v] = [0, 1, 2].map(|part| Operand::qkv(s, part));
+        vec![
+            pack(gpu, s, qkv, q, &self.q),
+            pack_shared(gpu, s, qkv, k, &self.k_sh),
+            pack_shared(gpu, s, qkv, v.t(), &self.vt_sh),
+            self.matmul(
+                gpu,
+                "attention_scores",
+                "scores",
+                (&self.q, &self.k_sh),
+                1.0 / (s.d() as f32).sqrt(),
+                Operand::zeroed(),
+                &[Bind::Texture(&self.scores.view)],
+            ),
+            gpu.dispatch_bound(
+                "attention_softmax",
+                id::attention_softmax,
+                "softmax",
+                &self.row_params(),
+                &[
+                    Bind::Texture(&self.scores.view),
+                    Bind::Texture(&self.probs.view),
+                ],
+                [
+                    s.l.div_ceil(4).div_ceil(WG as usize) as u32,
+                    s.z() as u32,
+                    1,
+                ],
+            ),
+            self.product(
+                gpu,
+                "attention_values",
+                "product",
+                (&self.probs, &self.vt_sh),
+                o,
+                Operand::tokens(s),
+            ),
+        ]
+    }
+
+    /// dqkv += the gradient of [`AttentionPlan::forward`] for the output gradient `dout`
+    /// [n, L, C], given the forward's qkv and o (and the probabilities it left in the plan).
+    /// Ten dispatches: five packs, dv, the softmax row term, dS, dq, dk.
+    pub fn backward(
+        &self,
+        gpu: &Gpu,
+        qkv: &GpuTensor,
+        o: &GpuTensor,
+        dout: &GpuTensor,
+        dqkv: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        let s = &self.s;
+        let b = self
+            .back
+            .as_ref()
+            .expect("attention: backward of a plan built without train");
+        self.check("qkv", qkv, 3 * s.c);
+        self.check("dqkv", dqkv, 3 * s.c);
+        self.check("o", o, s.c);
+        self.check("dout", dout, s.c);
+        let [q, k, v] = [0, 1, 2].map(|part| Operand::qkv(s, part));
+        let tok = Operand::tokens(s);
+        vec![
+            pack(gpu, s, dout, tok, &b.dout),
+            // Shared operands are addressed (z, column, summed index).
+            pack_shared(gpu, s, dout, tok.t(), &b.dout_sh),
+            pack_shared(gpu, s, qkv, v, &b.v_sh),
+            pack_shared(gpu, s, qkv, k.t(), &b.kt_sh),
+            pack_shared(gpu, s, qkv, q.t(), &b.q_sh),
+            // dv += P^T dO
+            self.product(
+                gpu,
+                "attention_values_grad",
+                "outer_accumulate",
+                (&self.probs, &b.dout_sh),
+                dqkv,
+                v,
+            ),
+            gpu.dispatch(
+                "attention_row_dot",
+                id::attention_softmax,
+                "row_dot",
+                &self.row_params(),
+                &[dout, o, &b.rowdot],
+                [s.l.div_ceil(WG as usize) as u32, s.z() as u32, 1],
+            ),
+            // dS = P * (dO v^T - rowdot) / sqrt(d): the gradient of the scaled scores, with
+            // the scale of q k^T folded in so that dq and dk are plain products.
+            self.matmul(
+                gpu,
+                "attention_scores_grad",
+                "softmax_grad",
+                (&b.dout, &b.v_sh),
+                1.0 / (s.d() as f32).sqrt(),
+                Operand::zeroed(),
+                &[
+                    Bind::Texture(&self.scores.view),
+                    Bind::Texture(&self.probs.view),
+                    Bind::Tensor(&b.rowdot),
+                ],
+            ),
+            // dq += dS k
+            self.product(
+                gpu,
+                "attention_query_grad",
+                "accumulate",
+                (&self.scores, &b.kt_sh),
+                dqkv,
+                q,
+            ),
+            // dk += dS^T q
+            self.product(
+                gpu,
+                "attention_key_grad",
+                "outer_accumulate",
+                (&self.scores, &b.q_sh),
+                dqkv,
+                k,
+            ),
+        ]
+    }
+
+    fn row_params(&self) -> RowParams {
+        let s = &self.s;
+        RowParams {
+            l: s.l as u32,
+            l4: s.l.div_ceil(4) as u32,
+            layer_h: self.scores.layer_h as u32,
+            heads: s.heads as u32,
+            c: s.c as u32,
+            d: s.d() as u32,
+            _pad: [0; 2],
+        }
+    }
+
+    /// A product whose result goes to `out` (entry `product`, `accumulate` or
+    /// `outer_accumulate`) through the strided operand `op`.
+    fn product(
+        &self,
+        gpu: &Gpu,
+        label: &'static str,
+        entry: &str,
+        ab: (&Packed, &Shared),
+        out: &GpuTensor,
+        op: Operand,
+    ) -> Dispatch {
+        self.matmul(gpu, label, entry, ab, 1.0, op, &[Bind::Tensor(out)])
+    }
+
+    /// One batched product for every (image, head) of the own operand `a` and the shared
+    /// `b`, stored by `entry` (through `out` where it writes a buffer); `binds` are the
+    /// bindings from 3 on. Inner: a [z, m, K] times b [z, n, K]^T; outer: a [z, K, m]^T times
+    /// b [z, K, n].
+    #[allow(clippy::too_many_arguments)]
+    fn matmul(
+        &self,
+        gpu: &Gpu,
+        label: &'static str,
+        entry: &str,
+        (a, b): (&Packed, &Shared),
+        scale: f32,
+        out: Operand,
+        binds: &[Bind],
+    ) -> Dispatch {
+        let outer = b.form() == Form::Outer;
+        assert_eq!(
+            outer,
+            entry.starts_with("outer"),
+            "{label}: entry {entry} does not match the shared operand's form"
+        );
+        let m = if outer { a.k } else { a.rows };
+        debug_assert_eq!(
+            if outer { a.rows } else { a.k },
+            b.k,
+            "{label}: operands summed over different lengths"
+        );
+        let n = b.cols;
+        let gx = m.div_ceil(4).div_ceil(MATMUL_WG);
+        assert!(
+            gx <= 65535 && b.cblocks() <= 65535,
+            "{label}: {m}x{n} per head exceeds the grid"
+        );
+        let p = MatmulParams {
+            m: m as u32,
+            n: n as u32,
+            k: b.k as u32,
+            steps: b.steps() as u32,
+            heads: self.s.heads as u32,
+            cblocks: b.cblocks() as u32,
             scale,
-            [(dout, tok), (qkv, v.t()), (ds, probs)],
-            &[p, rowdot],
-        ),
-        // dq += dS k
-        matmul(
-            gpu,
-            "attention_query_grad",
-            "accumulate",
-            s,
-            [l, d, l],
-            1.0,
-            [(ds, probs), (qkv, k), (dqkv, q)],
-            &[],
-        ),
-        // dk += dS^T q
-        matmul(
-            gpu,
-            "attention_key_grad",
-            "accumulate",
-            s,
-            [l, d, l],
-            1.0,
-            [(ds, probs.t()), (qkv, q), (dqkv, k)],
-            &[],
-        ),
-    ]
+            sq_layer_h: self.scores.layer_h as u32,
+            a_rows: a.rows as u32,
+            a_layer_h: a.layer_h as u32,
+            a_k4: a.k4() as u32,
+            n4: n.div_ceil(4) as u32,
+            out,
+            _pad: [0; 3],
+        };
+        let mut all = vec![Bind::Texture(&a.view), Bind::Texture(&b.view)];
+        all.extend_from_slice(binds);
+        gpu.dispatch_bound(
+            label,
+            id::attention_matmul,
+            entry,
+            &p,
+            &all,
+            [gx as u32, b.cblocks() as u32, self.s.z() as u32],
+        )
+    }
 }

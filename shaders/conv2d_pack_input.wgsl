@@ -1,6 +1,8 @@
 // Packs an NCHW activation buffer into the texture conv2d and conv2d_backward_weight read:
-// rgba32float texels of 4 channels; image n is a row of C/4 tiles of (h+2) x (w+2) texels
-// with a zero border (the padding of the 3x3 window), `npl` images stacked per array layer.
+// rgba32float texels of 4 channels; image n is a row of C/4 tiles of tile_h x tile_w texels:
+// the image at (top, left) inside a zero border (the padding of the conv window: 1 on every
+// side for the 3x3 kernels, what the geometry needs for the others), `npl` images stacked
+// per array layer.
 // Channels past C read as zero. One invocation per texel, border included.
 // Entries: `main` packs x; `add` packs x + v[n, c] (the time-embedding add of a ConvBlock);
 // `cat_add` packs cat(x, b) + v[n, c] along channels (the skip concat of the up blocks), so
@@ -13,9 +15,13 @@ struct Params {
     w: u32,
     c4: u32,
     npl: u32,
-    tex_w: u32, // c4 * (w + 2)
-    layer_h: u32, // npl * (h + 2)
+    tex_w: u32, // c4 * tile_w
+    layer_h: u32, // npl * tile_h
     ca: u32, // channels of x in `cat_add` (b has c - ca)
+    top: u32, // border rows above the image
+    left: u32, // border columns left of it
+    tile_h: u32, // top + h + bottom
+    tile_w: u32, // left + w + right
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -47,15 +53,15 @@ fn pack(gid: vec3<u32>, mode: u32) {
     if (gid.x >= p.tex_w || gid.y >= p.layer_h) {
         return;
     }
-    let c4 = udiv(gid.x, p.w + 2u);
-    let px = gid.x - c4 * (p.w + 2u); // 1..=w inside
-    let ny = udiv(gid.y, p.h + 2u);
+    let c4 = udiv(gid.x, p.tile_w);
+    let ix = gid.x - c4 * p.tile_w - p.left; // wraps to a huge value left of the image
+    let ny = udiv(gid.y, p.tile_h);
     let n = gid.z * p.npl + ny;
-    let py = gid.y - ny * (p.h + 2u);
-    let inside = px >= 1u && px <= p.w && py >= 1u && py <= p.h && n < p.n;
+    let iy = gid.y - ny * p.tile_h - p.top;
+    let inside = ix < p.w && iy < p.h && n < p.n;
     let hw = p.h * p.w;
     // Clamped addresses and selects keep the loads branch-free.
-    let pix = min(py - 1u, p.h - 1u) * p.w + min(px - 1u, p.w - 1u);
+    let pix = min(iy, p.h - 1u) * p.w + min(ix, p.w - 1u);
     let nn = min(n, p.n - 1u);
     var val = vec4<f32>(0.0);
     for (var k = 0u; k < 4u; k++) {

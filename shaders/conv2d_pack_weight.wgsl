@@ -4,7 +4,10 @@
 // real counts are zero.
 // `forward`: the weights as they are. `transposed`: the weights of backward-input, a
 // convolution from the cout channels of dy to the cin channels of dx with the taps flipped:
-// W'[i][o][ky][kx] = W[o][i][k-1-ky][k-1-kx].
+// W'[i][o][ky][kx] = W[o][i][k-1-ky][k-1-kx]. `swapped`: O and I swapped without the flip,
+// for the transposed-convolution gather of conv2d_geom.wgsl, which reads a [cin, cout, k, k]
+// tensor (a ConvTranspose2d weight, or the OIHW weight of the strided conv whose
+// backward-input it computes) with the taps as they are.
 
 struct Params {
     cout: u32, // of the packed (possibly transposed) convolution
@@ -18,7 +21,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var wt: texture_storage_2d<rgba32float, write>;
 
-fn pack(gid: vec3<u32>, transposed: bool) {
+const FORWARD: u32 = 0u;
+const TRANSPOSED: u32 = 1u;
+const SWAPPED: u32 = 2u;
+
+fn pack(gid: vec3<u32>, mode: u32) {
     let i = gid.x + gid.y * 65535u * 64u;
     if (i >= p.texels) {
         return;
@@ -34,8 +41,10 @@ fn pack(gid: vec3<u32>, transposed: bool) {
         let co = cb * 8u + (lane % 2u) * 4u + c;
         // Index in the stored OIHW tensor: the transposed view swaps O and I and flips the tap.
         var idx = ((min(co, p.cout - 1u) * p.cin + min(ci, p.cin - 1u)) * kk) + tap;
-        if (transposed) {
+        if (mode == TRANSPOSED) {
             idx = ((min(ci, p.cin - 1u) * p.cout + min(co, p.cout - 1u)) * kk) + (kk - 1u - tap);
+        } else if (mode == SWAPPED) {
+            idx = ((min(ci, p.cin - 1u) * p.cout + min(co, p.cout - 1u)) * kk) + tap;
         }
         v[c] = select(0.0, w[idx], co < p.cout && ci < p.cin);
     }
@@ -44,10 +53,15 @@ fn pack(gid: vec3<u32>, transposed: bool) {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
-    pack(gid, false);
+    pack(gid, FORWARD);
 }
 
 @compute @workgroup_size(64)
 fn transposed(@builtin(global_invocation_id) gid: vec3<u32>) {
-    pack(gid, true);
+    pack(gid, TRANSPOSED);
+}
+
+@compute @workgroup_size(64)
+fn swapped(@builtin(global_invocation_id) gid: vec3<u32>) {
+    pack(gid, SWAPPED);
 }

@@ -4,6 +4,7 @@ pub mod checkpoint_io;
 pub mod graph;
 mod graph_bn;
 mod graph_conv;
+mod graph_conv_geom;
 pub mod graph_diffusion;
 pub mod nets;
 pub mod network;

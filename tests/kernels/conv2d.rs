@@ -7,7 +7,7 @@ use crate::common::*;
 
 /// Both kernel paths: the adapter's own (subgroup shuffles on lavapipe) and the plain
 /// fallback that adapters without subgroups get; every check runs on each.
-fn paths() -> Vec<Arc<Gpu>> {
+pub fn paths() -> Vec<Arc<Gpu>> {
     static PLAIN: OnceLock<Arc<Gpu>> = OnceLock::new();
     let plain = PLAIN
         .get_or_init(|| {

@@ -1,4 +1,7 @@
-//! 2-D convolution, stride 1, padding k/2, k = 3 or 1, with bias; weights OIHW as PyTorch.
+//! 2-D convolution. The dedicated kernels below: stride 1, padding k/2, k = 3 or 1, with
+//! bias; weights OIHW as PyTorch. Any other geometry (stride, padding, k) and ConvTranspose2d:
+//! `geometry` and `transpose` (`shaders/conv2d_geom*.wgsl`), which route the geometries above
+//! back here.
 //! Shaders: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
@@ -15,12 +18,28 @@ use bytemuck::{Pod, Zeroable};
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 mod backward_weight;
+mod gather;
+mod geom_weight;
+mod geometry;
 mod pack;
 mod reference;
+mod reference_geom;
+mod transpose;
 
 use backward_weight::backward_weight_packed;
-pub use pack::{PackSource, PackedInput, PackedWeights};
+pub use geometry::{
+    conv2d_geom, conv2d_geom_backward_input, conv2d_geom_backward_weight, Conv2dGeom,
+    StridedConvPlan,
+};
+pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
+pub use reference_geom::{
+    conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
+};
+pub use transpose::{
+    conv_transpose2d, conv_transpose2d_backward_input, conv_transpose2d_backward_weight,
+    ConvTranspose2dShape, ConvTransposePlan,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {

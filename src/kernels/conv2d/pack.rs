@@ -10,8 +10,9 @@ use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 const WROW: usize = 1024;
 
 /// An activation [n, c, h, w] packed for the conv kernels: rgba32float texels of 4 channels,
-/// image n a row of ceil(c/4) tiles of (h+2) x (w+2) texels with a zero border, `npl` images
-/// stacked per array layer (see `shaders/conv2d_pack_input.wgsl`).
+/// image n a row of ceil(c/4) tiles of (top + h + bottom) x (left + w + right) texels with a
+/// zero border (1 on every side for the k = 3 / k = 1 kernels), `npl` images stacked per
+/// array layer (see `shaders/conv2d_pack_input.wgsl`).
 pub struct PackedInput {
     pub view: wgpu::TextureView,
     pub(super) params: PackParams,
@@ -21,7 +22,7 @@ pub struct PackedInput {
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 pub(super) struct PackParams {
-    n: u32,
+    pub(super) n: u32,
     c: u32,
     h: u32,
     w: u32,
@@ -30,20 +31,59 @@ pub(super) struct PackParams {
     tex_w: u32,
     layer_h: u32,
     ca: u32,
+    pub(super) top: u32,
+    pub(super) left: u32,
+    pub(super) tile_h: u32,
+    pub(super) tile_w: u32,
+}
+
+/// Zero texels around each packed image: the padding a convolution's window reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Border {
+    pub top: usize,
+    pub left: usize,
+    pub bottom: usize,
+    pub right: usize,
+}
+
+impl Border {
+    /// The same border on every side.
+    pub fn even(b: usize) -> Border {
+        Border {
+            top: b,
+            left: b,
+            bottom: b,
+            right: b,
+        }
+    }
 }
 
 impl PackedInput {
-    /// The texture for an activation of shape [n, c, h, w], within the adapter's limits.
+    /// The texture for an activation of shape [n, c, h, w] with a border of 1, within the
+    /// adapter's limits.
     pub fn new(gpu: &Gpu, n: usize, c: usize, h: usize, w: usize) -> PackedInput {
+        PackedInput::with_border(gpu, n, c, h, w, Border::even(1))
+    }
+
+    /// As `new`, with the border `b`.
+    pub fn with_border(
+        gpu: &Gpu,
+        n: usize,
+        c: usize,
+        h: usize,
+        w: usize,
+        b: Border,
+    ) -> PackedInput {
         let max = gpu.limits.max_texture_dimension_2d as usize;
         let max_layers = gpu.limits.max_texture_array_layers as usize;
         let c4 = c.div_ceil(4);
-        let tex_w = c4 * (w + 2);
+        let (tile_h, tile_w) = (b.top + h + b.bottom, b.left + w + b.right);
+        let tex_w = c4 * tile_w;
         assert!(
-            tex_w <= max && h + 2 <= max,
-            "conv2d: {c} channels of {h}x{w} pixels need a texture {tex_w} texels wide, over this adapter's limit of {max}; use fewer channels or smaller images"
+            tex_w <= max && tile_h <= max,
+            "conv2d: {c} channels of {h}x{w} pixels with border {b:?} need a texture {tex_w} texels wide and {tile_h} high, over this adapter's limit of {max}; use fewer channels or smaller images"
         );
-        let npl = (max / (h + 2)).min(n);
+        let npl = (max / tile_h).min(n);
         let layers = n.div_ceil(npl);
         assert!(
             layers <= max_layers,
@@ -54,7 +94,7 @@ impl PackedInput {
             label: Some("conv2d packed input"),
             size: wgpu::Extent3d {
                 width: tex_w as u32,
-                height: (npl * (h + 2)) as u32,
+                height: (npl * tile_h) as u32,
                 depth_or_array_layers: layers as u32,
             },
             mip_level_count: 1,
@@ -76,8 +116,12 @@ impl PackedInput {
             c4: c4 as u32,
             npl: npl as u32,
             tex_w: tex_w as u32,
-            layer_h: (npl * (h + 2)) as u32,
+            layer_h: (npl * tile_h) as u32,
             ca: 0,
+            top: b.top as u32,
+            left: b.left as u32,
+            tile_h: tile_h as u32,
+            tile_w: tile_w as u32,
         };
         PackedInput {
             view,
@@ -157,11 +201,24 @@ pub enum PackSource<'a> {
     },
 }
 
-/// Conv weights packed for `conv2d.wgsl` (see `shaders/conv2d_pack_weight.wgsl`).
+/// Conv weights packed for `conv2d.wgsl` and `conv2d_geom.wgsl` (see
+/// `shaders/conv2d_pack_weight.wgsl`).
 pub struct PackedWeights {
     pub view: wgpu::TextureView,
     params: WeightPackParams,
-    transposed: bool,
+    mode: WeightMode,
+}
+
+/// How a weight tensor becomes the weights of the packed convolution (`cout` x `cin` of the
+/// packed convolution; see `shaders/conv2d_pack_weight.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightMode {
+    /// The tensor is [cout, cin, k, k], used as it is.
+    Forward,
+    /// The tensor is [cin, cout, k, k] with the taps flipped (backward-input of a stride-1 conv).
+    Transposed,
+    /// The tensor is [cin, cout, k, k], taps as they are (the transposed-convolution gather).
+    Swapped,
 }
 
 #[repr(C)]
@@ -178,14 +235,31 @@ impl PackedWeights {
     /// For the convolution `s` (forward), or for backward-input of `s` if `transposed`.
     pub fn new(gpu: &Gpu, s: &Conv2dShape, transposed: bool) -> PackedWeights {
         let t = if transposed { s.transposed() } else { *s };
-        let ci4 = t.cin.div_ceil(4);
-        let texels = t.cout.div_ceil(CONV_CO) * ci4 * t.k * t.k * 8;
+        let mode = if transposed {
+            WeightMode::Transposed
+        } else {
+            WeightMode::Forward
+        };
+        PackedWeights::with_mode(gpu, t.cout, t.cin, t.k, mode)
+    }
+
+    /// For a convolution from `cin` to `cout` channels with k x k taps, packed from a tensor
+    /// laid out as `mode` says.
+    pub fn with_mode(
+        gpu: &Gpu,
+        cout: usize,
+        cin: usize,
+        k: usize,
+        mode: WeightMode,
+    ) -> PackedWeights {
+        let ci4 = cin.div_ceil(4);
+        let texels = cout.div_ceil(CONV_CO) * ci4 * k * k * 8;
         let rows = texels.div_ceil(WROW);
         let max = gpu.limits.max_texture_dimension_2d as usize;
         assert!(
             rows <= max,
             "conv2d: {} weights need {rows} texture rows, over this adapter's limit of {max}",
-            s.w_len()
+            cout * cin * k * k
         );
         let tex = gpu.create_texture(&wgpu::TextureDescriptor {
             label: Some("conv2d packed weights"),
@@ -204,17 +278,17 @@ impl PackedWeights {
         PackedWeights {
             view: tex.create_view(&Default::default()),
             params: WeightPackParams {
-                cout: t.cout as u32,
-                cin: t.cin as u32,
-                k: t.k as u32,
+                cout: cout as u32,
+                cin: cin as u32,
+                k: k as u32,
                 ci4: ci4 as u32,
                 texels: texels as u32,
             },
-            transposed,
+            mode,
         }
     }
 
-    /// Fill the texture from the OIHW weights `w` (of the forward convolution).
+    /// Fill the texture from the weights `w`, laid out as the packing mode says.
     pub fn pack(&self, gpu: &Gpu, w: &GpuTensor) -> Dispatch {
         let p = &self.params;
         assert_eq!(
@@ -223,10 +297,10 @@ impl PackedWeights {
             "conv2d_pack_weight: weight tensor of {} elements does not match the packed shape",
             w.len()
         );
-        let entry = if self.transposed {
-            "transposed"
-        } else {
-            "forward"
+        let entry = match self.mode {
+            WeightMode::Forward => "forward",
+            WeightMode::Transposed => "transposed",
+            WeightMode::Swapped => "swapped",
         };
         gpu.dispatch_bound(
             "conv2d_pack_weight",

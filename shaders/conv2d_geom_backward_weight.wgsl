@@ -1,0 +1,161 @@
+// First pass of the weight gradient of conv2d_geom (both modes, see
+// src/kernels/conv2d/geom_weight.rs): dw[o][i][ky][kx] = sum over n, r < gh, c < gw of
+// g[n][o][r][c] * x[n][i][r*s + ky][c*s + kx], x in its packed coordinates (a border of the
+// conv's padding). A strided Conv2d has g = dy, x = its input; a ConvTranspose2d has g = its
+// input and x = dy, which gives its [cin, cout, k, k] gradient in the same formula.
+// Split over `splits` ranges of the N*gh rows of g; conv2d_geom_backward_weight_reduce adds
+// the splits in a fixed order (deterministic, no atomics).
+//
+// A unit is 4 channels of g x 4 channels of x x one kernel row ky x a block of 4 taps
+// kx0..kx0+3 (taps past k are computed and dropped: the sums stay in named registers with
+// constant indices, which a loop over k would not allow). An invocation owns two units
+// with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds.
+
+struct Params {
+    n: u32,
+    g4: u32, // channel groups of g
+    x4: u32, // channel groups of x
+    gh: u32,
+    gw: u32,
+    k: u32,
+    s: u32,
+    kxb: u32, // blocks of 4 taps per kernel row
+    splits: u32,
+    rows: u32, // rows of g (of N*gh) per split
+    units: u32, // g4 * x4 * k * kxb
+    invocations: u32, // per split: units with the g groups paired
+    g_tile_w: u32,
+    g_tile_h: u32,
+    g_npl: u32,
+    g_top: u32,
+    g_left: u32,
+    x_tile_w: u32,
+    x_tile_h: u32,
+    x_npl: u32,
+    gc: u32, // channels of g and x (for the reduce pass)
+    xc: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var gt: texture_2d_array<f32>;
+@group(0) @binding(2) var xt: texture_2d_array<f32>;
+// partial sums [split][unit][4 g channels][4 taps] as vec4 over the unit's x channels
+@group(0) @binding(3) var<storage, read_write> part: array<vec4<f32>>;
+
+const WGS: u32 = 64u;
+
+struct Unit {
+    go4: u32,
+    xi4: u32,
+    ky: u32,
+    kb: u32,
+    split: u32,
+    r0: u32,
+    r1: u32,
+    valid: bool,
+    second: bool, // the g group go4 + 1 exists
+}
+
+// Flat index split * invocations + i: small layers (few units) fill workgroups with splits.
+fn unit_of(wid: vec3<u32>, lid: u32) -> Unit {
+    var u: Unit;
+    let flat = (wid.x + wid.y * 65535u) * WGS + lid;
+    u.valid = flat < p.invocations * p.splits;
+    let f = min(flat, p.invocations * p.splits - 1u);
+    u.split = f / p.invocations;
+    let i = f - u.split * p.invocations;
+    let pairs = (p.g4 + 1u) / 2u;
+    u.go4 = 2u * (i % pairs);
+    u.second = u.go4 + 1u < p.g4;
+    let rest = i / pairs;
+    u.xi4 = rest % p.x4;
+    let rest2 = rest / p.x4;
+    u.kb = rest2 % p.kxb;
+    u.ky = rest2 / p.kxb;
+    u.r0 = u.split * p.rows;
+    u.r1 = min(u.r0 + p.rows, p.n * p.gh);
+    return u;
+}
+
+fn load(t: texture_2d_array<f32>, col: u32, row: u32, layer: u32) -> vec4<f32> {
+    return textureLoad(t, vec2<u32>(col, row), layer, 0);
+}
+
+// a[t] += d * x_t for one g channel (d) over the block's 4 taps.
+fn accum4(a: ptr<function, array<vec4<f32>, 4>>, d: f32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>) {
+    (*a)[0] += d * x0;
+    (*a)[1] += d * x1;
+    (*a)[2] += d * x2;
+    (*a)[3] += d * x3;
+}
+
+fn store4(base: u32, a: array<vec4<f32>, 4>) {
+    part[base] = a[0];
+    part[base + 1u] = a[1];
+    part[base + 2u] = a[2];
+    part[base + 3u] = a[3];
+}
+
+// Where the partial sums of g group go4 start in `part`, in vec4s.
+fn part_base(u: Unit, go4: u32) -> u32 {
+    let unit = ((u.ky * p.kxb + u.kb) * p.x4 + u.xi4) * p.g4 + go4;
+    return (u.split * p.units + unit) * 16u;
+}
+
+@compute @workgroup_size(WGS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let u = unit_of(wid, lid);
+    let go4b = min(u.go4 + 1u, p.g4 - 1u);
+    // a<c>[t]: g channel go4*4 + c (b<c>: the second group), tap kx0 + t, a vec4 over the
+    // unit's 4 x channels.
+    var a0: array<vec4<f32>, 4>;
+    var a1: array<vec4<f32>, 4>;
+    var a2: array<vec4<f32>, 4>;
+    var a3: array<vec4<f32>, 4>;
+    var b0: array<vec4<f32>, 4>;
+    var b1: array<vec4<f32>, 4>;
+    var b2: array<vec4<f32>, 4>;
+    var b3: array<vec4<f32>, 4>;
+    for (var r = u.r0; r < u.r1; r++) {
+        let n = r / p.gh;
+        let gr = r - n * p.gh;
+        let gl = n / p.g_npl;
+        let grow = (n - gl * p.g_npl) * p.g_tile_h + p.g_top + gr;
+        let gcol = u.go4 * p.g_tile_w + p.g_left;
+        let gcolb = go4b * p.g_tile_w + p.g_left;
+        let xl = n / p.x_npl;
+        let xrow = (n - xl * p.x_npl) * p.x_tile_h + gr * p.s + u.ky;
+        var xcol = u.xi4 * p.x_tile_w + u.kb * 4u;
+        for (var c = 0u; c < p.gw; c++) {
+            let d = load(gt, gcol + c, grow, gl);
+            let e = load(gt, gcolb + c, grow, gl);
+            let x0 = load(xt, xcol, xrow, xl);
+            let x1 = load(xt, xcol + 1u, xrow, xl);
+            let x2 = load(xt, xcol + 2u, xrow, xl);
+            let x3 = load(xt, xcol + 3u, xrow, xl);
+            accum4(&a0, d.x, x0, x1, x2, x3);
+            accum4(&a1, d.y, x0, x1, x2, x3);
+            accum4(&a2, d.z, x0, x1, x2, x3);
+            accum4(&a3, d.w, x0, x1, x2, x3);
+            accum4(&b0, e.x, x0, x1, x2, x3);
+            accum4(&b1, e.y, x0, x1, x2, x3);
+            accum4(&b2, e.z, x0, x1, x2, x3);
+            accum4(&b3, e.w, x0, x1, x2, x3);
+            xcol += p.s;
+        }
+    }
+    if (u.valid) {
+        let base = part_base(u, u.go4);
+        store4(base, a0);
+        store4(base + 4u, a1);
+        store4(base + 8u, a2);
+        store4(base + 12u, a3);
+        if (u.second) {
+            let bb = part_base(u, go4b);
+            store4(bb, b0);
+            store4(bb + 4u, b1);
+            store4(bb + 8u, b2);
+            store4(bb + 12u, b3);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Conv2d of general geometry (kernels::conv2d::geometry) and the graph op `conv2d_strided`.
+
+use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
+use wgpu_ddpm::kernels::conv2d::*;
+use wgpu_ddpm::model::graph::{Graph, Var};
+
+use crate::conv_geom_support::*;
+
+#[allow(clippy::too_many_arguments)]
+fn geom(
+    n: usize,
+    cin: usize,
+    cout: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    stride: usize,
+    pad: usize,
+) -> Conv2dGeom {
+    Conv2dGeom {
+        n,
+        cin,
+        cout,
+        h,
+        w,
+        k,
+        stride,
+        pad,
+    }
+}
+
+impl GeomOp for Conv2dGeom {
+    fn x_shape(&self) -> [usize; 4] {
+        [self.n, self.cin, self.h, self.w]
+    }
+    fn w_shape(&self) -> [usize; 4] {
+        [self.cout, self.cin, self.k, self.k]
+    }
+    fn y_shape(&self) -> [usize; 4] {
+        [self.n, self.cout, self.out_h(), self.out_w()]
+    }
+    fn cout(&self) -> usize {
+        self.cout
+    }
+    fn fan_in(&self) -> usize {
+        self.cin * self.k * self.k
+    }
+    fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &GpuTensor,
+        w: &GpuTensor,
+        b: Option<&GpuTensor>,
+        y: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        conv2d_geom(gpu, self, x, w, b, y)
+    }
+    fn backward_input(
+        &self,
+        gpu: &Gpu,
+        w: &GpuTensor,
+        dy: &GpuTensor,
+        dx: &GpuTensor,
+    ) -> Vec<Dispatch> {
+        conv2d_geom_backward_input(gpu, self, w, dy, dx)
+    }
+    fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &GpuTensor,
+        dy: &GpuTensor,
+        dw: &GpuTensor,
+        db: Option<&GpuTensor>,
+    ) -> Vec<Dispatch> {
+        conv2d_geom_backward_weight(gpu, self, x, dy, dw, db)
+    }
+    fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32> {
+        conv2d_geom_cpu(self, x, w, b)
+    }
+    fn cpu_backward(&self, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        conv2d_geom_backward_cpu(self, x, w, dy)
+    }
+    fn graph(&self, g: &mut Graph, x: &Var, w: &Var, b: Option<&Var>) -> Var {
+        g.conv2d_strided(x, w, b, self.stride, self.pad)
+    }
+}
+
+/// Odd geometries: every stride 1..4, k 1..7, paddings 0..k-1, rectangular, odd channels.
+fn odd_shapes() -> Vec<Conv2dGeom> {
+    vec![
+        geom(3, 5, 7, 11, 9, 5, 3, 2),
+        geom(2, 3, 13, 7, 5, 2, 2, 0),
+        geom(1, 13, 3, 6, 5, 7, 1, 3),
+        geom(2, 5, 9, 9, 13, 4, 4, 3),
+        geom(2, 6, 5, 7, 9, 1, 2, 0),
+        geom(1, 3, 5, 8, 6, 3, 1, 0),
+        geom(2, 4, 10, 5, 7, 6, 3, 5),
+        geom(1, 1, 1, 1, 1, 3, 2, 1),
+        geom(1, 2, 3, 4, 17, 3, 2, 1),
+    ]
+}
+
+/// The seed networks': k4 s2 p1 downsampling, k3 s1 p1 and k1 (the dedicated kernels).
+fn seed_shapes() -> Vec<Conv2dGeom> {
+    vec![
+        geom(2, 64, 64, 28, 28, 4, 2, 1),
+        geom(2, 32, 64, 14, 14, 4, 2, 1),
+        geom(2, 64, 64, 14, 14, 3, 1, 1),
+        geom(2, 64, 3, 14, 14, 1, 1, 0),
+    ]
+}
+
+#[test]
+fn conv2d_geom_forward_odd_shapes() {
+    for (i, s) in odd_shapes().iter().enumerate() {
+        check_forward(s, 100 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_geom_forward_seed_shapes() {
+    for (i, s) in seed_shapes().iter().enumerate() {
+        check_forward(s, 120 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_geom_backward_odd_shapes() {
+    for (i, s) in odd_shapes().iter().enumerate() {
+        check_backward(s, 140 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_geom_backward_seed_shapes() {
+    for (i, s) in seed_shapes().iter().enumerate() {
+        check_backward(s, 160 + i as u64);
+    }
+}
+
+#[test]
+fn conv2d_strided_graph_finite_difference() {
+    let shapes = [
+        geom(2, 3, 5, 7, 6, 4, 2, 1),
+        geom(1, 2, 3, 5, 7, 3, 3, 2),
+        geom(2, 3, 2, 5, 4, 3, 1, 1),
+    ];
+    for (i, s) in shapes.iter().enumerate() {
+        check_graph(s, 180 + i as u64, true, true);
+        check_graph(s, 190 + i as u64, false, false);
+    }
+}

@@ -66,6 +66,7 @@ registry! {
         linear_backward_params,
         concat_params,
         pool_params,
+        conv2d_geom_lib,
     }
     kernels {
         relu,
@@ -108,7 +109,8 @@ registry! {
         conv2d [spread],
         conv2d_backward_weight,
         conv2d_backward_weight_reduce,
-        conv2d_geom [spread],
+        conv2d_geom [conv2d_geom_lib, spread],
+        conv_transpose2d [conv2d_geom_lib, spread],
         conv2d_geom_backward_weight,
         conv2d_geom_backward_weight_reduce,
         conv2d_geom_bias_backward [workgroup_sum],

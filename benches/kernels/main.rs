@@ -1,8 +1,10 @@
 //! `cargo bench --bench kernels [GROUP]`: every kernel at the seed U-Net's shapes.
 //! One module per op; each has a `bench(&Bencher)` that checks `b.enabled("<op>")`.
 //! WGSL libraries are timed inside the kernels that append them: workgroup_sum and bn_params
-//! (batchnorm, mse), concat_params (concat), linear_backward_params (linear), pool_params
-//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d).
+//! (batchnorm, mse; workgroup_sum also in the bias pass of conv2d_geom_backward_weight),
+//! concat_params (concat), linear_backward_params (linear), pool_params (maxpool, upsample),
+//! denoise_coef (denoise), spread_subgroup / spread_plain (conv2d, conv2d_geom,
+//! conv_transpose2d).
 
 use wgpu_ddpm::bench::Bencher;
 
@@ -12,6 +14,8 @@ mod batchnorm_eval_backward;
 mod broadcast_add;
 mod concat;
 mod conv2d;
+mod conv2d_geom;
+mod conv_transpose2d;
 mod diffusion;
 mod ema;
 mod grad_clip;
@@ -27,6 +31,8 @@ mod upsample;
 fn main() {
     let b = Bencher::from_args();
     conv2d::bench(&b);
+    conv2d_geom::bench(&b);
+    conv_transpose2d::bench(&b);
     relu::bench(&b);
     linear::bench(&b);
     concat::bench(&b);

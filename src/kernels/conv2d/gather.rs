@@ -1,12 +1,13 @@
-//! The launcher of `shaders/conv2d_geom.wgsl`: the strided and the transposed gather that
-//! every convolution of general geometry (and its backward-input) runs as.
+//! The launcher of `shaders/conv2d_geom.wgsl` (the strided gather) and
+//! `shaders/conv_transpose2d.wgsl` (the transposed gather), which every convolution of
+//! general geometry and its backward-input run as; both use `shaders/conv2d_geom_lib.wgsl`.
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Border, PackedInput, PackedWeights, CONV_CO};
+use super::{Border, PackedInput, PackedWeights, WeightMode, CONV_CO};
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
-/// Pixels per invocation and invocations per workgroup of `conv2d_geom.wgsl` (`P`, `WGS`).
+/// Pixels per invocation and invocations per workgroup of `conv2d_geom_lib.wgsl` (`P`, `WGS`).
 const GATHER_PX: usize = 7;
 const GATHER_WG: usize = 32;
 
@@ -27,7 +28,7 @@ pub(super) struct Gather {
     pub transposed: bool,
 }
 
-/// What the gather does with its sums.
+/// What the gather does with its sums (`OUT_*` in the shader).
 pub(super) enum Out<'a> {
     /// y = conv + b
     Bias(&'a GpuTensor),
@@ -38,18 +39,47 @@ pub(super) enum Out<'a> {
 }
 
 impl Gather {
+    /// Taps per block (the entry point's T) and blocks per kernel row and phase: a phase
+    /// meets at most ceil(k / s) taps of a row, in blocks of at most 4.
+    fn cols(&self) -> (usize, usize) {
+        split4(self.k.div_ceil(self.stride))
+    }
+
+    /// Rows per body (the entry point's R) and bodies per phase: all k kernel rows for the
+    /// strided gather, at most ceil(k / s) for the transposed one.
+    fn rows(&self) -> (usize, usize) {
+        if self.transposed {
+            split4(self.k.div_ceil(self.stride))
+        } else {
+            split4(self.k)
+        }
+    }
+
+    /// The packed kernel, [kyp, kxp] >= [k, k]: the bodies reach past the kernel's edge
+    /// onto zeros.
+    fn padded(&self) -> [usize; 2] {
+        let ((r, rc), (t, c)) = (self.rows(), self.cols());
+        let kyp = if self.transposed {
+            self.stride * r * rc
+        } else {
+            r * rc
+        };
+        [kyp, self.stride * t * c]
+    }
+
     /// The border the input texture needs: the padding for the strided gather; for the
-    /// transposed one, room for the taps that reach above/left of the image and for the
-    /// input rows/columns past its end that the last outputs ask for.
+    /// transposed one, room for the taps that reach above/left of the image (all the
+    /// bodies' taps, the zero-weight ones included) and for the input rows/columns past
+    /// its end that the last outputs ask for.
     pub fn border(&self) -> Border {
         if !self.transposed {
             return Border::even(self.pad);
         }
         let (s, p) = (self.stride, self.pad);
-        let before = (self.k - 1) / s;
+        let ((r, rc), (t, c)) = (self.rows(), self.cols());
         Border {
-            top: before,
-            left: before,
+            top: r * rc - 1,
+            left: t * c - 1,
             bottom: ((self.oh - 1 + p) / s + 1).saturating_sub(self.h),
             right: ((self.ow - 1 + p) / s + 1).saturating_sub(self.w),
         }
@@ -59,6 +89,18 @@ impl Gather {
     pub fn input(&self, gpu: &Gpu) -> PackedInput {
         PackedInput::with_border(gpu, self.n, self.cin, self.h, self.w, self.border())
     }
+
+    /// The weights' texture, rows padded as this gather reads them; `mode` as the weight
+    /// tensor is laid out.
+    pub fn weights(&self, gpu: &Gpu, mode: WeightMode) -> PackedWeights {
+        PackedWeights::padded(gpu, self.cout, self.cin, self.k, self.padded(), mode)
+    }
+}
+
+/// n taps as (per block, blocks): blocks of at most 4, as even as they go.
+fn split4(n: usize) -> (usize, usize) {
+    let chunks = n.div_ceil(4);
+    (n.div_ceil(chunks), chunks)
 }
 
 #[repr(C)]
@@ -80,10 +122,18 @@ struct GatherParams {
     rows: u32,
     blocks: u32,
     total: u32,
+    kxp: u32,
+    kyp: u32,
+    chunks: u32,
+    rchunks: u32,
+    out: u32,
 }
 
-/// The gather `g` on packed operands (x packed by `g.input`, w for a conv from g.cin to
-/// g.cout channels); `label` names the op it computes.
+/// The gather `g` on packed operands (x packed by `g.input`, w by `g.weights`); `label`
+/// names the op it computes. `spare`: a buffer of at least g.cout floats that this dispatch
+/// does not write, bound in the bias's place when there is no bias (the layout is the
+/// shader's, which declares the bias).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn gather(
     gpu: &Gpu,
     label: &'static str,
@@ -91,6 +141,7 @@ pub(super) fn gather(
     x: &PackedInput,
     w: &PackedWeights,
     out: Out,
+    spare: &GpuTensor,
     y: &GpuTensor,
 ) -> Dispatch {
     let b = g.border();
@@ -112,6 +163,8 @@ pub(super) fn gather(
     } else {
         (1, 1)
     };
+    let ((r, rchunks), (t, chunks)) = (g.rows(), g.cols());
+    let [kyp, kxp] = g.padded();
     let rows = g.oh.div_ceil(step);
     let blocks = g.ow.div_ceil(step).div_ceil(GATHER_PX);
     let total = g.n * rows * blocks;
@@ -132,6 +185,15 @@ pub(super) fn gather(
         rows: rows as u32,
         blocks: blocks as u32,
         total: total as u32,
+        kxp: kxp as u32,
+        kyp: kyp as u32,
+        chunks: chunks as u32,
+        rchunks: rchunks as u32,
+        out: match out {
+            Out::Bias(_) => 0,
+            Out::Overwrite => 1,
+            Out::Accumulate => 2,
+        },
     };
     let gx = total.div_ceil(GATHER_WG);
     let gy = g.cout.div_ceil(CONV_CO);
@@ -139,35 +201,42 @@ pub(super) fn gather(
         gx <= 65535 && gy <= 65535,
         "conv2d_geom: {g:?} needs a grid of {gx}x{gy} workgroups (max 65535)"
     );
-    let mode = if g.transposed {
-        "transposed"
-    } else {
-        "strided"
-    };
-    let mut binds = vec![
-        Bind::Texture(&x.view),
-        Bind::Texture(&w.view),
-        Bind::Tensor(y),
-    ];
-    let entry = match out {
+    let bias = match out {
         Out::Bias(b) => {
             assert_eq!(
                 b.len(),
                 g.cout,
-                "conv2d_geom: bias has {} elements, {} output channels need {}",
+                "{label}: bias has {} elements, {} output channels need {}",
                 b.len(),
                 g.cout,
                 g.cout
             );
-            binds.push(Bind::Tensor(b));
-            format!("{mode}_bias")
+            b
         }
-        Out::Overwrite => mode.to_string(),
-        Out::Accumulate => format!("{mode}_accumulate"),
+        _ => {
+            assert!(
+                spare.len() >= g.cout && !spare.overlaps(y),
+                "{label}: the spare buffer must hold {} floats and not overlap y",
+                g.cout
+            );
+            spare
+        }
     };
+    let shader = if g.transposed {
+        id::conv_transpose2d
+    } else {
+        id::conv2d_geom
+    };
+    let entry = format!("r{r}t{t}");
+    let binds = [
+        Bind::Texture(&x.view),
+        Bind::Texture(&w.view),
+        Bind::Tensor(y),
+        Bind::Tensor(bias),
+    ];
     gpu.dispatch_bound(
         label,
-        id::conv2d_geom,
+        shader,
         &entry,
         &p,
         &binds,

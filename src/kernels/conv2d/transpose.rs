@@ -147,13 +147,13 @@ pub struct ConvTransposePlan {
 impl ConvTransposePlan {
     pub fn new(gpu: &Gpu, s: &ConvTranspose2dShape, train: bool) -> ConvTransposePlan {
         s.check("conv_transpose2d");
+        let (fg, bg) = (s.forward_gather(), s.backward_gather());
         ConvTransposePlan {
             s: *s,
-            x: s.forward_gather().input(gpu),
-            w: PackedWeights::with_mode(gpu, s.cout, s.cin, s.k, WeightMode::Swapped),
-            dy: train.then(|| s.backward_gather().input(gpu)),
-            wt: train
-                .then(|| PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Forward)),
+            x: fg.input(gpu),
+            w: fg.weights(gpu, WeightMode::Swapped),
+            dy: train.then(|| bg.input(gpu)),
+            wt: train.then(|| bg.weights(gpu, WeightMode::Forward)),
         }
     }
 
@@ -179,7 +179,7 @@ impl ConvTransposePlan {
         vec![
             self.x.pack(gpu, x),
             self.w.pack(gpu, w),
-            gather(gpu, what, &s.forward_gather(), &self.x, &self.w, out, y),
+            gather(gpu, what, &s.forward_gather(), &self.x, &self.w, out, w, y),
         ]
     }
 
@@ -207,15 +207,8 @@ impl ConvTransposePlan {
             assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
             out.push(wt.pack(gpu, w));
             let label = "conv_transpose2d_backward_input";
-            out.push(gather(
-                gpu,
-                label,
-                &s.backward_gather(),
-                dyp,
-                wt,
-                Out::Accumulate,
-                dx,
-            ));
+            let bg = s.backward_gather();
+            out.push(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
         }
         if let Some(dw) = dw {
             let label = "conv_transpose2d_backward_weight";
@@ -257,11 +250,11 @@ pub fn conv_transpose2d_backward_input(
     assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
     let bg = s.backward_gather();
     let dyp = bg.input(gpu);
-    let wt = PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Forward);
+    let wt = bg.weights(gpu, WeightMode::Forward);
     vec![
         dyp.pack(gpu, dy),
         wt.pack(gpu, w),
-        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, dx),
+        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx),
     ]
 }
 

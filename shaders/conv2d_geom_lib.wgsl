@@ -45,6 +45,9 @@ struct Params {
     chunks: u32, // blocks of T taps per kernel row and phase
     rchunks: u32, // bodies of R rows per phase
     out: u32, // what the sums become: OUT_BIAS, OUT_OVERWRITE or OUT_ACCUMULATE
+    // transposed: the output phases (oh % s) * s + ow % s of this dispatch, one per
+    // workgroup layer wid.z, four to a vec4 (the uniform array stride is 16 bytes)
+    phase: array<vec4<u32>, 4>,
 }
 
 const OUT_BIAS: u32 = 0u;
@@ -98,8 +101,9 @@ fn tile_of(ids: Ids, transposed: bool) -> Tile {
     tl.layer = tl.n / p.npl;
     tl.img = (tl.n - tl.layer * p.npl) * p.tile_h;
     if (transposed) {
-        tl.cy = ids.wid.z / p.s;
-        tl.cx = ids.wid.z - tl.cy * p.s;
+        let code = p.phase[ids.wid.z / 4u][ids.wid.z % 4u];
+        tl.cy = code / p.s;
+        tl.cx = code - tl.cy * p.s;
         tl.step = p.s;
         tl.oh = tl.cy + tl.i * p.s;
         tl.ow0 = tl.cx + tl.qb * P * p.s;

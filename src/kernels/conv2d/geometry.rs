@@ -205,11 +205,9 @@ impl StridedConvPlan {
             },
             Path::Gather { x: xp, w: wp, .. } => {
                 let out = b.map_or(Out::Overwrite, Out::Bias);
-                vec![
-                    xp.pack(gpu, x),
-                    wp.pack(gpu, w),
-                    gather(gpu, what, &s.forward_gather(), xp, wp, out, w, y),
-                ]
+                let mut ds = vec![xp.pack(gpu, x), wp.pack(gpu, w)];
+                ds.extend(gather(gpu, what, &s.forward_gather(), xp, wp, out, w, y));
+                ds
             }
         }
     }
@@ -250,7 +248,7 @@ impl StridedConvPlan {
                     let bg = s.backward_gather();
                     out.push(wt.pack(gpu, w));
                     let label = "conv2d_geom_backward_input";
-                    out.push(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
+                    out.extend(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
                 }
                 if let Some(dw) = dw {
                     let label = "conv2d_geom_backward_weight";
@@ -326,11 +324,9 @@ pub fn conv2d_geom_backward_input(
     let bg = s.backward_gather();
     let dyp = bg.input(gpu);
     let wt = bg.weights(gpu, WeightMode::Swapped);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx),
-    ]
+    let mut ds = vec![dyp.pack(gpu, dy), wt.pack(gpu, w)];
+    ds.extend(gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx));
+    ds
 }
 
 /// dw += sum over n, oh, ow of dy * x-patch, db += sum of dy (if given), packing included.

@@ -176,11 +176,18 @@ impl ConvTransposePlan {
         }
         assert!(!y.overlaps(x), "{what}: y must not overlap x");
         let out = b.map_or(Out::Overwrite, Out::Bias);
-        vec![
-            self.x.pack(gpu, x),
-            self.w.pack(gpu, w),
-            gather(gpu, what, &s.forward_gather(), &self.x, &self.w, out, w, y),
-        ]
+        let mut ds = vec![self.x.pack(gpu, x), self.w.pack(gpu, w)];
+        ds.extend(gather(
+            gpu,
+            what,
+            &s.forward_gather(),
+            &self.x,
+            &self.w,
+            out,
+            w,
+            y,
+        ));
+        ds
     }
 
     /// dx += conv(dy, w) (strided), dw += x (x) dy, db += sum dy, each only where given.
@@ -208,7 +215,7 @@ impl ConvTransposePlan {
             out.push(wt.pack(gpu, w));
             let label = "conv_transpose2d_backward_input";
             let bg = s.backward_gather();
-            out.push(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
+            out.extend(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
         }
         if let Some(dw) = dw {
             let label = "conv_transpose2d_backward_weight";
@@ -251,11 +258,9 @@ pub fn conv_transpose2d_backward_input(
     let bg = s.backward_gather();
     let dyp = bg.input(gpu);
     let wt = bg.weights(gpu, WeightMode::Forward);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx),
-    ]
+    let mut ds = vec![dyp.pack(gpu, dy), wt.pack(gpu, w)];
+    ds.extend(gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx));
+    ds
 }
 
 /// dw += sum over n, ih, iw of x * dy-patch, db += sum of dy (if given), packing included.

@@ -2,7 +2,9 @@
 // over ci, ky, kx of x[oh*s + ky][ow*s + kx] * W[ky][kx], x packed with a border of `pad`.
 // Also backward-input of ConvTranspose2d. The taps, tiling and stores are in
 // conv2d_geom_lib.wgsl; the entry r<R>t<T> runs bodies of R kernel rows x T taps of one
-// column phase (see there).
+// column phase (see there). The column phases kx % s = 0..min(s, k) all run T = ceil(k / s)
+// taps (in blocks), so when s does not divide k the later ones include a zero-weight tap
+// (k3 s2: 4 taps per row for 3).
 
 fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
     var acc: Acc;

@@ -12,13 +12,15 @@
 // Along a kernel row, the taps of one column phase meet texels one apart (strided: taps
 // kx, kx + s, ... meet texels s apart; transposed: consecutive taps meet neighbouring input
 // pixels), so a block of T taps shares one window of P + T - 1 texel loads. A body is R such
-// blocks on consecutive texture rows. The entry points fix R and T (1 to 4 each; the
-// launcher picks them from k and s, in chunks beyond 4) so that a body is straight-line
-// code: llvmpipe loads and stores every sum around each loop iteration or branch (and runs
-// both sides of a branch), so the taps per iteration set the speed: with 3 taps per
-// iteration the gather ran at 0.4x the k3 kernel of conv2d.wgsl, with the same 9 as it
-// (R = T = 3) at its speed. Taps a body has past the kernel's edge read zero weights
-// (the padding of the kernel to kyp x kxp) and whatever texels lie there.
+// blocks on consecutive texture rows, and the gathers run their bodies in a single loop.
+// The entry point r<R>t<T> fixes R and T (1 to 4 each; the launcher picks them from k and
+// s, in chunks beyond 4) so that a body is straight-line code. On llvmpipe the taps per
+// loop iteration and the depth of loops around them set the speed: for k3 s1 against the
+// k3 kernel of conv2d.wgsl (nine taps per iteration of its one loop), one tap per iteration
+// ran at about half its speed, R = T = 3 in a single loop at 0.7-0.9x, the same body inside
+// three more loops of one iteration each at a third. Taps a body has past the kernel's edge
+// read zero weights (the kernel is packed padded to kyp x kxp) times whatever texels lie
+// there.
 
 const P: u32 = 7u; // pixels per invocation
 const WGS: u32 = 32u; // invocations per workgroup; must match GATHER_WG in gather.rs

@@ -4,17 +4,19 @@
 // pixel are visited: an output with (oh + pad) % s = ry takes kernel rows ry, ry + s, ...
 // (and likewise columns), so no work is spent on the zeros that "dilate the input, then
 // convolve" would insert. Outputs are grouped by that phase (one phase per workgroup,
-// wid.z): every lane of a workgroup visits the same taps, so the weight shuffles of
-// `spread` stay in uniform control flow. The taps, tiling and stores are in
-// conv2d_geom_lib.wgsl; the entry r<R>t<T> runs bodies of R kernel rows x T taps.
+// wid.z), so every lane of a workgroup visits the same taps and the weight shuffles of
+// `spread` stay in uniform control flow; each dispatch takes the phases that meet the same
+// number of rows and taps (src/kernels/conv2d/gather.rs), so its bodies have no zero taps
+// beyond rounding to blocks of 4. The taps, tiling and stores are in conv2d_geom_lib.wgsl;
+// the entry r<R>t<T> runs bodies of R kernel rows x T taps.
 
 fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
     var acc: Acc;
     let lane = spread_lane(ids);
     // oh + pad = qy * s + ry: kernel row ry + (rows - 1 - a) * s meets input row
     // qy - (rows - 1) + a for a < rows = R * rchunks, and likewise for columns; taps past
-    // the kernel's edge have zero weights, and the border (rows - 1 above, taps - 1 on the
-    // left) keeps every row and column in the tile.
+    // the kernel's edge (rounding to blocks) have zero weights, and the border (at least
+    // rows - 1 above, taps - 1 on the left) keeps every row and column in the tile.
     let ey = tl.cy + p.pad;
     let ex = tl.cx + p.pad;
     let qy0 = ey / p.s;

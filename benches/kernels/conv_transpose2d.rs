@@ -1,8 +1,8 @@
 //! ConvTranspose2d (`kernels::conv2d::transpose`), packing included, in three groups:
-//! `conv_transpose2d` (pack x + pack w + transposed gather), `conv_transpose2d_backward_input`
-//! (pack dy + pack w + strided gather), `conv_transpose2d_backward_weight` (pack x + pack dy
-//! + weight passes + bias pass). GFLOP/s count the useful multiply-adds only (the gather
-//! visits no inserted zeros).
+//! `conv_transpose2d` (pack x, pack w, the transposed gather: one dispatch per group of
+//! output phases), `conv_transpose2d_backward_input` (pack dy, pack w, the strided gather),
+//! `conv_transpose2d_backward_weight` (pack x, pack dy, the weight passes, the bias pass).
+//! GFLOP/s count the useful multiply-adds only; the gather visits no inserted zeros.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::conv2d::{

@@ -1,4 +1,4 @@
-// First pass of the weight gradient of conv2d_geom (both modes, see
+// First pass of the weight gradient of conv2d_geom and conv_transpose2d (see
 // src/kernels/conv2d/geom_weight.rs): dw[o][i][ky][kx] = sum over n, r < gh, c < gw of
 // g[n][o][r][c] * x[n][i][r*s + ky][c*s + kx], x in its packed coordinates (a border of the
 // conv's padding). A strided Conv2d has g = dy, x = its input; a ConvTranspose2d has g = its
@@ -9,7 +9,8 @@
 // A unit is 4 channels of g x 4 channels of x x one kernel row ky x a block of 4 taps
 // kx0..kx0+3 (taps past k are computed and dropped: the sums stay in named registers with
 // constant indices, which a loop over k would not allow). An invocation owns two units
-// with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds.
+// with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds
+// (2 + 1 at stride 1, 2 + 2 at stride 2, where neighbouring pixels share x texels).
 
 struct Params {
     n: u32,

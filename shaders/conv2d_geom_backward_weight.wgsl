@@ -1,4 +1,4 @@
-// First pass of the weight gradient of conv2d_geom (both modes, see
+// First pass of the weight gradient of conv2d_geom and conv_transpose2d (see
 // src/kernels/conv2d/geom_weight.rs): dw[o][i][ky][kx] = sum over n, r < gh, c < gw of
 // g[n][o][r][c] * x[n][i][r*s + ky][c*s + kx], x in its packed coordinates (a border of the
 // conv's padding). A strided Conv2d has g = dy, x = its input; a ConvTranspose2d has g = its
@@ -9,7 +9,8 @@
 // A unit is 4 channels of g x 4 channels of x x one kernel row ky x a block of 4 taps
 // kx0..kx0+3 (taps past k are computed and dropped: the sums stay in named registers with
 // constant indices, which a loop over k would not allow). An invocation owns two units
-// with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds.
+// with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds
+// (2 + 1 at stride 1, 2 + 2 at stride 2, where neighbouring pixels share x texels).
 
 struct Params {
     n: u32,
@@ -102,8 +103,10 @@ fn part_base(u: Unit, go4: u32) -> u32 {
     return (u.split * p.units + unit) * 16u;
 }
 
-@compute @workgroup_size(WGS)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+// The weight gradient for stride S = 1 or 2 (a constant after inlining), which keeps the
+// x texels the next pixel shares (4 - S of them) instead of loading them again, or for any
+// stride p.s (S = 0).
+fn run(wid: vec3<u32>, lid: u32, S: u32) {
     let u = unit_of(wid, lid);
     let go4b = min(u.go4 + 1u, p.g4 - 1u);
     // a<c>[t]: g channel go4*4 + c (b<c>: the second group), tap kx0 + t, a vec4 over the
@@ -126,12 +129,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let xl = n / p.x_npl;
         let xrow = (n - xl * p.x_npl) * p.x_tile_h + gr * p.s + u.ky;
         var xcol = u.xi4 * p.x_tile_w + u.kb * 4u;
+        var x0 = load(xt, xcol, xrow, xl);
+        var x1 = load(xt, xcol + 1u, xrow, xl);
+        var x2 = load(xt, xcol + 2u, xrow, xl);
         for (var c = 0u; c < p.gw; c++) {
             let d = load(gt, gcol + c, grow, gl);
             let e = load(gt, gcolb + c, grow, gl);
-            let x0 = load(xt, xcol, xrow, xl);
-            let x1 = load(xt, xcol + 1u, xrow, xl);
-            let x2 = load(xt, xcol + 2u, xrow, xl);
+            if (S == 0u) {
+                x0 = load(xt, xcol, xrow, xl);
+                x1 = load(xt, xcol + 1u, xrow, xl);
+            }
+            if (S != 1u) {
+                x2 = load(xt, xcol + 2u, xrow, xl);
+            }
             let x3 = load(xt, xcol + 3u, xrow, xl);
             accum4(&a0, d.x, x0, x1, x2, x3);
             accum4(&a1, d.y, x0, x1, x2, x3);
@@ -141,7 +151,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             accum4(&b1, e.y, x0, x1, x2, x3);
             accum4(&b2, e.z, x0, x1, x2, x3);
             accum4(&b3, e.w, x0, x1, x2, x3);
-            xcol += p.s;
+            if (S == 1u) {
+                x0 = x1;
+                x1 = x2;
+                x2 = x3;
+            } else if (S == 2u) {
+                x0 = x2;
+                x1 = x3;
+            }
+            xcol += select(S, p.s, S == 0u);
         }
     }
     if (u.valid) {
@@ -158,4 +176,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             store4(bb + 12u, b3);
         }
     }
+}
+
+@compute @workgroup_size(WGS)
+fn s1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    run(wid, lid, 1u);
+}
+
+@compute @workgroup_size(WGS)
+fn s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    run(wid, lid, 2u);
+}
+
+@compute @workgroup_size(WGS)
+fn any_stride(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    run(wid, lid, 0u);
 }

@@ -71,6 +71,7 @@ registry! {
         layer_norm_params,
         erf,
         attention_texels,
+        conv2d_geom_lib,
     }
     kernels {
         relu,
@@ -113,7 +114,8 @@ registry! {
         conv2d [spread],
         conv2d_backward_weight,
         conv2d_backward_weight_reduce,
-        conv2d_geom [spread],
+        conv2d_geom [conv2d_geom_lib, spread],
+        conv_transpose2d [conv2d_geom_lib, spread],
         conv2d_geom_backward_weight,
         conv2d_geom_backward_weight_reduce,
         conv2d_geom_bias_backward [workgroup_sum],

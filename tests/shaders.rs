@@ -92,6 +92,7 @@ fn the_libraries_are_the_expected_ones() {
             "bn_params",
             "common",
             "concat_params",
+            "conv2d_geom_lib",
             "denoise_coef",
             "erf",
             "group_norm_params",

@@ -1,12 +1,12 @@
 //! `cargo bench --bench kernels [GROUP]`: every kernel at the seed U-Net's shapes.
 //! One module per op; each has a `bench(&Bencher)` that checks `b.enabled("<op>")`.
 //! WGSL libraries are timed inside the kernels that append them: workgroup_sum and bn_params
-//! (batchnorm, mse), concat_params (concat), linear_backward_params (linear), pool_params
-//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d),
-//! segments (group_norm, layer_norm), group_norm_params (group_norm), layer_norm_params
-//! (layer_norm), erf (gelu).
-//! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d,
-//! attention), attention_texels (attention).
+//! (batchnorm, mse; workgroup_sum also in the bias pass of conv2d_geom_backward_weight),
+//! concat_params (concat), linear_backward_params (linear), pool_params (maxpool, upsample),
+//! denoise_coef (denoise), spread_subgroup / spread_plain (conv2d, conv2d_geom,
+//! conv_transpose2d, attention), segments (group_norm, layer_norm), group_norm_params
+//! (group_norm), layer_norm_params (layer_norm), erf (gelu), attention_texels (attention),
+//! conv2d_geom_lib (conv2d_geom, conv_transpose2d).
 
 use wgpu_ddpm::bench::Bencher;
 
@@ -18,6 +18,8 @@ mod batchnorm_eval_backward;
 mod broadcast_add;
 mod concat;
 mod conv2d;
+mod conv2d_geom;
+mod conv_transpose2d;
 mod diffusion;
 mod ema;
 mod gelu;
@@ -38,6 +40,8 @@ mod upsample;
 fn main() {
     let b = Bencher::from_args();
     conv2d::bench(&b);
+    conv2d_geom::bench(&b);
+    conv_transpose2d::bench(&b);
     relu::bench(&b);
     linear::bench(&b);
     concat::bench(&b);

@@ -117,7 +117,11 @@ pub(super) fn weight_grad(
         gpu.dispatch_bound(
             label,
             id::conv2d_geom_backward_weight,
-            "main",
+            match wg.stride {
+                1 => "s1",
+                2 => "s2",
+                _ => "any_stride",
+            },
             &p,
             &[
                 Bind::Texture(&g.view),

@@ -171,11 +171,9 @@ impl StridedConvPlan {
                 let (fg, bg) = (s.forward_gather(), s.backward_gather());
                 Path::Gather {
                     x: fg.input(gpu),
-                    w: PackedWeights::with_mode(gpu, s.cout, s.cin, s.k, WeightMode::Forward),
+                    w: fg.weights(gpu, WeightMode::Forward),
                     dy: train.then(|| bg.input(gpu)),
-                    wt: train.then(|| {
-                        PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Swapped)
-                    }),
+                    wt: train.then(|| bg.weights(gpu, WeightMode::Swapped)),
                 }
             }
         };
@@ -207,11 +205,9 @@ impl StridedConvPlan {
             },
             Path::Gather { x: xp, w: wp, .. } => {
                 let out = b.map_or(Out::Overwrite, Out::Bias);
-                vec![
-                    xp.pack(gpu, x),
-                    wp.pack(gpu, w),
-                    gather(gpu, what, &s.forward_gather(), xp, wp, out, y),
-                ]
+                let mut ds = vec![xp.pack(gpu, x), wp.pack(gpu, w)];
+                ds.extend(gather(gpu, what, &s.forward_gather(), xp, wp, out, w, y));
+                ds
             }
         }
     }
@@ -252,7 +248,7 @@ impl StridedConvPlan {
                     let bg = s.backward_gather();
                     out.push(wt.pack(gpu, w));
                     let label = "conv2d_geom_backward_input";
-                    out.push(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, dx));
+                    out.extend(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
                 }
                 if let Some(dw) = dw {
                     let label = "conv2d_geom_backward_weight";
@@ -327,12 +323,10 @@ pub fn conv2d_geom_backward_input(
     assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
     let bg = s.backward_gather();
     let dyp = bg.input(gpu);
-    let wt = PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Swapped);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, dx),
-    ]
+    let wt = bg.weights(gpu, WeightMode::Swapped);
+    let mut ds = vec![dyp.pack(gpu, dy), wt.pack(gpu, w)];
+    ds.extend(gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx));
+    ds
 }
 
 /// dw += sum over n, oh, ow of dy * x-patch, db += sum of dy (if given), packing included.

@@ -229,6 +229,8 @@ struct WeightPackParams {
     k: u32,
     ci4: u32,
     texels: u32,
+    kxp: u32,
+    kyp: u32,
 }
 
 impl PackedWeights {
@@ -252,8 +254,24 @@ impl PackedWeights {
         k: usize,
         mode: WeightMode,
     ) -> PackedWeights {
+        PackedWeights::padded(gpu, cout, cin, k, [k, k], mode)
+    }
+
+    /// As `with_mode`, with the kernel padded with zero taps to `kyp` x `kxp` >= k x k.
+    pub fn padded(
+        gpu: &Gpu,
+        cout: usize,
+        cin: usize,
+        k: usize,
+        [kyp, kxp]: [usize; 2],
+        mode: WeightMode,
+    ) -> PackedWeights {
+        assert!(
+            kyp >= k && kxp >= k,
+            "conv2d_pack_weight: a {kyp}x{kxp} grid of taps cannot hold {k}x{k}"
+        );
         let ci4 = cin.div_ceil(4);
-        let texels = cout.div_ceil(CONV_CO) * ci4 * k * k * 8;
+        let texels = cout.div_ceil(CONV_CO) * ci4 * kyp * kxp * 8;
         let rows = texels.div_ceil(WROW);
         let max = gpu.limits.max_texture_dimension_2d as usize;
         assert!(
@@ -283,6 +301,8 @@ impl PackedWeights {
                 k: k as u32,
                 ci4: ci4 as u32,
                 texels: texels as u32,
+                kxp: kxp as u32,
+                kyp: kyp as u32,
             },
             mode,
         }

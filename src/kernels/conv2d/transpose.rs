@@ -147,13 +147,13 @@ pub struct ConvTransposePlan {
 impl ConvTransposePlan {
     pub fn new(gpu: &Gpu, s: &ConvTranspose2dShape, train: bool) -> ConvTransposePlan {
         s.check("conv_transpose2d");
+        let (fg, bg) = (s.forward_gather(), s.backward_gather());
         ConvTransposePlan {
             s: *s,
-            x: s.forward_gather().input(gpu),
-            w: PackedWeights::with_mode(gpu, s.cout, s.cin, s.k, WeightMode::Swapped),
-            dy: train.then(|| s.backward_gather().input(gpu)),
-            wt: train
-                .then(|| PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Forward)),
+            x: fg.input(gpu),
+            w: fg.weights(gpu, WeightMode::Swapped),
+            dy: train.then(|| bg.input(gpu)),
+            wt: train.then(|| bg.weights(gpu, WeightMode::Forward)),
         }
     }
 
@@ -176,11 +176,18 @@ impl ConvTransposePlan {
         }
         assert!(!y.overlaps(x), "{what}: y must not overlap x");
         let out = b.map_or(Out::Overwrite, Out::Bias);
-        vec![
-            self.x.pack(gpu, x),
-            self.w.pack(gpu, w),
-            gather(gpu, what, &s.forward_gather(), &self.x, &self.w, out, y),
-        ]
+        let mut ds = vec![self.x.pack(gpu, x), self.w.pack(gpu, w)];
+        ds.extend(gather(
+            gpu,
+            what,
+            &s.forward_gather(),
+            &self.x,
+            &self.w,
+            out,
+            w,
+            y,
+        ));
+        ds
     }
 
     /// dx += conv(dy, w) (strided), dw += x (x) dy, db += sum dy, each only where given.
@@ -207,15 +214,8 @@ impl ConvTransposePlan {
             assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
             out.push(wt.pack(gpu, w));
             let label = "conv_transpose2d_backward_input";
-            out.push(gather(
-                gpu,
-                label,
-                &s.backward_gather(),
-                dyp,
-                wt,
-                Out::Accumulate,
-                dx,
-            ));
+            let bg = s.backward_gather();
+            out.extend(gather(gpu, label, &bg, dyp, wt, Out::Accumulate, w, dx));
         }
         if let Some(dw) = dw {
             let label = "conv_transpose2d_backward_weight";
@@ -257,12 +257,10 @@ pub fn conv_transpose2d_backward_input(
     assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
     let bg = s.backward_gather();
     let dyp = bg.input(gpu);
-    let wt = PackedWeights::with_mode(gpu, s.cin, s.cout, s.k, WeightMode::Forward);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, dx),
-    ]
+    let wt = bg.weights(gpu, WeightMode::Forward);
+    let mut ds = vec![dyp.pack(gpu, dy), wt.pack(gpu, w)];
+    ds.extend(gather(gpu, what, &bg, &dyp, &wt, Out::Accumulate, w, dx));
+    ds
 }
 
 /// dw += sum over n, ih, iw of x * dy-patch, db += sum of dy (if given), packing included.

@@ -44,7 +44,7 @@ pub fn validate(cfg: &NetConfig) -> Result<()> {
             cfg.image_size
         );
     }
-    if cfg.temb_dim < 4 || cfg.temb_dim % 2 == 1 {
+    if cfg.temb_dim < 4 || !cfg.temb_dim.is_multiple_of(2) {
         bail!(
             "seed001's time encoding needs an even D >= 4 (it divides by D/2 - 1), got {}",
             cfg.temb_dim

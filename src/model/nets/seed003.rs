@@ -20,7 +20,7 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 1 || cfg.channels[0] % HEADS != 0 {
+    if cfg.channels.len() != 1 || !cfg.channels[0].is_multiple_of(HEADS) {
         bail!(
             "seed003 takes one base width divisible by its {HEADS} attention heads (e.g. 64), got {:?}",
             cfg.channels
@@ -32,7 +32,7 @@ pub fn validate(cfg: &NetConfig) -> Result<()> {
             cfg.image_size
         );
     }
-    if cfg.temb_dim < 2 || cfg.temb_dim % 2 == 1 {
+    if cfg.temb_dim < 2 || !cfg.temb_dim.is_multiple_of(2) {
         bail!(
             "seed003's time encoding needs an even D, got {}",
             cfg.temb_dim

@@ -151,7 +151,7 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
     let has = |n: &str| ck.tensors.contains_key(n);
     let shape = |n: &str| -> Result<&Vec<usize>> {
         ck.tensors.get(n).map(|t| &t.0).ok_or_else(|| {
-            anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a state_dict of one of our networks (seed000..seed004)")
+            anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a seed U-Net state_dict, nor one of the other seed networks' (seed001..seed004: named stem.*, net.*, inc.* or down0.*)")
         })
     };
     let dim = |n: &str, i: usize| -> Result<usize> { Ok(shape(n)?[i]) };

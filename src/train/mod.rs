@@ -369,6 +369,7 @@ pub fn permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
 
 /// The network's largest activation must fit one storage binding.
 pub fn check_fits(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
+    net.validate()?;
     let per_image = crate::model::nets::activations(net).largest;
     let limit = gpu.max_binding_elems();
     if per_image * batch as u64 > limit {

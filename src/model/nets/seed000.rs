@@ -20,7 +20,7 @@ pub fn defaults() -> (Vec<usize>, usize) {
 pub fn validate(cfg: &NetConfig) -> Result<()> {
     if cfg.channels.len() != 3 {
         bail!(
-            "the seed U-Net takes three channel widths (e.g. 64,128,256), got {:?}",
+            "the seed U-Net takes three numbers c1,c2,c3 as --channels (e.g. 64,128,256), got {:?}",
             cfg.channels
         );
     }

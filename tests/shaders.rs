@@ -88,6 +88,8 @@ fn the_libraries_are_the_expected_ones() {
     assert_eq!(
         libs,
         [
+            "activation",
+            "activation_backward",
             "bn_params",
             "common",
             "concat_params",

@@ -32,7 +32,7 @@ fn concat_forward_matches_cpu() {
             upload(&gpu, &b, &[n, c2, hw]),
             upload(&gpu, &y0, &[n, c1 + c2, hw]),
         );
-        run(&gpu, [concat(&gpu, n, c1, c2, hw, &ag, &bg, &yg)]);
+        run(&gpu, [concat(&gpu, &ag, &bg, &yg)]);
         // A pure copy: exact.
         assert_close(
             &format!("concat {n}x({c1}+{c2})x{hw}"),
@@ -58,7 +58,7 @@ fn concat_backward_matches_cpu_and_accumulates() {
         );
         run(
             &gpu,
-            [concat_backward(&gpu, n, c1, c2, hw, &dyg, &dag, &dbg)],
+            [concat_backward(&gpu, &dyg, &dag, &dbg)],
         );
         let (da, db) = concat_backward_cpu(n, c1, c2, hw, &dy);
         // One f32 addition per element, same as the reference: exact.
@@ -99,7 +99,7 @@ fn concat_backward_finite_difference() {
     let (dag, dbg) = (gpu.zeros(&[n, c1, hw]), gpu.zeros(&[n, c2, hw]));
     run(
         &gpu,
-        [concat_backward(&gpu, n, c1, c2, hw, &rg, &dag, &dbg)],
+        [concat_backward(&gpu, &rg, &dag, &dbg)],
     );
     fd_check(
         "concat fd da",

@@ -28,7 +28,8 @@ fn multi_pass_launchers_record_their_passes_in_order() {
     );
     let l = z(1);
     assert_eq!(labels(&mse::mse(&gpu, &x, &y, &l)), ["mse", "mse_sum"]);
-    let lb = linear::linear_backward(&gpu, 2, 3, 4, &z(6), &z(12), &z(8), &z(6), &z(12), &z(4));
+    let (lx, lw, ldy) = (gpu.zeros(&[2, 3]), gpu.zeros(&[4, 3]), gpu.zeros(&[2, 4]));
+    let lb = linear::linear_backward(&gpu, &lx, &lw, &ldy, &lx, &lw, &z(4));
     assert_eq!(
         labels(&lb),
         ["linear_backward_data", "linear_backward_weight"]

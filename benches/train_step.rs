@@ -42,7 +42,11 @@ fn main() {
         gray
     } else {
         let plane = size * size;
-        let pixels = gray.pixels.chunks(plane).flat_map(|p| p.repeat(c)).collect();
+        let pixels = gray
+            .pixels
+            .chunks(plane)
+            .flat_map(|p| p.repeat(c))
+            .collect();
         Dataset { pixels, c, ..gray }
     };
     let cfg = TrainConfig {

@@ -11,7 +11,11 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 /// The [n, c, h, w] of `small` (named `name`), checking that `big` is [n, c, 2h, 2w].
 #[track_caller]
-fn planes(op: &str, (name, small): (&str, &GpuTensor), (big_name, big): (&str, &GpuTensor)) -> [usize; 4] {
+fn planes(
+    op: &str,
+    (name, small): (&str, &GpuTensor),
+    (big_name, big): (&str, &GpuTensor),
+) -> [usize; 4] {
     let [n, c, h, w] = dims(op, name, small, "[n, c, h, w]");
     assert!(h > 0 && w > 0, "{op}: empty spatial size {h}x{w}");
     expect_shape(op, big_name, big, &[n, c, 2 * h, 2 * w]);

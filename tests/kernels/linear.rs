@@ -131,10 +131,7 @@ fn linear_backward_finite_difference() {
         upload(&gpu, &r, &[m, n]),
     );
     let (dxg, dwg, dbg) = (gpu.zeros(&[m, k]), gpu.zeros(&[n, k]), gpu.zeros(&[n]));
-    run(
-        &gpu,
-        linear_backward(&gpu, &xg, &wg, &rg, &dxg, &dwg, &dbg),
-    );
+    run(&gpu, linear_backward(&gpu, &xg, &wg, &rg, &dxg, &dwg, &dbg));
     // L is linear in each argument, so central differences are exact up to f64 rounding.
     fd_check(
         "linear fd dx",

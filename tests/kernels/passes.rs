@@ -19,9 +19,10 @@ fn multi_pass_launchers_record_their_passes_in_order() {
     let z = |n: usize| gpu.zeros(&[n]);
     let s = batchnorm::BnShape { n: 2, c: 3, hw: 5 };
     let (x, y, c) = (z(30), z(30), z(3));
-    let fwd = batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, &c, &c, &y, &c, &c);
+    let fwd =
+        batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, [&c; 4], &y, batchnorm::BnOut::Plain);
     assert_eq!(labels(&fwd), ["batchnorm_stats", "batchnorm"]);
-    let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, &c, &c, &y, &x, &c, &c);
+    let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, [&c, &c], &y, None, [&x, &c, &c]);
     assert_eq!(
         labels(&bwd),
         ["batchnorm_backward_reduce", "batchnorm_backward"]

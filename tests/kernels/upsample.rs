@@ -58,7 +58,10 @@ fn upsample_by_hand() {
     let gpu = gpu();
     let x = [1.0, 2.0, 3.0, 4.0];
     let yg = gpu.zeros(&[1, 1, 4, 4]);
-    run(&gpu, [upsample(&gpu, &upload(&gpu, &x, &[1, 1, 2, 2]), &yg)]);
+    run(
+        &gpu,
+        [upsample(&gpu, &upload(&gpu, &x, &[1, 1, 2, 2]), &yg)],
+    );
     assert_close("upsample by hand (gpu)", &gpu.read(&yg), &want, 0.0, 0.0);
     assert_close(
         "upsample by hand (cpu)",
@@ -75,7 +78,11 @@ fn upsample_by_hand() {
         let dxg = gpu.zeros(&[1, 1, 2, 2]);
         run(
             &gpu,
-            [upsample_backward(&gpu, &upload(&gpu, &dy, &[1, 1, 4, 4]), &dxg)],
+            [upsample_backward(
+                &gpu,
+                &upload(&gpu, &dy, &[1, 1, 4, 4]),
+                &dxg,
+            )],
         );
         assert_close(
             "upsample_backward by hand (gpu)",

@@ -19,8 +19,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read> hyper: array<f32, 8>;
 
 // Each invocation updates PER elements, i = tid, tid + S, ... (S = threads launched): fewer
-// invocations for CPU adapters, still coalesced on GPUs.
-const PER: u32 = 4u;
+// invocations for CPU adapters, still coalesced on GPUs. Set by the launcher
+// (src/kernels/adam.rs), which counts the threads.
+override PER: u32;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,5 +1,5 @@
-// Library: the Params struct and chunking constants shared by the batchnorm kernels (must
-// match `Params` and BN_CHUNK in src/kernels/batchnorm/mod.rs).
+// Library: the Params struct (must match `Params` in src/kernels/batchnorm/mod.rs) and the
+// chunking shared by the batchnorm kernels.
 
 struct Params {
     n: u32,
@@ -12,8 +12,10 @@ struct Params {
     total: u32,
 }
 
-const PER_THREAD: u32 = 8u;
-const CHUNK: u32 = 2048u; // WG * PER_THREAD
+// Values of a channel each invocation covers per chunk: set by the launcher
+// (src/kernels/batchnorm/mod.rs), which counts the chunks.
+override PER_THREAD: u32;
+override CHUNK: u32 = WG * PER_THREAD;
 
 // Index into an NCHW tensor of the e-th value of channel ch (e < m).
 fn channel_index(e: u32, ch: u32) -> u32 {

@@ -13,13 +13,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let at = concat_split(i);
-    let ni = at.x;
-    let ch = at.y;
-    let s = at.z;
-    if (ch < p.c1) {
-        y[i] = a[(ni * p.c1 + ch) * p.hw + s];
+    let src = concat_source(i);
+    if (src.x == 0u) {
+        y[i] = a[src.y];
     } else {
-        y[i] = b[(ni * p.c2 + (ch - p.c1)) * p.hw + s];
+        y[i] = b[src.y];
     }
 }

@@ -13,15 +13,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.total) {
         return;
     }
-    let at = concat_split(i);
-    let ni = at.x;
-    let ch = at.y;
-    let s = at.z;
-    if (ch < p.c1) {
-        let j = (ni * p.c1 + ch) * p.hw + s;
-        da[j] += dy[i];
+    let src = concat_source(i);
+    if (src.x == 0u) {
+        da[src.y] += dy[i];
     } else {
-        let j = (ni * p.c2 + (ch - p.c1)) * p.hw + s;
-        db[j] += dy[i];
+        db[src.y] += dy[i];
     }
 }

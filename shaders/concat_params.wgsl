@@ -1,4 +1,4 @@
-// Library: the Params struct and index split shared by concat and concat_backward (Params
+// Library: the Params struct and source index shared by concat and concat_backward (Params
 // must match `Params` in src/kernels/concat.rs).
 
 struct Params {
@@ -8,8 +8,15 @@ struct Params {
     hw: u32,
 }
 
-// (batch, channel, spatial) of flat index i into the concatenated [n, c1 + c2, hw] tensor.
-fn concat_split(i: u32) -> vec3<u32> {
+// Where element i of the concatenated [n, c1 + c2, hw] tensor lives: x = 0 for a, 1 for b;
+// y = its index there.
+fn concat_source(i: u32) -> vec2<u32> {
     let c = p.c1 + p.c2;
-    return vec3<u32>(i / (p.hw * c), (i / p.hw) % c, i % p.hw);
+    let ni = i / (p.hw * c);
+    let ch = (i / p.hw) % c;
+    let s = i % p.hw;
+    if (ch < p.c1) {
+        return vec2<u32>(0u, (ni * p.c1 + ch) * p.hw + s);
+    }
+    return vec2<u32>(1u, (ni * p.c2 + (ch - p.c1)) * p.hw + s);
 }

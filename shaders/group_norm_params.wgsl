@@ -17,7 +17,9 @@ struct Params {
     gtiles: u32, // workgroups of groups in group_norm_backward_sums (channels follow)
 }
 
-const PER_LANE: u32 = 32u; // must match PER_LANE in src/kernels/segments.rs
+// Values a lane adds per chunk: set by the launcher (src/kernels/group_norm/mod.rs) from
+// `segments::PER_LANE`, which sizes the chunks.
+override PER_LANE: u32;
 
 // Offset in its plane of the i-th value that `lane` handles in chunk `k` (may be >= hw):
 // consecutive lanes read consecutive values.

@@ -6,8 +6,9 @@
 // Entry `squares`: the same with target = 0, i.e. the mean square of pred (grad_clip's
 // norm); its launcher binds pred again as `tgt`, which that entry never reads.
 
-const PER_THREAD: u32 = 8u;
-const CHUNK: u32 = 2048u; // WG * PER_THREAD, must match src/kernels/mse.rs
+// Set by the launcher (src/kernels/mse.rs), which counts the chunks.
+override PER_THREAD: u32;
+override CHUNK: u32 = WG * PER_THREAD;
 
 struct Params {
     len: u32,

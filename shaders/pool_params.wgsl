@@ -1,6 +1,6 @@
 // Library: the Params struct shared by maxpool, upsample and their backward kernels (must
-// match `Params` in src/kernels/maxpool.rs and src/kernels/upsample.rs). h, w are the
-// larger (full-resolution) plane's; what `total` counts is up to each kernel.
+// match `PoolParams` in src/kernels/pool_params.rs). h, w are the forward input's plane (the
+// larger one for maxpool, the smaller for upsample); what `total` counts is up to each kernel.
 
 struct Params {
     h: u32,

@@ -1,19 +1,5 @@
-// dx += dy * (x > 0). Accumulates, so gradients of values that fan out add up.
+// dx += dy * (x > 0); the frame is the `activation_backward` library.
 
-struct Params {
-    n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.n) {
-        return;
-    }
-    dx[i] += select(0.0, dy[i], x[i] > 0.0);
+fn act_grad(v: f32, g: f32) -> f32 {
+    return select(0.0, g, v > 0.0);
 }

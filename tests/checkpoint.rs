@@ -5,6 +5,10 @@ use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::checkpoint_io::config_of;
 use wgpu_ddpm::model::network::{Model, NetConfig};
 
+#[path = "common/tiny_net.rs"]
+mod tiny_net;
+use tiny_net::tiny_net;
+
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/torch_unet_tiny.safetensors"
@@ -19,14 +23,7 @@ fn tmp(name: &str) -> std::path::PathBuf {
 #[test]
 fn checkpoint_round_trips_bit_exactly() {
     let gpu = Gpu::new().unwrap();
-    let cfg = NetConfig {
-        image_channels: 1,
-        image_size: 8,
-        channels: vec![4, 6, 8],
-        temb_dim: 6,
-        num_classes: 0,
-        ..Default::default()
-    };
+    let cfg = tiny_net(0);
     let net = Model::new(&gpu, &cfg, 7).unwrap();
     let ck = net.to_checkpoint(&gpu, 42, true);
     let path = tmp("rt");
@@ -47,17 +44,7 @@ fn pytorch_state_dict_fixture_loads() {
         "the fixture mimics torch's save_file: no metadata"
     );
     let cfg = config_of(&ck, 8).unwrap();
-    assert_eq!(
-        cfg,
-        NetConfig {
-            image_channels: 1,
-            image_size: 8,
-            channels: vec![4, 6, 8],
-            temb_dim: 6,
-            num_classes: 0,
-            ..Default::default()
-        }
-    );
+    assert_eq!(cfg, tiny_net(0));
     assert_eq!(ck.counters["down1.convs.1.num_batches_tracked"], 1234);
     let net = Model::new(&gpu, &cfg, 0).unwrap();
     net.load_checkpoint(&gpu, &ck, false).unwrap();
@@ -85,12 +72,8 @@ fn mismatched_network_names_tensor_and_shapes() {
     let gpu = Gpu::new().unwrap();
     let ck = Checkpoint::load(std::path::Path::new(FIXTURE)).unwrap();
     let other = NetConfig {
-        image_channels: 1,
-        image_size: 8,
         channels: vec![4, 6, 10],
-        temb_dim: 6,
-        num_classes: 0,
-        ..Default::default()
+        ..tiny_net(0)
     };
     let net = Model::new(&gpu, &other, 0).unwrap();
     let err = format!("{:#}", net.load_checkpoint(&gpu, &ck, false).unwrap_err());

@@ -1,50 +1,22 @@
 //! The command line end to end on a tiny network: train, resume, sample, eval, and the
 //! errors a user sees for bad input.
 
-use std::path::PathBuf;
-
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{bin, run};
+use cli_common::{bin, run, train};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("wgpu-ddpm-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> std::path::PathBuf {
+    cli_common::tmp("cli", name)
 }
-
-const TINY: &[&str] = &[
-    "--channels",
-    "4,6,8",
-    "--batch",
-    "4",
-    "--samples",
-    "4",
-    "-T",
-    "20",
-    "--image-size",
-    "8",
-    "--log-every",
-    "2",
-];
 
 #[test]
 fn train_resume_sample_eval() {
     let dir = tmp("run");
-    let d = dir.to_str().unwrap();
-    let mut args = vec![
-        "train",
-        "--steps",
-        "4",
-        "--out",
-        d,
-        "--checkpoint-every",
-        "2",
-        "--ema",
-        "0.9",
-    ];
-    args.extend(TINY);
-    let (ok, text) = run(&args);
+    let both_runs = ["--log-every", "2", "--ema", "0.9"];
+    let (ok, text) = train(
+        &dir,
+        &[&both_runs[..], &["--steps", "4", "--checkpoint-every", "2"]].concat(),
+    );
     assert!(ok, "{text}");
     for f in [
         "checkpoint.safetensors",
@@ -58,11 +30,10 @@ fn train_resume_sample_eval() {
     let rows = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.lines().count(), 5, "{rows}");
 
-    let mut args = vec![
-        "train", "--steps", "6", "--out", d, "--resume", "--ema", "0.9",
-    ];
-    args.extend(TINY);
-    let (ok, text) = run(&args);
+    let (ok, text) = train(
+        &dir,
+        &[&both_runs[..], &["--steps", "6", "--resume"]].concat(),
+    );
     assert!(ok && text.contains("resumed at step 4"), "{text}");
     let rows = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.lines().count(), 7, "{rows}");
@@ -308,20 +279,19 @@ fn no_adapter_says_how_to_install_a_driver() {
 #[test]
 fn quality_every_logs_rows_and_a_chart_panel() {
     let dir = tmp("quality");
-    let d = dir.to_str().unwrap();
-    let mut args = vec![
-        "train",
-        "--steps",
-        "4",
-        "--out",
-        d,
-        "--quality-every",
-        "2",
-        "--quality-count",
-        "8",
-    ];
-    args.extend(TINY);
-    let (ok, text) = run(&args);
+    let (ok, text) = train(
+        &dir,
+        &[
+            "--steps",
+            "4",
+            "--log-every",
+            "2",
+            "--quality-every",
+            "2",
+            "--quality-count",
+            "8",
+        ],
+    );
     assert!(ok && text.contains("quality frechet"), "{text}");
     let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let quality_steps: Vec<&str> = csv

@@ -8,39 +8,22 @@ use wgpu_ddpm::checkpoint::Checkpoint;
 
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{bin, run};
+use cli_common::{bin, run, TINY};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("wgpu-ddpm-err-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    cli_common::tmp("err", name)
 }
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch_unet_tiny.safetensors")
 }
 
-const TINY: &[&str] = &[
-    "--channels",
-    "4,6,8",
-    "--batch",
-    "4",
-    "--samples",
-    "4",
-    "-T",
-    "20",
-    "--image-size",
-    "8",
-    "--sample-steps",
-    "5",
-];
+/// A 5-step sample grid keeps the runs that finish short.
+const FAST_GRID: [&str; 2] = ["--sample-steps", "5"];
 
+/// `train` on the tiny network with the fast grid, then `extra`.
 fn train(dir: &Path, extra: &[&str]) -> (bool, String) {
-    let mut args = vec!["train", "--out", dir.to_str().unwrap()];
-    args.extend(TINY);
-    args.extend(extra);
-    run(&args)
+    cli_common::train(dir, &[&FAST_GRID[..], extra].concat())
 }
 
 #[test]
@@ -167,6 +150,7 @@ fn resume_refuses_a_changed_meaning_and_records_other_changes() {
     assert!(ok, "{text}");
     let mut other_t: Vec<&str> = vec!["train", "--out", dir.to_str().unwrap()];
     other_t.extend(TINY.iter().map(|s| if *s == "20" { "30" } else { s }));
+    other_t.extend(FAST_GRID);
     other_t.extend(["--steps", "3", "--resume"]);
     let (ok, text) = run(&other_t);
     assert!(
@@ -250,6 +234,7 @@ fn kill_9_keeps_every_metrics_row_the_checkpoint_covers() {
     let dir = tmp("kill");
     let mut args: Vec<&str> = vec!["train", "--out", dir.to_str().unwrap()];
     args.extend(TINY);
+    args.extend(FAST_GRID);
     // --log-every does not divide --checkpoint-every.
     args.extend([
         "--steps",

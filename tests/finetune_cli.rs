@@ -2,32 +2,36 @@
 //! overwritten, a classifier reward without its classifier says so, and a fine-tuned
 //! checkpoint loads in `sample`, `edit`, `eval` and `train --resume` like any other.
 
+use std::path::Path;
+
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::run;
+use cli_common::{run, train};
+
+/// `edit` of `image` into `out` with checkpoint `ck`: 2 steps, 2 images, then `extra`.
+fn edit(ck: &str, image: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
+    let (image, out) = (image.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec![
+        "edit",
+        "--checkpoint",
+        ck,
+        "--image",
+        image,
+        "--out",
+        out,
+        "--steps",
+        "2",
+        "--count",
+        "2",
+    ];
+    args.extend(extra);
+    run(&args)
+}
 
 #[test]
 fn finetuned_checkpoints_load_everywhere() {
-    let dir = std::env::temp_dir().join(format!("wgpu-ddpm-ft-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = dir.to_str().unwrap();
-    let (ok, text) = run(&[
-        "train",
-        "--steps",
-        "2",
-        "--out",
-        d,
-        "--channels",
-        "4,6,8",
-        "--batch",
-        "4",
-        "--samples",
-        "4",
-        "-T",
-        "20",
-        "--image-size",
-        "8",
-    ]);
+    let dir = cli_common::tmp("ft", "run");
+    let (ok, text) = train(&dir, &["--steps", "2"]);
     assert!(ok, "{text}");
     let ck = dir.join("checkpoint.safetensors");
     let ft = dir.join("ft.safetensors");
@@ -86,19 +90,7 @@ fn finetuned_checkpoints_load_everywhere() {
     );
     let img = dir.join("s.png");
     let png = dir.join("e.png");
-    let (ok, text) = run(&[
-        "edit",
-        "--checkpoint",
-        fts,
-        "--image",
-        img.to_str().unwrap(),
-        "--out",
-        png.to_str().unwrap(),
-        "--steps",
-        "2",
-        "--count",
-        "2",
-    ]);
+    let (ok, text) = edit(fts, &img, &png, &[]);
     assert!(
         !ok && text.contains("s.png"),
         "editing a missing image: {text}"
@@ -121,23 +113,12 @@ fn finetuned_checkpoints_load_everywhere() {
     ]);
     assert!(ok && png.exists(), "{text}");
     let edited = dir.join("e.png");
-    let (ok, text) = run(&[
-        "edit",
-        "--checkpoint",
+    let (ok, text) = edit(
         fts,
-        "--image",
-        png.to_str().unwrap(),
-        "--out",
-        edited.to_str().unwrap(),
-        "--steps",
-        "2",
-        "--count",
-        "2",
-        "--reward",
-        "brightness",
-        "--iters",
-        "2",
-    ]);
+        &png,
+        &edited,
+        &["--reward", "brightness", "--iters", "2"],
+    );
     assert!(
         ok && edited.exists() && text.contains("reward of the edits"),
         "{text}"
@@ -155,25 +136,7 @@ fn finetuned_checkpoints_load_everywhere() {
     ]);
     assert!(ok && text.contains("mean noise-prediction MSE"), "{text}");
     // Training resumes from it (the base run's step and config travel along).
-    let (ok, text) = run(&[
-        "train",
-        "--steps",
-        "3",
-        "--out",
-        d,
-        "--resume",
-        fts,
-        "--channels",
-        "4,6,8",
-        "--batch",
-        "4",
-        "--samples",
-        "4",
-        "-T",
-        "20",
-        "--image-size",
-        "8",
-    ]);
+    let (ok, text) = train(&dir, &["--steps", "3", "--resume", fts]);
     assert!(ok && text.contains("resumed at step 2"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,17 +9,12 @@ use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{Model, NetConfig};
 use wgpu_ddpm::sample::{sample, Conditioning};
 
+#[path = "common/tiny_net.rs"]
+mod tiny_net;
+
 fn setup() -> (Arc<Gpu>, Model, Schedule, SamplerConfig) {
     let gpu = Gpu::new().unwrap();
-    let cfg = NetConfig {
-        image_channels: 1,
-        image_size: 8,
-        channels: vec![4, 6, 8],
-        temb_dim: 6,
-        num_classes: 3,
-        ..Default::default()
-    };
-    let net = Model::new(&gpu, &cfg, 5).unwrap();
+    let net = Model::new(&gpu, &tiny_net::tiny_net(3), 5).unwrap();
     let sched = Schedule::new(ScheduleKind::Linear, 20).unwrap();
     let scfg = SamplerConfig {
         kind: SamplerKind::Ddpm {

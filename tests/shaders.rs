@@ -1,7 +1,25 @@
 //! Every shader parses, validates and translates to SPIR-V, MSL and HLSL with naga, so a
 //! broken kernel fails with its file and line even on a machine without any GPU adapter.
 
+use wgpu_ddpm::kernels::{adam, batchnorm, group_norm, mse};
 use wgpu_ddpm::shaders::{self, LIBRARIES, SHADERS};
+
+/// The override constants a kernel's launcher sets: naga's backends, like wgpu when it builds
+/// a pipeline, translate a module only once every override it uses has a value.
+fn constants(name: &str) -> &'static [(&'static str, f64)] {
+    let deps = shaders::get(name).unwrap().deps;
+    if deps.contains(&"bn_params") {
+        batchnorm::CONSTANTS
+    } else if deps.contains(&"group_norm_params") {
+        group_norm::CONSTANTS
+    } else {
+        match name {
+            "mse" => mse::CONSTANTS,
+            "adam" => adam::CONSTANTS,
+            _ => &[],
+        }
+    }
+}
 
 /// Validate and translate `name` composed with the `spread` library given.
 fn check(name: &str, spread: &str) -> Result<(), String> {
@@ -31,11 +49,19 @@ fn check(name: &str, spread: &str) -> Result<(), String> {
     if module.entry_points.is_empty() {
         return Err(format!("{path}: no entry point"));
     }
+    let values: naga::back::PipelineConstants = constants(name)
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    let (module, info) =
+        naga::back::pipeline_constants::process_overrides(&module, &info, None, &values)
+            .map_err(|e| format!("{path}: override constants: {e}"))?;
+    let (module, info) = (module.as_ref(), info.as_ref());
     let spv = naga::back::spv::Options {
         lang_version: (1, 3),
         ..Default::default()
     };
-    naga::back::spv::write_vec(&module, &info, &spv, None)
+    naga::back::spv::write_vec(module, info, &spv, None)
         .map_err(|e| format!("{path}: SPIR-V: {e}"))?;
     for ep in &module.entry_points {
         let pipeline = naga::back::msl::PipelineOptions {
@@ -46,7 +72,7 @@ fn check(name: &str, spread: &str) -> Result<(), String> {
             lang_version: (2, 3),
             ..Default::default()
         };
-        naga::back::msl::write_string(&module, &info, &msl, &pipeline)
+        naga::back::msl::write_string(module, info, &msl, &pipeline)
             .map_err(|e| format!("{path}: MSL ({}): {e}", ep.name))?;
     }
     let mut hlsl = String::new();
@@ -56,7 +82,7 @@ fn check(name: &str, spread: &str) -> Result<(), String> {
         ..Default::default()
     };
     naga::back::hlsl::Writer::new(&mut hlsl, &opts, &Default::default())
-        .write(&module, &info, None)
+        .write(module, info, None)
         .map_err(|e| format!("{path}: HLSL: {e}"))?;
     Ok(())
 }
@@ -88,6 +114,8 @@ fn the_libraries_are_the_expected_ones() {
     assert_eq!(
         libs,
         [
+            "activation",
+            "activation_backward",
             "attention_texels",
             "bn_params",
             "common",

@@ -4,19 +4,14 @@ use wgpu_ddpm::data::builtin;
 use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
-use wgpu_ddpm::model::network::NetConfig;
 use wgpu_ddpm::train::{check_finite, TrainConfig, Trainer};
+
+#[path = "common/tiny_net.rs"]
+mod tiny_net;
 
 fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
     TrainConfig {
-        net: NetConfig {
-            image_channels: 1,
-            image_size: 8,
-            channels: vec![4, 6, 8],
-            temb_dim: 6,
-            num_classes: 0,
-            ..Default::default()
-        },
+        net: tiny_net::tiny_net(0),
         schedule: ScheduleKind::Linear,
         t_max: 100,
         batch,

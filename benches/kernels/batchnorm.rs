@@ -3,8 +3,9 @@
 //! `batchnorm_relu_backward` the same passes with the fused ReLU.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::batchnorm::{batchnorm_backward, batchnorm_eval, batchnorm_train, BnShape};
-use wgpu_ddpm::kernels::batchnorm_relu::{batchnorm_relu_backward, batchnorm_relu_train};
+use wgpu_ddpm::kernels::batchnorm::{
+    batchnorm_backward, batchnorm_eval, batchnorm_train, BnOut, BnShape,
+};
 
 /// The seed U-Net's BatchNorm shapes: 64 channels at 28x28, 128 at 14x14, 256 at 7x7.
 pub fn bench(b: &Bencher) {
@@ -25,35 +26,72 @@ pub fn bench(b: &Bencher) {
             // Two passes: x is read twice, y written once.
             let mut p = Program::new();
             p.extend(batchnorm_train(
-                gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd,
+                gpu,
+                &s,
+                &x,
+                &gamma,
+                &beta,
+                [&rm, &rv, &mean, &invstd],
+                &y,
+                BnOut::Plain,
             ));
             b.report("batchnorm", &case, &p, 0.0, 12.0 * len as f64);
         }
         if b.enabled("batchnorm_eval") {
             let mut p = Program::new();
-            p.push(batchnorm_eval(gpu, &s, &x, &gamma, &beta, &rm, &rv, &y));
+            p.push(batchnorm_eval(
+                gpu,
+                &s,
+                &x,
+                &gamma,
+                &beta,
+                [&rm, &rv],
+                &y,
+                BnOut::Plain,
+            ));
             b.report("batchnorm_eval", &case, &p, 0.0, 8.0 * len as f64);
         }
         if b.enabled("batchnorm_backward") {
             // Reduce pass reads x, dy; apply pass reads x, dy and reads + writes dx.
             let mut p = Program::new();
             p.extend(batchnorm_backward(
-                gpu, &s, &x, &gamma, &mean, &invstd, &dy, &dx, &dg, &db,
+                gpu,
+                &s,
+                &x,
+                &gamma,
+                [&mean, &invstd],
+                &dy,
+                None,
+                [&dx, &dg, &db],
             ));
             b.report("batchnorm_backward", &case, &p, 0.0, 24.0 * len as f64);
         }
         if b.enabled("batchnorm_relu") {
             let mut p = Program::new();
-            p.extend(batchnorm_relu_train(
-                gpu, &s, &x, &gamma, &beta, &rm, &rv, &y, &mean, &invstd,
+            p.extend(batchnorm_train(
+                gpu,
+                &s,
+                &x,
+                &gamma,
+                &beta,
+                [&rm, &rv, &mean, &invstd],
+                &y,
+                BnOut::Relu,
             ));
             b.report("batchnorm_relu", &case, &p, 0.0, 12.0 * len as f64);
         }
         if b.enabled("batchnorm_relu_backward") {
             // As batchnorm_backward, plus the ReLU output read by both passes.
             let mut p = Program::new();
-            p.extend(batchnorm_relu_backward(
-                gpu, &s, &x, &gamma, &mean, &invstd, &y, &dy, &dx, &dg, &db,
+            p.extend(batchnorm_backward(
+                gpu,
+                &s,
+                &x,
+                &gamma,
+                [&mean, &invstd],
+                &dy,
+                Some(&y),
+                [&dx, &dg, &db],
             ));
             b.report("batchnorm_relu_backward", &case, &p, 0.0, 32.0 * len as f64);
         }

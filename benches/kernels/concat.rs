@@ -18,12 +18,12 @@ pub fn bench(b: &Bencher) {
         let len = (n * (c1 + c2) * hw) as f64;
         if b.enabled("concat") {
             let mut p = Program::new();
-            p.push(concat(gpu, n, c1, c2, hw, &a, &bb, &y));
+            p.push(concat(gpu, &a, &bb, &y));
             b.report("concat", &case, &p, 0.0, 8.0 * len);
         }
         if b.enabled("concat_backward") {
             let mut p = Program::new();
-            p.push(concat_backward(gpu, n, c1, c2, hw, &y, &a, &bb));
+            p.push(concat_backward(gpu, &y, &a, &bb));
             b.report("concat_backward", &case, &p, 0.0, 12.0 * len);
         }
     }

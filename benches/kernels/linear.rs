@@ -29,7 +29,7 @@ pub fn bench(b: &Bencher) {
         );
         if b.enabled("linear") {
             let mut p = Program::new();
-            p.push(linear(gpu, m, k, n, &x, &w, &bias, &y));
+            p.push(linear(gpu, &x, &w, &bias, &y));
             b.report(
                 "linear",
                 &case,
@@ -41,7 +41,7 @@ pub fn bench(b: &Bencher) {
         if b.enabled("linear_backward") {
             let (dx, dw, db) = (gpu.zeros(&[m, k]), gpu.zeros(&[n, k]), gpu.zeros(&[n]));
             let mut p = Program::new();
-            p.extend(linear_backward(gpu, m, k, n, &x, &w, &y, &dx, &dw, &db));
+            p.extend(linear_backward(gpu, &x, &w, &y, &dx, &dw, &db));
             b.report(
                 "linear_backward",
                 &case,

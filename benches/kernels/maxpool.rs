@@ -10,16 +10,17 @@ pub fn bench(b: &Bencher) {
     for (c, hw) in [(64usize, 28usize), (128, 14)] {
         let len = n * c * hw * hw;
         let case = format!("{n}x{c}x{hw}x{hw}");
-        let (x, dx, y) = (gpu.zeros(&[len]), gpu.zeros(&[len]), gpu.zeros(&[len / 4]));
+        let (x, dx) = (gpu.zeros(&[n, c, hw, hw]), gpu.zeros(&[n, c, hw, hw]));
+        let y = gpu.zeros(&[n, c, hw / 2, hw / 2]);
         if b.enabled("maxpool") {
             let mut p = Program::new();
-            p.push(maxpool(gpu, n, c, hw, hw, &x, &y));
+            p.push(maxpool(gpu, &x, &y));
             b.report("maxpool", &case, &p, 0.0, 4.0 * (len + len / 4) as f64);
         }
         if b.enabled("maxpool_backward") {
             // Reads x and dy, reads + writes one dx element per window.
             let mut p = Program::new();
-            p.push(maxpool_backward(gpu, n, c, hw, hw, &x, &y, &dx));
+            p.push(maxpool_backward(gpu, &x, &y, &dx));
             b.report(
                 "maxpool_backward",
                 &case,

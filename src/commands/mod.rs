@@ -27,6 +27,7 @@ pub mod quality;
 pub mod sample;
 pub mod train;
 pub mod train_output;
+mod train_setup;
 
 pub use eval::{eval, EvalArgs};
 pub use finetune::{finetune, FinetuneArgs};

@@ -8,15 +8,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::train_output::{data_class_names, save_chart, write_samples, QualityLog};
-use super::{bar, parse_schedule, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
-use crate::checkpoint::Checkpoint;
-use crate::data::{self, DataSpec, LoadOptions};
+use super::train_output::{save_chart, write_samples, QualityLog};
+use super::train_setup::{setup, Setup};
+use super::{bar, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
 use crate::gpu::Gpu;
-use crate::kernels::adam::AdamConfig;
-use crate::model::nets;
-use crate::model::network::{NetConfig, NetKind};
-use crate::train::{self, interrupt, metrics, Metrics, TrainConfig, Trainer};
+use crate::train::{self, interrupt, metrics, Metrics, Trainer};
 
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
@@ -123,133 +119,26 @@ pub struct TrainArgs {
 pub fn train(a: &TrainArgs) -> Result<()> {
     let a = &a.resolved()?;
     let variance = parse_variance(a.variance.as_deref().unwrap_or("small"))?;
-    if !(0.0..=1.0).contains(&a.label_dropout) {
-        bail!("--label-dropout must be in [0, 1], got {}", a.label_dropout);
-    }
-    if !(a.lr.is_finite() && a.lr > 0.0) {
-        bail!(
-            "--lr must be a positive finite number (e.g. 1e-3), got {}",
-            a.lr
-        );
-    }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let cpu = gpu.is_cpu();
     let out = a.out.clone();
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create run folder {}", out.display()))?;
     train::run_folder::check_writable(&out)?;
-    let resume_path = a.resume.as_ref().map(|r| {
-        if r.is_empty() {
-            out.join("checkpoint.safetensors")
-        } else {
-            PathBuf::from(r)
-        }
-    });
-    let resumed = resume_path
-        .as_ref()
-        .map(|p| Checkpoint::load(p))
-        .transpose()?;
-
-    let spec = DataSpec::parse(&a.data)?;
-    let load = LoadOptions {
-        size: a.image_size,
-        channels: a.image_channels.unwrap_or(1),
-        seed: a.seed,
-        labels: a.labels.clone(),
-        ..Default::default()
-    };
-    let kind = NetKind::from_name(a.net.as_deref().unwrap_or("seed000"))?;
-    let (seed_channels, seed_temb) = nets::defaults(kind);
-    let default_channels = if cpu {
-        nets::cpu_channels(kind)
-    } else {
-        seed_channels
-    };
-    let ch = a.channels.clone().unwrap_or(default_channels);
-    let temb_dim = a.temb_dim.unwrap_or(seed_temb);
-    let shape_net = |image_channels, image_size| NetConfig {
-        net: kind,
-        image_channels,
-        image_size,
-        channels: ch.clone(),
-        temb_dim,
-        num_classes: 0,
-        t_max: a.t_max.unwrap_or(1000),
-    };
-    let batch = a.batch.unwrap_or(if cpu { 16 } else { 128 });
-    if batch == 0 {
-        bail!("batch size must be at least 1 (--batch)");
-    }
-    if let (DataSpec::Builtin, Some(s)) = (&spec, a.image_size) {
-        // The built-in images are made on the host: refuse what cannot fit before making them.
-        train::memory::check_builtin(&gpu, &shape_net(1, s), batch)?;
-    }
-    let ds = data::load(&spec, &load)?;
-    let names = data_class_names(&spec, &ds);
-    let steps = match (a.steps, a.epochs) {
-        (Some(s), _) => s,
-        (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
-        (None, None) => {
-            if cpu {
-                1600
-            } else {
-                3000
-            }
-        }
-    };
-    if steps == 0 {
-        bail!("--steps 0 (or --epochs rounding to 0 steps) leaves nothing to train: pass --steps N with N >= 1");
-    }
-    if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
-        eprintln!(
-            "note: CPU adapter: using the small preset ({} channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
-            kind.name(),
-            ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
-        );
-    }
-    let net = NetConfig {
-        num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
-        ..shape_net(ds.c, ds.h)
-    };
-    net.validate()?;
-    let cfg = TrainConfig {
-        net,
-        schedule: parse_schedule(&a.schedule)?,
-        t_max: a.t_max.unwrap_or(1000),
-        batch,
-        adam: AdamConfig {
-            lr: a.lr,
-            weight_decay: a.weight_decay.unwrap_or(0.0),
-            ..Default::default()
-        },
-        steps,
-        seed: a.seed,
-        log_every: a.log_every.max(1),
-        ema_decay: a.ema,
-        label_dropout: a.label_dropout,
-        grad_clip: a.grad_clip,
-        fixed_noise: false,
-    };
-    let changed = match &resumed {
-        Some(ck) => train::resume::compare(
-            ck,
-            &cfg,
-            &resume_path.as_ref().unwrap().display().to_string(),
-        )?,
-        None => Default::default(),
-    };
+    let Setup {
+        cfg,
+        ds,
+        names,
+        resumed,
+        changed,
+    } = setup(a, &gpu, &out)?;
+    let (batch, steps) = (cfg.batch, cfg.steps);
     train::check_fits(&gpu, &cfg.net, batch)?;
     train::memory::check_host_memory(&gpu, &cfg.net, batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
-    if let Some(ck) = &resumed {
-        tr.resume_from(ck).with_context(|| {
-            format!("resuming from {}", resume_path.as_ref().unwrap().display())
-        })?;
-        eprintln!(
-            "resumed at step {} from {}",
-            tr.step,
-            resume_path.as_ref().unwrap().display()
-        );
+    if let Some(r) = &resumed {
+        tr.resume_from(&r.ck)
+            .with_context(|| format!("resuming from {}", r.path.display()))?;
+        eprintln!("resumed at step {} from {}", tr.step, r.path.display());
     }
     if tr.step >= steps {
         bail!(
@@ -408,15 +297,4 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         out.join("metrics.csv").display()
     );
     Ok(())
-}
-
-/// Classes for class-conditional training; the data must carry labels.
-fn conditional_classes(ds: &data::Dataset) -> Result<usize> {
-    if ds.labels.is_none() || ds.num_classes == 0 {
-        bail!(
-            "--cond needs labels, but {} has none: use an IDX file with its label file (--labels), a folder with one subfolder per class, or the builtin data",
-            ds.description
-        );
-    }
-    Ok(ds.num_classes)
 }

@@ -39,7 +39,6 @@ pub fn save_chart(out: &Path, loss: &[(u64, f32)], quality: &[(u64, f64)]) -> Re
 /// A sample grid of the network being trained: full DDPM chains, except that a CPU adapter
 /// uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net passes
 /// would dominate a CPU run). Class-conditional: one labelled row per class, guided w = 3.
-#[allow(clippy::too_many_arguments)]
 pub fn write_samples(
     gpu: &Arc<Gpu>,
     tr: &Trainer,

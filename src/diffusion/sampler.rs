@@ -101,7 +101,6 @@ impl Sampler {
     /// Records the loop's kernels for `n` images of `chw` elements. `x` (f32 [n, chw]),
     /// `t_batch` (u32 [n]) and `eps` (f32 [n, chw]) are the model's input, time and output
     /// tensors, owned by the caller.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         gpu: &Arc<Gpu>,
         schedule: &Schedule,

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod pipelines;
 pub mod program;
+pub mod shape;
 pub mod tensor;
 
 /// The shader registry's typed ids, re-exported so that kernels depend on `gpu` alone.

@@ -172,8 +172,24 @@ impl Gpu {
         tensors: &[&GpuTensor],
         groups: [u32; 3],
     ) -> Dispatch {
+        self.dispatch_with(label, shader, entry, &[], params, tensors, groups)
+    }
+
+    /// As `dispatch`, for a kernel with pipeline-overridable constants (WGSL `override`
+    /// declarations without a value): `constants` gives each its value, by name, when the
+    /// pipeline is built, so the launcher holds the one copy of a number both sides use.
+    pub fn dispatch_with<P: Pod>(
+        &self,
+        label: &'static str,
+        shader: ShaderId,
+        entry: &str,
+        constants: &[(&str, f64)],
+        params: &P,
+        tensors: &[&GpuTensor],
+        groups: [u32; 3],
+    ) -> Dispatch {
         let binds: Vec<Bind> = tensors.iter().map(|t| Bind::Tensor(t)).collect();
-        self.dispatch_bound(label, shader, entry, params, &binds, groups)
+        self.build(label, shader, entry, constants, params, &binds, groups)
     }
 
     /// As `dispatch`, with textures among the bindings 1...
@@ -186,7 +202,20 @@ impl Gpu {
         binds: &[Bind],
         groups: [u32; 3],
     ) -> Dispatch {
-        let pipeline = self.pipelines.get(&self.device, shader, entry, &[]);
+        self.build(label, shader, entry, &[], params, binds, groups)
+    }
+
+    fn build<P: Pod>(
+        &self,
+        label: &'static str,
+        shader: ShaderId,
+        entry: &str,
+        constants: &[(&str, f64)],
+        params: &P,
+        binds: &[Bind],
+        groups: [u32; 3],
+    ) -> Dispatch {
+        let pipeline = self.pipelines.get(&self.device, shader, entry, constants);
         // Uniform structs are padded to 16 bytes in WGSL; pad the host copy the same way.
         let mut bytes = bytemuck::bytes_of(params).to_vec();
         bytes.resize(bytes.len().next_multiple_of(16).max(16), 0);

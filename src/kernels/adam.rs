@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::{expect_disjoint, expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[derive(Clone, Copy, Debug)]
@@ -34,8 +35,10 @@ struct Params {
     stride: u32,
 }
 
-/// Elements per invocation (`PER` in the shader).
+/// Elements per invocation.
 const PER: usize = 4;
+/// The override constants of `shaders/adam.wgsl`.
+pub const CONSTANTS: &[(&str, f64)] = &[("PER", PER as f64)];
 
 /// The f64 of the shortest decimal that reads back as `x`: 0.999f32 becomes 0.999, as the
 /// Python float PyTorch uses (plain `as f64` gives 0.99900001287, which puts a 5e-5 relative
@@ -76,31 +79,22 @@ pub fn adam(
 ) -> Dispatch {
     let len = params.len();
     for (name, t) in [("grads", grads), ("m", m), ("v", v)] {
-        assert_eq!(
-            t.len(),
-            len,
-            "adam: {name} has {} elements, params has {len}",
-            t.len()
-        );
+        expect_len_of("adam", name, t, params);
     }
-    assert_eq!(
-        hyper.len(),
-        8,
-        "adam: hyper must hold 8 floats (see adam_hyper), got {:?}",
-        hyper.shape
-    );
+    expect_len("adam", "hyper", hyper, 8, "see adam_hyper");
     for (name, t) in [("grads", grads), ("m", m), ("v", v), ("hyper", hyper)] {
-        assert!(!params.overlaps(t), "adam: params overlaps {name}");
+        expect_disjoint("adam", ("params", params), (name, t));
     }
     let threads = len.div_ceil(PER);
     let p = Params {
         len: len as u32,
         stride: threads as u32,
     };
-    gpu.dispatch(
+    gpu.dispatch_with(
         "adam",
         id::adam,
         "main",
+        CONSTANTS,
         &p,
         &[params, grads, m, v, hyper],
         grid_1d(threads),

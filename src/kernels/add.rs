@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::{expect_len_of, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -14,19 +15,9 @@ struct Params {
 #[track_caller]
 fn same_size(op: &str, want: &GpuTensor, ts: &[(&str, &GpuTensor)]) -> Params {
     for (name, t) in ts {
-        assert_eq!(
-            t.len(),
-            want.len(),
-            "{op}: {name} has shape {:?}, want {} elements as {:?}",
-            t.shape,
-            want.len(),
-            want.shape
-        );
+        expect_len_of(op, name, t, want);
     }
-    assert!(
-        want.len() <= u32::MAX as usize,
-        "{op}: more than 2^32 elements"
-    );
+    expect_u32(op, want.len());
     Params {
         n: want.len() as u32,
     }

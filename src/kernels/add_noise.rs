@@ -3,6 +3,8 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::rng::{normal2_cpu, timestep_cpu, PURPOSE_EPS, PURPOSE_T};
+use super::schedule_table::table_steps;
+use crate::gpu::shape::{expect_disjoint, expect_len};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -28,7 +30,6 @@ pub fn rng_state_words(seed: u64, step: u64) -> [u32; 4] {
 /// From x0 [n, chw]: draws t (u32 [n], 1..=T) per image and eps [n, chw] ~ N(0, 1), writes
 /// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps. `table` is `ScheduleTable::gpu_table` (f32
 /// [T+1, 4]); `rng_state` is u32 [seed_lo, seed_hi, step_lo, step_hi].
-#[allow(clippy::too_many_arguments)]
 pub fn add_noise(
     gpu: &Gpu,
     n: usize,
@@ -57,25 +58,20 @@ pub fn add_noise_at(
     xt: &GpuTensor,
     eps: &GpuTensor,
 ) -> Dispatch {
+    let op = "add_noise";
     let len = n * chw;
-    assert!(n > 0 && chw > 0, "add_noise: empty batch");
-    assert!(
-        table.len().is_multiple_of(4) && table.len() >= 12,
-        "add_noise: table must be f32 [T+1, 4] with T >= 2"
-    );
-    assert_eq!(
-        rng_state.len(),
-        4,
-        "add_noise: rng_state is u32 [seed_lo, seed_hi, step_lo, step_hi]"
-    );
-    assert_eq!(x0.len(), len, "add_noise: x0 must be [n, chw]");
-    assert_eq!(t.len(), n, "add_noise: t must be u32 [n]");
-    assert_eq!(xt.len(), len, "add_noise: xt must be [n, chw]");
-    assert_eq!(eps.len(), len, "add_noise: eps must be [n, chw]");
+    assert!(n > 0 && chw > 0, "{op}: empty batch");
+    let t_max = table_steps(op, table);
+    let layout = "u32 [seed_lo, seed_hi, step_lo, step_hi]";
+    expect_len(op, "rng_state", rng_state, 4, layout);
+    expect_len(op, "t", t, n, "u32 [n]");
+    for (name, v) in [("x0", x0), ("xt", xt), ("eps", eps)] {
+        expect_len(op, name, v, len, "[n, chw]");
+    }
     let p = Params {
         n: n as u32,
         chw: chw as u32,
-        t_max: (table.len() / 4 - 1) as u32,
+        t_max: t_max as u32,
         t_fixed: t_fixed.unwrap_or(0),
     };
     assert!(
@@ -133,7 +129,6 @@ struct BackParams {
 
 /// Backward of `add_noise` for the timesteps `t` (u32 [n]) it drew, from `g` = dL/dx_t
 /// [n, chw]: dx0 += sqrt(abar_t) g, deps += sqrt(1 - abar_t) g (both accumulate).
-#[allow(clippy::too_many_arguments)]
 pub fn add_noise_backward(
     gpu: &Gpu,
     n: usize,
@@ -144,24 +139,19 @@ pub fn add_noise_backward(
     dx0: &GpuTensor,
     deps: &GpuTensor,
 ) -> Dispatch {
+    let op = "add_noise_backward";
     let len = n * chw;
-    assert!(n > 0 && chw > 0, "add_noise_backward: empty batch");
+    assert!(n > 0 && chw > 0, "{op}: empty batch");
     assert!(
         n <= 65535,
-        "add_noise_backward: at most 65535 images per dispatch, got {n}"
+        "{op}: at most 65535 images per dispatch, got {n}"
     );
-    assert!(
-        table.len().is_multiple_of(4) && table.len() >= 12,
-        "add_noise_backward: table must be f32 [T+1, 4] with T >= 2"
-    );
-    assert_eq!(t.len(), n, "add_noise_backward: t must be u32 [n]");
-    for (what, v) in [("g", g), ("dx0", dx0), ("deps", deps)] {
-        assert_eq!(v.len(), len, "add_noise_backward: {what} must be [n, chw]");
+    table_steps(op, table);
+    expect_len(op, "t", t, n, "u32 [n]");
+    for (name, v) in [("g", g), ("dx0", dx0), ("deps", deps)] {
+        expect_len(op, name, v, len, "[n, chw]");
     }
-    assert!(
-        !dx0.overlaps(deps),
-        "add_noise_backward: dx0 and deps overlap"
-    );
+    expect_disjoint(op, ("dx0", dx0), ("deps", deps));
     let quads = chw.div_ceil(4);
     let p = BackParams {
         n: n as u32,

@@ -7,10 +7,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::batchnorm::BN_EPS;
+use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
-
-/// BatchNorm's epsilon (must equal `batchnorm::BN_EPS`; kernels may import only gpu/util).
-pub const EPS: f32 = 1e-5;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -32,7 +31,6 @@ struct ParamParams {
 
 /// x, dy, dx are [n, c, hw]; the rest [c]. Accumulates: dx += gamma invstd dy, and (when
 /// `params` holds (dgamma, dbeta)) dgamma += sum dy xhat, dbeta += sum dy per channel.
-#[allow(clippy::too_many_arguments)]
 pub fn batchnorm_eval_backward(
     gpu: &Gpu,
     n: usize,
@@ -46,38 +44,23 @@ pub fn batchnorm_eval_backward(
     dx: Option<&GpuTensor>,
     params: Option<(&GpuTensor, &GpuTensor)>,
 ) -> Vec<Dispatch> {
+    let op = "batchnorm_eval_backward";
     let len = n * c * hw;
-    assert!(len > 0, "batchnorm_eval_backward: empty shape");
-    assert!(
-        len <= u32::MAX as usize,
-        "batchnorm_eval_backward: more than 2^32 elements"
-    );
-    for (what, v) in [("x", x), ("dy", dy)] {
-        assert_eq!(
-            v.len(),
-            len,
-            "batchnorm_eval_backward: {what} must be [n, c, hw]"
-        );
-    }
-    for (what, v) in [
-        ("gamma", gamma),
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-    ] {
-        assert_eq!(v.len(), c, "batchnorm_eval_backward: {what} must be [c]");
-    }
+    assert!(len > 0, "{op}: empty shape");
+    expect_u32(op, len);
+    expect_len(op, "x", x, len, "[n, c, hw]");
+    expect_len(op, "dy", dy, len, "[n, c, hw]");
+    expect_len(op, "gamma", gamma, c, "[c]");
+    expect_len(op, "running_mean", running_mean, c, "[c]");
+    expect_len(op, "running_var", running_var, c, "[c]");
     let mut out = Vec::new();
     if let Some(dx) = dx {
-        assert_eq!(
-            dx.len(),
-            len,
-            "batchnorm_eval_backward: dx must be [n, c, hw]"
-        );
+        expect_len(op, "dx", dx, len, "[n, c, hw]");
         let p = DxParams {
             c: c as u32,
             hw: hw as u32,
             len: len as u32,
-            eps: EPS,
+            eps: BN_EPS,
         };
         out.push(gpu.dispatch(
             "batchnorm_eval_backward",
@@ -89,15 +72,13 @@ pub fn batchnorm_eval_backward(
         ));
     }
     if let Some((dgamma, dbeta)) = params {
-        assert!(
-            dgamma.len() == c && dbeta.len() == c,
-            "batchnorm_eval_backward: dgamma and dbeta must be [c]"
-        );
+        expect_len(op, "dgamma", dgamma, c, "[c]");
+        expect_len(op, "dbeta", dbeta, c, "[c]");
         let p = ParamParams {
             n: n as u32,
             c: c as u32,
             hw: hw as u32,
-            eps: EPS,
+            eps: BN_EPS,
         };
         out.push(gpu.dispatch(
             "batchnorm_eval_backward_params",
@@ -124,7 +105,7 @@ pub fn batchnorm_eval_backward_cpu(
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let invstd: Vec<f64> = running_var
         .iter()
-        .map(|v| 1.0 / (*v as f64 + EPS as f64).sqrt())
+        .map(|v| 1.0 / (*v as f64 + BN_EPS as f64).sqrt())
         .collect();
     let mut dx = vec![0.0; n * c * hw];
     let (mut dg, mut db) = (vec![0.0f64; c], vec![0.0f64; c]);

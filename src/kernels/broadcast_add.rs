@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
 #[repr(C)]
@@ -14,26 +15,15 @@ struct Params {
     ca: u32,
 }
 
-fn check(op: &str, n: usize, c: usize, hw: usize, x: &GpuTensor, v: &GpuTensor, y: &GpuTensor) {
+#[track_caller]
+fn check(op: &str, n: usize, c: usize, hw: usize, x: (&str, &GpuTensor), v: &GpuTensor) {
     assert!(hw > 0, "{op}: hw must be positive");
-    for (name, t) in [("x", x), ("y", y)] {
-        assert_eq!(
-            t.len(),
-            n * c * hw,
-            "{op}: {name} must be [n={n}, c={c}, hw={hw}], got {:?}",
-            t.shape
-        );
-    }
-    assert_eq!(
-        v.len(),
-        n * c,
-        "{op}: v must be [n={n}, c={c}], got {:?}",
-        v.shape
-    );
+    expect_u32(op, n * c * hw);
+    expect_len(op, x.0, x.1, n * c * hw, "[n, c, hw]");
+    expect_len(op, "v", v, n * c, "[n, c]");
 }
 
 /// y[n, c, :] = x[n, c, :] + v[n, c]  (overwrites y).
-#[allow(clippy::too_many_arguments)]
 pub fn broadcast_add(
     gpu: &Gpu,
     n: usize,
@@ -43,7 +33,9 @@ pub fn broadcast_add(
     v: &GpuTensor,
     y: &GpuTensor,
 ) -> Dispatch {
-    check("broadcast_add", n, c, hw, x, v, y);
+    let op = "broadcast_add";
+    check(op, n, c, hw, ("x", x), v);
+    expect_len(op, "y", y, x.len(), "[n, c, hw]");
     let p = Params {
         count: x.len() as u32,
         hw: hw as u32,
@@ -62,7 +54,6 @@ pub fn broadcast_add(
 
 /// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
 /// tree sum). One dispatch.
-#[allow(clippy::too_many_arguments)]
 pub fn broadcast_add_backward(
     gpu: &Gpu,
     n: usize,
@@ -72,7 +63,9 @@ pub fn broadcast_add_backward(
     dx: &GpuTensor,
     dv: &GpuTensor,
 ) -> Vec<Dispatch> {
-    check("broadcast_add_backward", n, c, hw, dy, dv, dx);
+    let op = "broadcast_add_backward";
+    check(op, n, c, hw, ("dy", dy), dv);
+    expect_len(op, "dx", dx, dy.len(), "[n, c, hw]");
     let rows = n * c;
     let p = Params {
         count: rows as u32,
@@ -92,7 +85,6 @@ pub fn broadcast_add_backward(
 
 /// Backward of cat(a, b) + v along channels (a has `ca` of the `c` channels): da += dy[:, :ca],
 /// db += dy[:, ca:], dv += sum over hw of dy. One dispatch, no concat backward pass.
-#[allow(clippy::too_many_arguments)]
 pub fn broadcast_add_backward_split(
     gpu: &Gpu,
     n: usize,
@@ -104,23 +96,14 @@ pub fn broadcast_add_backward_split(
     db: &GpuTensor,
     dv: &GpuTensor,
 ) -> Vec<Dispatch> {
-    let what = "broadcast_add_backward_split";
-    check(what, n, c, hw, dy, dv, dy);
+    let op = "broadcast_add_backward_split";
+    check(op, n, c, hw, ("dy", dy), dv);
     assert!(
         ca > 0 && ca < c,
-        "{what}: split channel {ca} must be inside 1..{c}"
+        "{op}: split channel {ca} must be inside 1..{c}"
     );
-    assert_eq!(
-        da.len(),
-        n * ca * hw,
-        "{what}: da must be [n={n}, ca={ca}, hw={hw}]"
-    );
-    assert_eq!(
-        db.len(),
-        n * (c - ca) * hw,
-        "{what}: db must be [n={n}, {}, hw={hw}]",
-        c - ca
-    );
+    expect_len(op, "da", da, n * ca * hw, "[n, ca, hw]");
+    expect_len(op, "db", db, n * (c - ca) * hw, "[n, c - ca, hw]");
     let rows = n * c;
     let p = Params {
         count: rows as u32,

@@ -2,6 +2,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::{expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -13,40 +14,29 @@ struct Params {
     hw: u32,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The Params of a [n, c1, ..] and b [n, c2, ..] joined along channels into y [n, c1 + c2, ..]
+/// (the dims after the channels, hw, are the same in all three).
+#[track_caller]
 fn params(
     op: &str,
-    n: usize,
-    c1: usize,
-    c2: usize,
-    hw: usize,
-    a: &GpuTensor,
-    b: &GpuTensor,
-    y: &GpuTensor,
+    (a_name, a): (&str, &GpuTensor),
+    (b_name, b): (&str, &GpuTensor),
+    (y_name, y): (&str, &GpuTensor),
 ) -> Params {
+    let (sa, sb) = (&a.shape, &b.shape);
+    assert!(
+        sa.len() >= 2 && sb.len() == sa.len() && sa[0] == sb[0] && sa[2..] == sb[2..],
+        "{op}: {a_name} {sa:?} and {b_name} {sb:?} differ beyond channels"
+    );
+    let (c1, c2, hw) = (sa[1], sb[1], sa[2..].iter().product::<usize>());
     assert!(
         hw > 0 && c1 + c2 > 0,
         "{op}: empty shape c1={c1} c2={c2} hw={hw}"
     );
-    assert_eq!(
-        a.len(),
-        n * c1 * hw,
-        "{op}: first input must be [n={n}, c1={c1}, hw={hw}], got {:?}",
-        a.shape
-    );
-    assert_eq!(
-        b.len(),
-        n * c2 * hw,
-        "{op}: second input must be [n={n}, c2={c2}, hw={hw}], got {:?}",
-        b.shape
-    );
-    assert_eq!(
-        y.len(),
-        n * (c1 + c2) * hw,
-        "{op}: output must be [n={n}, c1+c2={}, hw={hw}], got {:?}",
-        c1 + c2,
-        y.shape
-    );
+    let mut joined = sa.clone();
+    joined[1] = c1 + c2;
+    expect_shape(op, y_name, y, &joined);
+    expect_u32(op, y.len());
     Params {
         total: y.len() as u32,
         c1: c1 as u32,
@@ -55,19 +45,10 @@ fn params(
     }
 }
 
-/// y = cat([a, b], dim = 1) for a [n, c1, hw], b [n, c2, hw], y [n, c1 + c2, hw] (overwrites y).
-#[allow(clippy::too_many_arguments)]
-pub fn concat(
-    gpu: &Gpu,
-    n: usize,
-    c1: usize,
-    c2: usize,
-    hw: usize,
-    a: &GpuTensor,
-    b: &GpuTensor,
-    y: &GpuTensor,
-) -> Dispatch {
-    let p = params("concat", n, c1, c2, hw, a, b, y);
+/// y = cat([a, b], dim = 1) for a [n, c1, ..], b [n, c2, ..], y [n, c1 + c2, ..] (overwrites y).
+#[track_caller]
+pub fn concat(gpu: &Gpu, a: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Dispatch {
+    let p = params("concat", ("a", a), ("b", b), ("y", y));
     gpu.dispatch(
         "concat",
         id::concat,
@@ -79,18 +60,9 @@ pub fn concat(
 }
 
 /// da += dy[:, ..c1], db += dy[:, c1..] in one dispatch.
-#[allow(clippy::too_many_arguments)]
-pub fn concat_backward(
-    gpu: &Gpu,
-    n: usize,
-    c1: usize,
-    c2: usize,
-    hw: usize,
-    dy: &GpuTensor,
-    da: &GpuTensor,
-    db: &GpuTensor,
-) -> Dispatch {
-    let p = params("concat_backward", n, c1, c2, hw, da, db, dy);
+#[track_caller]
+pub fn concat_backward(gpu: &Gpu, dy: &GpuTensor, da: &GpuTensor, db: &GpuTensor) -> Dispatch {
+    let p = params("concat_backward", ("da", da), ("db", db), ("dy", dy));
     gpu.dispatch(
         "concat_backward",
         id::concat_backward,

@@ -5,8 +5,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::rng::{normal_cpu, PURPOSE_Z};
-use super::schedule_table::ScheduleTable;
+use super::rng::{expect_sampler_state, normal_cpu, PURPOSE_Z};
+use super::schedule_table::{table_steps, ScheduleTable};
+use crate::gpu::shape::{expect_disjoint, expect_len};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 /// Which update `denoise` applies (the sampler configuration picks it).
@@ -32,7 +33,6 @@ struct Params {
 /// x [n, chw] <- one step from t = ts[k] to t_prev = ts[k+1], k = state[0], using the
 /// predicted noise `eps` [n, chw]. `table` is `ScheduleTable::gpu_table`, `ts` u32 [K+1],
 /// `state` u32 [k, seed_lo, seed_hi, 0]; z is keyed (seed, stream k, `PURPOSE_Z`).
-#[allow(clippy::too_many_arguments)]
 pub fn denoise(
     gpu: &Gpu,
     n: usize,
@@ -45,21 +45,11 @@ pub fn denoise(
     eps: &GpuTensor,
     x: &GpuTensor,
 ) -> Dispatch {
-    let len = n * chw;
-    assert!(len > 0, "denoise: empty batch");
-    assert!(
-        table.len().is_multiple_of(4) && table.len() >= 12,
-        "denoise: table must be f32 [T+1, 4] with T >= 2"
-    );
-    assert!(ts.len() >= 2, "denoise: ts must hold at least [t, 0]");
-    assert_eq!(
-        state.len(),
-        4,
-        "denoise: state is u32 [k, seed_lo, seed_hi, 0]"
-    );
-    assert_eq!(eps.len(), len, "denoise: eps must be [n, chw]");
-    assert_eq!(x.len(), len, "denoise: x must be [n, chw]");
-    assert!(!eps.overlaps(x), "denoise: eps and x overlap");
+    let op = "denoise";
+    let len = check_step(op, n, chw, table, ts, state);
+    expect_len(op, "eps", eps, len, "[n, chw]");
+    expect_len(op, "x", x, len, "[n, chw]");
+    expect_disjoint(op, ("eps", eps), ("x", x));
     let p = step_params(len, mode, clip_x0);
     gpu.dispatch(
         "denoise",
@@ -85,12 +75,8 @@ pub fn sampler_prepare(
     state: &GpuTensor,
     t_batch: &GpuTensor,
 ) -> Dispatch {
-    assert_eq!(t_batch.len(), n, "sampler_prepare: t_batch must be u32 [n]");
-    assert_eq!(
-        state.len(),
-        4,
-        "sampler_prepare: state is u32 [k, seed_lo, seed_hi, 0]"
-    );
+    expect_len("sampler_prepare", "t_batch", t_batch, n, "u32 [n]");
+    expect_sampler_state("sampler_prepare", state);
     let p = PrepareParams { n: n as u32 };
     gpu.dispatch(
         "sampler_prepare",
@@ -110,11 +96,7 @@ struct AdvanceParams {
 
 /// state[0] = min(state[0] + 1, k_max), one invocation.
 pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
-    assert_eq!(
-        state.len(),
-        4,
-        "sampler_advance: state is u32 [k, seed_lo, seed_hi, 0]"
-    );
+    expect_sampler_state("sampler_advance", state);
     let p = AdvanceParams {
         k_max: k_max as u32,
     };
@@ -142,7 +124,6 @@ pub fn step_sigma(mode: DenoiseMode, s: &ScheduleTable, t: usize, tp: usize) -> 
 }
 
 /// One step in f64 with the given noise z (the formulas of docs/design.md section 2, written directly).
-#[allow(clippy::too_many_arguments)]
 pub fn denoise_step_with_z(
     mode: DenoiseMode,
     clip_x0: bool,
@@ -177,7 +158,6 @@ pub fn denoise_step_with_z(
 
 /// CPU reference of `denoise` at position k (t = ts[k], t_prev = ts[k+1]) with the same z as
 /// the GPU (`normal_cpu(seed, k, PURPOSE_Z, e)`).
-#[allow(clippy::too_many_arguments)]
 pub fn denoise_cpu(
     mode: DenoiseMode,
     clip_x0: bool,
@@ -208,7 +188,6 @@ pub fn denoise_cpu(
 /// fixed: from `g` = dL/dx' [n, chw], at the step's input `x` and predicted noise `eps`,
 /// dx += dx'/dx g and deps += dx'/deps g (both accumulate). With `clip_x0` the clamp of the
 /// predicted x0 passes gradient only where it is inactive (|x0| <= 1).
-#[allow(clippy::too_many_arguments)]
 pub fn denoise_backward(
     gpu: &Gpu,
     n: usize,
@@ -224,25 +203,12 @@ pub fn denoise_backward(
     dx: &GpuTensor,
     deps: &GpuTensor,
 ) -> Dispatch {
-    let len = n * chw;
-    assert!(len > 0, "denoise_backward: empty batch");
-    assert!(
-        table.len().is_multiple_of(4) && table.len() >= 12,
-        "denoise_backward: table must be f32 [T+1, 4] with T >= 2"
-    );
-    assert!(
-        ts.len() >= 2,
-        "denoise_backward: ts must hold at least [t, 0]"
-    );
-    assert_eq!(
-        state.len(),
-        4,
-        "denoise_backward: state is u32 [k, seed_lo, seed_hi, 0]"
-    );
-    for (what, v) in [("g", g), ("x", x), ("eps", eps), ("dx", dx), ("deps", deps)] {
-        assert_eq!(v.len(), len, "denoise_backward: {what} must be [n, chw]");
+    let op = "denoise_backward";
+    let len = check_step(op, n, chw, table, ts, state);
+    for (name, v) in [("g", g), ("x", x), ("eps", eps), ("dx", dx), ("deps", deps)] {
+        expect_len(op, name, v, len, "[n, chw]");
     }
-    assert!(!dx.overlaps(deps), "denoise_backward: dx and deps overlap");
+    expect_disjoint(op, ("dx", dx), ("deps", deps));
     let p = step_params(len, mode, clip_x0);
     gpu.dispatch(
         "denoise_backward",
@@ -252,6 +218,23 @@ pub fn denoise_backward(
         &[table, ts, state, g, x, eps, dx, deps],
         grid_1d(len.div_ceil(4)),
     )
+}
+
+/// The element count n * chw of a step, after checking the inputs both step kernels read.
+#[track_caller]
+fn check_step(
+    op: &str,
+    n: usize,
+    chw: usize,
+    table: &GpuTensor,
+    ts: &GpuTensor,
+    state: &GpuTensor,
+) -> usize {
+    assert!(n * chw > 0, "{op}: empty batch");
+    table_steps(op, table);
+    assert!(ts.len() >= 2, "{op}: ts must hold at least [t, 0]");
+    expect_sampler_state(op, state);
+    n * chw
 }
 
 /// The Params both step kernels read (`shaders/denoise_coef.wgsl`).

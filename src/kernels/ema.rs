@@ -2,6 +2,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::expect_len_of;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -13,11 +14,7 @@ struct Params {
 
 /// ema = decay * ema + (1 - decay) * src
 pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
-    assert_eq!(
-        src.len(),
-        ema.len(),
-        "ema: source and average differ in size"
-    );
+    expect_len_of("ema", "ema", ema, src);
     let p = Params {
         n: src.len() as u32,
         decay,

@@ -4,6 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::schedule_table::ScheduleTable;
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -16,7 +17,6 @@ struct Params {
 }
 
 /// eps[e] = sqrt(1 - abar_t)(x[e] - sqrt(abar_t) mu) / (abar_t s^2 + 1 - abar_t), t = t_batch[e / chw].
-#[allow(clippy::too_many_arguments)]
 pub fn gaussian_eps(
     gpu: &Gpu,
     n: usize,
@@ -28,9 +28,10 @@ pub fn gaussian_eps(
     x: &GpuTensor,
     eps: &GpuTensor,
 ) -> Dispatch {
-    assert_eq!(t_batch.len(), n, "gaussian_eps: t_batch must be u32 [n]");
-    assert_eq!(x.len(), n * chw, "gaussian_eps: x must be [n, chw]");
-    assert_eq!(eps.len(), n * chw, "gaussian_eps: eps must be [n, chw]");
+    let op = "gaussian_eps";
+    expect_len(op, "t_batch", t_batch, n, "u32 [n]");
+    expect_len(op, "x", x, n * chw, "[n, chw]");
+    expect_len(op, "eps", eps, n * chw, "[n, chw]");
     let p = Params {
         len: (n * chw) as u32,
         chw: chw as u32,

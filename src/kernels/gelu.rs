@@ -1,50 +1,17 @@
 //! GELU, exact (erf) form as PyTorch's default `approximate='none'`: `shaders/gelu.wgsl`,
 //! `shaders/gelu_backward.wgsl`, erf from the library `shaders/erf.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
-
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-}
-
-fn params(op: &str, x: &GpuTensor, others: &[(&str, &GpuTensor)]) -> Params {
-    for (name, t) in others {
-        assert_eq!(
-            t.len(),
-            x.len(),
-            "{op}: {name} has shape {:?}, x has {:?} (sizes must match)",
-            t.shape,
-            x.shape
-        );
-    }
-    assert!(
-        x.len() <= u32::MAX as usize,
-        "{op}: more than 2^32 elements"
-    );
-    Params { n: x.len() as u32 }
-}
+use super::activation;
+use crate::gpu::{id, Dispatch, Gpu, GpuTensor};
 
 /// y = x * Phi(x)  (overwrites y)
 pub fn gelu(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
-    let p = params("gelu", x, &[("y", y)]);
-    gpu.dispatch("gelu", id::gelu, "main", &p, &[x, y], grid_1d(x.len()))
+    activation::forward(gpu, "gelu", id::gelu, x, y)
 }
 
 /// dx += dy * (Phi(x) + x * phi(x))
 pub fn gelu_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
-    let p = params("gelu_backward", x, &[("dy", dy), ("dx", dx)]);
-    gpu.dispatch(
-        "gelu_backward",
-        id::gelu_backward,
-        "main",
-        &p,
-        &[x, dy, dx],
-        grid_1d(x.len()),
-    )
+    activation::backward(gpu, "gelu_backward", id::gelu_backward, x, dy, dx)
 }
 
 /// erf in f64 for the CPU references (std has none). For |x| < 6 the series

@@ -2,6 +2,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -13,11 +14,8 @@ struct Params {
 
 /// eps = eps_u + w (eps_c - eps_u), with eps2 = [eps_c; eps_u] (twice the length of eps).
 pub fn guidance(gpu: &Gpu, w: f32, eps2: &GpuTensor, eps: &GpuTensor) -> Dispatch {
-    assert_eq!(
-        eps2.len(),
-        2 * eps.len(),
-        "guidance: eps2 must hold the conditional and unconditional halves"
-    );
+    let layout = "[eps_c; eps_u], the conditional and unconditional halves";
+    expect_len("guidance", "eps2", eps2, 2 * eps.len(), layout);
     let p = Params {
         len: eps.len() as u32,
         w,

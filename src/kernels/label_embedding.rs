@@ -4,6 +4,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -14,11 +15,14 @@ struct Params {
     rows: u32,
 }
 
-fn params(n: usize, d: usize, table: &GpuTensor) -> Params {
+#[track_caller]
+fn params(op: &str, n: usize, d: usize, y: &GpuTensor, table: &GpuTensor) -> Params {
     assert!(
-        table.len().is_multiple_of(d) && table.len() >= d,
-        "label_embedding: table must be [rows, {d}]"
+        d > 0 && table.len().is_multiple_of(d) && table.len() >= d,
+        "{op}: table has shape {:?}, want [rows, {d}]",
+        table.shape
     );
+    expect_len(op, "y", y, n, "u32 [n]");
     Params {
         n: n as u32,
         d: d as u32,
@@ -36,11 +40,10 @@ pub fn label_embedding(
     table: &GpuTensor,
     out: &GpuTensor,
 ) -> Dispatch {
-    assert!(
-        temb.len() == n * d && out.len() == n * d && y.len() == n,
-        "label_embedding: shapes"
-    );
-    let p = params(n, d, table);
+    let op = "label_embedding";
+    let p = params(op, n, d, y, table);
+    expect_len(op, "temb", temb, n * d, "[n, d]");
+    expect_len(op, "out", out, n * d, "[n, d]");
     gpu.dispatch(
         "label_embedding",
         id::label_embedding,
@@ -61,11 +64,10 @@ pub fn label_embedding_backward(
     dtemb: &GpuTensor,
     dtable: &GpuTensor,
 ) -> Dispatch {
-    assert!(
-        dout.len() == n * d && dtemb.len() == n * d && y.len() == n,
-        "label_embedding_backward: shapes"
-    );
-    let p = params(n, d, dtable);
+    let op = "label_embedding_backward";
+    let p = params(op, n, d, y, dtable);
+    expect_len(op, "dout", dout, n * d, "[n, d]");
+    expect_len(op, "dtemb", dtemb, n * d, "[n, d]");
     let threads = (n * d).max(dtable.len());
     gpu.dispatch(
         "label_embedding_backward",

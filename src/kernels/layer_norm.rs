@@ -11,6 +11,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::segments::Segments;
+use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 pub const LN_EPS: f32 = 1e-5;
@@ -74,44 +75,35 @@ fn params(s: &LnShape) -> Params {
 
 #[track_caller]
 fn check(
-    what: &str,
+    op: &str,
     s: &LnShape,
     big: &[(&str, &GpuTensor)],
     per_row: &[(&str, &GpuTensor)],
     per_col: &[(&str, &GpuTensor)],
 ) {
-    assert!(s.rows > 0 && s.c > 0, "{what}: empty shape {s:?}");
-    assert!(
-        s.len() <= u32::MAX as usize,
-        "{what}: shape {s:?} has more than 2^32 elements"
-    );
+    assert!(s.rows > 0 && s.c > 0, "{op}: empty shape {s:?}");
+    expect_u32(op, s.len());
     // udiv (shaders/common.wgsl) splits invocation indices below chunks * c < 2^24.
     assert!(
         s.chunks() * s.c < 1 << 24,
-        "{what}: shape {s:?} has 2^29 or more elements"
+        "{op}: shape {s:?} has 2^29 or more elements"
     );
-    s.segments().check(what);
-    s.columns().check(what);
+    s.segments().check(op);
+    s.columns().check(op);
     let groups = [
         (big, s.len(), "[rows, c]"),
         (per_row, s.rows, "[rows]"),
         (per_col, s.c, "[c]"),
     ];
-    for (list, want, shape) in groups {
+    for (list, want, layout) in groups {
         for (name, t) in list {
-            assert_eq!(
-                t.len(),
-                want,
-                "{what}: {name} has {} elements, want {want} ({shape}) for {s:?}",
-                t.len()
-            );
+            expect_len(op, name, t, want, layout);
         }
     }
 }
 
 /// y = (x - mean) * rstd * gamma + beta per row (overwrites y), saving the row's mean and
 /// rstd = 1 / sqrt(biased variance + eps), [rows] each, for backward.
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm(
     gpu: &Gpu,
     s: &LnShape,
@@ -141,7 +133,6 @@ pub fn layer_norm(
 
 /// dx += rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gamma * dy and means over
 /// the row.
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm_backward_input(
     gpu: &Gpu,
     s: &LnShape,
@@ -170,7 +161,6 @@ pub fn layer_norm_backward_input(
 }
 
 /// dgamma += sum over rows of dy * xhat, dbeta += sum over rows of dy. Two dispatches.
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm_backward_params(
     gpu: &Gpu,
     s: &LnShape,
@@ -212,7 +202,6 @@ pub fn layer_norm_backward_params(
 
 /// `layer_norm_backward_input` then `layer_norm_backward_params`: all three gradients,
 /// accumulated. Three dispatches.
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm_backward(
     gpu: &Gpu,
     s: &LnShape,

@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::{dims, expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -15,13 +16,37 @@ struct Params {
     blocks: u32,
 }
 
-fn check(what: &str, t: &GpuTensor, len: usize, shape: &str) {
-    assert_eq!(
-        t.len(),
-        len,
-        "{what}: expected {len} elements ({shape}), got shape {:?}",
-        t.shape
+/// The rows m and features of `t` [.., features] (rank >= 2: the leading dims are rows).
+#[track_caller]
+fn rows(op: &str, name: &str, t: &GpuTensor) -> (usize, usize) {
+    match t.shape.as_slice() {
+        [lead @ .., last] if !lead.is_empty() => (lead.iter().product(), *last),
+        _ => panic!("{op}: {name} has shape {:?}, want [.., features]", t.shape),
+    }
+}
+
+/// `t` has the rows of `like` and `features` columns: [.., features].
+#[track_caller]
+fn expect_rows(op: &str, name: &str, t: &GpuTensor, like: &GpuTensor, features: usize) {
+    let mut want = like.shape.clone();
+    *want.last_mut().unwrap() = features;
+    expect_shape(op, name, t, &want);
+}
+
+/// The Params of [m, k] x [n, k]^T, tiling `tiled` (n forward, k backward) by 4.
+#[track_caller]
+fn params(op: &str, m: usize, k: usize, n: usize, tiled: usize) -> Params {
+    assert!(
+        m > 0 && k > 0 && n > 0,
+        "{op}: empty shape m={m} k={k} n={n}"
     );
+    expect_u32(op, m * k.max(n));
+    Params {
+        m: m as u32,
+        k: k as u32,
+        n: n as u32,
+        blocks: tiled.div_ceil(4) as u32,
+    }
 }
 
 /// Forward FLOPs of a linear layer (multiply-adds count 2, the bias add is ignored).
@@ -29,51 +54,31 @@ pub fn linear_flops(m: usize, k: usize, n: usize) -> f64 {
     2.0 * (m * k * n) as f64
 }
 
-/// y[m, n] = x[m, k] w[n, k]^T + b[n]  (overwrites y).
-#[allow(clippy::too_many_arguments)]
-pub fn linear(
-    gpu: &Gpu,
-    m: usize,
-    k: usize,
-    n: usize,
-    x: &GpuTensor,
-    w: &GpuTensor,
-    b: &GpuTensor,
-    y: &GpuTensor,
-) -> Dispatch {
-    assert!(
-        m > 0 && k > 0 && n > 0,
-        "linear: empty shape m={m} k={k} n={n}"
-    );
-    check("linear x", x, m * k, "[m, k]");
-    check("linear w", w, n * k, "[n, k]");
-    check("linear b", b, n, "[n]");
-    check("linear y", y, m * n, "[m, n]");
-    let blocks = n.div_ceil(4);
-    let p = Params {
-        m: m as u32,
-        k: k as u32,
-        n: n as u32,
-        blocks: blocks as u32,
-    };
+/// y[.., n] = x[.., k] w[n, k]^T + b[n]  (overwrites y); the leading dims of x are rows.
+#[track_caller]
+pub fn linear(gpu: &Gpu, x: &GpuTensor, w: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Dispatch {
+    let op = "linear";
+    let (m, k) = rows(op, "x", x);
+    let [n, _] = dims(op, "w", w, "[n, k]");
+    expect_shape(op, "w", w, &[n, k]);
+    expect_shape(op, "b", b, &[n]);
+    expect_rows(op, "y", y, x, n);
+    let p = params(op, m, k, n, n);
     gpu.dispatch(
-        "linear",
+        op,
         id::linear,
         "main",
         &p,
         &[x, w, b, y],
-        grid_1d(m.div_ceil(4) * blocks),
+        grid_1d(m.div_ceil(4) * p.blocks as usize),
     )
 }
 
 /// dx += dy w;  dw += dy^T x;  db += sum over the batch of dy. Two dispatches (input
 /// gradient; weight and bias gradients), each summing in a fixed order.
-#[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn linear_backward(
     gpu: &Gpu,
-    m: usize,
-    k: usize,
-    n: usize,
     x: &GpuTensor,
     w: &GpuTensor,
     dy: &GpuTensor,
@@ -82,38 +87,20 @@ pub fn linear_backward(
     db: &GpuTensor,
 ) -> Vec<Dispatch> {
     vec![
-        linear_backward_input(gpu, m, k, n, w, dy, dx),
-        linear_backward_params(gpu, m, k, n, x, dy, dw, db),
+        linear_backward_input(gpu, w, dy, dx),
+        linear_backward_params(gpu, x, dy, dw, db),
     ]
 }
 
-fn backward_params(op: &str, m: usize, k: usize, n: usize, dy: &GpuTensor) -> Params {
-    assert!(
-        m > 0 && k > 0 && n > 0,
-        "{op}: empty shape m={m} k={k} n={n}"
-    );
-    check(&format!("{op} dy"), dy, m * n, "[m, n]");
-    Params {
-        m: m as u32,
-        k: k as u32,
-        n: n as u32,
-        blocks: k.div_ceil(4) as u32,
-    }
-}
-
-/// dx += dy w: the input gradient of [`linear_backward`] alone.
-pub fn linear_backward_input(
-    gpu: &Gpu,
-    m: usize,
-    k: usize,
-    n: usize,
-    w: &GpuTensor,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-) -> Dispatch {
-    let p = backward_params("linear_backward", m, k, n, dy);
-    check("linear_backward w", w, n * k, "[n, k]");
-    check("linear_backward dx", dx, m * k, "[m, k]");
+/// dx[.., k] += dy[.., n] w[n, k]: the input gradient of [`linear_backward`] alone.
+#[track_caller]
+pub fn linear_backward_input(gpu: &Gpu, w: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
+    let op = "linear_backward";
+    let [n, k] = dims(op, "w", w, "[n, k]");
+    let (m, _) = rows(op, "dy", dy);
+    expect_rows(op, "dy", dy, dy, n);
+    expect_rows(op, "dx", dx, dy, k);
+    let p = params(op, m, k, n, k);
     gpu.dispatch(
         "linear_backward_data",
         id::linear_backward_data,
@@ -124,23 +111,23 @@ pub fn linear_backward_input(
     )
 }
 
-/// dw += dy^T x;  db += sum over the batch of dy: the parameter gradients of
+/// dw[n, k] += dy^T x;  db[n] += sum over the rows of dy: the parameter gradients of
 /// [`linear_backward`] alone.
-#[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn linear_backward_params(
     gpu: &Gpu,
-    m: usize,
-    k: usize,
-    n: usize,
     x: &GpuTensor,
     dy: &GpuTensor,
     dw: &GpuTensor,
     db: &GpuTensor,
 ) -> Dispatch {
-    let p = backward_params("linear_backward", m, k, n, dy);
-    check("linear_backward x", x, m * k, "[m, k]");
-    check("linear_backward dw", dw, n * k, "[n, k]");
-    check("linear_backward db", db, n, "[n]");
+    let op = "linear_backward";
+    let (m, k) = rows(op, "x", x);
+    let (_, n) = rows(op, "dy", dy);
+    expect_rows(op, "dy", dy, x, n);
+    expect_shape(op, "dw", dw, &[n, k]);
+    expect_shape(op, "db", db, &[n]);
+    let p = params(op, m, k, n, k);
     gpu.dispatch(
         "linear_backward_weight",
         id::linear_backward_weight,

@@ -1,103 +1,52 @@
 //! 2x2 max pooling, stride 2: `shaders/maxpool.wgsl`, `shaders/maxpool_backward.wgsl`.
 //! Ties go to the first element of the window in row-major order, as PyTorch.
 
-use bytemuck::{Pod, Zeroable};
-
+use super::pool_params::PoolParams;
+use crate::gpu::shape::{dims, expect_shape};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32,
-    _pad: u32,
-}
-
+/// The Params for input `x` [n, c, h, w] (h, w even) and its pooled shape [n, c, h/2, w/2].
 #[track_caller]
-fn check(
-    what: &str,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    big: &GpuTensor,
-    small: &GpuTensor,
-) -> Params {
+fn pooled(op: &str, x: &GpuTensor) -> (PoolParams, [usize; 4]) {
+    let [n, c, h, w] = dims(op, "x", x, "[n, c, h, w]");
     assert!(
         h.is_multiple_of(2) && w.is_multiple_of(2) && h > 0 && w > 0,
-        "{what}: H and W must be even and non-zero, got {h}x{w}"
+        "{op}: H and W must be even and non-zero, got {h}x{w}"
     );
-    let len = n * c * h * w;
-    assert!(len <= u32::MAX as usize, "{what}: more than 2^32 elements");
-    assert_eq!(
-        big.len(),
-        len,
-        "{what}: input has {} elements, [{n},{c},{h},{w}] needs {len}",
-        big.len()
-    );
-    assert_eq!(
-        small.len(),
-        len / 4,
-        "{what}: pooled tensor has {} elements, want {}",
-        small.len(),
-        len / 4
-    );
-    Params {
-        h: h as u32,
-        w: w as u32,
-        total: (len / 4) as u32,
-        _pad: 0,
-    }
+    let small = [n, c, h / 2, w / 2];
+    (PoolParams::new(op, h, w, x.len() / 4), small)
 }
 
-/// y[n,c,h/2,w/2] = 2x2 max of x[n,c,h,w] (h, w even).
-#[allow(clippy::too_many_arguments)]
-pub fn maxpool(
-    gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    x: &GpuTensor,
-    y: &GpuTensor,
-) -> Dispatch {
-    let p = check("maxpool", n, c, h, w, x, y);
+/// y[n, c, h/2, w/2] = 2x2 max of x[n, c, h, w] (h, w even).
+#[track_caller]
+pub fn maxpool(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
+    let (p, small) = pooled("maxpool", x);
+    expect_shape("maxpool", "y", y, &small);
     gpu.dispatch(
         "maxpool",
         id::maxpool,
         "main",
         &p,
         &[x, y],
-        grid_1d(p.total as usize),
+        grid_1d(p.total()),
     )
 }
 
-/// dx += dy at each window's argmax (recomputed from x; first on ties).
-#[allow(clippy::too_many_arguments)]
-pub fn maxpool_backward(
-    gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    x: &GpuTensor,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-) -> Dispatch {
-    let p = check("maxpool_backward", n, c, h, w, x, dy);
-    assert_eq!(
-        dx.len(),
-        x.len(),
-        "maxpool_backward: dx and x differ in size"
-    );
+/// dx[n, c, h, w] += dy[n, c, h/2, w/2] at each window's argmax (recomputed from x; first on
+/// ties).
+#[track_caller]
+pub fn maxpool_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
+    let op = "maxpool_backward";
+    let (p, small) = pooled(op, x);
+    expect_shape(op, "dy", dy, &small);
+    expect_shape(op, "dx", dx, &x.shape);
     gpu.dispatch(
-        "maxpool_backward",
+        op,
         id::maxpool_backward,
         "main",
         &p,
         &[x, dy, dx],
-        grid_1d(p.total as usize),
+        grid_1d(p.total()),
     )
 }
 

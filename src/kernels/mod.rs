@@ -1,5 +1,6 @@
 //! One module per op: launcher(s), params struct and CPU reference, named as the shader.
 
+mod activation;
 pub mod adam;
 pub mod add;
 pub mod add_noise;
@@ -22,6 +23,7 @@ pub mod layer_norm;
 pub mod linear;
 pub mod maxpool;
 pub mod mse;
+mod pool_params;
 pub mod relu;
 pub mod rng;
 pub mod schedule_table;

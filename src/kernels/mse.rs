@@ -3,10 +3,15 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
+use crate::gpu::shape::{expect_len, expect_len_of};
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW, WG};
 
-/// Elements per pass-1 workgroup (must match `CHUNK` in `shaders/mse.wgsl`).
-pub const CHUNK: usize = 2048;
+/// Elements each pass-1 invocation adds.
+const PER_THREAD: usize = 8;
+/// Elements per pass-1 workgroup.
+pub const CHUNK: usize = WG as usize * PER_THREAD;
+/// The override constants of `shaders/mse.wgsl`.
+pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -46,19 +51,8 @@ fn mean_square(
     };
     let len = pred.len();
     assert!(len > 0, "mse: empty input");
-    assert_eq!(
-        target.len(),
-        len,
-        "mse: pred {:?} and target {:?} differ in size",
-        pred.shape,
-        target.shape
-    );
-    assert_eq!(
-        loss.len(),
-        1,
-        "mse: loss must hold one element, got {:?}",
-        loss.shape
-    );
+    expect_len_of("mse", "target", target, pred);
+    expect_len("mse", "loss", loss, 1, "[1]");
     let chunks = len.div_ceil(CHUNK);
     let partial = gpu.zeros(&[chunks]);
     let groups = if chunks <= GRID_ROW as usize {
@@ -70,28 +64,35 @@ fn mean_square(
         len: len as u32,
         chunks: chunks as u32,
     };
-    let p2 = Params2 {
-        count: chunks as u32,
-        scale: (1.0 / len as f64) as f32,
-    };
     vec![
-        gpu.dispatch(
+        gpu.dispatch_with(
             "mse",
             id::mse,
             entry,
+            CONSTANTS,
             &p1,
             &[pred, target, &partial],
             groups,
         ),
-        gpu.dispatch(
-            "mse_sum",
-            id::mse_sum,
-            "main",
-            &p2,
-            &[&partial, loss],
-            [1, 1, 1],
-        ),
+        sum_pass(gpu, "mse_sum", &partial, 1.0 / len as f64, loss),
     ]
+}
+
+/// out[0] = scale * (the sum of `partial`), by one workgroup in a fixed order
+/// (`shaders/mse_sum.wgsl`): the last pass of the mean reductions here and of
+/// softmax_cross_entropy, recorded as `label`.
+pub(crate) fn sum_pass(
+    gpu: &Gpu,
+    label: &'static str,
+    partial: &GpuTensor,
+    scale: f64,
+    out: &GpuTensor,
+) -> Dispatch {
+    let p = Params2 {
+        count: partial.len() as u32,
+        scale: scale as f32,
+    };
+    gpu.dispatch(label, id::mse_sum, "main", &p, &[partial, out], [1, 1, 1])
 }
 
 /// dpred += 2 (pred - target) / N.
@@ -102,13 +103,8 @@ pub fn mse_backward(
     dpred: &GpuTensor,
 ) -> Dispatch {
     let len = pred.len();
-    assert!(
-        target.len() == len && dpred.len() == len,
-        "mse_backward: pred {:?}, target {:?} and dpred {:?} differ in size",
-        pred.shape,
-        target.shape,
-        dpred.shape
-    );
+    expect_len_of("mse_backward", "target", target, pred);
+    expect_len_of("mse_backward", "dpred", dpred, pred);
     let p = Params2 {
         count: len as u32,
         scale: (2.0 / len.max(1) as f64) as f32,

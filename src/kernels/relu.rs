@@ -1,37 +1,17 @@
-//! ReLU: `shaders/relu.wgsl`, `shaders/relu_backward.wgsl`.
+//! ReLU: `shaders/relu.wgsl`, `shaders/relu_backward.wgsl` (frames from the activation
+//! libraries).
 
-use bytemuck::{Pod, Zeroable};
+use super::activation;
+use crate::gpu::{id, Dispatch, Gpu, GpuTensor};
 
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
-
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-}
-
-/// y = relu(x)
+/// y = relu(x)  (overwrites y)
 pub fn relu(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
-    assert_eq!(x.len(), y.len(), "relu: x and y differ in size");
-    let p = Params { n: x.len() as u32 };
-    gpu.dispatch("relu", id::relu, "main", &p, &[x, y], grid_1d(x.len()))
+    activation::forward(gpu, "relu", id::relu, x, y)
 }
 
 /// dx += dy * (x > 0)
 pub fn relu_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
-    assert!(
-        x.len() == dy.len() && x.len() == dx.len(),
-        "relu_backward: sizes differ"
-    );
-    let p = Params { n: x.len() as u32 };
-    gpu.dispatch(
-        "relu_backward",
-        id::relu_backward,
-        "main",
-        &p,
-        &[x, dy, dx],
-        grid_1d(x.len()),
-    )
+    activation::backward(gpu, "relu_backward", id::relu_backward, x, dy, dx)
 }
 
 pub fn relu_cpu(x: &[f32]) -> Vec<f32> {

@@ -8,6 +8,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 pub const PHILOX_M0: u32 = 0xD251_1F53;
@@ -25,6 +26,13 @@ pub const PURPOSE_EPS: u32 = 2;
 pub const PURPOSE_Z: u32 = 3;
 /// Start noise x_T of a sampling run.
 pub const PURPOSE_XT: u32 = 4;
+
+/// `state` is a sampler's state tensor, u32 [k, seed_lo, seed_hi, 0]: the step index and
+/// the seed its noise is keyed by.
+#[track_caller]
+pub fn expect_sampler_state(op: &str, state: &GpuTensor) {
+    expect_len(op, "state", state, 4, "u32 [k, seed_lo, seed_hi, 0]");
+}
 
 fn mulhilo(a: u32, b: u32) -> (u32, u32) {
     let p = a as u64 * b as u64;
@@ -116,15 +124,13 @@ pub fn rng_fill(
     raw: &GpuTensor,
     normals: &GpuTensor,
 ) -> Dispatch {
-    assert_eq!(
-        raw.len(),
-        4 * count,
-        "rng_fill: raw must hold 4 u32 per counter"
-    );
-    assert_eq!(
-        normals.len(),
+    expect_len("rng_fill", "raw", raw, 4 * count, "4 u32 per counter");
+    expect_len(
+        "rng_fill",
+        "normals",
+        normals,
         2 * count,
-        "rng_fill: normals must hold 2 f32 per counter"
+        "2 f32 per counter",
     );
     let (s, st) = (split(seed), split(stream));
     let p = FillParams {
@@ -154,11 +160,7 @@ struct NormalFillParams {
 /// x = N(0, 1) keyed by the seed in `state` (u32 [k, seed_lo, seed_hi, 0]), stream 0,
 /// purpose `PURPOSE_XT`: equals `normals_cpu(seed, 0, PURPOSE_XT, x.len())`.
 pub fn rng_normal_fill(gpu: &Gpu, state: &GpuTensor, x: &GpuTensor) -> Dispatch {
-    assert_eq!(
-        state.len(),
-        4,
-        "rng_normal_fill: state is u32 [k, seed_lo, seed_hi, 0]"
-    );
+    expect_sampler_state("rng_normal_fill", state);
     let p = NormalFillParams {
         len: x.len() as u32,
     };

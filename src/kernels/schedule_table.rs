@@ -3,6 +3,8 @@
 //! the job of the diffusion module's schedule; this module only holds them, so the kernels
 //! need nothing above `gpu`.
 
+use crate::gpu::GpuTensor;
+
 /// Indexed 0..=T: `beta[0] = 0`, `alpha[0] = 1`, `abar[0] = 1`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduleTable {
@@ -40,4 +42,16 @@ impl ScheduleTable {
             })
             .collect()
     }
+}
+
+/// The T of `table`, a [`ScheduleTable::gpu_table`] tensor f32 [T+1, 4] with T >= 2, as the
+/// step kernels read it.
+#[track_caller]
+pub fn table_steps(op: &str, table: &GpuTensor) -> usize {
+    assert!(
+        table.len().is_multiple_of(TABLE_COLS) && table.len() >= 3 * TABLE_COLS,
+        "{op}: table has shape {:?}, want f32 [T+1, 4] with T >= 2",
+        table.shape
+    );
+    table.len() / TABLE_COLS - 1
 }

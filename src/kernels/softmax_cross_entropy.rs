@@ -5,6 +5,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::mse;
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -12,14 +14,6 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 struct Params {
     rows: u32,
     classes: u32,
-}
-
-/// The parameters of `mse_sum.wgsl`: sum `count` values, times `scale`.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct SumParams {
-    count: u32,
-    scale: f32,
 }
 
 #[repr(C)]
@@ -31,23 +25,14 @@ struct BackParams {
     _pad: u32,
 }
 
-fn check(what: &str, rows: usize, classes: usize, logits: &GpuTensor, labels: &GpuTensor) {
+#[track_caller]
+fn check(op: &str, rows: usize, classes: usize, logits: (&str, &GpuTensor), labels: &GpuTensor) {
     assert!(
         rows > 0 && classes > 0,
-        "{what}: needs at least one row and one class"
+        "{op}: needs at least one row and one class"
     );
-    assert_eq!(
-        logits.len(),
-        rows * classes,
-        "{what}: logits {:?} are not [{rows}, {classes}]",
-        logits.shape
-    );
-    assert_eq!(
-        labels.len(),
-        rows,
-        "{what}: labels {:?} need one per row ({rows})",
-        labels.shape
-    );
+    expect_len(op, logits.0, logits.1, rows * classes, "[rows, classes]");
+    expect_len(op, "labels", labels, rows, "u32 [rows]");
 }
 
 /// logp = log_softmax(logits) row by row; loss[0] = mean over rows of -logp[n, labels[n]].
@@ -61,25 +46,14 @@ pub fn softmax_cross_entropy(
     logp: &GpuTensor,
     loss: &GpuTensor,
 ) -> Vec<Dispatch> {
-    check("softmax_cross_entropy", rows, classes, logits, labels);
-    assert_eq!(
-        logp.len(),
-        rows * classes,
-        "softmax_cross_entropy: logp size"
-    );
-    assert_eq!(
-        loss.len(),
-        1,
-        "softmax_cross_entropy: loss holds one element"
-    );
+    let op = "softmax_cross_entropy";
+    check(op, rows, classes, ("logits", logits), labels);
+    expect_len(op, "logp", logp, rows * classes, "[rows, classes]");
+    expect_len(op, "loss", loss, 1, "[1]");
     let row_loss = gpu.zeros(&[rows]);
     let p = Params {
         rows: rows as u32,
         classes: classes as u32,
-    };
-    let s = SumParams {
-        count: rows as u32,
-        scale: (1.0 / rows as f64) as f32,
     };
     vec![
         gpu.dispatch(
@@ -90,13 +64,12 @@ pub fn softmax_cross_entropy(
             &[logits, labels, logp, &row_loss],
             grid_1d(rows),
         ),
-        gpu.dispatch(
+        mse::sum_pass(
+            gpu,
             "softmax_cross_entropy_sum",
-            id::mse_sum,
-            "main",
-            &s,
-            &[&row_loss, loss],
-            [1, 1, 1],
+            &row_loss,
+            1.0 / rows as f64,
+            loss,
         ),
     ]
 }
@@ -110,18 +83,9 @@ pub fn softmax_cross_entropy_backward(
     labels: &GpuTensor,
     dlogits: &GpuTensor,
 ) -> Dispatch {
-    check(
-        "softmax_cross_entropy_backward",
-        rows,
-        classes,
-        logp,
-        labels,
-    );
-    assert_eq!(
-        dlogits.len(),
-        rows * classes,
-        "softmax_cross_entropy_backward: dlogits size"
-    );
+    let op = "softmax_cross_entropy_backward";
+    check(op, rows, classes, ("logp", logp), labels);
+    expect_len(op, "dlogits", dlogits, rows * classes, "[rows, classes]");
     let p = BackParams {
         rows: rows as u32,
         classes: classes as u32,

@@ -4,6 +4,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
@@ -80,18 +81,8 @@ pub fn time_encoding(
             "time_embedding: sin/cos halves need an even dimension, got {d}"
         );
     }
-    assert_eq!(
-        t.len(),
-        n,
-        "time_embedding: t must be [n={n}] (u32), got {:?}",
-        t.shape
-    );
-    assert_eq!(
-        out.len(),
-        n * d,
-        "time_embedding: out must be [n={n}, d={d}], got {:?}",
-        out.shape
-    );
+    expect_len("time_embedding", "t", t, n, "u32 [n]");
+    expect_len("time_embedding", "out", out, n * d, "[n, d]");
     // Built once at record time, like the uniform: replaying creates nothing.
     let freq = gpu.upload(&frequency_table(enc, d), &[d, 4]);
     let p = Params {

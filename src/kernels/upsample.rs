@@ -5,127 +5,71 @@
 //! src = o (in - 1) / (2 in - 1). Then i0 = floor(src), i1 = min(i0 + 1, in - 1),
 //! lambda = src - i0; rows and columns blend separably.
 
-use bytemuck::{Pod, Zeroable};
-
+use super::pool_params::PoolParams;
+use crate::gpu::shape::{dims, expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    h: u32,
-    w: u32,
-    total: u32,
-    _pad: u32,
-}
-
+/// The [n, c, h, w] of `small` (named `name`), checking that `big` is [n, c, 2h, 2w].
 #[track_caller]
-fn check(what: &str, n: usize, c: usize, h: usize, w: usize, small: &GpuTensor, big: &GpuTensor) {
-    assert!(h > 0 && w > 0, "{what}: empty spatial size {h}x{w}");
-    let len = n * c * h * w;
-    assert!(
-        4 * len <= u32::MAX as usize,
-        "{what}: more than 2^32 elements"
-    );
-    assert_eq!(
-        small.len(),
-        len,
-        "{what}: input has {} elements, [{n},{c},{h},{w}] needs {len}",
-        small.len()
-    );
-    assert_eq!(
-        big.len(),
-        4 * len,
-        "{what}: output has {} elements, want {}",
-        big.len(),
-        4 * len
-    );
+fn planes(
+    op: &str,
+    (name, small): (&str, &GpuTensor),
+    (big_name, big): (&str, &GpuTensor),
+) -> [usize; 4] {
+    let [n, c, h, w] = dims(op, name, small, "[n, c, h, w]");
+    assert!(h > 0 && w > 0, "{op}: empty spatial size {h}x{w}");
+    expect_shape(op, big_name, big, &[n, c, 2 * h, 2 * w]);
+    // The kernels index the big tensor.
+    expect_u32(op, big.len());
+    [n, c, h, w]
 }
 
-/// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w], align_corners = false.
-#[allow(clippy::too_many_arguments)]
-pub fn upsample(
-    gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    x: &GpuTensor,
-    y: &GpuTensor,
-) -> Dispatch {
-    upsample_with(gpu, n, c, h, w, x, y, false)
+/// y[n, c, 2h, 2w] = bilinear x2 of x[n, c, h, w], align_corners = false.
+#[track_caller]
+pub fn upsample(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor) -> Dispatch {
+    upsample_with(gpu, x, y, false)
 }
 
-/// y[n,c,2h,2w] = bilinear x2 of x[n,c,h,w] with PyTorch's `align_corners`.
-#[allow(clippy::too_many_arguments)]
-pub fn upsample_with(
-    gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    x: &GpuTensor,
-    y: &GpuTensor,
-    align_corners: bool,
-) -> Dispatch {
-    check("upsample", n, c, h, w, x, y);
+/// y[n, c, 2h, 2w] = bilinear x2 of x[n, c, h, w] with PyTorch's `align_corners`.
+#[track_caller]
+pub fn upsample_with(gpu: &Gpu, x: &GpuTensor, y: &GpuTensor, align_corners: bool) -> Dispatch {
+    let [n, c, h, w] = planes("upsample", ("x", x), ("y", y));
     // Unaligned: one thread per 2x2 output block, (h + 1) x (w + 1) blocks per plane (see
     // the shader); aligned: one per output.
     let (total, entry) = if align_corners {
-        (4 * n * c * h * w, "aligned")
+        (y.len(), "aligned")
     } else {
         (n * c * (h + 1) * (w + 1), "main")
     };
-    let p = Params {
-        h: h as u32,
-        w: w as u32,
-        total: total as u32,
-        _pad: 0,
-    };
+    let p = PoolParams::new("upsample", h, w, total);
     gpu.dispatch("upsample", id::upsample, entry, &p, &[x, y], grid_1d(total))
 }
 
-/// dx[n,c,h,w] += adjoint of the upsampling applied to dy[n,c,2h,2w] (a gather per dx
+/// dx[n, c, h, w] += adjoint of the upsampling applied to dy[n, c, 2h, 2w] (a gather per dx
 /// element, no atomics), align_corners = false.
-#[allow(clippy::too_many_arguments)]
-pub fn upsample_backward(
-    gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-) -> Dispatch {
-    upsample_backward_with(gpu, n, c, h, w, dy, dx, false)
+#[track_caller]
+pub fn upsample_backward(gpu: &Gpu, dy: &GpuTensor, dx: &GpuTensor) -> Dispatch {
+    upsample_backward_with(gpu, dy, dx, false)
 }
 
 /// `upsample_backward` with PyTorch's `align_corners`.
-#[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn upsample_backward_with(
     gpu: &Gpu,
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
     dy: &GpuTensor,
     dx: &GpuTensor,
     align_corners: bool,
 ) -> Dispatch {
-    check("upsample_backward", n, c, h, w, dx, dy);
-    let total = n * c * h * w;
-    let p = Params {
-        h: h as u32,
-        w: w as u32,
-        total: total as u32,
-        _pad: 0,
-    };
+    let op = "upsample_backward";
+    let [_, _, h, w] = planes(op, ("dx", dx), ("dy", dy));
+    let p = PoolParams::new(op, h, w, dx.len());
     gpu.dispatch(
-        "upsample_backward",
+        op,
         id::upsample_backward,
         if align_corners { "aligned" } else { "main" },
         &p,
         &[dy, dx],
-        grid_1d(total),
+        grid_1d(dx.len()),
     )
 }
 

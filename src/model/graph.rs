@@ -159,25 +159,21 @@ impl<'a> Graph<'a> {
     /// y = x w^T + b over the last dimension of x (rank >= 2; the leading dimensions are
     /// rows): [.., k] -> [.., n].
     pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
-        let s = x.shape();
-        assert!(s.len() >= 2, "linear: x must have rank >= 2, got {s:?}");
-        let (rows, k) = (&s[..s.len() - 1], s[s.len() - 1]);
-        let (m, n) = (rows.iter().product(), w.shape()[0]);
-        let y = self.var(&[rows, &[n]].concat());
-        self.fwd.push(linear::linear(
-            self.gpu, m, k, n, &x.val, &w.val, &b.val, &y.val,
-        ));
+        let mut shape = x.shape().to_vec();
+        if let Some(last) = shape.last_mut() {
+            *last = w.shape()[0];
+        }
+        let y = self.var(&shape);
+        self.fwd
+            .push(linear::linear(self.gpu, &x.val, &w.val, &b.val, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
             if let Some(dx) = &x.grad {
-                p.push(linear::linear_backward_input(gpu, m, k, n, &w.val, &dy, dx));
+                p.push(linear::linear_backward_input(gpu, &w.val, &dy, dx));
             }
             p.push(linear::linear_backward_params(
                 gpu,
-                m,
-                k,
-                n,
                 &x.val,
                 &dy,
                 &w.g(),
@@ -219,24 +215,13 @@ impl<'a> Graph<'a> {
     }
 
     pub fn maxpool(&mut self, x: &Var) -> Var {
-        let s = x.shape().to_vec();
+        let s = x.shape();
         let y = self.var(&[s[0], s[1], s[2] / 2, s[3] / 2]);
-        self.fwd.push(maxpool::maxpool(
-            self.gpu, s[0], s[1], s[2], s[3], &x.val, &y.val,
-        ));
+        self.fwd.push(maxpool::maxpool(self.gpu, &x.val, &y.val));
         let (x, yg) = (x.clone(), y.grad.clone());
         if let Some(dx) = x.grad.clone() {
             self.record(move |gpu, p| {
-                p.push(maxpool::maxpool_backward(
-                    gpu,
-                    s[0],
-                    s[1],
-                    s[2],
-                    s[3],
-                    &x.val,
-                    &yg.unwrap(),
-                    &dx,
-                ))
+                p.push(maxpool::maxpool_backward(gpu, &x.val, &yg.unwrap(), &dx))
             });
         }
         y
@@ -249,14 +234,10 @@ impl<'a> Graph<'a> {
 
     /// Bilinear x2 upsampling with PyTorch's `align_corners`.
     pub fn upsample_with(&mut self, x: &Var, align_corners: bool) -> Var {
-        let s = x.shape().to_vec();
+        let s = x.shape();
         let y = self.var(&[s[0], s[1], s[2] * 2, s[3] * 2]);
         self.fwd.push(upsample::upsample_with(
             self.gpu,
-            s[0],
-            s[1],
-            s[2],
-            s[3],
             &x.val,
             &y.val,
             align_corners,
@@ -266,10 +247,6 @@ impl<'a> Graph<'a> {
             self.record(move |gpu, p| {
                 p.push(upsample::upsample_backward_with(
                     gpu,
-                    s[0],
-                    s[1],
-                    s[2],
-                    s[3],
                     &yg.unwrap(),
                     &dx,
                     align_corners,
@@ -281,32 +258,16 @@ impl<'a> Graph<'a> {
 
     /// Channel concat: [a, b] along C.
     pub fn concat(&mut self, a: &Var, b: &Var) -> Var {
-        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
-        assert!(
-            sa[0] == sb[0] && sa[2..] == sb[2..],
-            "concat: shapes {sa:?} and {sb:?} differ beyond channels"
-        );
-        let hw = sa[2] * sa[3];
-        let y = self.var(&[sa[0], sa[1] + sb[1], sa[2], sa[3]]);
-        self.fwd.push(concat::concat(
-            self.gpu, sa[0], sa[1], sb[1], hw, &a.val, &b.val, &y.val,
-        ));
+        let mut shape = a.shape().to_vec();
+        shape[1] += b.shape()[1];
+        let y = self.var(&shape);
+        self.fwd
+            .push(concat::concat(self.gpu, &a.val, &b.val, &y.val));
         if self.train && (a.grad.is_some() || b.grad.is_some()) {
             // One kernel writes both gradients.
             let (da, db) = (self.grad_or_scratch(a), self.grad_or_scratch(b));
             let yg = y.grad.clone();
-            self.record(move |gpu, p| {
-                p.push(concat::concat_backward(
-                    gpu,
-                    sa[0],
-                    sa[1],
-                    sb[1],
-                    hw,
-                    &yg.unwrap(),
-                    &da,
-                    &db,
-                ))
-            });
+            self.record(move |gpu, p| p.push(concat::concat_backward(gpu, &yg.unwrap(), &da, &db)));
         }
         y
     }

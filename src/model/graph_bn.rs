@@ -3,7 +3,7 @@
 
 use super::graph::{Graph, Var};
 use crate::gpu::GpuTensor;
-use crate::kernels::batchnorm::{self, BnShape};
+use crate::kernels::batchnorm::{self, BnOut, BnShape};
 
 impl Graph<'_> {
     /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
@@ -51,15 +51,30 @@ impl Graph<'_> {
             // backward has no fused ReLU, so the ReLU is its own op here.
             let y = self.var(&sh);
             self.fwd.push(batchnorm::batchnorm_eval(
-                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val,
+                self.gpu,
+                &s,
+                &x.val,
+                &gamma.val,
+                &beta.val,
+                [rmean, rvar],
+                &y.val,
+                BnOut::Plain,
             ));
             self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
             return if relu { self.relu(&y) } else { y };
         }
         let y = self.var(&sh);
+        let out = if relu { BnOut::Relu } else { BnOut::Plain };
         if !self.train {
-            let d = batchnorm::eval(
-                self.gpu, &s, &x.val, &gamma.val, &beta.val, rmean, rvar, &y.val, relu,
+            let d = batchnorm::batchnorm_eval(
+                self.gpu,
+                &s,
+                &x.val,
+                &gamma.val,
+                &beta.val,
+                [rmean, rvar],
+                &y.val,
+                out,
             );
             self.fwd.push(d);
             return y;
@@ -67,8 +82,8 @@ impl Graph<'_> {
         let mean = self.gpu.zeros(&[s.c]);
         let invstd = self.gpu.zeros(&[s.c]);
         let stats = [rmean, rvar, &mean, &invstd];
-        self.fwd.extend(batchnorm::train(
-            self.gpu, &s, &x.val, &gamma.val, &beta.val, stats, &y.val, relu,
+        self.fwd.extend(batchnorm::batchnorm_train(
+            self.gpu, &s, &x.val, &gamma.val, &beta.val, stats, &y.val, out,
         ));
         // One kernel sequence writes all three gradients.
         let grads = [
@@ -80,7 +95,7 @@ impl Graph<'_> {
         self.record(move |gpu, p| {
             let mask = relu.then_some(&yv);
             let [dx, dgamma, dbeta] = &grads;
-            p.extend(batchnorm::backward(
+            p.extend(batchnorm::batchnorm_backward(
                 gpu,
                 &s,
                 &x.val,

@@ -105,7 +105,6 @@ impl Evaluator {
 /// Mean noise-prediction loss over exactly the first `count` images of `ds` (at least one,
 /// at most `ds.len()`): whole batches of `batch`, then one batch of the remainder, with t
 /// and eps drawn from `seed` (batch k uses stream k), or every t = `fixed_t`.
-#[allow(clippy::too_many_arguments)]
 pub fn mean_loss(
     gpu: &Arc<Gpu>,
     net: &Model,

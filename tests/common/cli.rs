@@ -1,5 +1,7 @@
-//! Running the `wgpu-ddpm` binary from the CLI tests.
+//! Running the `wgpu-ddpm` binary from the CLI tests: the command, a scratch folder per test,
+//! and the tiny network every end-to-end run trains.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub fn bin() -> Command {
@@ -17,4 +19,36 @@ pub fn run(args: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
+}
+
+/// An empty folder for one test's files, named by the test file (`group`), this process and
+/// `name`, so test binaries and tests running at once never share one.
+pub fn tmp(group: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("wgpu-ddpm-{group}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The network and run sizes of the end-to-end tests: a tiny U-Net on 8x8 images, T = 20,
+/// small enough for lavapipe.
+pub const TINY: &[&str] = &[
+    "--channels",
+    "4,6,8",
+    "--batch",
+    "4",
+    "--samples",
+    "4",
+    "-T",
+    "20",
+    "--image-size",
+    "8",
+];
+
+/// `train --out dir` on the tiny network, then `extra`.
+pub fn train(dir: &Path, extra: &[&str]) -> (bool, String) {
+    let mut args = vec!["train", "--out", dir.to_str().unwrap()];
+    args.extend(TINY);
+    args.extend(extra);
+    run(&args)
 }

@@ -21,7 +21,16 @@ fn gpu_train(s: &BnShape, x: &[f32], gamma: &[f32], beta: &[f32], rm: &[f32], rv
     let (mg, ig): (GpuTensor, GpuTensor) = (t(&vec![7.0; c]), t(&vec![7.0; c]));
     run(
         &gpu,
-        batchnorm_train(&gpu, s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig),
+        batchnorm_train(
+            &gpu,
+            s,
+            &xg,
+            &gg,
+            &bg,
+            [&rmg, &rvg, &mg, &ig],
+            &yg,
+            BnOut::Plain,
+        ),
     );
     Train {
         y: gpu.read(&yg),
@@ -135,9 +144,9 @@ fn batchnorm_by_hand() {
             &t(&x),
             &t(&gamma),
             &t(&beta),
-            &t(&rm),
-            &t(&rv),
+            [&t(&rm), &t(&rv)],
             &yg,
+            BnOut::Plain,
         )],
     );
     let inv = 1.0 / (1.0666666666666667f64 + 1e-5).sqrt();
@@ -161,12 +170,10 @@ fn batchnorm_by_hand() {
             &s,
             &t(&x),
             &t(&gamma),
-            &mg,
-            &ig,
+            [&mg, &ig],
             &t(&[1.0; 8]),
-            &dx,
-            &dgamma,
-            &dbeta,
+            None,
+            [&dx, &dgamma, &dbeta],
         ),
     );
     assert_close("dx by hand", &gpu.read(&dx), &[0.0; 8], 1e-6, 0.0);
@@ -195,9 +202,9 @@ fn batchnorm_eval_matches_cpu() {
                 &t(&x),
                 &t(&gamma),
                 &t(&beta),
-                &t(&rm),
-                &t(&rv),
+                [&t(&rm), &t(&rv)],
                 &yg,
+                BnOut::Plain,
             )],
         );
         // Element-wise, a few f32 roundings.
@@ -241,12 +248,10 @@ fn batchnorm_backward_matches_cpu_and_accumulates() {
                 &s,
                 &t(&x),
                 &t(&gamma),
-                &t(&mean),
-                &t(&invstd),
+                [&t(&mean), &t(&invstd)],
                 &t(&dy),
-                &dxg,
-                &dgg,
-                &dbg,
+                None,
+                [&dxg, &dgg, &dbg],
             ),
         );
         let (dx, dgamma, dbeta) = batchnorm_backward_cpu(&s, &x, &gamma, &mean, &invstd, &dy);
@@ -314,18 +319,25 @@ fn batchnorm_backward_finite_difference() {
             gpu.zeros(&[c]),
         );
         let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
-        let mut all = batchnorm_train(&gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig);
+        let mut all = batchnorm_train(
+            &gpu,
+            &s,
+            &xg,
+            &gg,
+            &bg,
+            [&rmg, &rvg, &mg, &ig],
+            &yg,
+            BnOut::Plain,
+        );
         all.extend(batchnorm_backward(
             &gpu,
             &s,
             &xg,
             &gg,
-            &mg,
-            &ig,
+            [&mg, &ig],
             &t(&r),
-            &dxg,
-            &dgg,
-            &dbg,
+            None,
+            [&dxg, &dgg, &dbg],
         ));
         run(&gpu, all);
         let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();

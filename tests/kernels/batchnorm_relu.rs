@@ -31,7 +31,16 @@ fn batchnorm_relu_forward_matches_cpu() {
         let (yg, mg, ig) = (t(&vec![7.0; s.len()]), t(&vec![7.0; c]), t(&vec![7.0; c]));
         run(
             &gpu,
-            batchnorm_relu_train(&gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig),
+            batchnorm_train(
+                &gpu,
+                &s,
+                &xg,
+                &gg,
+                &bg,
+                [&rmg, &rvg, &mg, &ig],
+                &yg,
+                BnOut::Relu,
+            ),
         );
         let (mut rm2, mut rv2) = (rm.clone(), rv.clone());
         let (want, _, _) = batchnorm_train_cpu(&s, &x, &gamma, &beta, &mut rm2, &mut rv2);
@@ -43,8 +52,15 @@ fn batchnorm_relu_forward_matches_cpu() {
         let ye = t(&vec![7.0; s.len()]);
         run(
             &gpu,
-            [batchnorm_relu_eval(
-                &gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &ye,
+            [batchnorm_eval(
+                &gpu,
+                &s,
+                &xg,
+                &gg,
+                &bg,
+                [&rmg, &rvg],
+                &ye,
+                BnOut::Relu,
             )],
         );
         let want = batchnorm_eval_cpu(&s, &x, &gamma, &beta, &rm2, &rv2);
@@ -71,9 +87,25 @@ fn batchnorm_relu_backward_matches_cpu_and_accumulates() {
             rng.vec_normal(c),
         );
         let (dyg, dxg, dgg, dbg) = (t(&dy), t(&dx0), t(&dg0), t(&db0));
-        let mut ds = batchnorm_relu_train(&gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig);
-        ds.extend(batchnorm_relu_backward(
-            &gpu, &s, &xg, &gg, &mg, &ig, &yg, &dyg, &dxg, &dgg, &dbg,
+        let mut ds = batchnorm_train(
+            &gpu,
+            &s,
+            &xg,
+            &gg,
+            &bg,
+            [&rmg, &rvg, &mg, &ig],
+            &yg,
+            BnOut::Relu,
+        );
+        ds.extend(batchnorm_backward(
+            &gpu,
+            &s,
+            &xg,
+            &gg,
+            [&mg, &ig],
+            &dyg,
+            Some(&yg),
+            [&dxg, &dgg, &dbg],
         ));
         run(&gpu, ds);
         let (mean, invstd, y) = (gpu.read(&mg), gpu.read(&ig), gpu.read(&yg));
@@ -132,9 +164,25 @@ fn batchnorm_relu_backward_finite_difference() {
         gpu.zeros(&[s.c]),
         gpu.zeros(&[s.c]),
     );
-    let mut ds = batchnorm_relu_train(&gpu, &s, &xg, &gg, &bg, &rmg, &rvg, &yg, &mg, &ig);
-    ds.extend(batchnorm_relu_backward(
-        &gpu, &s, &xg, &gg, &mg, &ig, &yg, &rg, &dxg, &dgg, &dbg,
+    let mut ds = batchnorm_train(
+        &gpu,
+        &s,
+        &xg,
+        &gg,
+        &bg,
+        [&rmg, &rvg, &mg, &ig],
+        &yg,
+        BnOut::Relu,
+    );
+    ds.extend(batchnorm_backward(
+        &gpu,
+        &s,
+        &xg,
+        &gg,
+        [&mg, &ig],
+        &rg,
+        Some(&yg),
+        [&dxg, &dgg, &dbg],
     ));
     run(&gpu, ds);
     let (xd, gd, bd) = (f64s(&x), f64s(&gamma), f64s(&beta));

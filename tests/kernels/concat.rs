@@ -32,7 +32,7 @@ fn concat_forward_matches_cpu() {
             upload(&gpu, &b, &[n, c2, hw]),
             upload(&gpu, &y0, &[n, c1 + c2, hw]),
         );
-        run(&gpu, [concat(&gpu, n, c1, c2, hw, &ag, &bg, &yg)]);
+        run(&gpu, [concat(&gpu, &ag, &bg, &yg)]);
         // A pure copy: exact.
         assert_close(
             &format!("concat {n}x({c1}+{c2})x{hw}"),
@@ -56,10 +56,7 @@ fn concat_backward_matches_cpu_and_accumulates() {
             upload(&gpu, &da0, &[n, c1, hw]),
             upload(&gpu, &db0, &[n, c2, hw]),
         );
-        run(
-            &gpu,
-            [concat_backward(&gpu, n, c1, c2, hw, &dyg, &dag, &dbg)],
-        );
+        run(&gpu, [concat_backward(&gpu, &dyg, &dag, &dbg)]);
         let (da, db) = concat_backward_cpu(n, c1, c2, hw, &dy);
         // One f32 addition per element, same as the reference: exact.
         assert_accumulates("concat da", &read(&dag), &da0, &da, 0.0, 0.0);
@@ -97,10 +94,7 @@ fn concat_backward_finite_difference() {
     let (ad, bd) = (f64s(&a), f64s(&b));
     let rg = upload(&gpu, &r, &[n, c1 + c2, hw]);
     let (dag, dbg) = (gpu.zeros(&[n, c1, hw]), gpu.zeros(&[n, c2, hw]));
-    run(
-        &gpu,
-        [concat_backward(&gpu, n, c1, c2, hw, &rg, &dag, &dbg)],
-    );
+    run(&gpu, [concat_backward(&gpu, &rg, &dag, &dbg)]);
     fd_check(
         "concat fd da",
         &gpu.read(&dag),

@@ -31,7 +31,7 @@ fn linear_forward_matches_cpu() {
             upload(&gpu, &b, &[n]),
             upload(&gpu, &y0, &[m, n]),
         );
-        run(&gpu, [linear(&gpu, m, k, n, &xg, &wg, &bg, &yg)]);
+        run(&gpu, [linear(&gpu, &xg, &wg, &bg, &yg)]);
         // f32 sums of k <= 384 products of N(0,1) values (magnitude ~sqrt(k) <= 20) vs f64.
         assert_close(
             &format!("linear {m}x{k}->{n}"),
@@ -70,7 +70,7 @@ fn linear_backward_matches_cpu_and_accumulates() {
         );
         run(
             &gpu,
-            linear_backward(&gpu, m, k, n, &xg, &wg, &dyg, &dxg, &dwg, &dbg),
+            linear_backward(&gpu, &xg, &wg, &dyg, &dxg, &dwg, &dbg),
         );
         let (dx, dw, db) = linear_backward_cpu(m, k, n, &x, &w, &dy);
         let what = format!("{m}x{k}->{n}");
@@ -131,10 +131,7 @@ fn linear_backward_finite_difference() {
         upload(&gpu, &r, &[m, n]),
     );
     let (dxg, dwg, dbg) = (gpu.zeros(&[m, k]), gpu.zeros(&[n, k]), gpu.zeros(&[n]));
-    run(
-        &gpu,
-        linear_backward(&gpu, m, k, n, &xg, &wg, &rg, &dxg, &dwg, &dbg),
-    );
+    run(&gpu, linear_backward(&gpu, &xg, &wg, &rg, &dxg, &dwg, &dbg));
     // L is linear in each argument, so central differences are exact up to f64 rounding.
     fd_check(
         "linear fd dx",

@@ -17,19 +17,8 @@ fn maxpool_forward_matches_cpu() {
     let mut rng = HostRng::new(20);
     for &(n, c, h, w) in SHAPES {
         let x = rng.vec_normal(n * c * h * w);
-        let yg = gpu.zeros(&[n * c * h * w / 4]);
-        run(
-            &gpu,
-            [maxpool(
-                &gpu,
-                n,
-                c,
-                h,
-                w,
-                &upload(&gpu, &x, &[x.len()]),
-                &yg,
-            )],
-        );
+        let yg = gpu.zeros(&[n, c, h / 2, w / 2]);
+        run(&gpu, [maxpool(&gpu, &upload(&gpu, &x, &[n, c, h, w]), &yg)]);
         // A max is exact.
         assert_close(
             &format!("maxpool {n}x{c}x{h}x{w}"),
@@ -55,17 +44,13 @@ fn maxpool_backward_matches_cpu_and_accumulates() {
             .collect();
         let dy = rng.vec_normal(len / 4);
         let dx0 = rng.vec_normal(len);
-        let dxg = upload(&gpu, &dx0, &[len]);
+        let dxg = upload(&gpu, &dx0, &[n, c, h, w]);
         run(
             &gpu,
             [maxpool_backward(
                 &gpu,
-                n,
-                c,
-                h,
-                w,
-                &upload(&gpu, &x, &[len]),
-                &upload(&gpu, &dy, &[len / 4]),
+                &upload(&gpu, &x, &[n, c, h, w]),
+                &upload(&gpu, &dy, &[n, c, h / 2, w / 2]),
                 &dxg,
             )],
         );
@@ -100,13 +85,13 @@ fn maxpool_ties_go_to_first_in_window() {
         0.0, 30.0, 40.0, 0.0,
     ];
     let gpu = gpu();
-    let (yg, dxg) = (gpu.zeros(&[4]), gpu.zeros(&[16]));
-    let xg = upload(&gpu, &x, &[16]);
+    let (yg, dxg) = (gpu.zeros(&[1, 1, 2, 2]), gpu.zeros(&[1, 1, 4, 4]));
+    let xg = upload(&gpu, &x, &[1, 1, 4, 4]);
     run(
         &gpu,
         [
-            maxpool(&gpu, 1, 1, 4, 4, &xg, &yg),
-            maxpool_backward(&gpu, 1, 1, 4, 4, &xg, &upload(&gpu, &dy, &[4]), &dxg),
+            maxpool(&gpu, &xg, &yg),
+            maxpool_backward(&gpu, &xg, &upload(&gpu, &dy, &[1, 1, 2, 2]), &dxg),
         ],
     );
     assert_close(
@@ -139,17 +124,13 @@ fn maxpool_backward_finite_difference() {
     }
     let r = rng.vec_normal(len / 4);
     let x64: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    let dxg = gpu.zeros(&[len]);
+    let dxg = gpu.zeros(&[n, c, h, w]);
     run(
         &gpu,
         [maxpool_backward(
             &gpu,
-            n,
-            c,
-            h,
-            w,
-            &upload(&gpu, &x, &[len]),
-            &upload(&gpu, &r, &[len / 4]),
+            &upload(&gpu, &x, &[n, c, h, w]),
+            &upload(&gpu, &r, &[n, c, h / 2, w / 2]),
             &dxg,
         )],
     );

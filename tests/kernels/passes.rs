@@ -19,16 +19,18 @@ fn multi_pass_launchers_record_their_passes_in_order() {
     let z = |n: usize| gpu.zeros(&[n]);
     let s = batchnorm::BnShape { n: 2, c: 3, hw: 5 };
     let (x, y, c) = (z(30), z(30), z(3));
-    let fwd = batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, &c, &c, &y, &c, &c);
+    let fwd =
+        batchnorm::batchnorm_train(&gpu, &s, &x, &c, &c, [&c; 4], &y, batchnorm::BnOut::Plain);
     assert_eq!(labels(&fwd), ["batchnorm_stats", "batchnorm"]);
-    let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, &c, &c, &y, &x, &c, &c);
+    let bwd = batchnorm::batchnorm_backward(&gpu, &s, &x, &c, [&c, &c], &y, None, [&x, &c, &c]);
     assert_eq!(
         labels(&bwd),
         ["batchnorm_backward_reduce", "batchnorm_backward"]
     );
     let l = z(1);
     assert_eq!(labels(&mse::mse(&gpu, &x, &y, &l)), ["mse", "mse_sum"]);
-    let lb = linear::linear_backward(&gpu, 2, 3, 4, &z(6), &z(12), &z(8), &z(6), &z(12), &z(4));
+    let (lx, lw, ldy) = (gpu.zeros(&[2, 3]), gpu.zeros(&[4, 3]), gpu.zeros(&[2, 4]));
+    let lb = linear::linear_backward(&gpu, &lx, &lw, &ldy, &lx, &lw, &z(4));
     assert_eq!(
         labels(&lb),
         ["linear_backward_data", "linear_backward_weight"]

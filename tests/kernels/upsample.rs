@@ -22,9 +22,9 @@ fn upsample_forward_matches_cpu() {
         for &(n, c, h, w) in SHAPES {
             let len = n * c * h * w;
             let x = rng.vec_normal(len);
-            let yg = gpu.zeros(&[4 * len]);
-            let xg = upload(&gpu, &x, &[len]);
-            run(&gpu, [upsample_with(&gpu, n, c, h, w, &xg, &yg, align)]);
+            let yg = gpu.zeros(&[n, c, 2 * h, 2 * w]);
+            let xg = upload(&gpu, &x, &[n, c, h, w]);
+            run(&gpu, [upsample_with(&gpu, &xg, &yg, align)]);
             assert_close(
                 &format!("upsample {n}x{c}x{h}x{w} align_corners {align}"),
                 &gpu.read(&yg),
@@ -57,10 +57,10 @@ fn upsample_by_hand() {
     ];
     let gpu = gpu();
     let x = [1.0, 2.0, 3.0, 4.0];
-    let yg = gpu.zeros(&[16]);
+    let yg = gpu.zeros(&[1, 1, 4, 4]);
     run(
         &gpu,
-        [upsample(&gpu, 1, 1, 2, 2, &upload(&gpu, &x, &[4]), &yg)],
+        [upsample(&gpu, &upload(&gpu, &x, &[1, 1, 2, 2]), &yg)],
     );
     assert_close("upsample by hand (gpu)", &gpu.read(&yg), &want, 0.0, 0.0);
     assert_close(
@@ -75,16 +75,12 @@ fn upsample_by_hand() {
     let mut dy = [0.0f32; 16];
     dy[1] = 1.0;
     for (dy, want) in [(dy, [0.75, 0.25, 0.0, 0.0]), ([1.0; 16], [4.0; 4])] {
-        let dxg = gpu.zeros(&[4]);
+        let dxg = gpu.zeros(&[1, 1, 2, 2]);
         run(
             &gpu,
             [upsample_backward(
                 &gpu,
-                1,
-                1,
-                2,
-                2,
-                &upload(&gpu, &dy, &[16]),
+                &upload(&gpu, &dy, &[1, 1, 4, 4]),
                 &dxg,
             )],
         );
@@ -116,12 +112,9 @@ fn upsample_backward_matches_cpu_and_accumulates() {
         let len = n * c * h * w;
         let dy = rng.vec_normal(4 * len);
         let dx0 = rng.vec_normal(len);
-        let dxg = upload(&gpu, &dx0, &[len]);
-        let dyg = upload(&gpu, &dy, &[4 * len]);
-        run(
-            &gpu,
-            [upsample_backward_with(&gpu, n, c, h, w, &dyg, &dxg, align)],
-        );
+        let dxg = upload(&gpu, &dx0, &[n, c, h, w]);
+        let dyg = upload(&gpu, &dy, &[n, c, 2 * h, 2 * w]);
+        run(&gpu, [upsample_backward_with(&gpu, &dyg, &dxg, align)]);
         let fresh = upsample_backward_with_cpu(n, c, h, w, &dy, align);
         // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
         assert_accumulates(
@@ -148,12 +141,9 @@ fn upsample_backward_finite_difference() {
         let len = n * c * h * w;
         let x: Vec<f64> = rng.vec_normal(len).iter().map(|v| *v as f64).collect();
         let r = rng.vec_normal(4 * len);
-        let dxg = gpu.zeros(&[len]);
-        let rg = upload(&gpu, &r, &[4 * len]);
-        run(
-            &gpu,
-            [upsample_backward_with(&gpu, n, c, h, w, &rg, &dxg, align)],
-        );
+        let dxg = gpu.zeros(&[n, c, h, w]);
+        let rg = upload(&gpu, &r, &[n, c, 2 * h, 2 * w]);
+        run(&gpu, [upsample_backward_with(&gpu, &rg, &dxg, align)]);
         fd_check(
             &format!("upsample fd align_corners {align}"),
             &gpu.read(&dxg),

@@ -10,7 +10,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
+use crate::gpu::shape::{expect_len, expect_u32};
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
 
 mod reference;
 pub use reference::*;
@@ -42,10 +43,33 @@ impl BnShape {
     }
 }
 
+/// What the normalising pass writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BnOut {
+    /// bn(x).
+    Plain,
+    /// relu(bn(x)), op batchnorm_relu: BatchNorm fused with the ReLU that follows it, so no
+    /// separate ReLU pass runs forward or backward (`src/kernels/batchnorm_relu.rs`).
+    Relu,
+}
+
+impl BnOut {
+    fn entry(self) -> &'static str {
+        match self {
+            BnOut::Plain => "main",
+            BnOut::Relu => "main_relu",
+        }
+    }
+}
+
 pub const BN_EPS: f32 = 1e-5;
 pub const BN_MOMENTUM: f32 = 0.1;
-/// Values of one channel reduced by one workgroup (256 threads x 8); matches `CHUNK` in WGSL.
-pub const BN_CHUNK: usize = 2048;
+/// Values of one channel each invocation covers per chunk.
+const PER_THREAD: usize = 8;
+/// Values of one channel reduced by one workgroup.
+pub const BN_CHUNK: usize = WG as usize * PER_THREAD;
+/// The override constants of the kernels that append `shaders/bn_params.wgsl`.
+pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -75,64 +99,31 @@ fn params(s: &BnShape) -> Params {
 }
 
 #[track_caller]
-fn check(what: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&str, &GpuTensor)]) {
-    assert!(s.c > 0 && s.m() > 0, "{what}: empty shape {s:?}");
-    assert!(
-        s.len() <= u32::MAX as usize,
-        "{what}: shape {s:?} has more than 2^32 elements"
-    );
+fn check(op: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&str, &GpuTensor)]) {
+    assert!(s.c > 0 && s.m() > 0, "{op}: empty shape {s:?}");
+    expect_u32(op, s.len());
     assert!(
         s.m() < 1 << 24,
-        "{what}: shape {s:?} has more than 2^24 values per channel"
+        "{op}: shape {s:?} has more than 2^24 values per channel"
     );
     assert!(
         s.c <= 65535 && s.chunks() <= 65535,
-        "{what}: shape {s:?} exceeds the workgroup grid"
+        "{op}: shape {s:?} exceeds the workgroup grid"
     );
     for (name, t) in big {
-        assert_eq!(
-            t.len(),
-            s.len(),
-            "{what}: {name} has {} elements, shape {s:?} needs {}",
-            t.len(),
-            s.len()
-        );
+        expect_len(op, name, t, s.len(), "[n, c, hw]");
     }
     for (name, t) in per_channel {
-        assert_eq!(
-            t.len(),
-            s.c,
-            "{what}: {name} has {} elements, want one per channel ({})",
-            t.len(),
-            s.c
-        );
+        expect_len(op, name, t, s.c, "[c]");
     }
 }
 
 /// Training mode: batch mean and biased variance per channel (one read of x, shifted sums,
-/// deterministic, no atomics), y = gamma*(x-mean)*invstd + beta (overwrites y), saves mean and
-/// invstd [c] for backward, and updates running_mean/running_var in place with momentum 0.1
-/// (running_var uses the UNBIASED variance, as PyTorch). Two dispatches.
-#[allow(clippy::too_many_arguments)]
+/// deterministic, no atomics), y = gamma*(x-mean)*invstd + beta (or its ReLU, `out`;
+/// overwrites y), saves mean and invstd [c] for backward, and updates running_mean/running_var
+/// in place with momentum 0.1 (running_var uses the UNBIASED variance, as PyTorch). Two
+/// dispatches.
 pub fn batchnorm_train(
-    gpu: &Gpu,
-    s: &BnShape,
-    x: &GpuTensor,
-    gamma: &GpuTensor,
-    beta: &GpuTensor,
-    running_mean: &GpuTensor,
-    running_var: &GpuTensor,
-    y: &GpuTensor,
-    save_mean: &GpuTensor,
-    save_invstd: &GpuTensor,
-) -> Vec<Dispatch> {
-    let stats = [running_mean, running_var, save_mean, save_invstd];
-    train(gpu, s, x, gamma, beta, stats, y, false)
-}
-
-/// `batchnorm_train`, or with ReLU on the output if `relu` (op batchnorm_relu).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn train(
     gpu: &Gpu,
     s: &BnShape,
     x: &GpuTensor,
@@ -140,7 +131,7 @@ pub(crate) fn train(
     beta: &GpuTensor,
     [running_mean, running_var, save_mean, save_invstd]: [&GpuTensor; 4],
     y: &GpuTensor,
-    relu: bool,
+    out: BnOut,
 ) -> Vec<Dispatch> {
     check(
         "batchnorm_train",
@@ -163,18 +154,20 @@ pub(crate) fn train(
     let groups = [s.chunks() as u32, s.c as u32, 1];
     let partial = gpu.zeros(&[s.c * s.chunks(), 2]);
     vec![
-        gpu.dispatch(
+        gpu.dispatch_with(
             "batchnorm_stats",
             id::batchnorm_stats,
             "main",
+            CONSTANTS,
             &p,
             &[x, &partial],
             groups,
         ),
-        gpu.dispatch(
+        gpu.dispatch_with(
             "batchnorm",
             id::batchnorm,
-            if relu { "main_relu" } else { "main" },
+            out.entry(),
+            CONSTANTS,
             &p,
             &[
                 x,
@@ -192,33 +185,17 @@ pub(crate) fn train(
     ]
 }
 
-/// Eval mode with running stats: y = gamma*(x-running_mean)/sqrt(running_var+eps) + beta.
-#[allow(clippy::too_many_arguments)]
+/// Eval mode with running stats: y = gamma*(x-running_mean)/sqrt(running_var+eps) + beta (or
+/// its ReLU, `out`; overwrites y).
 pub fn batchnorm_eval(
     gpu: &Gpu,
     s: &BnShape,
     x: &GpuTensor,
     gamma: &GpuTensor,
     beta: &GpuTensor,
-    running_mean: &GpuTensor,
-    running_var: &GpuTensor,
+    [running_mean, running_var]: [&GpuTensor; 2],
     y: &GpuTensor,
-) -> Dispatch {
-    eval(gpu, s, x, gamma, beta, running_mean, running_var, y, false)
-}
-
-/// `batchnorm_eval`, or with ReLU on the output if `relu` (op batchnorm_relu).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn eval(
-    gpu: &Gpu,
-    s: &BnShape,
-    x: &GpuTensor,
-    gamma: &GpuTensor,
-    beta: &GpuTensor,
-    running_mean: &GpuTensor,
-    running_var: &GpuTensor,
-    y: &GpuTensor,
-    relu: bool,
+    out: BnOut,
 ) -> Dispatch {
     check(
         "batchnorm_eval",
@@ -232,10 +209,11 @@ pub(crate) fn eval(
         ],
     );
     let p = params(s);
-    gpu.dispatch(
+    gpu.dispatch_with(
         "batchnorm_eval",
         id::batchnorm_eval,
-        if relu { "main_relu" } else { "main" },
+        out.entry(),
+        CONSTANTS,
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
         grid_1d(s.len()),
@@ -244,28 +222,9 @@ pub(crate) fn eval(
 
 /// Training-mode backward through the batch statistics; accumulates:
 /// dx += gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)), dgamma += sum(dy*xhat),
-/// dbeta += sum(dy), per channel. Two dispatches.
-#[allow(clippy::too_many_arguments)]
+/// dbeta += sum(dy), per channel. With `relu_out`, the output y of a `BnOut::Relu` forward,
+/// dy is first masked by y > 0 (op batchnorm_relu). Two dispatches.
 pub fn batchnorm_backward(
-    gpu: &Gpu,
-    s: &BnShape,
-    x: &GpuTensor,
-    gamma: &GpuTensor,
-    save_mean: &GpuTensor,
-    save_invstd: &GpuTensor,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-    dgamma: &GpuTensor,
-    dbeta: &GpuTensor,
-) -> Vec<Dispatch> {
-    let saved = [save_mean, save_invstd];
-    backward(gpu, s, x, gamma, saved, dy, None, [dx, dgamma, dbeta])
-}
-
-/// `batchnorm_backward`; with `relu_out` (the output of batchnorm_relu), dy is first masked
-/// by its sign.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn backward(
     gpu: &Gpu,
     s: &BnShape,
     x: &GpuTensor,
@@ -299,18 +258,20 @@ pub(crate) fn backward(
         None => (dy, "main"),
     };
     vec![
-        gpu.dispatch(
+        gpu.dispatch_with(
             "batchnorm_backward_reduce",
             id::batchnorm_backward_reduce,
             entry,
+            CONSTANTS,
             &p,
             &[x, save_mean, save_invstd, dy, &partial, mask],
             groups,
         ),
-        gpu.dispatch(
+        gpu.dispatch_with(
             "batchnorm_backward",
             id::batchnorm_backward,
             entry,
+            CONSTANTS,
             &p,
             &[
                 x,

@@ -12,13 +12,16 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::segments::{tile_grid, Segments};
+use super::segments::{tile_grid, Segments, PER_LANE};
+use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{id, Dispatch, Gpu, GpuTensor};
 
 mod reference;
 pub use reference::*;
 
 pub const GN_EPS: f32 = 1e-5;
+/// The override constants of the kernels that append `shaders/group_norm_params.wgsl`.
+pub const CONSTANTS: &[(&str, f64)] = &[("PER_LANE", PER_LANE as f64)];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GnShape {
@@ -102,51 +105,42 @@ fn params(s: &GnShape) -> Params {
     }
 }
 
+/// `small` lists per-group ([n * groups]) and per-channel ([c]) tensors with their layout.
 #[track_caller]
-fn check(what: &str, s: &GnShape, big: &[(&str, &GpuTensor)], small: &[(&str, &GpuTensor, usize)]) {
+fn check(
+    op: &str,
+    s: &GnShape,
+    big: &[(&str, &GpuTensor)],
+    small: &[(&str, &GpuTensor, usize, &str)],
+) {
     assert!(
         s.n > 0 && s.c > 0 && s.hw > 0 && s.groups > 0,
-        "{what}: empty shape {s:?}"
+        "{op}: empty shape {s:?}"
     );
     assert!(
         s.c.is_multiple_of(s.groups),
-        "{what}: {} channels do not split into {} groups",
+        "{op}: {} channels do not split into {} groups",
         s.c,
         s.groups
     );
-    assert!(
-        s.len() <= u32::MAX as usize,
-        "{what}: shape {s:?} has more than 2^32 elements"
-    );
+    expect_u32(op, s.len());
     // udiv (shaders/common.wgsl) is exact below 2^24; the group size is an exact f32.
     assert!(
         s.m() < 1 << 24 && s.n * s.c * s.planes().chunks() < 1 << 24,
-        "{what}: shape {s:?} has 2^24 or more values per group or plane chunks"
+        "{op}: shape {s:?} has 2^24 or more values per group or plane chunks"
     );
-    s.planes().check(what);
+    s.planes().check(op);
     for (name, t) in big {
-        assert_eq!(
-            t.len(),
-            s.len(),
-            "{what}: {name} has {} elements, shape {s:?} needs {}",
-            t.len(),
-            s.len()
-        );
+        expect_len(op, name, t, s.len(), "[n, c, hw]");
     }
-    for (name, t, want) in small {
-        assert_eq!(
-            t.len(),
-            *want,
-            "{what}: {name} has {} elements, want {want} for shape {s:?}",
-            t.len()
-        );
+    for (name, t, want, layout) in small {
+        expect_len(op, name, t, *want, layout);
     }
 }
 
 /// y = (x - mean) * rstd * gamma[c] + beta[c] with the mean and biased variance of each
 /// (image, group) (overwrites y), saving mean and rstd = 1 / sqrt(var + eps), [n * groups],
 /// for backward. Three dispatches.
-#[allow(clippy::too_many_arguments)]
 pub fn group_norm(
     gpu: &Gpu,
     s: &GnShape,
@@ -163,36 +157,39 @@ pub fn group_norm(
         s,
         &[("x", x), ("y", y)],
         &[
-            ("gamma", gamma, s.c),
-            ("beta", beta, s.c),
-            ("mean", mean, rows),
-            ("rstd", rstd, rows),
+            ("gamma", gamma, s.c, "[c]"),
+            ("beta", beta, s.c, "[c]"),
+            ("mean", mean, rows, "[n * groups]"),
+            ("rstd", rstd, rows, "[n * groups]"),
         ],
     );
     let p = params(s);
     let planes = s.planes();
     let partial = gpu.zeros(&[s.n * s.c * planes.chunks(), 2]);
     vec![
-        gpu.dispatch(
+        gpu.dispatch_with(
             "group_norm_stats",
             id::group_norm_stats,
             "main",
+            CONSTANTS,
             &p,
             &[x, &partial],
             planes.grid(),
         ),
-        gpu.dispatch(
+        gpu.dispatch_with(
             "group_norm_moments",
             id::group_norm_moments,
             "main",
+            CONSTANTS,
             &p,
             &[x, &partial, mean, rstd],
             s.group_partials().grid_whole(),
         ),
-        gpu.dispatch(
+        gpu.dispatch_with(
             "group_norm",
             id::group_norm,
             "main",
+            CONSTANTS,
             &p,
             &[x, gamma, beta, mean, rstd, y],
             planes.grid(),
@@ -204,7 +201,6 @@ pub fn group_norm(
 /// dx += rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gamma * dy and means over the
 /// (image, group), dgamma += sum(dy * xhat), dbeta += sum(dy) per channel. Without `dx` the
 /// last of its three dispatches is left out.
-#[allow(clippy::too_many_arguments)]
 pub fn group_norm_backward(
     gpu: &Gpu,
     s: &GnShape,
@@ -225,11 +221,11 @@ pub fn group_norm_backward(
         s,
         &big,
         &[
-            ("gamma", gamma, s.c),
-            ("mean", mean, rows),
-            ("rstd", rstd, rows),
-            ("dgamma", dgamma, s.c),
-            ("dbeta", dbeta, s.c),
+            ("gamma", gamma, s.c, "[c]"),
+            ("mean", mean, rows, "[n * groups]"),
+            ("rstd", rstd, rows, "[n * groups]"),
+            ("dgamma", dgamma, s.c, "[c]"),
+            ("dbeta", dbeta, s.c, "[c]"),
         ],
     );
     let p = params(s);
@@ -237,28 +233,31 @@ pub fn group_norm_backward(
     let partial = gpu.zeros(&[s.n * s.c * planes.chunks(), 2]);
     let coef = gpu.zeros(&[rows, 2]);
     let mut out = vec![
-        gpu.dispatch(
+        gpu.dispatch_with(
             "group_norm_backward_reduce",
             id::group_norm_backward_reduce,
             "main",
+            CONSTANTS,
             &p,
             &[x, mean, rstd, dy, &partial],
             planes.grid(),
         ),
-        gpu.dispatch(
+        gpu.dispatch_with(
             "group_norm_backward_sums",
             id::group_norm_backward_sums,
             "main",
+            CONSTANTS,
             &p,
             &[gamma, &partial, &coef, dgamma, dbeta],
             tile_grid(1, s.group_partials().tiles() + s.channel_partials().tiles()),
         ),
     ];
     if let Some(dx) = dx {
-        out.push(gpu.dispatch(
+        out.push(gpu.dispatch_with(
             "group_norm_backward",
             id::group_norm_backward,
             "main",
+            CONSTANTS,
             &p,
             &[x, gamma, mean, rstd, dy, &coef, dx],
             planes.grid(),

@@ -1,0 +1,46 @@
+//! The launch of an elementwise activation (relu, gelu, silu): a kernel that defines its
+//! function in WGSL and takes its frame from the `activation` / `activation_backward`
+//! libraries (`shaders/activation.wgsl`, `shaders/activation_backward.wgsl`).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::shape::{expect_len_of, expect_u32};
+use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, ShaderId};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    n: u32,
+}
+
+/// y = act(x) (overwrites y) with the activation kernel `shader`, recorded as `op`.
+#[track_caller]
+pub(crate) fn forward(
+    gpu: &Gpu,
+    op: &'static str,
+    shader: ShaderId,
+    x: &GpuTensor,
+    y: &GpuTensor,
+) -> Dispatch {
+    expect_len_of(op, "y", y, x);
+    expect_u32(op, x.len());
+    let p = Params { n: x.len() as u32 };
+    gpu.dispatch(op, shader, "main", &p, &[x, y], grid_1d(x.len()))
+}
+
+/// dx += act'(x) dy with the activation's backward kernel `shader`, recorded as `op`.
+#[track_caller]
+pub(crate) fn backward(
+    gpu: &Gpu,
+    op: &'static str,
+    shader: ShaderId,
+    x: &GpuTensor,
+    dy: &GpuTensor,
+    dx: &GpuTensor,
+) -> Dispatch {
+    expect_len_of(op, "dy", dy, x);
+    expect_len_of(op, "dx", dx, x);
+    expect_u32(op, x.len());
+    let p = Params { n: x.len() as u32 };
+    gpu.dispatch(op, shader, "main", &p, &[x, dy, dx], grid_1d(x.len()))
+}

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 
 use wgpu_ddpm::checkpoint::Checkpoint;
 
+// The seed U-Net's TINY configuration and `train` helper are not used here: each network
+// has its own tiny widths.
+#[allow(dead_code)]
 #[path = "common/cli.rs"]
 mod cli_common;
 use cli_common::run;
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("wgpu-ddpm-nets-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    cli_common::tmp("nets", name)
 }
 
 /// A tiny configuration of each seed network on 8x8 (seed003: 16x16, it pools three times).

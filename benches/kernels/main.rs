@@ -4,10 +4,12 @@
 //! (batchnorm, mse), concat_params (concat), linear_backward_params (linear), pool_params
 //! (maxpool, upsample), denoise_coef (denoise), spread_subgroup / spread_plain (conv2d),
 //! segments (group_norm, layer_norm), group_norm_params (group_norm), layer_norm_params
-//! (layer_norm), erf (gelu).
+//! (layer_norm), erf (gelu), activation / activation_backward (relu, gelu, silu).
 
 use wgpu_ddpm::bench::Bencher;
 
+// The rows every elementwise activation reports.
+mod activation;
 mod adam;
 mod add;
 mod attention;

@@ -25,7 +25,8 @@ enum Command {
     /// List every adapter with its backend, type, driver, and the limits that matter here.
     Info(AdapterArgs),
     /// Train a U-Net (default: the built-in shapes dataset).
-    Train(TrainArgs),
+    // Boxed: its many flags make it twice the size of the other variants.
+    Train(Box<TrainArgs>),
     /// Draw samples from a checkpoint into a PNG grid (and a denoising strip).
     Sample(SampleArgs),
     /// Mean noise-prediction MSE of a checkpoint on a dataset at fixed seeds.

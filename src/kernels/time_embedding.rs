@@ -77,7 +77,7 @@ pub fn time_encoding(
     assert!(d > 0, "time_embedding: dimension must be positive");
     if let TimeEncoding::Halves { .. } = enc {
         assert!(
-            d % 2 == 0,
+            d.is_multiple_of(2),
             "time_embedding: sin/cos halves need an even dimension, got {d}"
         );
     }

@@ -20,7 +20,7 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 1 || cfg.channels[0] % HEADS != 0 {
+    if cfg.channels.len() != 1 || !cfg.channels[0].is_multiple_of(HEADS) {
         bail!(
             "seed003 takes one base width divisible by its {HEADS} attention heads (e.g. 64), got {:?}",
             cfg.channels

@@ -25,6 +25,7 @@ enum Command {
     /// List every adapter with its backend, type, driver, and the limits that matter here.
     Info(AdapterArgs),
     /// Train a U-Net (default: the built-in shapes dataset).
+    // Boxed: its many flags make it twice the size of the other variants.
     Train(Box<TrainArgs>),
     /// Draw samples from a checkpoint into a PNG grid (and a denoising strip).
     Sample(SampleArgs),

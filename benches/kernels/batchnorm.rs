@@ -22,78 +22,44 @@ pub fn bench(b: &Bencher) {
             (ch(), ch(), ch(), ch(), ch(), ch(), ch(), ch());
         gpu.write(&rv, &vec![1.0; c]);
         gpu.write(&gamma, &vec![1.0; c]);
-        if b.enabled("batchnorm") {
-            // Two passes: x is read twice, y written once.
-            let mut p = Program::new();
-            p.extend(batchnorm_train(
-                gpu,
-                &s,
-                &x,
-                &gamma,
-                &beta,
-                [&rm, &rv, &mean, &invstd],
-                &y,
-                BnOut::Plain,
-            ));
-            b.report("batchnorm", &case, &p, 0.0, 12.0 * len as f64);
+        // The fused ReLU runs the same passes; its backward also reads the output y in both.
+        for (out, relu_out, suffix) in [(BnOut::Plain, None, ""), (BnOut::Relu, Some(&y), "_relu")]
+        {
+            let name = format!("batchnorm{suffix}");
+            if b.enabled(&name) {
+                // Two passes: x is read twice, y written once.
+                let mut p = Program::new();
+                let stats = [&rm, &rv, &mean, &invstd];
+                p.extend(batchnorm_train(gpu, &s, &x, &gamma, &beta, stats, &y, out));
+                b.report(&name, &case, &p, 0.0, 12.0 * len as f64);
+            }
+            let name = format!("batchnorm{suffix}_backward");
+            if b.enabled(&name) {
+                // Reduce pass reads x, dy; apply pass reads x, dy and reads + writes dx.
+                let mut p = Program::new();
+                let saved = [&mean, &invstd];
+                let grads = [&dx, &dg, &db];
+                p.extend(batchnorm_backward(
+                    gpu, &s, &x, &gamma, saved, &dy, relu_out, grads,
+                ));
+                let bytes = if relu_out.is_some() { 32.0 } else { 24.0 };
+                b.report(&name, &case, &p, 0.0, bytes * len as f64);
+            }
         }
         if b.enabled("batchnorm_eval") {
             let mut p = Program::new();
+            let running = [&rm, &rv];
             p.push(batchnorm_eval(
                 gpu,
                 &s,
                 &x,
                 &gamma,
                 &beta,
-                [&rm, &rv],
+                running,
                 &y,
                 BnOut::Plain,
             ));
             b.report("batchnorm_eval", &case, &p, 0.0, 8.0 * len as f64);
-        }
-        if b.enabled("batchnorm_backward") {
-            // Reduce pass reads x, dy; apply pass reads x, dy and reads + writes dx.
-            let mut p = Program::new();
-            p.extend(batchnorm_backward(
-                gpu,
-                &s,
-                &x,
-                &gamma,
-                [&mean, &invstd],
-                &dy,
-                None,
-                [&dx, &dg, &db],
-            ));
-            b.report("batchnorm_backward", &case, &p, 0.0, 24.0 * len as f64);
-        }
-        if b.enabled("batchnorm_relu") {
-            let mut p = Program::new();
-            p.extend(batchnorm_train(
-                gpu,
-                &s,
-                &x,
-                &gamma,
-                &beta,
-                [&rm, &rv, &mean, &invstd],
-                &y,
-                BnOut::Relu,
-            ));
-            b.report("batchnorm_relu", &case, &p, 0.0, 12.0 * len as f64);
-        }
-        if b.enabled("batchnorm_relu_backward") {
-            // As batchnorm_backward, plus the ReLU output read by both passes.
-            let mut p = Program::new();
-            p.extend(batchnorm_backward(
-                gpu,
-                &s,
-                &x,
-                &gamma,
-                [&mean, &invstd],
-                &dy,
-                Some(&y),
-                [&dx, &dg, &db],
-            ));
-            b.report("batchnorm_relu_backward", &case, &p, 0.0, 32.0 * len as f64);
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::{load_net, schedule_of, AdapterArgs};
+use super::{AdapterArgs, StateDictArgs};
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::finetune::edit::{sdedit, EditConfig};
 use crate::finetune::Reward;
@@ -42,20 +42,15 @@ pub struct EditArgs {
     /// Output grid: first row the inputs, second row their edits.
     #[arg(long, default_value = "edited.png")]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 28)]
-    pub image_size: usize,
-    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
-    pub t_max: usize,
-    #[arg(long, default_value = "linear")]
-    pub schedule: String,
+    #[command(flatten)]
+    pub state_dict: StateDictArgs,
     #[command(flatten)]
     pub adapter: AdapterArgs,
 }
 
 pub fn edit(a: &EditArgs) -> Result<()> {
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, false)?;
-    let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
+    let (_, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
     let img = data::load(
         &DataSpec::parse(&a.image)?,

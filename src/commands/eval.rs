@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{load_net, schedule_of, AdapterArgs};
+use super::{expect_data_shape, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::gpu::Gpu;
 use crate::train::mean_loss;
@@ -56,17 +56,7 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
         },
     )?;
     let (ck, net) = load_net(&gpu, &a.checkpoint, ds.h, false)?;
-    if (net.cfg.image_channels, net.cfg.image_size) != (ds.c, ds.h) {
-        bail!(
-            "the checkpoint is for {}x{}x{} images but the data is {}x{}x{}",
-            net.cfg.image_channels,
-            net.cfg.image_size,
-            net.cfg.image_size,
-            ds.c,
-            ds.h,
-            ds.w
-        );
-    }
+    expect_data_shape(&net.cfg, &ds)?;
     let count = a.count.min(ds.len());
     if count < a.count {
         eprintln!(

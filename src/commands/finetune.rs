@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{bar, load_net, schedule_of, AdapterArgs};
+use super::{bar, AdapterArgs, StateDictArgs};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::finetune::{FinetuneConfig, Finetuner, Reward};
 use crate::gpu::Gpu;
@@ -41,14 +41,8 @@ pub struct FinetuneArgs {
     pub eta: f32,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Image size for checkpoints without our metadata (PyTorch state_dicts).
-    #[arg(long, default_value_t = 28)]
-    pub image_size: usize,
-    /// T and schedule for checkpoints without our metadata.
-    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
-    pub t_max: usize,
-    #[arg(long, default_value = "linear")]
-    pub schedule: String,
+    #[command(flatten)]
+    pub state_dict: StateDictArgs,
     /// Also write before/after sample grids (same seed) as PATH.before.png / PATH.after.png.
     #[arg(long)]
     pub grid: Option<PathBuf>,
@@ -66,8 +60,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         bail!("--steps must be at least 1");
     }
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, false)?;
-    let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
+    let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
     let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;
     let sampler = SamplerConfig {

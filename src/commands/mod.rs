@@ -9,12 +9,13 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::Checkpoint;
+use crate::data::Dataset;
 use crate::diffusion::sampler::{SamplerKind, Variance};
 use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::context::{AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
 use crate::gpu::Gpu;
 use crate::model::checkpoint_io::config_of;
-use crate::model::network::Model;
+use crate::model::network::{Model, NetConfig};
 use crate::pictures;
 use crate::sample::Conditioning;
 
@@ -128,6 +129,45 @@ fn class_rows(
             )
         }
     }
+}
+
+/// What a checkpoint without our metadata (a PyTorch state_dict) does not say about the
+/// network and schedule it was trained with; ours carry their own.
+#[derive(Args, Clone, Debug)]
+pub struct StateDictArgs {
+    /// Image size for checkpoints without our metadata (PyTorch state_dicts).
+    #[arg(long, default_value_t = 28)]
+    pub image_size: usize,
+    /// T and schedule for checkpoints without our metadata.
+    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
+    pub t_max: usize,
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+}
+
+impl StateDictArgs {
+    /// The checkpoint at `path`, its network (the EMA weights if `use_ema`) and schedule.
+    fn load(&self, gpu: &Gpu, path: &Path, use_ema: bool) -> Result<(Checkpoint, Model, Schedule)> {
+        let (ck, net) = load_net(gpu, path, self.image_size, use_ema)?;
+        let schedule = schedule_of(&ck, &self.schedule, self.t_max)?;
+        Ok((ck, net, schedule))
+    }
+}
+
+/// `data` has the image shape the checkpoint's network `cfg` was built for.
+fn expect_data_shape(cfg: &NetConfig, ds: &Dataset) -> Result<()> {
+    if (cfg.image_channels, cfg.image_size) != (ds.c, ds.h) {
+        bail!(
+            "the checkpoint is for {}x{}x{} images but the data is {}x{}x{}",
+            cfg.image_channels,
+            cfg.image_size,
+            cfg.image_size,
+            ds.c,
+            ds.h,
+            ds.w
+        );
+    }
+    Ok(())
 }
 
 fn load_net(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{bar, load_net, schedule_of, AdapterArgs};
+use super::{bar, expect_data_shape, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, Dataset, LoadOptions};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
@@ -186,17 +186,7 @@ pub fn quality(a: &QualityArgs) -> Result<()> {
     print_row("real vs real (held out)", &judge.score(&gpu, &real_b));
     print_row("noise (N(0,1) clamped)", &judge.score(&gpu, &noise));
     if let (Some((ck, net)), Some(path)) = (&net, &a.checkpoint) {
-        if (net.cfg.image_channels, net.cfg.image_size) != (ds.c, ds.h) {
-            bail!(
-                "the checkpoint is for {}x{}x{} images but the data is {}x{}x{}",
-                net.cfg.image_channels,
-                net.cfg.image_size,
-                net.cfg.image_size,
-                ds.c,
-                ds.h,
-                ds.w
-            );
-        }
+        expect_data_shape(&net.cfg, &ds)?;
         let schedule = schedule_of(ck, "linear", 1000)?;
         let images = generate(
             &gpu,

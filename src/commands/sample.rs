@@ -6,8 +6,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::{
-    bar, class_names, class_rows, describe_sampler, load_net, parse_variance, sample_labels,
-    schedule_of, AdapterArgs,
+    bar, class_names, class_rows, describe_sampler, parse_variance, sample_labels, AdapterArgs,
+    StateDictArgs,
 };
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
@@ -64,14 +64,8 @@ pub struct SampleArgs {
     pub batch: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Image size for checkpoints without our metadata (PyTorch state_dicts).
-    #[arg(long, default_value_t = 28)]
-    pub image_size: usize,
-    /// T and schedule for checkpoints without our metadata.
-    #[arg(long = "timesteps", short = 'T', default_value_t = 1000)]
-    pub t_max: usize,
-    #[arg(long, default_value = "linear")]
-    pub schedule: String,
+    #[command(flatten)]
+    pub state_dict: StateDictArgs,
     #[command(flatten)]
     pub sampler: SamplerArgs,
     /// Sample with the EMA weights stored in the checkpoint.
@@ -102,9 +96,8 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     // Range checks that need no checkpoint come first; T is checked again below.
     cfg.validate(usize::MAX)?;
     let gpu = Gpu::with_choice(&a.adapter.choice())?;
-    let (ck, net) = load_net(&gpu, &a.checkpoint, a.image_size, a.ema)?;
+    let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, a.ema)?;
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
-    let schedule = schedule_of(&ck, &a.schedule, a.t_max)?;
     cfg.validate(schedule.t_max)?;
     let classes = net.cfg.num_classes;
     if classes == 0 && (a.class.is_some() || a.guidance.is_some()) {

@@ -19,18 +19,10 @@ fn gpu_train(s: &BnShape, x: &[f32], gamma: &[f32], beta: &[f32], rm: &[f32], rv
     // Garbage in the outputs proves they are overwritten.
     let yg = t(&vec![7.0; s.len()]);
     let (mg, ig): (GpuTensor, GpuTensor) = (t(&vec![7.0; c]), t(&vec![7.0; c]));
+    let stats = [&rmg, &rvg, &mg, &ig];
     run(
         &gpu,
-        batchnorm_train(
-            &gpu,
-            s,
-            &xg,
-            &gg,
-            &bg,
-            [&rmg, &rvg, &mg, &ig],
-            &yg,
-            BnOut::Plain,
-        ),
+        batchnorm_train(&gpu, s, &xg, &gg, &bg, stats, &yg, BnOut::Plain),
     );
     Train {
         y: gpu.read(&yg),
@@ -319,25 +311,18 @@ fn batchnorm_backward_finite_difference() {
             gpu.zeros(&[c]),
         );
         let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
-        let mut all = batchnorm_train(
-            &gpu,
-            &s,
-            &xg,
-            &gg,
-            &bg,
-            [&rmg, &rvg, &mg, &ig],
-            &yg,
-            BnOut::Plain,
-        );
+        let stats = [&rmg, &rvg, &mg, &ig];
+        let mut all = batchnorm_train(&gpu, &s, &xg, &gg, &bg, stats, &yg, BnOut::Plain);
+        let (saved, grads) = ([&mg, &ig], [&dxg, &dgg, &dbg]);
         all.extend(batchnorm_backward(
             &gpu,
             &s,
             &xg,
             &gg,
-            [&mg, &ig],
+            saved,
             &t(&r),
             None,
-            [&dxg, &dgg, &dbg],
+            grads,
         ));
         run(&gpu, all);
         let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();

@@ -1,8 +1,7 @@
 use wgpu_ddpm::kernels::gelu::*;
-use wgpu_ddpm::model::graph::Graph;
 
+use crate::activation::{self, Activation};
 use crate::common::*;
-use crate::tape::{mse_f64, param, run_tape};
 
 fn gpu_gelu(x: &[f32]) -> Vec<f32> {
     let gpu = gpu();
@@ -93,72 +92,25 @@ fn gelu_forward_matches_cpu() {
     }
 }
 
+const GELU: Activation = Activation {
+    name: "gelu",
+    backward: gelu_backward,
+    backward_cpu: gelu_backward_cpu,
+    f64: gelu_f64,
+    graph: |g, x| g.gelu(x),
+};
+
 #[test]
 fn gelu_backward_matches_cpu_and_accumulates() {
-    let gpu = gpu();
-    let mut rng = HostRng::new(61);
-    let n = 3 * 5 * 7 * 9;
-    let x: Vec<f32> = rng.vec_normal(n).iter().map(|v| 3.0 * v).collect();
-    let dy = rng.vec_normal(n);
-    let dx0 = rng.vec_normal(n);
-    let t = |v: &[f32]| upload(&gpu, v, &[n]);
-    let dxg = t(&dx0);
-    run(&gpu, [gelu_backward(&gpu, &t(&x), &t(&dy), &dxg)]);
-    let fresh = gelu_backward_cpu(&x, &dy);
-    assert_accumulates("gelu_backward", &gpu.read(&dxg), &dx0, &fresh, 2e-6, 1e-6);
+    activation::backward_accumulates(&GELU, 61, 3.0, &[], 2e-6, 1e-6);
 }
 
 #[test]
 fn gelu_backward_finite_difference() {
-    // L = sum(w * gelu(x)); dL/dx from the GPU backward vs central differences in f64.
-    let gpu = gpu();
-    let mut rng = HostRng::new(62);
-    let n = 37;
-    let x: Vec<f32> = rng.vec_normal(n).iter().map(|v| 2.0 * v).collect();
-    let w = rng.vec_normal(n);
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &w, &[n]),
-        gpu.zeros(&[n]),
-    );
-    run(&gpu, [gelu_backward(&gpu, &xg, &dyg, &dxg)]);
-    let loss = |xs: &[f64]| {
-        xs.iter()
-            .zip(&w)
-            .map(|(x, w)| gelu_f64(*x) * *w as f64)
-            .sum()
-    };
-    fd_check(
-        "gelu fd",
-        &gpu.read(&dxg),
-        &f64s(&x),
-        1e-4,
-        loss,
-        1e-5,
-        1e-4,
-    );
+    activation::backward_finite_difference(&GELU, 62, 2.0);
 }
 
 #[test]
 fn graph_gelu_gradient_matches_finite_differences() {
-    let gpu = gpu();
-    let mut rng = HostRng::new(63);
-    let sh = [3usize, 5, 7];
-    let n = 105;
-    let x: Vec<f32> = rng.vec_normal(n).iter().map(|v| 2.0 * v).collect();
-    let target = rng.vec_normal(n);
-    let mut g = Graph::new(&gpu, true);
-    let xv = param(&mut g, &x, &sh);
-    let y = g.gelu(&xv);
-    g.mse(&y, &upload(&gpu, &target, &sh));
-    run_tape(&gpu, g);
-    let loss = |xs: &[f64]| {
-        mse_f64(
-            &xs.iter().map(|v| gelu_f64(*v)).collect::<Vec<_>>(),
-            &target,
-        )
-    };
-    // Gradients of a mean over 105 values: O(0.01).
-    let got = gpu.read(xv.grad.as_ref().unwrap());
-    fd_check("graph gelu dx", &got, &f64s(&x), 1e-4, loss, 1e-6, 1e-4);
+    activation::graph_gradient(&GELU, 63, 2.0);
 }

@@ -5,6 +5,8 @@
 mod common;
 // Running a tiny autodiff graph once, for the graph-level gradient checks.
 mod tape;
+// The backward checks the elementwise activations share.
+mod activation;
 
 mod adam;
 mod add;

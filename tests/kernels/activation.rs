@@ -1,0 +1,91 @@
+//! The backward checks every elementwise activation (gelu, silu) runs the same way: the
+//! kernel accumulates its CPU reference into dx, matches central differences of its f64
+//! forward, and so does its graph op inside a tiny MSE graph.
+
+use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
+use wgpu_ddpm::model::graph::{Graph, Var};
+
+use crate::common::*;
+use crate::tape::{mse_f64, param, run_tape};
+
+/// An activation's launchers and references.
+pub struct Activation {
+    pub name: &'static str,
+    pub backward: fn(&Gpu, &GpuTensor, &GpuTensor, &GpuTensor) -> Dispatch,
+    pub backward_cpu: fn(&[f32], &[f32]) -> Vec<f32>,
+    pub f64: fn(f64) -> f64,
+    pub graph: fn(&mut Graph, &Var) -> Var,
+}
+
+/// x = `scale` N(0, 1) over 3x5x7x9 values, `special` values first.
+fn inputs(rng: &mut HostRng, n: usize, scale: f32, special: &[f32]) -> Vec<f32> {
+    let mut x: Vec<f32> = rng.vec_normal(n).iter().map(|v| scale * v).collect();
+    x[..special.len()].copy_from_slice(special);
+    x
+}
+
+/// dx0 + backward(x, dy) against dx0 + the CPU reference.
+pub fn backward_accumulates(
+    a: &Activation,
+    seed: u64,
+    scale: f32,
+    special: &[f32],
+    atol: f32,
+    rtol: f32,
+) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let n = 3 * 5 * 7 * 9;
+    let x = inputs(&mut rng, n, scale, special);
+    let dy = rng.vec_normal(n);
+    let dx0 = rng.vec_normal(n);
+    let t = |v: &[f32]| upload(&gpu, v, &[n]);
+    let dxg = t(&dx0);
+    run(&gpu, [(a.backward)(&gpu, &t(&x), &t(&dy), &dxg)]);
+    let fresh = (a.backward_cpu)(&x, &dy);
+    let what = format!("{}_backward", a.name);
+    assert_accumulates(&what, &gpu.read(&dxg), &dx0, &fresh, atol, rtol);
+}
+
+/// L = sum(w * act(x)); dL/dx from the GPU backward vs central differences in f64.
+pub fn backward_finite_difference(a: &Activation, seed: u64, scale: f32) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let n = 37;
+    let x = inputs(&mut rng, n, scale, &[]);
+    let w = rng.vec_normal(n);
+    let (xg, dyg, dxg) = (
+        upload(&gpu, &x, &[n]),
+        upload(&gpu, &w, &[n]),
+        gpu.zeros(&[n]),
+    );
+    run(&gpu, [(a.backward)(&gpu, &xg, &dyg, &dxg)]);
+    let loss = |xs: &[f64]| {
+        xs.iter()
+            .zip(&w)
+            .map(|(x, w)| (a.f64)(*x) * *w as f64)
+            .sum()
+    };
+    let what = format!("{} fd", a.name);
+    fd_check(&what, &gpu.read(&dxg), &f64s(&x), 1e-4, loss, 1e-5, 1e-4);
+}
+
+/// The graph op's input gradient under an MSE loss vs central differences in f64.
+pub fn graph_gradient(a: &Activation, seed: u64, scale: f32) {
+    let gpu = gpu();
+    let mut rng = HostRng::new(seed);
+    let sh = [3usize, 5, 7];
+    let n = 105;
+    let x = inputs(&mut rng, n, scale, &[]);
+    let target = rng.vec_normal(n);
+    let mut g = Graph::new(&gpu, true);
+    let xv = param(&mut g, &x, &sh);
+    let y = (a.graph)(&mut g, &xv);
+    g.mse(&y, &upload(&gpu, &target, &sh));
+    run_tape(&gpu, g);
+    let loss = |xs: &[f64]| mse_f64(&xs.iter().map(|v| (a.f64)(*v)).collect::<Vec<_>>(), &target);
+    // Gradients of a mean over 105 values: O(0.01).
+    let got = gpu.read(xv.grad.as_ref().unwrap());
+    let what = format!("graph {} dx", a.name);
+    fd_check(&what, &got, &f64s(&x), 1e-4, loss, 1e-6, 1e-4);
+}

@@ -46,9 +46,10 @@ pub struct TrainArgs {
     /// Noise schedule: linear or cosine.
     #[arg(long, default_value = "linear")]
     pub schedule: String,
-    /// A classic workload's defaults (every flag still overrides): mnist (28x28, T=1000),
-    /// mnist-t300, fashion16 (16x16, T=150), single48 (one 48x48 RGB image, sigma^2 = beta),
-    /// folder64 (64x64 RGB image folder, AdamW).
+    /// A classic workload's defaults and its seed's network (every flag still overrides):
+    /// mnist (28x28, T=1000, seed000), mnist-t300 (seed002), fashion16 (16x16, T=150,
+    /// seed004), single48 (one 48x48 RGB image, sigma^2 = beta, seed001), folder64 (64x64 RGB
+    /// image folder, AdamW, seed003).
     #[arg(long)]
     pub preset: Option<String>,
     /// Train class-conditionally on the data's labels (learned label embedding + null label).

@@ -1,10 +1,13 @@
 //! Conv2d of general geometry (`kernels::conv2d::geometry`), packing included, in three
 //! groups as `conv2d`: `conv2d_geom` (forward: pack x + pack w + strided gather),
 //! `conv2d_geom_backward_input` (pack dy + pack w + transposed gather),
-//! `conv2d_geom_backward_weight` (pack x + pack dy + weight passes + bias pass).
+//! `conv2d_geom_backward_weight` (pack x + pack dy + the weight passes
+//! `conv2d_geom_backward_weight` and `conv2d_geom_backward_weight_reduce` + the bias pass
+//! `conv2d_geom_bias_backward`).
 //! The k3 s1 p1 row runs the dedicated k = 3 kernels (the API routes it there) and the
 //! k3 s1 p0 row, on a 2-pixel larger input for the same output and work, runs the gather:
 //! the pair compares the two kernels in the same run.
+
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::conv2d::{

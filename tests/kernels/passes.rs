@@ -70,3 +70,47 @@ fn multi_pass_launchers_record_their_passes_in_order() {
         ]
     );
 }
+
+#[test]
+fn strided_conv_weight_gradient_records_its_passes_in_order() {
+    // Pack x and dy, the per-split weight gradients, their fixed-order reduce, and the bias
+    // gradient from the packed dy.
+    let gpu = gpu();
+    let s = conv2d::Conv2dGeom {
+        n: 2,
+        cin: 3,
+        cout: 5,
+        h: 7,
+        w: 6,
+        k: 4,
+        stride: 2,
+        pad: 1,
+    };
+    let z = |n: usize| gpu.zeros(&[n]);
+    let (x, dy) = (z(s.x_len()), z(s.y_len()));
+    let (dw, db) = (z(s.w_len()), z(s.cout));
+    let got = labels(&conv2d::conv2d_geom_backward_weight(
+        &gpu,
+        &s,
+        &x,
+        &dy,
+        &dw,
+        Some(&db),
+    ));
+    let tail = &got[got.len() - 3..];
+    assert_eq!(
+        tail,
+        [
+            "conv2d_geom_backward_weight",
+            "conv2d_geom_backward_weight_reduce",
+            "conv2d_geom_bias_backward"
+        ],
+        "{got:?}"
+    );
+    assert!(
+        got[..got.len() - 3]
+            .iter()
+            .all(|l| l.starts_with("conv2d_pack")),
+        "{got:?}"
+    );
+}

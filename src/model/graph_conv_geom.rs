@@ -4,6 +4,7 @@
 //! an input with `grad: None` gets no dx, and likewise for the weight and the bias.
 
 use super::graph::{Graph, Var};
+use crate::gpu::{Dispatch, Gpu, GpuTensor};
 use crate::kernels::conv2d::{
     Conv2dGeom, ConvTranspose2dShape, ConvTransposePlan, StridedConvPlan,
 };
@@ -37,17 +38,9 @@ impl Graph<'_> {
             pad,
         };
         let plan = StridedConvPlan::new(self.gpu, &s, self.train);
-        let y = self.var(&[s.n, s.cout, s.out_h(), s.out_w()]);
-        let bv = b.map(|b| &b.val);
-        self.fwd
-            .extend(plan.forward(self.gpu, &x.val, &w.val, bv, &y.val));
-        let (x, w, b, yg) = (x.clone(), w.clone(), b.cloned(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let dy = yg.unwrap();
-            let db = b.as_ref().and_then(|b| b.grad.as_ref());
-            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), w.grad.as_ref(), db));
-        });
-        y
+        let out = [s.n, s.cout, s.out_h(), s.out_w()];
+        let (f, bw) = (StridedConvPlan::forward, StridedConvPlan::backward);
+        self.gather_conv(x, w, b, out, plan, f, bw)
     }
 
     /// ConvTranspose2d(x, w, b, stride, pad, output_pad) as PyTorch: x [n, cin, h, w],
@@ -80,19 +73,52 @@ impl Graph<'_> {
             output_pad,
         };
         let plan = ConvTransposePlan::new(self.gpu, &s, self.train);
-        let y = self.var(&[s.n, s.cout, s.out_h(), s.out_w()]);
+        let out = [s.n, s.cout, s.out_h(), s.out_w()];
+        let (f, bw) = (ConvTransposePlan::forward, ConvTransposePlan::backward);
+        self.gather_conv(x, w, b, out, plan, f, bw)
+    }
+
+    /// Records one gather conv: `forward` writes y (shape `out`) from the packed x and w;
+    /// `backward` adds dx, dw, db where they have buffers. Both plans share this shape.
+    fn gather_conv<P: 'static>(
+        &mut self,
+        x: &Var,
+        w: &Var,
+        b: Option<&Var>,
+        out: [usize; 4],
+        plan: P,
+        forward: ForwardFn<P>,
+        backward: BackwardFn<P>,
+    ) -> Var {
+        let y = self.var(&out);
         let bv = b.map(|b| &b.val);
         self.fwd
-            .extend(plan.forward(self.gpu, &x.val, &w.val, bv, &y.val));
+            .extend(forward(&plan, self.gpu, &x.val, &w.val, bv, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.cloned(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
             let db = b.as_ref().and_then(|b| b.grad.as_ref());
-            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), w.grad.as_ref(), db));
+            let (dx, dw) = (x.grad.as_ref(), w.grad.as_ref());
+            p.extend(backward(&plan, gpu, &w.val, &dy, dx, dw, db));
         });
         y
     }
 }
+
+/// A plan's forward: (gpu, x, w, bias, y).
+type ForwardFn<P> =
+    fn(&P, &Gpu, &GpuTensor, &GpuTensor, Option<&GpuTensor>, &GpuTensor) -> Vec<Dispatch>;
+
+/// A plan's backward: (gpu, w, dy, dx, dw, db), each gradient only where given.
+type BackwardFn<P> = fn(
+    &P,
+    &Gpu,
+    &GpuTensor,
+    &GpuTensor,
+    Option<&GpuTensor>,
+    Option<&GpuTensor>,
+    Option<&GpuTensor>,
+) -> Vec<Dispatch>;
 
 fn check_ranks(what: &str, xs: &[usize], ws: &[usize]) {
     assert!(

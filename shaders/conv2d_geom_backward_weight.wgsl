@@ -12,30 +12,7 @@
 // with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds
 // (2 + 1 at stride 1, 2 + 2 at stride 2, where neighbouring pixels share x texels).
 
-struct Params {
-    n: u32,
-    g4: u32, // channel groups of g
-    x4: u32, // channel groups of x
-    gh: u32,
-    gw: u32,
-    k: u32,
-    s: u32,
-    kxb: u32, // blocks of 4 taps per kernel row
-    splits: u32,
-    rows: u32, // rows of g (of N*gh) per split
-    units: u32, // g4 * x4 * k * kxb
-    invocations: u32, // per split: units with the g groups paired
-    g_tile_w: u32,
-    g_tile_h: u32,
-    g_npl: u32,
-    g_top: u32,
-    g_left: u32,
-    x_tile_w: u32,
-    x_tile_h: u32,
-    x_npl: u32,
-    gc: u32, // channels of g and x (for the reduce pass)
-    xc: u32,
-}
+// Params: shaders/conv2d_geom_weight_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var gt: texture_2d_array<f32>;

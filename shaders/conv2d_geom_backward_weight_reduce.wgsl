@@ -1,30 +1,7 @@
 // Second pass of conv2d_geom_backward_weight: dw[i] += the sum over splits of the partials,
 // always in split order (deterministic). dw is [gc][xc][k][k]; one invocation per element.
 
-struct Params {
-    n: u32,
-    g4: u32,
-    x4: u32,
-    gh: u32,
-    gw: u32,
-    k: u32,
-    s: u32,
-    kxb: u32,
-    splits: u32,
-    rows: u32,
-    units: u32,
-    invocations: u32,
-    g_tile_w: u32,
-    g_tile_h: u32,
-    g_npl: u32,
-    g_top: u32,
-    g_left: u32,
-    x_tile_w: u32,
-    x_tile_h: u32,
-    x_npl: u32,
-    gc: u32,
-    xc: u32,
-}
+// Params: shaders/conv2d_geom_weight_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> part: array<f32>;

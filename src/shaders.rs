@@ -72,6 +72,7 @@ registry! {
         erf,
         attention_texels,
         conv2d_geom_lib,
+        conv2d_geom_weight_params,
         activation,
         activation_backward,
     }
@@ -118,8 +119,8 @@ registry! {
         conv2d_backward_weight_reduce,
         conv2d_geom [conv2d_geom_lib, spread],
         conv_transpose2d [conv2d_geom_lib, spread],
-        conv2d_geom_backward_weight,
-        conv2d_geom_backward_weight_reduce,
+        conv2d_geom_backward_weight [conv2d_geom_weight_params],
+        conv2d_geom_backward_weight_reduce [conv2d_geom_weight_params],
         conv2d_geom_bias_backward [workgroup_sum],
         denoise_backward [denoise_coef],
         add_noise_backward,

@@ -121,6 +121,7 @@ fn the_libraries_are_the_expected_ones() {
             "common",
             "concat_params",
             "conv2d_geom_lib",
+            "conv2d_geom_weight_params",
             "denoise_coef",
             "erf",
             "group_norm_params",

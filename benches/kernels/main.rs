@@ -6,7 +6,8 @@
 //! denoise_coef (denoise), spread_subgroup / spread_plain (conv2d, conv2d_geom,
 //! conv_transpose2d, attention), segments (group_norm, layer_norm), group_norm_params
 //! (group_norm), layer_norm_params (layer_norm), erf (gelu), attention_texels (attention),
-//! conv2d_geom_lib (conv2d_geom, conv_transpose2d), activation / activation_backward (relu,
+//! conv2d_geom_lib (conv2d_geom, conv_transpose2d), conv2d_geom_weight_params (their weight
+//! gradient), activation / activation_backward (relu,
 //! gelu, silu).
 
 use wgpu_ddpm::bench::Bencher;

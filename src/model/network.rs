@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::graph::{Graph, Var};
-use super::nets::{self, Declare, Layers};
+use super::nets::{self, Declare, Inits, Layers};
 use super::params::Layout;
 use crate::gpu::{Gpu, GpuTensor};
 
@@ -181,25 +181,26 @@ pub struct NetLayout {
     pub stats: Layout,
     /// Names of the BatchNorm layers, for `num_batches_tracked`.
     pub bn_layers: Vec<String>,
-    decl: Declare,
+    inits: Inits,
 }
 
 impl NetLayout {
     pub fn new(gpu: &Gpu, cfg: &NetConfig) -> Self {
         let mut decl = Declare::new(gpu);
         nets::declare(cfg, &mut decl);
+        let (params, stats, bn_layers, inits) = decl.finish();
         Self {
-            params: decl.params.clone(),
-            stats: decl.stats.clone(),
-            bn_layers: decl.bn_layers.clone(),
-            decl,
+            params,
+            stats,
+            bn_layers,
+            inits,
         }
     }
 
     /// Host values of `params` and `stats` as PyTorch initialises them (see
     /// `nets::Declare`), drawn from one generator in declaration order.
     pub fn init(&self, seed: u64) -> (Vec<f32>, Vec<f32>) {
-        self.decl.init(seed)
+        self.inits.draw(&self.params, &self.stats, seed)
     }
 }
 

@@ -106,8 +106,25 @@ impl Declare {
         self.param(format!("{name}.out_proj.bias"), &[c], Init::Const(0.0));
     }
 
+    /// The two layouts, the BatchNorm layer names, and how to initialise them.
+    pub(crate) fn finish(self) -> (Layout, Layout, Vec<String>, Inits) {
+        let inits = Inits {
+            params: self.param_init,
+            stats: self.stat_init,
+        };
+        (self.params, self.stats, self.bn_layers, inits)
+    }
+}
+
+/// How each tensor of a declared network is initialised, in declaration order.
+pub(crate) struct Inits {
+    params: Vec<Init>,
+    stats: Vec<Init>,
+}
+
+impl Inits {
     /// Host copies of both layouts, drawn from one generator in declaration order.
-    pub(crate) fn init(&self, seed: u64) -> (Vec<f32>, Vec<f32>) {
+    pub(crate) fn draw(&self, params: &Layout, stats: &Layout, seed: u64) -> (Vec<f32>, Vec<f32>) {
         let mut rng = HostRng::new(seed);
         let mut fill = |layout: &Layout, inits: &[Init]| {
             let mut i = 0;
@@ -123,8 +140,6 @@ impl Declare {
                 })
                 .expect("initialisers cannot fail")
         };
-        let params = fill(&self.params, &self.param_init);
-        let stats = fill(&self.stats, &self.stat_init);
-        (params, stats)
+        (fill(params, &self.params), fill(stats, &self.stats))
     }
 }

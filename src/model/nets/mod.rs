@@ -14,6 +14,7 @@ pub mod seed004;
 use anyhow::Result;
 
 pub use declare::Declare;
+pub(crate) use declare::Inits;
 pub use layers::Layers;
 
 use super::graph::Var;

@@ -1,7 +1,7 @@
 // y = a + b, elementwise over equal shapes (residual connections). Overwrites y.
 
 struct Params {
-    n: u32,
+    total: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -9,11 +9,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.n) {
-        return;
-    }
+fn item(i: u32) {
     y[i] = a[i] + b[i];
 }

@@ -1,9 +1,9 @@
-// Backward of y = a + b: da += dy and db += dy (entry `main`, dy read once), or only
+// Backward of y = a + b: da += dy and db += dy (entry `main` from `grid_1d`, dy read once), or only
 // da += dy (entry `single`: one input needs no gradient, or both share one buffer and it
 // runs twice). Accumulates.
 
 struct Params {
-    n: u32,
+    total: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -11,12 +11,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> da: array<f32>;
 @group(0) @binding(3) var<storage, read_write> db: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.n) {
-        return;
-    }
+fn item(i: u32) {
     let g = dy[i];
     da[i] += g;
     db[i] += g;
@@ -25,7 +20,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 @compute @workgroup_size(256)
 fn single(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = flat_index(gid);
-    if (i >= p.n) {
+    if (i >= p.total) {
         return;
     }
     da[i] += dy[i];

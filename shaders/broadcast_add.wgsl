@@ -10,11 +10,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.total) {
-        return;
-    }
+fn item(i: u32) {
     y[i] = x[i] + v[i / p.hw];
 }

@@ -7,12 +7,7 @@
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.total) {
-        return;
-    }
+fn item(i: u32) {
     let src = concat_source(i);
     if (src.x == 0u) {
         y[i] = a[src.y];

@@ -3,7 +3,7 @@
 // t = t_batch[e / chw]; table rows (beta, alpha, abar, 1 - abar).
 
 struct Params {
-    len: u32,
+    total: u32,
     chw: u32,
     mu: f32,
     s: f32,
@@ -15,12 +15,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read_write> eps: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let e = flat_index(gid);
-    if (e >= p.len) {
-        return;
-    }
+fn item(e: u32) {
     let row = table[t_batch[e / p.chw]];
     eps[e] = sqrt(row.w) * (x[e] - sqrt(row.z) * p.mu) / (row.z * p.s * p.s + row.w);
 }

@@ -2,7 +2,7 @@
 // doubled batch: eps2[0 .. len) conditional, eps2[len .. 2 len) unconditional.
 
 struct Params {
-    len: u32,
+    total: u32, // elements of eps, half of eps2
     w: f32,
 }
 
@@ -10,13 +10,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> eps2: array<f32>;
 @group(0) @binding(2) var<storage, read_write> eps: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.len) {
-        return;
-    }
+fn item(i: u32) {
     let c = eps2[i];
-    let u = eps2[i + p.len];
+    let u = eps2[i + p.total];
     eps[i] = u + p.w * (c - u);
 }

@@ -1,7 +1,7 @@
 // dpred += 2 (pred - target) / N   (gradient of mean((pred - target)^2); accumulates; tgt = target)
 
 struct Params {
-    len: u32,
+    total: u32,
     scale: f32, // 2 / N
 }
 
@@ -10,11 +10,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> tgt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dpred: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.len) {
-        return;
-    }
+fn item(i: u32) {
     dpred[i] += p.scale * (pred[i] - tgt[i]);
 }

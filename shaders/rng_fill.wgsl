@@ -3,7 +3,7 @@
 // raw[4j..4j+4] = philox(j, stream, purpose); normals[2j], normals[2j+1] = rng_normal2(j).
 
 struct Params {
-    count: u32,
+    total: u32,
     seed_lo: u32,
     seed_hi: u32,
     stream_lo: u32,
@@ -15,12 +15,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> raw: array<u32>;
 @group(0) @binding(2) var<storage, read_write> normals: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let j = flat_index(gid);
-    if (j >= p.count) {
-        return;
-    }
+fn item(j: u32) {
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
     let u = philox4x32_10(vec4<u32>(j, p.stream_lo, p.stream_hi, p.purpose), key);
     raw[4u * j] = u.x;

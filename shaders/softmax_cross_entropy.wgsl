@@ -5,7 +5,7 @@
 // K is the number of classes (small), so the per-row loops are short.
 
 struct Params {
-    rows: u32,
+    total: u32, // rows
     classes: u32,
 }
 
@@ -15,12 +15,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> logp: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let n = flat_index(gid);
-    if (n >= p.rows) {
-        return;
-    }
+fn item(n: u32) {
     let base = n * p.classes;
     var m = logits[base];
     for (var k = 1u; k < p.classes; k++) {

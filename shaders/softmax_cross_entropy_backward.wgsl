@@ -2,7 +2,7 @@
 // softmax is exp(logp) from the forward pass (gradient of the mean cross-entropy; accumulates).
 
 struct Params {
-    rows: u32,
+    total: u32, // rows * classes
     classes: u32,
     inv_rows: f32, // 1 / N
     _pad: u32,
@@ -13,12 +13,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.rows * p.classes) {
-        return;
-    }
+fn item(i: u32) {
     let n = i / p.classes;
     let k = i - n * p.classes;
     let y = min(labels[n], p.classes - 1u);

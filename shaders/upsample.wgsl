@@ -12,12 +12,7 @@
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.total) {
-        return;
-    }
+fn item(i: u32) {
     let bw = p.w + 1u;
     let bh = p.h + 1u;
     let row = i / bw;

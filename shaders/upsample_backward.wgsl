@@ -10,11 +10,17 @@
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
-// (column, row, first dy index of the plane) of dx element i.
-fn input_at(i: u32) -> vec3<u32> {
+struct Input {
+    ix: u32,
+    iy: u32,
+    b: u32, // first dy index of the plane
+}
+
+// Where dx element i lies: its column, row and plane.
+fn input_at(i: u32) -> Input {
     let row = i / p.w;
     let plane = row / p.h;
-    return vec3<u32>(i - row * p.w, row - plane * p.h, plane * 4u * p.h * p.w);
+    return Input(i - row * p.w, row - plane * p.h, plane * 4u * p.h * p.w);
 }
 
 // Weights of outputs 2i-1, 2i, 2i+1, 2i+2 for input i of extent n.
@@ -29,17 +35,11 @@ fn weights(i: u32, n: u32) -> vec4<f32> {
     );
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i >= p.total) {
-        return;
-    }
+fn item(i: u32) {
     let at = input_at(i);
-    let ix = at.x;
-    let iy = at.y;
+    let ix = at.ix;
+    let iy = at.iy;
     let wo = 2u * p.w;
-    let b = at.z;
     let wy = weights(iy, p.h);
     let wx = weights(ix, p.w);
     // Clamped (always in-bounds) columns; out-of-range ones have weight 0.
@@ -51,7 +51,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let rows = vec4<u32>(r0, 2u * iy, 2u * iy + 1u, min(2u * iy + 2u, 2u * p.h - 1u));
     var acc = 0.0;
     for (var k = 0u; k < 4u; k++) {
-        let o = b + rows[k] * wo;
+        let o = at.b + rows[k] * wo;
         let v = vec4<f32>(dy[o + c0], dy[o + c1], dy[o + c2], dy[o + c3]);
         acc += wy[k] * dot(wx, v);
     }
@@ -83,18 +83,15 @@ fn aligned(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let at = input_at(i);
-    let ix = at.x;
-    let iy = at.y;
+    let ry = aligned_range(at.iy, p.h);
+    let rx = aligned_range(at.ix, p.w);
     let wo = 2u * p.w;
-    let b = at.z;
-    let ry = aligned_range(iy, p.h);
-    let rx = aligned_range(ix, p.w);
     var acc = 0.0;
     for (var oy = ry.x; oy <= ry.y; oy++) {
-        let wy = hat(oy, iy, p.h);
+        let wy = hat(oy, at.iy, p.h);
         var row_acc = 0.0;
         for (var ox = rx.x; ox <= rx.y; ox++) {
-            row_acc += hat(ox, ix, p.w) * dy[b + oy * wo + ox];
+            row_acc += hat(ox, at.ix, p.w) * dy[at.b + oy * wo + ox];
         }
         acc += wy * row_acc;
     }

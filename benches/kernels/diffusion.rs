@@ -10,7 +10,7 @@ use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::add_noise::{add_noise, add_noise_backward, rng_state_words};
 use wgpu_ddpm::kernels::denoise::{
-    denoise, denoise_backward, sampler_advance, sampler_prepare, DenoiseMode,
+    denoise, denoise_backward, sampler_advance, sampler_prepare, DenoiseMode, DenoiseStep,
 };
 use wgpu_ddpm::kernels::rng::rng_normal_fill;
 
@@ -35,7 +35,7 @@ pub fn bench(b: &Bencher) {
     if b.enabled("add_noise") {
         let mut p = Program::new();
         p.push(add_noise(
-            gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps,
+            gpu, n, chw, None, &table, &rng_state, &x0, &t, &xt, &eps,
         ));
         b.report("add_noise", &shape, &p, 0.0, 12.0 * len as f64);
     }
@@ -59,7 +59,15 @@ pub fn bench(b: &Bencher) {
         ] {
             let mut p = Program::new();
             p.push(denoise_backward(
-                gpu, n, chw, mode, clip, &table, &ts, &state, &g, &xt, &eps, &dx, &deps,
+                gpu,
+                n,
+                chw,
+                &DenoiseStep::new(mode, clip, &table, &ts, &state),
+                &g,
+                &xt,
+                &eps,
+                &dx,
+                &deps,
             ));
             b.report(
                 "denoise_backward",
@@ -82,7 +90,12 @@ pub fn bench(b: &Bencher) {
         if b.enabled("denoise") {
             let mut p = Program::new();
             p.push(denoise(
-                gpu, n, chw, mode, false, &table, &ts, &state, &eps, &xt,
+                gpu,
+                n,
+                chw,
+                &DenoiseStep::new(mode, false, &table, &ts, &state),
+                &eps,
+                &xt,
             ));
             b.report(
                 "denoise",
@@ -102,11 +115,7 @@ pub fn bench(b: &Bencher) {
                 gpu,
                 n,
                 chw,
-                DenoiseMode::DdpmSmall,
-                false,
-                &table,
-                &ts,
-                &state,
+                &DenoiseStep::new(DenoiseMode::DdpmSmall, false, &table, &ts, &state),
                 &eps,
                 &xt,
             ));

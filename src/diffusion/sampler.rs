@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use super::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::denoise::{
-    denoise, denoise_cpu, sampler_advance, sampler_prepare, DenoiseMode,
+    denoise, denoise_cpu, sampler_advance, sampler_prepare, DenoiseMode, DenoiseStep,
 };
 use crate::kernels::rng::{normals_cpu, rng_normal_fill, PURPOSE_XT};
 
@@ -136,11 +136,7 @@ impl Sampler {
             gpu,
             n,
             chw,
-            cfg.mode(),
-            cfg.clip_x0,
-            &table,
-            &ts,
-            &state,
+            &DenoiseStep::new(cfg.mode(), cfg.clip_x0, &table, &ts, &state),
             eps,
             x,
         ));

@@ -21,7 +21,7 @@ use crate::diffusion::sampler::SamplerConfig;
 use crate::diffusion::schedule::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
-use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare};
+use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare, DenoiseStep};
 use crate::kernels::rng::rng_normal_fill;
 use crate::model::graph::{Graph, Programs, Var};
 use crate::model::network::Model;
@@ -177,11 +177,13 @@ impl Finetuner {
             gpu,
             n,
             c * s * s,
-            spec.mode,
-            spec.clip_x0,
-            &spec.table,
-            &spec.ts,
-            &prefix_state,
+            &DenoiseStep::new(
+                spec.mode,
+                spec.clip_x0,
+                &spec.table,
+                &spec.ts,
+                &prefix_state,
+            ),
             &eps.val,
             &xs[0],
         ));

@@ -10,7 +10,7 @@ use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, ShaderId};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    n: u32,
+    total: u32,
 }
 
 /// y = act(x) (overwrites y) with the activation kernel `shader`, recorded as `op`.
@@ -24,7 +24,9 @@ pub(crate) fn forward(
 ) -> Dispatch {
     expect_len_of(op, "y", y, x);
     expect_u32(op, x.len());
-    let p = Params { n: x.len() as u32 };
+    let p = Params {
+        total: x.len() as u32,
+    };
     gpu.dispatch(op, shader, "main", &p, &[x, y], grid_1d(x.len()))
 }
 
@@ -41,6 +43,8 @@ pub(crate) fn backward(
     expect_len_of(op, "dy", dy, x);
     expect_len_of(op, "dx", dx, x);
     expect_u32(op, x.len());
-    let p = Params { n: x.len() as u32 };
+    let p = Params {
+        total: x.len() as u32,
+    };
     gpu.dispatch(op, shader, "main", &p, &[x, dy, dx], grid_1d(x.len()))
 }

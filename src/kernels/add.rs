@@ -9,7 +9,7 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    n: u32,
+    total: u32,
 }
 
 #[track_caller]
@@ -19,7 +19,7 @@ fn same_size(op: &str, want: &GpuTensor, ts: &[(&str, &GpuTensor)]) -> Params {
     }
     expect_u32(op, want.len());
     Params {
-        n: want.len() as u32,
+        total: want.len() as u32,
     }
 }
 

@@ -27,26 +27,11 @@ pub fn rng_state_words(seed: u64, step: u64) -> [u32; 4] {
     ]
 }
 
-/// From x0 [n, chw]: draws t (u32 [n], 1..=T) per image and eps [n, chw] ~ N(0, 1), writes
+/// From x0 [n, chw]: draws t (u32 [n], 1..=T) per image, or sets every image's t to
+/// `t_fixed` (1..=T) when given, draws eps [n, chw] ~ N(0, 1) as always, and writes
 /// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps. `table` is `ScheduleTable::gpu_table` (f32
 /// [T+1, 4]); `rng_state` is u32 [seed_lo, seed_hi, step_lo, step_hi].
 pub fn add_noise(
-    gpu: &Gpu,
-    n: usize,
-    chw: usize,
-    table: &GpuTensor,
-    rng_state: &GpuTensor,
-    x0: &GpuTensor,
-    t: &GpuTensor,
-    xt: &GpuTensor,
-    eps: &GpuTensor,
-) -> Dispatch {
-    add_noise_at(gpu, n, chw, None, table, rng_state, x0, t, xt, eps)
-}
-
-/// As [`add_noise`], with every image noised to `t_fixed` (1..=T) instead of a drawn t when
-/// given; eps is drawn as always.
-pub fn add_noise_at(
     gpu: &Gpu,
     n: usize,
     chw: usize,

@@ -30,33 +30,60 @@ struct Params {
     eta: f32,
 }
 
-/// x [n, chw] <- one step from t = ts[k] to t_prev = ts[k+1], k = state[0], using the
-/// predicted noise `eps` [n, chw]. `table` is `ScheduleTable::gpu_table`, `ts` u32 [K+1],
-/// `state` u32 [k, seed_lo, seed_hi, 0]; z is keyed (seed, stream k, `PURPOSE_Z`).
+/// One reverse step as both step kernels read it: the update, the schedule table
+/// (`ScheduleTable::gpu_table`, [T+1, 4]), the timestep sequence `ts` (u32 [K+1]) and the
+/// step's `state` = u32 [k, seed_lo, seed_hi, 0]; the step goes from t = ts[k] to
+/// t_prev = ts[k+1].
+#[derive(Clone, Debug)]
+pub struct DenoiseStep {
+    pub mode: DenoiseMode,
+    pub clip_x0: bool,
+    pub table: GpuTensor,
+    pub ts: GpuTensor,
+    pub state: GpuTensor,
+}
+
+impl DenoiseStep {
+    /// A step over handles to the given tensors (a `GpuTensor` clone shares its buffer).
+    pub fn new(
+        mode: DenoiseMode,
+        clip_x0: bool,
+        table: &GpuTensor,
+        ts: &GpuTensor,
+        state: &GpuTensor,
+    ) -> Self {
+        DenoiseStep {
+            mode,
+            clip_x0,
+            table: table.clone(),
+            ts: ts.clone(),
+            state: state.clone(),
+        }
+    }
+}
+
+/// x [n, chw] <- one `step` using the predicted noise `eps` [n, chw]; z is keyed (seed,
+/// stream k, `PURPOSE_Z`).
 pub fn denoise(
     gpu: &Gpu,
     n: usize,
     chw: usize,
-    mode: DenoiseMode,
-    clip_x0: bool,
-    table: &GpuTensor,
-    ts: &GpuTensor,
-    state: &GpuTensor,
+    step: &DenoiseStep,
     eps: &GpuTensor,
     x: &GpuTensor,
 ) -> Dispatch {
     let op = "denoise";
-    let len = check_step(op, n, chw, table, ts, state);
+    let len = check_step(op, n, chw, step);
     expect_len(op, "eps", eps, len, "[n, chw]");
     expect_len(op, "x", x, len, "[n, chw]");
     expect_disjoint(op, ("eps", eps), ("x", x));
-    let p = step_params(len, mode, clip_x0);
+    let p = step_params(len, step);
     gpu.dispatch(
         "denoise",
         id::denoise,
         "main",
         &p,
-        &[table, ts, state, eps, x],
+        &[&step.table, &step.ts, &step.state, eps, x],
         grid_1d(len.div_ceil(2)),
     )
 }
@@ -184,19 +211,15 @@ pub fn denoise_cpu(
         .collect()
 }
 
-/// Backward of `denoise` at k = state[0] (t = ts[k], t_prev = ts[k+1]) with the noise z held
-/// fixed: from `g` = dL/dx' [n, chw], at the step's input `x` and predicted noise `eps`,
-/// dx += dx'/dx g and deps += dx'/deps g (both accumulate). With `clip_x0` the clamp of the
-/// predicted x0 passes gradient only where it is inactive (|x0| <= 1).
+/// Backward of `denoise` (the same `step`) with the noise z held fixed: from `g` = dL/dx'
+/// [n, chw], at the step's input `x` and predicted noise `eps`, dx += dx'/dx g and
+/// deps += dx'/deps g (both accumulate). With `clip_x0` the clamp of the predicted x0 passes
+/// gradient only where it is inactive (|x0| <= 1).
 pub fn denoise_backward(
     gpu: &Gpu,
     n: usize,
     chw: usize,
-    mode: DenoiseMode,
-    clip_x0: bool,
-    table: &GpuTensor,
-    ts: &GpuTensor,
-    state: &GpuTensor,
+    step: &DenoiseStep,
     g: &GpuTensor,
     x: &GpuTensor,
     eps: &GpuTensor,
@@ -204,46 +227,39 @@ pub fn denoise_backward(
     deps: &GpuTensor,
 ) -> Dispatch {
     let op = "denoise_backward";
-    let len = check_step(op, n, chw, table, ts, state);
+    let len = check_step(op, n, chw, step);
     for (name, v) in [("g", g), ("x", x), ("eps", eps), ("dx", dx), ("deps", deps)] {
         expect_len(op, name, v, len, "[n, chw]");
     }
     expect_disjoint(op, ("dx", dx), ("deps", deps));
-    let p = step_params(len, mode, clip_x0);
+    let p = step_params(len, step);
     gpu.dispatch(
         "denoise_backward",
         id::denoise_backward,
         "main",
         &p,
-        &[table, ts, state, g, x, eps, dx, deps],
+        &[&step.table, &step.ts, &step.state, g, x, eps, dx, deps],
         grid_1d(len.div_ceil(4)),
     )
 }
 
 /// The element count n * chw of a step, after checking the inputs both step kernels read.
 #[track_caller]
-fn check_step(
-    op: &str,
-    n: usize,
-    chw: usize,
-    table: &GpuTensor,
-    ts: &GpuTensor,
-    state: &GpuTensor,
-) -> usize {
+fn check_step(op: &str, n: usize, chw: usize, step: &DenoiseStep) -> usize {
     assert!(n * chw > 0, "{op}: empty batch");
-    table_steps(op, table);
-    assert!(ts.len() >= 2, "{op}: ts must hold at least [t, 0]");
-    expect_sampler_state(op, state);
+    table_steps(op, &step.table);
+    assert!(step.ts.len() >= 2, "{op}: ts must hold at least [t, 0]");
+    expect_sampler_state(op, &step.state);
     n * chw
 }
 
 /// The Params both step kernels read (`shaders/denoise_coef.wgsl`).
-fn step_params(len: usize, mode: DenoiseMode, clip_x0: bool) -> Params {
-    let (m, eta) = mode_words(mode);
+fn step_params(len: usize, step: &DenoiseStep) -> Params {
+    let (m, eta) = mode_words(step.mode);
     Params {
         len: len as u32,
         mode: m,
-        clip: clip_x0 as u32,
+        clip: step.clip_x0 as u32,
         eta,
     }
 }

@@ -8,7 +8,7 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    n: u32,
+    total: u32,
     decay: f32,
 }
 
@@ -16,7 +16,7 @@ struct Params {
 pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
     expect_len_of("ema", "ema", ema, src);
     let p = Params {
-        n: src.len() as u32,
+        total: src.len() as u32,
         decay,
     };
     gpu.dispatch("ema", id::ema, "main", &p, &[src, ema], grid_1d(src.len()))

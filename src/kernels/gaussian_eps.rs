@@ -10,7 +10,7 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    len: u32,
+    total: u32,
     chw: u32,
     mu: f32,
     s: f32,
@@ -33,7 +33,7 @@ pub fn gaussian_eps(
     expect_len(op, "x", x, n * chw, "[n, chw]");
     expect_len(op, "eps", eps, n * chw, "[n, chw]");
     let p = Params {
-        len: (n * chw) as u32,
+        total: (n * chw) as u32,
         chw: chw as u32,
         mu,
         s,

@@ -8,7 +8,7 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    len: u32,
+    total: u32,
     w: f32,
 }
 
@@ -17,7 +17,7 @@ pub fn guidance(gpu: &Gpu, w: f32, eps2: &GpuTensor, eps: &GpuTensor) -> Dispatc
     let layout = "[eps_c; eps_u], the conditional and unconditional halves";
     expect_len("guidance", "eps2", eps2, 2 * eps.len(), layout);
     let p = Params {
-        len: eps.len() as u32,
+        total: eps.len() as u32,
         w,
     };
     gpu.dispatch(

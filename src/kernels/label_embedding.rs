@@ -15,14 +15,26 @@ struct Params {
     rows: u32,
 }
 
+/// The Params of both passes, after checking the table, the labels `y` and the `rows`
+/// tensors, which are all [n, d].
 #[track_caller]
-fn params(op: &str, n: usize, d: usize, y: &GpuTensor, table: &GpuTensor) -> Params {
+fn params(
+    op: &str,
+    n: usize,
+    d: usize,
+    y: &GpuTensor,
+    table: &GpuTensor,
+    rows: [(&str, &GpuTensor); 2],
+) -> Params {
     assert!(
         d > 0 && table.len().is_multiple_of(d) && table.len() >= d,
         "{op}: table has shape {:?}, want [rows, {d}]",
         table.shape
     );
     expect_len(op, "y", y, n, "u32 [n]");
+    for (name, t) in rows {
+        expect_len(op, name, t, n * d, "[n, d]");
+    }
     Params {
         n: n as u32,
         d: d as u32,
@@ -40,10 +52,14 @@ pub fn label_embedding(
     table: &GpuTensor,
     out: &GpuTensor,
 ) -> Dispatch {
-    let op = "label_embedding";
-    let p = params(op, n, d, y, table);
-    expect_len(op, "temb", temb, n * d, "[n, d]");
-    expect_len(op, "out", out, n * d, "[n, d]");
+    let p = params(
+        "label_embedding",
+        n,
+        d,
+        y,
+        table,
+        [("temb", temb), ("out", out)],
+    );
     gpu.dispatch(
         "label_embedding",
         id::label_embedding,
@@ -64,10 +80,8 @@ pub fn label_embedding_backward(
     dtemb: &GpuTensor,
     dtable: &GpuTensor,
 ) -> Dispatch {
-    let op = "label_embedding_backward";
-    let p = params(op, n, d, y, dtable);
-    expect_len(op, "dout", dout, n * d, "[n, d]");
-    expect_len(op, "dtemb", dtemb, n * d, "[n, d]");
+    let rows = [("dout", dout), ("dtemb", dtemb)];
+    let p = params("label_embedding_backward", n, d, y, dtable, rows);
     let threads = (n * d).max(dtable.len());
     gpu.dispatch(
         "label_embedding_backward",

@@ -138,18 +138,30 @@ pub fn linear_backward_params(
     )
 }
 
+/// out[a * cols + b] = sum over j in 0..inner of term(a, b, j), accumulated in f64 in
+/// increasing j: the one loop nest of the forward and backward references.
+fn contract(
+    rows: usize,
+    cols: usize,
+    inner: usize,
+    term: impl Fn(usize, usize, usize) -> f64,
+) -> Vec<f32> {
+    (0..rows * cols)
+        .map(|e| (0..inner).map(|j| term(e / cols, e % cols, j)).sum::<f64>() as f32)
+        .collect()
+}
+
 /// CPU reference of the forward pass (f64 accumulation).
 pub fn linear_cpu(m: usize, k: usize, n: usize, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
-    let mut y = vec![0f32; m * n];
-    for r in 0..m {
-        for o in 0..n {
-            let s: f64 = (0..k)
-                .map(|i| x[r * k + i] as f64 * w[o * k + i] as f64)
-                .sum();
-            y[r * n + o] = (s + b[o] as f64) as f32;
+    let f = |v: f32| v as f64;
+    // The bias is term j = k, added after the sum over the inputs.
+    contract(m, n, k + 1, |r, o, i| {
+        if i < k {
+            f(x[r * k + i]) * f(w[o * k + i])
+        } else {
+            f(b[o])
         }
-    }
-    y
+    })
 }
 
 /// CPU reference of the backward pass: returns the plain gradients (dx, dw, db).
@@ -161,26 +173,9 @@ pub fn linear_backward_cpu(
     w: &[f32],
     dy: &[f32],
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let mut dx = vec![0f32; m * k];
-    for r in 0..m {
-        for i in 0..k {
-            let s: f64 = (0..n)
-                .map(|o| dy[r * n + o] as f64 * w[o * k + i] as f64)
-                .sum();
-            dx[r * k + i] = s as f32;
-        }
-    }
-    let mut dw = vec![0f32; n * k];
-    for o in 0..n {
-        for i in 0..k {
-            let s: f64 = (0..m)
-                .map(|r| dy[r * n + o] as f64 * x[r * k + i] as f64)
-                .sum();
-            dw[o * k + i] = s as f32;
-        }
-    }
-    let db = (0..n)
-        .map(|o| (0..m).map(|r| dy[r * n + o] as f64).sum::<f64>() as f32)
-        .collect();
+    let f = |v: f32| v as f64;
+    let dx = contract(m, k, n, |r, i, o| f(dy[r * n + o]) * f(w[o * k + i]));
+    let dw = contract(n, k, m, |o, i, r| f(dy[r * n + o]) * f(x[r * k + i]));
+    let db = contract(n, 1, m, |o, _, r| f(dy[r * n + o]));
     (dx, dw, db)
 }

@@ -105,7 +105,7 @@ pub fn timestep_cpu(seed: u64, stream: u64, purpose: u32, index: u32, t_max: u32
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct FillParams {
-    count: u32,
+    total: u32,
     seed_lo: u32,
     seed_hi: u32,
     stream_lo: u32,
@@ -134,7 +134,7 @@ pub fn rng_fill(
     );
     let (s, st) = (split(seed), split(stream));
     let p = FillParams {
-        count: count as u32,
+        total: count as u32,
         seed_lo: s[0],
         seed_hi: s[1],
         stream_lo: st[0],

@@ -12,14 +12,14 @@ use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
-    rows: u32,
+    total: u32, // rows: one invocation per row
     classes: u32,
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct BackParams {
-    rows: u32,
+    total: u32, // rows * classes: one invocation per logit
     classes: u32,
     inv_rows: f32,
     _pad: u32,
@@ -52,7 +52,7 @@ pub fn softmax_cross_entropy(
     expect_len(op, "loss", loss, 1, "[1]");
     let row_loss = gpu.zeros(&[rows]);
     let p = Params {
-        rows: rows as u32,
+        total: rows as u32,
         classes: classes as u32,
     };
     vec![
@@ -87,7 +87,7 @@ pub fn softmax_cross_entropy_backward(
     check(op, rows, classes, ("logp", logp), labels);
     expect_len(op, "dlogits", dlogits, rows * classes, "[rows, classes]");
     let p = BackParams {
-        rows: rows as u32,
+        total: (rows * classes) as u32,
         classes: classes as u32,
         inv_rows: (1.0 / rows as f64) as f32,
         _pad: 0,

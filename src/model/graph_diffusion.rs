@@ -6,22 +6,13 @@
 
 use super::graph::{Graph, Var};
 use crate::gpu::GpuTensor;
-use crate::kernels::add_noise::{add_noise_at, add_noise_backward};
+use crate::kernels::add_noise::{add_noise, add_noise_backward};
 use crate::kernels::batchnorm::BnShape;
 use crate::kernels::batchnorm_eval_backward::batchnorm_eval_backward;
-use crate::kernels::denoise::{denoise, denoise_backward, DenoiseMode};
-
-/// One reverse step as recorded: the update, the schedule table (`gpu_table`, [T+1, 4]), the
-/// timestep sequence `ts` and this step's `state` = u32 [k, seed_lo, seed_hi, 0] (its own
-/// tensor, so a chain of recorded steps each keeps its k; the caller writes the seed).
-#[derive(Clone, Debug)]
-pub struct DenoiseStep {
-    pub mode: DenoiseMode,
-    pub clip_x0: bool,
-    pub table: GpuTensor,
-    pub ts: GpuTensor,
-    pub state: GpuTensor,
-}
+/// One reverse step as recorded (its own `state` tensor, so a chain of recorded steps each
+/// keeps its k; the caller writes the seed).
+pub use crate::kernels::denoise::DenoiseStep;
+use crate::kernels::denoise::{denoise, denoise_backward};
 
 impl Graph<'_> {
     /// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps with t drawn per image (or `t_fixed` for
@@ -39,7 +30,7 @@ impl Graph<'_> {
         let xt = self.var(&shape);
         let eps = self.var(&shape);
         let t = self.gpu.zeros(&[n]);
-        self.fwd.push(add_noise_at(
+        self.fwd.push(add_noise(
             self.gpu, n, chw, t_fixed, table, rng_state, &x0.val, &t, &xt.val, &eps.val,
         ));
         if self.train {
@@ -61,18 +52,8 @@ impl Graph<'_> {
         let (n, chw) = (shape[0], x.val.len() / shape[0]);
         let y = self.var(&shape);
         self.fwd.copy(&x.val, &y.val);
-        self.fwd.push(denoise(
-            self.gpu,
-            n,
-            chw,
-            step.mode,
-            step.clip_x0,
-            &step.table,
-            &step.ts,
-            &step.state,
-            &eps.val,
-            &y.val,
-        ));
+        self.fwd
+            .push(denoise(self.gpu, n, chw, step, &eps.val, &y.val));
         if self.train && (x.grad.is_some() || eps.grad.is_some()) {
             // One kernel writes both gradients.
             let (dx, deps) = (self.grad_or_scratch(x), self.grad_or_scratch(eps));
@@ -82,11 +63,7 @@ impl Graph<'_> {
                     gpu,
                     n,
                     chw,
-                    st.mode,
-                    st.clip_x0,
-                    &st.table,
-                    &st.ts,
-                    &st.state,
+                    &st,
                     &yg.unwrap(),
                     &xv,
                     &ev,

@@ -64,6 +64,7 @@ impl Evaluator {
             gpu,
             batch,
             c * s * s,
+            None,
             &table,
             &rng_state,
             &x0,

@@ -117,7 +117,7 @@ impl Trainer {
         program.clear(&grads);
         program.append(tape.clear);
         program.push(add_noise::add_noise(
-            &gpu, n, chw, &table, &rng_state, &x0, &t, &xt, &eps,
+            &gpu, n, chw, None, &table, &rng_state, &x0, &t, &xt, &eps,
         ));
         program.append(tape.forward);
         program.append(tape.backward);

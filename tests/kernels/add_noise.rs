@@ -20,7 +20,9 @@ fn case(
     let (t, xt, eps) = (gpu.zeros(&[n]), gpu.zeros(&[n, chw]), gpu.zeros(&[n, chw]));
     run(
         &gpu,
-        [add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps)],
+        [add_noise(
+            &gpu, n, chw, None, &tab, &state, &x0g, &t, &xt, &eps,
+        )],
     );
     let (t_want, xt_want, eps_want) = add_noise_cpu(n, chw, &table, seed, step, &x0);
     let got_t = gpu.read_u32(&t);
@@ -63,7 +65,9 @@ fn add_noise_replays_with_new_rng_state() {
     let x0g = upload(&gpu, &x0, &[n, chw]);
     let (t, xt, eps) = (gpu.zeros(&[n]), gpu.zeros(&[n, chw]), gpu.zeros(&[n, chw]));
     let mut prog = wgpu_ddpm::gpu::Program::new();
-    prog.push(add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps));
+    prog.push(add_noise(
+        &gpu, n, chw, None, &tab, &state, &x0g, &t, &xt, &eps,
+    ));
     for step in 0..3u64 {
         gpu.queue.write_buffer(
             &state.buf,

@@ -27,7 +27,7 @@ fn case(n: usize, chw: usize, t_max: usize, seed: u64) {
     run(
         &gpu,
         [
-            add_noise(&gpu, n, chw, &tab, &state, &x0g, &t, &xt, &eps),
+            add_noise(&gpu, n, chw, None, &tab, &state, &x0g, &t, &xt, &eps),
             add_noise_backward(&gpu, n, chw, &tab, &t, &wg, &dx0, &deps),
         ],
     );

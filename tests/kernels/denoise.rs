@@ -53,7 +53,12 @@ fn denoise_step_matches_cpu() {
                         run(
                             &gpu,
                             [denoise(
-                                &gpu, n, chw, mode, clip, &table, &ts, &state, &eg, &xg,
+                                &gpu,
+                                n,
+                                chw,
+                                &DenoiseStep::new(mode, clip, &table, &ts, &state),
+                                &eg,
+                                &xg,
                             )],
                         );
                         let want = denoise_cpu(mode, clip, &s, &ts_host, k, seed, &x, &eps);
@@ -89,11 +94,7 @@ fn ddpm_last_step_has_no_noise() {
                 &gpu,
                 1,
                 9,
-                DenoiseMode::DdpmLarge,
-                false,
-                &table,
-                &ts,
-                &state,
+                &DenoiseStep::new(DenoiseMode::DdpmLarge, false, &table, &ts, &state),
                 &eg,
                 &xg,
             )],

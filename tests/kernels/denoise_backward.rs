@@ -58,7 +58,14 @@ fn denoise_backward_matches_cpu_and_fd() {
                         run(
                             &gpu,
                             [denoise_backward(
-                                &gpu, n, chw, mode, clip, &table, &ts, &state, &wg, &xg, &eg, &dx,
+                                &gpu,
+                                n,
+                                chw,
+                                &DenoiseStep::new(mode, clip, &table, &ts, &state),
+                                &wg,
+                                &xg,
+                                &eg,
+                                &dx,
                                 &de,
                             )],
                         );
@@ -152,7 +159,15 @@ fn denoise_backward_clip_blocks_the_clamped_side() {
     run(
         &gpu,
         [denoise_backward(
-            &gpu, 1, 5, mode, true, &table, &ts, &state, &g, &xg, &eg, &dx, &de,
+            &gpu,
+            1,
+            5,
+            &DenoiseStep::new(mode, true, &table, &ts, &state),
+            &g,
+            &xg,
+            &eg,
+            &dx,
+            &de,
         )],
     );
     assert_eq!(gpu.read(&dx), vec![0.0; 5]);

@@ -183,13 +183,11 @@ impl AttentionPlan {
             pack(gpu, s, qkv, q, &self.q),
             pack_shared(gpu, s, qkv, k, &self.k_sh),
             pack_shared(gpu, s, qkv, v.t(), &self.vt_sh),
-            self.matmul(
+            self.scaled(
                 gpu,
                 "attention_scores",
                 "scores",
                 (&self.q, &self.k_sh),
-                1.0 / (s.d() as f32).sqrt(),
-                Operand::zeroed(),
                 &[Bind::Texture(&self.scores.view)],
             ),
             gpu.dispatch_bound(
@@ -266,13 +264,11 @@ impl AttentionPlan {
             ),
             // dS = P * (dO v^T - rowdot) / sqrt(d): the gradient of the scaled scores, with
             // the scale of q k^T folded in so that dq and dk are plain products.
-            self.matmul(
+            self.scaled(
                 gpu,
                 "attention_scores_grad",
                 "softmax_grad",
                 (&b.dout, &b.v_sh),
-                1.0 / (s.d() as f32).sqrt(),
-                Operand::zeroed(),
                 &[
                     Bind::Texture(&self.scores.view),
                     Bind::Texture(&self.probs.view),
@@ -325,6 +321,20 @@ impl AttentionPlan {
         op: Operand,
     ) -> Dispatch {
         self.matmul(gpu, label, entry, ab, 1.0, op, &[Bind::Tensor(out)])
+    }
+
+    /// A product into the score textures (`binds`), scaled by 1/sqrt(d): the scores and
+    /// their gradient share the one scale.
+    fn scaled(
+        &self,
+        gpu: &Gpu,
+        label: &'static str,
+        entry: &str,
+        ab: (&Packed, &Shared),
+        binds: &[Bind],
+    ) -> Dispatch {
+        let scale = 1.0 / (self.s.d() as f32).sqrt();
+        self.matmul(gpu, label, entry, ab, scale, Operand::zeroed(), binds)
     }
 
     /// One batched product for every (image, head) of the own operand `a` and the shared

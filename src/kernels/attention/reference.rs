@@ -34,41 +34,33 @@ fn add_block(
     }
 }
 
+/// y[i, j] = sum over t in 0..k of a(i, t) b(t, j) for an [m, n] result, summed in
+/// increasing t; the accessors say how each operand is laid out.
+fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: impl Fn(usize, usize) -> f64,
+    b: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    (0..m * n)
+        .map(|e| (0..k).map(|t| a(e / n, t) * b(t, e % n)).sum())
+        .collect()
+}
+
 /// a [m, k] times b^T (b [n, k]) -> [m, n].
 fn mul_t(a: &[f64], b: &[f64], m: usize, n: usize, k: usize) -> Vec<f64> {
-    let mut y = vec![0.0; m * n];
-    for i in 0..m {
-        for j in 0..n {
-            y[i * n + j] = (0..k).map(|t| a[i * k + t] * b[j * k + t]).sum();
-        }
-    }
-    y
+    product(m, n, k, |i, t| a[i * k + t], |t, j| b[j * k + t])
 }
 
 /// a^T (a [k, m]) times b [k, n] -> [m, n].
 fn t_mul(a: &[f64], b: &[f64], m: usize, n: usize, k: usize) -> Vec<f64> {
-    let mut y = vec![0.0; m * n];
-    for t in 0..k {
-        for i in 0..m {
-            for j in 0..n {
-                y[i * n + j] += a[t * m + i] * b[t * n + j];
-            }
-        }
-    }
-    y
+    product(m, n, k, |i, t| a[t * m + i], |t, j| b[t * n + j])
 }
 
 /// a [m, k] times b [k, n] -> [m, n].
 fn mul(a: &[f64], b: &[f64], m: usize, n: usize, k: usize) -> Vec<f64> {
-    let mut y = vec![0.0; m * n];
-    for i in 0..m {
-        for t in 0..k {
-            for j in 0..n {
-                y[i * n + j] += a[i * k + t] * b[t * n + j];
-            }
-        }
-    }
-    y
+    product(m, n, k, |i, t| a[i * k + t], |t, j| b[t * n + j])
 }
 
 /// Softmax of q k^T / sqrt(d) for head h of image img: [L, L].

@@ -2,8 +2,8 @@
 """Write tests/fixtures/golden_seed00N.safetensors (N = 1..4): what real PyTorch computes with
 the seed tutorials' networks (scripts/seed_nets.py) at small configurations, so that
 `cargo test` can check our ports against it without torch. Same conventions as the seed-000
-golden (scripts/make_torch_golden.py): float64 on the PyTorch side, stored as F32; inputs are
-formulas, over the NCHW index i of a batch of 3:
+golden (scripts/make_torch_golden.py; both run scripts/golden_pass.py): float64 on the
+PyTorch side, stored as F32; inputs are formulas, over the NCHW index i of a batch of 3:
   x[i]      = sin(0.37 i + 0.1)
   target[i] = cos(0.23 i) * 0.8
 and integer timesteps per network (TS below). The time input (sinusoidal embedding or t/T) is
@@ -33,7 +33,7 @@ Needs torch and safetensors; never run by cargo test.
   python3 scripts/make_seed_goldens.py            # all four
   python3 scripts/make_seed_goldens.py seed003    # one
 """
-import json, math, os, sys
+import json, os, sys
 
 import torch
 import torch.nn as nn
@@ -41,6 +41,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(__file__))
 import seed_nets  # noqa: E402
+from golden_pass import forward_backward, inputs  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 N = 3
@@ -85,13 +86,6 @@ def randomise(model: nn.Module, gen: torch.Generator):
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
 
 
-def inputs(shape):
-    n = math.prod(shape)
-    x = torch.tensor([math.sin(0.37 * i + 0.1) for i in range(n)], dtype=torch.float32)
-    target = torch.tensor([math.cos(0.23 * i) * 0.8 for i in range(n)], dtype=torch.float32)
-    return x.view(shape), target.view(shape)
-
-
 def make(net: str):
     cfg, (c, h, w), ts, convention = CONFIGS[net]
     torch.manual_seed(0)
@@ -101,25 +95,9 @@ def make(net: str):
     model = model.double()
     x, target = inputs((N, c, h, w))
     t = torch.tensor(ts, dtype=torch.int64)
-    xd, td = x.double(), target.double()
-    model.eval()
-    with torch.no_grad():
-        eval_out = model(xd, t)
-    model.train()
-    train_out = model(xd, t)
-    loss = torch.mean((train_out - td) ** 2)
-    loss.backward()
+    passed, loss, eval_out = forward_backward(model, x, target, t)
     out = dict(state)
-    out.update({
-        "x": x,
-        "target": target,
-        "t": t.float(),
-        "eval_out": eval_out.float(),
-        "train_out": train_out.detach().float(),
-        "loss": loss.detach().float().reshape(1),
-    })
-    for name, p in model.named_parameters():
-        out[f"grad.{name}"] = p.grad.float().contiguous()
+    out.update(passed)
     for name, m in model.named_modules():
         if isinstance(m, nn.BatchNorm2d):
             out[f"after_train.{name}.running_mean"] = m.running_mean.float()

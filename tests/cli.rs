@@ -3,7 +3,7 @@
 
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{bin, run, train};
+use cli_common::{bin, on_checkpoint, run, sample_ddim, train};
 
 fn tmp(name: &str) -> std::path::PathBuf {
     cli_common::tmp("cli", name)
@@ -39,25 +39,13 @@ fn train_resume_sample_eval() {
     assert_eq!(rows.lines().count(), 7, "{rows}");
 
     let ck = dir.join("checkpoint.safetensors");
+    let c = ck.to_str().unwrap();
     let out = dir.join("grid.png");
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        "--count",
-        "3",
-        "--batch",
-        "2",
-        "--sampler",
-        "ddim",
-        "--ddim-steps",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-        "--strip",
-        "4",
-        "--ema",
-    ]);
+    let o = out.to_str().unwrap();
+    let grid = [
+        "--count", "3", "--batch", "2", "--out", o, "--strip", "4", "--ema",
+    ];
+    let (ok, text) = sample_ddim(c, "5", &grid);
     assert!(ok, "{text}");
     // 8x8 images are scaled up to at least 64 px each (3 images, titled).
     let img = image::open(&out).unwrap();
@@ -74,17 +62,8 @@ fn train_resume_sample_eval() {
     );
     assert!(dir.join("grid.strip.png").exists(), "{text}");
 
-    let (ok, text) = run(&[
-        "eval",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        "--image-size",
-        "8",
-        "--count",
-        "8",
-        "--batch",
-        "4",
-    ]);
+    let eval = ["--image-size", "8", "--count", "8", "--batch", "4"];
+    let (ok, text) = on_checkpoint("eval", c, &eval);
     assert!(ok && text.contains("mean noise-prediction MSE"), "{text}");
     let mse: f64 = text
         .split("MSE ")
@@ -100,9 +79,6 @@ fn train_resume_sample_eval() {
     // The quality number: trains and caches the classifier beside the checkpoint, then
     // reuses it.
     let quality = [
-        "quality",
-        "--checkpoint",
-        ck.to_str().unwrap(),
         "--count",
         "8",
         "--classifier-steps",
@@ -110,7 +86,7 @@ fn train_resume_sample_eval() {
         "--sample-steps",
         "4",
     ];
-    let (ok, text) = run(&quality);
+    let (ok, text) = on_checkpoint("quality", c, &quality);
     assert!(
         ok && text.contains("real vs real") && text.contains("not Inception FID"),
         "{text}"
@@ -119,7 +95,7 @@ fn train_resume_sample_eval() {
         dir.join("quality_classifier.safetensors").exists(),
         "{text}"
     );
-    let (ok, text) = run(&quality);
+    let (ok, text) = on_checkpoint("quality", c, &quality);
     assert!(ok && text.contains("using the cached classifier"), "{text}");
 }
 
@@ -150,48 +126,36 @@ fn class_conditional_train_and_guided_sample() {
     let ck = dir.join("checkpoint.safetensors");
     let out = dir.join("seven.png");
     let c = ck.to_str().unwrap();
-    let (ok, text) = run(&[
+    let (ok, text) = on_checkpoint(
         "sample",
-        "--checkpoint",
         c,
-        "--count",
-        "2",
-        "--class",
-        "4",
-        "--guidance",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "--strip",
-        "0",
-    ]);
+        &[
+            "--count",
+            "2",
+            "--class",
+            "4",
+            "--guidance",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--strip",
+            "0",
+        ],
+    );
     assert!(ok && out.exists(), "{text}");
-    let (ok, text) = run(&[
+    let (ok, text) = on_checkpoint(
         "sample",
-        "--checkpoint",
         c,
-        "--class",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--class", "5", "--out", out.to_str().unwrap()],
+    );
     assert!(
         !ok && text.contains("outside the trained classes"),
         "{text}"
     );
     // Builtin data has 5 classes: a full grid is one row per class.
     let grid = dir.join("rows.png");
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        c,
-        "--count",
-        "10",
-        "--out",
-        grid.to_str().unwrap(),
-        "--strip",
-        "0",
-    ]);
+    let g = grid.to_str().unwrap();
+    let (ok, text) = on_checkpoint("sample", c, &["--count", "10", "--out", g, "--strip", "0"]);
     assert!(ok, "{text}");
     assert!(text.contains("wrote 10 samples"), "{text}");
 }
@@ -202,32 +166,25 @@ fn bad_input_gets_clear_errors() {
     let d = dir.to_str().unwrap();
     let (ok, text) = run(&["train", "--image-size", "30", "--out", d, "--steps", "1"]);
     assert!(!ok && text.contains("multiple of 4"), "{text}");
-    let (ok, text) = run(&[
-        "train",
-        "--batch",
-        "0",
-        "--out",
-        d,
-        "--steps",
-        "1",
-        "--channels",
-        "4,6,8",
-    ]);
+    let with_batch = |b| {
+        run(&[
+            "train",
+            "--batch",
+            b,
+            "--out",
+            d,
+            "--steps",
+            "1",
+            "--channels",
+            "4,6,8",
+        ])
+    };
+    let (ok, text) = with_batch("0");
     assert!(
         !ok && text.contains("batch size must be at least 1"),
         "{text}"
     );
-    let (ok, text) = run(&[
-        "train",
-        "--batch",
-        "100000",
-        "--out",
-        d,
-        "--steps",
-        "1",
-        "--channels",
-        "4,6,8",
-    ]);
+    let (ok, text) = with_batch("100000");
     assert!(!ok && text.contains("largest batch that fits"), "{text}");
     let (ok, text) = run(&["train", "--channels", "4,6", "--out", d, "--steps", "1"]);
     assert!(!ok && text.contains("three numbers"), "{text}");
@@ -241,25 +198,9 @@ fn bad_input_gets_clear_errors() {
     assert!(!ok && text.contains("unknown --preset"), "{text}");
     let (ok, text) = run(&["info", "--adapter", "no-such-gpu-name"]);
     assert!(!ok && text.contains("no adapter name contains"), "{text}");
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        "x",
-        "--sampler",
-        "ddim",
-        "--eta",
-        "2",
-    ]);
+    let (ok, text) = on_checkpoint("sample", "x", &["--sampler", "ddim", "--eta", "2"]);
     assert!(!ok && text.contains("eta must be in [0, 1]"), "{text}");
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        "x",
-        "--sampler",
-        "ddim",
-        "--ddim-steps",
-        "0",
-    ]);
+    let (ok, text) = sample_ddim("x", "0", &[]);
     assert!(!ok && text.contains("DDIM steps"), "{text}");
 }
 

@@ -8,7 +8,7 @@ use wgpu_ddpm::checkpoint::Checkpoint;
 
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{bin, run, TINY};
+use cli_common::{bin, on_checkpoint, run, sample_ddim, TINY};
 
 fn tmp(name: &str) -> PathBuf {
     cli_common::tmp("err", name)
@@ -35,32 +35,13 @@ fn nan_weights_are_refused_naming_file_and_tensor() {
     let bad = dir.join("bad.safetensors");
     ck.save(&bad).unwrap();
     let b = bad.to_str().unwrap();
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        b,
-        "--image-size",
-        "8",
-        "--count",
-        "1",
-    ]);
-    assert!(
-        !ok && text.contains(b) && text.contains("down2.convs.3.weight"),
-        "{text}"
-    );
-    let (ok, text) = run(&[
-        "eval",
-        "--checkpoint",
-        b,
-        "--image-size",
-        "8",
-        "--count",
-        "2",
-    ]);
-    assert!(
-        !ok && text.contains(b) && text.contains("down2.convs.3.weight"),
-        "{text}"
-    );
+    for (command, count) in [("sample", "1"), ("eval", "2")] {
+        let (ok, text) = on_checkpoint(command, b, &["--image-size", "8", "--count", count]);
+        assert!(
+            !ok && text.contains(b) && text.contains("down2.convs.3.weight"),
+            "{text}"
+        );
+    }
     let (ok, text) = train(&dir, &["--steps", "1", "--resume", b]);
     assert!(
         !ok && text.contains(b) && text.contains("holds NaN"),
@@ -116,15 +97,7 @@ fn train_refuses_nothing_to_do_and_bad_sizes() {
         !ok && text.contains("--lr must be a positive finite number"),
         "{text}"
     );
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        "x",
-        "--sampler",
-        "ddim",
-        "--ddim-steps",
-        "0",
-    ]);
+    let (ok, text) = sample_ddim("x", "0", &[]);
     assert!(
         !ok && text.contains("at least 1") && !text.contains("18446744073709551615"),
         "{text}"
@@ -340,15 +313,12 @@ fn ctrl_c_during_the_final_sample_grid_stops_promptly() {
 
 #[test]
 fn memory_estimates_shrink_with_size_and_name_what_fits() {
-    use wgpu_ddpm::model::network::NetConfig;
+    use wgpu_ddpm::model::network::{NetConfig, NetKind};
     use wgpu_ddpm::train::memory::{largest_size, train_bytes};
+    // The seed U-Net (D = 100), unconditional, at the CPU widths on 1x1024x1024 images.
     let net = NetConfig {
-        image_channels: 1,
-        image_size: 1024,
         channels: vec![16, 32, 64],
-        temb_dim: 100,
-        num_classes: 0,
-        ..Default::default()
+        ..NetConfig::for_net(NetKind::Seed000, 1, 1024)
     };
     let big = train_bytes(&net, 16);
     // At least the activations the crash needed (41.9 GB for data was the host side;

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use wgpu_ddpm::data::{self, DataSpec, LoadOptions};
+use wgpu_ddpm::data::{self, DataSpec, Dataset, LoadOptions};
 use wgpu_ddpm::diffusion::{SamplerConfig, SamplerKind, Schedule, ScheduleKind};
 use wgpu_ddpm::finetune::edit::{sdedit, EditConfig};
 use wgpu_ddpm::finetune::{write_states, FinetuneConfig, Finetuner, Reward, StepsSpec};
@@ -29,6 +29,45 @@ fn tiny(size: usize) -> NetConfig {
         num_classes: 0,
         ..Default::default()
     }
+}
+
+/// The weights `w0` moved by `s` along the direction `d`.
+fn along(w0: &[f32], d: &[f32], s: f64) -> Vec<f32> {
+    w0.iter()
+        .zip(d)
+        .map(|(w, d)| (*w as f64 + s * *d as f64) as f32)
+        .collect()
+}
+
+/// The tape's derivative along `d`: grads . d.
+fn dot(grads: &[f32], d: &[f32]) -> f64 {
+    grads
+        .iter()
+        .zip(d)
+        .map(|(g, d)| *g as f64 * *d as f64)
+        .sum()
+}
+
+/// DDIM sampling in `steps` steps with noise `eta`, unclipped.
+fn ddim(steps: usize, eta: f32, seed: u64) -> SamplerConfig {
+    SamplerConfig {
+        kind: SamplerKind::Ddim { steps, eta },
+        clip_x0: false,
+        seed,
+    }
+}
+
+/// `count` images of the built-in data at 8x8.
+fn builtin(count: usize) -> Dataset {
+    data::load(
+        &DataSpec::parse("builtin").unwrap(),
+        &LoadOptions {
+            size: Some(8),
+            count,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -113,14 +152,9 @@ fn recorded_chain_matches_finite_differences() {
     // The weights, along random directions.
     for seed in 0..3 {
         let d = HostRng::new(100 + seed).vec_normal(w0.len());
-        let at = |s: f64| -> Vec<f32> {
-            w0.iter()
-                .zip(&d)
-                .map(|(w, d)| (*w as f64 + s * *d as f64) as f32)
-                .collect()
-        };
+        let at = |s: f64| along(&w0, &d, s);
         let fd = (eval(&x_host, &at(h)) - eval(&x_host, &at(-h))) / (2.0 * h);
-        let an: f64 = dp.iter().zip(&d).map(|(g, d)| *g as f64 * *d as f64).sum();
+        let an = dot(&dp, &d);
         assert!(
             (fd - an).abs() <= 2e-3 + 5e-2 * an.abs(),
             "chain dL/dweights along direction {seed}: finite difference {fd}, tape {an}"
@@ -138,11 +172,7 @@ fn checkpointed_steps_match_finite_differences() {
     let schedule = Schedule::new(ScheduleKind::Linear, 10).unwrap();
     let target = HostRng::new(4).vec_uniform(16, -1.0, 1.0);
     let cfg = FinetuneConfig {
-        sampler: SamplerConfig {
-            kind: SamplerKind::Ddim { steps: 4, eta: 0.5 },
-            clip_x0: false,
-            seed: 8,
-        },
+        sampler: ddim(4, 0.5, 8),
         k: 4,
         batch: 2,
         adam: AdamConfig::default(),
@@ -157,20 +187,11 @@ fn checkpointed_steps_match_finite_differences() {
     for seed in 0..3 {
         let d = HostRng::new(200 + seed).vec_normal(w0.len());
         let reward_at = |s: f64| {
-            let w: Vec<f32> = w0
-                .iter()
-                .zip(&d)
-                .map(|(w, d)| (*w as f64 + s * *d as f64) as f32)
-                .collect();
-            gpu.write(&params, &w);
+            gpu.write(&params, &along(&w0, &d, s));
             ft.score(21).0 as f64
         };
         let fd = -(reward_at(h) - reward_at(-h)) / (2.0 * h);
-        let an: f64 = grads
-            .iter()
-            .zip(&d)
-            .map(|(g, d)| *g as f64 * *d as f64)
-            .sum();
+        let an = dot(&grads, &d);
         assert!(
             (fd - an).abs() <= 2e-3 + 5e-2 * an.abs(),
             "K = 4 dL/dweights along direction {seed}: finite difference {fd}, tape {an} (reward {r0})"
@@ -181,15 +202,7 @@ fn checkpointed_steps_match_finite_differences() {
 #[test]
 fn finetuning_raises_the_reward_and_keeps_the_model() {
     let gpu = gpu();
-    let ds = data::load(
-        &DataSpec::parse("builtin").unwrap(),
-        &LoadOptions {
-            size: Some(8),
-            count: 64,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let ds = builtin(64);
     let mut net_cfg = tiny(8);
     net_cfg.channels = vec![4, 6, 8];
     let t_max = 20;
@@ -218,11 +231,7 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
     let mse = |net: &Model| mean_loss(&gpu, net, &schedule, 8, &ds, 32, 5, None).unwrap();
     let mse_before = mse(&tr.net);
     let cfg = FinetuneConfig {
-        sampler: SamplerConfig {
-            kind: SamplerKind::Ddim { steps: 5, eta: 0.0 },
-            clip_x0: false,
-            seed: 3,
-        },
+        sampler: ddim(5, 0.0, 3),
         k: 1,
         batch: 4,
         adam: AdamConfig {
@@ -255,15 +264,7 @@ fn sdedit_keeps_a_lightly_noised_image_and_optimises_the_input() {
     let gpu = gpu();
     let net = Model::new(&gpu, &tiny(8), 5).unwrap();
     let schedule = Schedule::new(ScheduleKind::Linear, 20).unwrap();
-    let ds = data::load(
-        &DataSpec::parse("builtin").unwrap(),
-        &LoadOptions {
-            size: Some(8),
-            count: 1,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let ds = builtin(1);
     let image = ds.image(0);
     let mut cfg = EditConfig {
         strength: 0.05, // t = 1: one step from abar_1 = 0.9999 back to 0
@@ -316,11 +317,7 @@ fn finetune_raises_a_classifier_reward() {
         path: "untrained".into(),
     });
     let cfg = FinetuneConfig {
-        sampler: SamplerConfig {
-            kind: SamplerKind::Ddim { steps: 4, eta: 0.0 },
-            clip_x0: false,
-            seed: 3,
-        },
+        sampler: ddim(4, 0.0, 3),
         k: 1,
         batch: 4,
         adam: AdamConfig {

@@ -6,26 +6,15 @@ use std::path::Path;
 
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{run, train};
+use cli_common::{on_checkpoint, sample_ddim, train};
 
 /// `edit` of `image` into `out` with checkpoint `ck`: 2 steps, 2 images, then `extra`.
 fn edit(ck: &str, image: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
     let (image, out) = (image.to_str().unwrap(), out.to_str().unwrap());
-    let mut args = vec![
-        "edit",
-        "--checkpoint",
-        ck,
-        "--image",
-        image,
-        "--out",
-        out,
-        "--steps",
-        "2",
-        "--count",
-        "2",
+    let args = [
+        "--image", image, "--out", out, "--steps", "2", "--count", "2",
     ];
-    args.extend(extra);
-    run(&args)
+    on_checkpoint("edit", ck, &[&args[..], extra].concat())
 }
 
 #[test]
@@ -38,47 +27,32 @@ fn finetuned_checkpoints_load_everywhere() {
     let (cks, fts) = (ck.to_str().unwrap(), ft.to_str().unwrap());
     let original = std::fs::read(&ck).unwrap();
     // The input checkpoint is never the output.
-    let (ok, text) = run(&[
-        "finetune",
-        "--checkpoint",
-        cks,
-        "--reward",
-        "brightness",
-        "--out",
-        cks,
-    ]);
+    let (ok, text) = on_checkpoint("finetune", cks, &["--reward", "brightness", "--out", cks]);
     assert!(!ok && text.contains("is the input checkpoint"), "{text}");
-    let (ok, text) = run(&[
-        "finetune",
-        "--checkpoint",
-        cks,
-        "--reward",
-        "class:3",
-        "--out",
-        fts,
-    ]);
+    let (ok, text) = on_checkpoint("finetune", cks, &["--reward", "class:3", "--out", fts]);
     // No classifier cached beside the checkpoint: the error says how to make one.
     assert!(
         !ok && text.contains("no classifier at") && text.contains("wgpu-ddpm quality"),
         "{text}"
     );
-    let (ok, text) = run(&[
+    let (ok, text) = on_checkpoint(
         "finetune",
-        "--checkpoint",
         cks,
-        "--reward",
-        "brightness",
-        "--out",
-        fts,
-        "--steps",
-        "2",
-        "--batch",
-        "2",
-        "--ddim-steps",
-        "4",
-        "-K",
-        "2",
-    ]);
+        &[
+            "--reward",
+            "brightness",
+            "--out",
+            fts,
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--ddim-steps",
+            "4",
+            "-K",
+            "2",
+        ],
+    );
     assert!(
         ok && text.contains("wrote the fine-tuned checkpoint"),
         "{text}"
@@ -96,21 +70,8 @@ fn finetuned_checkpoints_load_everywhere() {
         "editing a missing image: {text}"
     );
     let png = dir.join("s.png");
-    let (ok, text) = run(&[
-        "sample",
-        "--checkpoint",
-        fts,
-        "--count",
-        "2",
-        "--sampler",
-        "ddim",
-        "--ddim-steps",
-        "4",
-        "--out",
-        png.to_str().unwrap(),
-        "--strip",
-        "0",
-    ]);
+    let p = png.to_str().unwrap();
+    let (ok, text) = sample_ddim(fts, "4", &["--count", "2", "--out", p, "--strip", "0"]);
     assert!(ok && png.exists(), "{text}");
     let edited = dir.join("e.png");
     let (ok, text) = edit(
@@ -123,17 +84,11 @@ fn finetuned_checkpoints_load_everywhere() {
         ok && edited.exists() && text.contains("reward of the edits"),
         "{text}"
     );
-    let (ok, text) = run(&[
+    let (ok, text) = on_checkpoint(
         "eval",
-        "--checkpoint",
         fts,
-        "--count",
-        "4",
-        "--batch",
-        "4",
-        "--image-size",
-        "8",
-    ]);
+        &["--count", "4", "--batch", "4", "--image-size", "8"],
+    );
     assert!(ok && text.contains("mean noise-prediction MSE"), "{text}");
     // Training resumes from it (the base run's step and config travel along).
     let (ok, text) = train(&dir, &["--steps", "3", "--resume", fts]);

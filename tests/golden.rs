@@ -15,6 +15,12 @@ use wgpu_ddpm::model::checkpoint_io::config_of;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
 
+#[path = "common/cli.rs"]
+mod cli_common;
+#[path = "common/train_pass.rs"]
+mod train_pass;
+use train_pass::train_pass;
+
 const N: usize = 3;
 const S: usize = 8;
 
@@ -126,17 +132,7 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
     close("eval_out", &gpu.read(&out.val), &want("eval_out"));
 
     let tgt = gpu.upload(&want("target"), &xs);
-    let mut g = Graph::new(&gpu, true);
-    let xin = g.input(x);
-    let out = model.forward(&mut g, &xin, &tg);
-    let loss = g.mse(&out, &tgt);
-    let tape = g.finish();
-    let mut prog = Program::new();
-    prog.clear(&model.layout.params.whole(&model.grads));
-    prog.append(tape.clear);
-    prog.append(tape.forward);
-    prog.append(tape.backward);
-    prog.run(&gpu);
+    let (out, loss) = train_pass(&gpu, &model, x, &tg, &tgt);
     close("train_out", &gpu.read(&out.val), &want("train_out"));
     close("loss", &gpu.read(&loss), &want("loss"));
 
@@ -227,8 +223,8 @@ fn eval_at_fixed_t_matches_pytorch_within_3_percent() {
     let mut sums = vec![0.0f64; ts.len()];
     const SEEDS: u64 = 8;
     for seed in 0..SEEDS {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
-        cmd.env("XDG_RUNTIME_DIR", std::env::temp_dir()).args([
+        let mut cmd = cli_common::bin();
+        cmd.args([
             "eval",
             "--checkpoint",
             ck.to_str().unwrap(),

@@ -7,7 +7,7 @@ use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{Model, NetConfig};
-use wgpu_ddpm::sample::{sample, Conditioning};
+use wgpu_ddpm::sample::{sample, Conditioning, Samples};
 
 #[path = "common/tiny_net.rs"]
 mod tiny_net;
@@ -45,6 +45,23 @@ fn direct(
     s.run(&g.finish().forward, 0, |_, _| {}).unwrap().0
 }
 
+/// One batch, one image per label, guided with weight `w`, no snapshots.
+fn guided(
+    gpu: &Arc<Gpu>,
+    net: &Model,
+    sched: &Schedule,
+    scfg: &SamplerConfig,
+    labels: &[u32],
+    w: f32,
+) -> anyhow::Result<Samples> {
+    let n = labels.len();
+    let cond = Conditioning {
+        labels: labels.to_vec(),
+        guidance: w,
+    };
+    sample(gpu, net, sched, scfg, n, n, 0, Some(&cond), |_, _| {})
+}
+
 fn close(a: &[f32], b: &[f32], what: &str) {
     let worst = a
         .iter()
@@ -60,38 +77,10 @@ fn guidance_zero_is_unconditional_and_one_is_conditional() {
     let (gpu, net, sched, scfg) = setup();
     let labels = vec![0u32, 2, 1];
     let flat = |v: Vec<Vec<f32>>| v.concat();
-    let g0 = sample(
-        &gpu,
-        &net,
-        &sched,
-        &scfg,
-        3,
-        3,
-        0,
-        Some(&Conditioning {
-            labels: labels.clone(),
-            guidance: 0.0,
-        }),
-        |_, _| {},
-    )
-    .unwrap();
+    let g0 = guided(&gpu, &net, &sched, &scfg, &labels, 0.0).unwrap();
     let uncond = direct(&gpu, &net, &sched, &scfg, &[3, 3, 3]);
     close(&flat(g0.images), &uncond, "w = 0 vs null-label sampling");
-    let g1 = sample(
-        &gpu,
-        &net,
-        &sched,
-        &scfg,
-        3,
-        3,
-        0,
-        Some(&Conditioning {
-            labels: labels.clone(),
-            guidance: 1.0,
-        }),
-        |_, _| {},
-    )
-    .unwrap();
+    let g1 = guided(&gpu, &net, &sched, &scfg, &labels, 1.0).unwrap();
     let cond = direct(&gpu, &net, &sched, &scfg, &labels);
     close(&flat(g1.images), &cond, "w = 1 vs conditional sampling");
     // The labels matter: conditional and unconditional chains differ.
@@ -106,22 +95,7 @@ fn guidance_zero_is_unconditional_and_one_is_conditional() {
 #[test]
 fn bad_class_and_unconditional_guidance_are_errors() {
     let (gpu, net, sched, scfg) = setup();
-    let e = sample(
-        &gpu,
-        &net,
-        &sched,
-        &scfg,
-        1,
-        1,
-        0,
-        Some(&Conditioning {
-            labels: vec![3],
-            guidance: 2.0,
-        }),
-        |_, _| {},
-    )
-    .err()
-    .unwrap();
+    let e = guided(&gpu, &net, &sched, &scfg, &[3], 2.0).err().unwrap();
     assert!(
         format!("{e:#}").contains("outside the trained classes"),
         "{e:#}"
@@ -135,21 +109,6 @@ fn bad_class_and_unconditional_guidance_are_errors() {
         1,
     )
     .unwrap();
-    let e = sample(
-        &gpu,
-        &un,
-        &sched,
-        &scfg,
-        1,
-        1,
-        0,
-        Some(&Conditioning {
-            labels: vec![0],
-            guidance: 2.0,
-        }),
-        |_, _| {},
-    )
-    .err()
-    .unwrap();
+    let e = guided(&gpu, &un, &sched, &scfg, &[0], 2.0).err().unwrap();
     assert!(format!("{e:#}").contains("unconditional"), "{e:#}");
 }

@@ -8,10 +8,9 @@ use wgpu_ddpm::checkpoint::Checkpoint;
 
 // The seed U-Net's TINY configuration and `train` helper are not used here: each network
 // has its own tiny widths.
-#[allow(dead_code)]
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::run;
+use cli_common::{on_checkpoint, run, sample_ddim};
 
 fn tmp(name: &str) -> PathBuf {
     cli_common::tmp("nets", name)
@@ -75,29 +74,9 @@ fn every_seed_network_trains_samples_evaluates_and_resumes() {
 
         let ck = ck.to_str().unwrap();
         let png = dir.join("s.png");
-        let (ok, text) = run(&[
-            "sample",
-            "--checkpoint",
-            ck,
-            "--count",
-            "2",
-            "--sampler",
-            "ddim",
-            "--ddim-steps",
-            "3",
-            "--out",
-            png.to_str().unwrap(),
-        ]);
+        let (ok, text) = sample_ddim(ck, "3", &["--count", "2", "--out", png.to_str().unwrap()]);
         assert!(ok && png.exists(), "{net}: {text}");
-        let (ok, text) = run(&[
-            "eval",
-            "--checkpoint",
-            ck,
-            "--count",
-            "4",
-            "--image-size",
-            size,
-        ]);
+        let (ok, text) = on_checkpoint("eval", ck, &["--count", "4", "--image-size", size]);
         assert!(ok && text.contains("over 4 images"), "{net}: {text}");
     }
 }
@@ -134,15 +113,8 @@ fn a_plain_state_dict_is_recognised_by_its_names() {
     ck.save(&plain).unwrap();
     // The network and its widths come from the names and shapes (--image-size sizes the
     // built-in data to match).
-    let (ok, text) = run(&[
-        "eval",
-        "--checkpoint",
-        plain.to_str().unwrap(),
-        "--count",
-        "4",
-        "--image-size",
-        "8",
-    ]);
+    let p = plain.to_str().unwrap();
+    let (ok, text) = on_checkpoint("eval", p, &["--count", "4", "--image-size", "8"]);
     assert!(ok && text.contains("over 4 images"), "{text}");
 }
 

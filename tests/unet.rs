@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use wgpu_ddpm::gpu::{Gpu, Program};
+use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::batchnorm::{batchnorm_backward_cpu, batchnorm_train_cpu, BnShape};
 use wgpu_ddpm::kernels::broadcast_add::{broadcast_add_backward_cpu, broadcast_add_cpu};
 use wgpu_ddpm::kernels::concat::{concat_backward_cpu, concat_cpu};
@@ -14,9 +14,12 @@ use wgpu_ddpm::kernels::mse::{mse_backward_cpu, mse_cpu};
 use wgpu_ddpm::kernels::relu::{relu_backward_cpu, relu_cpu};
 use wgpu_ddpm::kernels::time_embedding::time_embedding_cpu;
 use wgpu_ddpm::kernels::upsample::{upsample_backward_cpu, upsample_cpu};
-use wgpu_ddpm::model::graph::Graph;
-use wgpu_ddpm::model::network::{Model, NetConfig};
+use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
 use wgpu_ddpm::util::host_rng::HostRng;
+
+#[path = "common/train_pass.rs"]
+mod train_pass;
+use train_pass::train_pass;
 
 type Map = BTreeMap<String, Vec<f32>>;
 
@@ -271,14 +274,11 @@ fn close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 #[test]
 fn unet_forward_and_backward_match_cpu_composition() {
     let gpu = Gpu::new().unwrap();
-    // Odd channel counts, 8x8 images, batch 3.
+    // The seed U-Net with odd channel counts, unconditional, on 1x8x8 images, batch 3.
     let cfg = NetConfig {
-        image_channels: 1,
-        image_size: 8,
         channels: vec![3, 5, 7],
         temb_dim: 6,
-        num_classes: 0,
-        ..Default::default()
+        ..NetConfig::for_net(NetKind::Seed000, 1, 8)
     };
     let net = Model::new(&gpu, &cfg, 11).unwrap();
     let n = 3;
@@ -297,17 +297,7 @@ fn unet_forward_and_backward_match_cpu_composition() {
     let xg = gpu.upload(&x, &[n, 1, 8, 8]);
     let tg = gpu.upload_u32(&t, &[n]);
     let tgt = gpu.upload(&target, &[n, 1, 8, 8]);
-    let mut g = Graph::new(&gpu, true);
-    let xin = g.input(xg);
-    let out = net.forward(&mut g, &xin, &tg);
-    let loss = g.mse(&out, &tgt);
-    let tape = g.finish();
-    let mut prog = Program::new();
-    prog.clear(&net.layout.params.whole(&net.grads));
-    prog.append(tape.clear);
-    prog.append(tape.forward);
-    prog.append(tape.backward);
-    prog.run(&gpu);
+    let (out, loss) = train_pass(&gpu, &net, xg, &tg, &tgt);
 
     let (cout, closs, cgrads, cstats) = cpu_unet(&cfg, &params, &params, &x, &t, &target);
     // f32 on both sides with different summation orders through ~12 layers: 1e-3 of the

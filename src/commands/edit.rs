@@ -88,7 +88,8 @@ pub fn edit(a: &EditArgs) -> Result<()> {
         .chain(e.outputs.chunks(chw))
         .map(<[f32]>::to_vec)
         .collect();
-    pictures::save_grid(&a.out, &tiles, c, size, size, a.count, &Default::default())?;
+    let img = pictures::grid(&tiles, c, size, size, a.count, &Default::default())?;
+    pictures::save_png(&a.out, &img)?;
     println!(
         "wrote {} edits (strength {}) to {}: inputs on top, edits below",
         a.count,

@@ -135,7 +135,8 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         for (imgs, tag) in [(imgs_before, "before"), (imgs_after, "after")] {
             let tiles: Vec<Vec<f32>> = imgs.chunks(chw).map(<[f32]>::to_vec).collect();
             let path = p.with_extension(format!("{tag}.png"));
-            pictures::save_grid(&path, &tiles, c, size, size, cols, &Default::default())?;
+            let img = pictures::grid(&tiles, c, size, size, cols, &Default::default())?;
+            pictures::save_png(&path, &img)?;
             println!("wrote {tag} samples to {}", path.display());
         }
     }

@@ -82,6 +82,14 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// A sampler's progress callback (steps done, steps in all) that moves `pb`.
+fn follow(pb: &ProgressBar) -> impl FnMut(usize, usize) + '_ {
+    |k, total| {
+        pb.set_length(total as u64);
+        pb.set_position(k as u64);
+    }
+}
+
 /// Schedule stored in a checkpoint's metadata, else the flags'.
 fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
     let kind = ck.metadata.get("schedule").map_or(kind, |s| s.as_str());

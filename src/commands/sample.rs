@@ -6,8 +6,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::{
-    bar, class_names, class_rows, describe_sampler, parse_variance, sample_labels, AdapterArgs,
-    StateDictArgs,
+    bar, class_names, class_rows, describe_sampler, follow, parse_variance, sample_labels,
+    AdapterArgs, StateDictArgs,
 };
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
@@ -120,10 +120,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
         a.batch,
         a.strip,
         cond.as_ref(),
-        |k, total| {
-            pb.set_length(total as u64);
-            pb.set_position(k as u64);
-        },
+        follow(&pb),
     )?;
     pb.finish();
     let (c, h) = (net.cfg.image_channels, net.cfg.image_size);
@@ -139,7 +136,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
         cols,
         &names,
     );
-    pictures::save_grid(&a.out, &s.images, c, h, h, cols, &labels)?;
+    pictures::save_png(&a.out, &pictures::grid(&s.images, c, h, h, cols, &labels)?)?;
     println!("wrote {} samples to {}", s.images.len(), a.out.display());
     if a.strip > 0 && !s.strip.is_empty() {
         // Rows: the first few images; columns: snapshots from x_T to x_0.
@@ -162,7 +159,8 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
                 .collect();
         }
         let strip_path = a.out.with_extension("strip.png");
-        pictures::save_grid(&strip_path, &tiles, c, h, h, s.strip.len(), &strip_labels)?;
+        let strip = pictures::grid(&tiles, c, h, h, s.strip.len(), &strip_labels)?;
+        pictures::save_png(&strip_path, &strip)?;
         println!(
             "wrote the denoising progression (x_T .. x_0, left to right) to {}",
             strip_path.display()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{bar, class_rows, describe_sampler, sample_labels};
+use super::{bar, class_rows, describe_sampler, follow, sample_labels};
 use crate::data::{self, DataSpec};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
 use crate::gpu::Gpu;
@@ -75,23 +75,16 @@ pub fn write_samples(
         count,
         0,
         cond.as_ref(),
-        |k, total| {
-            pb.set_length(total as u64);
-            pb.set_position(k as u64);
-        },
+        follow(&pb),
     )?;
     pb.finish_and_clear();
     let n = &tr.cfg.net;
     let title = format!("step {} ({})", tr.step, describe_sampler(&cfg.kind, t_max));
     let labels = sample_labels(title, cond.as_ref(), cols, names);
-    pictures::save_grid(
+    let (c, side) = (n.image_channels, n.image_size);
+    pictures::save_png(
         path,
-        &s.images,
-        n.image_channels,
-        n.image_size,
-        n.image_size,
-        cols,
-        &labels,
+        &pictures::grid(&s.images, c, side, side, cols, &labels)?,
     )
 }
 

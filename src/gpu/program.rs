@@ -158,6 +158,12 @@ pub enum Bind<'a> {
     Texture(&'a wgpu::TextureView),
 }
 
+impl<'a> From<&'a GpuTensor> for Bind<'a> {
+    fn from(t: &'a GpuTensor) -> Self {
+        Bind::Tensor(t)
+    }
+}
+
 impl Gpu {
     /// Build a dispatch of `shader`'s `entry`. Binding 0 is a uniform holding `params`;
     /// bindings 1.. are `tensors` in order. Everything is created here, once. The kernel is
@@ -178,41 +184,15 @@ impl Gpu {
     /// As `dispatch`, for a kernel with pipeline-overridable constants (WGSL `override`
     /// declarations without a value): `constants` gives each its value, by name, when the
     /// pipeline is built, so the launcher holds the one copy of a number both sides use.
-    pub fn dispatch_with<P: Pod>(
+    /// `binds` are tensors or (see `dispatch_bound`) `Bind`s; every dispatch is built here.
+    pub fn dispatch_with<'b, P: Pod, B: Copy + Into<Bind<'b>>>(
         &self,
         label: &'static str,
         shader: ShaderId,
         entry: &str,
         constants: &[(&str, f64)],
         params: &P,
-        tensors: &[&GpuTensor],
-        groups: [u32; 3],
-    ) -> Dispatch {
-        let binds: Vec<Bind> = tensors.iter().map(|t| Bind::Tensor(t)).collect();
-        self.build(label, shader, entry, constants, params, &binds, groups)
-    }
-
-    /// As `dispatch`, with textures among the bindings 1...
-    pub fn dispatch_bound<P: Pod>(
-        &self,
-        label: &'static str,
-        shader: ShaderId,
-        entry: &str,
-        params: &P,
-        binds: &[Bind],
-        groups: [u32; 3],
-    ) -> Dispatch {
-        self.build(label, shader, entry, &[], params, binds, groups)
-    }
-
-    fn build<P: Pod>(
-        &self,
-        label: &'static str,
-        shader: ShaderId,
-        entry: &str,
-        constants: &[(&str, f64)],
-        params: &P,
-        binds: &[Bind],
+        binds: &[B],
         groups: [u32; 3],
     ) -> Dispatch {
         let pipeline = self.pipelines.get(&self.device, shader, entry, constants);
@@ -232,7 +212,7 @@ impl Gpu {
         for (i, b) in binds.iter().enumerate() {
             entries.push(wgpu::BindGroupEntry {
                 binding: i as u32 + 1,
-                resource: match b {
+                resource: match (*b).into() {
                     Bind::Tensor(t) => t.binding(),
                     Bind::Texture(v) => wgpu::BindingResource::TextureView(v),
                 },
@@ -250,5 +230,18 @@ impl Gpu {
             bind_group,
             groups,
         }
+    }
+
+    /// As `dispatch`, with textures among the bindings 1...
+    pub fn dispatch_bound<P: Pod>(
+        &self,
+        label: &'static str,
+        shader: ShaderId,
+        entry: &str,
+        params: &P,
+        binds: &[Bind],
+        groups: [u32; 3],
+    ) -> Dispatch {
+        self.dispatch_with(label, shader, entry, &[], params, binds, groups)
     }
 }

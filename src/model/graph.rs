@@ -17,7 +17,7 @@ mod classify;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::kernels::{
-    broadcast_add, concat, label_embedding, linear, maxpool, mse, relu, time_embedding, upsample,
+    broadcast_add, concat, label_embedding, linear, maxpool, mse, time_embedding, upsample,
 };
 
 /// A value in the graph and (in training mode) its gradient buffer.
@@ -183,16 +183,6 @@ impl<'a> Graph<'a> {
         y
     }
 
-    pub fn relu(&mut self, x: &Var) -> Var {
-        let y = self.var(x.shape());
-        self.fwd.push(relu::relu(self.gpu, &x.val, &y.val));
-        let (x, yg) = (x.clone(), y.grad.clone());
-        if let Some(dx) = x.grad.clone() {
-            self.record(move |gpu, p| p.push(relu::relu_backward(gpu, &x.val, &yg.unwrap(), &dx)));
-        }
-        y
-    }
-
     /// y[n, c, :, :] = x[n, c, :, :] + v[n, c]
     pub fn broadcast_add(&mut self, x: &Var, v: &Var) -> Var {
         let s = x.shape().to_vec();
@@ -216,15 +206,8 @@ impl<'a> Graph<'a> {
 
     pub fn maxpool(&mut self, x: &Var) -> Var {
         let s = x.shape();
-        let y = self.var(&[s[0], s[1], s[2] / 2, s[3] / 2]);
-        self.fwd.push(maxpool::maxpool(self.gpu, &x.val, &y.val));
-        let (x, yg) = (x.clone(), y.grad.clone());
-        if let Some(dx) = x.grad.clone() {
-            self.record(move |gpu, p| {
-                p.push(maxpool::maxpool_backward(gpu, &x.val, &yg.unwrap(), &dx))
-            });
-        }
-        y
+        let small = [s[0], s[1], s[2] / 2, s[3] / 2];
+        self.unary(x, &small, maxpool::maxpool, maxpool::maxpool_backward)
     }
 
     /// Bilinear x2 upsampling, align_corners = false (the seed U-Net).

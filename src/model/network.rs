@@ -274,6 +274,6 @@ impl Model {
         y: Option<&GpuTensor>,
     ) -> Var {
         let mut l = Layers::new(g, self);
-        nets::forward(&self.cfg, &mut l, x, t, y)
+        nets::forward(&mut l, x, t, y)
     }
 }

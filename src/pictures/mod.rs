@@ -107,18 +107,6 @@ pub fn grid(
     image::RgbImage::from_raw(wd, ht, raw).context("grid buffer has the wrong size")
 }
 
-pub fn save_grid(
-    path: &Path,
-    images: &[Vec<f32>],
-    c: usize,
-    h: usize,
-    w: usize,
-    cols: usize,
-    labels: &GridLabels,
-) -> Result<()> {
-    save_png(path, &grid(images, c, h, w, cols, labels)?)
-}
-
 /// Encode `img` as PNG and write it atomically.
 pub fn save_png(path: &Path, img: &image::RgbImage) -> Result<()> {
     let mut bytes = Vec::new();

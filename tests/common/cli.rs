@@ -1,6 +1,9 @@
 //! Running the `wgpu-ddpm` binary from the CLI tests: the command, a scratch folder per test,
 //! and the tiny network every end-to-end run trains.
 
+// Each test file uses some of these.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,6 +22,17 @@ pub fn run(args: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
+}
+
+/// `command --checkpoint ck`, then `extra`: every command but `train` reads a checkpoint.
+pub fn on_checkpoint(command: &str, ck: &str, extra: &[&str]) -> (bool, String) {
+    run(&[&[command, "--checkpoint", ck][..], extra].concat())
+}
+
+/// `sample` from `ck` with DDIM in `steps` steps, then `extra`.
+pub fn sample_ddim(ck: &str, steps: &str, extra: &[&str]) -> (bool, String) {
+    let ddim = ["--sampler", "ddim", "--ddim-steps", steps];
+    on_checkpoint("sample", ck, &[&ddim[..], extra].concat())
 }
 
 /// An empty folder for one test's files, named by the test file (`group`), this process and

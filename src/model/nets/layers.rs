@@ -3,7 +3,7 @@
 
 use crate::gpu::GpuTensor;
 use crate::model::graph::{Graph, Var};
-use crate::model::network::Model;
+use crate::model::network::{Model, NetConfig};
 
 /// A graph being recorded for one model.
 pub struct Layers<'g, 'a> {
@@ -14,6 +14,12 @@ pub struct Layers<'g, 'a> {
 impl<'g, 'a> Layers<'g, 'a> {
     pub fn new(g: &'g mut Graph<'a>, m: &'g Model) -> Self {
         Self { g, m }
+    }
+
+    /// The configuration of the model being recorded (borrowed from the model, not from
+    /// `self`, so layers can be added while it is held).
+    pub fn cfg(&self) -> &'g NetConfig {
+        &self.m.cfg
     }
 
     /// The parameter `name` and (in training mode) its gradient.

@@ -1,8 +1,9 @@
 //! The networks, one file each: `defaults` (the seed's widths and embedding size),
-//! `validate`, `declare` (tensors under PyTorch names, see `Declare`) and `forward`
-//! (recorded onto the tape through `Layers`). A new network is a new file and one arm in
+//! `validate` (through `checks`), `declare` (tensors under PyTorch names, see `Declare`) and
+//! `forward` (recorded onto the tape through `Layers`, which also holds the config). A new network is a new file and one arm in
 //! each match below.
 
+mod checks;
 mod declare;
 mod layers;
 pub mod seed000;
@@ -82,18 +83,14 @@ pub fn declare(cfg: &NetConfig, d: &mut Declare) {
     }
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    y: Option<&GpuTensor>,
-) -> Var {
-    match cfg.net {
-        NetKind::Seed000 => seed000::forward(cfg, l, x, t, y),
-        NetKind::Seed001 => seed001::forward(cfg, l, x, t, y),
-        NetKind::Seed002 => seed002::forward(cfg, l, x, t, y),
-        NetKind::Seed003 => seed003::forward(cfg, l, x, t, y),
-        NetKind::Seed004 => seed004::forward(cfg, l, x, t, y),
+/// Record the network `l` builds (its config says which) on `x` at timesteps `t`, with
+/// labels `y` for a class-conditional one.
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, y: Option<&GpuTensor>) -> Var {
+    match l.cfg().net {
+        NetKind::Seed000 => seed000::forward(l, x, t, y),
+        NetKind::Seed001 => seed001::forward(l, x, t, y),
+        NetKind::Seed002 => seed002::forward(l, x, t, y),
+        NetKind::Seed003 => seed003::forward(l, x, t, y),
+        NetKind::Seed004 => seed004::forward(l, x, t, y),
     }
 }

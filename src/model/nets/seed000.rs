@@ -6,9 +6,9 @@
 //! h = up2(cat(up(h), x2)); h = up1(cat(up(h), x1)); out = Conv1x1(c1, C).
 //! `channels` holds the three widths [c1, c2, c3].
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers};
 use crate::gpu::GpuTensor;
 use crate::model::graph::Var;
 use crate::model::network::NetConfig;
@@ -18,20 +18,13 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 3 {
-        bail!(
-            "the seed U-Net takes three numbers c1,c2,c3 as --channels (e.g. 64,128,256), got {:?}",
-            cfg.channels
-        );
-    }
-    if cfg.image_size == 0 || !cfg.image_size.is_multiple_of(4) {
-        bail!(
-            "image size {} is not a multiple of 4; the U-Net pools twice by 2 and upsamples back, so use e.g. {}",
-            cfg.image_size,
-            (cfg.image_size / 4).max(1) * 4
-        );
-    }
-    Ok(())
+    let three = cfg.channels.len() == 3;
+    checks::widths(
+        cfg,
+        three,
+        "three numbers c1,c2,c3 as --channels (e.g. 64,128,256)",
+    )?;
+    checks::image_multiple(cfg, 4, "pools twice by 2 and upsamples back")
 }
 
 /// Per image: the largest activation is the first concat (c1 + c2 channels at full size).
@@ -100,14 +93,8 @@ fn conv_block(l: &mut Layers, name: &str, x: &Var, skip: Option<&Var>, temb: &Va
     l.batchnorm_relu(&format!("{name}.convs.4"), &h)
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    y: Option<&GpuTensor>,
-) -> Var {
-    let n = x.shape()[0];
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, y: Option<&GpuTensor>) -> Var {
+    let (cfg, n) = (l.cfg(), x.shape()[0]);
     let mut temb = l.g.time_embedding(n, t, cfg.temb_dim);
     if cfg.num_classes > 0 {
         let y = y.expect("a class-conditional U-Net needs labels");

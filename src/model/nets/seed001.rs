@@ -4,9 +4,9 @@
 //! adds relu(Linear(sinusoidal(t))) between its two convs. Trained unconditionally, as the
 //! seed does (its optional `label_proj` is not ported).
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
@@ -30,30 +30,16 @@ fn stages(cfg: &NetConfig) -> Vec<(String, usize, usize, bool)> {
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
     let levels = cfg.channels.len();
-    if levels < 2 {
-        bail!(
-            "seed001 takes at least two widths (e.g. 64,128,256,512,1024), got {:?}",
-            cfg.channels
-        );
-    }
-    let multiple = 1 << (levels - 1);
-    if cfg.image_size == 0 || !cfg.image_size.is_multiple_of(multiple) {
-        bail!(
-            "seed001 with {levels} widths halves the image {} times: the image size {} must be a multiple of {multiple}",
-            levels - 1,
-            cfg.image_size
-        );
-    }
-    if cfg.temb_dim < 4 || !cfg.temb_dim.is_multiple_of(2) {
-        bail!(
-            "seed001's time encoding needs an even D >= 4 (it divides by D/2 - 1), got {}",
-            cfg.temb_dim
-        );
-    }
-    if cfg.num_classes > 0 {
-        bail!("seed001 is ported unconditional (as the seed trains it); train it without --cond");
-    }
-    Ok(())
+    checks::widths(
+        cfg,
+        levels >= 2,
+        "at least two widths (e.g. 64,128,256,512,1024)",
+    )?;
+    let halvings = levels - 1;
+    let why = format!("with {levels} widths halves the image {halvings} times");
+    checks::image_multiple(cfg, 1 << halvings, &why)?;
+    checks::even_temb(cfg, 4, "it divides by D/2 - 1")?;
+    checks::unconditional(cfg, "is ported unconditional (as the seed trains it)")
 }
 
 /// Per stage at its input size: the concat (up), five stage-sized tensors (conv_in, its
@@ -113,14 +99,8 @@ fn stage(l: &mut Layers, name: &str, x: &Var, emb: &Var, down: bool) -> Var {
     }
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    _y: Option<&GpuTensor>,
-) -> Var {
-    let n = x.shape()[0];
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -> Var {
+    let (cfg, n) = (l.cfg(), x.shape()[0]);
     // Every stage computes the same parameter-free encoding: once is enough.
     let denom = (cfg.temb_dim / 2 - 1) as f64;
     let emb =

@@ -3,9 +3,9 @@
 //! nn.Sequential). `channels` holds the three hidden widths [32, 64, 32]; the seed
 //! hard-codes 28x28 in its expand, the port takes the input's size.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
@@ -16,16 +16,9 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 3 {
-        bail!(
-            "seed002 takes three hidden widths (e.g. 32,64,32), got {:?}",
-            cfg.channels
-        );
-    }
-    if cfg.num_classes > 0 {
-        bail!("seed002 has no label input; train it without --cond");
-    }
-    Ok(())
+    let three = cfg.channels.len() == 3;
+    checks::widths(cfg, three, "three hidden widths (e.g. 32,64,32)")?;
+    checks::unconditional(cfg, "has no label input")
 }
 
 /// (name, cin, cout) of the four convs.
@@ -57,14 +50,8 @@ pub fn declare(cfg: &NetConfig, d: &mut Declare) {
     }
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    _y: Option<&GpuTensor>,
-) -> Var {
-    let s = x.shape().to_vec();
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -> Var {
+    let (cfg, s) = (l.cfg(), x.shape().to_vec());
     let frac =
         l.g.time_encoding(s[0], t, 1, TimeEncoding::Fraction { t_max: cfg.t_max });
     let zeros = l.g.input(l.g.gpu.zeros(&[s[0], 1, s[2], s[3]]));

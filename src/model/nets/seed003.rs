@@ -5,9 +5,9 @@
 //! SelfAttention (LayerNorm, 4-head attention, a GELU feed-forward) after every Down and Up.
 //! `channels` is one number, the base width b (64 in the seed: widths b, 2b, 4b, 8b).
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
@@ -20,28 +20,13 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 1 || !cfg.channels[0].is_multiple_of(HEADS) {
-        bail!(
-            "seed003 takes one base width divisible by its {HEADS} attention heads (e.g. 64), got {:?}",
-            cfg.channels
-        );
-    }
-    if cfg.image_size == 0 || !cfg.image_size.is_multiple_of(8) {
-        bail!(
-            "seed003 pools three times by 2: the image size {} must be a multiple of 8",
-            cfg.image_size
-        );
-    }
-    if cfg.temb_dim < 2 || !cfg.temb_dim.is_multiple_of(2) {
-        bail!(
-            "seed003's time encoding needs an even D, got {}",
-            cfg.temb_dim
-        );
-    }
-    if cfg.num_classes > 0 {
-        bail!("seed003 is ported unconditional (dome272's UNet, not UNet_conditional); train it without --cond");
-    }
-    Ok(())
+    let one = cfg.channels.len() == 1 && cfg.channels[0].is_multiple_of(HEADS);
+    let takes = format!("one base width divisible by its {HEADS} attention heads (e.g. 64)");
+    checks::widths(cfg, one, &takes)?;
+    checks::image_multiple(cfg, 8, "pools three times by 2")?;
+    checks::even_temb(cfg, 2, "a sin and a cos half")?;
+    let why = "is ported unconditional (dome272's UNet, not UNet_conditional)";
+    checks::unconditional(cfg, why)
 }
 
 /// (name, cin, cout, mid, residual) of a DoubleConv.
@@ -190,13 +175,8 @@ fn self_attention(l: &mut Layers, name: &str, x: &Var) -> Var {
     l.g.untokens(&out, h, w)
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    _y: Option<&GpuTensor>,
-) -> Var {
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -> Var {
+    let cfg = l.cfg();
     let (n, b) = (x.shape()[0], cfg.channels[0]);
     let denom = (cfg.temb_dim / 2) as f64;
     let temb =

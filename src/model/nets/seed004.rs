@@ -3,9 +3,9 @@
 //! transposed conv (output padding 1), and EmbedBlocks (Linear, ReLU, Linear) of t/T added
 //! before each UpBlock's concat. `channels` is the seed's `down_chs` (16, 32, 64).
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
@@ -16,22 +16,10 @@ pub fn defaults() -> (Vec<usize>, usize) {
 }
 
 pub fn validate(cfg: &NetConfig) -> Result<()> {
-    if cfg.channels.len() != 3 {
-        bail!(
-            "seed004 takes three widths (down_chs, e.g. 16,32,64), got {:?}",
-            cfg.channels
-        );
-    }
-    if cfg.image_size == 0 || !cfg.image_size.is_multiple_of(4) {
-        bail!(
-            "seed004 pools twice by 2 into its dense bottleneck: the image size {} must be a multiple of 4",
-            cfg.image_size
-        );
-    }
-    if cfg.num_classes > 0 {
-        bail!("seed004 has no label input; train it without --cond");
-    }
-    Ok(())
+    let three = cfg.channels.len() == 3;
+    checks::widths(cfg, three, "three widths (down_chs, e.g. 16,32,64)")?;
+    checks::image_multiple(cfg, 4, "pools twice by 2 into its dense bottleneck")?;
+    checks::unconditional(cfg, "has no label input")
 }
 
 /// Per image: the blocks' conv outputs (BatchNorm+ReLU fused, so two tensors per conv),
@@ -105,14 +93,8 @@ fn embed(l: &mut Layers, name: &str, tt: &Var) -> Var {
     l.linear(&format!("{name}.model.2"), &h)
 }
 
-pub fn forward(
-    cfg: &NetConfig,
-    l: &mut Layers,
-    x: &Var,
-    t: &GpuTensor,
-    _y: Option<&GpuTensor>,
-) -> Var {
-    let n = x.shape()[0];
+pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -> Var {
+    let (cfg, n) = (l.cfg(), x.shape()[0]);
     let (d2, side) = (cfg.channels[2], cfg.image_size / 4);
     let h = l.conv("down0.0", x);
     let down0 = l.batchnorm_relu("down0.1", &h);

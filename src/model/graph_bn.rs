@@ -6,40 +6,18 @@ use crate::gpu::GpuTensor;
 use crate::kernels::batchnorm::{self, BnOut, BnShape};
 
 impl Graph<'_> {
-    /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
-    /// statistics in evaluation mode and with `frozen_bn` (then backward is
-    /// `batchnorm_eval_backward`).
+    /// BatchNorm2d, or relu(BatchNorm2d(x)) as one op (`out`): batch statistics (and a
+    /// running-stat update) in training mode, running statistics in evaluation mode and with
+    /// `frozen_bn` (then backward is `batchnorm_eval_backward`).
     pub fn batchnorm(
         &mut self,
         x: &Var,
         gamma: &Var,
         beta: &Var,
-        rmean: &GpuTensor,
-        rvar: &GpuTensor,
-    ) -> Var {
-        self.bn(x, gamma, beta, [rmean, rvar], false)
-    }
-
-    /// relu(BatchNorm2d(x)) as one op.
-    pub fn batchnorm_relu(
-        &mut self,
-        x: &Var,
-        gamma: &Var,
-        beta: &Var,
-        rmean: &GpuTensor,
-        rvar: &GpuTensor,
-    ) -> Var {
-        self.bn(x, gamma, beta, [rmean, rvar], true)
-    }
-
-    fn bn(
-        &mut self,
-        x: &Var,
-        gamma: &Var,
-        beta: &Var,
         [rmean, rvar]: [&GpuTensor; 2],
-        relu: bool,
+        out: BnOut,
     ) -> Var {
+        let relu = out == BnOut::Relu;
         let sh = x.shape().to_vec();
         let s = BnShape {
             n: sh[0],
@@ -64,7 +42,6 @@ impl Graph<'_> {
             return if relu { self.relu(&y) } else { y };
         }
         let y = self.var(&sh);
-        let out = if relu { BnOut::Relu } else { BnOut::Plain };
         if !self.train {
             let d = batchnorm::batchnorm_eval(
                 self.gpu,

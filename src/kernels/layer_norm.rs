@@ -10,7 +10,13 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::norm_reference::{norm_backward_cpu, norm_cpu, norm_f64, NormLayout};
+use super::norm_reference::NormLayout;
+// The CPU references: y in f64 (for finite differences), (y, mean, rstd), and the plain
+// gradients (dx, dgamma, dbeta), not accumulated.
+pub use super::norm_reference::{
+    norm_backward_cpu as layer_norm_backward_cpu, norm_cpu as layer_norm_cpu,
+    norm_f64 as layer_norm_f64,
+};
 use super::segments::Segments;
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
@@ -241,32 +247,4 @@ impl NormLayout for LnShape {
     fn at(&self, i: usize) -> (usize, usize) {
         (i / self.c, i % self.c)
     }
-}
-
-/// Forward in f64 (reference for finite differences): y only.
-pub fn layer_norm_f64(s: &LnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
-    norm_f64(s, x, gamma, beta)
-}
-
-/// CPU reference of `layer_norm` (computed in f64): (y, mean, rstd).
-pub fn layer_norm_cpu(
-    s: &LnShape,
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    norm_cpu(s, x, gamma, beta)
-}
-
-/// CPU reference of `layer_norm_backward` (computed in f64): the plain gradients (dx,
-/// dgamma, dbeta), not accumulated.
-pub fn layer_norm_backward_cpu(
-    s: &LnShape,
-    x: &[f32],
-    gamma: &[f32],
-    mean: &[f32],
-    rstd: &[f32],
-    dy: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    norm_backward_cpu(s, x, gamma, mean, rstd, dy)
 }

@@ -1,11 +1,14 @@
 //! CPU references of the batchnorm kernels: training mode is the shared norm references
-//! (`src/kernels/norm_reference.rs`) with a channel per population, plus the running-stat
+//! (`src/kernels/norm_reference.rs`) with a channel per population (`batchnorm_train_f64`,
+//! y in f64 for finite differences; `batchnorm_backward_cpu`, the plain gradients (dx,
+//! dgamma, dbeta) from the saved mean and invstd, not accumulated), plus the running-stat
 //! update; eval mode uses the running statistics.
 
 use super::{BnShape, BN_EPS, BN_MOMENTUM};
-use crate::kernels::norm_reference::{
-    norm_backward_cpu, norm_cpu, norm_f64, norm_stats_f64, to64, NormLayout,
+pub use crate::kernels::norm_reference::{
+    norm_backward_cpu as batchnorm_backward_cpu, norm_f64 as batchnorm_train_f64,
 };
+use crate::kernels::norm_reference::{norm_cpu, norm_stats_f64, to64, NormLayout};
 
 impl NormLayout for BnShape {
     const OP: &'static str = "batchnorm";
@@ -27,11 +30,6 @@ impl NormLayout for BnShape {
         let ch = (i / self.hw) % self.c;
         (ch, ch)
     }
-}
-
-/// Training-mode forward in f64 (reference for finite differences): y only.
-pub fn batchnorm_train_f64(s: &BnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
-    norm_f64(s, x, gamma, beta)
 }
 
 /// CPU reference of `batchnorm_train` (computed in f64): returns (y, mean, invstd) and updates
@@ -82,17 +80,4 @@ pub fn batchnorm_eval_cpu(
                 as f32
         })
         .collect()
-}
-
-/// CPU reference of `batchnorm_backward` (computed in f64): the plain gradients (dx, dgamma,
-/// dbeta), not accumulated.
-pub fn batchnorm_backward_cpu(
-    s: &BnShape,
-    x: &[f32],
-    gamma: &[f32],
-    mean: &[f32],
-    invstd: &[f32],
-    dy: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    norm_backward_cpu(s, x, gamma, mean, invstd, dy)
 }

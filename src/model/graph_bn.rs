@@ -24,10 +24,11 @@ impl Graph<'_> {
             c: sh[1],
             hw: sh[2] * sh[3],
         };
-        if self.train && self.frozen_bn {
-            // Running statistics under a tape (fine-tuning through the sampler): the eval
-            // backward has no fused ReLU, so the ReLU is its own op here.
-            let y = self.var(&sh);
+        let y = self.var(&sh);
+        if !self.train || self.frozen_bn {
+            // Running statistics. Under a tape (fine-tuning through the sampler) the eval
+            // backward has no fused ReLU, so the ReLU is its own op there.
+            let taped = self.train;
             self.fwd.push(batchnorm::batchnorm_eval(
                 self.gpu,
                 &s,
@@ -36,25 +37,13 @@ impl Graph<'_> {
                 &beta.val,
                 [rmean, rvar],
                 &y.val,
-                BnOut::Plain,
+                if taped { BnOut::Plain } else { out },
             ));
+            if !taped {
+                return y;
+            }
             self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
             return if relu { self.relu(&y) } else { y };
-        }
-        let y = self.var(&sh);
-        if !self.train {
-            let d = batchnorm::batchnorm_eval(
-                self.gpu,
-                &s,
-                &x.val,
-                &gamma.val,
-                &beta.val,
-                [rmean, rvar],
-                &y.val,
-                out,
-            );
-            self.fwd.push(d);
-            return y;
         }
         let mean = self.gpu.zeros(&[s.c]);
         let invstd = self.gpu.zeros(&[s.c]);

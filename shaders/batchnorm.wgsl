@@ -4,10 +4,6 @@
 // updates the running stats (momentum; the running variance takes the unbiased variance, as
 // PyTorch).
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
@@ -34,19 +30,17 @@ fn normalize(wid: vec3<u32>, lid: u32, relu: bool) {
         sums += partial[ch * p.chunks + q];
     }
     let m = f32(p.m);
-    let dmean = sums.x / m;
-    let mean = x[ch * p.hw] + dmean; // the shift K of batchnorm_stats, added back
-    let total = max(sums.y - sums.x * dmean, 0.0); // sum of squared deviations
-    let var_b = total / m;
-    let invstd = 1.0 / sqrt(var_b + p.eps);
-    let scale = gamma[ch] * invstd;
+    // The shift K of batchnorm_stats: the channel's first value.
+    let mo = shifted_moments(sums, m, x[ch * p.hw], p.eps);
+    let mean = mo.mean;
+    let scale = gamma[ch] * mo.rstd;
     let shift = beta[ch];
     if (k == 0u && lid == 0u) {
         save_mean[ch] = mean;
-        save_invstd[ch] = invstd;
+        save_invstd[ch] = mo.rstd;
         let mom = p.momentum;
         running_mean[ch] = (1.0 - mom) * running_mean[ch] + mom * mean;
-        running_var[ch] = (1.0 - mom) * running_var[ch] + mom * (total / (m - 1.0));
+        running_var[ch] = (1.0 - mom) * running_var[ch] + mom * (mo.ssd / (m - 1.0));
     }
     for (var i = 0u; i < PER_THREAD; i++) {
         let e = k * CHUNK + i * WG + lid;

@@ -3,12 +3,7 @@
 //   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
 //   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> save_mean: array<f32>;
-@group(0) @binding(4) var<storage, read> save_invstd: array<f32>;
-@group(0) @binding(5) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read> gamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dbeta: array<f32>;
@@ -40,8 +35,8 @@ fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
         dbeta[ch] += sdy;
     }
     let inv_m = 1.0 / f32(p.m);
-    let mean = save_mean[ch];
-    let invstd = save_invstd[ch];
+    let mu = mean[ch];
+    let invstd = rstd[ch];
     let scale = gamma[ch] * invstd;
     let mdy = sdy * inv_m;
     let mdx = sdx * inv_m;
@@ -49,7 +44,7 @@ fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
         let e = k * CHUNK + i * WG + lid;
         if (e < p.m) {
             let a = channel_index(e, ch);
-            let xhat = (x[a] - mean) * invstd;
+            let xhat = (x[a] - mu) * invstd;
             let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
             dx[a] += scale * (g - mdy - xhat * mdx);
         }

@@ -1,9 +1,5 @@
 // BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read> running_mean: array<f32>;
 @group(0) @binding(5) var<storage, read> running_var: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;

@@ -3,14 +3,7 @@
 //   dx += gamma invstd dy    (accumulates)
 // One invocation per element with straight-line loads (as batchnorm_eval): a grid per
 // (image, channel) plane left most lanes idle at the 7x7 layers.
-// The parameter gradients are `batchnorm_eval_backward_params`.
-
-struct Params {
-    c: u32,
-    hw: u32,
-    len: u32, // n * c * hw
-    eps: f32,
-}
+// The parameter gradients are `batchnorm_eval_backward_params`. Params: bn_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
@@ -21,7 +14,7 @@ struct Params {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = flat_index(gid);
-    if (i >= p.len) {
+    if (i >= p.total) {
         return;
     }
     let ch = (i / p.hw) % p.c;

@@ -2,14 +2,8 @@
 //   dgamma[c] += invstd[c] * sum_{n, hw} dy (x - running_mean[c]),   dbeta[c] += sum dy
 // One workgroup per channel: thread l adds the values l, l + 256, ... of the channel's
 // n * hw values (in (image, position) order, one flat loop so small planes keep the lanes
-// busy), then a fixed tree combines the 256 sums: deterministic, no atomics.
-
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    eps: f32,
-}
+// busy), then workgroup_sum2's fixed tree combines the 256 sums: deterministic, no atomics.
+// Params: bn_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -18,8 +12,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
-
-var<workgroup> sh: array<vec2<f32>, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -33,16 +25,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let g = dy[a];
         acc += vec2<f32>(g, g * (x[a] - mean));
     }
-    sh[lid] = acc;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            sh[lid] += sh[lid + s];
-        }
-        workgroupBarrier();
-    }
+    let r = workgroup_sum2(lid, acc);
     if (lid == 0u) {
-        let r = sh[0];
         dbeta[ch] += r.x;
         dgamma[ch] += r.y / sqrt(running_var[ch] + p.eps);
     }

@@ -23,10 +23,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     let sums = segment_sum2(lid, acc, p.gshift);
     if (live && s.y == 0u) {
-        let m = f32(p.cg * p.hw);
-        let dmean = sums.x / m;
-        mean[r] = x[r * p.cg * p.hw] + dmean; // the shift K of group_norm_stats, added back
-        let var_b = max(sums.y - sums.x * dmean, 0.0) / m;
-        rstd[r] = 1.0 / sqrt(var_b + p.eps);
+        // The shift K of group_norm_stats: the group's first value.
+        let mo = shifted_moments(sums, f32(p.cg * p.hw), x[r * p.cg * p.hw], p.eps);
+        mean[r] = mo.mean;
+        rstd[r] = mo.rstd;
     }
 }

@@ -26,3 +26,20 @@ override PER_LANE: u32;
 fn plane_offset(k: u32, i: u32, lane: u32) -> u32 {
     return ((k * PER_LANE + i) << p.shift) + lane;
 }
+
+// What a lane of a plane tile works on (`plane_of`).
+struct Plane {
+    index: u32, // (image, channel) plane: image * c + channel
+    lane: u32, // the lane within the plane's 2^shift
+    live: bool, // index < n * c (the last tile may overhang)
+    group: u32, // (image, group) r whose statistics the plane uses
+    channel: u32,
+    base: u32, // offset of the plane's first value
+}
+
+// The plane of invocation `lid` of workgroup `wid` in the passes over the values.
+fn plane_of(wid: vec3<u32>, lid: u32) -> Plane {
+    let s = segment_of(wid, lid, p.shift);
+    let i = s.x;
+    return Plane(i, s.y, i < p.n * p.c, udiv(i, p.cg), i - udiv(i, p.c) * p.c, i * p.hw);
+}

@@ -9,23 +9,20 @@
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let s = segment_of(wid, lid, p.shift);
-    let plane = s.x;
-    let live = plane < p.n * p.c;
+    let pl = plane_of(wid, lid);
     var acc = vec2<f32>(0.0);
-    if (live) {
-        let base = plane * p.hw;
-        let k0 = x[udiv(plane, p.cg) * p.cg * p.hw];
+    if (pl.live) {
+        let k0 = x[pl.group * p.cg * p.hw];
         for (var i = 0u; i < PER_LANE; i++) {
-            let e = plane_offset(wid.x, i, s.y);
+            let e = plane_offset(wid.x, i, pl.lane);
             if (e < p.hw) {
-                let d = x[base + e] - k0;
+                let d = x[pl.base + e] - k0;
                 acc += vec2<f32>(d, d * d);
             }
         }
     }
     let total = segment_sum2(lid, acc, p.shift);
-    if (live && s.y == 0u) {
-        partial[plane * p.chunks + wid.x] = total;
+    if (pl.live && pl.lane == 0u) {
+        partial[pl.index * p.chunks + wid.x] = total;
     }
 }

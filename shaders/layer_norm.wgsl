@@ -3,43 +3,33 @@
 // in a fixed tree, then write y = (x - mean) * rstd * gamma + beta (overwriting y) and save
 // the row's mean and rstd = 1 / sqrt(biased variance + eps) for backward.
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rstd: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let s = segment_of(wid, lid, p.shift);
-    let row = s.x;
-    let live = row < p.rows;
+    let row = row_of(wid, lid);
     let lanes = 1u << p.shift;
-    let base = row * p.c;
     var k0 = 0.0;
     var acc = vec2<f32>(0.0);
-    if (live) {
-        k0 = x[base];
-        for (var e = s.y; e < p.c; e += lanes) {
-            let d = x[base + e] - k0;
+    if (row.live) {
+        k0 = x[row.base];
+        for (var e = row.lane; e < p.c; e += lanes) {
+            let d = x[row.base + e] - k0;
             acc += vec2<f32>(d, d * d);
         }
     }
     let sums = segment_sum2(lid, acc, p.shift);
-    if (!live) {
+    if (!row.live) {
         return;
     }
-    let m = f32(p.c);
-    let dmean = sums.x / m;
-    let mu = k0 + dmean;
-    let rs = 1.0 / sqrt(max(sums.y - sums.x * dmean, 0.0) / m + p.eps);
-    if (s.y == 0u) {
-        mean[row] = mu;
-        rstd[row] = rs;
+    let mo = shifted_moments(sums, f32(p.c), k0, p.eps);
+    if (row.lane == 0u) {
+        mean[row.index] = mo.mean;
+        rstd[row.index] = mo.rstd;
     }
-    for (var e = s.y; e < p.c; e += lanes) {
-        y[base + e] = (x[base + e] - mu) * rs * gamma[e] + beta[e];
+    for (var e = row.lane; e < p.c; e += lanes) {
+        y[row.base + e] = (x[row.base + e] - mo.mean) * mo.rstd * gamma[e] + beta[e];
     }
 }

@@ -2,11 +2,6 @@
 // dy * xhat and dy of column col over the chunk's rows in order (reads along a row are
 // consecutive across invocations). Layout of `partial`: [chunks][c] vec2.
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> mean: array<f32>;
-@group(0) @binding(3) var<storage, read> rstd: array<f32>;
-@group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partial: array<vec2<f32>>;
 
 @compute @workgroup_size(256)

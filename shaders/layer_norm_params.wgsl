@@ -10,3 +10,17 @@ struct Params {
     eps: f32,
     sum_shift: u32, // log2 of the lanes per column in layer_norm_backward_params_sum
 }
+
+// What a lane of a row tile works on (`row_of`): lanes lane, lane + 2^shift, ... of the row.
+struct Row {
+    index: u32,
+    lane: u32,
+    live: bool, // index < rows (the last tile may overhang)
+    base: u32, // offset of the row's first value
+}
+
+// The row of invocation `lid` of workgroup `wid` in the kernels with a row per segment.
+fn row_of(wid: vec3<u32>, lid: u32) -> Row {
+    let s = segment_of(wid, lid, p.shift);
+    return Row(s.x, s.y, s.x < p.rows, s.x * p.c);
+}

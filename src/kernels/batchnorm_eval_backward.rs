@@ -5,29 +5,9 @@
 //! statistics the layer is a per-channel affine map, so
 //! dx = gamma invstd dy, dgamma = sum dy xhat, dbeta = sum dy (xhat = (x - mean) invstd).
 
-use bytemuck::{Pod, Zeroable};
-
-use super::batchnorm::BN_EPS;
+use super::batchnorm::{self, BnShape, BN_EPS, CONSTANTS};
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
-
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct DxParams {
-    c: u32,
-    hw: u32,
-    len: u32,
-    eps: f32,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct ParamParams {
-    n: u32,
-    c: u32,
-    hw: u32,
-    eps: f32,
-}
 
 /// x, dy, dx are [n, c, hw]; the rest [c]. Accumulates: dx += gamma invstd dy, and (when
 /// `params` holds (dgamma, dbeta)) dgamma += sum dy xhat, dbeta += sum dy per channel.
@@ -53,19 +33,15 @@ pub fn batchnorm_eval_backward(
     expect_len(op, "gamma", gamma, c, "[c]");
     expect_len(op, "running_mean", running_mean, c, "[c]");
     expect_len(op, "running_var", running_var, c, "[c]");
+    let p = batchnorm::params(&BnShape { n, c, hw });
     let mut out = Vec::new();
     if let Some(dx) = dx {
         expect_len(op, "dx", dx, len, "[n, c, hw]");
-        let p = DxParams {
-            c: c as u32,
-            hw: hw as u32,
-            len: len as u32,
-            eps: BN_EPS,
-        };
-        out.push(gpu.dispatch(
+        out.push(gpu.dispatch_with(
             "batchnorm_eval_backward",
             id::batchnorm_eval_backward,
             "main",
+            CONSTANTS,
             &p,
             &[gamma, running_var, dy, dx],
             grid_1d(len),
@@ -74,16 +50,11 @@ pub fn batchnorm_eval_backward(
     if let Some((dgamma, dbeta)) = params {
         expect_len(op, "dgamma", dgamma, c, "[c]");
         expect_len(op, "dbeta", dbeta, c, "[c]");
-        let p = ParamParams {
-            n: n as u32,
-            c: c as u32,
-            hw: hw as u32,
-            eps: BN_EPS,
-        };
-        out.push(gpu.dispatch(
+        out.push(gpu.dispatch_with(
             "batchnorm_eval_backward_params",
             id::batchnorm_eval_backward_params,
             "main",
+            CONSTANTS,
             &p,
             &[x, running_mean, running_var, dy, dgamma, dbeta],
             [c as u32, 1, 1],

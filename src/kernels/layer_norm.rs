@@ -10,6 +10,13 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::norm_reference::NormLayout;
+// The CPU references: y in f64 (for finite differences), (y, mean, rstd), and the plain
+// gradients (dx, dgamma, dbeta), not accumulated.
+pub use super::norm_reference::{
+    norm_backward_cpu as layer_norm_backward_cpu, norm_cpu as layer_norm_cpu,
+    norm_f64 as layer_norm_f64,
+};
 use super::segments::Segments;
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
@@ -155,7 +162,7 @@ pub fn layer_norm_backward_input(
         id::layer_norm_backward,
         "main",
         &params(s),
-        &[x, gamma, mean, rstd, dy, dx],
+        &[x, mean, rstd, dy, gamma, dx],
         s.segments().grid_whole(),
     )
 }
@@ -221,74 +228,23 @@ pub fn layer_norm_backward(
     out
 }
 
-fn to32(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|a| *a as f32).collect()
-}
+impl NormLayout for LnShape {
+    const OP: &'static str = "layer_norm";
+    const EPS: f32 = LN_EPS;
 
-/// Forward in f64 (reference for finite differences): y only.
-pub fn layer_norm_f64(s: &LnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
-    assert_eq!(x.len(), s.len(), "layer_norm_f64: x does not match {s:?}");
-    x.chunks(s.c)
-        .flat_map(|row| {
-            let mu = row.iter().sum::<f64>() / s.c as f64;
-            let var = row.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / s.c as f64;
-            let rs = 1.0 / (var + LN_EPS as f64).sqrt();
-            row.iter()
-                .enumerate()
-                .map(move |(j, v)| (v - mu) * rs * gamma[j] + beta[j])
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// CPU reference of `layer_norm` (computed in f64): (y, mean, rstd).
-pub fn layer_norm_cpu(
-    s: &LnShape,
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let x: Vec<f64> = x.iter().map(|v| *v as f64).collect();
-    let wide = |v: &[f32]| v.iter().map(|a| *a as f64).collect::<Vec<_>>();
-    let y = layer_norm_f64(s, &x, &wide(gamma), &wide(beta));
-    let (mut mean, mut rstd) = (Vec::new(), Vec::new());
-    for row in x.chunks(s.c) {
-        let mu = row.iter().sum::<f64>() / s.c as f64;
-        let var = row.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / s.c as f64;
-        mean.push(mu);
-        rstd.push(1.0 / (var + LN_EPS as f64).sqrt());
+    fn values(&self) -> usize {
+        self.len()
     }
-    (to32(&y), to32(&mean), to32(&rstd))
-}
 
-/// CPU reference of `layer_norm_backward` (computed in f64): the plain gradients (dx,
-/// dgamma, dbeta), not accumulated.
-pub fn layer_norm_backward_cpu(
-    s: &LnShape,
-    x: &[f32],
-    gamma: &[f32],
-    mean: &[f32],
-    rstd: &[f32],
-    dy: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(
-        x.len() == s.len() && dy.len() == s.len(),
-        "layer_norm_backward_cpu: x/dy do not match {s:?}"
-    );
-    let c = s.c;
-    let mut dx = vec![0.0f64; s.len()];
-    let (mut dgamma, mut dbeta) = (vec![0.0f64; c], vec![0.0f64; c]);
-    for r in 0..s.rows {
-        let (mu, rs) = (mean[r] as f64, rstd[r] as f64);
-        let xhat = |j: usize| (x[r * c + j] as f64 - mu) * rs;
-        let g = |j: usize| gamma[j] as f64 * dy[r * c + j] as f64;
-        let mg = (0..c).map(g).sum::<f64>() / c as f64;
-        let mgx = (0..c).map(|j| g(j) * xhat(j)).sum::<f64>() / c as f64;
-        for j in 0..c {
-            dx[r * c + j] = rs * (g(j) - mg - xhat(j) * mgx);
-            dgamma[j] += dy[r * c + j] as f64 * xhat(j);
-            dbeta[j] += dy[r * c + j] as f64;
-        }
+    fn populations(&self) -> usize {
+        self.rows
     }
-    (to32(&dx), to32(&dgamma), to32(&dbeta))
+
+    fn channels(&self) -> usize {
+        self.c
+    }
+
+    fn at(&self, i: usize) -> (usize, usize) {
+        (i / self.c, i % self.c)
+    }
 }

@@ -23,6 +23,7 @@ pub mod layer_norm;
 pub mod linear;
 pub mod maxpool;
 pub mod mse;
+pub mod norm_reference;
 mod pool_params;
 pub mod relu;
 pub mod rng;

@@ -6,50 +6,29 @@ use crate::gpu::GpuTensor;
 use crate::kernels::batchnorm::{self, BnOut, BnShape};
 
 impl Graph<'_> {
-    /// BatchNorm2d: batch statistics (and a running-stat update) in training mode, running
-    /// statistics in evaluation mode and with `frozen_bn` (then backward is
-    /// `batchnorm_eval_backward`).
+    /// BatchNorm2d, or relu(BatchNorm2d(x)) as one op (`out`): batch statistics (and a
+    /// running-stat update) in training mode, running statistics in evaluation mode and with
+    /// `frozen_bn` (then backward is `batchnorm_eval_backward`).
     pub fn batchnorm(
         &mut self,
         x: &Var,
         gamma: &Var,
         beta: &Var,
-        rmean: &GpuTensor,
-        rvar: &GpuTensor,
-    ) -> Var {
-        self.bn(x, gamma, beta, [rmean, rvar], false)
-    }
-
-    /// relu(BatchNorm2d(x)) as one op.
-    pub fn batchnorm_relu(
-        &mut self,
-        x: &Var,
-        gamma: &Var,
-        beta: &Var,
-        rmean: &GpuTensor,
-        rvar: &GpuTensor,
-    ) -> Var {
-        self.bn(x, gamma, beta, [rmean, rvar], true)
-    }
-
-    fn bn(
-        &mut self,
-        x: &Var,
-        gamma: &Var,
-        beta: &Var,
         [rmean, rvar]: [&GpuTensor; 2],
-        relu: bool,
+        out: BnOut,
     ) -> Var {
+        let relu = out == BnOut::Relu;
         let sh = x.shape().to_vec();
         let s = BnShape {
             n: sh[0],
             c: sh[1],
             hw: sh[2] * sh[3],
         };
-        if self.train && self.frozen_bn {
-            // Running statistics under a tape (fine-tuning through the sampler): the eval
-            // backward has no fused ReLU, so the ReLU is its own op here.
-            let y = self.var(&sh);
+        let y = self.var(&sh);
+        if !self.train || self.frozen_bn {
+            // Running statistics. Under a tape (fine-tuning through the sampler) the eval
+            // backward has no fused ReLU, so the ReLU is its own op there.
+            let taped = self.train;
             self.fwd.push(batchnorm::batchnorm_eval(
                 self.gpu,
                 &s,
@@ -58,26 +37,13 @@ impl Graph<'_> {
                 &beta.val,
                 [rmean, rvar],
                 &y.val,
-                BnOut::Plain,
+                if taped { BnOut::Plain } else { out },
             ));
+            if !taped {
+                return y;
+            }
             self.batchnorm_eval_tape(&s, x, gamma, beta, rmean, rvar, &y);
             return if relu { self.relu(&y) } else { y };
-        }
-        let y = self.var(&sh);
-        let out = if relu { BnOut::Relu } else { BnOut::Plain };
-        if !self.train {
-            let d = batchnorm::batchnorm_eval(
-                self.gpu,
-                &s,
-                &x.val,
-                &gamma.val,
-                &beta.val,
-                [rmean, rvar],
-                &y.val,
-                out,
-            );
-            self.fwd.push(d);
-            return y;
         }
         let mean = self.gpu.zeros(&[s.c]);
         let invstd = self.gpu.zeros(&[s.c]);

@@ -71,9 +71,11 @@ pub const BN_CHUNK: usize = WG as usize * PER_THREAD;
 /// The override constants of the kernels that append `shaders/bn_params.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
+/// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
+/// backward's too) appends.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
+pub(crate) struct Params {
     n: u32,
     c: u32,
     hw: u32,
@@ -81,11 +83,11 @@ struct Params {
     chunks: u32,
     eps: f32,
     momentum: f32,
-    /// Total element count (eval kernel only).
+    /// Total element count (the elementwise eval kernels).
     total: u32,
 }
 
-fn params(s: &BnShape) -> Params {
+pub(crate) fn params(s: &BnShape) -> Params {
     Params {
         n: s.n as u32,
         c: s.c as u32,
@@ -275,10 +277,10 @@ pub fn batchnorm_backward(
             &p,
             &[
                 x,
-                gamma,
                 save_mean,
                 save_invstd,
                 dy,
+                gamma,
                 dx,
                 dgamma,
                 dbeta,

@@ -1,46 +1,35 @@
-//! CPU references of the batchnorm kernels (f64 accumulation).
+//! CPU references of the batchnorm kernels: training mode is the shared norm references
+//! (`src/kernels/norm_reference.rs`) with a channel per population (`batchnorm_train_f64`,
+//! y in f64 for finite differences; `batchnorm_backward_cpu`, the plain gradients (dx,
+//! dgamma, dbeta) from the saved mean and invstd, not accumulated), plus the running-stat
+//! update; eval mode uses the running statistics.
 
 use super::{BnShape, BN_EPS, BN_MOMENTUM};
+pub use crate::kernels::norm_reference::{
+    norm_backward_cpu as batchnorm_backward_cpu, norm_f64 as batchnorm_train_f64,
+};
+use crate::kernels::norm_reference::{norm_cpu, norm_stats_f64, to64, NormLayout};
 
-fn at(s: &BnShape, ni: usize, ch: usize, j: usize) -> usize {
-    (ni * s.c + ch) * s.hw + j
-}
+impl NormLayout for BnShape {
+    const OP: &'static str = "batchnorm";
+    const EPS: f32 = BN_EPS;
 
-/// Channel means and biased variances (two-pass, f64).
-pub fn batch_stats_f64(s: &BnShape, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    assert_eq!(x.len(), s.len(), "batch_stats: x does not match {s:?}");
-    let m = s.m() as f64;
-    let mut mean = vec![0.0; s.c];
-    let mut var = vec![0.0; s.c];
-    for ch in 0..s.c {
-        let vals = (0..s.n).flat_map(|ni| (0..s.hw).map(move |j| (ni, j)));
-        let mu = vals.clone().map(|(ni, j)| x[at(s, ni, ch, j)]).sum::<f64>() / m;
-        var[ch] = vals
-            .map(|(ni, j)| (x[at(s, ni, ch, j)] - mu).powi(2))
-            .sum::<f64>()
-            / m;
-        mean[ch] = mu;
+    fn values(&self) -> usize {
+        self.len()
     }
-    (mean, var)
-}
 
-/// Training-mode forward in f64 (reference for finite differences): y only.
-pub fn batchnorm_train_f64(s: &BnShape, x: &[f64], gamma: &[f64], beta: &[f64]) -> Vec<f64> {
-    let (mean, var) = batch_stats_f64(s, x);
-    let mut y = vec![0.0; s.len()];
-    for (i, v) in y.iter_mut().enumerate() {
-        let ch = (i / s.hw) % s.c;
-        *v = gamma[ch] * (x[i] - mean[ch]) / (var[ch] + BN_EPS as f64).sqrt() + beta[ch];
+    fn populations(&self) -> usize {
+        self.c
     }
-    y
-}
 
-fn to64(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|a| *a as f64).collect()
-}
+    fn channels(&self) -> usize {
+        self.c
+    }
 
-fn to32(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|a| *a as f32).collect()
+    fn at(&self, i: usize) -> (usize, usize) {
+        let ch = (i / self.hw) % self.c;
+        (ch, ch)
+    }
 }
 
 /// CPU reference of `batchnorm_train` (computed in f64): returns (y, mean, invstd) and updates
@@ -54,17 +43,11 @@ pub fn batchnorm_train_cpu(
     running_var: &mut [f32],
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     assert!(
-        gamma.len() == s.c && beta.len() == s.c,
-        "batchnorm_train_cpu: gamma/beta need {} values",
-        s.c
-    );
-    assert!(
         running_mean.len() == s.c && running_var.len() == s.c,
         "batchnorm_train_cpu: running stats"
     );
-    let x = to64(x);
-    let (mean, var) = batch_stats_f64(s, &x);
-    let y = batchnorm_train_f64(s, &x, &to64(gamma), &to64(beta));
+    let out = norm_cpu(s, x, gamma, beta);
+    let (mean, var) = norm_stats_f64(s, &to64(x));
     let m = s.m() as f64;
     let mom = BN_MOMENTUM as f64;
     for ch in 0..s.c {
@@ -72,11 +55,7 @@ pub fn batchnorm_train_cpu(
         let unbiased = var[ch] * m / (m - 1.0);
         running_var[ch] = ((1.0 - mom) * running_var[ch] as f64 + mom * unbiased) as f32;
     }
-    let invstd: Vec<f64> = var
-        .iter()
-        .map(|v| 1.0 / (v + BN_EPS as f64).sqrt())
-        .collect();
-    (to32(&y), to32(&mean), to32(&invstd))
+    out
 }
 
 /// CPU reference of `batchnorm_eval`.
@@ -101,37 +80,4 @@ pub fn batchnorm_eval_cpu(
                 as f32
         })
         .collect()
-}
-
-/// CPU reference of `batchnorm_backward` (computed in f64): the plain gradients (dx, dgamma,
-/// dbeta), not accumulated.
-pub fn batchnorm_backward_cpu(
-    s: &BnShape,
-    x: &[f32],
-    gamma: &[f32],
-    mean: &[f32],
-    invstd: &[f32],
-    dy: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    assert!(
-        x.len() == s.len() && dy.len() == s.len(),
-        "batchnorm_backward_cpu: x/dy do not match {s:?}"
-    );
-    let m = s.m() as f64;
-    let xhat = |i: usize, ch: usize| (x[i] as f64 - mean[ch] as f64) * invstd[ch] as f64;
-    let mut sdy = vec![0.0f64; s.c];
-    let mut sdx = vec![0.0f64; s.c];
-    for (i, g) in dy.iter().enumerate() {
-        let ch = (i / s.hw) % s.c;
-        sdy[ch] += *g as f64;
-        sdx[ch] += *g as f64 * xhat(i, ch);
-    }
-    let dx = (0..s.len())
-        .map(|i| {
-            let ch = (i / s.hw) % s.c;
-            let scale = gamma[ch] as f64 * invstd[ch] as f64;
-            (scale * (dy[i] as f64 - sdy[ch] / m - xhat(i, ch) * sdx[ch] / m)) as f32
-        })
-        .collect();
-    (dx, to32(&sdx), to32(&sdy))
 }

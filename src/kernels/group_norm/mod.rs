@@ -259,7 +259,7 @@ pub fn group_norm_backward(
             "main",
             CONSTANTS,
             &p,
-            &[x, gamma, mean, rstd, dy, &coef, dx],
+            &[x, mean, rstd, dy, gamma, &coef, dx],
             planes.grid(),
         ));
     }

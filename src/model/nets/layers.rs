@@ -2,6 +2,7 @@
 //! name and finding its tensors in the model's buffers.
 
 use crate::gpu::GpuTensor;
+use crate::kernels::batchnorm::BnOut;
 use crate::model::graph::{Graph, Var};
 use crate::model::network::{Model, NetConfig};
 
@@ -126,11 +127,8 @@ impl<'g, 'a> Layers<'g, 'a> {
             self.stat(&format!("{name}.running_mean")),
             self.stat(&format!("{name}.running_var")),
         );
-        if relu {
-            self.g.batchnorm_relu(x, &gamma, &beta, &rm, &rv)
-        } else {
-            self.g.batchnorm(x, &gamma, &beta, &rm, &rv)
-        }
+        let out = if relu { BnOut::Relu } else { BnOut::Plain };
+        self.g.batchnorm(x, &gamma, &beta, [&rm, &rv], out)
     }
 
     /// nn.BatchNorm2d.

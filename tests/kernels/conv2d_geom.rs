@@ -1,6 +1,5 @@
 //! Conv2d of general geometry (kernels::conv2d::geometry) and the graph op `conv2d_strided`.
 
-use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
 use wgpu_ddpm::kernels::conv2d::*;
 use wgpu_ddpm::model::graph::{Graph, Var};
 
@@ -44,35 +43,6 @@ impl GeomOp for Conv2dGeom {
     }
     fn fan_in(&self) -> usize {
         self.cin * self.k * self.k
-    }
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv2d_geom(gpu, self, x, w, b, y)
-    }
-    fn backward_input(
-        &self,
-        gpu: &Gpu,
-        w: &GpuTensor,
-        dy: &GpuTensor,
-        dx: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv2d_geom_backward_input(gpu, self, w, dy, dx)
-    }
-    fn backward_weight(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        dy: &GpuTensor,
-        dw: &GpuTensor,
-        db: Option<&GpuTensor>,
-    ) -> Vec<Dispatch> {
-        conv2d_geom_backward_weight(gpu, self, x, dy, dw, db)
     }
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32> {
         conv2d_geom_cpu(self, x, w, b)

@@ -1,6 +1,5 @@
 //! ConvTranspose2d (kernels::conv2d::transpose) and the graph op `conv_transpose2d`.
 
-use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
 use wgpu_ddpm::kernels::conv2d::*;
 use wgpu_ddpm::model::graph::{Graph, Var};
 
@@ -47,35 +46,6 @@ impl GeomOp for ConvTranspose2dShape {
     fn fan_in(&self) -> usize {
         // Each output meets about k*k/s^2 taps of every input channel.
         (self.cin * self.k * self.k).div_ceil(self.stride * self.stride)
-    }
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d(gpu, self, x, w, b, y)
-    }
-    fn backward_input(
-        &self,
-        gpu: &Gpu,
-        w: &GpuTensor,
-        dy: &GpuTensor,
-        dx: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d_backward_input(gpu, self, w, dy, dx)
-    }
-    fn backward_weight(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        dy: &GpuTensor,
-        dw: &GpuTensor,
-        db: Option<&GpuTensor>,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d_backward_weight(gpu, self, x, dy, dw, db)
     }
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32> {
         conv_transpose2d_cpu(self, x, w, b)

@@ -5,6 +5,7 @@
 //! and the conv plan's backward: pack dy, pack the transposed weights, backward-input, then the
 //! weight gradient.
 
+use wgpu_ddpm::kernels::conv2d::GeneralConv;
 use wgpu_ddpm::kernels::{batchnorm, conv2d, linear, mse};
 
 use crate::common::*;
@@ -89,14 +90,7 @@ fn strided_conv_weight_gradient_records_its_passes_in_order() {
     let z = |n: usize| gpu.zeros(&[n]);
     let (x, dy) = (z(s.x_len()), z(s.y_len()));
     let (dw, db) = (z(s.w_len()), z(s.cout));
-    let got = labels(&conv2d::conv2d_geom_backward_weight(
-        &gpu,
-        &s,
-        &x,
-        &dy,
-        &dw,
-        Some(&db),
-    ));
+    let got = labels(&s.backward_weight(&gpu, &x, &dy, &dw, Some(&db)));
     let tail = &got[got.len() - 3..];
     assert_eq!(
         tail,

@@ -21,7 +21,10 @@ use bytemuck::{Pod, Zeroable};
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 mod backward_weight;
+mod checks;
 mod gather;
+mod gather_plan;
+mod general;
 mod geom_weight;
 mod geometry;
 mod pack;
@@ -30,19 +33,17 @@ mod reference_geom;
 mod transpose;
 
 use backward_weight::backward_weight_packed;
-pub use geometry::{
-    conv2d_geom, conv2d_geom_backward_input, conv2d_geom_backward_weight, Conv2dGeom,
-    StridedConvPlan,
-};
+use checks::{Given, Lens};
+pub use gather_plan::GatherPlan;
+pub use general::GeneralConv;
+pub use geometry::{Conv2dGeom, StridedConvPlan};
+pub(crate) use pack::rgba_texture;
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
 pub use reference_geom::{
     conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
 };
-pub use transpose::{
-    conv_transpose2d, conv_transpose2d_backward_input, conv_transpose2d_backward_weight,
-    ConvTranspose2dShape, ConvTransposePlan,
-};
+pub use transpose::{ConvTranspose2dShape, ConvTransposePlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {
@@ -60,16 +61,13 @@ impl Conv2dShape {
         2.0 * (self.n * self.cout * self.h * self.w * self.cin * self.k * self.k) as f64
     }
 
-    fn x_len(&self) -> usize {
-        self.n * self.cin * self.h * self.w
-    }
-
-    fn y_len(&self) -> usize {
-        self.n * self.cout * self.h * self.w
-    }
-
-    fn w_len(&self) -> usize {
-        self.cout * self.cin * self.k * self.k
+    fn lens(&self) -> Lens {
+        Lens {
+            x: self.n * self.cin * self.h * self.w,
+            y: self.n * self.cout * self.h * self.w,
+            w: self.cout * self.cin * self.k * self.k,
+            b: self.cout,
+        }
     }
 
     fn check(&self, what: &str) {
@@ -92,16 +90,6 @@ impl Conv2dShape {
             ..*self
         }
     }
-}
-
-#[track_caller]
-fn expect_len(what: &str, name: &str, t: &GpuTensor, want: usize, s: &Conv2dShape) {
-    assert_eq!(
-        t.len(),
-        want,
-        "{what}: {name} has {} elements, shape {s:?} needs {want}",
-        t.len()
-    );
 }
 
 /// Pixels per invocation and invocations per workgroup of `conv2d.wgsl` (`P`, `WGS` there).
@@ -148,7 +136,7 @@ fn conv_packed(
     let tiles_w = s.w.div_ceil(CONV_PX);
     let total = s.n * s.h * tiles_w;
     assert!(
-        s.x_len().max(s.y_len()) < u32::MAX as usize,
+        s.lens().x.max(s.lens().y) < u32::MAX as usize,
         "conv2d: tensors too large for u32 indexing"
     );
     let p = ConvParams {
@@ -228,11 +216,14 @@ impl ConvPlan {
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d", &self.s);
-        expect_len(what, "x", x, s.x_len(), s);
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "b", b, s.cout, s);
-        expect_len(what, "y", y, s.y_len(), s);
-        assert!(!y.overlaps(x), "{what}: y must not overlap x");
+        let given = Given {
+            x: Some(x),
+            w: Some(w),
+            b: Some(b),
+            y: Some(y),
+            ..Given::default()
+        };
+        s.lens().check(what, s, given);
         vec![
             self.x.pack(gpu, x),
             self.w.pack(gpu, w),
@@ -250,9 +241,13 @@ impl ConvPlan {
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d", &self.s);
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "b", b, s.cout, s);
-        expect_len(what, "y", y, s.y_len(), s);
+        let given = Given {
+            w: Some(w),
+            b: Some(b),
+            y: Some(y),
+            ..Given::default()
+        };
+        s.lens().check(what, s, given);
         vec![
             self.x.pack_from(gpu, src),
             self.w.pack(gpu, w),
@@ -276,14 +271,17 @@ impl ConvPlan {
             (Some(d), Some(t)) => (d, t),
             _ => panic!("{what}: the plan was made without training textures"),
         };
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "dy", dy, s.y_len(), s);
-        expect_len(what, "dw", dw, s.w_len(), s);
-        expect_len(what, "db", db, s.cout, s);
+        let given = Given {
+            w: Some(w),
+            dy: Some(dy),
+            dx,
+            dw: Some(dw),
+            db: Some(db),
+            ..Given::default()
+        };
+        s.lens().check(what, s, given);
         let mut out = vec![dyp.pack(gpu, dy)];
         if let Some(dx) = dx {
-            expect_len(what, "dx", dx, s.x_len(), s);
-            assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
             out.push(wt.pack(gpu, w));
             out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
         }
@@ -314,10 +312,13 @@ pub fn conv2d_backward_input(
 ) -> Vec<Dispatch> {
     let what = "conv2d_backward_input";
     s.check(what);
-    expect_len(what, "w", w, s.w_len(), s);
-    expect_len(what, "dy", dy, s.y_len(), s);
-    expect_len(what, "dx", dx, s.x_len(), s);
-    assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
+    let given = Given {
+        w: Some(w),
+        dy: Some(dy),
+        dx: Some(dx),
+        ..Given::default()
+    };
+    s.lens().check(what, s, given);
     let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
     let wt = PackedWeights::new(gpu, s, true);
     vec![
@@ -339,10 +340,14 @@ pub fn conv2d_backward_weight(
 ) -> Vec<Dispatch> {
     let what = "conv2d_backward_weight";
     s.check(what);
-    expect_len(what, "x", x, s.x_len(), s);
-    expect_len(what, "dy", dy, s.y_len(), s);
-    expect_len(what, "dw", dw, s.w_len(), s);
-    expect_len(what, "db", db, s.cout, s);
+    let given = Given {
+        x: Some(x),
+        dy: Some(dy),
+        dw: Some(dw),
+        db: Some(db),
+        ..Given::default()
+    };
+    s.lens().check(what, s, given);
     let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
     let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
     let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];

@@ -10,7 +10,7 @@
 
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::conv2d::{Conv2dGeom, GeneralConv};
+use wgpu_ddpm::kernels::conv2d::{Conv2dGeom, GatherPlan, GeneralConv};
 
 /// (cin, cout, h=w, k, stride, pad)
 const CASES: &[(usize, usize, usize, usize, usize, usize)] = &[
@@ -23,14 +23,6 @@ const CASES: &[(usize, usize, usize, usize, usize, usize)] = &[
 
 pub fn bench(b: &Bencher) {
     let n = b.batch();
-    let groups = [
-        "conv2d_geom",
-        "conv2d_geom_backward_input",
-        "conv2d_geom_backward_weight",
-    ];
-    if !groups.iter().any(|g| b.enabled(g)) {
-        return;
-    }
     for &(cin, cout, hw, k, stride, pad) in CASES {
         let s = Conv2dGeom {
             n,
@@ -44,13 +36,18 @@ pub fn bench(b: &Bencher) {
         };
         let (oh, ow) = (s.out_h(), s.out_w());
         let case = format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad}");
-        bench_groups(b, groups, &s, &case, s.flops());
+        bench_groups(b, &s, &case, s.flops());
     }
 }
 
-/// The three groups (forward, backward-input, backward-weight, those enabled) of one case of
-/// a general-geometry conv `s`, on zero tensors; `flops` per pass.
-pub fn bench_groups<S: GeneralConv>(b: &Bencher, groups: [&str; 3], s: &S, case: &str, flops: f64) {
+/// The three groups of a general-geometry conv `s`, named as its dispatches (forward,
+/// backward-input, backward-weight; those enabled), on zero tensors; `flops` per pass.
+pub fn bench_groups<S: GeneralConv>(b: &Bencher, s: &S, case: &str, flops: f64) {
+    let l = S::LABELS;
+    let groups = [l.forward, l.backward_input, l.backward_weight];
+    if !groups.iter().any(|g| b.enabled(g)) {
+        return;
+    }
     let gpu = &b.gpu;
     let x = gpu.zeros(&[s.x_len()]);
     let y = gpu.zeros(&[s.y_len()]);
@@ -63,7 +60,7 @@ pub fn bench_groups<S: GeneralConv>(b: &Bencher, groups: [&str; 3], s: &S, case:
         }
         let mut p = Program::new();
         p.extend(match i {
-            0 => s.forward(gpu, &x, &w, Some(&bias), &y),
+            0 => GatherPlan::new(gpu, s, false).forward(gpu, &x, &w, Some(&bias), &y),
             1 => s.backward_input(gpu, &w, &y, &x),
             _ => s.backward_weight(gpu, &x, &y, &w, Some(&bias)),
         });

@@ -4,7 +4,7 @@
 //! `conv_transpose2d_backward_weight` (pack x, pack dy, the weight passes, the bias pass).
 //! GFLOP/s count the useful multiply-adds only; the gather visits no inserted zeros.
 use wgpu_ddpm::bench::Bencher;
-use wgpu_ddpm::kernels::conv2d::ConvTranspose2dShape;
+use wgpu_ddpm::kernels::conv2d::{ConvTranspose2dShape, GeneralConv};
 
 use crate::conv2d_geom::bench_groups;
 
@@ -17,14 +17,6 @@ const CASES: &[(usize, usize, usize, usize, usize, usize, usize)] = &[
 
 pub fn bench(b: &Bencher) {
     let n = b.batch();
-    let groups = [
-        "conv_transpose2d",
-        "conv_transpose2d_backward_input",
-        "conv_transpose2d_backward_weight",
-    ];
-    if !groups.iter().any(|g| b.enabled(g)) {
-        return;
-    }
     for &(cin, cout, hw, k, stride, pad, output_pad) in CASES {
         let s = ConvTranspose2dShape {
             n,
@@ -40,6 +32,6 @@ pub fn bench(b: &Bencher) {
         let (oh, ow) = (s.out_h(), s.out_w());
         let case =
             format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad} op{output_pad}");
-        bench_groups(b, groups, &s, &case, s.flops());
+        bench_groups(b, &s, &case, s.flops());
     }
 }

@@ -61,8 +61,8 @@ impl Graph<'_> {
     /// dx, dw, db where they have buffers. The plan's launchers check that w fits `s`.
     fn gather_conv<S: GeneralConv>(&mut self, x: &Var, w: &Var, b: Option<&Var>, s: S) -> Var {
         let plan = GatherPlan::new(self.gpu, &s, self.train);
-        let ([n, _, cout, ..], [oh, ow]) = (s.dims(), s.out_hw());
-        let y = self.var(&[n, cout, oh, ow]);
+        let [n, _, cout, ..] = s.dims();
+        let y = self.var(&[n, cout, s.out_h(), s.out_w()]);
         let bv = b.map(|b| &b.val);
         self.fwd
             .extend(plan.forward(self.gpu, &x.val, &w.val, bv, &y.val));

@@ -3,19 +3,26 @@
 //! reference and on both kernel paths (`conv2d::paths`).
 
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::conv2d::GeneralConv;
+use wgpu_ddpm::kernels::conv2d::{GatherPlan, GeneralConv};
 use wgpu_ddpm::model::graph::{Graph, Var};
 
 use crate::common::*;
 use crate::conv2d::paths;
 
 /// One convolution geometry, as the generic checks see it: the launchers are the op's
-/// (`GeneralConv`); the layouts, the references and the graph op are stated here.
+/// (`GatherPlan`, `GeneralConv`); the layouts, the references and the graph op are stated here.
 pub trait GeomOp: GeneralConv {
-    fn x_shape(&self) -> [usize; 4];
+    fn x_shape(&self) -> [usize; 4] {
+        let [n, cin, _, h, w, ..] = self.dims();
+        [n, cin, h, w]
+    }
     fn w_shape(&self) -> [usize; 4];
-    fn y_shape(&self) -> [usize; 4];
-    fn cout(&self) -> usize;
+    fn y_shape(&self) -> [usize; 4] {
+        [self.dims()[0], self.cout(), self.out_h(), self.out_w()]
+    }
+    fn cout(&self) -> usize {
+        self.dims()[2]
+    }
     /// Inputs summed into one output (sets the weight scale).
     fn fan_in(&self) -> usize;
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32>;
@@ -52,7 +59,8 @@ pub fn check_forward(op: &impl GeomOp, seed: u64) {
             // Garbage in y: the kernel must overwrite every element.
             let yg = upload(&gpu, &rng.vec_normal(len(op.y_shape())), &op.y_shape());
             let bgo = bias.then_some(&bg);
-            run(&gpu, op.forward(&gpu, &xg, &wg, bgo, &yg));
+            let plan = GatherPlan::new(&gpu, op, false);
+            run(&gpu, plan.forward(&gpu, &xg, &wg, bgo, &yg));
             let want = op.cpu(&x, &w, bias.then_some(&b[..]));
             // f32 sums of fan_in O(1/sqrt(fan_in)) terms vs f64: errors ~1e-6; an indexing
             // mistake is O(0.1..1).

@@ -4,7 +4,7 @@
 use super::checks::Given;
 use super::gather::{gather, Out};
 use super::general::{GatherConv, GeneralConv};
-use super::{backward_weight_packed, conv_packed, ConvPlan, PackedInput, PackedWeights};
+use super::{ConvPlan, PackedInput, PackedWeights};
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
 
 /// The plan of a [`GeneralConv`]: [`StridedConvPlan`](super::StridedConvPlan) for Conv2d,
@@ -97,7 +97,7 @@ impl<S: GeneralConv> GatherPlan<S> {
         };
         self.c.lens().check(what, &self.s, given);
         let (x, dyp, wt) = match &self.path {
-            Path::Fast(plan) => return fast_backward(gpu, plan, w, dy, dx, dw, db),
+            Path::Fast(plan) => return plan.backward(gpu, w, dy, dx, dw, db),
             Path::Gather {
                 x,
                 dy: Some(d),
@@ -113,33 +113,4 @@ impl<S: GeneralConv> GatherPlan<S> {
         out.extend(self.c.weight_grads(gpu, x, dyp, dw, db));
         out
     }
-}
-
-/// Backward of the k = 3 / k = 1 kernels for the gradients asked for. Their weight pass
-/// writes dw and db together; a missing one gets a scratch buffer that nothing reads.
-fn fast_backward(
-    gpu: &Gpu,
-    plan: &ConvPlan,
-    w: &GpuTensor,
-    dy: &GpuTensor,
-    dx: Option<&GpuTensor>,
-    dw: Option<&GpuTensor>,
-    db: Option<&GpuTensor>,
-) -> Vec<Dispatch> {
-    let s = &plan.s;
-    let (dyp, wt) = match (&plan.dy, &plan.wt) {
-        (Some(d), Some(t)) => (d, t),
-        _ => panic!("conv2d_geom backward: the plan was made without training textures"),
-    };
-    let mut out = vec![dyp.pack(gpu, dy)];
-    if let Some(dx) = dx {
-        out.push(wt.pack(gpu, w));
-        out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
-    }
-    if dw.is_some() || db.is_some() {
-        let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
-        let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
-        out.extend(backward_weight_packed(gpu, s, &plan.x, dyp, &dw, &db));
-    }
-    out
 }

@@ -4,25 +4,39 @@
 //! which of their gathers is the transposed one, how their weight tensor is laid out, and
 //! which of x and dy the weight gradient reads as g. What is built on those is written once:
 //! tensor lengths, shape checks and the standalone launchers here, the layer plan in
-//! [`GatherPlan`].
+//! [`GatherPlan`](super::GatherPlan).
 
 use std::fmt::Debug;
 
 use super::checks::{Given, Lens};
 use super::gather::{gather, Gather, Out};
 use super::geom_weight::{bias_grad, weight_grad, WeightGrad};
-use super::{Conv2dShape, GatherPlan, PackedInput, PackedWeights, WeightMode};
+use super::{Conv2dShape, PackedInput, PackedWeights, WeightMode};
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
 
-/// The dispatch labels of one op: forward, the plan's backward checks, backward-input and
-/// the weight gradient.
+/// The dispatch labels of one op (and the names of its bench groups): forward, the plan's
+/// backward checks, backward-input and the weight gradient.
 #[derive(Clone, Copy, Debug)]
 pub struct Labels {
-    pub(super) forward: &'static str,
-    pub(super) backward: &'static str,
-    pub(super) backward_input: &'static str,
-    pub(super) backward_weight: &'static str,
+    pub forward: &'static str,
+    pub backward: &'static str,
+    pub backward_input: &'static str,
+    pub backward_weight: &'static str,
 }
+
+/// The labels of the op named `$op` (a string literal): `$op`, "`$op` backward",
+/// `$op`_backward_input and `$op`_backward_weight.
+macro_rules! labels {
+    ($op:literal) => {
+        Labels {
+            forward: $op,
+            backward: concat!($op, " backward"),
+            backward_input: concat!($op, "_backward_input"),
+            backward_weight: concat!($op, "_backward_weight"),
+        }
+    };
+}
+pub(super) use labels;
 
 /// One op's gathers. Public only so that [`GeneralConv`] can name it; nothing outside this
 /// module can build or read one.
@@ -137,8 +151,9 @@ impl GatherConv {
     }
 }
 
-/// A convolution of general geometry: its tensors' lengths and its launchers (packing
-/// included). x [n, cin, h, w], y [n, cout, oh, ow], b [cout]; the weights [cout, cin, k, k]
+/// A convolution of general geometry: its output size, its tensors' lengths and its
+/// standalone backward launchers (packing included; the forward pass runs through a
+/// [`GatherPlan`](super::GatherPlan)). x [n, cin, h, w], y [n, cout, oh, ow], b [cout]; the weights [cout, cin, k, k]
 /// for Conv2d, [cin, cout, k, k] for ConvTranspose2d.
 pub trait GeneralConv: Copy + Debug + 'static {
     /// The op's dispatch labels.
@@ -149,8 +164,11 @@ pub trait GeneralConv: Copy + Debug + 'static {
     /// [n, cin, cout, h, w, k, stride, pad].
     fn dims(&self) -> [usize; 8];
 
-    /// [oh, ow] (of a checked geometry).
-    fn out_hw(&self) -> [usize; 2];
+    /// The output height (of a checked geometry).
+    fn out_h(&self) -> usize;
+
+    /// The output width (of a checked geometry).
+    fn out_w(&self) -> usize;
 
     /// Asserts the op's own conditions on the geometry, past those of every conv.
     fn check_op(&self, what: &str);
@@ -181,7 +199,7 @@ pub trait GeneralConv: Copy + Debug + 'static {
     /// The op's gathers (for this module's launchers).
     fn gathers(&self) -> GatherConv {
         let [n, cin, cout, h, w, k, stride, pad] = self.dims();
-        let [oh, ow] = self.out_hw();
+        let (oh, ow) = (self.out_h(), self.out_w());
         let fwd = Gather {
             n,
             cin,
@@ -208,18 +226,6 @@ pub trait GeneralConv: Copy + Debug + 'static {
 
     fn w_len(&self) -> usize {
         self.gathers().lens().w
-    }
-
-    /// y = conv(x, w) (+ b).
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        GatherPlan::new(gpu, self, false).forward(gpu, x, w, b, y)
     }
 
     /// dx += the gradient of y with respect to x for dy.

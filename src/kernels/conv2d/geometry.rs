@@ -7,7 +7,7 @@
 //! transposed conv of dy), its weight gradient `conv2d_geom_backward_weight`, its bias
 //! gradient `conv2d_geom_bias_backward`. The launchers are those of [`GeneralConv`].
 
-use super::general::{GeneralConv, Labels};
+use super::general::{labels, GeneralConv, Labels};
 use super::{Conv2dShape, GatherPlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,14 +23,6 @@ pub struct Conv2dGeom {
 }
 
 impl Conv2dGeom {
-    pub fn out_h(&self) -> usize {
-        (self.h + 2 * self.pad - self.k) / self.stride + 1
-    }
-
-    pub fn out_w(&self) -> usize {
-        (self.w + 2 * self.pad - self.k) / self.stride + 1
-    }
-
     /// Multiply-adds count twice: 2*N*Cout*OH*OW*Cin*k*k.
     pub fn flops(&self) -> f64 {
         let taps = self.cin * self.k * self.k;
@@ -39,21 +31,28 @@ impl Conv2dGeom {
 }
 
 impl GeneralConv for Conv2dGeom {
-    const LABELS: Labels = Labels {
-        forward: "conv2d_geom",
-        backward: "conv2d_geom backward",
-        backward_input: "conv2d_geom_backward_input",
-        backward_weight: "conv2d_geom_backward_weight",
-    };
+    const LABELS: Labels = labels!("conv2d_geom");
     const TRANSPOSED: bool = false;
 
     fn dims(&self) -> [usize; 8] {
-        let s = self;
-        [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
+        [
+            self.n,
+            self.cin,
+            self.cout,
+            self.h,
+            self.w,
+            self.k,
+            self.stride,
+            self.pad,
+        ]
     }
 
-    fn out_hw(&self) -> [usize; 2] {
-        [self.out_h(), self.out_w()]
+    fn out_h(&self) -> usize {
+        (self.h + 2 * self.pad - self.k) / self.stride + 1
+    }
+
+    fn out_w(&self) -> usize {
+        (self.w + 2 * self.pad - self.k) / self.stride + 1
     }
 
     fn check_op(&self, what: &str) {

@@ -215,20 +215,13 @@ impl ConvPlan {
         b: &GpuTensor,
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
-        let (what, s) = ("conv2d", &self.s);
         let given = Given {
             x: Some(x),
-            w: Some(w),
-            b: Some(b),
             y: Some(y),
             ..Given::default()
         };
-        s.lens().check(what, s, given);
-        vec![
-            self.x.pack(gpu, x),
-            self.w.pack(gpu, w),
-            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
-        ]
+        self.s.lens().check("conv2d", &self.s, given);
+        self.forward_from(gpu, PackSource::Plain(x), w, b, y)
     }
 
     /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add).
@@ -255,16 +248,16 @@ impl ConvPlan {
         ]
     }
 
-    /// dw += sum dy * x-patch, db += sum dy, and (if `dx` is given) dx += conv_transpose(dy, w).
-    /// Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    /// dx += conv_transpose(dy, w), dw += sum dy * x-patch, db += sum dy, each only where
+    /// given. Reads x as the forward pass packed it: record after `forward`, with x unchanged.
     pub fn backward(
         &self,
         gpu: &Gpu,
         w: &GpuTensor,
         dy: &GpuTensor,
         dx: Option<&GpuTensor>,
-        dw: &GpuTensor,
-        db: &GpuTensor,
+        dw: Option<&GpuTensor>,
+        db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d backward", &self.s);
         let (dyp, wt) = match (&self.dy, &self.wt) {
@@ -275,8 +268,8 @@ impl ConvPlan {
             w: Some(w),
             dy: Some(dy),
             dx,
-            dw: Some(dw),
-            db: Some(db),
+            dw,
+            db,
             ..Given::default()
         };
         s.lens().check(what, s, given);
@@ -285,7 +278,13 @@ impl ConvPlan {
             out.push(wt.pack(gpu, w));
             out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
         }
-        out.extend(backward_weight_packed(gpu, s, &self.x, dyp, dw, db));
+        // The weight pass writes dw and db together; a missing one gets a scratch buffer
+        // that nothing reads.
+        if dw.is_some() || db.is_some() {
+            let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
+            let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
+            out.extend(backward_weight_packed(gpu, s, &self.x, dyp, &dw, &db));
+        }
         out
     }
 }

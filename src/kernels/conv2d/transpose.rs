@@ -7,7 +7,7 @@
 //! `conv2d_geom_backward_weight` with the roles of x and dy swapped. The launchers are
 //! those of [`GeneralConv`].
 
-use super::general::{GeneralConv, Labels};
+use super::general::{labels, GeneralConv, Labels};
 use super::GatherPlan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,14 +24,6 @@ pub struct ConvTranspose2dShape {
 }
 
 impl ConvTranspose2dShape {
-    pub fn out_h(&self) -> usize {
-        ((self.h - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
-    }
-
-    pub fn out_w(&self) -> usize {
-        ((self.w - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
-    }
-
     /// Multiply-adds count twice: 2*N*Cin*H*W*Cout*k*k (every input pixel meets every tap;
     /// the padding crops a few products away).
     pub fn flops(&self) -> f64 {
@@ -41,21 +33,28 @@ impl ConvTranspose2dShape {
 }
 
 impl GeneralConv for ConvTranspose2dShape {
-    const LABELS: Labels = Labels {
-        forward: "conv_transpose2d",
-        backward: "conv_transpose2d backward",
-        backward_input: "conv_transpose2d_backward_input",
-        backward_weight: "conv_transpose2d_backward_weight",
-    };
+    const LABELS: Labels = labels!("conv_transpose2d");
     const TRANSPOSED: bool = true;
 
     fn dims(&self) -> [usize; 8] {
-        let s = self;
-        [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
+        [
+            self.n,
+            self.cin,
+            self.cout,
+            self.h,
+            self.w,
+            self.k,
+            self.stride,
+            self.pad,
+        ]
     }
 
-    fn out_hw(&self) -> [usize; 2] {
-        [self.out_h(), self.out_w()]
+    fn out_h(&self) -> usize {
+        ((self.h - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
+    }
+
+    fn out_w(&self) -> usize {
+        ((self.w - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
     }
 
     fn check_op(&self, what: &str) {

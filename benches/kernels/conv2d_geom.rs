@@ -43,7 +43,7 @@ pub fn bench(b: &Bencher) {
 /// The three groups of a general-geometry conv `s`, named as its dispatches (forward,
 /// backward-input, backward-weight; those enabled), on zero tensors; `flops` per pass.
 pub fn bench_groups<S: GeneralConv>(b: &Bencher, s: &S, case: &str, flops: f64) {
-    let l = S::LABELS;
+    let l = S::OP;
     let groups = [l.forward, l.backward_input, l.backward_weight];
     if !groups.iter().any(|g| b.enabled(g)) {
         return;

@@ -30,6 +30,13 @@ pub trait GeomOp: GeneralConv {
     fn graph(&self, g: &mut Graph, x: &Var, w: &Var, b: Option<&Var>) -> Var;
 }
 
+/// `check` on each of `shapes`, the i-th with seed `seed + i`.
+pub fn each<O: GeomOp>(shapes: &[O], seed: u64, check: impl Fn(&O, u64)) {
+    for (i, s) in shapes.iter().enumerate() {
+        check(s, seed + i as u64);
+    }
+}
+
 fn len(s: [usize; 4]) -> usize {
     s.iter().product()
 }

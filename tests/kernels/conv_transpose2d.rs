@@ -85,30 +85,22 @@ fn conv_transpose2d_output_size_is_pytorch() {
 
 #[test]
 fn conv_transpose2d_forward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_forward(s, 200 + i as u64);
-    }
+    each(&odd_shapes(), 200, check_forward);
 }
 
 #[test]
 fn conv_transpose2d_forward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_forward(s, 220 + i as u64);
-    }
+    each(&seed_shapes(), 220, check_forward);
 }
 
 #[test]
 fn conv_transpose2d_backward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_backward(s, 240 + i as u64);
-    }
+    each(&odd_shapes(), 240, check_backward);
 }
 
 #[test]
 fn conv_transpose2d_backward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_backward(s, 260 + i as u64);
-    }
+    each(&seed_shapes(), 260, check_backward);
 }
 
 #[test]
@@ -118,8 +110,9 @@ fn conv_transpose2d_graph_finite_difference() {
         tshape(1, 2, 3, 4, 3, 3, 2, 1, 1),
         tshape(2, 3, 2, 3, 2, 5, 3, 2, 2),
     ];
-    for (i, s) in shapes.iter().enumerate() {
-        check_graph(s, 280 + i as u64, true, true);
-        check_graph(s, 290 + i as u64, false, false);
-    }
+    // With bias and dx at seed + i, then without either at seed + 10 + i.
+    each(&shapes, 280, |s, seed| {
+        check_graph(s, seed, true, true);
+        check_graph(s, seed + 10, false, false);
+    });
 }

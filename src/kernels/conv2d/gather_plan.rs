@@ -29,7 +29,7 @@ enum Path {
 impl<S: GeneralConv> GatherPlan<S> {
     pub fn new(gpu: &Gpu, s: &S, train: bool) -> GatherPlan<S> {
         let c = s.gathers();
-        s.check(c.labels.forward);
+        s.check(c.op.forward);
         let path = match s.fast() {
             Some(f) => Path::Fast(ConvPlan::new(gpu, &f, train)),
             None => Path::Gather {
@@ -51,7 +51,7 @@ impl<S: GeneralConv> GatherPlan<S> {
         b: Option<&GpuTensor>,
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
-        let what = self.c.labels.forward;
+        let what = self.c.op.forward;
         let given = Given {
             x: Some(x),
             w: Some(w),
@@ -86,7 +86,7 @@ impl<S: GeneralConv> GatherPlan<S> {
         dw: Option<&GpuTensor>,
         db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
-        let what = self.c.labels.backward;
+        let what = self.c.op.backward;
         let given = Given {
             w: Some(w),
             dy: Some(dy),

@@ -14,35 +14,38 @@ use super::geom_weight::{bias_grad, weight_grad, WeightGrad};
 use super::{Conv2dShape, PackedInput, PackedWeights, WeightMode};
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
 
-/// The dispatch labels of one op (and the names of its bench groups): forward, the plan's
-/// backward checks, backward-input and the weight gradient.
+/// One op: its dispatch labels (and the names of its bench groups: forward, the plan's
+/// backward checks, backward-input, the weight gradient) and its kind of forward gather.
 #[derive(Clone, Copy, Debug)]
-pub struct Labels {
+pub struct Op {
     pub forward: &'static str,
     pub backward: &'static str,
     pub backward_input: &'static str,
     pub backward_weight: &'static str,
+    /// The forward pass is the transposed gather (ConvTranspose2d).
+    pub transposed: bool,
 }
 
-/// The labels of the op named `$op` (a string literal): `$op`, "`$op` backward",
-/// `$op`_backward_input and `$op`_backward_weight.
-macro_rules! labels {
-    ($op:literal) => {
-        Labels {
-            forward: $op,
-            backward: concat!($op, " backward"),
-            backward_input: concat!($op, "_backward_input"),
-            backward_weight: concat!($op, "_backward_weight"),
+/// The op named `$name` (a string literal), labelled `$name`, "`$name` backward",
+/// `$name`_backward_input and `$name`_backward_weight.
+macro_rules! op {
+    ($name:literal, transposed: $t:literal) => {
+        Op {
+            forward: $name,
+            backward: concat!($name, " backward"),
+            backward_input: concat!($name, "_backward_input"),
+            backward_weight: concat!($name, "_backward_weight"),
+            transposed: $t,
         }
     };
 }
-pub(super) use labels;
+pub(super) use op;
 
 /// One op's gathers. Public only so that [`GeneralConv`] can name it; nothing outside this
 /// module can build or read one.
 #[derive(Clone, Copy, Debug)]
 pub struct GatherConv {
-    pub(super) labels: Labels,
+    pub(super) op: Op,
     /// x to y; transposed for ConvTranspose2d.
     pub(super) fwd: Gather,
     /// dy to dx, the other kind of gather (a strided conv's input gradient is the
@@ -57,7 +60,7 @@ pub struct GatherConv {
 }
 
 impl GatherConv {
-    fn new(labels: Labels, fwd: Gather) -> GatherConv {
+    fn new(op: Op, fwd: Gather) -> GatherConv {
         let x_is_g = fwd.transposed;
         let bwd = Gather {
             cin: fwd.cout,
@@ -86,7 +89,7 @@ impl GatherConv {
             [WeightMode::Forward, WeightMode::Swapped]
         };
         GatherConv {
-            labels,
+            op,
             fwd,
             bwd,
             modes,
@@ -115,7 +118,7 @@ impl GatherConv {
         dx: &GpuTensor,
     ) -> Vec<Dispatch> {
         let mut out = vec![wt.pack(gpu, w)];
-        let label = self.labels.backward_input;
+        let label = self.op.backward_input;
         out.extend(gather(
             gpu,
             label,
@@ -141,7 +144,7 @@ impl GatherConv {
         let mut out = Vec::new();
         if let Some(dw) = dw {
             let (g, x) = if self.x_is_g { (xp, dyp) } else { (dyp, xp) };
-            let label = self.labels.backward_weight;
+            let label = self.op.backward_weight;
             out.extend(weight_grad(gpu, label, &self.wg, g, x, dw));
         }
         if let Some(db) = db {
@@ -156,10 +159,7 @@ impl GatherConv {
 /// [`GatherPlan`](super::GatherPlan)). x [n, cin, h, w], y [n, cout, oh, ow], b [cout]; the weights [cout, cin, k, k]
 /// for Conv2d, [cin, cout, k, k] for ConvTranspose2d.
 pub trait GeneralConv: Copy + Debug + 'static {
-    /// The op's dispatch labels.
-    const LABELS: Labels;
-    /// Whether the forward gather is the transposed one (ConvTranspose2d).
-    const TRANSPOSED: bool;
+    const OP: Op;
 
     /// [n, cin, cout, h, w, k, stride, pad].
     fn dims(&self) -> [usize; 8];
@@ -211,9 +211,9 @@ pub trait GeneralConv: Copy + Debug + 'static {
             k,
             stride,
             pad,
-            transposed: Self::TRANSPOSED,
+            transposed: Self::OP.transposed,
         };
-        GatherConv::new(Self::LABELS, fwd)
+        GatherConv::new(Self::OP, fwd)
     }
 
     fn x_len(&self) -> usize {
@@ -237,7 +237,7 @@ pub trait GeneralConv: Copy + Debug + 'static {
         dx: &GpuTensor,
     ) -> Vec<Dispatch> {
         let c = self.gathers();
-        let what = c.labels.backward_input;
+        let what = c.op.backward_input;
         self.check(what);
         if let Some(f) = self.fast() {
             return super::conv2d_backward_input(gpu, &f, w, dy, dx);
@@ -267,7 +267,7 @@ pub trait GeneralConv: Copy + Debug + 'static {
         db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let c = self.gathers();
-        let what = c.labels.backward_weight;
+        let what = c.op.backward_weight;
         self.check(what);
         let given = Given {
             x: Some(x),

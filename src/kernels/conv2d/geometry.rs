@@ -7,7 +7,7 @@
 //! transposed conv of dy), its weight gradient `conv2d_geom_backward_weight`, its bias
 //! gradient `conv2d_geom_bias_backward`. The launchers are those of [`GeneralConv`].
 
-use super::general::{labels, GeneralConv, Labels};
+use super::general::{op, GeneralConv, Op};
 use super::{Conv2dShape, GatherPlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,20 +31,11 @@ impl Conv2dGeom {
 }
 
 impl GeneralConv for Conv2dGeom {
-    const LABELS: Labels = labels!("conv2d_geom");
-    const TRANSPOSED: bool = false;
+    const OP: Op = op!("conv2d_geom", transposed: false);
 
     fn dims(&self) -> [usize; 8] {
-        [
-            self.n,
-            self.cin,
-            self.cout,
-            self.h,
-            self.w,
-            self.k,
-            self.stride,
-            self.pad,
-        ]
+        let s = self;
+        [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
     }
 
     fn out_h(&self) -> usize {

@@ -7,7 +7,7 @@
 //! `conv2d_geom_backward_weight` with the roles of x and dy swapped. The launchers are
 //! those of [`GeneralConv`].
 
-use super::general::{labels, GeneralConv, Labels};
+use super::general::{op, GeneralConv, Op};
 use super::GatherPlan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,20 +33,11 @@ impl ConvTranspose2dShape {
 }
 
 impl GeneralConv for ConvTranspose2dShape {
-    const LABELS: Labels = labels!("conv_transpose2d");
-    const TRANSPOSED: bool = true;
+    const OP: Op = op!("conv_transpose2d", transposed: true);
 
     fn dims(&self) -> [usize; 8] {
-        [
-            self.n,
-            self.cin,
-            self.cout,
-            self.h,
-            self.w,
-            self.k,
-            self.stride,
-            self.pad,
-        ]
+        let s = self;
+        [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
     }
 
     fn out_h(&self) -> usize {

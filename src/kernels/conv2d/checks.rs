@@ -2,6 +2,7 @@
 
 use std::fmt::Debug;
 
+use crate::gpu::shape::expect_len;
 use crate::gpu::GpuTensor;
 
 /// Element counts of one convolution's tensors: input, output, weights, bias.
@@ -41,14 +42,10 @@ impl Lens {
             ("dw", t.dw, self.w),
             ("db", t.db, self.b),
         ];
+        let layout = format!("shape {s:?}");
         for (name, t, want) in named {
             if let Some(t) = t {
-                assert_eq!(
-                    t.len(),
-                    want,
-                    "{what}: {name} has {} elements, shape {s:?} needs {want}",
-                    t.len()
-                );
+                expect_len(what, name, t, want, &layout);
             }
         }
         if let (Some(x), Some(y)) = (t.x, t.y) {

@@ -41,8 +41,8 @@ macro_rules! op {
 }
 pub(super) use op;
 
-/// One op's gathers. Public only so that [`GeneralConv`] can name it; nothing outside this
-/// module can build or read one.
+/// One op's gathers. Public only so that [`GeneralConv`] can name it; nothing outside
+/// `kernels::conv2d` can build or read one.
 #[derive(Clone, Copy, Debug)]
 pub struct GatherConv {
     pub(super) op: Op,
@@ -156,8 +156,8 @@ impl GatherConv {
 
 /// A convolution of general geometry: its output size, its tensors' lengths and its
 /// standalone backward launchers (packing included; the forward pass runs through a
-/// [`GatherPlan`](super::GatherPlan)). x [n, cin, h, w], y [n, cout, oh, ow], b [cout]; the weights [cout, cin, k, k]
-/// for Conv2d, [cin, cout, k, k] for ConvTranspose2d.
+/// [`GatherPlan`](super::GatherPlan)). x [n, cin, h, w], y [n, cout, oh, ow], b [cout]; the
+/// weights [cout, cin, k, k] for Conv2d, [cin, cout, k, k] for ConvTranspose2d.
 pub trait GeneralConv: Copy + Debug + 'static {
     const OP: Op;
 

@@ -1,10 +1,10 @@
 //! 2-D convolution. The dedicated kernels below: stride 1, padding k/2, k = 3 or 1, with
 //! bias; weights OIHW as PyTorch. Any other geometry (k, stride, padding, no bias) and
-//! ConvTranspose2d: `geometry` ([`conv2d_geom`], [`StridedConvPlan`]) and `transpose`
-//! ([`conv_transpose2d`], [`ConvTransposePlan`]), with the shaders `conv2d_geom.wgsl`,
-//! `conv_transpose2d.wgsl` (on `conv2d_geom_lib.wgsl`), `conv2d_geom_backward_weight*.wgsl`
-//! and `conv2d_geom_bias_backward.wgsl`; the general API routes the geometries above back
-//! to the dedicated kernels.
+//! ConvTranspose2d: [`Conv2dGeom`] (`geometry`) and [`ConvTranspose2dShape`] (`transpose`),
+//! both a [`GeneralConv`] run by a [`GatherPlan`] (`general`, `gather_plan`), with the shaders
+//! `conv2d_geom.wgsl`, `conv_transpose2d.wgsl` (on `conv2d_geom_lib.wgsl`),
+//! `conv2d_geom_backward_weight*.wgsl` and `conv2d_geom_bias_backward.wgsl`; the general API
+//! routes the geometries above back to the dedicated kernels.
 //! Shaders of the dedicated kernels: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +

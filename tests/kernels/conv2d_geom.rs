@@ -29,8 +29,17 @@ fn geom(
 }
 
 impl GeomOp for Conv2dGeom {
+    fn x_shape(&self) -> [usize; 4] {
+        [self.n, self.cin, self.h, self.w]
+    }
     fn w_shape(&self) -> [usize; 4] {
         [self.cout, self.cin, self.k, self.k]
+    }
+    fn y_shape(&self) -> [usize; 4] {
+        [self.n, self.cout, self.out_h(), self.out_w()]
+    }
+    fn cout(&self) -> usize {
+        self.cout
     }
     fn fan_in(&self) -> usize {
         self.cin * self.k * self.k

@@ -10,19 +10,13 @@ use crate::common::*;
 use crate::conv2d::paths;
 
 /// One convolution geometry, as the generic checks see it: the launchers are the op's
-/// (`GatherPlan`, `GeneralConv`); the layouts, the references and the graph op are stated here.
+/// (`GatherPlan`, `GeneralConv`); each test file's impl states the layouts (from the fields,
+/// independent of the op's own `dims`), the references and the graph op.
 pub trait GeomOp: GeneralConv {
-    fn x_shape(&self) -> [usize; 4] {
-        let [n, cin, _, h, w, ..] = self.dims();
-        [n, cin, h, w]
-    }
+    fn x_shape(&self) -> [usize; 4];
     fn w_shape(&self) -> [usize; 4];
-    fn y_shape(&self) -> [usize; 4] {
-        [self.dims()[0], self.cout(), self.out_h(), self.out_w()]
-    }
-    fn cout(&self) -> usize {
-        self.dims()[2]
-    }
+    fn y_shape(&self) -> [usize; 4];
+    fn cout(&self) -> usize;
     /// Inputs summed into one output (sets the weight scale).
     fn fan_in(&self) -> usize;
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32>;

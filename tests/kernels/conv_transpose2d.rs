@@ -31,8 +31,17 @@ fn tshape(
 }
 
 impl GeomOp for ConvTranspose2dShape {
+    fn x_shape(&self) -> [usize; 4] {
+        [self.n, self.cin, self.h, self.w]
+    }
     fn w_shape(&self) -> [usize; 4] {
         [self.cin, self.cout, self.k, self.k]
+    }
+    fn y_shape(&self) -> [usize; 4] {
+        [self.n, self.cout, self.out_h(), self.out_w()]
+    }
+    fn cout(&self) -> usize {
+        self.cout
     }
     fn fan_in(&self) -> usize {
         // Each output meets about k*k/s^2 taps of every input channel.

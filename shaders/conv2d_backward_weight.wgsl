@@ -8,20 +8,6 @@
 // its rows of pixels left to right, keeping the three x texels of the window in registers:
 // 3 texture loads per 96 multiply-adds.
 
-struct Params {
-    n: u32,
-    cin4: u32,
-    cout4: u32,
-    h: u32,
-    w: u32,
-    k: u32,
-    splits: u32,
-    rows: u32, // output rows (of N*H) per split
-    npl: u32,
-    units: u32, // cout4 * cin4 * k
-    invocations: u32, // per split: units (k = 1), or units with the output groups paired (k = 3)
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var xt: texture_2d_array<f32>;
 @group(0) @binding(2) var dyt: texture_2d_array<f32>;

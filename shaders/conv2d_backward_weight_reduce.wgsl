@@ -2,22 +2,6 @@
 // db[co] likewise, always in split order (deterministic). Invocations 0..cout*cin*k*k handle
 // dw (OIHW), the next cout handle db.
 
-struct Params {
-    n: u32,
-    cin4: u32,
-    cout4: u32,
-    h: u32,
-    w: u32,
-    k: u32,
-    splits: u32,
-    rows: u32,
-    npl: u32,
-    units: u32,
-    invocations: u32,
-    cin: u32,
-    cout: u32,
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dw: array<f32>;

@@ -6,6 +6,8 @@
 // taps (in blocks), so when s does not divide k the later ones include a zero-weight tap
 // (k3 s2: 4 taps per row for 3).
 
+const TRANSPOSED: bool = false; // the strided gather: see tile_of in conv2d_geom_lib.wgsl
+
 fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
     var acc: Acc;
     let lane = spread_lane(ids);
@@ -37,100 +39,4 @@ fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
         c4 = select(c4, c4 + 1u, rw);
     }
     return acc;
-}
-
-@compute @workgroup_size(WGS)
-fn r1t1(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 1u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t2(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 1u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t3(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 1u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t4(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 1u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t1(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 2u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t2(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 2u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t3(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 2u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t4(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 2u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t1(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 3u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t2(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 3u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t3(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 3u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t4(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 3u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t1(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 4u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t2(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 4u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t3(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 4u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t4(ids: Ids) {
-    let tl = tile_of(ids, false);
-    finish(tl, gather(ids, tl, 4u, 4u));
 }

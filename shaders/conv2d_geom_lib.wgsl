@@ -63,15 +63,7 @@ const OUT_ACCUMULATE: u32 = 2u;
 // [cout]; without a bias the launcher binds any buffer of at least cout floats
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
-// Accumulators as in conv2d.wgsl: two halves of 4 output channels, loops of constant trip
-// count only, so they stay in registers.
-alias Half = array<vec4<f32>, P>;
 alias Window = array<vec4<f32>, 10>; // P + 3 texels: blocks of up to 4 taps
-
-struct Acc {
-    lo: Half,
-    hi: Half,
-}
 
 struct Tile {
     n: u32,
@@ -191,31 +183,108 @@ fn store_half(tl: Tile, g: u32, h: Half, accumulate: bool) {
     }
 }
 
-fn store(tl: Tile, acc: Acc, accumulate: bool) {
-    store_half(tl, 0u, acc.lo, accumulate);
-    store_half(tl, 1u, acc.hi, accumulate);
-}
-
-fn add_bias(tl: Tile, g: u32, h: Half) -> Half {
-    var b = vec4<f32>(0.0);
-    for (var c = 0u; c < 4u; c++) {
-        b[c] = bias[min(tl.cb * 8u + g * 4u + c, p.cout - 1u)];
-    }
-    var out = h;
-    for (var j = 0u; j < P; j++) {
-        out[j] += b;
-    }
-    return out;
-}
-
-fn with_bias(tl: Tile, acc: Acc) -> Acc {
-    return Acc(add_bias(tl, 0u, acc.lo), add_bias(tl, 1u, acc.hi));
-}
-
 fn finish(tl: Tile, acc: Acc) {
     if (p.out == OUT_BIAS) {
         store(tl, with_bias(tl, acc), false);
     } else {
         store(tl, acc, p.out == OUT_ACCUMULATE);
     }
+}
+
+// The entry points r<R>t<T>: the kernel defines TRANSPOSED and gather(ids, tl, R, T), whose
+// bodies of R kernel rows x T taps the constant R and T make straight-line code.
+@compute @workgroup_size(WGS)
+fn r1t1(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 1u, 1u));
+}
+
+@compute @workgroup_size(WGS)
+fn r1t2(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 1u, 2u));
+}
+
+@compute @workgroup_size(WGS)
+fn r1t3(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 1u, 3u));
+}
+
+@compute @workgroup_size(WGS)
+fn r1t4(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 1u, 4u));
+}
+
+@compute @workgroup_size(WGS)
+fn r2t1(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 2u, 1u));
+}
+
+@compute @workgroup_size(WGS)
+fn r2t2(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 2u, 2u));
+}
+
+@compute @workgroup_size(WGS)
+fn r2t3(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 2u, 3u));
+}
+
+@compute @workgroup_size(WGS)
+fn r2t4(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 2u, 4u));
+}
+
+@compute @workgroup_size(WGS)
+fn r3t1(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 3u, 1u));
+}
+
+@compute @workgroup_size(WGS)
+fn r3t2(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 3u, 2u));
+}
+
+@compute @workgroup_size(WGS)
+fn r3t3(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 3u, 3u));
+}
+
+@compute @workgroup_size(WGS)
+fn r3t4(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 3u, 4u));
+}
+
+@compute @workgroup_size(WGS)
+fn r4t1(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 4u, 1u));
+}
+
+@compute @workgroup_size(WGS)
+fn r4t2(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 4u, 2u));
+}
+
+@compute @workgroup_size(WGS)
+fn r4t3(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 4u, 3u));
+}
+
+@compute @workgroup_size(WGS)
+fn r4t4(ids: Ids) {
+    let tl = tile_of(ids, TRANSPOSED);
+    finish(tl, gather(ids, tl, 4u, 4u));
 }

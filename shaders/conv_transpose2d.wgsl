@@ -10,6 +10,8 @@
 // beyond rounding to blocks of 4. The taps, tiling and stores are in conv2d_geom_lib.wgsl;
 // the entry r<R>t<T> runs bodies of R kernel rows x T taps.
 
+const TRANSPOSED: bool = true; // the transposed gather: see tile_of in conv2d_geom_lib.wgsl
+
 fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
     var acc: Acc;
     let lane = spread_lane(ids);
@@ -49,100 +51,4 @@ fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
         c4 = select(c4, c4 + 1u, rw);
     }
     return acc;
-}
-
-@compute @workgroup_size(WGS)
-fn r1t1(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 1u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t2(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 1u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t3(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 1u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r1t4(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 1u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t1(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 2u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t2(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 2u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t3(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 2u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r2t4(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 2u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t1(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 3u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t2(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 3u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t3(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 3u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r3t4(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 3u, 4u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t1(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 4u, 1u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t2(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 4u, 2u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t3(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 4u, 3u));
-}
-
-@compute @workgroup_size(WGS)
-fn r4t4(ids: Ids) {
-    let tl = tile_of(ids, true);
-    finish(tl, gather(ids, tl, 4u, 4u));
 }

@@ -10,9 +10,7 @@
 
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::conv2d::{
-    conv2d_geom, conv2d_geom_backward_input, conv2d_geom_backward_weight, Conv2dGeom,
-};
+use wgpu_ddpm::kernels::conv2d::{Conv2dGeom, GatherPlan, GeneralConv};
 
 /// (cin, cout, h=w, k, stride, pad)
 const CASES: &[(usize, usize, usize, usize, usize, usize)] = &[
@@ -24,16 +22,7 @@ const CASES: &[(usize, usize, usize, usize, usize, usize)] = &[
 ];
 
 pub fn bench(b: &Bencher) {
-    let gpu = &b.gpu;
     let n = b.batch();
-    let groups = [
-        "conv2d_geom",
-        "conv2d_geom_backward_input",
-        "conv2d_geom_backward_weight",
-    ];
-    if !groups.iter().any(|g| b.enabled(g)) {
-        return;
-    }
     for &(cin, cout, hw, k, stride, pad) in CASES {
         let s = Conv2dGeom {
             n,
@@ -47,31 +36,34 @@ pub fn bench(b: &Bencher) {
         };
         let (oh, ow) = (s.out_h(), s.out_w());
         let case = format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad}");
-        let x = gpu.zeros(&[n, cin, hw, hw]);
-        let y = gpu.zeros(&[n, cout, oh, ow]);
-        let w = gpu.zeros(&[cout, cin, k, k]);
-        let bias = gpu.zeros(&[cout]);
-        if b.enabled(groups[0]) {
-            let mut p = Program::new();
-            p.extend(conv2d_geom(gpu, &s, &x, &w, Some(&bias), &y));
-            b.report(groups[0], &case, &p, s.flops(), 0.0);
+        bench_groups(b, &s, &case, s.flops());
+    }
+}
+
+/// The three groups of a general-geometry conv `s`, named as its dispatches (forward,
+/// backward-input, backward-weight; those enabled), on zero tensors; `flops` per pass.
+pub fn bench_groups<S: GeneralConv>(b: &Bencher, s: &S, case: &str, flops: f64) {
+    let l = S::OP;
+    let groups = [l.forward, l.backward_input, l.backward_weight];
+    if !groups.iter().any(|g| b.enabled(g)) {
+        return;
+    }
+    let gpu = &b.gpu;
+    let x = gpu.zeros(&[s.x_len()]);
+    let y = gpu.zeros(&[s.y_len()]);
+    let w = gpu.zeros(&[s.w_len()]);
+    // dims: [n, cin, cout, ..]
+    let bias = gpu.zeros(&[s.dims()[2]]);
+    for (i, group) in groups.into_iter().enumerate() {
+        if !b.enabled(group) {
+            continue;
         }
-        if b.enabled(groups[1]) {
-            let mut p = Program::new();
-            p.extend(conv2d_geom_backward_input(gpu, &s, &w, &y, &x));
-            b.report(groups[1], &case, &p, s.flops(), 0.0);
-        }
-        if b.enabled(groups[2]) {
-            let mut p = Program::new();
-            p.extend(conv2d_geom_backward_weight(
-                gpu,
-                &s,
-                &x,
-                &y,
-                &w,
-                Some(&bias),
-            ));
-            b.report(groups[2], &case, &p, s.flops(), 0.0);
-        }
+        let mut p = Program::new();
+        p.extend(match i {
+            0 => GatherPlan::new(gpu, s, false).forward(gpu, &x, &w, Some(&bias), &y),
+            1 => s.backward_input(gpu, &w, &y, &x),
+            _ => s.backward_weight(gpu, &x, &y, &w, Some(&bias)),
+        });
+        b.report(group, case, &p, flops, 0.0);
     }
 }

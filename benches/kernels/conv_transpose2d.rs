@@ -4,11 +4,9 @@
 //! `conv_transpose2d_backward_weight` (pack x, pack dy, the weight passes, the bias pass).
 //! GFLOP/s count the useful multiply-adds only; the gather visits no inserted zeros.
 use wgpu_ddpm::bench::Bencher;
-use wgpu_ddpm::gpu::Program;
-use wgpu_ddpm::kernels::conv2d::{
-    conv_transpose2d, conv_transpose2d_backward_input, conv_transpose2d_backward_weight,
-    ConvTranspose2dShape,
-};
+use wgpu_ddpm::kernels::conv2d::{ConvTranspose2dShape, GeneralConv};
+
+use crate::conv2d_geom::bench_groups;
 
 /// (cin, cout, h=w, k, stride, pad, output_pad): each doubles the size.
 const CASES: &[(usize, usize, usize, usize, usize, usize, usize)] = &[
@@ -18,16 +16,7 @@ const CASES: &[(usize, usize, usize, usize, usize, usize, usize)] = &[
 ];
 
 pub fn bench(b: &Bencher) {
-    let gpu = &b.gpu;
     let n = b.batch();
-    let groups = [
-        "conv_transpose2d",
-        "conv_transpose2d_backward_input",
-        "conv_transpose2d_backward_weight",
-    ];
-    if !groups.iter().any(|g| b.enabled(g)) {
-        return;
-    }
     for &(cin, cout, hw, k, stride, pad, output_pad) in CASES {
         let s = ConvTranspose2dShape {
             n,
@@ -43,31 +32,6 @@ pub fn bench(b: &Bencher) {
         let (oh, ow) = (s.out_h(), s.out_w());
         let case =
             format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad} op{output_pad}");
-        let x = gpu.zeros(&[n, cin, hw, hw]);
-        let y = gpu.zeros(&[n, cout, oh, ow]);
-        let w = gpu.zeros(&[cin, cout, k, k]);
-        let bias = gpu.zeros(&[cout]);
-        if b.enabled(groups[0]) {
-            let mut p = Program::new();
-            p.extend(conv_transpose2d(gpu, &s, &x, &w, Some(&bias), &y));
-            b.report(groups[0], &case, &p, s.flops(), 0.0);
-        }
-        if b.enabled(groups[1]) {
-            let mut p = Program::new();
-            p.extend(conv_transpose2d_backward_input(gpu, &s, &w, &y, &x));
-            b.report(groups[1], &case, &p, s.flops(), 0.0);
-        }
-        if b.enabled(groups[2]) {
-            let mut p = Program::new();
-            p.extend(conv_transpose2d_backward_weight(
-                gpu,
-                &s,
-                &x,
-                &y,
-                &w,
-                Some(&bias),
-            ));
-            b.report(groups[2], &case, &p, s.flops(), 0.0);
-        }
+        bench_groups(b, &s, &case, s.flops());
     }
 }

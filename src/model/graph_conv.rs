@@ -16,7 +16,14 @@ impl Graph<'_> {
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
-            p.extend(plan.backward(gpu, &w.val, &dy, x.grad.as_ref(), &w.g(), &b.g()));
+            p.extend(plan.backward(
+                gpu,
+                &w.val,
+                &dy,
+                x.grad.as_ref(),
+                Some(&w.g()),
+                Some(&b.g()),
+            ));
         });
         y
     }
@@ -69,7 +76,7 @@ impl Graph<'_> {
         let (w, bias, yg) = (w.clone(), bias.clone(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
-            p.extend(plan.backward(gpu, &w.val, &dy, Some(&dh), &w.g(), &bias.g()));
+            p.extend(plan.backward(gpu, &w.val, &dy, Some(&dh), Some(&w.g()), Some(&bias.g())));
             p.extend(match &db {
                 Some(db) => {
                     let ca = c - db.len() / (n * hw);

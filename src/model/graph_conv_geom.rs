@@ -4,10 +4,7 @@
 //! an input with `grad: None` gets no dx, and likewise for the weight and the bias.
 
 use super::graph::{Graph, Var};
-use crate::gpu::{Dispatch, Gpu, GpuTensor};
-use crate::kernels::conv2d::{
-    Conv2dGeom, ConvTranspose2dShape, ConvTransposePlan, StridedConvPlan,
-};
+use crate::kernels::conv2d::{Conv2dGeom, ConvTranspose2dShape, GatherPlan, GeneralConv};
 
 impl Graph<'_> {
     /// Conv2d(x, w, b, stride, pad) as PyTorch: x [n, cin, h, w], w [cout, cin, k, k],
@@ -20,27 +17,18 @@ impl Graph<'_> {
         stride: usize,
         pad: usize,
     ) -> Var {
-        let (xs, ws) = (x.shape(), w.shape());
-        check_ranks("conv2d_strided", xs, ws);
-        assert_eq!(
-            ws[1], xs[1],
-            "conv2d_strided: weight has {} input channels, input has {}",
-            ws[1], xs[1]
-        );
+        let [n, cin, h, wd, cout, k] = dims("conv2d_strided", x, w, 0);
         let s = Conv2dGeom {
-            n: xs[0],
-            cin: xs[1],
-            cout: ws[0],
-            h: xs[2],
-            w: xs[3],
-            k: ws[2],
+            n,
+            cin,
+            cout,
+            h,
+            w: wd,
+            k,
             stride,
             pad,
         };
-        let plan = StridedConvPlan::new(self.gpu, &s, self.train);
-        let out = [s.n, s.cout, s.out_h(), s.out_w()];
-        let (f, bw) = (StridedConvPlan::forward, StridedConvPlan::backward);
-        self.gather_conv(x, w, b, out, plan, f, bw)
+        self.gather_conv(x, w, b, s)
     }
 
     /// ConvTranspose2d(x, w, b, stride, pad, output_pad) as PyTorch: x [n, cin, h, w],
@@ -54,75 +42,48 @@ impl Graph<'_> {
         pad: usize,
         output_pad: usize,
     ) -> Var {
-        let (xs, ws) = (x.shape(), w.shape());
-        check_ranks("conv_transpose2d", xs, ws);
-        assert_eq!(
-            ws[0], xs[1],
-            "conv_transpose2d: weight [cin, cout, k, k] has {} input channels, input has {}",
-            ws[0], xs[1]
-        );
+        let [n, cin, h, wd, cout, k] = dims("conv_transpose2d", x, w, 1);
         let s = ConvTranspose2dShape {
-            n: xs[0],
-            cin: xs[1],
-            cout: ws[1],
-            h: xs[2],
-            w: xs[3],
-            k: ws[2],
+            n,
+            cin,
+            cout,
+            h,
+            w: wd,
+            k,
             stride,
             pad,
             output_pad,
         };
-        let plan = ConvTransposePlan::new(self.gpu, &s, self.train);
-        let out = [s.n, s.cout, s.out_h(), s.out_w()];
-        let (f, bw) = (ConvTransposePlan::forward, ConvTransposePlan::backward);
-        self.gather_conv(x, w, b, out, plan, f, bw)
+        self.gather_conv(x, w, b, s)
     }
 
-    /// Records one gather conv: `forward` writes y (shape `out`) from the packed x and w;
-    /// `backward` adds dx, dw, db where they have buffers. Both plans share this shape.
-    fn gather_conv<P: 'static>(
-        &mut self,
-        x: &Var,
-        w: &Var,
-        b: Option<&Var>,
-        out: [usize; 4],
-        plan: P,
-        forward: ForwardFn<P>,
-        backward: BackwardFn<P>,
-    ) -> Var {
-        let y = self.var(&out);
+    /// Records one gather conv of geometry `s`: the forward pass writes y; backward adds
+    /// dx, dw, db where they have buffers. The plan's launchers check that w fits `s`.
+    fn gather_conv<S: GeneralConv>(&mut self, x: &Var, w: &Var, b: Option<&Var>, s: S) -> Var {
+        let plan = GatherPlan::new(self.gpu, &s, self.train);
+        let [n, _, cout, ..] = s.dims();
+        let y = self.var(&[n, cout, s.out_h(), s.out_w()]);
         let bv = b.map(|b| &b.val);
         self.fwd
-            .extend(forward(&plan, self.gpu, &x.val, &w.val, bv, &y.val));
+            .extend(plan.forward(self.gpu, &x.val, &w.val, bv, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.cloned(), y.grad.clone());
         self.record(move |gpu, p| {
             let dy = yg.unwrap();
             let db = b.as_ref().and_then(|b| b.grad.as_ref());
             let (dx, dw) = (x.grad.as_ref(), w.grad.as_ref());
-            p.extend(backward(&plan, gpu, &w.val, &dy, dx, dw, db));
+            p.extend(plan.backward(gpu, &w.val, &dy, dx, dw, db));
         });
         y
     }
 }
 
-/// A plan's forward: (gpu, x, w, bias, y).
-type ForwardFn<P> =
-    fn(&P, &Gpu, &GpuTensor, &GpuTensor, Option<&GpuTensor>, &GpuTensor) -> Vec<Dispatch>;
-
-/// A plan's backward: (gpu, w, dy, dx, dw, db), each gradient only where given.
-type BackwardFn<P> = fn(
-    &P,
-    &Gpu,
-    &GpuTensor,
-    &GpuTensor,
-    Option<&GpuTensor>,
-    Option<&GpuTensor>,
-    Option<&GpuTensor>,
-) -> Vec<Dispatch>;
-
-fn check_ranks(what: &str, xs: &[usize], ws: &[usize]) {
+/// [n, cin, h, w, cout, k] of x [n, cin, h, w] and a square weight whose output channels
+/// are dimension `co` (0: [cout, cin, k, k], 1: [cin, cout, k, k]).
+fn dims(what: &str, x: &Var, w: &Var, co: usize) -> [usize; 6] {
+    let (xs, ws) = (x.shape(), w.shape());
     assert!(
         xs.len() == 4 && ws.len() == 4 && ws[2] == ws[3],
         "{what}: need x [n, c, h, w] and a square weight [_, _, k, k], got {xs:?} and {ws:?}"
     );
+    [xs[0], xs[1], xs[2], xs[3], ws[co], ws[2]]
 }

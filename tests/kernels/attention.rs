@@ -2,33 +2,13 @@
 //! `shaders/attention_softmax.wgsl`, `shaders/attention_texels.wgsl`) against its f64 CPU
 //! reference. The probabilities live in textures; o (a P-weighted mix) checks them.
 
-use std::sync::{Arc, OnceLock};
-
-use wgpu_ddpm::gpu::{AdapterChoice, Gpu, GpuTensor, Spread};
+use wgpu_ddpm::gpu::{Gpu, GpuTensor};
 use wgpu_ddpm::kernels::attention::*;
 
 use crate::common::*;
-
-/// Both paths of the products: the adapter's own (subgroup shuffles on lavapipe) and the
-/// plain fallback of adapters without subgroups (as in tests/kernels/conv2d.rs).
-fn paths() -> Vec<Arc<Gpu>> {
-    static PLAIN: OnceLock<Arc<Gpu>> = OnceLock::new();
-    let plain = PLAIN
-        .get_or_init(|| {
-            let choice = AdapterChoice {
-                spread: Some(Spread::Plain),
-                ..AdapterChoice::from_env()
-            };
-            Gpu::with_choice(&choice).expect("tests need a GPU adapter (lavapipe is enough)")
-        })
-        .clone();
-    let best = gpu();
-    if best.spread == Spread::Plain {
-        eprintln!("note: this adapter has no subgroups; only the plain attention path is tested");
-        return vec![best];
-    }
-    vec![best, plain]
-}
+// Both paths of the products, as for the convolutions: the adapter's own (subgroup
+// shuffles on lavapipe) and the plain fallback of adapters without subgroups.
+use crate::conv2d::paths;
 
 fn shape(n: usize, l: usize, c: usize, heads: usize) -> AttentionShape {
     AttentionShape { n, l, c, heads }

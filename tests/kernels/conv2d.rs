@@ -6,7 +6,8 @@ use wgpu_ddpm::kernels::conv2d::*;
 use crate::common::*;
 
 /// Both kernel paths: the adapter's own (subgroup shuffles on lavapipe) and the plain
-/// fallback that adapters without subgroups get; every check runs on each.
+/// fallback that adapters without subgroups get; every check runs on each (here, in the
+/// general-geometry conv tests and in the attention tests).
 pub fn paths() -> Vec<Arc<Gpu>> {
     static PLAIN: OnceLock<Arc<Gpu>> = OnceLock::new();
     let plain = PLAIN
@@ -20,7 +21,7 @@ pub fn paths() -> Vec<Arc<Gpu>> {
         .clone();
     let best = gpu();
     if best.spread == Spread::Plain {
-        eprintln!("note: this adapter has no subgroups; only the plain conv path is tested");
+        eprintln!("note: this adapter has no subgroups; only the plain path is tested");
         return vec![best];
     }
     vec![best, plain]

@@ -1,6 +1,5 @@
 //! Conv2d of general geometry (kernels::conv2d::geometry) and the graph op `conv2d_strided`.
 
-use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
 use wgpu_ddpm::kernels::conv2d::*;
 use wgpu_ddpm::model::graph::{Graph, Var};
 
@@ -45,35 +44,6 @@ impl GeomOp for Conv2dGeom {
     fn fan_in(&self) -> usize {
         self.cin * self.k * self.k
     }
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv2d_geom(gpu, self, x, w, b, y)
-    }
-    fn backward_input(
-        &self,
-        gpu: &Gpu,
-        w: &GpuTensor,
-        dy: &GpuTensor,
-        dx: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv2d_geom_backward_input(gpu, self, w, dy, dx)
-    }
-    fn backward_weight(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        dy: &GpuTensor,
-        dw: &GpuTensor,
-        db: Option<&GpuTensor>,
-    ) -> Vec<Dispatch> {
-        conv2d_geom_backward_weight(gpu, self, x, dy, dw, db)
-    }
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32> {
         conv2d_geom_cpu(self, x, w, b)
     }
@@ -112,30 +82,22 @@ fn seed_shapes() -> Vec<Conv2dGeom> {
 
 #[test]
 fn conv2d_geom_forward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_forward(s, 100 + i as u64);
-    }
+    each(&odd_shapes(), 100, check_forward);
 }
 
 #[test]
 fn conv2d_geom_forward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_forward(s, 120 + i as u64);
-    }
+    each(&seed_shapes(), 120, check_forward);
 }
 
 #[test]
 fn conv2d_geom_backward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_backward(s, 140 + i as u64);
-    }
+    each(&odd_shapes(), 140, check_backward);
 }
 
 #[test]
 fn conv2d_geom_backward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_backward(s, 160 + i as u64);
-    }
+    each(&seed_shapes(), 160, check_backward);
 }
 
 #[test]
@@ -145,8 +107,9 @@ fn conv2d_strided_graph_finite_difference() {
         geom(1, 2, 3, 5, 7, 3, 3, 2),
         geom(2, 3, 2, 5, 4, 3, 1, 1),
     ];
-    for (i, s) in shapes.iter().enumerate() {
-        check_graph(s, 180 + i as u64, true, true);
-        check_graph(s, 190 + i as u64, false, false);
-    }
+    // With bias and dx at seed + i, then without either at seed + 10 + i.
+    each(&shapes, 180, |s, seed| {
+        check_graph(s, seed, true, true);
+        check_graph(s, seed + 10, false, false);
+    });
 }

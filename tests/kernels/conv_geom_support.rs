@@ -2,46 +2,33 @@
 //! accumulate check) and a graph-level finite-difference check, each against the op's CPU
 //! reference and on both kernel paths (`conv2d::paths`).
 
-use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor, Program};
+use wgpu_ddpm::gpu::Program;
+use wgpu_ddpm::kernels::conv2d::{GatherPlan, GeneralConv};
 use wgpu_ddpm::model::graph::{Graph, Var};
 
 use crate::common::*;
 use crate::conv2d::paths;
 
-/// One convolution geometry, as the generic checks see it.
-pub trait GeomOp: std::fmt::Debug {
+/// One convolution geometry, as the generic checks see it: the launchers are the op's
+/// (`GatherPlan`, `GeneralConv`); each test file's impl states the layouts (from the fields,
+/// independent of the op's own `dims`), the references and the graph op.
+pub trait GeomOp: GeneralConv {
     fn x_shape(&self) -> [usize; 4];
     fn w_shape(&self) -> [usize; 4];
     fn y_shape(&self) -> [usize; 4];
     fn cout(&self) -> usize;
     /// Inputs summed into one output (sets the weight scale).
     fn fan_in(&self) -> usize;
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch>;
-    fn backward_input(
-        &self,
-        gpu: &Gpu,
-        w: &GpuTensor,
-        dy: &GpuTensor,
-        dx: &GpuTensor,
-    ) -> Vec<Dispatch>;
-    fn backward_weight(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        dy: &GpuTensor,
-        dw: &GpuTensor,
-        db: Option<&GpuTensor>,
-    ) -> Vec<Dispatch>;
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32>;
     fn cpu_backward(&self, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>);
     fn graph(&self, g: &mut Graph, x: &Var, w: &Var, b: Option<&Var>) -> Var;
+}
+
+/// `check` on each of `shapes`, the i-th with seed `seed + i`.
+pub fn each<O: GeomOp>(shapes: &[O], seed: u64, check: impl Fn(&O, u64)) {
+    for (i, s) in shapes.iter().enumerate() {
+        check(s, seed + i as u64);
+    }
 }
 
 fn len(s: [usize; 4]) -> usize {
@@ -49,7 +36,7 @@ fn len(s: [usize; 4]) -> usize {
 }
 
 /// Random x (unit normal), w scaled by 1/sqrt(fan_in) so outputs stay O(1), b small.
-fn data(rng: &mut HostRng, op: &dyn GeomOp) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+fn data(rng: &mut HostRng, op: &impl GeomOp) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let scale = 1.0 / (op.fan_in() as f32).sqrt();
     let x = rng.vec_normal(len(op.x_shape()));
     let w = rng
@@ -62,7 +49,7 @@ fn data(rng: &mut HostRng, op: &dyn GeomOp) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 }
 
 /// y against the reference, with and without bias, on both paths.
-pub fn check_forward(op: &dyn GeomOp, seed: u64) {
+pub fn check_forward(op: &impl GeomOp, seed: u64) {
     for gpu in paths() {
         for bias in [true, false] {
             let mut rng = HostRng::new(seed);
@@ -73,7 +60,8 @@ pub fn check_forward(op: &dyn GeomOp, seed: u64) {
             // Garbage in y: the kernel must overwrite every element.
             let yg = upload(&gpu, &rng.vec_normal(len(op.y_shape())), &op.y_shape());
             let bgo = bias.then_some(&bg);
-            run(&gpu, op.forward(&gpu, &xg, &wg, bgo, &yg));
+            let plan = GatherPlan::new(&gpu, op, false);
+            run(&gpu, plan.forward(&gpu, &xg, &wg, bgo, &yg));
             let want = op.cpu(&x, &w, bias.then_some(&b[..]));
             // f32 sums of fan_in O(1/sqrt(fan_in)) terms vs f64: errors ~1e-6; an indexing
             // mistake is O(0.1..1).
@@ -84,7 +72,7 @@ pub fn check_forward(op: &dyn GeomOp, seed: u64) {
 }
 
 /// dx, dw, db against the reference, added onto random prefills (accumulate), on both paths.
-pub fn check_backward(op: &dyn GeomOp, seed: u64) {
+pub fn check_backward(op: &impl GeomOp, seed: u64) {
     for gpu in paths() {
         let mut rng = HostRng::new(seed);
         let (x, w, _) = data(&mut rng, op);
@@ -117,7 +105,7 @@ pub fn check_backward(op: &dyn GeomOp, seed: u64) {
 /// The graph op on a tiny shape: L = sum(r * op(x, w, b)); dx, dw, db from the tape against
 /// central differences of L. w and b carry prefilled gradients (they must accumulate); with
 /// `x_grad` false x has no gradient buffer and the tape must not need one.
-pub fn check_graph(op: &dyn GeomOp, seed: u64, bias: bool, x_grad: bool) {
+pub fn check_graph(op: &impl GeomOp, seed: u64, bias: bool, x_grad: bool) {
     for gpu in paths() {
         let mut rng = HostRng::new(seed);
         let (x, w, b) = data(&mut rng, op);

@@ -1,6 +1,5 @@
 //! ConvTranspose2d (kernels::conv2d::transpose) and the graph op `conv_transpose2d`.
 
-use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
 use wgpu_ddpm::kernels::conv2d::*;
 use wgpu_ddpm::model::graph::{Graph, Var};
 
@@ -47,35 +46,6 @@ impl GeomOp for ConvTranspose2dShape {
     fn fan_in(&self) -> usize {
         // Each output meets about k*k/s^2 taps of every input channel.
         (self.cin * self.k * self.k).div_ceil(self.stride * self.stride)
-    }
-    fn forward(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        w: &GpuTensor,
-        b: Option<&GpuTensor>,
-        y: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d(gpu, self, x, w, b, y)
-    }
-    fn backward_input(
-        &self,
-        gpu: &Gpu,
-        w: &GpuTensor,
-        dy: &GpuTensor,
-        dx: &GpuTensor,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d_backward_input(gpu, self, w, dy, dx)
-    }
-    fn backward_weight(
-        &self,
-        gpu: &Gpu,
-        x: &GpuTensor,
-        dy: &GpuTensor,
-        dw: &GpuTensor,
-        db: Option<&GpuTensor>,
-    ) -> Vec<Dispatch> {
-        conv_transpose2d_backward_weight(gpu, self, x, dy, dw, db)
     }
     fn cpu(&self, x: &[f32], w: &[f32], b: Option<&[f32]>) -> Vec<f32> {
         conv_transpose2d_cpu(self, x, w, b)
@@ -124,30 +94,22 @@ fn conv_transpose2d_output_size_is_pytorch() {
 
 #[test]
 fn conv_transpose2d_forward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_forward(s, 200 + i as u64);
-    }
+    each(&odd_shapes(), 200, check_forward);
 }
 
 #[test]
 fn conv_transpose2d_forward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_forward(s, 220 + i as u64);
-    }
+    each(&seed_shapes(), 220, check_forward);
 }
 
 #[test]
 fn conv_transpose2d_backward_odd_shapes() {
-    for (i, s) in odd_shapes().iter().enumerate() {
-        check_backward(s, 240 + i as u64);
-    }
+    each(&odd_shapes(), 240, check_backward);
 }
 
 #[test]
 fn conv_transpose2d_backward_seed_shapes() {
-    for (i, s) in seed_shapes().iter().enumerate() {
-        check_backward(s, 260 + i as u64);
-    }
+    each(&seed_shapes(), 260, check_backward);
 }
 
 #[test]
@@ -157,8 +119,9 @@ fn conv_transpose2d_graph_finite_difference() {
         tshape(1, 2, 3, 4, 3, 3, 2, 1, 1),
         tshape(2, 3, 2, 3, 2, 5, 3, 2, 2),
     ];
-    for (i, s) in shapes.iter().enumerate() {
-        check_graph(s, 280 + i as u64, true, true);
-        check_graph(s, 290 + i as u64, false, false);
-    }
+    // With bias and dx at seed + i, then without either at seed + 10 + i.
+    each(&shapes, 280, |s, seed| {
+        check_graph(s, seed, true, true);
+        check_graph(s, seed + 10, false, false);
+    });
 }

@@ -7,6 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::AttentionShape;
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
+use crate::kernels::conv2d::rgba_texture;
 
 /// Texels per row of a [`Shared`] texture (`spread_*.wgsl` address it so).
 const SHARED_ROW: usize = 1024;
@@ -41,24 +42,7 @@ impl Packed {
             layers <= max_layers && z * rows < 1 << 24,
             "attention: {label} needs {layers} texture layers of {layer_h} rows, over this adapter's limit of {max_layers}; use a smaller batch"
         );
-        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d {
-                width: k4 as u32,
-                height: layer_h as u32,
-                depth_or_array_layers: layers as u32,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
-            view_formats: &[],
-        });
-        let view = tex.create_view(&wgpu::TextureViewDescriptor {
-            dimension: Some(wgpu::TextureViewDimension::D2Array),
-            ..Default::default()
-        });
+        let view = rgba_texture(gpu, label, [k4, layer_h, layers], true);
         Packed {
             view,
             rows,
@@ -143,22 +127,9 @@ impl Shared {
             height <= max && SHARED_ROW <= max,
             "attention: {label} needs a texture of {SHARED_ROW}x{height} texels, over this adapter's limit of {max}; use a smaller batch"
         );
-        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d {
-                width: SHARED_ROW as u32,
-                height: height as u32,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
-            view_formats: &[],
-        });
+        let view = rgba_texture(gpu, label, [SHARED_ROW, height, 1], false);
         Shared {
-            view: tex.create_view(&Default::default()),
+            view,
             cols,
             k,
             form,

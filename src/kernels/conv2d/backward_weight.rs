@@ -95,7 +95,7 @@ pub(super) fn backward_weight_packed(
             "main",
             &p,
             &[&part, dw, db],
-            grid_1d(s.w_len() + s.cout),
+            grid_1d(s.lens().w + s.cout),
         ),
     ]
 }

@@ -1,10 +1,10 @@
 //! 2-D convolution. The dedicated kernels below: stride 1, padding k/2, k = 3 or 1, with
 //! bias; weights OIHW as PyTorch. Any other geometry (k, stride, padding, no bias) and
-//! ConvTranspose2d: `geometry` ([`conv2d_geom`], [`StridedConvPlan`]) and `transpose`
-//! ([`conv_transpose2d`], [`ConvTransposePlan`]), with the shaders `conv2d_geom.wgsl`,
-//! `conv_transpose2d.wgsl` (on `conv2d_geom_lib.wgsl`), `conv2d_geom_backward_weight*.wgsl`
-//! and `conv2d_geom_bias_backward.wgsl`; the general API routes the geometries above back
-//! to the dedicated kernels.
+//! ConvTranspose2d: [`Conv2dGeom`] (`geometry`) and [`ConvTranspose2dShape`] (`transpose`),
+//! both a [`GeneralConv`] run by a [`GatherPlan`] (`general`, `gather_plan`), with the shaders
+//! `conv2d_geom.wgsl`, `conv_transpose2d.wgsl` (on `conv2d_geom_lib.wgsl`),
+//! `conv2d_geom_backward_weight*.wgsl` and `conv2d_geom_bias_backward.wgsl`; the general API
+//! routes the geometries above back to the dedicated kernels.
 //! Shaders of the dedicated kernels: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
@@ -21,7 +21,10 @@ use bytemuck::{Pod, Zeroable};
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 mod backward_weight;
+mod checks;
 mod gather;
+mod gather_plan;
+mod general;
 mod geom_weight;
 mod geometry;
 mod pack;
@@ -30,19 +33,17 @@ mod reference_geom;
 mod transpose;
 
 use backward_weight::backward_weight_packed;
-pub use geometry::{
-    conv2d_geom, conv2d_geom_backward_input, conv2d_geom_backward_weight, Conv2dGeom,
-    StridedConvPlan,
-};
+use checks::{Given, Lens};
+pub use gather_plan::GatherPlan;
+pub use general::GeneralConv;
+pub use geometry::{Conv2dGeom, StridedConvPlan};
+pub(crate) use pack::rgba_texture;
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
 pub use reference_geom::{
     conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
 };
-pub use transpose::{
-    conv_transpose2d, conv_transpose2d_backward_input, conv_transpose2d_backward_weight,
-    ConvTranspose2dShape, ConvTransposePlan,
-};
+pub use transpose::{ConvTranspose2dShape, ConvTransposePlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {
@@ -60,16 +61,13 @@ impl Conv2dShape {
         2.0 * (self.n * self.cout * self.h * self.w * self.cin * self.k * self.k) as f64
     }
 
-    fn x_len(&self) -> usize {
-        self.n * self.cin * self.h * self.w
-    }
-
-    fn y_len(&self) -> usize {
-        self.n * self.cout * self.h * self.w
-    }
-
-    fn w_len(&self) -> usize {
-        self.cout * self.cin * self.k * self.k
+    fn lens(&self) -> Lens {
+        Lens {
+            x: self.n * self.cin * self.h * self.w,
+            y: self.n * self.cout * self.h * self.w,
+            w: self.cout * self.cin * self.k * self.k,
+            b: self.cout,
+        }
     }
 
     fn check(&self, what: &str) {
@@ -92,16 +90,6 @@ impl Conv2dShape {
             ..*self
         }
     }
-}
-
-#[track_caller]
-fn expect_len(what: &str, name: &str, t: &GpuTensor, want: usize, s: &Conv2dShape) {
-    assert_eq!(
-        t.len(),
-        want,
-        "{what}: {name} has {} elements, shape {s:?} needs {want}",
-        t.len()
-    );
 }
 
 /// Pixels per invocation and invocations per workgroup of `conv2d.wgsl` (`P`, `WGS` there).
@@ -148,7 +136,7 @@ fn conv_packed(
     let tiles_w = s.w.div_ceil(CONV_PX);
     let total = s.n * s.h * tiles_w;
     assert!(
-        s.x_len().max(s.y_len()) < u32::MAX as usize,
+        s.lens().x.max(s.lens().y) < u32::MAX as usize,
         "conv2d: tensors too large for u32 indexing"
     );
     let p = ConvParams {
@@ -227,17 +215,13 @@ impl ConvPlan {
         b: &GpuTensor,
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
-        let (what, s) = ("conv2d", &self.s);
-        expect_len(what, "x", x, s.x_len(), s);
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "b", b, s.cout, s);
-        expect_len(what, "y", y, s.y_len(), s);
-        assert!(!y.overlaps(x), "{what}: y must not overlap x");
-        vec![
-            self.x.pack(gpu, x),
-            self.w.pack(gpu, w),
-            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
-        ]
+        let given = Given {
+            x: Some(x),
+            y: Some(y),
+            ..Given::default()
+        };
+        self.s.lens().check("conv2d", &self.s, given);
+        self.forward_from(gpu, PackSource::Plain(x), w, b, y)
     }
 
     /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add).
@@ -250,9 +234,13 @@ impl ConvPlan {
         y: &GpuTensor,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d", &self.s);
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "b", b, s.cout, s);
-        expect_len(what, "y", y, s.y_len(), s);
+        let given = Given {
+            w: Some(w),
+            b: Some(b),
+            y: Some(y),
+            ..Given::default()
+        };
+        s.lens().check(what, s, given);
         vec![
             self.x.pack_from(gpu, src),
             self.w.pack(gpu, w),
@@ -260,34 +248,43 @@ impl ConvPlan {
         ]
     }
 
-    /// dw += sum dy * x-patch, db += sum dy, and (if `dx` is given) dx += conv_transpose(dy, w).
-    /// Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    /// dx += conv_transpose(dy, w), dw += sum dy * x-patch, db += sum dy, each only where
+    /// given. Reads x as the forward pass packed it: record after `forward`, with x unchanged.
     pub fn backward(
         &self,
         gpu: &Gpu,
         w: &GpuTensor,
         dy: &GpuTensor,
         dx: Option<&GpuTensor>,
-        dw: &GpuTensor,
-        db: &GpuTensor,
+        dw: Option<&GpuTensor>,
+        db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d backward", &self.s);
         let (dyp, wt) = match (&self.dy, &self.wt) {
             (Some(d), Some(t)) => (d, t),
             _ => panic!("{what}: the plan was made without training textures"),
         };
-        expect_len(what, "w", w, s.w_len(), s);
-        expect_len(what, "dy", dy, s.y_len(), s);
-        expect_len(what, "dw", dw, s.w_len(), s);
-        expect_len(what, "db", db, s.cout, s);
+        let given = Given {
+            w: Some(w),
+            dy: Some(dy),
+            dx,
+            dw,
+            db,
+            ..Given::default()
+        };
+        s.lens().check(what, s, given);
         let mut out = vec![dyp.pack(gpu, dy)];
         if let Some(dx) = dx {
-            expect_len(what, "dx", dx, s.x_len(), s);
-            assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
             out.push(wt.pack(gpu, w));
             out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
         }
-        out.extend(backward_weight_packed(gpu, s, &self.x, dyp, dw, db));
+        // The weight pass writes dw and db together; a missing one gets a scratch buffer
+        // that nothing reads.
+        if dw.is_some() || db.is_some() {
+            let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
+            let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
+            out.extend(backward_weight_packed(gpu, s, &self.x, dyp, &dw, &db));
+        }
         out
     }
 }
@@ -314,10 +311,13 @@ pub fn conv2d_backward_input(
 ) -> Vec<Dispatch> {
     let what = "conv2d_backward_input";
     s.check(what);
-    expect_len(what, "w", w, s.w_len(), s);
-    expect_len(what, "dy", dy, s.y_len(), s);
-    expect_len(what, "dx", dx, s.x_len(), s);
-    assert!(!dx.overlaps(dy), "{what}: dx must not overlap dy");
+    let given = Given {
+        w: Some(w),
+        dy: Some(dy),
+        dx: Some(dx),
+        ..Given::default()
+    };
+    s.lens().check(what, s, given);
     let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
     let wt = PackedWeights::new(gpu, s, true);
     vec![
@@ -339,10 +339,14 @@ pub fn conv2d_backward_weight(
 ) -> Vec<Dispatch> {
     let what = "conv2d_backward_weight";
     s.check(what);
-    expect_len(what, "x", x, s.x_len(), s);
-    expect_len(what, "dy", dy, s.y_len(), s);
-    expect_len(what, "dw", dw, s.w_len(), s);
-    expect_len(what, "db", db, s.cout, s);
+    let given = Given {
+        x: Some(x),
+        dy: Some(dy),
+        dw: Some(dw),
+        db: Some(db),
+        ..Given::default()
+    };
+    s.lens().check(what, s, given);
     let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
     let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
     let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];

@@ -9,6 +9,38 @@ use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 /// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
 const WROW: usize = 1024;
 
+/// A texture of rgba32float texels, `[width, height, layers]`, that kernels fill (storage)
+/// and read (sampled), and its view: a 2-D array view if `array`, else a 2-D one.
+pub(crate) fn rgba_texture(
+    gpu: &Gpu,
+    label: &str,
+    [width, height, layers]: [usize; 3],
+    array: bool,
+) -> wgpu::TextureView {
+    let tex = gpu.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width: width as u32,
+            height: height as u32,
+            depth_or_array_layers: layers as u32,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba32Float,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
+        view_formats: &[],
+    });
+    tex.create_view(&wgpu::TextureViewDescriptor {
+        dimension: Some(if array {
+            wgpu::TextureViewDimension::D2Array
+        } else {
+            wgpu::TextureViewDimension::D2
+        }),
+        ..Default::default()
+    })
+}
+
 /// An activation [n, c, h, w] packed for the conv kernels: rgba32float texels of 4 channels,
 /// image n a row of ceil(c/4) tiles of (top + h + bottom) x (left + w + right) texels with a
 /// zero border (1 on every side for the k = 3 / k = 1 kernels), `npl` images stacked per
@@ -90,24 +122,8 @@ impl PackedInput {
             "conv2d: a batch of {n} images of {h}x{w} needs {layers} texture layers, over this adapter's limit of {max_layers}; use a batch of at most {}",
             npl * max_layers
         );
-        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
-            label: Some("conv2d packed input"),
-            size: wgpu::Extent3d {
-                width: tex_w as u32,
-                height: (npl * tile_h) as u32,
-                depth_or_array_layers: layers as u32,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
-            view_formats: &[],
-        });
-        let view = tex.create_view(&wgpu::TextureViewDescriptor {
-            dimension: Some(wgpu::TextureViewDimension::D2Array),
-            ..Default::default()
-        });
+        let size = [tex_w, npl * tile_h, layers];
+        let view = rgba_texture(gpu, "conv2d packed input", size, true);
         let params = PackParams {
             n: n as u32,
             c: c as u32,
@@ -279,22 +295,9 @@ impl PackedWeights {
             "conv2d: {} weights need {rows} texture rows, over this adapter's limit of {max}",
             cout * cin * k * k
         );
-        let tex = gpu.create_texture(&wgpu::TextureDescriptor {
-            label: Some("conv2d packed weights"),
-            size: wgpu::Extent3d {
-                width: WROW as u32,
-                height: rows as u32,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
-            view_formats: &[],
-        });
+        let view = rgba_texture(gpu, "conv2d packed weights", [WROW, rows, 1], false);
         PackedWeights {
-            view: tex.create_view(&Default::default()),
+            view,
             params: WeightPackParams {
                 cout: cout as u32,
                 cin: cin as u32,

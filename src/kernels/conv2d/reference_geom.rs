@@ -1,7 +1,7 @@
 //! CPU references of the general-geometry Conv2d and of ConvTranspose2d (f64 accumulation),
 //! written from the definitions, independent of how the kernels decompose them.
 
-use super::{Conv2dGeom, ConvTranspose2dShape};
+use super::{Conv2dGeom, ConvTranspose2dShape, GeneralConv};
 
 /// Every product of a convolution as (x index, w index, y index); `f` sees each once.
 fn conv_products(s: &Conv2dGeom, f: &mut dyn FnMut(usize, usize, usize)) {

@@ -6,6 +6,7 @@ use wgpu_ddpm::gpu::{Dispatch, Gpu, GpuTensor};
 use wgpu_ddpm::model::graph::{Graph, Var};
 
 use crate::common::*;
+use crate::elementwise_support::*;
 use crate::tape::{mse_f64, param, run_tape};
 
 /// An activation's launchers and references.
@@ -36,15 +37,11 @@ pub fn backward_accumulates(
     let gpu = gpu();
     let mut rng = HostRng::new(seed);
     let n = 3 * 5 * 7 * 9;
-    let x = inputs(&mut rng, n, scale, special);
-    let dy = rng.vec_normal(n);
-    let dx0 = rng.vec_normal(n);
-    let t = |v: &[f32]| upload(&gpu, v, &[n]);
-    let dxg = t(&dx0);
-    run(&gpu, [(a.backward)(&gpu, &t(&x), &t(&dy), &dxg)]);
-    let fresh = (a.backward_cpu)(&x, &dy);
-    let what = format!("{}_backward", a.name);
-    assert_accumulates(&what, &gpu.read(&dxg), &dx0, &fresh, atol, rtol);
+    let x = Filled::new(inputs(&mut rng, n, scale, special), &[n]);
+    let [dy, dx] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
+    run(&gpu, [(a.backward)(&gpu, &x.dev, &dy.dev, &dx.dev)]);
+    let fresh = (a.backward_cpu)(&x.host, &dy.host);
+    dx.assert_accumulated(&format!("{}_backward", a.name), &fresh, atol, rtol);
 }
 
 /// L = sum(w * act(x)); dL/dx from the GPU backward vs central differences in f64.
@@ -52,22 +49,14 @@ pub fn backward_finite_difference(a: &Activation, seed: u64, scale: f32) {
     let gpu = gpu();
     let mut rng = HostRng::new(seed);
     let n = 37;
-    let x = inputs(&mut rng, n, scale, &[]);
-    let w = rng.vec_normal(n);
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &w, &[n]),
-        gpu.zeros(&[n]),
-    );
-    run(&gpu, [(a.backward)(&gpu, &xg, &dyg, &dxg)]);
-    let loss = |xs: &[f64]| {
-        xs.iter()
-            .zip(&w)
-            .map(|(x, w)| (a.f64)(*x) * *w as f64)
-            .sum()
-    };
-    let what = format!("{} fd", a.name);
-    fd_check(&what, &gpu.read(&dxg), &f64s(&x), 1e-4, loss, 1e-5, 1e-4);
+    let x = Filled::new(inputs(&mut rng, n, scale, &[]), &[n]);
+    let w = Filled::normal(&mut rng, &[n]);
+    let dxg = gpu.zeros(&[n]);
+    run(&gpu, [(a.backward)(&gpu, &x.dev, &w.dev, &dxg)]);
+    let loss =
+        |xs: &[f64]| weighted_sum(&xs.iter().map(|x| (a.f64)(*x)).collect::<Vec<_>>(), &w.host);
+    let (what, x64) = (format!("{} fd", a.name), f64s(&x.host));
+    fd_check(&what, &gpu.read(&dxg), &x64, 1e-4, loss, 1e-5, 1e-4);
 }
 
 /// The graph op's input gradient under an MSE loss vs central differences in f64.

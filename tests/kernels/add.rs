@@ -2,6 +2,7 @@ use wgpu_ddpm::kernels::add::*;
 use wgpu_ddpm::model::graph::Graph;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 use crate::tape::{mse_f64, param, run_tape};
 
 #[test]
@@ -9,19 +10,11 @@ fn add_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(80);
     for n in [1usize, 7, 255, 257, 3 * 5 * 7 * 9] {
-        let (a, b) = (rng.vec_normal(n), rng.vec_normal(n));
+        let [a, b] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
         let yg = upload(&gpu, &vec![7.0; n], &[n]);
-        run(
-            &gpu,
-            [add(
-                &gpu,
-                &upload(&gpu, &a, &[n]),
-                &upload(&gpu, &b, &[n]),
-                &yg,
-            )],
-        );
+        run(&gpu, [add(&gpu, &a.dev, &b.dev, &yg)]);
         // One f32 addition on both sides: bit-identical.
-        assert_close("add", &gpu.read(&yg), &add_cpu(&a, &b), 0.0, 0.0);
+        assert_exact("add", &gpu.read(&yg), &add_cpu(&a.host, &b.host));
     }
 }
 
@@ -31,23 +24,21 @@ fn add_backward_routes_dy_into_both_and_accumulates() {
     let mut rng = HostRng::new(81);
     let n = 3 * 5 * 7;
     let (dy, a0, b0) = (rng.vec_normal(n), rng.vec_normal(n), rng.vec_normal(n));
-    let t = |v: &[f32]| upload(&gpu, v, &[n]);
-    let dyg = t(&dy);
+    let dyg = upload(&gpu, &dy, &[n]);
     // Both gradients, then each alone (the other input needs none).
     for (with_a, with_b) in [(true, true), (true, false), (false, true)] {
-        let (da, db) = (t(&a0), t(&b0));
-        let ds = add_backward(&gpu, &dyg, with_a.then_some(&da), with_b.then_some(&db));
+        let (da, db) = (Filled::new(a0.clone(), &[n]), Filled::new(b0.clone(), &[n]));
+        let ds = add_backward(
+            &gpu,
+            &dyg,
+            with_a.then_some(&da.dev),
+            with_b.then_some(&db.dev),
+        );
         assert_eq!(ds.len(), 1, "one dispatch whatever is skipped");
         run(&gpu, ds);
-        let want = |before: &[f32], on: bool| {
-            if on {
-                dy.clone()
-            } else {
-                vec![0.0; before.len()]
-            }
-        };
-        assert_accumulates("da", &gpu.read(&da), &a0, &want(&a0, with_a), 0.0, 0.0);
-        assert_accumulates("db", &gpu.read(&db), &b0, &want(&b0, with_b), 0.0, 0.0);
+        let want = |on: bool| if on { dy.clone() } else { vec![0.0; n] };
+        da.assert_accumulated("da", &want(with_a), 0.0, 0.0);
+        db.assert_accumulated("db", &want(with_b), 0.0, 0.0);
     }
 }
 
@@ -91,26 +82,14 @@ fn graph_add_and_activations_gradients_match_finite_differences() {
             .collect();
         mse_f64(&y, &target)
     };
-    let (a64, b64) = (f64s(&a), f64s(&b));
     // Gradients of a mean over 30 values: O(0.1).
     let rd = |v: &wgpu_ddpm::model::graph::Var| gpu.read(v.grad.as_ref().unwrap());
-    fd_check(
-        "graph add da",
-        &rd(&av),
-        &a64,
+    fd_check_partials(
+        "graph add",
+        [&f64s(&a), &f64s(&b)],
         1e-4,
-        |v| loss(v, &b64),
-        1e-6,
-        1e-4,
-    );
-    fd_check(
-        "graph add db",
-        &rd(&bv),
-        &b64,
-        1e-4,
-        |v| loss(&a64, v),
-        1e-6,
-        1e-4,
+        |[a, b]| loss(a, b),
+        [("da", &rd(&av), 1e-6, 1e-4), ("db", &rd(&bv), 1e-6, 1e-4)],
     );
 }
 

@@ -2,6 +2,7 @@ use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
 use wgpu_ddpm::kernels::add_noise::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 /// Forward on the GPU (to draw t and eps), then the backward of L = sum(w * x_t) into
 /// prefilled gradient buffers: GPU vs CPU reference, accumulation, and a finite-difference
@@ -12,71 +13,38 @@ fn case(n: usize, chw: usize, t_max: usize, seed: u64) {
         .unwrap()
         .gpu_table();
     let mut rng = HostRng::new(seed);
-    let x0 = rng.vec_uniform(n * chw, -1.0, 1.0);
-    let w = rng.vec_normal(n * chw);
-    let (before_x, before_e) = (rng.vec_normal(n * chw), rng.vec_normal(n * chw));
+    let x0 = Filled::new(rng.vec_uniform(n * chw, -1.0, 1.0), &[n, chw]);
+    let [w, dx0, deps] = [(); 3].map(|_| Filled::normal(&mut rng, &[n, chw]));
     let tab = gpu.upload(&table, &[t_max + 1, 4]);
     let state = gpu.upload_u32(&rng_state_words(seed, 3), &[4]);
-    let x0g = upload(&gpu, &x0, &[n, chw]);
     let (t, xt, eps) = (gpu.zeros(&[n]), gpu.zeros(&[n, chw]), gpu.zeros(&[n, chw]));
-    let (wg, dx0, deps) = (
-        upload(&gpu, &w, &[n, chw]),
-        upload(&gpu, &before_x, &[n, chw]),
-        upload(&gpu, &before_e, &[n, chw]),
-    );
     run(
         &gpu,
         [
-            add_noise(&gpu, n, chw, None, &tab, &state, &x0g, &t, &xt, &eps),
-            add_noise_backward(&gpu, n, chw, &tab, &t, &wg, &dx0, &deps),
+            add_noise(&gpu, n, chw, None, &tab, &state, &x0.dev, &t, &xt, &eps),
+            add_noise_backward(&gpu, n, chw, &tab, &t, &w.dev, &dx0.dev, &deps.dev),
         ],
     );
     let (t_host, eps_host) = (gpu.read_u32(&t), gpu.read(&eps));
-    let (gx, ge) = add_noise_backward_cpu(chw, &table, &t_host, &w);
+    let (gx, ge) = add_noise_backward_cpu(chw, &table, &t_host, &w.host);
     let what = format!("add_noise_backward n {n} chw {chw}");
-    assert_accumulates(
-        &format!("{what} dx0"),
-        &gpu.read(&dx0),
-        &before_x,
-        &gx,
-        1e-5,
-        1e-5,
-    );
-    assert_accumulates(
-        &format!("{what} deps"),
-        &gpu.read(&deps),
-        &before_e,
-        &ge,
-        1e-5,
-        1e-5,
-    );
+    dx0.assert_accumulated(&format!("{what} dx0"), &gx, 1e-5, 1e-5);
+    deps.assert_accumulated(&format!("{what} deps"), &ge, 1e-5, 1e-5);
     // Finite differences of L(x0, eps) = sum w * (sqrt(abar_t) x0 + sqrt(1 - abar_t) eps).
-    let loss = |x0: &[f64], e: &[f64]| -> f64 {
+    let noised = |x0: &[f64], e: &[f64]| -> Vec<f64> {
         (0..n * chw)
             .map(|i| {
                 let row = &table[4 * t_host[i / chw] as usize..];
-                w[i] as f64 * ((row[2] as f64).sqrt() * x0[i] + (row[3] as f64).sqrt() * e[i])
+                (row[2] as f64).sqrt() * x0[i] + (row[3] as f64).sqrt() * e[i]
             })
-            .sum()
+            .collect()
     };
-    let (x64, e64) = (f64s(&x0), f64s(&eps_host));
-    fd_check(
-        &format!("{what} fd x0"),
-        &gx,
-        &x64,
+    fd_check_partials(
+        &format!("{what} fd"),
+        [&f64s(&x0.host), &f64s(&eps_host)],
         1e-3,
-        |x| loss(x, &e64),
-        1e-4,
-        1e-4,
-    );
-    fd_check(
-        &format!("{what} fd eps"),
-        &ge,
-        &e64,
-        1e-3,
-        |e| loss(&x64, e),
-        1e-4,
-        1e-4,
+        |[x0, e]| weighted_sum(&noised(x0, e), &w.host),
+        [("x0", &gx, 1e-4, 1e-4), ("eps", &ge, 1e-4, 1e-4)],
     );
 }
 

@@ -1,15 +1,7 @@
 use wgpu_ddpm::kernels::concat::*;
 
 use crate::common::*;
-
-/// `Gpu::read` of an empty tensor trips bytemuck's alignment check (empty Vec<u8>), so skip it.
-fn read(t: &wgpu_ddpm::gpu::GpuTensor) -> Vec<f32> {
-    if t.is_empty() {
-        Vec::new()
-    } else {
-        gpu().read(t)
-    }
-}
+use crate::elementwise_support::*;
 
 // (n, c1, c2, hw): odd shapes, an empty half, and the seed's up1 concat (128 + 64 at 28x28) at batch 1.
 const SHAPES: &[(usize, usize, usize, usize)] = &[
@@ -25,21 +17,17 @@ fn concat_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(21);
     for &(n, c1, c2, hw) in SHAPES {
-        let (a, b) = (rng.vec_normal(n * c1 * hw), rng.vec_normal(n * c2 * hw));
-        let y0 = rng.vec_normal(n * (c1 + c2) * hw);
-        let (ag, bg, yg) = (
-            upload(&gpu, &a, &[n, c1, hw]),
-            upload(&gpu, &b, &[n, c2, hw]),
-            upload(&gpu, &y0, &[n, c1 + c2, hw]),
-        );
-        run(&gpu, [concat(&gpu, &ag, &bg, &yg)]);
+        let a = Filled::normal(&mut rng, &[n, c1, hw]);
+        let b = Filled::normal(&mut rng, &[n, c2, hw]);
+        // Garbage in y proves it is overwritten.
+        let y = Filled::normal(&mut rng, &[n, c1 + c2, hw]);
+        run(&gpu, [concat(&gpu, &a.dev, &b.dev, &y.dev)]);
         // A pure copy: exact.
-        assert_close(
+        let want = concat_cpu(n, c1, c2, hw, &a.host, &b.host);
+        assert_exact(
             &format!("concat {n}x({c1}+{c2})x{hw}"),
-            &gpu.read(&yg),
-            &concat_cpu(n, c1, c2, hw, &a, &b),
-            0.0,
-            0.0,
+            &read(&y.dev),
+            &want,
         );
     }
 }
@@ -49,18 +37,14 @@ fn concat_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(22);
     for &(n, c1, c2, hw) in SHAPES {
-        let dy = rng.vec_normal(n * (c1 + c2) * hw);
-        let (da0, db0) = (rng.vec_normal(n * c1 * hw), rng.vec_normal(n * c2 * hw));
-        let dyg = upload(&gpu, &dy, &[n, c1 + c2, hw]);
-        let (dag, dbg) = (
-            upload(&gpu, &da0, &[n, c1, hw]),
-            upload(&gpu, &db0, &[n, c2, hw]),
-        );
-        run(&gpu, [concat_backward(&gpu, &dyg, &dag, &dbg)]);
-        let (da, db) = concat_backward_cpu(n, c1, c2, hw, &dy);
+        let dy = Filled::normal(&mut rng, &[n, c1 + c2, hw]);
+        let da = Filled::normal(&mut rng, &[n, c1, hw]);
+        let db = Filled::normal(&mut rng, &[n, c2, hw]);
+        run(&gpu, [concat_backward(&gpu, &dy.dev, &da.dev, &db.dev)]);
+        let (da_want, db_want) = concat_backward_cpu(n, c1, c2, hw, &dy.host);
         // One f32 addition per element, same as the reference: exact.
-        assert_accumulates("concat da", &read(&dag), &da0, &da, 0.0, 0.0);
-        assert_accumulates("concat db", &read(&dbg), &db0, &db, 0.0, 0.0);
+        da.assert_accumulated("concat da", &da_want, 0.0, 0.0);
+        db.assert_accumulated("concat db", &db_want, 0.0, 0.0);
     }
 }
 
@@ -75,42 +59,25 @@ fn concat_backward_finite_difference() {
         rng.vec_normal(n * c2 * hw),
         rng.vec_normal(n * (c1 + c2) * hw),
     );
-    let loss = |a: &[f64], b: &[f64]| {
-        let mut l = 0.0;
-        for i in 0..n {
-            for c in 0..c1 + c2 {
-                for s in 0..hw {
-                    let v = if c < c1 {
-                        a[(i * c1 + c) * hw + s]
-                    } else {
-                        b[(i * c2 + c - c1) * hw + s]
-                    };
-                    l += r[(i * (c1 + c2) + c) * hw + s] as f64 * v;
-                }
-            }
-        }
-        l
+    // cat(a, b) in f64: per image, a's channels then b's.
+    let cat = |a: &[f64], b: &[f64]| -> Vec<f64> {
+        let (a, b) = (a.chunks(c1 * hw), b.chunks(c2 * hw));
+        a.zip(b)
+            .flat_map(|(a, b)| a.iter().chain(b))
+            .copied()
+            .collect()
     };
-    let (ad, bd) = (f64s(&a), f64s(&b));
     let rg = upload(&gpu, &r, &[n, c1 + c2, hw]);
     let (dag, dbg) = (gpu.zeros(&[n, c1, hw]), gpu.zeros(&[n, c2, hw]));
     run(&gpu, [concat_backward(&gpu, &rg, &dag, &dbg)]);
-    fd_check(
-        "concat fd da",
-        &gpu.read(&dag),
-        &ad,
+    fd_check_partials(
+        "concat fd",
+        [&f64s(&a), &f64s(&b)],
         1e-3,
-        |v| loss(v, &bd),
-        1e-6,
-        1e-6,
-    );
-    fd_check(
-        "concat fd db",
-        &gpu.read(&dbg),
-        &bd,
-        1e-3,
-        |v| loss(&ad, v),
-        1e-6,
-        1e-6,
+        |[a, b]| weighted_sum(&cat(a, b), &r),
+        [
+            ("da", &gpu.read(&dag), 1e-6, 1e-6),
+            ("db", &gpu.read(&dbg), 1e-6, 1e-6),
+        ],
     );
 }

@@ -3,6 +3,7 @@ use wgpu_ddpm::kernels::denoise::*;
 use wgpu_ddpm::kernels::rng::{normal_cpu, PURPOSE_Z};
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 const MODES: [DenoiseMode; 4] = [
     DenoiseMode::DdpmSmall,
@@ -49,12 +50,10 @@ fn denoise_backward_matches_cpu_and_fd() {
                         let (t, tp) = (ts_host[k] as usize, ts_host[k + 1] as usize);
                         let (x, eps) = inputs(len, s.abar[t], k as u64);
                         let mut rng = HostRng::new(k as u64 + 100);
-                        let w = rng.vec_normal(len);
-                        let (bx, be) = (rng.vec_normal(len), rng.vec_normal(len));
+                        let [w, dx, de] = [(); 3].map(|_| Filled::normal(&mut rng, &[n, chw]));
                         let state =
                             gpu.upload_u32(&[k as u32, seed as u32, (seed >> 32) as u32, 0], &[4]);
-                        let up = |v: &[f32]| upload(&gpu, v, &[n, chw]);
-                        let (wg, xg, eg, dx, de) = (up(&w), up(&x), up(&eps), up(&bx), up(&be));
+                        let (xg, eg) = (upload(&gpu, &x, &[n, chw]), upload(&gpu, &eps, &[n, chw]));
                         run(
                             &gpu,
                             [denoise_backward(
@@ -62,33 +61,19 @@ fn denoise_backward_matches_cpu_and_fd() {
                                 n,
                                 chw,
                                 &DenoiseStep::new(mode, clip, &table, &ts, &state),
-                                &wg,
+                                &w.dev,
                                 &xg,
                                 &eg,
-                                &dx,
-                                &de,
+                                &dx.dev,
+                                &de.dev,
                             )],
                         );
                         let (gx, ge) =
-                            denoise_backward_cpu(mode, clip, &s, &ts_host, k, &w, &x, &eps);
+                            denoise_backward_cpu(mode, clip, &s, &ts_host, k, &w.host, &x, &eps);
                         let what = format!("denoise_backward {kind:?} {mode:?} clip {clip} t {t}");
                         // f32 coefficients up to 1/sqrt(abar_T) (~40 at T = 100) vs f64.
-                        assert_accumulates(
-                            &format!("{what} dx"),
-                            &gpu.read(&dx),
-                            &bx,
-                            &gx,
-                            2e-4,
-                            2e-4,
-                        );
-                        assert_accumulates(
-                            &format!("{what} deps"),
-                            &gpu.read(&de),
-                            &be,
-                            &ge,
-                            2e-4,
-                            2e-4,
-                        );
+                        dx.assert_accumulated(&format!("{what} dx"), &gx, 2e-4, 2e-4);
+                        de.assert_accumulated(&format!("{what} deps"), &ge, 2e-4, 2e-4);
                         // Finite differences of L = sum w * step(x, eps) with z held fixed.
                         let sigma = step_sigma(mode, &s, t, tp);
                         let z: Vec<f64> = (0..len)
@@ -100,34 +85,19 @@ fn denoise_backward_matches_cpu_and_fd() {
                                 }
                             })
                             .collect();
-                        let loss = |x: &[f64], e: &[f64]| -> f64 {
+                        let step = |x: &[f64], e: &[f64]| -> Vec<f64> {
                             (0..len)
                                 .map(|i| {
-                                    w[i] as f64
-                                        * denoise_step_with_z(
-                                            mode, clip, &s, t, tp, x[i], e[i], z[i],
-                                        )
+                                    denoise_step_with_z(mode, clip, &s, t, tp, x[i], e[i], z[i])
                                 })
-                                .sum()
+                                .collect()
                         };
-                        let (x64, e64) = (f64s(&x), f64s(&eps));
-                        fd_check(
-                            &format!("{what} fd x"),
-                            &gx,
-                            &x64,
+                        fd_check_partials(
+                            &format!("{what} fd"),
+                            [&f64s(&x), &f64s(&eps)],
                             1e-5,
-                            |v| loss(v, &e64),
-                            1e-4,
-                            1e-4,
-                        );
-                        fd_check(
-                            &format!("{what} fd eps"),
-                            &ge,
-                            &e64,
-                            1e-5,
-                            |v| loss(&x64, v),
-                            1e-4,
-                            1e-4,
+                            |[x, e]| weighted_sum(&step(x, e), &w.host),
+                            [("x", &gx, 1e-4, 1e-4), ("eps", &ge, 1e-4, 1e-4)],
                         );
                     }
                 }

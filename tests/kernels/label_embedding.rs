@@ -2,6 +2,7 @@ use wgpu_ddpm::kernels::guidance::*;
 use wgpu_ddpm::kernels::label_embedding::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 #[test]
 fn label_embedding_forward_matches_cpu() {
@@ -29,13 +30,8 @@ fn label_embedding_forward_matches_cpu() {
         );
         run(&gpu, [label_embedding(&gpu, n, d, &tg, &yg, &tab, &out)]);
         // A single f32 add on both sides: exact.
-        assert_close(
-            "label_embedding",
-            &gpu.read(&out),
-            &label_embedding_cpu(n, d, &temb, &y, &table),
-            0.0,
-            0.0,
-        );
+        let want = label_embedding_cpu(n, d, &temb, &y, &table);
+        assert_exact("label_embedding", &gpu.read(&out), &want);
     }
 }
 
@@ -47,7 +43,7 @@ fn label_embedding_hand_computed() {
     let y = gpu.upload_u32(&[2, 0], &[2]);
     let out = gpu.zeros(&[2, 2]);
     run(&gpu, [label_embedding(&gpu, 2, 2, &temb, &y, &table, &out)]);
-    assert_close("hand", &gpu.read(&out), &[51.0, 62.0, 13.0, 24.0], 0.0, 0.0);
+    assert_exact("hand", &gpu.read(&out), &[51.0, 62.0, 13.0, 24.0]);
 }
 
 #[test]
@@ -56,22 +52,19 @@ fn label_embedding_backward_matches_cpu_and_accumulates() {
     let mut rng = HostRng::new(32);
     let (n, d, rows) = (9usize, 7usize, 4usize);
     let y: Vec<u32> = (0..n).map(|_| rng.below(rows as u64) as u32).collect();
-    let dout = rng.vec_normal(n * d);
-    let (pre_t, pre_w) = (rng.vec_normal(n * d), rng.vec_normal(rows * d));
-    let (yg, dg, dt, dw) = (
-        gpu.upload_u32(&y, &[n]),
-        upload(&gpu, &dout, &[n, d]),
-        upload(&gpu, &pre_t, &[n, d]),
-        upload(&gpu, &pre_w, &[rows, d]),
-    );
+    let [dout, dt] = [(); 2].map(|_| Filled::normal(&mut rng, &[n, d]));
+    let dw = Filled::normal(&mut rng, &[rows, d]);
+    let yg = gpu.upload_u32(&y, &[n]);
     run(
         &gpu,
-        [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
+        [label_embedding_backward(
+            &gpu, n, d, &yg, &dout.dev, &dt.dev, &dw.dev,
+        )],
     );
-    let (want_t, want_w) = label_embedding_backward_cpu(n, d, rows, &y, &dout);
+    let (want_t, want_w) = label_embedding_backward_cpu(n, d, rows, &y, &dout.host);
     // Sums of at most n = 9 terms in the same order: 1e-5.
-    assert_accumulates("dtemb", &gpu.read(&dt), &pre_t, &want_t, 1e-5, 1e-5);
-    assert_accumulates("dtable", &gpu.read(&dw), &pre_w, &want_w, 1e-5, 1e-5);
+    dt.assert_accumulated("dtemb", &want_t, 1e-5, 1e-5);
+    dw.assert_accumulated("dtable", &want_w, 1e-5, 1e-5);
 }
 
 #[test]
@@ -84,13 +77,6 @@ fn label_embedding_backward_finite_difference() {
     let temb = rng.vec_normal(n * d);
     let table = rng.vec_normal(rows * d);
     let r = rng.vec_normal(n * d);
-    let loss = |tb: &[f64], tt: &[f64]| -> f64 {
-        (0..n * d)
-            .map(|i| r[i] as f64 * (tt[i] + tb[y[i / d] as usize * d + i % d]))
-            .sum()
-    };
-    let t64: Vec<f64> = temb.iter().map(|v| *v as f64).collect();
-    let w64: Vec<f64> = table.iter().map(|v| *v as f64).collect();
     let (yg, dg, dt, dw) = (
         gpu.upload_u32(&y, &[n]),
         upload(&gpu, &r, &[n, d]),
@@ -101,23 +87,20 @@ fn label_embedding_backward_finite_difference() {
         &gpu,
         [label_embedding_backward(&gpu, n, d, &yg, &dg, &dt, &dw)],
     );
-    fd_check(
-        "fd dtable",
-        &gpu.read(&dw),
-        &w64,
+    let emb = |tb: &[f64], tt: &[f64]| -> Vec<f64> {
+        (0..n * d)
+            .map(|i| tt[i] + tb[y[i / d] as usize * d + i % d])
+            .collect()
+    };
+    fd_check_partials(
+        "fd",
+        [&f64s(&table), &f64s(&temb)],
         1e-3,
-        |w| loss(w, &t64),
-        1e-3,
-        1e-3,
-    );
-    fd_check(
-        "fd dtemb",
-        &gpu.read(&dt),
-        &t64,
-        1e-3,
-        |t| loss(&w64, t),
-        1e-3,
-        1e-3,
+        |[tb, tt]| weighted_sum(&emb(tb, tt), &r),
+        [
+            ("dtable", &gpu.read(&dw), 1e-3, 1e-3),
+            ("dtemb", &gpu.read(&dt), 1e-3, 1e-3),
+        ],
     );
 }
 

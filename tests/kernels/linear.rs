@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::linear::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 // Shapes: odd ones that are not multiples of the 4x4 register tile, and seed-U-Net MLP shapes
 // (time embedding D = 100 -> cin, cin -> cin) at batch 2.
@@ -19,24 +20,16 @@ fn linear_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(11);
     for &(m, k, n) in SHAPES {
-        let (x, w, b) = (
-            rng.vec_normal(m * k),
-            rng.vec_normal(n * k),
-            rng.vec_normal(n),
-        );
-        let y0 = rng.vec_normal(m * n); // garbage: the forward overwrites
-        let (xg, wg, bg, yg) = (
-            upload(&gpu, &x, &[m, k]),
-            upload(&gpu, &w, &[n, k]),
-            upload(&gpu, &b, &[n]),
-            upload(&gpu, &y0, &[m, n]),
-        );
-        run(&gpu, [linear(&gpu, &xg, &wg, &bg, &yg)]);
+        let x = Filled::normal(&mut rng, &[m, k]);
+        let w = Filled::normal(&mut rng, &[n, k]);
+        let b = Filled::normal(&mut rng, &[n]);
+        let y = Filled::normal(&mut rng, &[m, n]); // garbage: the forward overwrites
+        run(&gpu, [linear(&gpu, &x.dev, &w.dev, &b.dev, &y.dev)]);
         // f32 sums of k <= 384 products of N(0,1) values (magnitude ~sqrt(k) <= 20) vs f64.
         assert_close(
             &format!("linear {m}x{k}->{n}"),
-            &gpu.read(&yg),
-            &linear_cpu(m, k, n, &x, &w, &b),
+            &read(&y.dev),
+            &linear_cpu(m, k, n, &x.host, &w.host, &b.host),
             2e-5 * k as f32,
             1e-5,
         );
@@ -48,57 +41,19 @@ fn linear_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(12);
     for &(m, k, n) in SHAPES {
-        let (x, w, dy) = (
-            rng.vec_normal(m * k),
-            rng.vec_normal(n * k),
-            rng.vec_normal(m * n),
-        );
-        let (dx0, dw0, db0) = (
-            rng.vec_normal(m * k),
-            rng.vec_normal(n * k),
-            rng.vec_normal(n),
-        );
-        let (xg, wg, dyg) = (
-            upload(&gpu, &x, &[m, k]),
-            upload(&gpu, &w, &[n, k]),
-            upload(&gpu, &dy, &[m, n]),
-        );
-        let (dxg, dwg, dbg) = (
-            upload(&gpu, &dx0, &[m, k]),
-            upload(&gpu, &dw0, &[n, k]),
-            upload(&gpu, &db0, &[n]),
-        );
+        let [x, w, dy, dx, dw, db] = [&[m, k][..], &[n, k], &[m, n], &[m, k], &[n, k], &[n]]
+            .map(|s| Filled::normal(&mut rng, s));
         run(
             &gpu,
-            linear_backward(&gpu, &xg, &wg, &dyg, &dxg, &dwg, &dbg),
+            linear_backward(&gpu, &x.dev, &w.dev, &dy.dev, &dx.dev, &dw.dev, &db.dev),
         );
-        let (dx, dw, db) = linear_backward_cpu(m, k, n, &x, &w, &dy);
+        let (dx_want, dw_want, db_want) = linear_backward_cpu(m, k, n, &x.host, &w.host, &dy.host);
         let what = format!("{m}x{k}->{n}");
         // dx sums n products, dw and db sum m products, in f32 vs f64; values ~sqrt(terms).
-        assert_accumulates(
-            &format!("linear dx {what}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &dx,
-            2e-5 * n as f32,
-            1e-5,
-        );
-        assert_accumulates(
-            &format!("linear dw {what}"),
-            &gpu.read(&dwg),
-            &dw0,
-            &dw,
-            2e-5 * m as f32,
-            1e-5,
-        );
-        assert_accumulates(
-            &format!("linear db {what}"),
-            &gpu.read(&dbg),
-            &db0,
-            &db,
-            2e-5 * m as f32,
-            1e-5,
-        );
+        let (tol_n, tol_m) = (2e-5 * n as f32, 2e-5 * m as f32);
+        dx.assert_accumulated(&format!("linear dx {what}"), &dx_want, tol_n, 1e-5);
+        dw.assert_accumulated(&format!("linear dw {what}"), &dw_want, tol_m, 1e-5);
+        db.assert_accumulated(&format!("linear db {what}"), &db_want, tol_m, 1e-5);
     }
 }
 
@@ -114,8 +69,7 @@ fn linear_backward_finite_difference() {
         rng.vec_normal(n),
         rng.vec_normal(m * n),
     );
-    let (xd, wd, bd) = (f64s(&x), f64s(&w), f64s(&b));
-    let loss = |x: &[f64], w: &[f64], b: &[f64]| {
+    let loss = |[x, w, b]: [&[f64]; 3]| {
         let mut l = 0.0;
         for i in 0..m {
             for o in 0..n {
@@ -133,32 +87,16 @@ fn linear_backward_finite_difference() {
     let (dxg, dwg, dbg) = (gpu.zeros(&[m, k]), gpu.zeros(&[n, k]), gpu.zeros(&[n]));
     run(&gpu, linear_backward(&gpu, &xg, &wg, &rg, &dxg, &dwg, &dbg));
     // L is linear in each argument, so central differences are exact up to f64 rounding.
-    fd_check(
-        "linear fd dx",
-        &gpu.read(&dxg),
-        &xd,
+    fd_check_partials(
+        "linear fd",
+        [&f64s(&x), &f64s(&w), &f64s(&b)],
         1e-3,
-        |v| loss(v, &wd, &bd),
-        1e-4,
-        1e-4,
-    );
-    fd_check(
-        "linear fd dw",
-        &gpu.read(&dwg),
-        &wd,
-        1e-3,
-        |v| loss(&xd, v, &bd),
-        1e-4,
-        1e-4,
-    );
-    fd_check(
-        "linear fd db",
-        &gpu.read(&dbg),
-        &bd,
-        1e-3,
-        |v| loss(&xd, &wd, v),
-        1e-4,
-        1e-4,
+        loss,
+        [
+            ("dx", &gpu.read(&dxg), 1e-4, 1e-4),
+            ("dw", &gpu.read(&dwg), 1e-4, 1e-4),
+            ("db", &gpu.read(&dbg), 1e-4, 1e-4),
+        ],
     );
 }
 

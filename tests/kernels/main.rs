@@ -7,6 +7,9 @@ mod common;
 mod tape;
 // The backward checks the elementwise activations share.
 mod activation;
+// Host values kept with their GPU copy, exact and finite-difference checks of the
+// elementwise and data-movement kernels.
+mod elementwise_support;
 
 mod adam;
 mod add;

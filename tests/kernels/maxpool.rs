@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::maxpool::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 // (n, c, h, w): odd batch/channels with even H/W, a single window, and seed shapes at N=2.
 const SHAPES: &[(usize, usize, usize, usize)] = &[
@@ -16,17 +17,12 @@ fn maxpool_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(20);
     for &(n, c, h, w) in SHAPES {
-        let x = rng.vec_normal(n * c * h * w);
+        let x = Filled::normal(&mut rng, &[n, c, h, w]);
         let yg = gpu.zeros(&[n, c, h / 2, w / 2]);
-        run(&gpu, [maxpool(&gpu, &upload(&gpu, &x, &[n, c, h, w]), &yg)]);
+        run(&gpu, [maxpool(&gpu, &x.dev, &yg)]);
         // A max is exact.
-        assert_close(
-            &format!("maxpool {n}x{c}x{h}x{w}"),
-            &gpu.read(&yg),
-            &maxpool_cpu(n, c, h, w, &x),
-            0.0,
-            0.0,
-        );
+        let what = format!("maxpool {n}x{c}x{h}x{w}");
+        assert_exact(&what, &gpu.read(&yg), &maxpool_cpu(n, c, h, w, &x.host));
     }
 }
 
@@ -42,28 +38,14 @@ fn maxpool_backward_matches_cpu_and_accumulates() {
             .iter()
             .map(|v| (v * 2.0).round())
             .collect();
-        let dy = rng.vec_normal(len / 4);
-        let dx0 = rng.vec_normal(len);
-        let dxg = upload(&gpu, &dx0, &[n, c, h, w]);
-        run(
-            &gpu,
-            [maxpool_backward(
-                &gpu,
-                &upload(&gpu, &x, &[n, c, h, w]),
-                &upload(&gpu, &dy, &[n, c, h / 2, w / 2]),
-                &dxg,
-            )],
-        );
-        let fresh = maxpool_backward_cpu(n, c, h, w, &x, &dy);
+        let x = Filled::new(x, &[n, c, h, w]);
+        let dy = Filled::normal(&mut rng, &[n, c, h / 2, w / 2]);
+        let dx = Filled::normal(&mut rng, &[n, c, h, w]);
+        run(&gpu, [maxpool_backward(&gpu, &x.dev, &dy.dev, &dx.dev)]);
+        let fresh = maxpool_backward_cpu(n, c, h, w, &x.host, &dy.host);
         // One f32 addition per element.
-        assert_accumulates(
-            &format!("maxpool_backward {n}x{c}x{h}x{w}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &fresh,
-            1e-6,
-            1e-6,
-        );
+        let what = format!("maxpool_backward {n}x{c}x{h}x{w}");
+        dx.assert_accumulated(&what, &fresh, 1e-6, 1e-6);
     }
 }
 
@@ -94,21 +76,10 @@ fn maxpool_ties_go_to_first_in_window() {
             maxpool_backward(&gpu, &xg, &upload(&gpu, &dy, &[1, 1, 2, 2]), &dxg),
         ],
     );
-    assert_close(
-        "maxpool ties y",
-        &gpu.read(&yg),
-        &[1.0, 2.0, 5.0, 3.0],
-        0.0,
-        0.0,
-    );
-    assert_close("maxpool ties dx", &gpu.read(&dxg), &want_dx, 0.0, 0.0);
-    assert_close(
-        "maxpool ties cpu dx",
-        &maxpool_backward_cpu(1, 1, 4, 4, &x, &dy),
-        &want_dx,
-        0.0,
-        0.0,
-    );
+    assert_exact("maxpool ties y", &gpu.read(&yg), &[1.0, 2.0, 5.0, 3.0]);
+    assert_exact("maxpool ties dx", &gpu.read(&dxg), &want_dx);
+    let cpu_dx = maxpool_backward_cpu(1, 1, 4, 4, &x, &dy);
+    assert_exact("maxpool ties cpu dx", &cpu_dx, &want_dx);
 }
 
 #[test]
@@ -122,32 +93,12 @@ fn maxpool_backward_finite_difference() {
     for i in (1..len).rev() {
         x.swap(i, rng.below(i as u64 + 1) as usize);
     }
-    let r = rng.vec_normal(len / 4);
-    let x64: Vec<f64> = x.iter().map(|v| *v as f64).collect();
+    let x = Filled::new(x, &[n, c, h, w]);
+    let r = Filled::normal(&mut rng, &[n, c, h / 2, w / 2]);
     let dxg = gpu.zeros(&[n, c, h, w]);
-    run(
-        &gpu,
-        [maxpool_backward(
-            &gpu,
-            &upload(&gpu, &x, &[n, c, h, w]),
-            &upload(&gpu, &r, &[n, c, h / 2, w / 2]),
-            &dxg,
-        )],
-    );
+    run(&gpu, [maxpool_backward(&gpu, &x.dev, &r.dev, &dxg)]);
     // Piecewise linear: the difference is exact up to f64 rounding.
-    fd_check(
-        "maxpool fd",
-        &gpu.read(&dxg),
-        &x64,
-        1e-4,
-        |xs| {
-            maxpool_f64(n, c, h, w, xs)
-                .iter()
-                .zip(&r)
-                .map(|(y, r)| y * *r as f64)
-                .sum()
-        },
-        1e-5,
-        1e-5,
-    );
+    let loss = |xs: &[f64]| weighted_sum(&maxpool_f64(n, c, h, w, xs), &r.host);
+    let x64 = f64s(&x.host);
+    fd_check("maxpool fd", &gpu.read(&dxg), &x64, 1e-4, loss, 1e-5, 1e-5);
 }

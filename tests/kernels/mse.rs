@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::mse::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 // Sizes around the 2048-element chunk and the 256-partial second pass, and the seed's loss
 // over a batch of 2 MNIST images (2 x 1 x 28 x 28).
@@ -46,17 +47,11 @@ fn mse_is_deterministic() {
     let n = 2048 * 7 + 13;
     let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
     let (pg, tg) = (upload(&gpu, &p, &[n]), upload(&gpu, &t, &[n]));
-    let bits: Vec<u32> = (0..3)
-        .map(|_| {
-            let lg = gpu.zeros(&[1]);
-            run(&gpu, mse(&gpu, &pg, &tg, &lg));
-            gpu.read(&lg)[0].to_bits()
-        })
-        .collect();
-    assert!(
-        bits.windows(2).all(|w| w[0] == w[1]),
-        "mse differs between runs: {bits:?}"
-    );
+    assert_deterministic("mse", || {
+        let lg = gpu.zeros(&[1]);
+        run(&gpu, mse(&gpu, &pg, &tg, &lg));
+        gpu.read(&lg)
+    });
 }
 
 #[test]
@@ -64,23 +59,11 @@ fn mse_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(52);
     for &n in SIZES {
-        let (p, t, d0) = (rng.vec_normal(n), rng.vec_normal(n), rng.vec_normal(n));
-        let (pg, tg, dg) = (
-            upload(&gpu, &p, &[n]),
-            upload(&gpu, &t, &[n]),
-            upload(&gpu, &d0, &[n]),
-        );
-        run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
-        let fresh = mse_backward_cpu(&p, &t);
+        let [p, t, d] = [(); 3].map(|_| Filled::normal(&mut rng, &[n]));
+        run(&gpu, [mse_backward(&gpu, &p.dev, &t.dev, &d.dev)]);
+        let fresh = mse_backward_cpu(&p.host, &t.host);
         // Two f32 roundings (difference, product) then the add into a ~N(0,1) prefill.
-        assert_accumulates(
-            &format!("mse_backward n={n}"),
-            &gpu.read(&dg),
-            &d0,
-            &fresh,
-            1e-6,
-            1e-6,
-        );
+        d.assert_accumulated(&format!("mse_backward n={n}"), &fresh, 1e-6, 1e-6);
     }
 }
 
@@ -90,29 +73,11 @@ fn mse_backward_finite_difference() {
     let gpu = gpu();
     let mut rng = HostRng::new(53);
     let n = 37;
-    let (p, t) = (rng.vec_normal(n), rng.vec_normal(n));
-    let td: Vec<f64> = t.iter().map(|v| *v as f64).collect();
-    let pd: Vec<f64> = p.iter().map(|v| *v as f64).collect();
-    let (pg, tg, dg) = (
-        upload(&gpu, &p, &[n]),
-        upload(&gpu, &t, &[n]),
-        gpu.zeros(&[n]),
-    );
-    run(&gpu, [mse_backward(&gpu, &pg, &tg, &dg)]);
+    let [p, t] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
+    let dg = gpu.zeros(&[n]);
+    run(&gpu, [mse_backward(&gpu, &p.dev, &t.dev, &dg)]);
     // Quadratic: central differences are exact up to f64 rounding (~1e-11).
-    fd_check(
-        "mse fd",
-        &gpu.read(&dg),
-        &pd,
-        1e-4,
-        |x| {
-            x.iter()
-                .zip(&td)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                / n as f64
-        },
-        1e-6,
-        1e-5,
-    );
+    let loss = |x: &[f64]| crate::tape::mse_f64(x, &t.host);
+    let p64 = f64s(&p.host);
+    fd_check("mse fd", &gpu.read(&dg), &p64, 1e-4, loss, 1e-6, 1e-5);
 }

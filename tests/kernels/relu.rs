@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::relu::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 #[test]
 fn relu_forward_matches_cpu() {
@@ -20,17 +21,10 @@ fn relu_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(2);
     let n = 3 * 5 * 7 * 9;
-    let x = rng.vec_normal(n);
-    let dy = rng.vec_normal(n);
-    let dx0 = rng.vec_normal(n);
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &dy, &[n]),
-        upload(&gpu, &dx0, &[n]),
-    );
-    run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
-    let fresh = relu_backward_cpu(&x, &dy);
-    assert_accumulates("relu_backward", &gpu.read(&dxg), &dx0, &fresh, 1e-6, 0.0);
+    let [x, dy, dx] = [(); 3].map(|_| Filled::normal(&mut rng, &[n]));
+    run(&gpu, [relu_backward(&gpu, &x.dev, &dy.dev, &dx.dev)]);
+    let fresh = relu_backward_cpu(&x.host, &dy.host);
+    dx.assert_accumulated("relu_backward", &fresh, 1e-6, 0.0);
 }
 
 #[test]
@@ -44,20 +38,11 @@ fn relu_backward_finite_difference() {
         .iter()
         .map(|v| if v.abs() < 0.05 { 0.3 } else { *v })
         .collect();
-    let w = rng.vec_normal(n);
-    let (xg, dyg, dxg) = (
-        upload(&gpu, &x, &[n]),
-        upload(&gpu, &w, &[n]),
-        gpu.zeros(&[n]),
-    );
-    run(&gpu, [relu_backward(&gpu, &xg, &dyg, &dxg)]);
-    fd_check(
-        "relu fd",
-        &gpu.read(&dxg),
-        &x.iter().map(|v| *v as f64).collect::<Vec<_>>(),
-        1e-4,
-        |xs| xs.iter().zip(&w).map(|(x, w)| x.max(0.0) * *w as f64).sum(),
-        1e-3,
-        1e-3,
-    );
+    let (x, w) = (Filled::new(x, &[n]), Filled::normal(&mut rng, &[n]));
+    let dxg = gpu.zeros(&[n]);
+    run(&gpu, [relu_backward(&gpu, &x.dev, &w.dev, &dxg)]);
+    let loss =
+        |xs: &[f64]| weighted_sum(&xs.iter().map(|x| x.max(0.0)).collect::<Vec<_>>(), &w.host);
+    let x64 = f64s(&x.host);
+    fd_check("relu fd", &gpu.read(&dxg), &x64, 1e-4, loss, 1e-3, 1e-3);
 }

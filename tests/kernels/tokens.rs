@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::tokens::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 // (n, c, hw): odd sizes, one element, and a seed shape (64 channels at 8x8).
 const SHAPES: &[(usize, usize, usize)] = &[(3, 5, 7), (3, 12, 13), (1, 1, 1), (2, 64, 64)];
@@ -22,29 +23,12 @@ fn tokens_and_untokens_match_cpu() {
                 untokens(&gpu, n, c, hw, &yg, &zg),
             ],
         );
-        let y = gpu.read(&yg);
+        let (y, z) = (gpu.read(&yg), gpu.read(&zg));
         // A transpose moves values: exact.
-        assert_close(
-            &format!("tokens {n}x{c}x{hw}"),
-            &y,
-            &tokens_cpu(n, c, hw, &x),
-            0.0,
-            0.0,
-        );
-        assert_close(
-            &format!("untokens {n}x{c}x{hw}"),
-            &gpu.read(&zg),
-            &untokens_cpu(n, c, hw, &y),
-            0.0,
-            0.0,
-        );
-        assert_close(
-            &format!("round trip {n}x{c}x{hw}"),
-            &gpu.read(&zg),
-            &x,
-            0.0,
-            0.0,
-        );
+        let what = format!("{n}x{c}x{hw}");
+        assert_exact(&format!("tokens {what}"), &y, &tokens_cpu(n, c, hw, &x));
+        assert_exact(&format!("untokens {what}"), &z, &untokens_cpu(n, c, hw, &y));
+        assert_exact(&format!("round trip {what}"), &z, &x);
     }
 }
 
@@ -56,14 +40,8 @@ fn tokens_by_hand() {
     let (xg, yg) = (upload(&gpu, &x, &[1, 2, 3]), gpu.zeros(&[1, 3, 2]));
     run(&gpu, [tokens(&gpu, 1, 2, 3, &xg, &yg)]);
     let want = [0.0, 10.0, 1.0, 11.0, 2.0, 12.0];
-    assert_close("tokens by hand", &gpu.read(&yg), &want, 0.0, 0.0);
-    assert_close(
-        "tokens_cpu by hand",
-        &tokens_cpu(1, 2, 3, &x),
-        &want,
-        0.0,
-        0.0,
-    );
+    assert_exact("tokens by hand", &gpu.read(&yg), &want);
+    assert_exact("tokens_cpu by hand", &tokens_cpu(1, 2, 3, &x), &want);
 }
 
 #[test]
@@ -74,36 +52,21 @@ fn tokens_backward_and_untokens_backward_accumulate() {
         let len = n * c * hw;
         let (dy, dx0) = (rng.vec_normal(len), rng.vec_normal(len));
         let what = format!("{n}x{c}x{hw}");
-        // tokens: dy is [n, hw, c], dx [n, c, hw].
-        let (dyg, dxg) = (
-            upload(&gpu, &dy, &[n, hw, c]),
-            upload(&gpu, &dx0, &[n, c, hw]),
+        // tokens_backward reads dy as [n, hw, c] and adds into dx as [n, c, hw], untokens_backward
+        // the other way round; `both` uploads the same values in either layout.
+        let both = |v: &[f32]| [[n, hw, c], [n, c, hw]].map(|s| Filled::new(v.to_vec(), &s));
+        let ([dy_t, dy_u], [dx_u, dx_t]) = (both(&dy), both(&dx0));
+        run(
+            &gpu,
+            [
+                tokens_backward(&gpu, n, c, hw, &dy_t.dev, &dx_t.dev),
+                untokens_backward(&gpu, n, c, hw, &dy_u.dev, &dx_u.dev),
+            ],
         );
-        run(&gpu, [tokens_backward(&gpu, n, c, hw, &dyg, &dxg)]);
         let fresh = untokens_cpu(n, c, hw, &dy);
-        assert_accumulates(
-            &format!("tokens_backward {what}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &fresh,
-            1e-6,
-            1e-6,
-        );
-        // untokens: dy is [n, c, hw], dx [n, hw, c].
-        let (dyg, dxg) = (
-            upload(&gpu, &dy, &[n, c, hw]),
-            upload(&gpu, &dx0, &[n, hw, c]),
-        );
-        run(&gpu, [untokens_backward(&gpu, n, c, hw, &dyg, &dxg)]);
+        dx_t.assert_accumulated(&format!("tokens_backward {what}"), &fresh, 1e-6, 1e-6);
         let fresh = tokens_cpu(n, c, hw, &dy);
-        assert_accumulates(
-            &format!("untokens_backward {what}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &fresh,
-            1e-6,
-            1e-6,
-        );
+        dx_u.assert_accumulated(&format!("untokens_backward {what}"), &fresh, 1e-6, 1e-6);
     }
 }
 
@@ -116,12 +79,7 @@ fn tokens_backward_finite_difference() {
     let (n, c, hw) = (3, 5, 7);
     let len = n * c * hw;
     let (x, r) = (f64s(&rng.vec_normal(len)), rng.vec_normal(len));
-    let loss = |y: Vec<f32>| {
-        y.iter()
-            .zip(&r)
-            .map(|(a, b)| *a as f64 * *b as f64)
-            .sum::<f64>()
-    };
+    let loss = |y: Vec<f32>| weighted_sum(&f64s(&y), &r);
     let as_f32 = |v: &[f64]| v.iter().map(|a| *a as f32).collect::<Vec<_>>();
     for backward_of_tokens in [true, false] {
         let rg = upload(&gpu, &r, &[len]);

@@ -1,6 +1,7 @@
 use wgpu_ddpm::kernels::upsample::*;
 
 use crate::common::*;
+use crate::elementwise_support::*;
 
 // (n, c, h, w): odd shapes, 1-pixel edges (every index clamps), and seed shapes at N=2.
 const SHAPES: &[(usize, usize, usize, usize)] = &[
@@ -20,15 +21,13 @@ fn upsample_forward_matches_cpu() {
     // coordinate is an f32 as in PyTorch, so lambda is off by ~1e-7 * o.
     for (align, atol) in [(false, 1e-6), (true, 5e-6)] {
         for &(n, c, h, w) in SHAPES {
-            let len = n * c * h * w;
-            let x = rng.vec_normal(len);
+            let x = Filled::normal(&mut rng, &[n, c, h, w]);
             let yg = gpu.zeros(&[n, c, 2 * h, 2 * w]);
-            let xg = upload(&gpu, &x, &[n, c, h, w]);
-            run(&gpu, [upsample_with(&gpu, &xg, &yg, align)]);
+            run(&gpu, [upsample_with(&gpu, &x.dev, &yg, align)]);
             assert_close(
                 &format!("upsample {n}x{c}x{h}x{w} align_corners {align}"),
                 &gpu.read(&yg),
-                &upsample_with_cpu(n, c, h, w, &x, align),
+                &upsample_with_cpu(n, c, h, w, &x.host, align),
                 atol,
                 1e-6,
             );
@@ -62,13 +61,11 @@ fn upsample_by_hand() {
         &gpu,
         [upsample(&gpu, &upload(&gpu, &x, &[1, 1, 2, 2]), &yg)],
     );
-    assert_close("upsample by hand (gpu)", &gpu.read(&yg), &want, 0.0, 0.0);
-    assert_close(
+    assert_exact("upsample by hand (gpu)", &gpu.read(&yg), &want);
+    assert_exact(
         "upsample by hand (cpu)",
         &upsample_cpu(1, 1, 2, 2, &x),
         &want,
-        0.0,
-        0.0,
     );
     // Backward: dy = 1 at output (0, 1) only reads column 0 with 0.75 and column 1 with 0.25
     // of row 0; dy = all ones gives each input 4 (16 outputs, weights sum to 1, by symmetry).
@@ -84,20 +81,9 @@ fn upsample_by_hand() {
                 &dxg,
             )],
         );
-        assert_close(
-            "upsample_backward by hand (gpu)",
-            &gpu.read(&dxg),
-            &want,
-            0.0,
-            0.0,
-        );
-        assert_close(
-            "upsample_backward by hand (cpu)",
-            &upsample_backward_cpu(1, 1, 2, 2, &dy),
-            &want,
-            0.0,
-            0.0,
-        );
+        assert_exact("upsample_backward by hand (gpu)", &gpu.read(&dxg), &want);
+        let cpu_dx = upsample_backward_cpu(1, 1, 2, 2, &dy);
+        assert_exact("upsample_backward by hand (cpu)", &cpu_dx, &want);
     }
 }
 
@@ -109,22 +95,16 @@ fn upsample_backward_matches_cpu_and_accumulates() {
         .into_iter()
         .flat_map(|a| SHAPES.iter().map(move |s| (a, s)))
     {
-        let len = n * c * h * w;
-        let dy = rng.vec_normal(4 * len);
-        let dx0 = rng.vec_normal(len);
-        let dxg = upload(&gpu, &dx0, &[n, c, h, w]);
-        let dyg = upload(&gpu, &dy, &[n, c, 2 * h, 2 * w]);
-        run(&gpu, [upsample_backward_with(&gpu, &dyg, &dxg, align)]);
-        let fresh = upsample_backward_with_cpu(n, c, h, w, &dy, align);
-        // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
-        assert_accumulates(
-            &format!("upsample_backward {n}x{c}x{h}x{w} align_corners {align}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &fresh,
-            1e-5,
-            1e-5,
+        let dy = Filled::normal(&mut rng, &[n, c, 2 * h, 2 * w]);
+        let dx = Filled::normal(&mut rng, &[n, c, h, w]);
+        run(
+            &gpu,
+            [upsample_backward_with(&gpu, &dy.dev, &dx.dev, align)],
         );
+        let fresh = upsample_backward_with_cpu(n, c, h, w, &dy.host, align);
+        // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
+        let what = format!("upsample_backward {n}x{c}x{h}x{w} align_corners {align}");
+        dx.assert_accumulated(&what, &fresh, 1e-5, 1e-5);
     }
 }
 
@@ -140,24 +120,11 @@ fn upsample_backward_finite_difference() {
     {
         let len = n * c * h * w;
         let x: Vec<f64> = rng.vec_normal(len).iter().map(|v| *v as f64).collect();
-        let r = rng.vec_normal(4 * len);
+        let r = Filled::normal(&mut rng, &[n, c, 2 * h, 2 * w]);
         let dxg = gpu.zeros(&[n, c, h, w]);
-        let rg = upload(&gpu, &r, &[n, c, 2 * h, 2 * w]);
-        run(&gpu, [upsample_backward_with(&gpu, &rg, &dxg, align)]);
-        fd_check(
-            &format!("upsample fd align_corners {align}"),
-            &gpu.read(&dxg),
-            &x,
-            1e-3,
-            |xs| {
-                upsample_with_f64(n, c, h, w, xs, align)
-                    .iter()
-                    .zip(&r)
-                    .map(|(y, r)| y * *r as f64)
-                    .sum()
-            },
-            1e-5,
-            1e-5,
-        );
+        run(&gpu, [upsample_backward_with(&gpu, &r.dev, &dxg, align)]);
+        let loss = |xs: &[f64]| weighted_sum(&upsample_with_f64(n, c, h, w, xs, align), &r.host);
+        let what = format!("upsample fd align_corners {align}");
+        fd_check(&what, &gpu.read(&dxg), &x, 1e-3, loss, 1e-5, 1e-5);
     }
 }

@@ -7,6 +7,8 @@ mod common;
 mod tape;
 // The backward checks the elementwise activations share.
 mod activation;
+// The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
+mod norm_support;
 
 mod adam;
 mod add;

@@ -7,8 +7,6 @@ mod common;
 mod tape;
 // The backward checks the elementwise activations share.
 mod activation;
-// The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
-mod norm_support;
 
 mod adam;
 mod add;
@@ -37,6 +35,8 @@ mod layer_norm;
 mod linear;
 mod maxpool;
 mod mse;
+// The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
+mod norm_support;
 mod passes;
 mod relu;
 mod rng;

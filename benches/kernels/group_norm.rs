@@ -2,8 +2,9 @@
 //! `group_norm_backward` times group_norm_backward_reduce + group_norm_backward_sums +
 //! group_norm_backward.
 use wgpu_ddpm::bench::Bencher;
-use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::group_norm::{group_norm, group_norm_backward, GnShape};
+
+use crate::norm_support::{bench_norm, NormCase};
 
 /// GroupNorm(1, c) as in the seed-003 network's DoubleConv blocks: 64 channels at 64x64
 /// (inc) and 32x32, 128 at 32x32 (down1), 256 at 16x16 (down2) and 8x8 (down3).
@@ -17,37 +18,26 @@ pub fn bench(b: &Bencher) {
             hw: side * side,
             groups: 1,
         };
-        let len = s.len();
-        let case = format!("{n}x{c}x{side}x{side} G=1");
-        let big = || gpu.zeros(&[len]);
-        let ch = || gpu.zeros(&[c]);
-        let row = || gpu.zeros(&[s.rows()]);
-        let (x, y, dy, dx) = (big(), big(), big(), big());
-        let (gamma, beta, dg, db) = (ch(), ch(), ch(), ch());
-        let (mean, rstd) = (row(), row());
-        gpu.write(&gamma, &vec![1.0; c]);
-        if b.enabled("group_norm") {
-            // Stats pass reads x, apply pass reads x and writes y.
-            let mut p = Program::new();
-            p.extend(group_norm(gpu, &s, &x, &gamma, &beta, &y, &mean, &rstd));
-            b.report("group_norm", &case, &p, 0.0, 12.0 * len as f64);
-        }
-        if b.enabled("group_norm_backward") {
-            // Reduce pass reads x, dy; dx pass reads x, dy and reads + writes dx.
-            let mut p = Program::new();
-            p.extend(group_norm_backward(
-                gpu,
-                &s,
-                &x,
-                &gamma,
-                &mean,
-                &rstd,
-                &dy,
-                Some(&dx),
-                &dg,
-                &db,
-            ));
-            b.report("group_norm_backward", &case, &p, 0.0, 24.0 * len as f64);
-        }
+        let k = NormCase {
+            case: &format!("{n}x{c}x{side}x{side} G=1"),
+            values: s.len(),
+            channels: c,
+            rows: s.rows(),
+            // Forward: the stats pass reads x, the apply pass reads x and writes y. Backward:
+            // the reduce pass reads x, dy; the dx pass reads x, dy and reads + writes dx.
+            bytes: [12.0, 24.0],
+        };
+        bench_norm(
+            b,
+            "group_norm",
+            &k,
+            |t| group_norm(gpu, &s, &t.x, &t.gamma, &t.beta, &t.y, &t.mean, &t.rstd),
+            |t| {
+                let (x, dy, dx) = (&t.x, &t.dy, Some(&t.dx));
+                group_norm_backward(
+                    gpu, &s, x, &t.gamma, &t.mean, &t.rstd, dy, dx, &t.dgamma, &t.dbeta,
+                )
+            },
+        );
     }
 }

@@ -34,6 +34,8 @@ mod layer_norm;
 mod linear;
 mod maxpool;
 mod mse;
+// The buffers and timing the group_norm and layer_norm groups share.
+mod norm_support;
 mod relu;
 mod silu;
 mod softmax_cross_entropy;

@@ -1,7 +1,10 @@
-use wgpu_ddpm::gpu::GpuTensor;
 use wgpu_ddpm::kernels::batchnorm::*;
 
 use crate::common::*;
+use crate::norm_support::{
+    assert_grads_accumulate, backward_case, fd_check_grads, fd_inputs, forward_inputs,
+    gpu_backward, gpu_forward, gradients, weighted_sum, BnTrain, Grads,
+};
 
 struct Train {
     y: Vec<f32>,
@@ -12,24 +15,15 @@ struct Train {
 }
 
 fn gpu_train(s: &BnShape, x: &[f32], gamma: &[f32], beta: &[f32], rm: &[f32], rv: &[f32]) -> Train {
+    let bn = BnTrain::with_running(*s, BnOut::Plain, rm, rv);
+    let f = gpu_forward(&bn, x, gamma, beta);
     let gpu = gpu();
-    let c = s.c;
-    let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-    let (xg, gg, bg, rmg, rvg) = (t(x), t(gamma), t(beta), t(rm), t(rv));
-    // Garbage in the outputs proves they are overwritten.
-    let yg = t(&vec![7.0; s.len()]);
-    let (mg, ig): (GpuTensor, GpuTensor) = (t(&vec![7.0; c]), t(&vec![7.0; c]));
-    let stats = [&rmg, &rvg, &mg, &ig];
-    run(
-        &gpu,
-        batchnorm_train(&gpu, s, &xg, &gg, &bg, stats, &yg, BnOut::Plain),
-    );
     Train {
-        y: gpu.read(&yg),
-        mean: gpu.read(&mg),
-        invstd: gpu.read(&ig),
-        rm: gpu.read(&rmg),
-        rv: gpu.read(&rvg),
+        y: f.y,
+        mean: f.mean,
+        invstd: f.rstd,
+        rm: gpu.read(&bn.running[0]),
+        rv: gpu.read(&bn.running[1]),
     }
 }
 
@@ -50,14 +44,7 @@ fn batchnorm_train_matches_cpu() {
     let mut rng = HostRng::new(10);
     for &(n, c, hw) in SHAPES {
         let s = BnShape { n, c, hw };
-        // An offset mean stresses the two-pass variance.
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 3.0 + 2.0 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
+        let [x, gamma, beta] = forward_inputs(&mut rng, &s);
         let rm0 = rng.vec_normal(c);
         let rv0 = rng.vec_uniform(c, 0.5, 2.0);
         let (mut rm, mut rv) = (rm0.clone(), rv0.clone());
@@ -125,22 +112,7 @@ fn batchnorm_by_hand() {
     }
     // Eval with those running stats: (x - 0.25) / sqrt(1.0666666666666667 + 1e-5) * gamma + beta;
     // for x = 1 in channel 0: 0.75 * 0.9682413... = 0.726181...
-    let gpu = gpu();
-    let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-    let yg = gpu.zeros(&[8]);
-    run(
-        &gpu,
-        [batchnorm_eval(
-            &gpu,
-            &s,
-            &t(&x),
-            &t(&gamma),
-            &t(&beta),
-            [&t(&rm), &t(&rv)],
-            &yg,
-            BnOut::Plain,
-        )],
-    );
+    let eval = BnTrain::with_running(s, BnOut::Plain, &rm, &rv).eval(&x, &gamma, &beta);
     let inv = 1.0 / (1.0666666666666667f64 + 1e-5).sqrt();
     let want: Vec<f32> = x
         .iter()
@@ -150,32 +122,23 @@ fn batchnorm_by_hand() {
             ((*v as f64 - 0.25) * inv * gamma[ch] as f64 + beta[ch] as f64) as f32
         })
         .collect();
-    assert_close("eval by hand", &gpu.read(&yg), &want, 1e-6, 1e-6);
+    assert_close("eval by hand", &eval, &want, 1e-6, 1e-6);
     assert!((inv - 0.968241).abs() < 1e-6);
     // Backward with dy = 1 everywhere: dbeta = 4, dgamma = sum(xhat) = 0, dx = 0.
-    let (dx, dgamma, dbeta) = (gpu.zeros(&[8]), gpu.zeros(&[2]), gpu.zeros(&[2]));
-    let (mg, ig) = (t(&g.mean), t(&g.invstd));
-    run(
-        &gpu,
-        batchnorm_backward(
-            &gpu,
-            &s,
-            &t(&x),
-            &t(&gamma),
-            [&mg, &ig],
-            &t(&[1.0; 8]),
-            None,
-            [&dx, &dgamma, &dbeta],
-        ),
+    let (bn, grads) = (BnTrain::new(s, BnOut::Plain), Grads::zeros(&s));
+    gpu_backward(
+        &bn,
+        [&x, &gamma, &g.mean, &g.invstd, &[1.0; 8]],
+        grads.refs(),
     );
-    assert_close("dx by hand", &gpu.read(&dx), &[0.0; 8], 1e-6, 0.0);
-    assert_close("dgamma by hand", &gpu.read(&dgamma), &[0.0; 2], 1e-6, 0.0);
-    assert_close("dbeta by hand", &gpu.read(&dbeta), &[4.0; 2], 0.0, 0.0);
+    let [dx, dgamma, dbeta] = grads.read();
+    assert_close("dx by hand", &dx, &[0.0; 8], 1e-6, 0.0);
+    assert_close("dgamma by hand", &dgamma, &[0.0; 2], 1e-6, 0.0);
+    assert_close("dbeta by hand", &dbeta, &[4.0; 2], 0.0, 0.0);
 }
 
 #[test]
 fn batchnorm_eval_matches_cpu() {
-    let gpu = gpu();
     let mut rng = HostRng::new(11);
     for &(n, c, hw) in SHAPES {
         let s = BnShape { n, c, hw };
@@ -184,25 +147,11 @@ fn batchnorm_eval_matches_cpu() {
         let beta = rng.vec_normal(c);
         let rm = rng.vec_normal(c);
         let rv = rng.vec_uniform(c, 0.5, 2.0);
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let yg = gpu.zeros(&[s.len()]);
-        run(
-            &gpu,
-            [batchnorm_eval(
-                &gpu,
-                &s,
-                &t(&x),
-                &t(&gamma),
-                &t(&beta),
-                [&t(&rm), &t(&rv)],
-                &yg,
-                BnOut::Plain,
-            )],
-        );
+        let eval = BnTrain::with_running(s, BnOut::Plain, &rm, &rv).eval(&x, &gamma, &beta);
         // Element-wise, a few f32 roundings.
         assert_close(
             &format!("eval {s:?}"),
-            &gpu.read(&yg),
+            &eval,
             &batchnorm_eval_cpu(&s, &x, &gamma, &beta, &rm, &rv),
             1e-5,
             1e-5,
@@ -212,68 +161,17 @@ fn batchnorm_eval_matches_cpu() {
 
 #[test]
 fn batchnorm_backward_matches_cpu_and_accumulates() {
-    let gpu = gpu();
     let mut rng = HostRng::new(12);
     for &(n, c, hw) in SHAPES {
         let s = BnShape { n, c, hw };
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 1.0 + 1.5 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let (mut rm, mut rv) = (vec![0.0; c], vec![1.0; c]);
-        let (_, mean, invstd) =
-            batchnorm_train_cpu(&s, &x, &gamma, &vec![0.0; c], &mut rm, &mut rv);
-        let dy = rng.vec_normal(s.len());
-        let (dx0, dg0, db0) = (
-            rng.vec_normal(s.len()),
-            rng.vec_normal(c),
-            rng.vec_normal(c),
-        );
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (dxg, dgg, dbg) = (t(&dx0), t(&dg0), t(&db0));
-        run(
-            &gpu,
-            batchnorm_backward(
-                &gpu,
-                &s,
-                &t(&x),
-                &t(&gamma),
-                [&t(&mean), &t(&invstd)],
-                &t(&dy),
-                None,
-                [&dxg, &dgg, &dbg],
-            ),
-        );
-        let (dx, dgamma, dbeta) = batchnorm_backward_cpu(&s, &x, &gamma, &mean, &invstd, &dy);
+        let b = backward_case(&mut rng, &BnTrain::new(s, BnOut::Plain));
+        let (dx, dgamma, dbeta) =
+            batchnorm_backward_cpu(&s, &b.x, &b.gamma, &b.mean, &b.rstd, &b.dy);
         // dgamma/dbeta are sums of up to 5555 O(1) terms (magnitude ~sqrt(M)): f32 error ~1e-5
         // relative to the partial sums; dx subtracts per-channel means of those sums.
-        let what = format!("{s:?}");
-        assert_accumulates(
-            &format!("dx {what}"),
-            &gpu.read(&dxg),
-            &dx0,
-            &dx,
-            1e-4,
-            1e-4,
-        );
-        assert_accumulates(
-            &format!("dgamma {what}"),
-            &gpu.read(&dgg),
-            &dg0,
-            &dgamma,
-            2e-3,
-            1e-4,
-        );
-        assert_accumulates(
-            &format!("dbeta {what}"),
-            &gpu.read(&dbg),
-            &db0,
-            &dbeta,
-            2e-3,
-            1e-4,
-        );
+        let tol = [[1e-4, 1e-4], [2e-3, 1e-4], [2e-3, 1e-4]];
+        let want = [&dx[..], &dgamma, &dbeta];
+        assert_grads_accumulate(&format!("{s:?}"), &b.got, &b.before, want, tol);
     }
 }
 
@@ -281,55 +179,15 @@ fn batchnorm_backward_matches_cpu_and_accumulates() {
 fn batchnorm_backward_finite_difference() {
     // L = sum(r * bn(x; gamma, beta)) through the batch statistics, in f64 on the CPU;
     // the GPU forward provides mean/invstd and the GPU backward gets dy = r.
-    let gpu = gpu();
     let mut rng = HostRng::new(13);
     for (n, c, hw) in [(2usize, 3usize, 5usize), (3, 2, 3)] {
         let s = BnShape { n, c, hw };
-        let x = rng.vec_normal(s.len());
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
-        let r = rng.vec_normal(s.len());
-        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
-        let loss = |x: &[f64], g: &[f64], b: &[f64]| -> f64 {
-            batchnorm_train_f64(&s, x, g, b)
-                .iter()
-                .zip(&r)
-                .map(|(y, r)| y * *r as f64)
-                .sum()
-        };
-        let fd_x = finite_diff(&x64, 1e-4, |xs| loss(xs, &g64, &b64));
-        let fd_g = finite_diff(&g64, 1e-4, |gs| loss(&x64, gs, &b64));
-        let fd_b = finite_diff(&b64, 1e-4, |bs| loss(&x64, &g64, bs));
-
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (xg, gg, bg) = (t(&x), t(&gamma), t(&beta));
-        let (rmg, rvg, yg, mg, ig) = (
-            gpu.zeros(&[c]),
-            t(&vec![1.0; c]),
-            gpu.zeros(&[s.len()]),
-            gpu.zeros(&[c]),
-            gpu.zeros(&[c]),
-        );
-        let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
-        let stats = [&rmg, &rvg, &mg, &ig];
-        let mut all = batchnorm_train(&gpu, &s, &xg, &gg, &bg, stats, &yg, BnOut::Plain);
-        let (saved, grads) = ([&mg, &ig], [&dxg, &dgg, &dbg]);
-        all.extend(batchnorm_backward(
-            &gpu,
-            &s,
-            &xg,
-            &gg,
-            saved,
-            &t(&r),
-            None,
-            grads,
-        ));
-        run(&gpu, all);
-        let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
+        let [x, gamma, beta, r] = fd_inputs(&mut rng, &s);
+        let loss =
+            |x: &[f64], g: &[f64], b: &[f64]| weighted_sum(&batchnorm_train_f64(&s, x, g, b), &r);
+        let got = gradients(&BnTrain::new(s, BnOut::Plain), [&x, &gamma, &beta], &r);
         // f32 GPU arithmetic on O(1) gradients vs an f64 central difference (error ~1e-8).
-        assert_close("bn fd dx", &gpu.read(&dxg), &to32(fd_x), 1e-3, 1e-3);
-        assert_close("bn fd dgamma", &gpu.read(&dgg), &to32(fd_g), 1e-3, 1e-3);
-        assert_close("bn fd dbeta", &gpu.read(&dbg), &to32(fd_b), 1e-3, 1e-3);
+        fd_check_grads("bn fd", &got, [&x, &gamma, &beta], loss, 1e-4, [1e-3, 1e-3]);
     }
 }
 

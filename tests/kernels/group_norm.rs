@@ -2,33 +2,11 @@ use wgpu_ddpm::kernels::group_norm::*;
 use wgpu_ddpm::model::graph::Graph;
 
 use crate::common::*;
+use crate::norm_support::{
+    assert_grads_accumulate, backward_case, fd_check_grads, fd_inputs, forward_inputs, gpu_forward,
+    gradients, weighted_sum,
+};
 use crate::tape::{mse_f64, param, run_tape};
-
-struct Fwd {
-    y: Vec<f32>,
-    mean: Vec<f32>,
-    rstd: Vec<f32>,
-}
-
-fn gpu_forward(s: &GnShape, x: &[f32], gamma: &[f32], beta: &[f32]) -> Fwd {
-    let gpu = gpu();
-    let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-    // Garbage in the outputs proves they are overwritten.
-    let (yg, mg, rg) = (
-        t(&vec![7.0; s.len()]),
-        t(&vec![7.0; s.rows()]),
-        t(&vec![7.0; s.rows()]),
-    );
-    run(
-        &gpu,
-        group_norm(&gpu, s, &t(x), &t(gamma), &t(beta), &yg, &mg, &rg),
-    );
-    Fwd {
-        y: gpu.read(&yg),
-        mean: gpu.read(&mg),
-        rstd: gpu.read(&rg),
-    }
-}
 
 fn shape(n: usize, c: usize, hw: usize, groups: usize) -> GnShape {
     GnShape { n, c, hw, groups }
@@ -59,14 +37,7 @@ fn group_norm_forward_matches_cpu() {
     let mut rng = HostRng::new(40);
     for &(n, c, hw, groups) in SHAPES {
         let s = shape(n, c, hw, groups);
-        // An offset mean stresses the shifted variance.
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 3.0 + 2.0 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
+        let [x, gamma, beta] = forward_inputs(&mut rng, &s);
         let (y, mean, rstd) = group_norm_cpu(&s, &x, &gamma, &beta);
         let g = gpu_forward(&s, &x, &gamma, &beta);
         // f32 sums of up to 60000 values: relative error ~1e-6; y is O(4).
@@ -118,50 +89,17 @@ fn group_norm_by_hand() {
 
 #[test]
 fn group_norm_backward_matches_cpu_and_accumulates() {
-    let gpu = gpu();
     let mut rng = HostRng::new(41);
     for &(n, c, hw, groups) in SHAPES {
         let s = shape(n, c, hw, groups);
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 1.0 + 1.5 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let (_, mean, rstd) = group_norm_cpu(&s, &x, &gamma, &vec![0.0; c]);
-        let dy = rng.vec_normal(s.len());
-        let (dx0, dg0, db0) = (
-            rng.vec_normal(s.len()),
-            rng.vec_normal(c),
-            rng.vec_normal(c),
-        );
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (dxg, dgg, dbg) = (t(&dx0), t(&dg0), t(&db0));
-        run(
-            &gpu,
-            group_norm_backward(
-                &gpu,
-                &s,
-                &t(&x),
-                &t(&gamma),
-                &t(&mean),
-                &t(&rstd),
-                &t(&dy),
-                Some(&dxg),
-                &dgg,
-                &dbg,
-            ),
-        );
-        let (dx, dgamma, dbeta) = group_norm_backward_cpu(&s, &x, &gamma, &mean, &rstd, &dy);
+        let b = backward_case(&mut rng, &s);
+        let (dx, dgamma, dbeta) =
+            group_norm_backward_cpu(&s, &b.x, &b.gamma, &b.mean, &b.rstd, &b.dy);
         // dgamma/dbeta sum up to 40000 O(1) terms (magnitude ~200): f32 error ~1e-5 relative;
         // dx subtracts group means of such sums.
-        let what = format!("{s:?}");
-        let got = gpu.read(&dxg);
-        assert_accumulates(&format!("dx {what}"), &got, &dx0, &dx, 1e-4, 1e-4);
-        let got = gpu.read(&dgg);
-        assert_accumulates(&format!("dgamma {what}"), &got, &dg0, &dgamma, 2e-3, 1e-4);
-        let got = gpu.read(&dbg);
-        assert_accumulates(&format!("dbeta {what}"), &got, &db0, &dbeta, 2e-3, 1e-4);
+        let tol = [[1e-4, 1e-4], [2e-3, 1e-4], [2e-3, 1e-4]];
+        let want = [&dx[..], &dgamma, &dbeta];
+        assert_grads_accumulate(&format!("{s:?}"), &b.got, &b.before, want, tol);
     }
 }
 
@@ -217,69 +155,15 @@ fn group_norm_backward_rejects_a_wrong_parameter_gradient() {
 fn group_norm_backward_finite_difference() {
     // L = sum(r * group_norm(x; gamma, beta)) in f64 on the CPU; the GPU forward provides
     // mean/rstd and the GPU backward gets dy = r.
-    let gpu = gpu();
     let mut rng = HostRng::new(42);
     for (n, c, hw, groups) in [(2usize, 3usize, 5usize, 1usize), (2, 4, 3, 2), (1, 3, 4, 3)] {
         let s = shape(n, c, hw, groups);
-        let x = rng.vec_normal(s.len());
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
-        let r = rng.vec_normal(s.len());
-        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
-        let loss = |x: &[f64], g: &[f64], b: &[f64]| -> f64 {
-            let y = group_norm_f64(&s, x, g, b);
-            y.iter().zip(&r).map(|(y, r)| y * *r as f64).sum()
-        };
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (xg, gg) = (t(&x), t(&gamma));
-        let (yg, mg, rg) = (
-            gpu.zeros(&[s.len()]),
-            gpu.zeros(&[s.rows()]),
-            gpu.zeros(&[s.rows()]),
-        );
-        let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
-        let mut all = group_norm(&gpu, &s, &xg, &gg, &t(&beta), &yg, &mg, &rg);
-        all.extend(group_norm_backward(
-            &gpu,
-            &s,
-            &xg,
-            &gg,
-            &mg,
-            &rg,
-            &t(&r),
-            Some(&dxg),
-            &dgg,
-            &dbg,
-        ));
-        run(&gpu, all);
+        let [x, gamma, beta, r] = fd_inputs(&mut rng, &s);
+        let loss = |x: &[f64], g: &[f64], b: &[f64]| weighted_sum(&group_norm_f64(&s, x, g, b), &r);
+        let got = gradients(&s, [&x, &gamma, &beta], &r);
         // f32 GPU arithmetic on O(1) gradients vs an f64 central difference (error ~1e-8).
-        let what = format!("{s:?}");
-        let fd = |x: &[f64], f: &dyn Fn(&[f64]) -> f64| finite_diff(x, 1e-4, f);
-        let to32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
-        let want_dx = to32(fd(&x64, &|xs| loss(xs, &g64, &b64)));
-        let want_dg = to32(fd(&g64, &|gs| loss(&x64, gs, &b64)));
-        let want_db = to32(fd(&b64, &|bs| loss(&x64, &g64, bs)));
-        assert_close(
-            &format!("fd dx {what}"),
-            &gpu.read(&dxg),
-            &want_dx,
-            1e-3,
-            1e-3,
-        );
-        assert_close(
-            &format!("fd dgamma {what}"),
-            &gpu.read(&dgg),
-            &want_dg,
-            1e-3,
-            1e-3,
-        );
-        assert_close(
-            &format!("fd dbeta {what}"),
-            &gpu.read(&dbg),
-            &want_db,
-            1e-3,
-            1e-3,
-        );
+        let what = format!("fd {s:?}");
+        fd_check_grads(&what, &got, [&x, &gamma, &beta], loss, 1e-4, [1e-3, 1e-3]);
     }
 }
 
@@ -316,36 +200,10 @@ fn graph_group_norm_gradients_match_finite_differences() {
         let tg = upload(&gpu, &target, &sh);
         g.mse(&y, &tg);
         run_tape(&gpu, g);
-        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
         let loss = |x: &[f64], g: &[f64], b: &[f64]| mse_f64(&group_norm_f64(&s, x, g, b), &target);
         // Gradients of a mean over 30 values: O(0.1); f32 error ~1e-7.
+        let got = [&xv, &gv, &bv].map(|v| gpu.read(v.grad.as_ref().unwrap()));
         let what = format!("graph group_norm {s:?}");
-        fd_check(
-            &format!("{what} dx"),
-            &gpu.read(xv.grad.as_ref().unwrap()),
-            &x64,
-            1e-4,
-            |v| loss(v, &g64, &b64),
-            1e-5,
-            1e-3,
-        );
-        fd_check(
-            &format!("{what} dgamma"),
-            &gpu.read(gv.grad.as_ref().unwrap()),
-            &g64,
-            1e-4,
-            |v| loss(&x64, v, &b64),
-            1e-5,
-            1e-3,
-        );
-        fd_check(
-            &format!("{what} dbeta"),
-            &gpu.read(bv.grad.as_ref().unwrap()),
-            &b64,
-            1e-4,
-            |v| loss(&x64, &g64, v),
-            1e-5,
-            1e-3,
-        );
+        fd_check_grads(&what, &got, [&x, &gamma, &beta], loss, 1e-4, [1e-5, 1e-3]);
     }
 }

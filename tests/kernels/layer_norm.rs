@@ -2,6 +2,10 @@ use wgpu_ddpm::kernels::layer_norm::*;
 use wgpu_ddpm::model::graph::Graph;
 
 use crate::common::*;
+use crate::norm_support::{
+    assert_grads_accumulate, backward_case, fd_check_grads, fd_inputs, forward_inputs, gpu_forward,
+    gradients, weighted_sum, Fwd,
+};
 use crate::tape::{mse_f64, param, run_tape};
 
 // Odd widths (C = 3, 5, 13), rows not a multiple of the rows a workgroup covers nor of the
@@ -22,46 +26,18 @@ const SHAPES: &[(usize, usize)] = &[
     (513, 64),
 ];
 
-fn gpu_forward(s: &LnShape, x: &[f32], gamma: &[f32], beta: &[f32]) -> [Vec<f32>; 3] {
-    let gpu = gpu();
-    let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-    // Garbage in the outputs proves they are overwritten.
-    let (yg, mg, rg) = (
-        t(&vec![7.0; s.len()]),
-        t(&vec![7.0; s.rows]),
-        t(&vec![7.0; s.rows]),
-    );
-    run(
-        &gpu,
-        [layer_norm(
-            &gpu,
-            s,
-            &t(x),
-            &t(gamma),
-            &t(beta),
-            &yg,
-            &mg,
-            &rg,
-        )],
-    );
-    [gpu.read(&yg), gpu.read(&mg), gpu.read(&rg)]
-}
-
 #[test]
 fn layer_norm_forward_matches_cpu() {
     let mut rng = HostRng::new(50);
     for &(rows, c) in SHAPES {
         let s = LnShape { rows, c };
-        // An offset mean stresses the shifted variance.
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 3.0 + 2.0 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
+        let [x, gamma, beta] = forward_inputs(&mut rng, &s);
         let (y, mean, rstd) = layer_norm_cpu(&s, &x, &gamma, &beta);
-        let [gy, gm, gr] = gpu_forward(&s, &x, &gamma, &beta);
+        let Fwd {
+            y: gy,
+            mean: gm,
+            rstd: gr,
+        } = gpu_forward(&s, &x, &gamma, &beta);
         // f32 sums of up to 9000 values: relative error ~1e-6; y is O(4). A zero-variance row
         // has rstd = 1/sqrt(eps) ~ 316.
         let what = format!("{s:?}");
@@ -93,7 +69,11 @@ fn layer_norm_by_hand() {
     .iter()
     .map(|v| *v as f32)
     .collect();
-    let [gy, gm, gr] = gpu_forward(&s, &x, &gamma, &beta);
+    let Fwd {
+        y: gy,
+        mean: gm,
+        rstd: gr,
+    } = gpu_forward(&s, &x, &gamma, &beta);
     let (y, mean, rstd) = layer_norm_cpu(&s, &x, &gamma, &beta);
     for (who, y, m, rs) in [("cpu", &y, &mean, &rstd), ("gpu", &gy, &gm, &gr)] {
         assert_close(&format!("{who} y"), y, &want_y, 1e-6, 1e-6);
@@ -105,49 +85,17 @@ fn layer_norm_by_hand() {
 
 #[test]
 fn layer_norm_backward_matches_cpu_and_accumulates() {
-    let gpu = gpu();
     let mut rng = HostRng::new(51);
     for &(rows, c) in SHAPES {
         let s = LnShape { rows, c };
-        let x: Vec<f32> = rng
-            .vec_normal(s.len())
-            .iter()
-            .map(|v| 1.0 + 1.5 * v)
-            .collect();
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let (_, mean, rstd) = layer_norm_cpu(&s, &x, &gamma, &vec![0.0; c]);
-        let dy = rng.vec_normal(s.len());
-        let (dx0, dg0, db0) = (
-            rng.vec_normal(s.len()),
-            rng.vec_normal(c),
-            rng.vec_normal(c),
-        );
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (dxg, dgg, dbg) = (t(&dx0), t(&dg0), t(&db0));
-        let (xg, mg, rg, dyg) = (t(&x), t(&mean), t(&rstd), t(&dy));
-        run(
-            &gpu,
-            layer_norm_backward(
-                &gpu,
-                &s,
-                &xg,
-                &t(&gamma),
-                &mg,
-                &rg,
-                &dyg,
-                [&dxg, &dgg, &dbg],
-            ),
-        );
-        let (dx, dgamma, dbeta) = layer_norm_backward_cpu(&s, &x, &gamma, &mean, &rstd, &dy);
+        let b = backward_case(&mut rng, &s);
+        let (dx, dgamma, dbeta) =
+            layer_norm_backward_cpu(&s, &b.x, &b.gamma, &b.mean, &b.rstd, &b.dy);
         // dgamma/dbeta sum up to 2000 O(1) terms; a zero-variance row has rstd ~316, so dx
         // there is O(300) (relative tolerance).
-        let what = format!("{s:?}");
-        let got = gpu.read(&dxg);
-        assert_accumulates(&format!("dx {what}"), &got, &dx0, &dx, 1e-4, 1e-4);
-        let got = gpu.read(&dgg);
-        assert_accumulates(&format!("dgamma {what}"), &got, &dg0, &dgamma, 1e-3, 1e-4);
-        let got = gpu.read(&dbg);
-        assert_accumulates(&format!("dbeta {what}"), &got, &db0, &dbeta, 1e-3, 1e-4);
+        let tol = [[1e-4, 1e-4], [1e-3, 1e-4], [1e-3, 1e-4]];
+        let want = [&dx[..], &dgamma, &dbeta];
+        assert_grads_accumulate(&format!("{s:?}"), &b.got, &b.before, want, tol);
     }
 }
 
@@ -155,69 +103,15 @@ fn layer_norm_backward_matches_cpu_and_accumulates() {
 fn layer_norm_backward_finite_difference() {
     // L = sum(r * layer_norm(x; gamma, beta)) in f64 on the CPU; the GPU forward provides
     // mean/rstd and the GPU backward gets dy = r.
-    let gpu = gpu();
     let mut rng = HostRng::new(52);
     for (rows, c) in [(3usize, 5usize), (4, 3), (2, 13)] {
         let s = LnShape { rows, c };
-        let x = rng.vec_normal(s.len());
-        let gamma = rng.vec_uniform(c, 0.5, 1.5);
-        let beta = rng.vec_normal(c);
-        let r = rng.vec_normal(s.len());
-        let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
-        let loss = |x: &[f64], g: &[f64], b: &[f64]| -> f64 {
-            let y = layer_norm_f64(&s, x, g, b);
-            y.iter().zip(&r).map(|(y, r)| y * *r as f64).sum()
-        };
-        let t = |v: &[f32]| upload(&gpu, v, &[v.len()]);
-        let (xg, gg) = (t(&x), t(&gamma));
-        let (yg, mg, rg) = (
-            gpu.zeros(&[s.len()]),
-            gpu.zeros(&[rows]),
-            gpu.zeros(&[rows]),
-        );
-        let (dxg, dgg, dbg) = (gpu.zeros(&[s.len()]), gpu.zeros(&[c]), gpu.zeros(&[c]));
-        let mut all = vec![layer_norm(&gpu, &s, &xg, &gg, &t(&beta), &yg, &mg, &rg)];
-        all.extend(layer_norm_backward(
-            &gpu,
-            &s,
-            &xg,
-            &gg,
-            &mg,
-            &rg,
-            &t(&r),
-            [&dxg, &dgg, &dbg],
-        ));
-        run(&gpu, all);
+        let [x, gamma, beta, r] = fd_inputs(&mut rng, &s);
+        let loss = |x: &[f64], g: &[f64], b: &[f64]| weighted_sum(&layer_norm_f64(&s, x, g, b), &r);
+        let got = gradients(&s, [&x, &gamma, &beta], &r);
         // f32 GPU arithmetic on O(1) gradients vs an f64 central difference (error ~1e-8).
-        let what = format!("{s:?}");
-        let rd = |t| gpu.read(t);
-        fd_check(
-            &format!("fd dx {what}"),
-            &rd(&dxg),
-            &x64,
-            1e-4,
-            |v| loss(v, &g64, &b64),
-            1e-3,
-            1e-3,
-        );
-        fd_check(
-            &format!("fd dgamma {what}"),
-            &rd(&dgg),
-            &g64,
-            1e-4,
-            |v| loss(&x64, v, &b64),
-            1e-3,
-            1e-3,
-        );
-        fd_check(
-            &format!("fd dbeta {what}"),
-            &rd(&dbg),
-            &b64,
-            1e-4,
-            |v| loss(&x64, &g64, v),
-            1e-3,
-            1e-3,
-        );
+        let what = format!("fd {s:?}");
+        fd_check_grads(&what, &got, [&x, &gamma, &beta], loss, 1e-4, [1e-3, 1e-3]);
     }
 }
 
@@ -233,7 +127,6 @@ fn graph_layer_norm_gradients_match_finite_differences() {
     let gamma = rng.vec_uniform(c, 0.5, 1.5);
     let beta = rng.vec_normal(c);
     let target = rng.vec_normal(s.len());
-    let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
     let loss = |x: &[f64], g: &[f64], b: &[f64]| mse_f64(&layer_norm_f64(&s, x, g, b), &target);
     let tg = upload(&gpu, &target, &sh);
     for params_need_grads in [true, false] {
@@ -252,36 +145,17 @@ fn graph_layer_norm_gradients_match_finite_differences() {
         g.mse(&y, &tg);
         run_tape(&gpu, g);
         // Gradients of a mean over 30 values: O(0.1); f32 error ~1e-7.
-        let rd = |v: &wgpu_ddpm::model::graph::Var| gpu.read(v.grad.as_ref().unwrap());
-        fd_check(
-            "graph layer_norm dx",
-            &rd(&xv),
-            &x64,
-            1e-4,
-            |v| loss(v, &g64, &b64),
-            1e-5,
-            1e-3,
-        );
-        if params_need_grads {
-            fd_check(
-                "graph layer_norm dgamma",
-                &rd(&gv),
-                &g64,
-                1e-4,
-                |v| loss(&x64, v, &b64),
-                1e-5,
-                1e-3,
-            );
-            fd_check(
-                "graph layer_norm dbeta",
-                &rd(&bv),
-                &b64,
-                1e-4,
-                |v| loss(&x64, &g64, v),
-                1e-5,
-                1e-3,
-            );
-        }
+        let with_grads: &[_] = if params_need_grads {
+            &[&xv, &gv, &bv]
+        } else {
+            &[&xv]
+        };
+        let got: Vec<_> = with_grads
+            .iter()
+            .map(|v| gpu.read(v.grad.as_ref().unwrap()))
+            .collect();
+        let at = [&x[..], &gamma, &beta];
+        fd_check_grads("graph layer_norm", &got, at, loss, 1e-4, [1e-5, 1e-3]);
     }
 }
 

@@ -38,6 +38,8 @@ mod layer_norm;
 mod linear;
 mod maxpool;
 mod mse;
+// The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
+mod norm_support;
 mod passes;
 mod relu;
 mod rng;

@@ -32,13 +32,8 @@ fn step_one(e: u32, k: Coef, z: f32) {
     x[e] = v;
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let j = flat_index(gid);
-    let e = 2u * j;
-    if (e >= p.len) {
-        return;
-    }
+// Entry point: shaders/grid_pairs.wgsl.
+fn pair(j: u32, e: u32) {
     let step = state[0];
     let t = ts[step];
     let k = denoise_coefficients(table[t], table[ts[step + 1u]], t, p.mode, p.clip, p.eta);

@@ -6,18 +6,14 @@
 @group(0) @binding(6) var<storage, read> coef: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let pl = plane_of(wid, lid);
-    if (!pl.live) {
-        return;
-    }
+// Entry point: shaders/group_norm_plane_pass.wgsl.
+fn live_plane(pl: Plane, chunk: u32) {
     let mu = mean[pl.group];
     let rs = rstd[pl.group];
     let g = gamma[pl.channel];
     let m = coef[pl.group];
     for (var i = 0u; i < PER_LANE; i++) {
-        let e = plane_offset(wid.x, i, pl.lane);
+        let e = plane_offset(chunk, i, pl.lane);
         if (e < p.hw) {
             let a = pl.base + e;
             let xhat = (x[a] - mu) * rs;

@@ -5,9 +5,8 @@
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let row = row_of(wid, lid);
+// Entry point: shaders/layer_norm_row_pass.wgsl.
+fn row_pass(row: Row, lid: u32) {
     let lanes = 1u << p.shift;
     var mu = 0.0;
     var rs = 0.0;

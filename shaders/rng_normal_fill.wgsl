@@ -10,13 +10,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> state: array<u32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let j = flat_index(gid);
-    let e = 2u * j;
-    if (e >= p.len) {
-        return;
-    }
+// Entry point: shaders/grid_pairs.wgsl.
+fn pair(j: u32, e: u32) {
     let z = rng_normal2(vec2<u32>(state[1], state[2]), j, vec2<u32>(0u, 0u), PURPOSE_XT);
     x[e] = z.x;
     if (e + 1u < p.len) {

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use super::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::denoise::{
-    denoise, denoise_cpu, sampler_advance, sampler_prepare, DenoiseMode, DenoiseStep,
+    denoise, denoise_cpu, sampler_advance, sampler_prepare, CpuStep, DenoiseMode, DenoiseStep,
 };
 use crate::kernels::rng::{normals_cpu, rng_normal_fill, PURPOSE_XT};
 
@@ -268,16 +268,8 @@ pub fn sample_cpu(
     let mut x = normals_cpu(cfg.seed, 0, PURPOSE_XT, len);
     for k in 0..ts.len() - 1 {
         let eps = model(&x, ts[k] as usize);
-        x = denoise_cpu(
-            cfg.mode(),
-            cfg.clip_x0,
-            schedule,
-            &ts,
-            k,
-            cfg.seed,
-            &x,
-            &eps,
-        );
+        let step = CpuStep::at(cfg.mode(), cfg.clip_x0, schedule, &ts, k);
+        x = denoise_cpu(step, k, cfg.seed, &x, &eps);
     }
     Ok(x)
 }

@@ -137,66 +137,107 @@ pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
     )
 }
 
-/// Standard deviation sigma of the step t -> t_prev (f64).
-pub fn step_sigma(mode: DenoiseMode, s: &ScheduleTable, t: usize, tp: usize) -> f64 {
-    match mode {
-        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge if t <= 1 => 0.0,
-        DenoiseMode::DdpmSmall => (s.beta[t] * (1.0 - s.abar[tp]) / (1.0 - s.abar[t])).sqrt(),
-        DenoiseMode::DdpmLarge => s.beta[t].sqrt(),
-        DenoiseMode::Ddim { eta } => {
-            let (a, ap) = (s.abar[t], s.abar[tp]);
-            eta as f64 * ((1.0 - ap) / (1.0 - a) * (1.0 - a / ap)).max(0.0).sqrt()
+/// One step t -> t_prev for the f64 CPU references: the formulas of docs/design.md section 2,
+/// written directly.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuStep<'a> {
+    pub mode: DenoiseMode,
+    pub clip_x0: bool,
+    pub schedule: &'a ScheduleTable,
+    pub t: usize,
+    pub tp: usize,
+}
+
+impl<'a> CpuStep<'a> {
+    /// The step at position k of a timestep list: t = ts[k], t_prev = ts[k+1].
+    pub fn at(
+        mode: DenoiseMode,
+        clip_x0: bool,
+        schedule: &'a ScheduleTable,
+        ts: &[u32],
+        k: usize,
+    ) -> Self {
+        let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
+        CpuStep {
+            mode,
+            clip_x0,
+            schedule,
+            t,
+            tp,
+        }
+    }
+
+    /// Standard deviation sigma of the step.
+    pub fn sigma(&self) -> f64 {
+        let (s, t, tp) = (self.schedule, self.t, self.tp);
+        match self.mode {
+            DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge if t <= 1 => 0.0,
+            DenoiseMode::DdpmSmall => (s.beta[t] * (1.0 - s.abar[tp]) / (1.0 - s.abar[t])).sqrt(),
+            DenoiseMode::DdpmLarge => s.beta[t].sqrt(),
+            DenoiseMode::Ddim { eta } => {
+                let (a, ap) = (s.abar[t], s.abar[tp]);
+                eta as f64 * ((1.0 - ap) / (1.0 - a) * (1.0 - a / ap)).max(0.0).sqrt()
+            }
+        }
+    }
+
+    /// x' of the step from x and the predicted noise eps, with the given noise z.
+    pub fn with_z(&self, x: f64, eps: f64, z: f64) -> f64 {
+        let (s, t, tp) = (self.schedule, self.t, self.tp);
+        let sigma = self.sigma();
+        let (a, ap) = (s.abar[t], s.abar[tp]);
+        let mut x0 = (x - (1.0 - a).sqrt() * eps) / a.sqrt();
+        if self.clip_x0 {
+            x0 = x0.clamp(-1.0, 1.0);
+        }
+        match self.mode {
+            DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
+                let mean = if self.clip_x0 {
+                    ap.sqrt() * s.beta[t] / (1.0 - a) * x0
+                        + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a) * x
+                } else {
+                    (x - (1.0 - s.alpha[t]) / (1.0 - a).sqrt() * eps) / s.alpha[t].sqrt()
+                };
+                mean + sigma * z
+            }
+            DenoiseMode::Ddim { .. } => {
+                ap.sqrt() * x0 + (1.0 - ap - sigma * sigma).max(0.0).sqrt() * eps + sigma * z
+            }
+        }
+    }
+
+    /// Partial derivatives (dx'/dx, dx'/deps) of the step at (x, eps), `with_z` differentiated
+    /// by hand (z is a constant).
+    pub fn partials(&self, x: f64, eps: f64) -> (f64, f64) {
+        let (s, t, tp) = (self.schedule, self.t, self.tp);
+        let sigma = self.sigma();
+        let (a, ap) = (s.abar[t], s.abar[tp]);
+        let (q, r) = (1.0 / a.sqrt(), -(1.0 - a).sqrt() / a.sqrt());
+        // d(x0)/dx, d(x0)/deps after the optional clamp.
+        let live = !self.clip_x0 || (q * x + r * eps).abs() <= 1.0;
+        let (qx, rx) = if live { (q, r) } else { (0.0, 0.0) };
+        match self.mode {
+            DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
+                if self.clip_x0 {
+                    let c = ap.sqrt() * s.beta[t] / (1.0 - a);
+                    (c * qx + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a), c * rx)
+                } else {
+                    let sa = s.alpha[t].sqrt();
+                    (1.0 / sa, -(1.0 - s.alpha[t]) / (1.0 - a).sqrt() / sa)
+                }
+            }
+            DenoiseMode::Ddim { .. } => {
+                let dir = (1.0 - ap - sigma * sigma).max(0.0).sqrt();
+                (ap.sqrt() * qx, ap.sqrt() * rx + dir)
+            }
         }
     }
 }
 
-/// One step in f64 with the given noise z (the formulas of docs/design.md section 2, written directly).
-pub fn denoise_step_with_z(
-    mode: DenoiseMode,
-    clip_x0: bool,
-    s: &ScheduleTable,
-    t: usize,
-    tp: usize,
-    x: f64,
-    eps: f64,
-    z: f64,
-) -> f64 {
-    let sigma = step_sigma(mode, s, t, tp);
-    let (a, ap) = (s.abar[t], s.abar[tp]);
-    let mut x0 = (x - (1.0 - a).sqrt() * eps) / a.sqrt();
-    if clip_x0 {
-        x0 = x0.clamp(-1.0, 1.0);
-    }
-    match mode {
-        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
-            let mean = if clip_x0 {
-                ap.sqrt() * s.beta[t] / (1.0 - a) * x0
-                    + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a) * x
-            } else {
-                (x - (1.0 - s.alpha[t]) / (1.0 - a).sqrt() * eps) / s.alpha[t].sqrt()
-            };
-            mean + sigma * z
-        }
-        DenoiseMode::Ddim { .. } => {
-            ap.sqrt() * x0 + (1.0 - ap - sigma * sigma).max(0.0).sqrt() * eps + sigma * z
-        }
-    }
-}
-
-/// CPU reference of `denoise` at position k (t = ts[k], t_prev = ts[k+1]) with the same z as
-/// the GPU (`normal_cpu(seed, k, PURPOSE_Z, e)`).
-pub fn denoise_cpu(
-    mode: DenoiseMode,
-    clip_x0: bool,
-    s: &ScheduleTable,
-    ts: &[u32],
-    k: usize,
-    seed: u64,
-    x: &[f32],
-    eps: &[f32],
-) -> Vec<f32> {
-    let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
-    let sigma = step_sigma(mode, s, t, tp);
+/// CPU reference of `denoise` for the step at position k (`CpuStep::at(.., k)`) with the same
+/// z as the GPU (`normal_cpu(seed, k, PURPOSE_Z, e)`).
+pub fn denoise_cpu(step: CpuStep, k: usize, seed: u64, x: &[f32], eps: &[f32]) -> Vec<f32> {
+    let sigma = step.sigma();
     x.iter()
         .zip(eps)
         .enumerate()
@@ -206,7 +247,7 @@ pub fn denoise_cpu(
             } else {
                 0.0
             };
-            denoise_step_with_z(mode, clip_x0, s, t, tp, *x as f64, *ep as f64, z) as f32
+            step.with_z(*x as f64, *ep as f64, z) as f32
         })
         .collect()
 }
@@ -272,56 +313,17 @@ fn mode_words(mode: DenoiseMode) -> (u32, f32) {
     }
 }
 
-/// Partial derivatives (dx'/dx, dx'/deps) of one step at (x, eps), in f64 from the DESIGN
-/// formulas (`denoise_step_with_z` differentiated by hand; z is a constant).
-pub fn denoise_partials(
-    mode: DenoiseMode,
-    clip_x0: bool,
-    s: &ScheduleTable,
-    t: usize,
-    tp: usize,
-    x: f64,
-    eps: f64,
-) -> (f64, f64) {
-    let sigma = step_sigma(mode, s, t, tp);
-    let (a, ap) = (s.abar[t], s.abar[tp]);
-    let (q, r) = (1.0 / a.sqrt(), -(1.0 - a).sqrt() / a.sqrt());
-    // d(x0)/dx, d(x0)/deps after the optional clamp.
-    let live = !clip_x0 || (q * x + r * eps).abs() <= 1.0;
-    let (qx, rx) = if live { (q, r) } else { (0.0, 0.0) };
-    match mode {
-        DenoiseMode::DdpmSmall | DenoiseMode::DdpmLarge => {
-            if clip_x0 {
-                let c = ap.sqrt() * s.beta[t] / (1.0 - a);
-                (c * qx + s.alpha[t].sqrt() * (1.0 - ap) / (1.0 - a), c * rx)
-            } else {
-                let sa = s.alpha[t].sqrt();
-                (1.0 / sa, -(1.0 - s.alpha[t]) / (1.0 - a).sqrt() / sa)
-            }
-        }
-        DenoiseMode::Ddim { .. } => {
-            let dir = (1.0 - ap - sigma * sigma).max(0.0).sqrt();
-            (ap.sqrt() * qx, ap.sqrt() * rx + dir)
-        }
-    }
-}
-
-/// CPU reference of `denoise_backward`: the fresh gradients (dx, deps) at position k.
+/// CPU reference of `denoise_backward`: the fresh gradients (dx, deps) of the step.
 pub fn denoise_backward_cpu(
-    mode: DenoiseMode,
-    clip_x0: bool,
-    s: &ScheduleTable,
-    ts: &[u32],
-    k: usize,
+    step: CpuStep,
     g: &[f32],
     x: &[f32],
     eps: &[f32],
 ) -> (Vec<f32>, Vec<f32>) {
-    let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
     g.iter()
         .zip(x.iter().zip(eps))
         .map(|(g, (x, e))| {
-            let (px, pe) = denoise_partials(mode, clip_x0, s, t, tp, *x as f64, *e as f64);
+            let (px, pe) = step.partials(*x as f64, *e as f64);
             ((px * *g as f64) as f32, (pe * *g as f64) as f32)
         })
         .unzip()

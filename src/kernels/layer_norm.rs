@@ -19,7 +19,7 @@ pub use super::norm_reference::{
 };
 use super::segments::Segments;
 use crate::gpu::shape::{expect_len, expect_u32};
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, ShaderId};
 
 pub const LN_EPS: f32 = 1e-5;
 /// Rows per partial of the dgamma/dbeta reduction: each invocation of its first pass walks
@@ -109,6 +109,12 @@ fn check(
     }
 }
 
+/// One dispatch of a kernel with a row per segment (shaders/layer_norm_row_pass.wgsl).
+fn row_pass(gpu: &Gpu, s: &LnShape, kernel: ShaderId, bindings: &[&GpuTensor]) -> Dispatch {
+    let grid = s.segments().grid_whole();
+    gpu.dispatch(kernel.name(), kernel, "main", &params(s), bindings, grid)
+}
+
 /// y = (x - mean) * rstd * gamma + beta per row (overwrites y), saving the row's mean and
 /// rstd = 1 / sqrt(biased variance + eps), [rows] each, for backward.
 pub fn layer_norm(
@@ -128,14 +134,7 @@ pub fn layer_norm(
         &[("mean", mean), ("rstd", rstd)],
         &[("gamma", gamma), ("beta", beta)],
     );
-    gpu.dispatch(
-        "layer_norm",
-        id::layer_norm,
-        "main",
-        &params(s),
-        &[x, gamma, beta, y, mean, rstd],
-        s.segments().grid_whole(),
-    )
+    row_pass(gpu, s, id::layer_norm, &[x, gamma, beta, y, mean, rstd])
 }
 
 /// dx += rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gamma * dy and means over
@@ -157,13 +156,11 @@ pub fn layer_norm_backward_input(
         &[("mean", mean), ("rstd", rstd)],
         &[("gamma", gamma)],
     );
-    gpu.dispatch(
-        "layer_norm_backward",
+    row_pass(
+        gpu,
+        s,
         id::layer_norm_backward,
-        "main",
-        &params(s),
         &[x, mean, rstd, dy, gamma, dx],
-        s.segments().grid_whole(),
     )
 }
 

@@ -61,7 +61,13 @@ fn denoise_step_matches_cpu() {
                                 &xg,
                             )],
                         );
-                        let want = denoise_cpu(mode, clip, &s, &ts_host, k, seed, &x, &eps);
+                        let want = denoise_cpu(
+                            CpuStep::at(mode, clip, &s, &ts_host, k),
+                            k,
+                            seed,
+                            &x,
+                            &eps,
+                        );
                         let what = format!(
                             "denoise {kind:?} {mode:?} clip {clip} k {k} t {}",
                             ts_host[k]
@@ -311,21 +317,10 @@ fn moments(s: &Schedule, c: &SamplerConfig, mu: f64, sd: f64) -> (f64, f64) {
     let ts = c.timesteps(s.t_max).unwrap();
     let (mut m, mut v) = (0.0f64, 1.0f64);
     for k in 0..ts.len() - 1 {
-        let (t, tp) = (ts[k] as usize, ts[k + 1] as usize);
-        let g = |x: f64| {
-            denoise_step_with_z(
-                c.mode(),
-                false,
-                s,
-                t,
-                tp,
-                x,
-                gaussian_eps_cpu(s, t, x, mu, sd),
-                0.0,
-            )
-        };
+        let step = CpuStep::at(c.mode(), false, s, &ts, k);
+        let g = |x: f64| step.with_z(x, gaussian_eps_cpu(s, step.t, x, mu, sd), 0.0);
         let (b, a) = (g(0.0), g(1.0) - g(0.0));
-        let sig = step_sigma(c.mode(), s, t, tp);
+        let sig = step.sigma();
         m = a * m + b;
         v = a * a * v + sig * sig;
     }

@@ -47,7 +47,8 @@ fn denoise_backward_matches_cpu_and_fd() {
                         // Odd sizes: a tail of 1, 2 and 3 elements after the last full quad.
                         let (n, chw) = [(3, 7), (1, 5), (2, 3)][i];
                         let len = n * chw;
-                        let (t, tp) = (ts_host[k] as usize, ts_host[k + 1] as usize);
+                        let cpu_step = CpuStep::at(mode, clip, &s, &ts_host, k);
+                        let t = cpu_step.t;
                         let (x, eps) = inputs(len, s.abar[t], k as u64);
                         let mut rng = HostRng::new(k as u64 + 100);
                         let [w, dx, de] = [(); 3].map(|_| Filled::normal(&mut rng, &[n, chw]));
@@ -68,14 +69,13 @@ fn denoise_backward_matches_cpu_and_fd() {
                                 &de.dev,
                             )],
                         );
-                        let (gx, ge) =
-                            denoise_backward_cpu(mode, clip, &s, &ts_host, k, &w.host, &x, &eps);
+                        let (gx, ge) = denoise_backward_cpu(cpu_step, &w.host, &x, &eps);
                         let what = format!("denoise_backward {kind:?} {mode:?} clip {clip} t {t}");
                         // f32 coefficients up to 1/sqrt(abar_T) (~40 at T = 100) vs f64.
                         dx.assert_accumulated(&format!("{what} dx"), &gx, 2e-4, 2e-4);
                         de.assert_accumulated(&format!("{what} deps"), &ge, 2e-4, 2e-4);
                         // Finite differences of L = sum w * step(x, eps) with z held fixed.
-                        let sigma = step_sigma(mode, &s, t, tp);
+                        let sigma = cpu_step.sigma();
                         let z: Vec<f64> = (0..len)
                             .map(|e| {
                                 if sigma > 0.0 {
@@ -87,9 +87,7 @@ fn denoise_backward_matches_cpu_and_fd() {
                             .collect();
                         let step = |x: &[f64], e: &[f64]| -> Vec<f64> {
                             (0..len)
-                                .map(|i| {
-                                    denoise_step_with_z(mode, clip, &s, t, tp, x[i], e[i], z[i])
-                                })
+                                .map(|i| cpu_step.with_z(x[i], e[i], z[i]))
                                 .collect()
                         };
                         fd_check_partials(

@@ -7,8 +7,12 @@
 //! conv_transpose2d, attention), segments (group_norm, layer_norm), group_norm_params
 //! (group_norm), layer_norm_params (layer_norm), erf (gelu), attention_texels (attention),
 //! conv2d_geom_lib (conv2d_geom, conv_transpose2d), conv2d_geom_weight_params (their weight
-//! gradient), activation / activation_backward (relu,
-//! gelu, silu).
+//! gradient), activation / activation_backward (relu, gelu, silu), conv2d_acc (conv2d,
+//! conv2d_geom, conv_transpose2d), conv2d_weight_params (conv2d_backward_weight),
+//! grid_1d (the elementwise kernels: relu, add, concat, ema, mse_backward, ...), grid_pairs
+//! (denoise, rng_normal_fill), maxpool_window (maxpool), norm_forward_io / norm_backward_io /
+//! norm_moments (batchnorm, group_norm, layer_norm), group_norm_plane_pass (group_norm),
+//! layer_norm_row_pass (layer_norm).
 
 use wgpu_ddpm::bench::Bencher;
 

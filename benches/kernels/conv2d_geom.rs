@@ -24,16 +24,7 @@ const CASES: &[(usize, usize, usize, usize, usize, usize)] = &[
 pub fn bench(b: &Bencher) {
     let n = b.batch();
     for &(cin, cout, hw, k, stride, pad) in CASES {
-        let s = Conv2dGeom {
-            n,
-            cin,
-            cout,
-            h: hw,
-            w: hw,
-            k,
-            stride,
-            pad,
-        };
+        let s = Conv2dGeom::new([n, cin, cout, hw, hw, k], stride, pad);
         let (oh, ow) = (s.out_h(), s.out_w());
         let case = format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad}");
         bench_groups(b, &s, &case, s.flops());

@@ -18,17 +18,7 @@ const CASES: &[(usize, usize, usize, usize, usize, usize, usize)] = &[
 pub fn bench(b: &Bencher) {
     let n = b.batch();
     for &(cin, cout, hw, k, stride, pad, output_pad) in CASES {
-        let s = ConvTranspose2dShape {
-            n,
-            cin,
-            cout,
-            h: hw,
-            w: hw,
-            k,
-            stride,
-            pad,
-            output_pad,
-        };
+        let s = ConvTranspose2dShape::new([n, cin, cout, hw, hw, k], stride, pad, output_pad);
         let (oh, ow) = (s.out_h(), s.out_w());
         let case =
             format!("{n}x{cin}x{hw}x{hw} -> {cout}x{oh}x{ow} k{k} s{stride} p{pad} op{output_pad}");

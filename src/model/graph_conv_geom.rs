@@ -17,17 +17,7 @@ impl Graph<'_> {
         stride: usize,
         pad: usize,
     ) -> Var {
-        let [n, cin, h, wd, cout, k] = dims("conv2d_strided", x, w, 0);
-        let s = Conv2dGeom {
-            n,
-            cin,
-            cout,
-            h,
-            w: wd,
-            k,
-            stride,
-            pad,
-        };
+        let s = Conv2dGeom::new(dims("conv2d_strided", x, w, 0), stride, pad);
         self.gather_conv(x, w, b, s)
     }
 
@@ -42,18 +32,8 @@ impl Graph<'_> {
         pad: usize,
         output_pad: usize,
     ) -> Var {
-        let [n, cin, h, wd, cout, k] = dims("conv_transpose2d", x, w, 1);
-        let s = ConvTranspose2dShape {
-            n,
-            cin,
-            cout,
-            h,
-            w: wd,
-            k,
-            stride,
-            pad,
-            output_pad,
-        };
+        let dims = dims("conv_transpose2d", x, w, 1);
+        let s = ConvTranspose2dShape::new(dims, stride, pad, output_pad);
         self.gather_conv(x, w, b, s)
     }
 
@@ -77,7 +57,7 @@ impl Graph<'_> {
     }
 }
 
-/// [n, cin, h, w, cout, k] of x [n, cin, h, w] and a square weight whose output channels
+/// [n, cin, cout, h, w, k] of x [n, cin, h, w] and a square weight whose output channels
 /// are dimension `co` (0: [cout, cin, k, k], 1: [cin, cout, k, k]).
 fn dims(what: &str, x: &Var, w: &Var, co: usize) -> [usize; 6] {
     let (xs, ws) = (x.shape(), w.shape());
@@ -85,5 +65,5 @@ fn dims(what: &str, x: &Var, w: &Var, co: usize) -> [usize; 6] {
         xs.len() == 4 && ws.len() == 4 && ws[2] == ws[3],
         "{what}: need x [n, c, h, w] and a square weight [_, _, k, k], got {xs:?} and {ws:?}"
     );
-    [xs[0], xs[1], xs[2], xs[3], ws[co], ws[2]]
+    [xs[0], xs[1], ws[co], xs[2], xs[3], ws[2]]
 }

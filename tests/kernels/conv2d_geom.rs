@@ -5,29 +5,6 @@ use wgpu_ddpm::model::graph::{Graph, Var};
 
 use crate::conv_geom_support::*;
 
-#[allow(clippy::too_many_arguments)]
-fn geom(
-    n: usize,
-    cin: usize,
-    cout: usize,
-    h: usize,
-    w: usize,
-    k: usize,
-    stride: usize,
-    pad: usize,
-) -> Conv2dGeom {
-    Conv2dGeom {
-        n,
-        cin,
-        cout,
-        h,
-        w,
-        k,
-        stride,
-        pad,
-    }
-}
-
 impl GeomOp for Conv2dGeom {
     fn x_shape(&self) -> [usize; 4] {
         [self.n, self.cin, self.h, self.w]
@@ -58,25 +35,25 @@ impl GeomOp for Conv2dGeom {
 /// Odd geometries: every stride 1..4, k 1..7, paddings 0..k-1, rectangular, odd channels.
 fn odd_shapes() -> Vec<Conv2dGeom> {
     vec![
-        geom(3, 5, 7, 11, 9, 5, 3, 2),
-        geom(2, 3, 13, 7, 5, 2, 2, 0),
-        geom(1, 13, 3, 6, 5, 7, 1, 3),
-        geom(2, 5, 9, 9, 13, 4, 4, 3),
-        geom(2, 6, 5, 7, 9, 1, 2, 0),
-        geom(1, 3, 5, 8, 6, 3, 1, 0),
-        geom(2, 4, 10, 5, 7, 6, 3, 5),
-        geom(1, 1, 1, 1, 1, 3, 2, 1),
-        geom(1, 2, 3, 4, 17, 3, 2, 1),
+        Conv2dGeom::new([3, 5, 7, 11, 9, 5], 3, 2),
+        Conv2dGeom::new([2, 3, 13, 7, 5, 2], 2, 0),
+        Conv2dGeom::new([1, 13, 3, 6, 5, 7], 1, 3),
+        Conv2dGeom::new([2, 5, 9, 9, 13, 4], 4, 3),
+        Conv2dGeom::new([2, 6, 5, 7, 9, 1], 2, 0),
+        Conv2dGeom::new([1, 3, 5, 8, 6, 3], 1, 0),
+        Conv2dGeom::new([2, 4, 10, 5, 7, 6], 3, 5),
+        Conv2dGeom::new([1, 1, 1, 1, 1, 3], 2, 1),
+        Conv2dGeom::new([1, 2, 3, 4, 17, 3], 2, 1),
     ]
 }
 
 /// The seed networks': k4 s2 p1 downsampling, k3 s1 p1 and k1 (the dedicated kernels).
 fn seed_shapes() -> Vec<Conv2dGeom> {
     vec![
-        geom(2, 64, 64, 28, 28, 4, 2, 1),
-        geom(2, 32, 64, 14, 14, 4, 2, 1),
-        geom(2, 64, 64, 14, 14, 3, 1, 1),
-        geom(2, 64, 3, 14, 14, 1, 1, 0),
+        Conv2dGeom::new([2, 64, 64, 28, 28, 4], 2, 1),
+        Conv2dGeom::new([2, 32, 64, 14, 14, 4], 2, 1),
+        Conv2dGeom::new([2, 64, 64, 14, 14, 3], 1, 1),
+        Conv2dGeom::new([2, 64, 3, 14, 14, 1], 1, 0),
     ]
 }
 
@@ -103,9 +80,9 @@ fn conv2d_geom_backward_seed_shapes() {
 #[test]
 fn conv2d_strided_graph_finite_difference() {
     let shapes = [
-        geom(2, 3, 5, 7, 6, 4, 2, 1),
-        geom(1, 2, 3, 5, 7, 3, 3, 2),
-        geom(2, 3, 2, 5, 4, 3, 1, 1),
+        Conv2dGeom::new([2, 3, 5, 7, 6, 4], 2, 1),
+        Conv2dGeom::new([1, 2, 3, 5, 7, 3], 3, 2),
+        Conv2dGeom::new([2, 3, 2, 5, 4, 3], 1, 1),
     ];
     // With bias and dx at seed + i, then without either at seed + 10 + i.
     each(&shapes, 180, |s, seed| {

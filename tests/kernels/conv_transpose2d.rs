@@ -5,31 +5,6 @@ use wgpu_ddpm::model::graph::{Graph, Var};
 
 use crate::conv_geom_support::*;
 
-#[allow(clippy::too_many_arguments)]
-fn tshape(
-    n: usize,
-    cin: usize,
-    cout: usize,
-    h: usize,
-    w: usize,
-    k: usize,
-    stride: usize,
-    pad: usize,
-    output_pad: usize,
-) -> ConvTranspose2dShape {
-    ConvTranspose2dShape {
-        n,
-        cin,
-        cout,
-        h,
-        w,
-        k,
-        stride,
-        pad,
-        output_pad,
-    }
-}
-
 impl GeomOp for ConvTranspose2dShape {
     fn x_shape(&self) -> [usize; 4] {
         [self.n, self.cin, self.h, self.w]
@@ -62,34 +37,43 @@ impl GeomOp for ConvTranspose2dShape {
 /// odd channels.
 fn odd_shapes() -> Vec<ConvTranspose2dShape> {
     vec![
-        tshape(3, 5, 7, 5, 4, 5, 3, 2, 1),
-        tshape(2, 3, 13, 4, 6, 2, 2, 0, 1),
-        tshape(1, 13, 3, 6, 5, 7, 1, 3, 0),
-        tshape(2, 5, 9, 3, 5, 4, 4, 3, 3),
-        tshape(2, 6, 5, 4, 3, 1, 2, 0, 1),
-        tshape(1, 3, 5, 4, 3, 3, 1, 0, 0),
-        tshape(2, 4, 10, 3, 4, 6, 3, 5, 2),
-        tshape(1, 1, 1, 1, 1, 3, 2, 1, 1),
-        tshape(1, 2, 3, 2, 9, 3, 2, 1, 0),
-        tshape(1, 3, 2, 3, 3, 2, 3, 1, 0),
+        ConvTranspose2dShape::new([3, 5, 7, 5, 4, 5], 3, 2, 1),
+        ConvTranspose2dShape::new([2, 3, 13, 4, 6, 2], 2, 0, 1),
+        ConvTranspose2dShape::new([1, 13, 3, 6, 5, 7], 1, 3, 0),
+        ConvTranspose2dShape::new([2, 5, 9, 3, 5, 4], 4, 3, 3),
+        ConvTranspose2dShape::new([2, 6, 5, 4, 3, 1], 2, 0, 1),
+        ConvTranspose2dShape::new([1, 3, 5, 4, 3, 3], 1, 0, 0),
+        ConvTranspose2dShape::new([2, 4, 10, 3, 4, 6], 3, 5, 2),
+        ConvTranspose2dShape::new([1, 1, 1, 1, 1, 3], 2, 1, 1),
+        ConvTranspose2dShape::new([1, 2, 3, 2, 9, 3], 2, 1, 0),
+        ConvTranspose2dShape::new([1, 3, 2, 3, 3, 2], 3, 1, 0),
     ]
 }
 
 /// The seed networks': k4 s2 p1 and k3 s2 p1 op1, both doubling the size.
 fn seed_shapes() -> Vec<ConvTranspose2dShape> {
     vec![
-        tshape(2, 64, 64, 14, 14, 4, 2, 1, 0),
-        tshape(2, 64, 32, 7, 7, 3, 2, 1, 1),
-        tshape(2, 3, 64, 7, 7, 4, 2, 1, 0),
+        ConvTranspose2dShape::new([2, 64, 64, 14, 14, 4], 2, 1, 0),
+        ConvTranspose2dShape::new([2, 64, 32, 7, 7, 3], 2, 1, 1),
+        ConvTranspose2dShape::new([2, 3, 64, 7, 7, 4], 2, 1, 0),
     ]
 }
 
 #[test]
 fn conv_transpose2d_output_size_is_pytorch() {
     // (H-1)*s - 2p + k + op
-    assert_eq!(tshape(1, 1, 1, 14, 14, 4, 2, 1, 0).out_h(), 28);
-    assert_eq!(tshape(1, 1, 1, 7, 9, 3, 2, 1, 1).out_w(), 18);
-    assert_eq!(tshape(1, 1, 1, 5, 4, 5, 3, 2, 1).out_h(), 14);
+    assert_eq!(
+        ConvTranspose2dShape::new([1, 1, 1, 14, 14, 4], 2, 1, 0).out_h(),
+        28
+    );
+    assert_eq!(
+        ConvTranspose2dShape::new([1, 1, 1, 7, 9, 3], 2, 1, 1).out_w(),
+        18
+    );
+    assert_eq!(
+        ConvTranspose2dShape::new([1, 1, 1, 5, 4, 5], 3, 2, 1).out_h(),
+        14
+    );
 }
 
 #[test]
@@ -115,9 +99,9 @@ fn conv_transpose2d_backward_seed_shapes() {
 #[test]
 fn conv_transpose2d_graph_finite_difference() {
     let shapes = [
-        tshape(2, 3, 5, 3, 4, 4, 2, 1, 0),
-        tshape(1, 2, 3, 4, 3, 3, 2, 1, 1),
-        tshape(2, 3, 2, 3, 2, 5, 3, 2, 2),
+        ConvTranspose2dShape::new([2, 3, 5, 3, 4, 4], 2, 1, 0),
+        ConvTranspose2dShape::new([1, 2, 3, 4, 3, 3], 2, 1, 1),
+        ConvTranspose2dShape::new([2, 3, 2, 3, 2, 5], 3, 2, 2),
     ];
     // With bias and dx at seed + i, then without either at seed + 10 + i.
     each(&shapes, 280, |s, seed| {

@@ -27,6 +27,27 @@ pub(super) struct Given<'a> {
     pub db: Option<&'a GpuTensor>,
 }
 
+impl<'a> Given<'a> {
+    /// What a layer plan's backward pass is given: w and dy, and the gradients it adds to
+    /// (each only where wanted).
+    pub fn backward(
+        w: &'a GpuTensor,
+        dy: &'a GpuTensor,
+        dx: Option<&'a GpuTensor>,
+        dw: Option<&'a GpuTensor>,
+        db: Option<&'a GpuTensor>,
+    ) -> Given<'a> {
+        Given {
+            w: Some(w),
+            dy: Some(dy),
+            dx,
+            dw,
+            db,
+            ..Given::default()
+        }
+    }
+}
+
 impl Lens {
     /// Asserts that each given tensor has the length shape `s` needs and that no output
     /// overlaps the input it is computed from (y and x, dx and dy).

@@ -87,14 +87,7 @@ impl<S: GeneralConv> GatherPlan<S> {
         db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let what = self.c.op.backward;
-        let given = Given {
-            w: Some(w),
-            dy: Some(dy),
-            dx,
-            dw,
-            db,
-            ..Given::default()
-        };
+        let given = Given::backward(w, dy, dx, dw, db);
         self.c.lens().check(what, &self.s, given);
         let (x, dyp, wt) = match &self.path {
             Path::Fast(plan) => return plan.backward(gpu, w, dy, dx, dw, db),

@@ -164,11 +164,19 @@ pub trait GeneralConv: Copy + Debug + 'static {
     /// [n, cin, cout, h, w, k, stride, pad].
     fn dims(&self) -> [usize; 8];
 
+    /// The output length along an axis of input length `len` (height and width follow
+    /// the same formula; of a checked geometry).
+    fn out_len(&self, len: usize) -> usize;
+
     /// The output height (of a checked geometry).
-    fn out_h(&self) -> usize;
+    fn out_h(&self) -> usize {
+        self.out_len(self.dims()[3])
+    }
 
     /// The output width (of a checked geometry).
-    fn out_w(&self) -> usize;
+    fn out_w(&self) -> usize {
+        self.out_len(self.dims()[4])
+    }
 
     /// Asserts the op's own conditions on the geometry, past those of every conv.
     fn check_op(&self, what: &str);

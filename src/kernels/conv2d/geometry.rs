@@ -23,6 +23,21 @@ pub struct Conv2dGeom {
 }
 
 impl Conv2dGeom {
+    /// The conv of `[n, cin, cout, h, w, k]` with `stride` and `pad`.
+    pub fn new(dims: [usize; 6], stride: usize, pad: usize) -> Self {
+        let [n, cin, cout, h, w, k] = dims;
+        Conv2dGeom {
+            n,
+            cin,
+            cout,
+            h,
+            w,
+            k,
+            stride,
+            pad,
+        }
+    }
+
     /// Multiply-adds count twice: 2*N*Cout*OH*OW*Cin*k*k.
     pub fn flops(&self) -> f64 {
         let taps = self.cin * self.k * self.k;
@@ -38,12 +53,8 @@ impl GeneralConv for Conv2dGeom {
         [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
     }
 
-    fn out_h(&self) -> usize {
-        (self.h + 2 * self.pad - self.k) / self.stride + 1
-    }
-
-    fn out_w(&self) -> usize {
-        (self.w + 2 * self.pad - self.k) / self.stride + 1
+    fn out_len(&self, len: usize) -> usize {
+        (len + 2 * self.pad - self.k) / self.stride + 1
     }
 
     fn check_op(&self, what: &str) {

@@ -264,14 +264,7 @@ impl ConvPlan {
             (Some(d), Some(t)) => (d, t),
             _ => panic!("{what}: the plan was made without training textures"),
         };
-        let given = Given {
-            w: Some(w),
-            dy: Some(dy),
-            dx,
-            dw,
-            db,
-            ..Given::default()
-        };
+        let given = Given::backward(w, dy, dx, dw, db);
         s.lens().check(what, s, given);
         let mut out = vec![dyp.pack(gpu, dy)];
         if let Some(dx) = dx {

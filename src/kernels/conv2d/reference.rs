@@ -4,16 +4,7 @@
 use super::{conv2d_geom_backward_cpu, conv2d_geom_cpu, Conv2dGeom, Conv2dShape};
 
 fn geom(s: &Conv2dShape) -> Conv2dGeom {
-    Conv2dGeom {
-        n: s.n,
-        cin: s.cin,
-        cout: s.cout,
-        h: s.h,
-        w: s.w,
-        k: s.k,
-        stride: 1,
-        pad: s.k / 2,
-    }
+    Conv2dGeom::new([s.n, s.cin, s.cout, s.h, s.w, s.k], 1, s.k / 2)
 }
 
 /// CPU reference forward (f64 accumulation).

@@ -24,6 +24,23 @@ pub struct ConvTranspose2dShape {
 }
 
 impl ConvTranspose2dShape {
+    /// The transposed conv of `[n, cin, cout, h, w, k]` with `stride`, `pad` and
+    /// `output_pad`.
+    pub fn new(dims: [usize; 6], stride: usize, pad: usize, output_pad: usize) -> Self {
+        let [n, cin, cout, h, w, k] = dims;
+        ConvTranspose2dShape {
+            n,
+            cin,
+            cout,
+            h,
+            w,
+            k,
+            stride,
+            pad,
+            output_pad,
+        }
+    }
+
     /// Multiply-adds count twice: 2*N*Cin*H*W*Cout*k*k (every input pixel meets every tap;
     /// the padding crops a few products away).
     pub fn flops(&self) -> f64 {
@@ -40,12 +57,8 @@ impl GeneralConv for ConvTranspose2dShape {
         [s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.pad]
     }
 
-    fn out_h(&self) -> usize {
-        ((self.h - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
-    }
-
-    fn out_w(&self) -> usize {
-        ((self.w - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
+    fn out_len(&self, len: usize) -> usize {
+        ((len - 1) * self.stride + self.k + self.output_pad).saturating_sub(2 * self.pad)
     }
 
     fn check_op(&self, what: &str) {

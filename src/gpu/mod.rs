@@ -5,9 +5,11 @@ pub mod pipelines;
 pub mod program;
 pub mod shape;
 pub mod tensor;
+pub mod texture;
 
 /// The shader registry's typed ids, re-exported so that kernels depend on `gpu` alone.
 pub use crate::shaders::{id, ShaderId};
 pub use context::{AdapterChoice, Gpu, Spread};
 pub use program::{grid_1d, Bind, Command, Dispatch, Program, GRID_ROW, WG};
 pub use tensor::GpuTensor;
+pub use texture::rgba_texture;

@@ -6,8 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::AttentionShape;
-use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
-use crate::kernels::conv2d::rgba_texture;
+use crate::gpu::{id, rgba_texture, Bind, Dispatch, Gpu, GpuTensor, WG};
 
 /// Texels per row of a [`Shared`] texture (`spread_*.wgsl` address it so).
 const SHARED_ROW: usize = 1024;

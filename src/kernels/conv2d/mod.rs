@@ -37,7 +37,6 @@ use checks::{Given, Lens};
 pub use gather_plan::GatherPlan;
 pub use general::GeneralConv;
 pub use geometry::{Conv2dGeom, StridedConvPlan};
-pub(crate) use pack::rgba_texture;
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
 pub use reference_geom::{

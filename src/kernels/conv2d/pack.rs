@@ -4,42 +4,10 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, CONV_CO};
-use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
+use crate::gpu::{id, rgba_texture, Bind, Dispatch, Gpu, GpuTensor};
 
 /// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
 const WROW: usize = 1024;
-
-/// A texture of rgba32float texels, `[width, height, layers]`, that kernels fill (storage)
-/// and read (sampled), and its view: a 2-D array view if `array`, else a 2-D one.
-pub(crate) fn rgba_texture(
-    gpu: &Gpu,
-    label: &str,
-    [width, height, layers]: [usize; 3],
-    array: bool,
-) -> wgpu::TextureView {
-    let tex = gpu.create_texture(&wgpu::TextureDescriptor {
-        label: Some(label),
-        size: wgpu::Extent3d {
-            width: width as u32,
-            height: height as u32,
-            depth_or_array_layers: layers as u32,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba32Float,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::STORAGE_BINDING,
-        view_formats: &[],
-    });
-    tex.create_view(&wgpu::TextureViewDescriptor {
-        dimension: Some(if array {
-            wgpu::TextureViewDimension::D2Array
-        } else {
-            wgpu::TextureViewDimension::D2
-        }),
-        ..Default::default()
-    })
-}
 
 /// An activation [n, c, h, w] packed for the conv kernels: rgba32float texels of 4 channels,
 /// image n a row of ceil(c/4) tiles of (top + h + bottom) x (left + w + right) texels with a

@@ -17,15 +17,6 @@ pub struct ScheduleTable {
 pub const TABLE_COLS: usize = 4;
 
 impl ScheduleTable {
-    /// Posterior variance beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t) (0 at t = 0).
-    pub fn beta_tilde(&self, t: usize) -> f64 {
-        if t == 0 {
-            0.0
-        } else {
-            self.beta[t] * (1.0 - self.abar[t - 1]) / (1.0 - self.abar[t])
-        }
-    }
-
     /// Flat f32 [T+1][4] table: (beta_t, alpha_t, abar_t, 1 - abar_t) per row t = 0..=T.
     /// `1 - abar_t` is rounded from f64 rather than left to the kernels, because near t = 1 it
     /// is ~1e-4 and `1 - f32(abar)` would lose three digits; the kernels derive

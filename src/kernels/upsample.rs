@@ -84,11 +84,6 @@ pub fn source_index(o: usize, n: usize, align_corners: bool) -> (usize, usize, f
     (i0, (i0 + 1).min(n - 1), src - i0 as f64)
 }
 
-/// f64 forward (reference for finite differences), align_corners = false.
-pub fn upsample_f64(n: usize, c: usize, h: usize, w: usize, x: &[f64]) -> Vec<f64> {
-    upsample_with_f64(n, c, h, w, x, false)
-}
-
 /// f64 forward with PyTorch's `align_corners`.
 pub fn upsample_with_f64(
     n: usize,

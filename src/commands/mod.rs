@@ -44,7 +44,7 @@ pub struct AdapterArgs {
     /// Pick the adapter whose name contains this text (case-insensitive).
     #[arg(long, env = ADAPTER_ENV, global = true)]
     pub adapter: Option<String>,
-    /// Restrict to one backend: vulkan, metal or dx12.
+    /// Restrict to one backend: vulkan, metal, dx12, or gl (a build with `--features gles`).
     #[arg(long, env = BACKEND_ENV, global = true)]
     pub backend: Option<String>,
 }

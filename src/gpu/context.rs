@@ -10,7 +10,7 @@ use super::tensor::GpuTensor;
 
 /// Environment variable that picks an adapter by (case-insensitive) name substring.
 pub const ADAPTER_ENV: &str = "WGPU_DDPM_ADAPTER";
-/// Environment variable that picks a backend: vulkan, metal, dx12.
+/// Environment variable that picks a backend: vulkan, metal, dx12, gl.
 pub const BACKEND_ENV: &str = "WGPU_DDPM_BACKEND";
 
 /// Environment variable that forces how kernels share weights: `subgroup` or `plain`.
@@ -88,10 +88,20 @@ impl AdapterChoice {
             Some("vulkan" | "vk") => Ok(wgpu::Backends::VULKAN),
             Some("metal" | "mtl") => Ok(wgpu::Backends::METAL),
             Some("dx12" | "d3d12") => Ok(wgpu::Backends::DX12),
+            Some("gl" | "gles" | "opengl") => gl_backends(),
             Some(other) => bail!(
-                "unknown backend '{other}': use one of vulkan, metal, dx12 (flag --backend or env {BACKEND_ENV})"
+                "unknown backend '{other}': use one of vulkan, metal, dx12, gl (flag --backend or env {BACKEND_ENV})"
             ),
         }
+    }
+}
+
+/// wgpu's GL backend, which only a build with the `gles` feature has.
+fn gl_backends() -> Result<wgpu::Backends> {
+    if cfg!(feature = "gles") {
+        Ok(wgpu::Backends::GL)
+    } else {
+        bail!("backend 'gl': this binary was built without OpenGL support; rebuild with `cargo build --features gles`")
     }
 }
 

@@ -12,4 +12,4 @@ pub use crate::shaders::{id, ShaderId};
 pub use context::{AdapterChoice, Gpu, Spread};
 pub use program::{grid_1d, Bind, Command, Dispatch, Program, GRID_ROW, WG};
 pub use tensor::GpuTensor;
-pub use texture::rgba_texture;
+pub use texture::{items_per_layer, rgba_texture};

@@ -71,3 +71,18 @@ fn conv2d_pack_input_add_and_cat_add() {
         conv_of(true, s, 90 + i as u64);
     }
 }
+
+/// The packed textures are arrays of two layers or more (`gpu::texture`: one layer is not an
+/// array on wgpu's GL backend), with images split over the layers rather than a layer added.
+#[test]
+fn conv2d_pack_input_texture_has_two_layers() {
+    let gpu = gpu();
+    for (n, h, layers, height) in [(1, 4, 2, 6), (2, 5, 2, 7), (3, 5, 2, 14), (8, 3, 2, 20)] {
+        let t = PackedInput::new(&gpu, n, 6, h, 9).view.texture().clone();
+        assert_eq!(
+            (t.depth_or_array_layers(), t.height()),
+            (layers, height),
+            "{n} images of height {h}: (layers, texture height)"
+        );
+    }
+}

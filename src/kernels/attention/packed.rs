@@ -6,7 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::AttentionShape;
-use crate::gpu::{id, rgba_texture, Bind, Dispatch, Gpu, GpuTensor, WG};
+use crate::gpu::{id, items_per_layer, rgba_texture, Bind, Dispatch, Gpu, GpuTensor, WG};
 
 /// Texels per row of a [`Shared`] texture (`spread_*.wgsl` address it so).
 const SHARED_ROW: usize = 1024;
@@ -34,7 +34,7 @@ impl Packed {
             rows <= max,
             "attention: {label} has {rows} rows per head, over this adapter's limit of {max}"
         );
-        let per_layer = (max / rows).min(z);
+        let per_layer = items_per_layer(max / rows, z);
         let layer_h = per_layer * rows;
         let layers = z.div_ceil(per_layer);
         assert!(

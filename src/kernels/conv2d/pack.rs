@@ -4,7 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{groups_1d, Conv2dShape, CONV_CO};
-use crate::gpu::{id, rgba_texture, Bind, Dispatch, Gpu, GpuTensor};
+use crate::gpu::{id, items_per_layer, rgba_texture, Bind, Dispatch, Gpu, GpuTensor};
 
 /// Weight textures are rows of this many texels (`spread_*.wgsl`, `conv2d_pack_weight.wgsl`).
 const WROW: usize = 1024;
@@ -83,7 +83,7 @@ impl PackedInput {
             tex_w <= max && tile_h <= max,
             "conv2d: {c} channels of {h}x{w} pixels with border {b:?} need a texture {tex_w} texels wide and {tile_h} high, over this adapter's limit of {max}; use fewer channels or smaller images"
         );
-        let npl = (max / tile_h).min(n);
+        let npl = items_per_layer(max / tile_h, n);
         let layers = n.div_ceil(npl);
         assert!(
             layers <= max_layers,

@@ -17,7 +17,7 @@ pub use metrics::Metrics;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use crate::checkpoint::Checkpoint;
 use crate::data::Dataset;
@@ -304,11 +304,7 @@ impl Trainer {
         if self.cfg.ema_decay.is_some() {
             self.net.load_ema(&self.gpu, ck)?;
         }
-        self.step = ck
-            .metadata
-            .get("step")
-            .and_then(|s| s.parse().ok())
-            .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")?;
+        self.step = resume::step(ck)?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! checkpoint's weights mean, so a difference there is refused; seed, batch, optimiser and
 //! regularisation settings may change, with a warning, and the changes go into config.json.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use super::TrainConfig;
@@ -62,4 +62,12 @@ pub fn compare(
         );
     }
     Ok(changed)
+}
+
+/// The step a training checkpoint was saved at, from its metadata.
+pub fn step(ck: &Checkpoint) -> Result<u64> {
+    ck.metadata
+        .get("step")
+        .and_then(|s| s.parse().ok())
+        .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")
 }

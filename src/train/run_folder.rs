@@ -35,9 +35,7 @@ pub fn write_config(
     let mut history = std::fs::read_to_string(&path)
         .ok()
         .filter(|_| step > 0)
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .and_then(|v| v.get("changed_on_resume").cloned())
-        .and_then(|v| v.as_object().cloned())
+        .map(|s| resume_history(&s))
         .unwrap_or_default();
     if !changed.is_empty() {
         history.insert(format!("step {step}"), changed.into());
@@ -46,4 +44,14 @@ pub fn write_config(
         json["changed_on_resume"] = history.into();
     }
     crate::checkpoint::write_atomic(&path, serde_json::to_string_pretty(&json)?.as_bytes())
+}
+
+/// The `changed_on_resume` history of a previous config.json's text (empty when the text is
+/// not JSON or holds none).
+pub fn resume_history(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("changed_on_resume").cloned())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
 }

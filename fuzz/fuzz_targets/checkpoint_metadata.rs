@@ -58,6 +58,10 @@ fuzz_target!(|data: &[u8]| {
         log_every: 1,
         ema_decay: None,
         fixed_noise: false,
+        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
+        grad_accum: 1,
+        ema_warmup: None,
+        random_flip: false,
         grad_clip: None,
         label_dropout: 0.0,
     };

@@ -27,6 +27,7 @@ pub mod presets;
 pub mod quality;
 pub mod sample;
 pub mod train;
+pub mod train_optim;
 pub mod train_output;
 mod train_setup;
 

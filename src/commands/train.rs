@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use super::train_optim::OptimArgs;
 use super::train_output::{save_chart, write_samples, QualityLog};
 use super::train_setup::{setup, Setup};
 use super::{bar, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
@@ -96,9 +97,11 @@ pub struct TrainArgs {
     /// Clip gradients to this global L2 norm (e.g. 1.0); off by default.
     #[arg(long)]
     pub grad_clip: Option<f32>,
-    /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
+    /// Keep an EMA of the weights with this fixed decay (e.g. 0.999); off by default.
     #[arg(long)]
     pub ema: Option<f32>,
+    #[command(flatten)]
+    pub optim: OptimArgs,
     /// Log the quality number (`wgpu-ddpm quality`) every N steps and at the end into
     /// metrics.csv and loss.png (0: off). Needs labelled data; costs --quality-count
     /// generated images (50-step DDIM) each time.
@@ -132,9 +135,9 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         resumed,
         changed,
     } = setup(a, &gpu, &out)?;
-    let (batch, steps) = (cfg.batch, cfg.steps);
-    train::check_fits(&gpu, &cfg.net, batch)?;
-    train::memory::check_host_memory(&gpu, &cfg.net, batch, (ds.pixels.len() * 4) as u64)?;
+    let (batch, steps) = (cfg.effective_batch(), cfg.steps);
+    train::check_fits(&gpu, &cfg.net, cfg.batch)?;
+    train::memory::check_host_memory(&gpu, &cfg.net, cfg.batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
     if let Some(r) = &resumed {
         tr.resume_from(&r.ck)

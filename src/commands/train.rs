@@ -87,6 +87,10 @@ pub struct TrainArgs {
     /// Write a checkpoint every N steps (and always at the end).
     #[arg(long, default_value_t = 500)]
     pub checkpoint_every: u64,
+    /// Also keep the newest N checkpoints as step-numbered copies beside the latest
+    /// (checkpoint_000500.safetensors, ...); older copies are deleted. 0: none.
+    #[arg(long, default_value_t = 0)]
+    pub keep_checkpoints: usize,
     /// DDIM steps (eta 1) for the sample grids; default: the full DDPM chain on a GPU, 100 on a
     /// CPU adapter.
     #[arg(long)]
@@ -113,7 +117,8 @@ pub struct TrainArgs {
     /// Run directory (config, metrics.csv, PNGs, checkpoint.safetensors).
     #[arg(long, default_value = "runs/latest")]
     pub out: PathBuf,
-    /// Continue from the run directory's checkpoint (or this checkpoint file).
+    /// Continue from the run directory's checkpoint (or this checkpoint file); a run
+    /// directory without one starts a new run (and says so).
     #[arg(long, num_args = 0..=1, default_missing_value = "")]
     pub resume: Option<String>,
     #[command(flatten)]
@@ -250,7 +255,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             }
             ck.metadata
                 .insert(CLASS_NAMES_KEY.into(), serde_json::to_string(&names)?);
-            ck.save(&ckpt_path)?;
+            let bytes = ck.to_bytes()?;
+            crate::checkpoint::write_atomic(&ckpt_path, &bytes)?;
+            if a.keep_checkpoints > 0 {
+                train::run_folder::keep_numbered(&out, tr.step, &bytes, a.keep_checkpoints)?;
+            }
             saved = Some(tr.step);
             save_chart(&out, &curve, quality.as_ref().map_or(&[], |q| &q.points))?;
         }

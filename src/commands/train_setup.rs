@@ -53,8 +53,17 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
             } else {
                 PathBuf::from(r)
             };
-            let ck = Checkpoint::load(&path)?;
-            Some(Resumed { path, ck })
+            if r.is_empty() && !path.exists() {
+                eprintln!(
+                    "note: --resume: {} does not exist yet; starting a new run in {}",
+                    path.display(),
+                    out.display()
+                );
+                None
+            } else {
+                let ck = Checkpoint::load(&path)?;
+                Some(Resumed { path, ck })
+            }
         }
     };
 

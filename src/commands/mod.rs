@@ -26,6 +26,7 @@ pub mod info;
 pub mod presets;
 pub mod quality;
 pub mod sample;
+pub mod sample_files;
 pub mod train;
 pub mod train_optim;
 pub mod train_output;

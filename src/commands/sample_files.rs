@@ -119,7 +119,8 @@ impl ImageFiles {
 }
 
 /// A uint8 .npy file (format version 1.0) written to a temporary name beside its path and
-/// renamed when complete, so an interrupted run leaves no truncated file under the name.
+/// renamed when complete, so a failed or interrupted run leaves no truncated file under the
+/// name (the temporary file is removed on an error; a killed process may leave it).
 struct Npy {
     path: PathBuf,
     tmp: PathBuf,
@@ -178,5 +179,12 @@ impl Npy {
         self.file.get_ref().sync_all()?;
         std::fs::rename(&self.tmp, &self.path)
             .with_context(|| format!("writing --npy {}", self.path.display()))
+    }
+}
+
+impl Drop for Npy {
+    fn drop(&mut self) {
+        // After `finish` renamed it this finds nothing; after an error it removes the part.
+        let _ = std::fs::remove_file(&self.tmp);
     }
 }

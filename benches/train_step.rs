@@ -62,6 +62,10 @@ fn main() {
         label_dropout: 0.1,
         grad_clip: None,
         fixed_noise: false,
+        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
+        grad_accum: 1,
+        ema_warmup: None,
+        random_flip: false,
     };
     let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();
     for _ in 0..2 {

@@ -91,8 +91,55 @@ pub fn sample(
     batch: usize,
     snapshots: usize,
     cond: Option<&Conditioning>,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<Samples> {
+    let chw = net.cfg.image_channels * net.cfg.image_size * net.cfg.image_size;
+    let mut out = Samples {
+        images: Vec::new(),
+        strip: Vec::new(),
+        strip_t: Vec::new(),
+    };
+    let each = |_: usize, fin: &[f32], strip: Option<Strip>| {
+        out.images.extend(fin.chunks(chw).map(|v| v.to_vec()));
+        if let Some(st) = strip {
+            out.strip_t = st.t;
+            out.strip = st
+                .snapshots
+                .iter()
+                .map(|snap| snap.chunks(chw).map(|v| v.to_vec()).collect())
+                .collect();
+        }
+        Ok(())
+    };
+    sample_batches(
+        gpu, net, schedule, cfg, count, batch, snapshots, cond, progress, each,
+    )?;
+    Ok(out)
+}
+
+/// The denoising snapshots of the first batch.
+pub struct Strip<'a> {
+    /// The timestep of each snapshot (T first, 0 for the final sample).
+    pub t: Vec<u32>,
+    /// Each snapshot's images, [n * chw].
+    pub snapshots: &'a [Vec<f32>],
+}
+
+/// [`sample`] one batch at a time: `on_batch(first image index, images [n * chw], the first
+/// batch's strip)` gets each batch as soon as it is drawn, so any `count` streams through
+/// the memory of one batch. The images are those [`sample`] draws for the same arguments.
+pub fn sample_batches(
+    gpu: &Arc<Gpu>,
+    net: &Model,
+    schedule: &Schedule,
+    cfg: &SamplerConfig,
+    count: usize,
+    batch: usize,
+    snapshots: usize,
+    cond: Option<&Conditioning>,
+    mut progress: impl FnMut(usize, usize),
+    mut on_batch: impl FnMut(usize, &[f32], Option<Strip>) -> Result<()>,
+) -> Result<()> {
     if let Some(c) = cond {
         if net.cfg.num_classes == 0 {
             anyhow::bail!("this checkpoint is unconditional (trained without --cond): --class and --guidance need a class-conditional model");
@@ -112,15 +159,12 @@ pub fn sample(
     let (c, s) = (net.cfg.image_channels, net.cfg.image_size);
     let chw = c * s * s;
     let batch = batch.clamp(1, count.max(1));
-    let mut images = Vec::new();
-    let mut strip = Vec::new();
-    let mut strip_t = Vec::new();
+    let mut done = 0;
     let mut b_index = 0u64;
-    while images.len() < count {
-        let n = batch.min(count - images.len());
+    while done < count {
+        let n = batch.min(count - done);
         let x = gpu.zeros(&[n, c, s, s]);
         let t = gpu.zeros(&[n]);
-        let done = images.len();
         let labels = cond.map(|c| (&c.labels[done..done + n], c.guidance));
         let (model, eps) = record_model(gpu, net, &x, &t, labels);
         let mut bcfg = *cfg;
@@ -129,26 +173,22 @@ pub fn sample(
         let (fin, snaps) = sampler.run(
             &model,
             if b_index == 0 { snapshots } else { 0 },
-            |k, total| progress(k + done / n * total, total * count.div_ceil(batch)),
+            |k, total| progress(k + done / batch * total, total * count.div_ceil(batch)),
         )?;
-        images.extend(fin.chunks(chw).map(|v| v.to_vec()));
-        if b_index == 0 {
+        let strip = (b_index == 0).then(|| {
             let ts = sampler.timesteps();
-            strip_t = sampler
-                .snapshot_steps(snapshots)
-                .iter()
-                .map(|&k| ts[k])
-                .collect();
-            strip = snaps
-                .iter()
-                .map(|snap| snap.chunks(chw).map(|v| v.to_vec()).collect())
-                .collect();
-        }
+            Strip {
+                t: sampler
+                    .snapshot_steps(snapshots)
+                    .iter()
+                    .map(|&k| ts[k])
+                    .collect(),
+                snapshots: &snaps,
+            }
+        });
+        on_batch(done, &fin, strip)?;
+        done += n;
         b_index += 1;
     }
-    Ok(Samples {
-        images,
-        strip,
-        strip_t,
-    })
+    Ok(())
 }

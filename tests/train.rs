@@ -26,6 +26,10 @@ fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
         label_dropout: 0.1,
         grad_clip: None,
         fixed_noise,
+        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
+        grad_accum: 1,
+        ema_warmup: None,
+        random_flip: false,
     }
 }
 

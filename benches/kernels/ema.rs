@@ -9,7 +9,8 @@ pub fn bench(b: &Bencher) {
     // About the seed U-Net's parameter count.
     let n = 1_900_000;
     let (src, e) = (b.gpu.zeros(&[n]), b.gpu.zeros(&[n]));
+    let decay = b.gpu.upload(&[0.999], &[1]);
     let mut p = Program::new();
-    p.push(ema(&b.gpu, 0.999, &src, &e));
+    p.push(ema(&b.gpu, &decay, &src, &e));
     b.report("ema", "1.9M params", &p, 0.0, 12.0 * n as f64);
 }

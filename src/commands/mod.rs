@@ -14,7 +14,7 @@ use crate::diffusion::sampler::{SamplerKind, Variance};
 use crate::diffusion::schedule::{Schedule, ScheduleKind};
 use crate::gpu::context::{AdapterChoice, ADAPTER_ENV, BACKEND_ENV};
 use crate::gpu::Gpu;
-use crate::model::checkpoint_io::config_of;
+use crate::model::checkpoint_io::{check_tensors, config_of};
 use crate::model::network::{Model, NetConfig};
 use crate::pictures;
 use crate::sample::Conditioning;
@@ -26,7 +26,9 @@ pub mod info;
 pub mod presets;
 pub mod quality;
 pub mod sample;
+pub mod sample_files;
 pub mod train;
+pub mod train_optim;
 pub mod train_output;
 mod train_setup;
 
@@ -91,7 +93,7 @@ fn follow(pb: &ProgressBar) -> impl FnMut(usize, usize) + '_ {
 }
 
 /// Schedule stored in a checkpoint's metadata, else the flags'.
-fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
+pub fn schedule_of(ck: &Checkpoint, kind: &str, t_max: usize) -> Result<Schedule> {
     let kind = ck.metadata.get("schedule").map_or(kind, |s| s.as_str());
     let t_max = ck
         .metadata
@@ -184,8 +186,9 @@ fn load_net(
     image_size: usize,
     use_ema: bool,
 ) -> Result<(Checkpoint, Model)> {
-    let ck = Checkpoint::load(path)?;
-    let cfg = config_of(&ck, image_size).with_context(|| format!("loading {}", path.display()))?;
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| format!("could not read checkpoint '{p}'"))?;
+    let (ck, cfg) = checked_network(&bytes, &p, image_size)?;
     let net = Model::new(gpu, &cfg, 0)?;
     net.load_checkpoint(gpu, &ck, false)
         .with_context(|| format!("loading {}", path.display()))?;
@@ -195,12 +198,51 @@ fn load_net(
     Ok((ck, net))
 }
 
+/// Largest width, embedding size, class or channel count a checkpoint's network may have:
+/// with these caps no tensor size of a declared network overflows, and none is near real use.
+pub const MAX_WIDTH: usize = 1 << 16;
+/// Largest image side a checkpoint's network may be built for.
+pub const MAX_IMAGE_SIZE: usize = 1 << 14;
+
+/// Everything `sample`, `eval` and `quality` check of a checkpoint's bytes (read from `path`)
+/// before a GPU buffer exists: a readable safetensors file with finite weights, a network
+/// (from the metadata, else from the tensor shapes at `image_size`) of plausible size, and
+/// every one of its tensors present with its exact shape.
+pub fn checked_network(
+    bytes: &[u8],
+    path: &str,
+    image_size: usize,
+) -> Result<(Checkpoint, NetConfig)> {
+    let ck = Checkpoint::from_bytes(bytes, path)?;
+    ck.check_finite(path)?;
+    let cfg = checked_config(&ck, path, image_size)?;
+    Ok((ck, cfg))
+}
+
+/// The network of a parsed checkpoint `ck`, checked as [`checked_network`] says.
+pub fn checked_config(ck: &Checkpoint, path: &str, image_size: usize) -> Result<NetConfig> {
+    let cfg = config_of(ck, image_size).with_context(|| format!("loading {path}"))?;
+    cfg.validate()?;
+    let widths = cfg
+        .channels
+        .iter()
+        .chain([&cfg.temb_dim, &cfg.image_channels, &cfg.num_classes]);
+    if widths.max().is_some_and(|w| *w > MAX_WIDTH) || cfg.image_size > MAX_IMAGE_SIZE {
+        bail!(
+            "checkpoint '{path}' describes a network far larger than any this program builds ({}; at most {MAX_WIDTH} channels and {MAX_IMAGE_SIZE}x{MAX_IMAGE_SIZE} images); its metadata is probably corrupt",
+            cfg.to_json()
+        );
+    }
+    check_tensors(ck, &cfg).with_context(|| format!("loading {path}"))?;
+    Ok(cfg)
+}
+
 /// Checkpoint metadata key holding the class names as a JSON array of strings.
 pub const CLASS_NAMES_KEY: &str = "class_names";
 
 /// Names of `classes` classes: from the checkpoint's metadata when it has them, else
 /// "class 0", "class 1", ...
-fn class_names(ck: &Checkpoint, classes: usize) -> Vec<String> {
+pub fn class_names(ck: &Checkpoint, classes: usize) -> Vec<String> {
     let stored: Vec<String> = ck
         .metadata
         .get(CLASS_NAMES_KEY)

@@ -1,10 +1,12 @@
-//! `wgpu-ddpm sample`: draw a PNG grid (and a denoising strip) from a checkpoint.
+//! `wgpu-ddpm sample`: draw a PNG grid (and a denoising strip) from a checkpoint, or every
+//! image as its own file (`--out-dir`, `--npy`).
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
 
+use super::sample_files::ImageFiles;
 use super::{
     bar, class_names, class_rows, describe_sampler, follow, parse_variance, sample_labels,
     AdapterArgs, StateDictArgs,
@@ -12,6 +14,7 @@ use super::{
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::gpu::Gpu;
 use crate::pictures;
+use crate::sample::{sample_batches, Strip};
 use crate::train;
 
 #[derive(Args, Debug, Clone)]
@@ -78,9 +81,21 @@ pub struct SampleArgs {
     /// conditional sampling, 0 unconditional.
     #[arg(long)]
     pub guidance: Option<f32>,
-    /// Output grid PNG.
+    /// Output grid PNG (not written with --out-dir or --npy).
     #[arg(long, default_value = "samples.png")]
     pub out: PathBuf,
+    /// Write each image as its own PNG, DIR/000000.png, 000001.png, ... (8-bit gray or RGB),
+    /// batch by batch, for FID tools (pytorch-fid, clean-fid); the folder must be empty or
+    /// new unless --overwrite.
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    /// Write every image into one .npy file: uint8, shape (count, H, W, C), the PNGs' bytes.
+    #[arg(long)]
+    pub npy: Option<PathBuf>,
+    /// Let --out-dir be a non-empty folder (its numbered PNGs are replaced) and --npy an
+    /// existing file.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Also write a denoising-progression strip (x_T .. x_0) with this many columns.
     #[arg(long, default_value_t = 10)]
     pub strip: usize,
@@ -110,6 +125,34 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
         );
     }
     let (cond, count, cols) = class_rows(classes, a.class, a.count, a.guidance.unwrap_or(3.0));
+    if a.out_dir.is_some() || a.npy.is_some() {
+        let (dir, npy) = (a.out_dir.as_deref(), a.npy.as_deref());
+        let (c, side) = (net.cfg.image_channels, net.cfg.image_size);
+        let mut files = ImageFiles::create(dir, npy, a.overwrite, count, c, side)?;
+        let pb = bar(1, "sample");
+        let each = |first: usize, images: &[f32], _: Option<Strip>| files.write(first, images);
+        let (batch, cond) = (a.batch, cond.as_ref());
+        sample_batches(
+            &gpu,
+            &net,
+            &schedule,
+            &cfg,
+            count,
+            batch,
+            0,
+            cond,
+            follow(&pb),
+            each,
+        )?;
+        pb.finish();
+        files.finish()?;
+        for (flag, path) in [("--out-dir", dir), ("--npy", npy)] {
+            if let Some(p) = path {
+                println!("wrote {count} samples to {} ({flag})", p.display());
+            }
+        }
+        return Ok(());
+    }
     let pb = bar(1, "sample");
     let s = crate::sample::sample(
         &gpu,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use super::train_optim::OptimArgs;
 use super::train_output::{save_chart, write_samples, QualityLog};
 use super::train_setup::{setup, Setup};
 use super::{bar, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
@@ -86,6 +87,10 @@ pub struct TrainArgs {
     /// Write a checkpoint every N steps (and always at the end).
     #[arg(long, default_value_t = 500)]
     pub checkpoint_every: u64,
+    /// Also keep the newest N checkpoints as step-numbered copies beside the latest
+    /// (checkpoint_000500.safetensors, ...); older copies are deleted. 0: none.
+    #[arg(long, default_value_t = 0)]
+    pub keep_checkpoints: usize,
     /// DDIM steps (eta 1) for the sample grids; default: the full DDPM chain on a GPU, 100 on a
     /// CPU adapter.
     #[arg(long)]
@@ -96,9 +101,11 @@ pub struct TrainArgs {
     /// Clip gradients to this global L2 norm (e.g. 1.0); off by default.
     #[arg(long)]
     pub grad_clip: Option<f32>,
-    /// Keep an EMA of the weights with this decay (e.g. 0.999); off by default.
+    /// Keep an EMA of the weights with this fixed decay (e.g. 0.999); off by default.
     #[arg(long)]
     pub ema: Option<f32>,
+    #[command(flatten)]
+    pub optim: OptimArgs,
     /// Log the quality number (`wgpu-ddpm quality`) every N steps and at the end into
     /// metrics.csv and loss.png (0: off). Needs labelled data; costs --quality-count
     /// generated images (50-step DDIM) each time.
@@ -110,7 +117,8 @@ pub struct TrainArgs {
     /// Run directory (config, metrics.csv, PNGs, checkpoint.safetensors).
     #[arg(long, default_value = "runs/latest")]
     pub out: PathBuf,
-    /// Continue from the run directory's checkpoint (or this checkpoint file).
+    /// Continue from the run directory's checkpoint (or this checkpoint file); a run
+    /// directory without one starts a new run (and says so).
     #[arg(long, num_args = 0..=1, default_missing_value = "")]
     pub resume: Option<String>,
     #[command(flatten)]
@@ -132,9 +140,9 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         resumed,
         changed,
     } = setup(a, &gpu, &out)?;
-    let (batch, steps) = (cfg.batch, cfg.steps);
-    train::check_fits(&gpu, &cfg.net, batch)?;
-    train::memory::check_host_memory(&gpu, &cfg.net, batch, (ds.pixels.len() * 4) as u64)?;
+    let (batch, steps) = (cfg.effective_batch(), cfg.steps);
+    train::check_fits(&gpu, &cfg.net, cfg.batch)?;
+    train::memory::check_host_memory(&gpu, &cfg.net, cfg.batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
     if let Some(r) = &resumed {
         tr.resume_from(&r.ck)
@@ -247,7 +255,11 @@ pub fn train(a: &TrainArgs) -> Result<()> {
             }
             ck.metadata
                 .insert(CLASS_NAMES_KEY.into(), serde_json::to_string(&names)?);
-            ck.save(&ckpt_path)?;
+            let bytes = ck.to_bytes()?;
+            crate::checkpoint::write_atomic(&ckpt_path, &bytes)?;
+            if a.keep_checkpoints > 0 {
+                train::run_folder::keep_numbered(&out, tr.step, &bytes, a.keep_checkpoints)?;
+            }
             saved = Some(tr.step);
             save_chart(&out, &curve, quality.as_ref().map_or(&[], |q| &q.points))?;
         }

@@ -53,8 +53,17 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
             } else {
                 PathBuf::from(r)
             };
-            let ck = Checkpoint::load(&path)?;
-            Some(Resumed { path, ck })
+            if r.is_empty() && !path.exists() {
+                eprintln!(
+                    "note: --resume: {} does not exist yet; starting a new run in {}",
+                    path.display(),
+                    out.display()
+                );
+                None
+            } else {
+                let ck = Checkpoint::load(&path)?;
+                Some(Resumed { path, ck })
+            }
         }
     };
 
@@ -96,7 +105,10 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
     let names = data_class_names(&spec, &ds);
     let steps = match (a.steps, a.epochs) {
         (Some(s), _) => s,
-        (None, Some(e)) => ((e * ds.len() as f64) / batch as f64).ceil() as u64,
+        (None, Some(e)) => {
+            let per_step = batch * a.optim.grad_accum.max(1);
+            ((e * ds.len() as f64) / per_step as f64).ceil() as u64
+        }
         (None, None) => {
             if cpu {
                 1600
@@ -120,6 +132,7 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
         ..shape_net(ds.c, ds.h)
     };
     net.validate()?;
+    let o = a.optim.settings(a.ema, steps)?;
     let cfg = TrainConfig {
         net,
         schedule: parse_schedule(&a.schedule)?,
@@ -133,10 +146,14 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
         steps,
         seed: a.seed,
         log_every: a.log_every.max(1),
-        ema_decay: a.ema,
+        ema_decay: o.ema_decay,
         label_dropout: a.label_dropout,
         grad_clip: a.grad_clip,
         fixed_noise: false,
+        lr_schedule: o.lr_schedule,
+        grad_accum: o.grad_accum,
+        ema_warmup: o.ema_warmup,
+        random_flip: o.random_flip,
     };
     let changed = match &resumed {
         Some(r) => train::resume::compare(&r.ck, &cfg, &r.path.display().to_string())?,

@@ -104,7 +104,24 @@ pub fn load_images_with_labels(
     labels: Option<&str>,
     size: Option<usize>,
 ) -> Result<Dataset> {
-    let bytes = decompress(path, read_file(path, "IDX image file")?)?;
+    let bytes = read_file(path, "IDX image file")?;
+    let label_path = labels.map(str::to_string).or_else(|| sibling_labels(path));
+    let label_bytes = match &label_path {
+        Some(lp) => Some((lp.as_str(), read_file(lp, "IDX label file")?)),
+        None => None,
+    };
+    decode(path, bytes, label_bytes, size)
+}
+
+/// An IDX dataset from the bytes of its image file (read from `path`) and, when given, of
+/// its label file (with the label file's path), each gzip or raw, resized to `size`.
+pub fn decode(
+    path: &str,
+    bytes: Vec<u8>,
+    label_bytes: Option<(&str, Vec<u8>)>,
+    size: Option<usize>,
+) -> Result<Dataset> {
+    let bytes = decompress(path, bytes)?;
     let (n, rows, cols, raw) = parse_images(path, &bytes)?;
     let (h, w) = size.map_or((rows, cols), |s| (s, s));
     super::check_memory(&format!("IDX '{path}'"), n, 1, h.max(w))?;
@@ -116,10 +133,9 @@ pub fn load_images_with_labels(
             .collect();
         pixels.extend(resize_plane(&plane, rows, cols, h, w));
     }
-    let label_path = labels.map(str::to_string).or_else(|| sibling_labels(path));
-    let labels = match &label_path {
-        Some(lp) => {
-            let l = parse_labels(lp, &decompress(lp, read_file(lp, "IDX label file")?)?)?;
+    let labels = match label_bytes {
+        Some((lp, lb)) => {
+            let l = parse_labels(lp, &decompress(lp, lb)?)?;
             if l.len() != n {
                 bail!("label file '{lp}' has {} labels but image file '{path}' has {n} images; they must match", l.len());
             }

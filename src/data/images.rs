@@ -28,12 +28,40 @@ fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32
 }
 
 fn open(path: &Path) -> Result<image::DynamicImage> {
-    image::open(path).with_context(|| {
+    let what = || {
         format!(
             "could not read image '{}' (expected a readable PNG or JPEG file)",
             path.display()
         )
-    })
+    };
+    let bytes = std::fs::read(path).with_context(what)?;
+    decode(&bytes, image::ImageFormat::from_path(path).ok()).with_context(what)
+}
+
+/// Decode image bytes as `format` (what the file's extension names; guessed from the bytes
+/// when `None`), within the image crate's default memory limits, as `image::open` does.
+pub fn decode(
+    bytes: &[u8],
+    format: Option<image::ImageFormat>,
+) -> image::ImageResult<image::DynamicImage> {
+    let bytes = std::io::Cursor::new(bytes);
+    match format {
+        Some(f) => image::ImageReader::with_format(bytes, f).decode(),
+        None => image::ImageReader::new(bytes)
+            .with_guessed_format()?
+            .decode(),
+    }
+}
+
+/// One decoded image as `channels` planes of `size x size` in [-1, 1] (the training data's
+/// layout): the image bytes' whole path from file contents to pixels, without a file.
+pub fn planes(
+    bytes: &[u8],
+    format: Option<image::ImageFormat>,
+    size: usize,
+    channels: usize,
+) -> image::ImageResult<Vec<f32>> {
+    Ok(to_planes(&decode(bytes, format)?, size, channels))
 }
 
 fn is_image(p: &Path) -> bool {

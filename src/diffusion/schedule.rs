@@ -30,13 +30,18 @@ impl std::ops::Deref for Schedule {
     }
 }
 
+/// The largest T a schedule is built for.
+pub const MAX_T: usize = 1 << 20;
+
 impl Schedule {
     pub fn new(kind: ScheduleKind, t_max: usize) -> Result<Schedule> {
         if t_max < 2 {
             bail!("diffusion needs at least 2 timesteps (T >= 2), got T = {t_max}");
         }
-        if t_max > u32::MAX as usize / 2 {
-            bail!("T = {t_max} is too large");
+        // The tables take (T + 1) f64 values each, so a T read from a corrupt checkpoint
+        // must not size them unchecked; a million steps is far past any real schedule.
+        if t_max > MAX_T {
+            bail!("T = {t_max} is too large (at most {MAX_T})");
         }
         let tf = t_max as f64;
         let mut beta = vec![0.0f64; t_max + 1];

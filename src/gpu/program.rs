@@ -14,6 +14,7 @@ pub const WG: u32 = 256;
 /// Workgroups per grid row: dimension limits are 65535, so big 1-D grids wrap into 2-D ones.
 pub const GRID_ROW: u32 = 32768;
 
+#[derive(Clone)]
 pub struct Dispatch {
     pub label: &'static str,
     pub pipeline: Arc<wgpu::ComputePipeline>,
@@ -21,6 +22,7 @@ pub struct Dispatch {
     pub groups: [u32; 3],
 }
 
+#[derive(Clone)]
 pub enum Command {
     Dispatch(Dispatch),
     /// Zero a byte range (gradient buffers before a backward pass).
@@ -35,7 +37,9 @@ pub enum Command {
     },
 }
 
-#[derive(Default)]
+/// Clone: a gradient-accumulating training step replays its forward and backward once per
+/// micro-batch.
+#[derive(Clone, Default)]
 pub struct Program {
     pub commands: Vec<Command>,
 }

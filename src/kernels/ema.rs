@@ -2,24 +2,31 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::shape::expect_len_of;
+use crate::gpu::shape::{expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
     total: u32,
-    decay: f32,
 }
 
-/// ema = decay * ema + (1 - decay) * src
-pub fn ema(gpu: &Gpu, decay: f32, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
+/// ema = decay * ema + (1 - decay) * src, with `decay` read from a one-element tensor when
+/// the dispatch runs (so a recorded step can change it by writing the tensor).
+pub fn ema(gpu: &Gpu, decay: &GpuTensor, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {
     expect_len_of("ema", "ema", ema, src);
+    expect_len("ema", "decay", decay, 1, "one f32");
     let p = Params {
         total: src.len() as u32,
-        decay,
     };
-    gpu.dispatch("ema", id::ema, "main", &p, &[src, ema], grid_1d(src.len()))
+    gpu.dispatch(
+        "ema",
+        id::ema,
+        "main",
+        &p,
+        &[src, ema, decay],
+        grid_1d(src.len()),
+    )
 }
 
 pub fn ema_cpu(decay: f32, src: &[f32], ema: &mut [f32]) {

@@ -102,12 +102,24 @@ pub fn mse_backward(
     target: &GpuTensor,
     dpred: &GpuTensor,
 ) -> Dispatch {
+    mse_backward_over(gpu, pred, target, dpred, pred.len())
+}
+
+/// dpred += 2 (pred - target) / `mean_over`: the gradient of a mean over `mean_over`
+/// elements of which `pred` holds a part (one micro-batch of an accumulated batch).
+pub fn mse_backward_over(
+    gpu: &Gpu,
+    pred: &GpuTensor,
+    target: &GpuTensor,
+    dpred: &GpuTensor,
+    mean_over: usize,
+) -> Dispatch {
     let len = pred.len();
     expect_len_of("mse_backward", "target", target, pred);
     expect_len_of("mse_backward", "dpred", dpred, pred);
     let p = Params2 {
         count: len as u32,
-        scale: (2.0 / len.max(1) as f64) as f32,
+        scale: (2.0 / mean_over.max(1) as f64) as f32,
     };
     gpu.dispatch(
         "mse_backward",

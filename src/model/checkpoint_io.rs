@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::network::{Model, NetConfig, NetKind};
+use super::network::{Model, NetConfig, NetKind, NetLayout};
 use crate::checkpoint::Checkpoint;
 use crate::gpu::Gpu;
 
@@ -51,19 +51,7 @@ impl Model {
     /// Load model tensors (and Adam moments when present and `optim`). Every tensor the
     /// network needs must be there with its exact shape; unknown model tensors are an error.
     pub fn load_checkpoint(&self, gpu: &Gpu, ck: &Checkpoint, optim: bool) -> Result<()> {
-        let known = |n: &str| {
-            self.layout.params.entries.iter().any(|e| e.name == n)
-                || self.layout.stats.entries.iter().any(|e| e.name == n)
-        };
-        for name in ck.tensors.keys() {
-            let base = name
-                .strip_prefix("optim.")
-                .map(|s| s.rsplit_once('.').map_or(s, |p| p.0));
-            let base = base.or_else(|| name.strip_prefix("ema."));
-            if !known(base.unwrap_or(name)) {
-                bail!("checkpoint tensor '{name}' is not part of this network (unknown name); the checkpoint comes from a different model");
-            }
-        }
+        check_names(ck, &self.layout)?;
         let p = self
             .layout
             .params
@@ -134,6 +122,37 @@ impl Model {
     }
 }
 
+/// Every tensor of `ck` belongs to `layout` (directly, as `ema.<name>` or as
+/// `optim.<name>.<moment>`).
+fn check_names(ck: &Checkpoint, layout: &NetLayout) -> Result<()> {
+    let known = |n: &str| {
+        layout.params.entries.iter().any(|e| e.name == n)
+            || layout.stats.entries.iter().any(|e| e.name == n)
+    };
+    for name in ck.tensors.keys() {
+        let base = name
+            .strip_prefix("optim.")
+            .map(|s| s.rsplit_once('.').map_or(s, |p| p.0));
+        let base = base.or_else(|| name.strip_prefix("ema."));
+        if !known(base.unwrap_or(name)) {
+            bail!("checkpoint tensor '{name}' is not part of this network (unknown name); the checkpoint comes from a different model");
+        }
+    }
+    Ok(())
+}
+
+/// What `Model::load_checkpoint` (without `optim`) checks, made before a GPU exists: every
+/// tensor of `ck` belongs to `cfg`'s network, and every model tensor is there with its
+/// exact shape.
+pub fn check_tensors(ck: &Checkpoint, cfg: &NetConfig) -> Result<()> {
+    let layout = NetLayout::unaligned(cfg);
+    check_names(ck, &layout)?;
+    for e in layout.params.entries.iter().chain(&layout.stats.entries) {
+        ck.get(&e.name, &e.shape)?;
+    }
+    Ok(())
+}
+
 /// The network configuration a checkpoint was made with: from its metadata when it has
 /// ours, else inferred from tensor shapes (a PyTorch `state_dict` saved with safetensors):
 /// the network from its first layer's name, the widths from the weights, T as the seed's
@@ -154,15 +173,21 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
             anyhow::anyhow!("checkpoint has no tensor '{n}': it is not a seed U-Net state_dict, nor one of the other seed networks' (seed001..seed004: named stem.*, net.*, inc.* or down0.*)")
         })
     };
-    let dim = |n: &str, i: usize| -> Result<usize> { Ok(shape(n)?[i]) };
+    let dim = |n: &str, i: usize| -> Result<usize> {
+        let s = shape(n)?;
+        s.get(i).copied().ok_or_else(|| {
+            anyhow::anyhow!("checkpoint tensor '{n}' has shape {s:?}, which has no dimension {i}: it is not a seed network's weight")
+        })
+    };
     let base = |net, c| NetConfig::for_net(net, c, image_size);
     let cfg = if has("stem.weight") {
         let mut channels = vec![dim("stem.weight", 0)?];
-        while let Some(t) = ck.tensors.get(&format!(
-            "down_blocks.{}.conv_in.weight",
-            channels.len() - 1
-        )) {
-            channels.push(t.0[0]);
+        loop {
+            let n = format!("down_blocks.{}.conv_in.weight", channels.len() - 1);
+            if !has(&n) {
+                break;
+            }
+            channels.push(dim(&n, 0)?);
         }
         NetConfig {
             channels,
@@ -189,7 +214,11 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
         }
     } else if has("down0.0.weight") {
         let d2 = dim("down2.model.0.weight", 0)?;
-        let latent = dim("dense_emb.0.weight", 1)? / d2;
+        let latent = dim("dense_emb.0.weight", 1)?
+            .checked_div(d2)
+            .ok_or_else(|| {
+                anyhow::anyhow!("checkpoint tensor 'down2.model.0.weight' has no output channels")
+            })?;
         let side = (latent as f64).sqrt().round() as usize;
         NetConfig {
             channels: vec![
@@ -202,11 +231,15 @@ pub fn config_of(ck: &Checkpoint, image_size: usize) -> Result<NetConfig> {
             ..base(NetKind::Seed004, dim("down0.0.weight", 1)?)
         }
     } else {
-        let d1 = shape("down1.convs.0.weight")?;
+        let d1 = [
+            dim("down1.convs.0.weight", 0)?,
+            dim("down1.convs.0.weight", 1)?,
+        ];
         let num_classes = ck
             .tensors
             .get("label_emb.weight")
-            .map_or(0, |t| t.0[0].saturating_sub(1));
+            .and_then(|t| t.0.first())
+            .map_or(0, |n| n.saturating_sub(1));
         NetConfig {
             channels: vec![
                 d1[0],

@@ -186,7 +186,16 @@ pub struct NetLayout {
 
 impl NetLayout {
     pub fn new(gpu: &Gpu, cfg: &NetConfig) -> Self {
-        let mut decl = Declare::new(gpu);
+        Self::declared(cfg, Declare::new(gpu))
+    }
+
+    /// The tensors' names and shapes without a GPU (offsets unaligned): what a checkpoint
+    /// is checked against before any buffer is allocated.
+    pub fn unaligned(cfg: &NetConfig) -> Self {
+        Self::declared(cfg, Declare::unaligned())
+    }
+
+    fn declared(cfg: &NetConfig, mut decl: Declare) -> Self {
         nets::declare(cfg, &mut decl);
         let (params, stats, bn_layers, inits) = decl.finish();
         Self {

@@ -34,11 +34,16 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(gpu: &Gpu) -> Self {
-        let align = (gpu.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);
+        Self::with_align((gpu.limits.min_storage_buffer_offset_alignment as usize / 4).max(1))
+    }
+
+    /// Offsets aligned to `align` f32 elements; names and shapes do not depend on it, so
+    /// checks made before a GPU exists use 1.
+    pub fn with_align(align: usize) -> Self {
         Self {
             entries: Vec::new(),
             total: 0,
-            align,
+            align: align.max(1),
         }
     }
 

@@ -94,3 +94,27 @@ pub fn check_builtin(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
     super::check_fits(gpu, &net, batch)?;
     check_host_memory(gpu, &net, batch, 0)
 }
+
+/// The network's largest activation must fit one storage binding.
+pub fn check_fits(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
+    net.validate()?;
+    let per_image = crate::model::nets::activations(net).largest;
+    let limit = gpu.max_binding_elems();
+    if per_image * batch as u64 > limit {
+        let fix = if limit / per_image >= 1 {
+            format!("the largest batch that fits is {}", limit / per_image)
+        } else {
+            let per_pixel = per_image * batch as u64 / (net.image_size * net.image_size) as u64;
+            let s = ((limit / per_pixel) as f64).sqrt() as usize / 4 * 4;
+            format!("no batch fits at {0}x{0}; the largest --image-size that fits at batch {batch} is {s}", net.image_size)
+        };
+        bail!(
+            "batch {batch} of {}x{} images is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; {fix}",
+            net.image_size,
+            net.image_size,
+            (per_image * batch as u64 * 4) >> 20,
+            (limit * 4) >> 20,
+        );
+    }
+    Ok(())
+}

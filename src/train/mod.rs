@@ -1,23 +1,30 @@
-//! The training loop: one recorded program per step (zero grads, add noise, forward, MSE,
-//! backward, Adam), one submit per step, losses read back every `log_every` steps.
+//! The training loop: one recorded program per step (zero grads, add noise, then per
+//! micro-batch forward, MSE and backward, then Adam and the EMA), one submit per step, losses
+//! read back every `log_every` steps.
 //!
 //! Beside the [`Trainer`]: the [`Evaluator`] (the same forward pass, scored without
 //! training), `metrics.csv` I/O, and Ctrl-C handling.
 
+pub mod batch;
 pub mod eval;
+pub mod guard;
 pub mod interrupt;
 pub mod memory;
 pub mod metrics;
+pub mod optim;
 pub mod resume;
 pub mod run_folder;
 
+pub use batch::permutation;
 pub use eval::{mean_loss, Evaluator};
+pub use guard::{check_finite, diverged};
+pub use memory::check_fits;
 pub use metrics::Metrics;
+pub use optim::{EmaWarmup, LrKind, LrSchedule};
 
-use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use crate::checkpoint::Checkpoint;
 use crate::data::Dataset;
@@ -26,19 +33,20 @@ use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::{adam, add_noise, ema, grad_clip};
 use crate::model::graph::Graph;
 use crate::model::network::{Model, NetConfig};
-use crate::util::host_rng::HostRng;
 
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
     pub net: NetConfig,
     pub schedule: ScheduleKind,
     pub t_max: usize,
+    /// Images per micro-batch (per forward pass); an optimizer step sees `batch * grad_accum`.
     pub batch: usize,
     pub adam: adam::AdamConfig,
     pub steps: u64,
     pub seed: u64,
     pub log_every: u64,
-    /// Keep an exponential moving average of the weights (and BatchNorm running stats).
+    /// Keep an exponential moving average of the weights (and BatchNorm running stats) with
+    /// this decay (the maximum decay when `ema_warmup` is set).
     pub ema_decay: Option<f32>,
     /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
     pub fixed_noise: bool,
@@ -46,6 +54,14 @@ pub struct TrainConfig {
     pub grad_clip: Option<f32>,
     /// Probability of replacing a label by the null label (classifier-free guidance).
     pub label_dropout: f32,
+    /// The learning rate of each step: `adam.lr` times this schedule's factor.
+    pub lr_schedule: LrSchedule,
+    /// Micro-batches accumulated into each optimizer step (1: none).
+    pub grad_accum: usize,
+    /// diffusers' EMA warmup of the decay (needs `ema_decay`).
+    pub ema_warmup: Option<EmaWarmup>,
+    /// Mirror each training image left-right with probability 1/2.
+    pub random_flip: bool,
 }
 
 impl TrainConfig {
@@ -62,7 +78,16 @@ impl TrainConfig {
             "ema_decay": self.ema_decay,
             "label_dropout": self.label_dropout,
             "grad_clip": self.grad_clip,
+            "lr_schedule": self.lr_schedule.to_json(self.steps),
+            "grad_accum": self.grad_accum,
+            "ema_warmup": optim::ema_json(self.ema_warmup),
+            "random_flip": self.random_flip,
         })
+    }
+
+    /// Images per optimizer step.
+    pub fn effective_batch(&self) -> usize {
+        self.batch * self.grad_accum.max(1)
     }
 }
 
@@ -74,17 +99,28 @@ pub struct Trainer {
     pub schedule: Schedule,
     /// Steps completed so far.
     pub step: u64,
+    /// The images of a whole optimizer step (all micro-batches).
     x0: GpuTensor,
-    /// Class labels of the batch (u32 [n]) for a class-conditional network.
+    /// Class labels of a whole optimizer step (u32) for a class-conditional network.
     labels: Option<GpuTensor>,
     rng_state: GpuTensor,
     hyper: GpuTensor,
+    /// The EMA decay of the step ([1]), when an EMA is kept.
+    ema_decay: Option<GpuTensor>,
+    /// The loss of each micro-batch of the step ([grad_accum]).
     loss: GpuTensor,
-    /// Losses of the last `log_every` steps, one slot per step.
+    /// Micro-batch losses of the last `log_every` steps, one slot each.
     loss_history: GpuTensor,
     program: Program,
     pending: Vec<u64>,
     ready: Vec<(u64, f32)>,
+}
+
+/// Part `m` of `parts` equal parts of `t` (a view for buffer copies, which need only 4-byte
+/// alignment, not the storage binding offset alignment).
+fn part(t: &GpuTensor, m: usize, parts: usize) -> GpuTensor {
+    let len = t.len() / parts;
+    GpuTensor::new(t.buf.clone(), t.offset + (m * len * 4) as u64, &[len])
 }
 
 impl Trainer {
@@ -92,12 +128,16 @@ impl Trainer {
         if cfg.batch == 0 {
             bail!("batch size must be at least 1");
         }
+        if cfg.grad_accum == 0 {
+            bail!("--grad-accum must be at least 1 (1: no accumulation)");
+        }
         let schedule = Schedule::new(cfg.schedule, cfg.t_max)?;
         let mut net = Model::new(&gpu, &cfg.net, cfg.seed)?;
         let (n, c, s) = (cfg.batch, cfg.net.image_channels, cfg.net.image_size);
+        let (acc, all) = (cfg.grad_accum, cfg.effective_batch());
         check_fits(&gpu, &cfg.net, n)?;
         let chw = c * s * s;
-        let x0 = gpu.zeros(&[n, c, s, s]);
+        let x0 = gpu.zeros(&[all, c, s, s]);
         let xt = gpu.zeros(&[n, c, s, s]);
         let eps = gpu.zeros(&[n, c, s, s]);
         let t = gpu.zeros(&[n]);
@@ -109,18 +149,46 @@ impl Trainer {
         let x = g.input(xt.clone());
         let labels = (cfg.net.num_classes > 0).then(|| gpu.zeros(&[n]));
         let out = net.forward_cond(&mut g, &x, &t, labels.as_ref());
-        let loss = g.mse(&out, &eps);
+        // Each micro-batch's gradient is its share of the mean over the whole step.
+        let loss = g.mse_over(&out, &eps, all * chw);
         let tape = g.finish();
 
         let grads = net.layout.params.whole(&net.grads);
         let mut program = Program::new();
         program.clear(&grads);
-        program.append(tape.clear);
+        // Without accumulation the noise goes straight into the network's inputs; with it,
+        // the whole step is noised at once (the draws of one batch of batch * N images) and
+        // each micro-batch copies its part in.
+        let whole_step = |x: &GpuTensor, shape: &[usize]| match acc {
+            1 => x.clone(),
+            _ => gpu.zeros(shape),
+        };
+        let (xt_all, eps_all, t_all) = (
+            whole_step(&xt, &[all, c, s, s]),
+            whole_step(&eps, &[all, c, s, s]),
+            whole_step(&t, &[all]),
+        );
+        let labels_all = labels.as_ref().map(|l| whole_step(l, &[all]));
         program.push(add_noise::add_noise(
-            &gpu, n, chw, None, &table, &rng_state, &x0, &t, &xt, &eps,
+            &gpu, all, chw, None, &table, &rng_state, &x0, &t_all, &xt_all, &eps_all,
         ));
-        program.append(tape.forward);
-        program.append(tape.backward);
+        let micro_losses = whole_step(&loss, &[acc]);
+        for m in 0..acc {
+            if acc > 1 {
+                program.copy(&part(&xt_all, m, acc), &xt);
+                program.copy(&part(&eps_all, m, acc), &eps);
+                program.copy(&part(&t_all, m, acc), &t);
+                if let (Some(all), Some(l)) = (&labels_all, &labels) {
+                    program.copy(&part(all, m, acc), l);
+                }
+            }
+            program.append(tape.clear.clone());
+            program.append(tape.forward.clone());
+            program.append(tape.backward.clone());
+            if acc > 1 {
+                program.copy(&loss, &part(&micro_losses, m, acc));
+            }
+        }
         let whole = |b| net.layout.params.whole(b);
         if let Some(max_norm) = cfg.grad_clip {
             if max_norm.is_nan() || max_norm <= 0.0 {
@@ -137,25 +205,26 @@ impl Trainer {
             &whole(&net.adam_v),
             &hyper,
         ));
-        if let Some(decay) = cfg.ema_decay {
-            if !(0.0..1.0).contains(&decay) {
-                bail!("--ema decay must be in [0, 1), e.g. 0.999; got {decay}");
+        let ema_decay = match cfg.ema_decay {
+            None if cfg.ema_warmup.is_some() => bail!("EMA warmup needs an EMA decay"),
+            None => None,
+            Some(decay) => {
+                if !(0.0..1.0).contains(&decay) {
+                    bail!("--ema decay must be in [0, 1), e.g. 0.999; got {decay}");
+                }
+                if let Some(w) = cfg.ema_warmup {
+                    w.validate()?;
+                }
+                let d = gpu.zeros(&[1]);
+                let (ep, es) = net.enable_ema(&gpu);
+                let (params, stats) = (&net.layout.params, &net.layout.stats);
+                let whole_stats = stats.whole(&net.stats);
+                program.push(ema::ema(&gpu, &d, &params.whole(&net.params), &ep));
+                program.push(ema::ema(&gpu, &d, &whole_stats, &es));
+                Some(d)
             }
-            let (ep, es) = net.enable_ema(&gpu);
-            program.push(ema::ema(
-                &gpu,
-                decay,
-                &net.layout.params.whole(&net.params),
-                &ep,
-            ));
-            program.push(ema::ema(
-                &gpu,
-                decay,
-                &net.layout.stats.whole(&net.stats),
-                &es,
-            ));
-        }
-        let loss_history = gpu.zeros(&[cfg.log_every.max(1) as usize]);
+        };
+        let loss_history = gpu.zeros(&[cfg.log_every.max(1) as usize * acc]);
         Ok(Trainer {
             gpu,
             cfg,
@@ -163,10 +232,11 @@ impl Trainer {
             schedule,
             step: 0,
             x0,
-            labels,
+            labels: labels_all,
             rng_state,
             hyper,
-            loss,
+            ema_decay,
+            loss: micro_losses,
             loss_history,
             program,
             pending: Vec::new(),
@@ -183,77 +253,58 @@ impl Trainer {
         self.program.dispatch_count()
     }
 
-    /// The images of step `step`: a fresh permutation of the dataset every epoch, a pure
-    /// function of (seed, step), so a resumed run sees exactly the same batches.
+    /// The images of step `step` (all its micro-batches): see [`batch::indices`].
     pub fn batch_indices(&self, len: usize, step: u64) -> Vec<usize> {
-        let b = self.cfg.batch;
-        let mut perm: Option<(usize, Vec<usize>)> = None;
-        (0..b)
-            .map(|j| {
-                let k = step as usize * b + j;
-                let (epoch, pos) = (k / len, k % len);
-                if perm.as_ref().is_none_or(|p| p.0 != epoch) {
-                    perm = Some((epoch, permutation(len, self.cfg.seed, epoch as u64)));
-                }
-                perm.as_ref().unwrap().1[pos]
-            })
-            .collect()
+        batch::indices(len, self.cfg.seed, self.cfg.effective_batch(), step)
     }
 
-    /// One training step on `data`: upload the batch, write this step's RNG key and Adam
-    /// constants, and submit the recorded program once.
+    /// One optimizer step on `data`: upload the batch, write this step's RNG key, learning
+    /// rate, Adam constants and EMA decay, and submit the recorded program once.
     pub fn step(&mut self, data: &Dataset) {
-        let idx = self.batch_indices(data.len(), self.step);
-        let mut batch = Vec::with_capacity(self.x0.len());
-        for &i in &idx {
-            batch.extend_from_slice(data.image(i));
-        }
-        self.gpu.write(&self.x0, &batch);
+        let (seed, step) = (self.cfg.seed, self.step);
+        let idx = self.batch_indices(data.len(), step);
+        let flip = |j| self.cfg.random_flip && batch::flipped(seed, step, j);
+        self.gpu.write(&self.x0, &batch::pixels(data, &idx, flip));
         if let Some(lab) = &self.labels {
             let all = data
                 .labels
                 .as_ref()
                 .expect("a class-conditional run needs labelled data");
-            let null = self.cfg.net.num_classes as u32;
-            // Label dropout drawn from (seed, step): a resumed run drops the same labels.
-            let mut rng = HostRng::new(
-                self.cfg.seed ^ 0x1AB3_1D40 ^ self.step.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            let y: Vec<u32> = idx
-                .iter()
-                .map(|&i| {
-                    if rng.uniform() < self.cfg.label_dropout as f64 {
-                        null
-                    } else {
-                        all[i].min(null - 1)
-                    }
-                })
-                .collect();
+            let (classes, p) = (self.cfg.net.num_classes, self.cfg.label_dropout);
+            let y = batch::labels(all, &idx, classes, p, seed, step);
             self.gpu
                 .queue
                 .write_buffer(&lab.buf, lab.offset, bytemuck::cast_slice(&y));
         }
-        let s = self.cfg.seed;
-        let k = if self.cfg.fixed_noise { 0 } else { self.step };
-        let st = [s as u32, (s >> 32) as u32, k as u32, (k >> 32) as u32];
+        let k = if self.cfg.fixed_noise { 0 } else { step };
+        let st = [seed as u32, (seed >> 32) as u32, k as u32, (k >> 32) as u32];
         self.gpu.queue.write_buffer(
             &self.rng_state.buf,
             self.rng_state.offset,
             bytemuck::cast_slice(&st),
         );
-        self.gpu.write(
-            &self.hyper,
-            &adam::adam_hyper(&self.cfg.adam, self.step + 1),
-        );
+        let adam_cfg = adam::AdamConfig {
+            lr: self
+                .cfg
+                .lr_schedule
+                .lr(self.cfg.adam.lr, step, self.cfg.steps),
+            ..self.cfg.adam
+        };
+        self.gpu
+            .write(&self.hyper, &adam::adam_hyper(&adam_cfg, step + 1));
+        if let (Some(d), Some(max)) = (&self.ema_decay, self.cfg.ema_decay) {
+            let decay = optim::ema_decay(max, self.cfg.ema_warmup, step + 1);
+            self.gpu.write(d, &[decay]);
+        }
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
         self.program.encode(&mut enc);
-        let slot = (self.pending.len() as u64) * 4;
+        let slot = self.pending.len() as u64 * self.loss.bytes();
         enc.copy_buffer_to_buffer(
             &self.loss.buf,
             self.loss.offset,
             &self.loss_history.buf,
             self.loss_history.offset + slot,
-            4,
+            self.loss.bytes(),
         );
         self.gpu.queue.submit([enc.finish()]);
         self.step += 1;
@@ -264,13 +315,19 @@ impl Trainer {
     }
 
     /// Read back the history slots (the only readback of the loop, every `log_every` steps).
+    /// A step's loss is the mean of its micro-batches' losses.
     fn flush_losses(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let all = self.gpu.read(&self.loss_history);
+        let acc = self.cfg.grad_accum;
+        let means = all.chunks(acc).map(|m| match m {
+            [one] => *one,
+            _ => (m.iter().map(|l| *l as f64).sum::<f64>() / acc as f64) as f32,
+        });
         self.ready
-            .extend(self.pending.iter().zip(all).map(|(s, l)| (*s, l)));
+            .extend(self.pending.iter().zip(means).map(|(s, l)| (*s, l)));
         self.pending.clear();
     }
 
@@ -280,6 +337,12 @@ impl Trainer {
             self.flush_losses();
         }
         std::mem::take(&mut self.ready)
+    }
+
+    /// The gradients of the last step (after clipping), read back: tests of accumulation.
+    pub fn read_grads(&self) -> Vec<f32> {
+        self.gpu
+            .read(&self.net.layout.params.whole(&self.net.grads))
     }
 
     pub fn checkpoint(&self) -> Checkpoint {
@@ -304,89 +367,7 @@ impl Trainer {
         if self.cfg.ema_decay.is_some() {
             self.net.load_ema(&self.gpu, ck)?;
         }
-        self.step = ck
-            .metadata
-            .get("step")
-            .and_then(|s| s.parse().ok())
-            .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")?;
+        self.step = resume::step(ck)?;
         Ok(())
     }
-}
-
-/// Stop on a non-finite loss. The weights are already poisoned; `saved` is the step of the
-/// last checkpoint written to `checkpoint` by this run or resumed from (every checkpoint is
-/// written only after the losses up to its step were read back and found finite, and its
-/// weights checked).
-pub fn check_finite(
-    losses: &[(u64, f32)],
-    lr: f32,
-    checkpoint: &Path,
-    saved: Option<u64>,
-) -> Result<()> {
-    match losses.iter().find(|p| !p.1.is_finite()) {
-        Some((s, l)) => Err(diverged(
-            &format!("the loss became {l}"),
-            *s,
-            lr,
-            checkpoint,
-            saved,
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The divergence error: what went non-finite at `step`, which checkpoint is kept (if any)
-/// and what to try instead.
-pub fn diverged(
-    what: &str,
-    step: u64,
-    lr: f32,
-    checkpoint: &Path,
-    saved: Option<u64>,
-) -> anyhow::Error {
-    let kept = match saved {
-        Some(at) => format!(
-            "The last good checkpoint ({}, step {at}) is kept; resume from it",
-            checkpoint.display()
-        ),
-        None => "No checkpoint was written before this; start again".to_string(),
-    };
-    anyhow::anyhow!(
-        "{what} at step {step}: training diverged. {kept} with a lower learning rate (e.g. --lr {:.0e}) or with --grad-clip 1.0",
-        (lr as f64 / 10.0).min(1e-3)
-    )
-}
-
-/// Fisher-Yates permutation of 0..len keyed by (seed, epoch).
-pub fn permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
-    let mut rng = HostRng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ epoch);
-    let mut p: Vec<usize> = (0..len).collect();
-    for i in (1..len).rev() {
-        p.swap(i, rng.below(i as u64 + 1) as usize);
-    }
-    p
-}
-
-/// The network's largest activation must fit one storage binding.
-pub fn check_fits(gpu: &Gpu, net: &NetConfig, batch: usize) -> Result<()> {
-    net.validate()?;
-    let per_image = crate::model::nets::activations(net).largest;
-    let limit = gpu.max_binding_elems();
-    if per_image * batch as u64 > limit {
-        let fix = if limit / per_image >= 1 {
-            format!("the largest batch that fits is {}", limit / per_image)
-        } else {
-            let per_pixel = per_image * batch as u64 / (net.image_size * net.image_size) as u64;
-            let s = ((limit / per_pixel) as f64).sqrt() as usize / 4 * 4;
-            format!("no batch fits at {0}x{0}; the largest --image-size that fits at batch {batch} is {s}", net.image_size)
-        };
-        bail!(
-            "batch {batch} of {}x{} images is too large for this adapter: the largest activation would need {} MiB but the adapter's max storage binding is {} MiB; {fix}",
-            net.image_size,
-            net.image_size,
-            (per_image * batch as u64 * 4) >> 20,
-            (limit * 4) >> 20,
-        );
-    }
-    Ok(())
 }

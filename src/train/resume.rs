@@ -2,7 +2,7 @@
 //! checkpoint's weights mean, so a difference there is refused; seed, batch, optimiser and
 //! regularisation settings may change, with a warning, and the changes go into config.json.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use super::TrainConfig;
@@ -11,7 +11,7 @@ use crate::checkpoint::Checkpoint;
 /// Keys whose change makes the checkpoint mean something else.
 const FIXED: [&str; 3] = ["network", "schedule", "t_max"];
 /// Keys that may change on resume (the run is then no longer the uninterrupted one).
-const WARN: [&str; 7] = [
+const WARN: [&str; 11] = [
     "seed",
     "batch",
     "lr",
@@ -19,7 +19,22 @@ const WARN: [&str; 7] = [
     "ema_decay",
     "label_dropout",
     "grad_clip",
+    "lr_schedule",
+    "grad_accum",
+    "ema_warmup",
+    "random_flip",
 ];
+
+/// What a checkpoint written before a setting existed was trained with.
+fn default_of(key: &str) -> Option<Value> {
+    Some(match key {
+        "lr_schedule" => super::LrSchedule::CONSTANT.to_json(0),
+        "grad_accum" => Value::from(1),
+        "ema_warmup" => Value::Null,
+        "random_flip" => Value::Bool(false),
+        _ => return None,
+    })
+}
 
 /// Compare `cfg` with the training config stored in `ck` (from `path`). Refuses a changed
 /// network, schedule or T, naming each difference; returns the other differences as
@@ -39,6 +54,12 @@ pub fn compare(
         return Ok(changed);
     };
     let now = cfg.to_json();
+    let mut old = old;
+    for k in WARN {
+        if let (Some(map), Some(d)) = (old.as_object_mut(), default_of(k)) {
+            map.entry(k).or_insert(d);
+        }
+    }
     let differs = |k: &str| old.get(k).is_some_and(|o| Some(o) != now.get(k));
     let fixed: Vec<String> = FIXED
         .iter()
@@ -62,4 +83,12 @@ pub fn compare(
         );
     }
     Ok(changed)
+}
+
+/// The step a training checkpoint was saved at, from its metadata.
+pub fn step(ck: &Checkpoint) -> Result<u64> {
+    ck.metadata
+        .get("step")
+        .and_then(|s| s.parse().ok())
+        .context("checkpoint has no 'step' in its metadata; it is not a training checkpoint")
 }

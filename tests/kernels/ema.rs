@@ -12,7 +12,8 @@ fn ema_matches_cpu_over_several_steps() {
         for step in 0..3 {
             let src = rng.vec_normal(n);
             let s = upload(&gpu, &src, &[n]);
-            run(&gpu, [ema(&gpu, 0.9 + 0.03 * step as f32, &s, &e)]);
+            let d = upload(&gpu, &[0.9 + 0.03 * step as f32], &[1]);
+            run(&gpu, [ema(&gpu, &d, &s, &e)]);
             ema_cpu(0.9 + 0.03 * step as f32, &src, &mut want);
         }
         // Same three f32 multiply-adds on both sides; fma contraction may differ by an ulp.
@@ -25,7 +26,8 @@ fn ema_hand_computed() {
     let gpu = gpu();
     let e = upload(&gpu, &[1.0, -2.0], &[2]);
     let s = upload(&gpu, &[3.0, 2.0], &[2]);
-    run(&gpu, [ema(&gpu, 0.75, &s, &e)]);
+    let d = upload(&gpu, &[0.75], &[1]);
+    run(&gpu, [ema(&gpu, &d, &s, &e)]);
     // 0.75*1 + 0.25*3 = 1.5; 0.75*(-2) + 0.25*2 = -1.0
     assert_close("ema", &gpu.read(&e), &[1.5, -1.0], 1e-7, 0.0);
 }

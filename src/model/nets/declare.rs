@@ -28,9 +28,18 @@ pub struct Declare {
 
 impl Declare {
     pub fn new(gpu: &Gpu) -> Self {
+        Self::with_layouts(Layout::new(gpu), Layout::new(gpu))
+    }
+
+    /// Names and shapes only (offsets unaligned), for the checks made before a GPU exists.
+    pub fn unaligned() -> Self {
+        Self::with_layouts(Layout::with_align(1), Layout::with_align(1))
+    }
+
+    fn with_layouts(params: Layout, stats: Layout) -> Self {
         Self {
-            params: Layout::new(gpu),
-            stats: Layout::new(gpu),
+            params,
+            stats,
             bn_layers: Vec::new(),
             param_init: Vec::new(),
             stat_init: Vec::new(),

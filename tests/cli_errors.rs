@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wgpu_ddpm::checkpoint::Checkpoint;
+use wgpu_ddpm::gpu::Gpu;
+use wgpu_ddpm::model::nets::activations;
+use wgpu_ddpm::model::network::{NetConfig, NetKind};
 
 #[path = "common/cli.rs"]
 mod cli_common;
@@ -73,6 +76,22 @@ fn eval_counts_every_image_and_scores_fixed_timesteps() {
     );
 }
 
+/// The smallest image size (a multiple of 4) at which one image of the seed U-Net with
+/// channels 64,128,256 has an activation larger than the adapter `train` will pick allows
+/// in one storage binding, and that limit in MiB.
+fn too_large_for_adapter() -> (usize, u64) {
+    let limit = Gpu::new().unwrap().max_binding_elems();
+    let largest = |s: usize| {
+        let cfg = NetConfig {
+            channels: vec![64, 128, 256],
+            ..NetConfig::for_net(NetKind::Seed000, 1, s)
+        };
+        activations(&cfg).largest
+    };
+    let size = (1..).map(|i| 4 * i).find(|s| largest(*s) > limit).unwrap();
+    (size, (limit * 4) >> 20)
+}
+
 #[test]
 fn train_refuses_nothing_to_do_and_bad_sizes() {
     let dir = tmp("zero");
@@ -85,10 +104,26 @@ fn train_refuses_nothing_to_do_and_bad_sizes() {
         !ok && text.contains("--image-size 0") && text.contains("positive multiple of 4"),
         "{text}"
     );
-    // Built-in data at 1024x1024: refused before any image is made, with what would fit.
-    let (ok, text) = run(&["train", "--image-size", "1024", "--out", d, "--steps", "1"]);
+    // Built-in data at a size whose largest activation of one image exceeds this adapter's
+    // storage binding limit (lavapipe's 128 MiB, SwiftShader's 1 GiB, whatever a GPU has):
+    // refused before any image is made, naming the limit and what would fit.
+    let (size, limit_mib) = too_large_for_adapter();
+    let size = size.to_string();
+    let args = [
+        "--channels",
+        "64,128,256",
+        "--batch",
+        "1",
+        "--out",
+        d,
+        "--steps",
+        "1",
+    ];
+    let (ok, text) = run(&[&["train", "--image-size", &size][..], &args].concat());
     assert!(
-        !ok && text.contains("largest --image-size that fits"),
+        !ok && text.contains(&format!("max storage binding is {limit_mib} MiB"))
+            && text.contains(&format!("no batch fits at {size}x{size}"))
+            && text.contains("largest --image-size that fits at batch 1"),
         "{text}"
     );
     assert!(!text.contains("memory allocation"), "{text}");

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::gpu::{Gpu, Program};
+use wgpu_ddpm::kernels::time_embedding::{time_encoding, time_encoding_cpu, TimeEncoding};
 use wgpu_ddpm::model::checkpoint_io::config_of;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
@@ -31,8 +32,9 @@ fn fixture(name: &str) -> Checkpoint {
     Checkpoint::load(&p).unwrap()
 }
 
-/// Relative L2 error ||got - want|| / ||want|| of one tensor must be at most 1e-4.
-fn close(what: &str, got: &[f32], want: &[f32]) {
+/// Relative L2 error ||got - want|| / ||want|| of one tensor must be at most `bound`
+/// (`Bound::rel`).
+fn close(what: &str, got: &[f32], want: &[f32], bound: f64) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     let err: f64 = got
         .iter()
@@ -42,10 +44,77 @@ fn close(what: &str, got: &[f32], want: &[f32]) {
         .sqrt();
     let norm: f64 = want.iter().map(|w| (*w as f64).powi(2)).sum::<f64>().sqrt();
     let rel = err / norm.max(1e-12);
+    if std::env::var_os("GOLDEN_REPORT").is_some() {
+        eprintln!("golden {what}: relative error {rel:.3e} (bound {bound:.3e})");
+    }
     assert!(
-        rel <= 1e-4,
-        "{what}: relative error {rel:.3e} against PyTorch (> 1e-4)"
+        rel <= bound,
+        "{what}: relative error {rel:.3e} against PyTorch (> {bound:.3e})"
     );
+}
+
+/// How far a whole network may be from PyTorch's float64 result, per tensor, as a relative
+/// L2 error (docs/tolerances.md): f32 rounding through its reductions, plus what the time
+/// encoding's sin and cos contribute. WGSL lets sin and cos be 2^-11 off, which no
+/// whole-network bound tight enough to catch a wrong gradient could absorb; so the
+/// encoding's error on this adapter, for these t, is measured with the same kernel the
+/// network runs (tests/kernels/time_embedding.rs holds that kernel to WGSL's bound), and
+/// the network's sensitivity to it scales it.
+struct Bound {
+    /// The time encoding's worst absolute error on this adapter for the fixture's t.
+    encoding_err: f64,
+}
+
+/// f32 rounding: the reductions here sum at most n = 256 terms (weight gradients over
+/// N*H*W = 192 positions, linear layers over <= 256 inputs); independent roundings leave
+/// ~sqrt(n) U = 1e-6 relative per reduction, over the ~40 layers a gradient passes forward
+/// and back, amplified up to ~5x where train-mode normalisation gradients subtract means:
+/// 16 * 2^-24 * 40 * 5 = 2e-4. (Measured on lavapipe, whose sin and cos are accurate:
+/// at most 8.5e-5, seed000's grad down2.mlp.2.bias.)
+const ROUNDING: f64 = 2e-4;
+/// Relative error of a gradient per unit of absolute error in the time encoding: measured
+/// at most 5.6 on these fixtures (SwiftShader, whose encoding is 1.9e-4 off: seed000's
+/// grad down2.mlp.2.bias 1.06e-3 from PyTorch), taken with a margin for other error
+/// patterns.
+const SENSITIVITY: f64 = 30.0;
+
+impl Bound {
+    fn new(gpu: &Gpu, cfg: &NetConfig, t: &[u32]) -> Self {
+        let d = cfg.temb_dim;
+        let (enc, d) = match cfg.net {
+            NetKind::Seed000 => (TimeEncoding::Interleaved, d),
+            NetKind::Seed001 => (
+                TimeEncoding::Halves {
+                    denom: (d / 2 - 1) as f64,
+                },
+                d,
+            ),
+            NetKind::Seed003 => (
+                TimeEncoding::Halves {
+                    denom: (d / 2) as f64,
+                },
+                d,
+            ),
+            NetKind::Seed002 | NetKind::Seed004 => (TimeEncoding::Fraction { t_max: cfg.t_max }, 1),
+        };
+        let tg = gpu.upload_u32(t, &[t.len()]);
+        let out = gpu.zeros(&[t.len(), d]);
+        let mut prog = Program::new();
+        prog.push(time_encoding(gpu, enc, t.len(), d, &tg, &out));
+        prog.run(gpu);
+        let want = time_encoding_cpu(enc, t, d);
+        let encoding_err = gpu
+            .read(&out)
+            .iter()
+            .zip(&want)
+            .map(|(g, w)| (*g as f64 - *w as f64).abs())
+            .fold(0.0, f64::max);
+        Self { encoding_err }
+    }
+
+    fn rel(&self) -> f64 {
+        ROUNDING + SENSITIVITY * self.encoding_err
+    }
 }
 
 #[test]
@@ -60,8 +129,8 @@ fn seed_unet_matches_pytorch_forward_and_gradients() {
     let target: Vec<f32> = (0..N * S * S)
         .map(|i| ((0.23 * i as f64).cos() * 0.8) as f32)
         .collect();
-    close("x", &x, &want("x"));
-    close("target", &target, &want("target"));
+    close("x", &x, &want("x"), 1e-7);
+    close("target", &target, &want("target"), 1e-7);
     assert_eq!(want("t"), [1.0, 17.0, 999.0]);
     check(config_of(&weights, S).unwrap(), &weights, &golden);
 }
@@ -116,11 +185,13 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
     let want = |n: &str| golden.tensors[n].1.clone();
     let shape = |n: &str| golden.tensors[n].0.clone();
     let model = Model::new(&gpu, &cfg, 0).unwrap();
+    let t: Vec<u32> = want("t").iter().map(|v| *v as u32).collect();
+    let bound = Bound::new(&gpu, &cfg, &t);
+    let tol = bound.rel();
     model.load_checkpoint(&gpu, weights, false).unwrap();
 
     let xs = shape("x");
     let x = gpu.upload(&want("x"), &xs);
-    let t: Vec<u32> = want("t").iter().map(|v| *v as u32).collect();
     let tg = gpu.upload_u32(&t, &[t.len()]);
 
     let mut g = Graph::new(&gpu, false);
@@ -129,12 +200,12 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
     let mut prog = Program::new();
     prog.append(g.finish().forward);
     prog.run(&gpu);
-    close("eval_out", &gpu.read(&out.val), &want("eval_out"));
+    close("eval_out", &gpu.read(&out.val), &want("eval_out"), tol);
 
     let tgt = gpu.upload(&want("target"), &xs);
     let (out, loss) = train_pass(&gpu, &model, x, &tg, &tgt);
-    close("train_out", &gpu.read(&out.val), &want("train_out"));
-    close("loss", &gpu.read(&loss), &want("loss"));
+    close("train_out", &gpu.read(&out.val), &want("train_out"), tol);
+    close("loss", &gpu.read(&loss), &want("loss"), tol);
 
     let grads = gpu.read(&model.layout.params.whole(&model.grads));
     let split = model.layout.params.split(&grads);
@@ -149,7 +220,8 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
         "PyTorch and we disagree on the parameter list"
     );
     // A conv bias feeding a train-mode BatchNorm has an exactly zero gradient (PyTorch's is
-    // ~1e-16 in float64); ours is f32 rounding noise, held to 1e-4 of the whole gradient.
+    // ~1e-16 in float64); ours is f32 rounding noise, held to the bound times the whole
+    // gradient.
     let total = grads
         .iter()
         .map(|g| (*g as f64).powi(2))
@@ -161,11 +233,11 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
         if norm < 1e-12 * total.max(1.0) || norm < 1e-10 {
             let ours = got.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
             assert!(
-                ours <= 1e-4 * total,
+                ours <= tol * total,
                 "grad {name}: PyTorch's is zero, ours has norm {ours:.3e} (gradient norm {total:.3e})"
             );
         } else {
-            close(&format!("grad {name}"), &got, &want);
+            close(&format!("grad {name}"), &got, &want, tol);
         }
     }
 
@@ -178,6 +250,7 @@ fn check(cfg: NetConfig, weights: &Checkpoint, golden: &Checkpoint) {
             &format!("running stat {name}"),
             &got,
             &want(&format!("after_train.{name}")),
+            tol,
         );
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod tol;
+
 use std::sync::{Arc, OnceLock};
 
 use wgpu_ddpm::gpu::{Gpu, GpuTensor, Program};

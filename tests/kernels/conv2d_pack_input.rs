@@ -1,12 +1,21 @@
 //! conv2d_pack_input's fused sources: a conv whose input is packed from x + v or from
-//! cat(a, b) + v must equal the CPU conv of that input, built on the CPU.
+//! cat(a, b) + v must equal the CPU conv of that input, built on the CPU, on both kernel
+//! paths (`conv2d::paths`).
 
+use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::conv2d::*;
 
+use crate::common::tol::{abs, assert_within, reduction_bounds};
 use crate::common::*;
+use crate::conv2d::paths;
 
 fn conv_of(src_is_cat: bool, s: Conv2dShape, seed: u64) {
-    let gpu = gpu();
+    for gpu in paths() {
+        conv_of_on(&gpu, src_is_cat, s, seed);
+    }
+}
+
+fn conv_of_on(gpu: &Gpu, src_is_cat: bool, s: Conv2dShape, seed: u64) {
     let mut rng = HostRng::new(seed);
     let (n, c, hw) = (s.n, s.cin, s.h * s.w);
     let ca = if src_is_cat { c / 2 } else { c };
@@ -29,10 +38,10 @@ fn conv_of(src_is_cat: bool, s: Conv2dShape, seed: u64) {
             }
         }
     }
-    let t = |d: &[f32]| upload(&gpu, d, &[d.len()]);
+    let t = |d: &[f32]| upload(gpu, d, &[d.len()]);
     let (ag, bg, vg, wg, biasg) = (t(&a), t(&b), t(&v), t(&w), t(&bias));
     let y = gpu.zeros(&[n * s.cout * hw]);
-    let plan = ConvPlan::new(&gpu, &s, false);
+    let plan = ConvPlan::new(gpu, &s, false);
     let src = if src_is_cat {
         PackSource::CatAdd {
             a: &ag,
@@ -42,14 +51,19 @@ fn conv_of(src_is_cat: bool, s: Conv2dShape, seed: u64) {
     } else {
         PackSource::Add { x: &ag, v: &vg }
     };
-    run(&gpu, plan.forward_from(&gpu, src, &wg, &biasg, &y));
-    let what = format!("conv2d_pack_input cat={src_is_cat} {s:?}");
-    assert_close(
+    run(gpu, plan.forward_from(gpu, src, &wg, &biasg, &y));
+    let what = format!(
+        "conv2d_pack_input cat={src_is_cat} {s:?} ({:?})",
+        gpu.spread
+    );
+    // x = src + v is one correctly rounded addition, as on the CPU; then cin*k*k products
+    // and the bias per output.
+    let mag = conv2d_cpu(&s, &abs(&x), &abs(&w), &abs(&bias));
+    assert_within(
         &what,
         &gpu.read(&y),
         &conv2d_cpu(&s, &x, &w, &bias),
-        1e-4,
-        1e-4,
+        &reduction_bounds(s.cin * s.k * s.k + 1, &mag),
     );
 }
 

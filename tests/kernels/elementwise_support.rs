@@ -4,6 +4,7 @@
 
 use wgpu_ddpm::gpu::GpuTensor;
 
+use crate::common::tol;
 use crate::common::*;
 
 /// Host values and the GPU tensor they were uploaded to.
@@ -41,12 +42,22 @@ pub fn read(t: &GpuTensor) -> Vec<f32> {
     }
 }
 
-/// Kernels that only move values or do the reference's single f32 operation must match it
-/// to the bit.
+/// Kernels that only move values must match the reference to the bit.
 #[track_caller]
 pub fn assert_exact(what: &str, got: &[f32], want: &[f32]) {
     assert_close(what, got, want, 0.0, 0.0);
 }
+
+/// Kernels that do the reference's single f32 addition or multiplication: WGSL makes it
+/// correctly rounded but names no rounding mode, so the result is the reference's
+/// round-to-nearest value or its neighbour, one ULP (tol::ULP_REL relative) away.
+#[track_caller]
+pub fn assert_rounded(what: &str, got: &[f32], want: &[f32]) {
+    assert_close(what, got, want, 0.0, ONE_ULP);
+}
+
+/// `tol::ULP_REL` as the rtol of `assert_close`: one correctly rounded operation.
+pub const ONE_ULP: f32 = tol::ULP_REL as f32;
 
 /// A reduction with a fixed order gives the same bits every time: `run_once` three times.
 #[track_caller]

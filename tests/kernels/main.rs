@@ -1,5 +1,6 @@
 //! GPU kernels against their CPU references (one module per op), on the adapter that
-//! `Gpu::new` picks (lavapipe in CI). Shapes are tiny and deliberately odd.
+//! `Gpu::new` picks (lavapipe and SwiftShader in CI), within bounds any conformant driver
+//! meets (docs/tolerances.md, `common::tol`). Shapes are tiny and deliberately odd.
 
 #[path = "../common/mod.rs"]
 mod common;

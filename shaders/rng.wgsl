@@ -13,6 +13,7 @@ const PHILOX_M1: u32 = 0xCD9E8D57u;
 const PHILOX_W0: u32 = 0x9E3779B9u;
 const PHILOX_W1: u32 = 0xBB67AE85u;
 const RNG_TAU: f32 = 6.283185307179586;
+const RNG_PI: f32 = 3.141592653589793;
 
 // Purposes (counter word 3): distinct streams for distinct uses of one seed.
 const PURPOSE_TEST: u32 = 0u;
@@ -56,9 +57,12 @@ fn rng_u01(u: u32) -> f32 {
 // Two normals (elements 2j and 2j+1) for counter (j, stream, purpose) under key.
 fn rng_normal2(key: vec2<u32>, j: u32, stream: vec2<u32>, purpose: u32) -> vec2<f32> {
     let u = philox4x32_10(vec4<u32>(j, stream.x, stream.y, purpose), key);
-    let r = sqrt(-2.0 * log(rng_u01(u.x)));
-    let th = RNG_TAU * rng_u01(u.y);
-    return vec2<f32>(r * cos(th), r * sin(th));
+    // WGSL bounds log only to 2^-21 absolute near 1, so log(u) may come back just above 0:
+    // clamp so r is never NaN. WGSL specifies sin/cos only on [-pi, pi]: evaluate at
+    // theta - pi, where cos(theta) = -cos(theta - pi) and sin(theta) = -sin(theta - pi).
+    let r = sqrt(max(-2.0 * log(rng_u01(u.x)), 0.0));
+    let th = RNG_TAU * rng_u01(u.y) - RNG_PI;
+    return vec2<f32>(-r * cos(th), -r * sin(th));
 }
 
 // Uniform integer in 1..=t_max from the first word of counter (i, stream, purpose):

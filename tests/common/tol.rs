@@ -86,7 +86,12 @@ pub fn normal_bound(seed: u64, stream: u64, purpose: u32, index: u32) -> f64 {
     let r = big_l.sqrt();
     let dr = d_l.sqrt().min(d_l / r) + SQRT_ULP * ULP_REL * (big_l + d_l).sqrt();
     let theta = std::f64::consts::TAU * u1;
-    let d_theta = (6.283_185_5_f32 as f64 - std::f64::consts::TAU).abs() * u1 + U * theta;
+    // The shader evaluates at theta - pi (WGSL bounds sin/cos only on [-pi, pi]): the f32
+    // constants' errors, the product's rounding and the subtraction's rounding.
+    let d_theta = (6.283_185_5_f32 as f64 - std::f64::consts::TAU).abs() * u1
+        + (std::f32::consts::PI as f64 - std::f64::consts::PI).abs()
+        + U * theta
+        + U * std::f64::consts::PI;
     let d_trig = SIN_COS_ABS + d_theta;
     (r + dr) * d_trig + dr + 2.0 * U * (r + dr) * (1.0 + d_trig)
 }

@@ -112,7 +112,13 @@ On Linux without a GPU install Mesa's software Vulkan driver (lavapipe): \
 Run `wgpu-ddpm info` to see what wgpu can find.";
 
 pub fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle())
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    // wgpu's WGPU_VALIDATION / WGPU_DEBUG switches. A debug build installs a debug messenger
+    // that hands the validation layer's messages to the `log` crate, where nothing listens,
+    // and the layer then stays silent itself: WGPU_DEBUG=0 leaves them to the layer's own
+    // output (scripts/validation_smoke.sh).
+    desc.flags = desc.flags.with_env();
+    wgpu::Instance::new(desc)
 }
 
 /// Every adapter wgpu can see on the primary backends.

@@ -122,7 +122,14 @@ On Linux without a GPU install Mesa's software Vulkan driver (lavapipe): \
 Run `wgpu-ddpm info` to see what wgpu can find.";
 
 pub fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle())
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    // wgpu's WGPU_VALIDATION / WGPU_DEBUG switches. A debug build turns both on: it loads the
+    // validation layer where installed, hands the layer's messages to the `log` crate (where
+    // nothing listens here), and embeds the WGSL source in its SPIR-V, which the layer's
+    // SPIR-V validator on Debian 12 rejects. scripts/validation_smoke.sh sets WGPU_DEBUG=0
+    // and reads the layer's own log; CI's test runs set WGPU_VALIDATION=0.
+    desc.flags = desc.flags.with_env();
+    wgpu::Instance::new(desc)
 }
 
 /// Every adapter wgpu can see on the primary backends.

@@ -83,9 +83,16 @@ pub fn conv2d(p: &mut Probe) {
     compare(p, "conv2d", &l, want, [s.cin * 9, s.cout * 9, s.n * plane]);
 }
 
-/// A stride-2 3x3 conv (a downsampling layer) through the gather kernels.
-pub fn conv2d_geom(p: &mut Probe) {
-    let s = Conv2dGeom::new([2, 5, 7, 9, 11, 3], 2, 1);
+/// The 4x4 stride-2 conv and transposed conv of seed 001's down and up blocks: the input
+/// gradient of each is the other's forward, so they share their gather kernels.
+pub fn geom_and_transpose(p: &mut Probe) {
+    conv2d_geom(p);
+    conv_transpose2d(p);
+}
+
+/// A 4x4 stride-2 conv (a downsampling layer) through the gather kernels.
+fn conv2d_geom(p: &mut Probe) {
+    let s = Conv2dGeom::new([2, 5, 7, 9, 11, 4], 2, 1);
     let (oh, ow) = (
         (s.h + 2 * s.pad - s.k) / 2 + 1,
         (s.w + 2 * s.pad - s.k) / 2 + 1,
@@ -117,7 +124,7 @@ pub fn conv2d_geom(p: &mut Probe) {
 }
 
 /// A 4x4 stride-2 transposed conv (an upsampling layer) through the gather kernels.
-pub fn conv_transpose2d(p: &mut Probe) {
+fn conv_transpose2d(p: &mut Probe) {
     let s = ConvTranspose2dShape::new([2, 5, 3, 5, 7, 4], 2, 1, 0);
     let (oh, ow) = (
         (s.h - 1) * 2 + s.k - 2 * s.pad,

@@ -33,76 +33,32 @@ pub struct Family {
     run: fn(&mut Probe),
 }
 
-/// Every family, in the order they are checked and printed.
+impl Family {
+    const fn new(name: &'static str, run: fn(&mut Probe)) -> Family {
+        Family { name, run }
+    }
+}
+
+/// Every family, in the order they are printed; the slowest to compile come first, so the
+/// threads that run them finish together.
 pub const FAMILIES: &[Family] = &[
-    Family {
-        name: "conv2d",
-        run: conv::conv2d,
-    },
-    Family {
-        name: "conv2d_geom",
-        run: conv::conv2d_geom,
-    },
-    Family {
-        name: "conv_transpose2d",
-        run: conv::conv_transpose2d,
-    },
-    Family {
-        name: "batchnorm",
-        run: norms::batchnorm,
-    },
-    Family {
-        name: "group_norm",
-        run: norms::group_norm_family,
-    },
-    Family {
-        name: "layer_norm",
-        run: norms::layer_norm_family,
-    },
-    Family {
-        name: "maxpool+upsample",
-        run: elementwise::pool_upsample,
-    },
-    Family {
-        name: "activations",
-        run: elementwise::activations,
-    },
-    Family {
-        name: "add+concat+broadcast_add",
-        run: elementwise::adds,
-    },
-    Family {
-        name: "linear",
-        run: elementwise::linear,
-    },
-    Family {
-        name: "attention",
-        run: attention::attention,
-    },
-    Family {
-        name: "time_embedding",
-        run: diffusion::time_embed,
-    },
-    Family {
-        name: "rng",
-        run: diffusion::rng,
-    },
-    Family {
-        name: "add_noise",
-        run: diffusion::noise,
-    },
-    Family {
-        name: "denoise",
-        run: diffusion::denoise_step,
-    },
-    Family {
-        name: "mse",
-        run: elementwise::mse,
-    },
-    Family {
-        name: "adam+ema",
-        run: diffusion::optimiser,
-    },
+    // One family, so that one thread compiles the gather kernels both use.
+    Family::new("conv2d_geom+conv_transpose2d", conv::geom_and_transpose),
+    Family::new("conv2d", conv::conv2d),
+    Family::new("attention", attention::attention),
+    Family::new("batchnorm", norms::batchnorm),
+    Family::new("group_norm", norms::group_norm_family),
+    Family::new("layer_norm", norms::layer_norm_family),
+    Family::new("linear", elementwise::linear),
+    Family::new("maxpool+upsample", elementwise::pool_upsample),
+    Family::new("activations", elementwise::activations),
+    Family::new("add+concat+broadcast_add", elementwise::adds),
+    Family::new("time_embedding", diffusion::time_embed),
+    Family::new("rng", diffusion::rng),
+    Family::new("add_noise", diffusion::noise),
+    Family::new("denoise", diffusion::denoise_step),
+    Family::new("mse", elementwise::mse),
+    Family::new("adam+ema", diffusion::optimiser),
 ];
 
 /// One family's comparisons (or the panic its kernels raised) and its time.
@@ -148,32 +104,54 @@ impl Outcome {
 }
 
 /// Runs the families (every one, or only `only`) on `gpu`; `sabotage` names the family to
-/// break on purpose (`all` breaks every one).
+/// break on purpose (`all` breaks every one). Families run on as many threads as there are
+/// cores, the slowest (the convs, whose pipelines take longest to compile) first, since
+/// pipeline compilation is most of the cost and drivers compile on the calling thread.
 pub fn run(gpu: &Gpu, only: Option<&str>, sabotage: Option<&str>) -> Vec<Outcome> {
-    FAMILIES
+    let chosen: Vec<(usize, &Family)> = FAMILIES
         .iter()
-        .filter(|f| only.is_none_or(|o| o == f.name))
         .enumerate()
-        .map(|(i, f)| {
-            let broken = sabotage.is_some_and(|s| s == f.name || s == "all");
-            let start = Instant::now();
-            let mut probe = Probe::new(gpu, 0x5e1f_c0de + i as u64, broken);
-            let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (f.run)(&mut probe)));
-            let panic = result.err().map(|e| {
-                e.downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "a panic without a message".to_string())
+        .filter(|(_, f)| only.is_none_or(|o| o == f.name))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(chosen.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(chosen.len()) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(i, f)) = chosen.get(k) else { break };
+                let broken = sabotage.is_some_and(|s| s == f.name || s == "all");
+                let outcome = run_one(gpu, i, f, broken);
+                done.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((i, outcome));
             });
-            Outcome {
-                family: f.name,
-                measures: probe.measures,
-                panic,
-                time: start.elapsed(),
-            }
-        })
-        .collect()
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, o)| o).collect()
+}
+
+/// One family, with a panic of its launchers (a shape check, a driver error) caught and
+/// reported as its failure.
+fn run_one(gpu: &Gpu, i: usize, f: &Family, broken: bool) -> Outcome {
+    let start = Instant::now();
+    let mut probe = Probe::new(gpu, 0x5e1f_c0de + i as u64, broken);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (f.run)(&mut probe)));
+    let panic = result.err().map(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic without a message".to_string())
+    });
+    Outcome {
+        family: f.name,
+        measures: probe.measures,
+        panic,
+        time: start.elapsed(),
+    }
 }
 
 /// "'llvmpipe (LLVM 15.0.6, 256 bits)' (Vulkan, driver llvmpipe, Mesa 22.3.6; conv path

@@ -75,6 +75,7 @@ pub fn info(a: &InfoArgs) -> Result<()> {
             crate::gpu::Spread::Plain => "no subgroups of 8+ lanes: every lane loads its weights",
         }
     );
+    println!("{}", dx12_line(&gpu));
     if a.check {
         return check(&gpu);
     }
@@ -133,4 +134,29 @@ fn check(gpu: &crate::gpu::Gpu) -> Result<()> {
         anyhow::bail!("{}", verdict.message);
     }
     Ok(())
+}
+
+/// Which DX12 shader compiler was asked for and, on a DX12 adapter, which one is in effect.
+/// wgpu does not report the compiler it loaded, but subgroups need shader model 6, which only
+/// DXC compiles: a DX12 adapter offering them runs DXC.
+fn dx12_line(gpu: &crate::gpu::Gpu) -> String {
+    let asked = match context::dx12_compiler() {
+        wgpu::Dx12Compiler::Auto => {
+            "auto (static DXC if linked, else dxcompiler.dll on the PATH, else FXC)".to_string()
+        }
+        other => format!("{other:?}"),
+    };
+    let mut line = format!(
+        "DX12 shader compiler asked for: {asked} (env {})",
+        context::DX12_COMPILER_ENV
+    );
+    if gpu.info.backend == wgpu::Backend::Dx12 {
+        line += if gpu.adapter.features().contains(wgpu::Features::SUBGROUP) {
+            "; in effect: DXC (the adapter offers subgroups, which need shader model 6)"
+        } else {
+            "; in effect: FXC, or DXC on a GPU without subgroups (no shader model 6 subgroups: \
+             install dxcompiler.dll from Microsoft's DirectXShaderCompiler releases for the Subgroup path)"
+        };
+    }
+    line
 }

@@ -13,13 +13,15 @@ out=${1:-$root/target/gpu_check}
 limit_mib=60
 cd "$root"
 
-# The executables cargo built, from its JSON messages: "name path" per line.
+# The test or bench executables cargo built, from its JSON messages: "name path" per line
+# (not the CLI binary that the tests also build).
 executables() {
     python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+    kinds = m.get("target", {}).get("kind", [])
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and set(kinds) & {"test", "bench"}:
         print(m["target"]["name"], m["executable"])
 '
 }

@@ -3,7 +3,8 @@
 # loader (no Rust toolchain). Writes ONE report file and prints where it is.
 #
 #   ./run.sh [REPORT]           (default REPORT: ./gpu_check_report.txt)
-#   QUICK=1 ./run.sh            small batches and short runs, for a dry run on a CPU driver
+#   QUICK=1 ./run.sh            small batches and short runs (seed003 at 32x32), for a dry run
+#                               on a CPU driver
 #
 # Phases, each under its own time limit (limits adding up to 7.5 minutes): adapter info with the kernel
 # self-check, the Vulkan driver, the kernel and golden tests, the conv benches and the
@@ -21,19 +22,28 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ "$quick" = 1 ]; then
-    batch=8 bench_steps=2 bench_seconds=0.1 train_s=30 test_filter=conv2d torch_steps=2
+    batch=8 batch64=2 side=32 bench_steps=2 bench_seconds=0.1 train_s=30 test_filter=conv2d:: torch_steps=2
+    export BENCH_SAMPLE_BATCH=2 BENCH_SAMPLE_STEPS=2
 else
-    batch=128 bench_steps=20 bench_seconds=0.5 train_s=120 test_filter= torch_steps=10
+    # seed003 at 64x64 takes batch 64: at 128 its largest activation needs 4 GiB, more than
+    # most drivers' storage-binding limit.
+    batch=128 batch64=64 side=64 bench_steps=20 bench_seconds=0.5 train_s=120 test_filter= torch_steps=10
 fi
+export here batch torch_steps train_s work
 
 # phase NAME LIMIT_S COMMAND...: a header, the output, and the exit status with the time.
+# COMMAND may be one of the functions below (run in a child bash).
 phase() {
     local name=$1 limit=$2 start rc
     shift 2
     echo
     echo "=== $name (limit ${limit} s)"
     start=$(date +%s)
-    timeout --kill-after=2 "$limit" "$@" 2>&1
+    if declare -F "$1" >/dev/null; then
+        timeout --kill-after=2 "$limit" bash -c "$*" 2>&1
+    else
+        timeout --kill-after=2 "$limit" "$@" 2>&1
+    fi
     rc=$?
     [ $rc = 124 ] && echo "(stopped at the ${limit} s limit)"
     echo "--- $name: exit $rc, $(( $(date +%s) - start )) s"
@@ -49,6 +59,15 @@ vulkan_driver() {
     fi
 }
 
+# The default run, stopped by SIGINT after train_s seconds (it writes its checkpoint and
+# exits), then the last rows of its metrics.
+default_train() {
+    timeout -s INT "$train_s" "$here/bin/wgpu-ddpm" train --out "$work/run"
+    echo "train exit status $? (124: stopped by SIGINT as planned)"
+    echo "last rows of metrics.csv:"
+    tail -n 3 "$work/run/metrics.csv" 2>/dev/null || echo "(no metrics.csv)"
+}
+
 torch_peer() {
     if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
         python3 "$here/benches/peer/torch_unet.py" --device cuda --batch "$batch" --steps "$torch_steps"
@@ -57,6 +76,7 @@ torch_peer() {
     fi
 }
 
+export -f vulkan_driver default_train torch_peer
 {
     echo "wgpu-ddpm GPU check, $(date -u '+%Y-%m-%d %H:%M UTC'), host $(hostname), quick=$quick"
     cat "$here/BUILD_INFO"
@@ -68,11 +88,9 @@ torch_peer() {
         phase "conv benches (seed000 shapes)" 40 "$here/bin/bench-kernels" conv
     BENCH_NET=seed000 BENCH_CHANNELS=64,128,256 BENCH_BATCH=$batch BENCH_STEPS=$bench_steps \
         phase "train step seed000 widths 64,128,256 batch $batch" 35 "$here/bin/bench-train_step"
-    BENCH_NET=seed003 BENCH_SIZE=64 BENCH_BATCH=$batch BENCH_STEPS=$bench_steps \
-        phase "train step seed003 64x64 batch $batch" 35 "$here/bin/bench-train_step"
-    # SIGINT: train stops cleanly at the limit and writes its checkpoint and samples.
-    phase "default train, ${train_s} s" $((train_s + 15)) \
-        timeout -s INT "$train_s" "$here/bin/wgpu-ddpm" train --out "$work/run"
+    BENCH_NET=seed003 BENCH_SIZE=$side BENCH_BATCH=$batch64 BENCH_STEPS=$bench_steps \
+        phase "train step seed003 ${side}x${side} batch $batch64" 35 "$here/bin/bench-train_step"
+    phase "default train, stopped after ${train_s} s" $((train_s + 15)) default_train
     phase "PyTorch CUDA peer (torch_unet.py --device cuda)" 45 torch_peer
 } > "$report" 2>&1
 echo "report: $report"

@@ -5,9 +5,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::commands::edit::EditArgs;
-use crate::commands::{
-    self, AdapterArgs, EvalArgs, FinetuneArgs, QualityArgs, SampleArgs, TrainArgs,
-};
+use crate::commands::{self, EvalArgs, FinetuneArgs, InfoArgs, QualityArgs, SampleArgs, TrainArgs};
 
 #[derive(Parser)]
 #[command(
@@ -22,8 +20,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List every adapter with its backend, type, driver, and the limits that matter here.
-    Info(AdapterArgs),
+    /// List every adapter with its backend, type, driver, and the limits that matter here
+    /// (`--check`: run the kernel self-check on the selected one).
+    Info(InfoArgs),
     /// Train a U-Net (default: the built-in shapes dataset).
     // Boxed: its many flags make it twice the size of the other variants.
     Train(Box<TrainArgs>),

@@ -16,6 +16,7 @@ pub mod model;
 pub mod pictures;
 pub mod quality;
 pub mod sample;
+pub mod selfcheck;
 pub mod shaders;
 pub mod train;
 pub mod util;

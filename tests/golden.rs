@@ -25,10 +25,17 @@ use train_pass::train_pass;
 const N: usize = 3;
 const S: usize = 8;
 
+/// tests/fixtures under `CARGO_MANIFEST_DIR` as set at run time (cargo sets it; the GPU check
+/// bundle sets it to its own folder), else under the folder the crate was built in.
+fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/fixtures")
+}
+
 fn fixture(name: &str) -> Checkpoint {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let p = fixtures_dir().join(name);
     Checkpoint::load(&p).unwrap()
 }
 
@@ -281,7 +288,7 @@ fn seed004_matches_pytorch() {
 /// means must agree within 3% at every t.
 #[test]
 fn eval_at_fixed_t_matches_pytorch_within_3_percent() {
-    let fix = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fix = fixtures_dir();
     let want: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fix.join("torch_eval.json")).unwrap())
             .unwrap();

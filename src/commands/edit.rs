@@ -10,7 +10,6 @@ use super::{AdapterArgs, StateDictArgs};
 use crate::data::{self, DataSpec, LoadOptions};
 use crate::finetune::edit::{sdedit, EditConfig};
 use crate::finetune::Reward;
-use crate::gpu::Gpu;
 use crate::pictures;
 
 #[derive(Args, Debug, Clone)]
@@ -49,7 +48,7 @@ pub struct EditArgs {
 }
 
 pub fn edit(a: &EditArgs) -> Result<()> {
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let (_, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
     let img = data::load(

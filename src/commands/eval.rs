@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::{expect_data_shape, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, LoadOptions};
-use crate::gpu::Gpu;
 use crate::train::mean_loss;
 
 #[derive(Args, Debug, Clone)]
@@ -47,7 +46,7 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
             a.batch
         );
     }
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let ds = data::load(
         &DataSpec::parse(&a.data)?,
         &LoadOptions {

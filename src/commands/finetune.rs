@@ -8,7 +8,6 @@ use clap::Args;
 use super::{bar, AdapterArgs, StateDictArgs};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::finetune::{FinetuneConfig, Finetuner, Reward};
-use crate::gpu::Gpu;
 use crate::kernels::adam::AdamConfig;
 use crate::pictures;
 
@@ -59,7 +58,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
     if a.steps == 0 {
         bail!("--steps must be at least 1");
     }
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
     let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;

@@ -1,13 +1,25 @@
 //! `wgpu-ddpm info`: every adapter with the limits that matter here, and the one selected.
 
 use anyhow::Result;
+use clap::Args;
 
 use super::AdapterArgs;
 use crate::gpu::context;
 use crate::model::nets::{self, Declare};
 use crate::model::network::{NetConfig, NetKind};
 
-pub fn info(args: &AdapterArgs) -> Result<()> {
+#[derive(Args, Clone, Debug, Default)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
+    /// Run the kernel self-check on the selected adapter now (ignoring the cached verdict),
+    /// print each kernel family's worst error against its bound, and store the verdict.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn info(a: &InfoArgs) -> Result<()> {
+    let args = &a.adapter;
     let instance = context::instance();
     let adapters = context::list_adapters(&instance);
     if adapters.is_empty() {
@@ -63,6 +75,10 @@ pub fn info(args: &AdapterArgs) -> Result<()> {
             crate::gpu::Spread::Plain => "no subgroups of 8+ lanes: every lane loads its weights",
         }
     );
+    println!("{}", dx12_line(&gpu));
+    if a.check {
+        return check(&gpu);
+    }
     println!("networks (train --net NAME; parameters on the seed's image, at the seed's widths and at the CPU default widths):");
     for kind in NetKind::ALL {
         let (c, size) = kind.seed_image();
@@ -86,4 +102,61 @@ pub fn info(args: &AdapterArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `info --check`: every family's worst comparison, its bound and its time; stores the
+/// verdict, and fails (exit status 1) with the refusal message when a family failed.
+fn check(gpu: &crate::gpu::Gpu) -> Result<()> {
+    use crate::selfcheck;
+    let start = std::time::Instant::now();
+    let outcomes = selfcheck::run(
+        gpu,
+        None,
+        std::env::var(selfcheck::SABOTAGE_ENV).ok().as_deref(),
+    );
+    println!("self-check on {}:", selfcheck::describe_adapter(gpu));
+    for o in &outcomes {
+        println!(
+            "  {:<26} {:<4} {:>7.0} ms  {}",
+            o.family,
+            if o.passed() { "ok" } else { "FAIL" },
+            o.time.as_secs_f64() * 1e3,
+            o.summary()
+        );
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("self-check: {} families in {secs:.1} s", outcomes.len());
+    let verdict = selfcheck::verdict(gpu, &outcomes);
+    if std::env::var_os(selfcheck::SABOTAGE_ENV).is_none() {
+        selfcheck::cache::store(&selfcheck::cache::key(gpu), &verdict, secs);
+    }
+    if !verdict.passed {
+        anyhow::bail!("{}", verdict.message);
+    }
+    Ok(())
+}
+
+/// Which DX12 shader compiler was asked for and, on a DX12 adapter, which one is in effect.
+/// wgpu does not report the compiler it loaded, but subgroups need shader model 6, which only
+/// DXC compiles: a DX12 adapter offering them runs DXC.
+fn dx12_line(gpu: &crate::gpu::Gpu) -> String {
+    let asked = match context::dx12_compiler() {
+        wgpu::Dx12Compiler::Auto => {
+            "auto (static DXC if linked, else dxcompiler.dll on the PATH, else FXC)".to_string()
+        }
+        other => format!("{other:?}"),
+    };
+    let mut line = format!(
+        "DX12 shader compiler asked for: {asked} (env {})",
+        context::DX12_COMPILER_ENV
+    );
+    if gpu.info.backend == wgpu::Backend::Dx12 {
+        line += if gpu.adapter.features().contains(wgpu::Features::SUBGROUP) {
+            "; in effect: DXC (the adapter offers subgroups, which need shader model 6)"
+        } else {
+            "; in effect: FXC, or DXC on a GPU without subgroups (no shader model 6 subgroups: \
+             install dxcompiler.dll from Microsoft's DirectXShaderCompiler releases for the Subgroup path)"
+        };
+    }
+    line
 }

@@ -34,7 +34,7 @@ mod train_setup;
 
 pub use eval::{eval, EvalArgs};
 pub use finetune::{finetune, FinetuneArgs};
-pub use info::info;
+pub use info::{info, InfoArgs};
 pub use presets::{preset, Preset};
 pub use quality::{quality, QualityArgs};
 pub use sample::{sample, SampleArgs, SamplerArgs};
@@ -49,11 +49,23 @@ pub struct AdapterArgs {
     /// Restrict to one backend: vulkan, metal, dx12, or gl (a build with `--features gles`).
     #[arg(long, env = BACKEND_ENV, global = true)]
     pub backend: Option<String>,
+    /// Run even if the kernel self-check fails on this adapter (also: env
+    /// WGPU_DDPM_SKIP_SELF_CHECK=1). Results may then be silently wrong.
+    #[arg(long, global = true)]
+    pub skip_self_check: bool,
 }
 
 impl AdapterArgs {
     pub fn choice(&self) -> AdapterChoice {
         AdapterChoice::default().with_overrides(self.adapter.clone(), self.backend.clone())
+    }
+
+    /// The chosen adapter's device, once the kernel self-check has passed on it (or was
+    /// skipped): what every command that trains, samples or evaluates opens.
+    pub fn open(&self) -> Result<std::sync::Arc<Gpu>> {
+        let gpu = Gpu::with_choice(&self.choice())?;
+        crate::selfcheck::ensure(&gpu, self.skip_self_check)?;
+        Ok(gpu)
     }
 }
 

@@ -150,7 +150,7 @@ pub fn quality(a: &QualityArgs) -> Result<()> {
     if a.count < 2 {
         bail!("--count must be at least 2 (a covariance needs two images)");
     }
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let net = a
         .checkpoint
         .as_ref()

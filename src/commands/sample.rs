@@ -12,7 +12,6 @@ use super::{
     AdapterArgs, StateDictArgs,
 };
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
-use crate::gpu::Gpu;
 use crate::pictures;
 use crate::sample::{sample_batches, Strip};
 use crate::train;
@@ -110,7 +109,7 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     let cfg = a.sampler.config(a.seed)?;
     // Range checks that need no checkpoint come first; T is checked again below.
     cfg.validate(usize::MAX)?;
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, a.ema)?;
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
     cfg.validate(schedule.t_max)?;

@@ -12,7 +12,6 @@ use super::train_optim::OptimArgs;
 use super::train_output::{save_chart, write_samples, QualityLog};
 use super::train_setup::{setup, Setup};
 use super::{bar, parse_variance, AdapterArgs, CLASS_NAMES_KEY};
-use crate::gpu::Gpu;
 use crate::train::{self, interrupt, metrics, Metrics, Trainer};
 
 #[derive(Args, Debug, Clone)]
@@ -128,7 +127,7 @@ pub struct TrainArgs {
 pub fn train(a: &TrainArgs) -> Result<()> {
     let a = &a.resolved()?;
     let variance = parse_variance(a.variance.as_deref().unwrap_or("small"))?;
-    let gpu = Gpu::with_choice(&a.adapter.choice())?;
+    let gpu = a.adapter.open()?;
     let out = a.out.clone();
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create run folder {}", out.display()))?;

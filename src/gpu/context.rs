@@ -121,6 +121,23 @@ On Linux without a GPU install Mesa's software Vulkan driver (lavapipe): \
 `sudo apt-get install mesa-vulkan-drivers libvulkan1` (Debian/Ubuntu) or `sudo dnf install mesa-vulkan-drivers` (Fedora). \
 Run `wgpu-ddpm info` to see what wgpu can find.";
 
+/// wgpu's own variable that picks the DX12 shader compiler: auto, dxc, staticdxc or fxc.
+pub const DX12_COMPILER_ENV: &str = "WGPU_DX12_COMPILER";
+
+/// The DX12 shader compiler we ask for: `Auto` (statically linked DXC if built with wgpu's
+/// `static-dxc` feature, else `dxcompiler.dll` found on the PATH, else FXC), unless
+/// `WGPU_DX12_COMPILER` names another. FXC has no shader model 6, so no subgroups: the conv
+/// kernels then take the Plain path. Other backends ignore it.
+pub fn dx12_compiler() -> wgpu::Dx12Compiler {
+    match std::env::var(DX12_COMPILER_ENV) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().unwrap_or_else(|e| {
+            eprintln!("warning: ignoring {DX12_COMPILER_ENV}={v} ({e}); using auto");
+            wgpu::Dx12Compiler::Auto
+        }),
+        _ => wgpu::Dx12Compiler::Auto,
+    }
+}
+
 pub fn instance() -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     // wgpu's WGPU_VALIDATION / WGPU_DEBUG switches. A debug build turns both on: it loads the
@@ -129,6 +146,7 @@ pub fn instance() -> wgpu::Instance {
     // SPIR-V validator on Debian 12 rejects. scripts/validation_smoke.sh sets WGPU_DEBUG=0
     // and reads the layer's own log; CI's test runs set WGPU_VALIDATION=0.
     desc.flags = desc.flags.with_env();
+    desc.backend_options.dx12.shader_compiler = dx12_compiler();
     wgpu::Instance::new(desc)
 }
 

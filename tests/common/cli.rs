@@ -10,6 +10,14 @@ use std::process::Command;
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wgpu-ddpm"));
     c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    // Every CLI test shares one self-check verdict per adapter (the key holds the shaders'
+    // hash), away from the user's cache; tests that watch the check point elsewhere.
+    c.env(
+        "WGPU_DDPM_CACHE_DIR",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/self-check-cache"),
+    );
+    c.env_remove("WGPU_DDPM_SELF_CHECK_SABOTAGE");
+    c.env_remove("WGPU_DDPM_SKIP_SELF_CHECK");
     c
 }
 

@@ -186,10 +186,18 @@ fn self_attention_graph_finite_difference() {
     }
 }
 
+/// tests/fixtures under `CARGO_MANIFEST_DIR` as set at run time (cargo sets it; the GPU check
+/// bundle sets it to its own folder), else under the folder the crate was built in.
+fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/fixtures")
+}
+
 #[test]
 fn self_attention_matches_pytorch() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch_attention.safetensors");
+    let path = fixtures_dir().join("torch_attention.safetensors");
     let fx = Checkpoint::load(&path).unwrap();
     let get = |name: &str| fx.tensors[name].1.clone();
     let case = Case {

@@ -7,8 +7,6 @@
 //! tests/fixtures/golden_seed00N.safetensors (scripts/make_seed_goldens.py, weights inside,
 //! described in docs/seed_networks.md).
 
-use std::path::Path;
-
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::gpu::{Gpu, Program};
 use wgpu_ddpm::kernels::time_embedding::{time_encoding, time_encoding_cpu, TimeEncoding};

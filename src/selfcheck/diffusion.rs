@@ -146,7 +146,8 @@ pub fn optimiser(p: &mut Probe) {
     let decay = 0.75;
     let (src, srcg) = p.filled(&[n]);
     let (old, eg) = p.filled(&[n]);
-    p.run([ema(p.gpu, decay, &srcg, &eg)]);
+    let decay_t = p.gpu.upload(&[decay], &[1]);
+    p.run([ema(p.gpu, &decay_t, &srcg, &eg)]);
     let mut want = old.clone();
     ema_cpu(decay, &src, &mut want);
     let got = p.read(&eg);

@@ -3,8 +3,6 @@
 //! composition, and outputs and gradients against PyTorch's nn.MultiheadAttention
 //! (tests/fixtures/torch_attention.safetensors, written by scripts/make_attention_fixture.py).
 
-use std::path::Path;
-
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::gpu::{Gpu, Program};
 use wgpu_ddpm::kernels::attention::{attention_f64, AttentionShape};

@@ -1,6 +1,7 @@
-//! Regressions from fuzzing the parsers of user files (`fuzz/`): each test is an input that
-//! once panicked or allocated without bound, named after the bug. Only the classifier test
-//! needs an adapter (it loads through `Classifier::load`, as `quality` does).
+//! Regressions for the parsers of user files (the targets in `fuzz/` exercise them): each
+//! test is an input that once panicked or allocated without bound, named after the bug.
+//! Only the classifier test needs an adapter (it loads through `Classifier::load`, as
+//! `quality` does).
 
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::commands::{checked_config, checked_network, schedule_of};

@@ -24,6 +24,7 @@ train = {"network": net, "schedule": "linear", "t_max": 1000, "batch": 8, "lr": 
 values = [json.dumps(net), json.dumps(train), "linear", "1000", "5", '["a","b"]', "1",
           json.dumps({"seed": 0, "step": 5})]
 put("checkpoint_metadata", "ours", "\0".join(values).encode())
+put("checkpoint_metadata", "classifier", "\0".join([""] * 8 + ["quality-classifier", "1", "28", "10"]).encode())
 put("checkpoint_metadata", "cosine", "\0".join(["", "", "cosine", "300", "12"]).encode())
 
 def idx_images(n, rows, cols):

@@ -1,5 +1,7 @@
-//! Regressions from fuzzing the parsers of user files (`fuzz/`): each test is an input that
-//! once panicked or allocated without bound, named after the bug. No GPU is needed.
+//! Regressions for the parsers of user files (the targets in `fuzz/` exercise them): each
+//! test is an input that once panicked or allocated without bound, named after the bug.
+//! Only the classifier test needs an adapter (it loads through `Classifier::load`, as
+//! `quality` does).
 
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::commands::{checked_config, checked_network, schedule_of};
@@ -102,4 +104,63 @@ fn checked_network_accepts_the_fixture_and_refuses_truncation() {
     assert_eq!(cfg.image_size, 28);
     let e = err(checked_network(&TINY[..TINY.len() - 7], "tiny", 28));
     assert!(e.contains("not a readable safetensors checkpoint"), "{e}");
+}
+
+/// The resize to the training size first makes a (width x size) image of four f32 per pixel:
+/// a one-row PNG 2^21 pixels wide (a few kB) took 2 GiB at size 64, and one 2^27 wide
+/// hundreds of gigabytes.
+#[test]
+fn image_far_wider_than_tall_is_refused_before_resizing() {
+    use wgpu_ddpm::data::images;
+    let mut png = Vec::new();
+    image::GrayImage::new(1 << 21, 1)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let e = err(images::planes(&png, Some(image::ImageFormat::Png), 64, 1));
+    assert!(
+        e.contains("2097152x1") && e.contains("at most 512 MiB"),
+        "{e}"
+    );
+    let mut png = Vec::new();
+    image::GrayImage::new(40, 30)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let planes = images::planes(&png, Some(image::ImageFormat::Png), 8, 3).unwrap();
+    assert_eq!(planes, vec![-1.0; 3 * 8 * 8]);
+}
+
+fn classifier_file(image_size: &str) -> Checkpoint {
+    let mut ck = Checkpoint::default();
+    for (k, v) in [
+        ("kind", "quality-classifier"),
+        ("image_channels", "1"),
+        ("image_size", image_size),
+        ("classes", "10"),
+    ] {
+        ck.metadata.insert(k.into(), v.into());
+    }
+    ck
+}
+
+/// A quality classifier file's metadata sized its layer on the host and the GPU before any
+/// tensor was compared: image size 2^20 drew 2^47 random initial weights, 2^40 overflowed.
+#[test]
+fn classifier_metadata_far_too_large_is_refused_before_allocating() {
+    use wgpu_ddpm::quality::classifier::Classifier;
+    let e = err(Classifier::checked_config(
+        &classifier_file(&(1u64 << 40).to_string()),
+        "c.safetensors",
+    ));
+    assert!(e.contains("too large to build"), "{e}");
+    let path = std::env::temp_dir().join(format!(
+        "wgpu-ddpm-parsers-{}.safetensors",
+        std::process::id()
+    ));
+    classifier_file(&(1u64 << 20).to_string())
+        .save(&path)
+        .unwrap();
+    let gpu = wgpu_ddpm::gpu::Gpu::new().unwrap();
+    let e = err(Classifier::load(&gpu, &path).map(|_| ()));
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.contains("checkpoint has no tensor 'conv1.weight'"), "{e}");
 }

@@ -1,5 +1,5 @@
 //! A checkpoint's string metadata (network JSON, schedule, T, step, training config, class
-//! names) on a real seed000 state_dict's tensors, so the fuzzer reaches the checks behind a
+//! names, and a quality classifier's kind and sizes) on a real seed000 state_dict's tensors, so the fuzzer reaches the checks behind a
 //! valid safetensors file: the input is the values, separated by 0x00.
 #![no_main]
 
@@ -11,9 +11,10 @@ use wgpu_ddpm::commands::{checked_config, class_names, schedule_of};
 use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::network::NetConfig;
+use wgpu_ddpm::quality::classifier::Classifier;
 use wgpu_ddpm::train::{resume, TrainConfig};
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 12] = [
     "network",
     "train_config",
     "schedule",
@@ -22,6 +23,10 @@ const KEYS: [&str; 8] = [
     "class_names",
     "format_version",
     "rng",
+    "kind",
+    "image_channels",
+    "image_size",
+    "classes",
 ];
 
 fn base() -> &'static Checkpoint {
@@ -66,4 +71,5 @@ fuzz_target!(|data: &[u8]| {
         label_dropout: 0.0,
     };
     let _ = resume::compare(&ck, &cfg, path);
+    let _ = Classifier::checked_config(&ck, path);
 });

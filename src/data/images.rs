@@ -6,7 +6,21 @@ use anyhow::{bail, Context, Result};
 
 use super::Dataset;
 
-fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32> {
+/// The most the resize may hold at once: the image crate's own default decoding limit.
+const MAX_RESIZE_BYTES: u64 = 512 << 20;
+
+fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Result<Vec<f32>> {
+    // The resize first makes a (width x size) image of four f32 per pixel: a decodable
+    // one-row image millions of pixels wide would ask for hundreds of gigabytes.
+    let (w, h) = (img.width(), img.height());
+    let need = w as u64 * size as u64 * 16;
+    if need > MAX_RESIZE_BYTES {
+        bail!(
+            "the image is {w}x{h} pixels; resizing it to {size}x{size} would take {} MiB (at most {} MiB): make it smaller first",
+            need >> 20,
+            MAX_RESIZE_BYTES >> 20
+        );
+    }
     let resized = img.resize_exact(
         size as u32,
         size as u32,
@@ -24,7 +38,7 @@ fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Vec<f32
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn open(path: &Path) -> Result<image::DynamicImage> {
@@ -60,8 +74,8 @@ pub fn planes(
     format: Option<image::ImageFormat>,
     size: usize,
     channels: usize,
-) -> image::ImageResult<Vec<f32>> {
-    Ok(to_planes(&decode(bytes, format)?, size, channels))
+) -> Result<Vec<f32>> {
+    to_planes(&decode(bytes, format)?, size, channels)
 }
 
 fn is_image(p: &Path) -> bool {
@@ -120,7 +134,10 @@ pub fn load_folder(path: &str, size: usize, channels: usize) -> Result<Dataset> 
     let mut pixels = Vec::with_capacity(n * channels * size * size);
     let mut labels = Vec::with_capacity(n);
     for (p, label) in &files {
-        pixels.extend(to_planes(&open(p)?, size, channels));
+        pixels.extend(
+            to_planes(&open(p)?, size, channels)
+                .with_context(|| format!("image '{}'", p.display()))?,
+        );
         labels.push(*label);
     }
     let num_classes = class_dirs.len();
@@ -139,7 +156,8 @@ pub fn load_single(path: &str, size: usize, channels: usize, repeat: usize) -> R
     if channels != 1 && channels != 3 {
         bail!("--channels must be 1 (gray) or 3 (RGB), got {channels}");
     }
-    let one = to_planes(&open(Path::new(path))?, size, channels);
+    let one = to_planes(&open(Path::new(path))?, size, channels)
+        .with_context(|| format!("image '{path}'"))?;
     let repeat = repeat.max(1);
     Ok(Dataset {
         c: channels,

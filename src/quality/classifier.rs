@@ -30,6 +30,46 @@ pub struct ClassifierConfig {
     pub classes: usize,
 }
 
+impl ClassifierConfig {
+    fn check(&self) -> Result<()> {
+        let (c, s) = (self.image_channels, self.image_size);
+        if s == 0 || !s.is_multiple_of(4) || c == 0 || self.classes < 2 {
+            bail!(
+                "the quality classifier needs images whose size is a multiple of 4 and at least 2 classes (got {c}x{s}x{s}, {} classes)",
+                self.classes
+            );
+        }
+        Ok(())
+    }
+
+    /// The parameters' names and shapes in layout order; an error when their sizes overflow
+    /// (sizes read from a corrupt file), so nothing is allocated from them.
+    fn shapes(&self) -> Result<Vec<(&'static str, Vec<usize>)>> {
+        let (c, s, k) = (self.image_channels, self.image_size, self.classes);
+        let flat = (s / 4).checked_mul(s / 4).and_then(|p| p.checked_mul(C2));
+        let shapes = vec![
+            ("conv1.weight", vec![C1, c, 3, 3]),
+            ("conv1.bias", vec![C1]),
+            ("conv2.weight", vec![C2, C1, 3, 3]),
+            ("conv2.bias", vec![C2]),
+            ("fc1.weight", vec![FEATURES, flat.unwrap_or(usize::MAX)]),
+            ("fc1.bias", vec![FEATURES]),
+            ("fc2.weight", vec![k, FEATURES]),
+            ("fc2.bias", vec![k]),
+        ];
+        let total = shapes.iter().try_fold(0usize, |t, (_, shape)| {
+            let n = shape.iter().try_fold(1usize, |p, d| p.checked_mul(*d))?;
+            t.checked_add(n)
+        });
+        if flat.is_none() || total.is_none() {
+            bail!(
+                "a quality classifier for {c}x{s}x{s} images and {k} classes is too large to build"
+            );
+        }
+        Ok(shapes)
+    }
+}
+
 pub struct Classifier {
     pub cfg: ClassifierConfig,
     layout: Layout,
@@ -39,22 +79,11 @@ pub struct Classifier {
 
 impl Classifier {
     pub fn new(gpu: &Gpu, cfg: &ClassifierConfig, seed: u64) -> Result<Classifier> {
-        let (c, s) = (cfg.image_channels, cfg.image_size);
-        if s == 0 || !s.is_multiple_of(4) || c == 0 || cfg.classes < 2 {
-            bail!(
-                "the quality classifier needs images whose size is a multiple of 4 and at least 2 classes (got {c}x{s}x{s}, {} classes)",
-                cfg.classes
-            );
-        }
+        cfg.check()?;
         let mut layout = Layout::new(gpu);
-        layout.add("conv1.weight", &[C1, c, 3, 3]);
-        layout.add("conv1.bias", &[C1]);
-        layout.add("conv2.weight", &[C2, C1, 3, 3]);
-        layout.add("conv2.bias", &[C2]);
-        layout.add("fc1.weight", &[FEATURES, C2 * (s / 4) * (s / 4)]);
-        layout.add("fc1.bias", &[FEATURES]);
-        layout.add("fc2.weight", &[cfg.classes, FEATURES]);
-        layout.add("fc2.bias", &[cfg.classes]);
+        for (name, shape) in cfg.shapes()? {
+            layout.add(name, &shape);
+        }
         // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
         let mut rng = HostRng::new(seed ^ 0xC1A5_51F1);
         let mut fan_in = 1;
@@ -232,23 +261,7 @@ impl Classifier {
     /// Load a classifier written by [`Classifier::save`]; returns it and the data it names.
     pub fn load(gpu: &Gpu, path: &Path) -> Result<(Classifier, String)> {
         let ck = Checkpoint::load(path)?;
-        let md = |k: &str| -> Result<usize> {
-            ck.metadata
-                .get(k)
-                .and_then(|v| v.parse().ok())
-                .with_context(|| format!("{} is not a quality classifier (no '{k}' in its metadata); delete it or pass another --classifier path", path.display()))
-        };
-        if ck.metadata.get("kind").map(String::as_str) != Some(KIND) {
-            bail!(
-                "{} is not a quality classifier; pass another --classifier path",
-                path.display()
-            );
-        }
-        let cfg = ClassifierConfig {
-            image_channels: md("image_channels")?,
-            image_size: md("image_size")?,
-            classes: md("classes")?,
-        };
+        let cfg = Self::checked_config(&ck, &path.display().to_string())?;
         let net = Classifier::new(gpu, &cfg, 0)?;
         let flat = net
             .layout
@@ -257,6 +270,32 @@ impl Classifier {
         gpu.write(&net.layout.whole(&net.params), &flat);
         let about = ck.metadata.get("data").cloned().unwrap_or_default();
         Ok((net, about))
+    }
+
+    /// What `load` checks of a classifier file (parsed into `ck`, read from `path`) before
+    /// allocating anything: our metadata, a buildable configuration, and every tensor there
+    /// with its exact shape.
+    pub fn checked_config(ck: &Checkpoint, path: &str) -> Result<ClassifierConfig> {
+        let md = |k: &str| -> Result<usize> {
+            ck.metadata
+                .get(k)
+                .and_then(|v| v.parse().ok())
+                .with_context(|| format!("{path} is not a quality classifier (no '{k}' in its metadata); delete it or pass another --classifier path"))
+        };
+        if ck.metadata.get("kind").map(String::as_str) != Some(KIND) {
+            bail!("{path} is not a quality classifier; pass another --classifier path");
+        }
+        let cfg = ClassifierConfig {
+            image_channels: md("image_channels")?,
+            image_size: md("image_size")?,
+            classes: md("classes")?,
+        };
+        cfg.check()?;
+        for (name, shape) in cfg.shapes()? {
+            ck.get(name, &shape)
+                .with_context(|| format!("loading {path}"))?;
+        }
+        Ok(cfg)
     }
 }
 

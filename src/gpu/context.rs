@@ -6,52 +6,13 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::pipelines::PipelineCache;
+use super::spread::{Spread, SPREAD_ENV};
 use super::tensor::GpuTensor;
 
 /// Environment variable that picks an adapter by (case-insensitive) name substring.
 pub const ADAPTER_ENV: &str = "WGPU_DDPM_ADAPTER";
 /// Environment variable that picks a backend: vulkan, metal, dx12, gl.
 pub const BACKEND_ENV: &str = "WGPU_DDPM_BACKEND";
-
-/// Environment variable that forces how kernels share weights: `subgroup` or `plain`.
-pub const SPREAD_ENV: &str = "WGPU_DDPM_SPREAD";
-
-/// How the conv kernels hand the 8 weight texels of a tap to every lane (chosen once per
-/// adapter): one load per lane and subgroup shuffles, or every lane loading all eight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Spread {
-    Subgroup,
-    Plain,
-}
-
-impl Spread {
-    /// The WGSL library that implements it (`shaders/spread_*.wgsl`).
-    pub fn library(self) -> &'static str {
-        match self {
-            Spread::Subgroup => "spread_subgroup",
-            Spread::Plain => "spread_plain",
-        }
-    }
-
-    /// Subgroup shuffles when the adapter has subgroups of at least 8 lanes.
-    pub fn best_for(adapter: &wgpu::Adapter) -> Spread {
-        let ok = adapter.features().contains(wgpu::Features::SUBGROUP)
-            && adapter.get_info().subgroup_min_size >= 8;
-        if ok {
-            Spread::Subgroup
-        } else {
-            Spread::Plain
-        }
-    }
-
-    fn parse(s: &str) -> Result<Spread> {
-        match s.to_ascii_lowercase().as_str() {
-            "subgroup" | "subgroups" => Ok(Spread::Subgroup),
-            "plain" => Ok(Spread::Plain),
-            other => bail!("unknown {SPREAD_ENV} value '{other}': use subgroup or plain"),
-        }
-    }
-}
 
 /// How the user asked us to choose an adapter (flags win over environment variables).
 #[derive(Clone, Debug, Default)]

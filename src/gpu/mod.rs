@@ -4,12 +4,14 @@ pub mod context;
 pub mod pipelines;
 pub mod program;
 pub mod shape;
+pub mod spread;
 pub mod tensor;
 pub mod texture;
 
 /// The shader registry's typed ids, re-exported so that kernels depend on `gpu` alone.
 pub use crate::shaders::{id, ShaderId};
-pub use context::{AdapterChoice, Gpu, Spread};
+pub use context::{AdapterChoice, Gpu};
 pub use program::{grid_1d, Bind, Command, Dispatch, Program, GRID_ROW, WG};
+pub use spread::{Spread, SPREAD_ENV};
 pub use tensor::GpuTensor;
 pub use texture::{items_per_layer, rgba_texture};

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::context::Spread;
+use super::spread::Spread;
 use crate::shaders::{self, ShaderId};
 
 pub struct PipelineCache {

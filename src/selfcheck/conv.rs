@@ -36,15 +36,12 @@ fn layer(p: &mut Probe, x_len: usize, w_len: usize, cout: usize, y_len: usize) -
     }
 }
 
+/// The reference's y and its (dx, dw, db), as the CPU references return them.
+type Want = (Vec<f32>, (Vec<f32>, Vec<f32>, Vec<f32>));
+
 /// Compares y, dx, dw and db with the reference; `taps` is cin*k*k (the forward sum),
 /// `dx_terms` the input gradient's and `pixels` the weight gradient's (n * output pixels).
-fn compare(
-    p: &mut Probe,
-    op: &str,
-    l: &Layer,
-    want: (Vec<f32>, (Vec<f32>, Vec<f32>, Vec<f32>)),
-    [taps, dx_terms, pixels]: [usize; 3],
-) {
+fn compare(p: &mut Probe, op: &str, l: &Layer, want: Want, [taps, dx_terms, pixels]: [usize; 3]) {
     let [_, _, _, _, y, dx, dw, db] = &l.dev;
     let (wy, (wx, ww, wb)) = want;
     p.check(&format!("{op} forward"), y, &wy, bound(taps, 0.0));

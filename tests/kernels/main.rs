@@ -17,6 +17,7 @@ mod add;
 mod add_noise;
 mod add_noise_backward;
 mod attention;
+mod attention_bounds;
 mod attention_graph;
 mod batchnorm;
 mod batchnorm_eval_backward;

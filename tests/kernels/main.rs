@@ -41,6 +41,7 @@ mod linear;
 mod maxpool;
 mod mse;
 // The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
+mod norm_bounds;
 mod norm_support;
 mod passes;
 mod relu;

@@ -18,6 +18,13 @@ const SIZES: &[usize] = &[
     2048 * 300 + 5,
 ];
 
+/// The most adds any one of n terms passes through in `mse`'s two-pass sum: CHUNK / 256
+/// per lane, the 8-level workgroup tree, then ceil(chunks / 256) per lane of the second
+/// pass and its tree.
+pub fn sum_depth(n: usize) -> usize {
+    CHUNK / 256 + 8 + n.div_ceil(CHUNK).div_ceil(256) + 8
+}
+
 #[test]
 fn mse_forward_matches_cpu() {
     let gpu = gpu();
@@ -31,11 +38,9 @@ fn mse_forward_matches_cpu() {
         );
         run(&gpu, mse(&gpu, &pg, &tg, &lg));
         // Each square carries 3 roundings (difference, product). A fixed tree adds it at
-        // most `depth` times (CHUNK / 256 per lane, 8 in the workgroup tree, then the
-        // partials' lanes and tree): gamma(depth) of the sum of the (positive) terms
-        // (Higham 4.2), not gamma(n). Then 1/N (host), the product, the reference's rounding.
-        let chunks = n.div_ceil(CHUNK);
-        let depth = CHUNK / 256 + 8 + chunks.div_ceil(256) + 8;
+        // most `sum_depth` times: gamma(depth) of the sum of the (positive) terms (Higham
+        // 4.2), not gamma(n). Then 1/N (host), the product, the reference's rounding.
+        let depth = sum_depth(n);
         let want = mse_cpu(&p, &t);
         assert_within(
             &format!("mse n={n}"),

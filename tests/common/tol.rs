@@ -183,6 +183,16 @@ impl Tracked {
         Self::rounded(q, e, DIV_ULP)
     }
 
+    /// exp: (3 + 2|x|) ULP, after the argument's error moved it by expm1(e).
+    pub fn exp(self) -> Self {
+        let v = self.v.exp();
+        let e = v * self.e.exp_m1();
+        Self {
+            v,
+            e: e + exp_ulp(self.v.abs() + self.e) * ULP_REL * (v + e),
+        }
+    }
+
     /// sqrt: 4.5 ULP; an input error e moves the root by at most e / (sqrt(v) + sqrt(v - e)).
     pub fn sqrt(self) -> Self {
         let r = self.v.sqrt();

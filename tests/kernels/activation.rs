@@ -26,25 +26,6 @@ fn inputs(rng: &mut HostRng, n: usize, scale: f32, special: &[f32]) -> Vec<f32> 
     x
 }
 
-/// dx0 + backward(x, dy) against dx0 + the CPU reference.
-pub fn backward_accumulates(
-    a: &Activation,
-    seed: u64,
-    scale: f32,
-    special: &[f32],
-    atol: f32,
-    rtol: f32,
-) {
-    let gpu = gpu();
-    let mut rng = HostRng::new(seed);
-    let n = 3 * 5 * 7 * 9;
-    let x = Filled::new(inputs(&mut rng, n, scale, special), &[n]);
-    let [dy, dx] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
-    run(&gpu, [(a.backward)(&gpu, &x.dev, &dy.dev, &dx.dev)]);
-    let fresh = (a.backward_cpu)(&x.host, &dy.host);
-    dx.assert_accumulated(&format!("{}_backward", a.name), &fresh, atol, rtol);
-}
-
 /// dx0 + backward(x, dy) against dx0 + the CPU reference, within `fresh_err(x, dy)` (how far
 /// the kernel's fresh gradient may lie from the exact one) plus the add's rounding and the
 /// reference's two (the fresh gradient, the add).

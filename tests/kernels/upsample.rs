@@ -1,6 +1,6 @@
 use wgpu_ddpm::kernels::upsample::*;
 
-use crate::common::tol::{abs, assert_within, reduction_bounds};
+use crate::common::tol::{abs, accumulate_bounds, assert_within, reduction_bounds};
 use crate::common::*;
 use crate::elementwise_support::*;
 
@@ -116,9 +116,20 @@ fn upsample_backward_matches_cpu_and_accumulates() {
             [upsample_backward_with(&gpu, &dy.dev, &dx.dev, align)],
         );
         let fresh = upsample_backward_with_cpu(n, c, h, w, &dy.host, align);
-        // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
         let what = format!("upsample_backward {n}x{c}x{h}x{w} align_corners {align}");
-        dx.assert_accumulated(&what, &fresh, 1e-5, 1e-5);
+        if align {
+            // Sums of at most 49 weighted O(1) terms with f32 hat weights: not derived from
+            // the WGSL rules yet (docs/tolerances.md).
+            dx.assert_accumulated(&what, &fresh, 1e-5, 1e-5);
+        } else {
+            // 16 terms, exact weights: each through two products, three adds in the dot,
+            // four into acc and the one into dx (10 roundings), the reference's two:
+            // within gamma(12) + U of the reference on |dy| plus the prefill.
+            let mag = upsample_backward_with_cpu(n, c, h, w, &abs(&dy.host), false);
+            let want: Vec<f32> = dx.host.iter().zip(&fresh).map(|(a, b)| a + b).collect();
+            let bounds = accumulate_bounds(11, &mag, &dx.host);
+            assert_within(&what, &read(&dx.dev), &want, &bounds);
+        }
     }
 }
 

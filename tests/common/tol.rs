@@ -122,3 +122,85 @@ pub fn accumulate_bounds(n: usize, mag: &[f32], before: &[f32]) -> Vec<f64> {
     let mag: Vec<f32> = mag.iter().zip(before).map(|(m, b)| m + b.abs()).collect();
     reduction_bounds(n + 1, &mag)
 }
+
+/// A value that an f32 kernel computes step by step, tracked in f64: `v` the exact result
+/// of the same formula on the exact inputs, `e` a bound on how far the kernel's f32 value
+/// may lie from it, each operation adding the error WGSL allows it (for chains of
+/// elementwise steps such as an optimiser's update, where the errors of m, v and the
+/// parameter carry over from one step to the next).
+#[derive(Clone, Copy, Debug)]
+pub struct Tracked {
+    pub v: f64,
+    pub e: f64,
+}
+
+impl Tracked {
+    /// An input the kernel holds exactly.
+    pub fn exact(v: f32) -> Self {
+        Self {
+            v: v as f64,
+            e: 0.0,
+        }
+    }
+
+    /// An input the kernel holds as the f32 `held` of the exact value `v`.
+    pub fn held(held: f32, v: f64) -> Self {
+        Self {
+            v,
+            e: (held as f64 - v).abs(),
+        }
+    }
+
+    fn rounded(v: f64, e: f64, ulps: f64) -> Self {
+        Self {
+            v,
+            e: e + ulps * ULP_REL * (v.abs() + e),
+        }
+    }
+
+    /// A correctly rounded +, - or *: one rounding, U of the result.
+    pub fn add(self, o: Self) -> Self {
+        Self::rounded(self.v + o.v, self.e + o.e, 0.5)
+    }
+
+    pub fn sub(self, o: Self) -> Self {
+        Self::rounded(self.v - o.v, self.e + o.e, 0.5)
+    }
+
+    pub fn mul(self, o: Self) -> Self {
+        let e = self.v.abs() * o.e + o.v.abs() * self.e + self.e * o.e;
+        Self::rounded(self.v * o.v, e, 0.5)
+    }
+
+    /// x / y: 2.5 ULP.
+    pub fn div(self, o: Self) -> Self {
+        let q = self.v / o.v;
+        assert!(
+            o.e < o.v.abs(),
+            "Tracked::div: the divisor's error reaches zero"
+        );
+        let e = (self.e + q.abs() * o.e) / (o.v.abs() - o.e);
+        Self::rounded(q, e, DIV_ULP)
+    }
+
+    /// exp: (3 + 2|x|) ULP, after the argument's error moved it by expm1(e).
+    pub fn exp(self) -> Self {
+        let v = self.v.exp();
+        let e = v * self.e.exp_m1();
+        Self {
+            v,
+            e: e + exp_ulp(self.v.abs() + self.e) * ULP_REL * (v + e),
+        }
+    }
+
+    /// sqrt: 4.5 ULP; an input error e moves the root by at most e / (sqrt(v) + sqrt(v - e)).
+    pub fn sqrt(self) -> Self {
+        let r = self.v.sqrt();
+        let e = if self.e == 0.0 {
+            0.0
+        } else {
+            self.e / (r + (self.v - self.e).max(0.0).sqrt()).max(self.e.sqrt())
+        };
+        Self::rounded(r, e, SQRT_ULP)
+    }
+}

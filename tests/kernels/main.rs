@@ -17,6 +17,7 @@ mod add;
 mod add_noise;
 mod add_noise_backward;
 mod attention;
+mod attention_bounds;
 mod attention_graph;
 mod batchnorm;
 mod batchnorm_eval_backward;
@@ -40,6 +41,7 @@ mod linear;
 mod maxpool;
 mod mse;
 // The GPU runs the norm tests (batchnorm, group_norm, layer_norm) share.
+mod norm_bounds;
 mod norm_support;
 mod passes;
 mod relu;

@@ -11,13 +11,7 @@ use wgpu_ddpm::kernels::group_norm::{group_norm, group_norm_backward, GnShape};
 use wgpu_ddpm::kernels::layer_norm::{layer_norm, layer_norm_backward, LnShape};
 use wgpu_ddpm::kernels::norm_reference::{norm_cpu, NormLayout};
 
-use crate::common::tol;
 use crate::common::*;
-
-/// The by-hand means are k0 + (sum of deviations from k0) / count with small-integer data:
-/// the sum is exact, the division may be 2.5 ULP off (WGSL) and the add rounds once, both
-/// at most |mean| here (non-negative data): 3.5 ULP of the mean.
-pub const MEAN_RTOL: f32 = (3.5 * tol::ULP_REL) as f32;
 
 type Ins3<'a> = [&'a GpuTensor; 3];
 type Ins5<'a> = [&'a GpuTensor; 5];

@@ -1,5 +1,6 @@
 use wgpu_ddpm::kernels::upsample::*;
 
+use crate::common::tol::{abs, accumulate_bounds, assert_within, reduction_bounds};
 use crate::common::*;
 use crate::elementwise_support::*;
 
@@ -17,21 +18,34 @@ const SHAPES: &[(usize, usize, usize, usize)] = &[
 fn upsample_forward_matches_cpu() {
     let gpu = gpu();
     let mut rng = HostRng::new(30);
-    // Convex combination of four O(1) values: a few f32 roundings; aligned, the source
-    // coordinate is an f32 as in PyTorch, so lambda is off by ~1e-7 * o.
-    for (align, atol) in [(false, 1e-6), (true, 5e-6)] {
-        for &(n, c, h, w) in SHAPES {
-            let x = Filled::normal(&mut rng, &[n, c, h, w]);
-            let yg = gpu.zeros(&[n, c, 2 * h, 2 * w]);
-            run(&gpu, [upsample_with(&gpu, &x.dev, &yg, align)]);
-            assert_close(
-                &format!("upsample {n}x{c}x{h}x{w} align_corners {align}"),
-                &gpu.read(&yg),
-                &upsample_with_cpu(n, c, h, w, &x.host, align),
-                atol,
-                1e-6,
-            );
-        }
+    // Half-pixel: two passes of 0.75 a + 0.25 b (weights exact), so each term goes through
+    // two products and two adds: gamma(4) of the reference run on |x| (its weights are
+    // non-negative), plus the reference's rounding.
+    for &(n, c, h, w) in SHAPES {
+        let x = Filled::normal(&mut rng, &[n, c, h, w]);
+        let yg = gpu.zeros(&[n, c, 2 * h, 2 * w]);
+        run(&gpu, [upsample_with(&gpu, &x.dev, &yg, false)]);
+        let mag = upsample_with_cpu(n, c, h, w, &abs(&x.host), false);
+        assert_within(
+            &format!("upsample {n}x{c}x{h}x{w}"),
+            &gpu.read(&yg),
+            &upsample_with_cpu(n, c, h, w, &x.host, false),
+            &reduction_bounds(4, &mag),
+        );
+    }
+    // Aligned, the source coordinate is an f32 as in PyTorch, so lambda is off by ~1e-7 * o
+    // (not derived from the WGSL rules yet: docs/tolerances.md).
+    for &(n, c, h, w) in SHAPES {
+        let x = Filled::normal(&mut rng, &[n, c, h, w]);
+        let yg = gpu.zeros(&[n, c, 2 * h, 2 * w]);
+        run(&gpu, [upsample_with(&gpu, &x.dev, &yg, true)]);
+        assert_close(
+            &format!("upsample {n}x{c}x{h}x{w} align_corners true"),
+            &gpu.read(&yg),
+            &upsample_with_cpu(n, c, h, w, &x.host, true),
+            5e-6,
+            1e-6,
+        );
     }
 }
 
@@ -102,9 +116,20 @@ fn upsample_backward_matches_cpu_and_accumulates() {
             [upsample_backward_with(&gpu, &dy.dev, &dx.dev, align)],
         );
         let fresh = upsample_backward_with_cpu(n, c, h, w, &dy.host, align);
-        // Sums of at most 16 (aligned: 49) weighted O(1) terms in f32 (weights sum to 4).
         let what = format!("upsample_backward {n}x{c}x{h}x{w} align_corners {align}");
-        dx.assert_accumulated(&what, &fresh, 1e-5, 1e-5);
+        if align {
+            // Sums of at most 49 weighted O(1) terms with f32 hat weights: not derived from
+            // the WGSL rules yet (docs/tolerances.md).
+            dx.assert_accumulated(&what, &fresh, 1e-5, 1e-5);
+        } else {
+            // 16 terms, exact weights: each through two products, three adds in the dot,
+            // four into acc and the one into dx (10 roundings), the reference's two:
+            // within gamma(12) + U of the reference on |dy| plus the prefill.
+            let mag = upsample_backward_with_cpu(n, c, h, w, &abs(&dy.host), false);
+            let want: Vec<f32> = dx.host.iter().zip(&fresh).map(|(a, b)| a + b).collect();
+            let bounds = accumulate_bounds(11, &mag, &dx.host);
+            assert_within(&what, &read(&dx.dev), &want, &bounds);
+        }
     }
 }
 

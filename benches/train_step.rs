@@ -10,7 +10,6 @@ use wgpu_ddpm::data::{builtin, Dataset};
 use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind};
 use wgpu_ddpm::diffusion::schedule::{Schedule, ScheduleKind};
 use wgpu_ddpm::gpu::Gpu;
-use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{NetConfig, NetKind};
 use wgpu_ddpm::train::{TrainConfig, Trainer};
@@ -50,22 +49,9 @@ fn main() {
         Dataset { pixels, c, ..gray }
     };
     let cfg = TrainConfig {
-        net: net.clone(),
-        schedule: ScheduleKind::Linear,
-        t_max: 1000,
-        batch,
-        adam: AdamConfig::default(),
-        steps: 0,
-        seed: 0,
         log_every: 50,
-        ema_decay: None,
         label_dropout: 0.1,
-        grad_clip: None,
-        fixed_noise: false,
-        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
-        grad_accum: 1,
-        ema_warmup: None,
-        random_flip: false,
+        ..TrainConfig::plain(net.clone(), batch)
     };
     let mut tr = Trainer::new(gpu.clone(), cfg).unwrap();
     for _ in 0..2 {

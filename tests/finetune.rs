@@ -209,22 +209,11 @@ fn finetuning_raises_the_reward_and_keeps_the_model() {
     let mut tr = Trainer::new(
         gpu.clone(),
         TrainConfig {
-            net: net_cfg,
-            schedule: ScheduleKind::Linear,
             t_max,
-            batch: 8,
-            adam: AdamConfig::default(),
             steps: 30,
             seed: 1,
             log_every: 30,
-            ema_decay: None,
-            fixed_noise: false,
-            lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
-            grad_accum: 1,
-            ema_warmup: None,
-            random_flip: false,
-            grad_clip: None,
-            label_dropout: 0.0,
+            ..TrainConfig::plain(net_cfg, 8)
         },
     )
     .unwrap();

@@ -1,7 +1,6 @@
 //! Training end to end on a tiny U-Net (lavapipe-sized).
 
 use wgpu_ddpm::data::builtin;
-use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::train::{check_finite, TrainConfig, Trainer};
@@ -11,25 +10,16 @@ mod tiny_net;
 
 fn tiny(batch: usize, fixed_noise: bool, lr: f32) -> TrainConfig {
     TrainConfig {
-        net: tiny_net::tiny_net(0),
-        schedule: ScheduleKind::Linear,
         t_max: 100,
-        batch,
         adam: AdamConfig {
             lr,
             ..Default::default()
         },
-        steps: 0,
         seed: 3,
         log_every: 5,
-        ema_decay: None,
         label_dropout: 0.1,
-        grad_clip: None,
         fixed_noise,
-        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
-        grad_accum: 1,
-        ema_warmup: None,
-        random_flip: false,
+        ..TrainConfig::plain(tiny_net::tiny_net(0), batch)
     }
 }
 

@@ -3,7 +3,6 @@
 //! augmentation, and an exact resume of a run that uses all of them.
 
 use wgpu_ddpm::data::builtin;
-use wgpu_ddpm::diffusion::schedule::ScheduleKind;
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::network::{NetConfig, NetKind};
@@ -15,10 +14,7 @@ mod tiny_net;
 
 fn cfg(net: NetConfig, batch: usize) -> TrainConfig {
     TrainConfig {
-        net,
-        schedule: ScheduleKind::Linear,
         t_max: 100,
-        batch,
         adam: AdamConfig {
             lr: 1e-3,
             ..Default::default()
@@ -26,14 +22,8 @@ fn cfg(net: NetConfig, batch: usize) -> TrainConfig {
         steps: 10,
         seed: 5,
         log_every: 4,
-        ema_decay: None,
         label_dropout: 0.2,
-        grad_clip: None,
-        fixed_noise: false,
-        lr_schedule: LrSchedule::CONSTANT,
-        grad_accum: 1,
-        ema_warmup: None,
-        random_flip: false,
+        ..TrainConfig::plain(net, batch)
     }
 }
 

@@ -8,8 +8,6 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use wgpu_ddpm::checkpoint::Checkpoint;
 use wgpu_ddpm::commands::{checked_config, class_names, schedule_of};
-use wgpu_ddpm::diffusion::schedule::ScheduleKind;
-use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::model::network::NetConfig;
 use wgpu_ddpm::quality::classifier::Classifier;
 use wgpu_ddpm::train::{resume, TrainConfig};
@@ -53,22 +51,8 @@ fuzz_target!(|data: &[u8]| {
     let net = net.unwrap_or_else(|_| NetConfig::default());
     let _ = class_names(&ck, net.num_classes);
     let cfg = TrainConfig {
-        net,
-        schedule: ScheduleKind::Linear,
-        t_max: 1000,
-        batch: 8,
-        adam: AdamConfig::default(),
         steps: 10,
-        seed: 0,
-        log_every: 1,
-        ema_decay: None,
-        fixed_noise: false,
-        lr_schedule: wgpu_ddpm::train::LrSchedule::CONSTANT,
-        grad_accum: 1,
-        ema_warmup: None,
-        random_flip: false,
-        grad_clip: None,
-        label_dropout: 0.0,
+        ..TrainConfig::plain(net, 8)
     };
     let _ = resume::compare(&ck, &cfg, path);
     let _ = Classifier::checked_config(&ck, path);

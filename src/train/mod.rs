@@ -65,6 +65,31 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// `net` at `batch` with every other setting at its plain default: linear schedule,
+    /// T = 1000, Adam's defaults at a constant rate, seed 0, no EMA, clipping, dropout,
+    /// accumulation or flips. Callers that build a config by hand (tests, benches) set what
+    /// they need with `..TrainConfig::plain(net, batch)`.
+    pub fn plain(net: NetConfig, batch: usize) -> TrainConfig {
+        TrainConfig {
+            net,
+            schedule: ScheduleKind::Linear,
+            t_max: 1000,
+            batch,
+            adam: adam::AdamConfig::default(),
+            steps: 0,
+            seed: 0,
+            log_every: 1,
+            ema_decay: None,
+            fixed_noise: false,
+            grad_clip: None,
+            label_dropout: 0.0,
+            lr_schedule: LrSchedule::CONSTANT,
+            grad_accum: 1,
+            ema_warmup: None,
+            random_flip: false,
+        }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "network": self.net.to_json(),

@@ -3,5 +3,6 @@
 pub mod sampler;
 pub mod schedule;
 
+pub use crate::kernels::prediction::Prediction;
 pub use sampler::{Sampler, SamplerConfig, SamplerKind, Variance};
 pub use schedule::{Schedule, ScheduleKind};

@@ -25,6 +25,7 @@ pub mod maxpool;
 pub mod mse;
 pub mod norm_reference;
 mod pool_params;
+pub mod prediction;
 pub mod relu;
 pub mod rng;
 pub mod schedule_table;

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use crate::gpu::{Gpu, GpuTensor};
-use crate::kernels::denoise::DenoiseMode;
+use crate::kernels::denoise::{DenoiseMode, DenoiseStep};
 use crate::model::graph::{Graph, Var};
-use crate::model::graph_diffusion::DenoiseStep;
 use crate::model::network::Model;
 use crate::quality::Classifier;
 

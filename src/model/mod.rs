@@ -2,13 +2,6 @@
 
 pub mod checkpoint_io;
 pub mod graph;
-mod graph_act;
-mod graph_attention;
-mod graph_bn;
-mod graph_conv;
-mod graph_conv_geom;
-pub mod graph_diffusion;
-mod graph_norm;
 pub mod nets;
 pub mod network;
 pub mod params;

@@ -1,9 +1,9 @@
 //! ReLU, GELU, SiLU and the elementwise sum (residual connections) on the tape, and
 //! `unary`, which records any op whose backward needs only its input and dy.
 
-use super::graph::{Graph, Var};
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
 use crate::kernels::{add, gelu, relu, silu};
+use crate::model::graph::{Graph, Var};
 
 /// A launcher of y = f(x): (gpu, x, y).
 type Forward = fn(&Gpu, &GpuTensor, &GpuTensor) -> Dispatch;
@@ -13,7 +13,13 @@ type Backward = fn(&Gpu, &GpuTensor, &GpuTensor, &GpuTensor) -> Dispatch;
 impl Graph<'_> {
     /// y = f(x) of shape `y_shape` (the activations, maxpool); backward is recorded only
     /// when x takes a gradient.
-    pub(super) fn unary(&mut self, x: &Var, y_shape: &[usize], f: Forward, df: Backward) -> Var {
+    pub(in crate::model::graph) fn unary(
+        &mut self,
+        x: &Var,
+        y_shape: &[usize],
+        f: Forward,
+        df: Backward,
+    ) -> Var {
         let y = self.var(y_shape);
         self.fwd.push(f(self.gpu, &x.val, &y.val));
         let (x, yg) = (x.clone(), y.grad.clone());

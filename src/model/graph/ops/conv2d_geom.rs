@@ -3,8 +3,8 @@
 //! `kernels::conv2d::transpose`). Backward computes only the gradients that have buffers:
 //! an input with `grad: None` gets no dx, and likewise for the weight and the bias.
 
-use super::graph::{Graph, Var};
 use crate::kernels::conv2d::{Conv2dGeom, ConvTranspose2dShape, GatherPlan, GeneralConv};
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// Conv2d(x, w, b, stride, pad) as PyTorch: x [n, cin, h, w], w [cout, cin, k, k],

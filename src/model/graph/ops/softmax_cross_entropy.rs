@@ -1,9 +1,9 @@
 //! Tape ops for classifiers: a reshape (a view, no dispatch) and the softmax cross-entropy
 //! loss, which also yields the log-probabilities.
 
-use super::{Graph, Var};
 use crate::gpu::GpuTensor;
 use crate::kernels::softmax_cross_entropy as sce;
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// The same values (and gradient) under another shape of the same element count.

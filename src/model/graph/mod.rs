@@ -12,7 +12,7 @@
 //! gradients that are needed gets a scratch buffer instead (allocated, and cleared each
 //! step, like the activation gradients).
 
-mod classify;
+mod ops;
 
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::time_embedding::TimeEncoding;

@@ -1,9 +1,9 @@
 //! GroupNorm and LayerNorm on the tape. Neither keeps running statistics, so training and
 //! evaluation run the same forward.
 
-use super::graph::{Graph, Var};
 use crate::kernels::group_norm::{self, GnShape};
 use crate::kernels::layer_norm::{self, LnShape};
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// `nn.GroupNorm(groups, c)` (eps 1e-5) on x [n, c, ...], with gamma and beta [c].

@@ -3,9 +3,9 @@
 //! in-projection (`Graph::linear` on [n, L, C]), the attention core (`kernels::attention`) and
 //! its out-projection.
 
-use super::graph::{Graph, Var};
 use crate::kernels::attention::{AttentionPlan, AttentionShape};
 use crate::kernels::tokens;
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// [n, C, H, W] -> [n, H*W, C].

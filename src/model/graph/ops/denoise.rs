@@ -4,15 +4,12 @@
 //! step's z held fixed), and eval-mode BatchNorm's backward, which the U-Net needs when it
 //! runs as the sampler runs it.
 
-use super::graph::{Graph, Var};
 use crate::gpu::GpuTensor;
 use crate::kernels::add_noise::{add_noise, add_noise_backward};
 use crate::kernels::batchnorm::BnShape;
 use crate::kernels::batchnorm_eval_backward::batchnorm_eval_backward;
-/// One reverse step as recorded (its own `state` tensor, so a chain of recorded steps each
-/// keeps its k; the caller writes the seed).
-pub use crate::kernels::denoise::DenoiseStep;
-use crate::kernels::denoise::{denoise, denoise_backward};
+use crate::kernels::denoise::{denoise, denoise_backward, DenoiseStep};
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps with t drawn per image (or `t_fixed` for

@@ -1,9 +1,9 @@
 //! BatchNorm on the tape: plain, and fused with the ReLU that follows it in every ConvBlock
 //! (one pass fewer forward and backward).
 
-use super::graph::{Graph, Var};
 use crate::gpu::GpuTensor;
 use crate::kernels::batchnorm::{self, BnOut, BnShape};
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     /// BatchNorm2d, or relu(BatchNorm2d(x)) as one op (`out`): batch statistics (and a

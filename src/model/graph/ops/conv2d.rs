@@ -2,9 +2,9 @@
 //! (`kernels::conv2d`), so the ConvBlock's time-embedding add and the up blocks' skip concat
 //! happen inside that packing pass (`conv2d_input`) instead of in passes of their own.
 
-use super::graph::{Graph, Var};
 use crate::kernels::broadcast_add;
 use crate::kernels::conv2d::{Conv2dShape, ConvPlan, PackSource};
+use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
     pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {

@@ -15,10 +15,6 @@
 mod ops;
 
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::time_embedding::TimeEncoding;
-use crate::kernels::{
-    broadcast_add, concat, label_embedding, linear, maxpool, mse, time_embedding, upsample,
-};
 
 /// A value in the graph and (in training mode) its gradient buffer.
 #[derive(Clone, Debug)]
@@ -140,166 +136,18 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// The seed U-Net's sinusoidal embedding of the timesteps `t` (u32 [n]) as an [n, dim]
-    /// value; it has no gradient.
-    pub fn time_embedding(&mut self, n: usize, t: &GpuTensor, dim: usize) -> Var {
-        self.time_encoding(n, t, dim, TimeEncoding::Interleaved)
-    }
-
-    /// The time input `enc` of the timesteps `t` (u32 [n]) as an [n, dim] value; it has no
-    /// gradient.
-    pub fn time_encoding(&mut self, n: usize, t: &GpuTensor, dim: usize, enc: TimeEncoding) -> Var {
-        let out = self.input(self.gpu.zeros(&[n, dim]));
-        self.fwd.push(time_embedding::time_encoding(
-            self.gpu, enc, n, dim, t, &out.val,
-        ));
-        out
-    }
-
-    /// y = x w^T + b over the last dimension of x (rank >= 2; the leading dimensions are
-    /// rows): [.., k] -> [.., n].
-    pub fn linear(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
-        let mut shape = x.shape().to_vec();
-        if let Some(last) = shape.last_mut() {
-            *last = w.shape()[0];
+    /// The same values (and gradient) under another shape of the same element count.
+    pub fn reshape(&self, x: &Var, shape: &[usize]) -> Var {
+        assert_eq!(
+            x.val.len(),
+            shape.iter().product::<usize>(),
+            "reshape {:?} to {shape:?} changes the element count",
+            x.shape()
+        );
+        let view = |t: &GpuTensor| GpuTensor::new(t.buf.clone(), t.offset, shape);
+        Var {
+            val: view(&x.val),
+            grad: x.grad.as_ref().map(view),
         }
-        let y = self.var(&shape);
-        self.fwd
-            .push(linear::linear(self.gpu, &x.val, &w.val, &b.val, &y.val));
-        let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
-        self.record(move |gpu, p| {
-            let dy = yg.unwrap();
-            if let Some(dx) = &x.grad {
-                p.push(linear::linear_backward_input(gpu, &w.val, &dy, dx));
-            }
-            p.push(linear::linear_backward_params(
-                gpu,
-                &x.val,
-                &dy,
-                &w.g(),
-                &b.g(),
-            ));
-        });
-        y
-    }
-
-    /// y[n, c, :, :] = x[n, c, :, :] + v[n, c]
-    pub fn broadcast_add(&mut self, x: &Var, v: &Var) -> Var {
-        let s = x.shape().to_vec();
-        let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
-        let y = self.var(&s);
-        self.fwd.push(broadcast_add::broadcast_add(
-            self.gpu, n, c, hw, &x.val, &v.val, &y.val,
-        ));
-        if self.train && (x.grad.is_some() || v.grad.is_some()) {
-            // One kernel writes both gradients.
-            let (dx, dv) = (self.grad_or_scratch(x), self.grad_or_scratch(v));
-            let yg = y.grad.clone();
-            self.record(move |gpu, p| {
-                let ds =
-                    broadcast_add::broadcast_add_backward(gpu, n, c, hw, &yg.unwrap(), &dx, &dv);
-                p.extend(ds);
-            });
-        }
-        y
-    }
-
-    pub fn maxpool(&mut self, x: &Var) -> Var {
-        let s = x.shape();
-        let small = [s[0], s[1], s[2] / 2, s[3] / 2];
-        self.unary(x, &small, maxpool::maxpool, maxpool::maxpool_backward)
-    }
-
-    /// Bilinear x2 upsampling, align_corners = false (the seed U-Net).
-    pub fn upsample(&mut self, x: &Var) -> Var {
-        self.upsample_with(x, false)
-    }
-
-    /// Bilinear x2 upsampling with PyTorch's `align_corners`.
-    pub fn upsample_with(&mut self, x: &Var, align_corners: bool) -> Var {
-        let s = x.shape();
-        let y = self.var(&[s[0], s[1], s[2] * 2, s[3] * 2]);
-        self.fwd.push(upsample::upsample_with(
-            self.gpu,
-            &x.val,
-            &y.val,
-            align_corners,
-        ));
-        let yg = y.grad.clone();
-        if let Some(dx) = x.grad.clone() {
-            self.record(move |gpu, p| {
-                p.push(upsample::upsample_backward_with(
-                    gpu,
-                    &yg.unwrap(),
-                    &dx,
-                    align_corners,
-                ))
-            });
-        }
-        y
-    }
-
-    /// Channel concat: [a, b] along C.
-    pub fn concat(&mut self, a: &Var, b: &Var) -> Var {
-        let mut shape = a.shape().to_vec();
-        shape[1] += b.shape()[1];
-        let y = self.var(&shape);
-        self.fwd
-            .push(concat::concat(self.gpu, &a.val, &b.val, &y.val));
-        if self.train && (a.grad.is_some() || b.grad.is_some()) {
-            // One kernel writes both gradients.
-            let (da, db) = (self.grad_or_scratch(a), self.grad_or_scratch(b));
-            let yg = y.grad.clone();
-            self.record(move |gpu, p| p.push(concat::concat_backward(gpu, &yg.unwrap(), &da, &db)));
-        }
-        y
-    }
-
-    /// temb + table[y]: the class label joins the time embedding (y is u32 [n]).
-    pub fn label_embedding(&mut self, temb: &Var, y: &GpuTensor, table: &Var) -> Var {
-        let (n, d) = (temb.shape()[0], temb.shape()[1]);
-        let out = self.var(&[n, d]);
-        self.fwd.push(label_embedding::label_embedding(
-            self.gpu, n, d, &temb.val, y, &table.val, &out.val,
-        ));
-        if self.train && (temb.grad.is_some() || table.grad.is_some()) {
-            // One kernel writes both gradients.
-            let (dtemb, dtable) = (self.grad_or_scratch(temb), self.grad_or_scratch(table));
-            let (y, og) = (y.clone(), out.grad.clone());
-            self.record(move |gpu, p| {
-                p.push(label_embedding::label_embedding_backward(
-                    gpu,
-                    n,
-                    d,
-                    &y,
-                    &og.unwrap(),
-                    &dtemb,
-                    &dtable,
-                ))
-            });
-        }
-        out
-    }
-
-    /// Mean squared error into a 1-element tensor; its backward seeds the tape (dL/dL = 1).
-    pub fn mse(&mut self, pred: &Var, target: &GpuTensor) -> GpuTensor {
-        self.mse_over(pred, target, pred.val.len())
-    }
-
-    /// The mean square error of `pred`, whose gradient is that of a mean over `mean_over`
-    /// elements (a micro-batch's share of an accumulated batch's loss).
-    pub fn mse_over(&mut self, pred: &Var, target: &GpuTensor, mean_over: usize) -> GpuTensor {
-        let loss = self.gpu.zeros(&[1]);
-        self.fwd
-            .extend(mse::mse(self.gpu, &pred.val, target, &loss));
-        let (pred, target) = (pred.clone(), target.clone());
-        if let Some(dpred) = pred.grad.clone() {
-            self.record(move |gpu, p| {
-                p.push(mse::mse_backward_over(
-                    gpu, &pred.val, &target, &dpred, mean_over,
-                ))
-            });
-        }
-        loss
     }
 }

@@ -1,8 +1,8 @@
-//! ReLU, GELU, SiLU and the elementwise sum (residual connections) on the tape, and
+//! ReLU, GELU and SiLU on the tape, and
 //! `unary`, which records any op whose backward needs only its input and dy.
 
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
-use crate::kernels::{add, gelu, relu, silu};
+use crate::kernels::{gelu, relu, silu};
 use crate::model::graph::{Graph, Var};
 
 /// A launcher of y = f(x): (gpu, x, y).
@@ -41,30 +41,5 @@ impl Graph<'_> {
     /// x * sigmoid(x), PyTorch's `nn.SiLU()`.
     pub fn silu(&mut self, x: &Var) -> Var {
         self.unary(x, x.shape(), silu::silu, silu::silu_backward)
-    }
-
-    /// a + b of equal shapes.
-    pub fn add(&mut self, a: &Var, b: &Var) -> Var {
-        assert_eq!(
-            a.shape(),
-            b.shape(),
-            "add: shapes {:?} and {:?} differ",
-            a.shape(),
-            b.shape()
-        );
-        let y = self.var(a.shape());
-        self.fwd.push(add::add(self.gpu, &a.val, &b.val, &y.val));
-        if a.grad.is_some() || b.grad.is_some() {
-            let (da, db, yg) = (a.grad.clone(), b.grad.clone(), y.grad.clone());
-            self.record(move |gpu, p| {
-                p.extend(add::add_backward(
-                    gpu,
-                    &yg.unwrap(),
-                    da.as_ref(),
-                    db.as_ref(),
-                ))
-            });
-        }
-        y
     }
 }

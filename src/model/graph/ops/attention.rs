@@ -1,50 +1,12 @@
-//! Self-attention on the tape, as in the seed-003 network's `SelfAttention`: images to tokens
-//! and back, and `nn.MultiheadAttention(C, heads, batch_first=True)(x, x, x)[0]` as its
+//! Self-attention on the tape, as in the seed-003 network's `SelfAttention` (images to
+//! tokens and back are `tokens.rs`): `nn.MultiheadAttention(C, heads, batch_first=True)(x, x, x)[0]` as its
 //! in-projection (`Graph::linear` on [n, L, C]), the attention core (`kernels::attention`) and
 //! its out-projection.
 
 use crate::kernels::attention::{AttentionPlan, AttentionShape};
-use crate::kernels::tokens;
 use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
-    /// [n, C, H, W] -> [n, H*W, C].
-    pub fn tokens(&mut self, x: &Var) -> Var {
-        let s = x.shape().to_vec();
-        assert_eq!(s.len(), 4, "tokens: input must be [n, C, H, W], got {s:?}");
-        let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
-        let y = self.var(&[n, hw, c]);
-        self.fwd
-            .push(tokens::tokens(self.gpu, n, c, hw, &x.val, &y.val));
-        if let Some(dx) = x.grad.clone() {
-            let yg = y.grad.clone();
-            self.record(move |gpu, p| {
-                p.push(tokens::tokens_backward(gpu, n, c, hw, &yg.unwrap(), &dx))
-            });
-        }
-        y
-    }
-
-    /// [n, L, C] -> [n, C, h, w] with L = h * w.
-    pub fn untokens(&mut self, x: &Var, h: usize, w: usize) -> Var {
-        let s = x.shape().to_vec();
-        assert!(
-            s.len() == 3 && s[1] == h * w,
-            "untokens: input must be [n, L = {h}*{w}, C], got {s:?}"
-        );
-        let (n, hw, c) = (s[0], s[1], s[2]);
-        let y = self.var(&[n, c, h, w]);
-        self.fwd
-            .push(tokens::untokens(self.gpu, n, c, hw, &x.val, &y.val));
-        if let Some(dx) = x.grad.clone() {
-            let yg = y.grad.clone();
-            self.record(move |gpu, p| {
-                p.push(tokens::untokens_backward(gpu, n, c, hw, &yg.unwrap(), &dx))
-            });
-        }
-        y
-    }
-
     /// Multi-head self-attention of x [n, L, C]: in_w [3C, C] (rows q, then k, then v),
     /// in_b [3C], out_w [C, C], out_b [C], as PyTorch's in_proj_weight, in_proj_bias,
     /// out_proj.weight and out_proj.bias. Holds two [n * heads, L, L] textures (scores, then

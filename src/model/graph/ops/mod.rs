@@ -2,10 +2,22 @@
 //! `Graph`, recording the forward dispatch and the backward closure.
 
 mod activation;
+mod add;
+mod add_noise;
 mod attention;
 mod batchnorm;
+mod batchnorm_eval_backward;
+mod broadcast_add;
+mod concat;
 mod conv2d;
-mod conv2d_geom;
 mod denoise;
 mod group_norm;
+mod label_embedding;
+mod layer_norm;
+mod linear;
+mod maxpool;
+mod mse;
 mod softmax_cross_entropy;
+mod time_embedding;
+mod tokens;
+mod upsample;

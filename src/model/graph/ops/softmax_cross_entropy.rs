@@ -1,26 +1,11 @@
-//! Tape ops for classifiers: a reshape (a view, no dispatch) and the softmax cross-entropy
-//! loss, which also yields the log-probabilities.
+//! The softmax cross-entropy loss of classifiers on the tape, which also yields the
+//! log-probabilities.
 
 use crate::gpu::GpuTensor;
 use crate::kernels::softmax_cross_entropy as sce;
 use crate::model::graph::{Graph, Var};
 
 impl Graph<'_> {
-    /// The same values (and gradient) under another shape of the same element count.
-    pub fn reshape(&self, x: &Var, shape: &[usize]) -> Var {
-        assert_eq!(
-            x.val.len(),
-            shape.iter().product::<usize>(),
-            "reshape {:?} to {shape:?} changes the element count",
-            x.shape()
-        );
-        let view = |t: &GpuTensor| GpuTensor::new(t.buf.clone(), t.offset, shape);
-        Var {
-            val: view(&x.val),
-            grad: x.grad.as_ref().map(view),
-        }
-    }
-
     /// Mean softmax cross-entropy of `logits` [N, K] against `labels` (u32 [N]) into a
     /// 1-element tensor, and the log-probabilities [N, K] (no gradient flows through them).
     /// Its backward seeds the tape (dL/dL = 1).

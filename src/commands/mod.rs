@@ -28,6 +28,7 @@ pub mod quality;
 pub mod sample;
 pub mod sample_files;
 pub mod train;
+mod train_args;
 pub mod train_optim;
 pub mod train_output;
 mod train_setup;
@@ -38,7 +39,8 @@ pub use info::{info, InfoArgs};
 pub use presets::{preset, Preset};
 pub use quality::{quality, QualityArgs};
 pub use sample::{sample, SampleArgs, SamplerArgs};
-pub use train::{train, TrainArgs};
+pub use train::train;
+pub use train_args::TrainArgs;
 
 /// Adapter selection, shared by every subcommand.
 #[derive(Args, Clone, Debug, Default)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use super::parse_schedule;
-use super::train::TrainArgs;
+use super::train_args::TrainArgs;
 use super::train_output::data_class_names;
 use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};

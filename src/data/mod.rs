@@ -147,7 +147,7 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
 /// memory available now, before any is decoded (`what` names the source).
 pub(crate) fn check_memory(what: &str, n: usize, c: usize, size: usize) -> Result<()> {
     let need = (n as u64) * (c * size * size * 4) as u64;
-    if let Some(avail) = crate::train::memory::available_bytes().filter(|a| need > *a / 2) {
+    if let Some(avail) = crate::util::host_memory::available_bytes().filter(|a| need > *a / 2) {
         bail!(
             "{what}: {n} images at {size}x{size}x{c} would take {} MiB in memory but {} MiB is available (at most half is used for data); pass a smaller --image-size or use fewer images",
             need >> 20,

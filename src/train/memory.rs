@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use crate::gpu::Gpu;
 use crate::model::nets;
 use crate::model::network::NetConfig;
+use crate::util::host_memory::available_bytes;
 
 /// An upper bound on the f32 values of one image's forward activations (each network
 /// counts its own; see `nets::activations`).
@@ -17,14 +18,6 @@ pub fn activation_floats_per_image(net: &NetConfig) -> u64 {
 /// their gradients and the convolutions' packed copies (3x the forward activations).
 pub fn train_bytes(net: &NetConfig, batch: usize) -> u64 {
     activation_floats_per_image(net) * batch as u64 * 4 * 3
-}
-
-/// Bytes of host memory available now (Linux `MemAvailable`); `None` where unknown.
-pub fn available_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// The largest multiple of 4 (at least 4) image size whose step of `batch` images needs at

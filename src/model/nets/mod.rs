@@ -4,6 +4,7 @@
 //! each match below.
 
 mod checks;
+mod config;
 mod declare;
 mod layers;
 pub mod seed000;
@@ -14,12 +15,13 @@ pub mod seed004;
 
 use anyhow::Result;
 
+pub use config::NetConfig;
 pub use declare::Declare;
 pub(crate) use declare::Inits;
 pub use layers::Layers;
 
 use super::graph::Var;
-use super::network::{NetConfig, NetKind};
+pub use super::network::NetKind;
 use crate::gpu::GpuTensor;
 
 /// The seed's channel widths and time-embedding size.

@@ -1,84 +1,18 @@
-//! A network's configuration and its GPU storage. The networks themselves (the seeds'
-//! own, one file each) live in `nets/`; each is a `declare` (tensors under PyTorch
-//! `state_dict` names, with PyTorch's initialisation; `nets/declare.rs`) and a `forward`
-//! that records onto the tape (`nets/layers.rs`).
+//! A network's GPU storage. The networks themselves (the seeds' own, one file each, and
+//! their `NetKind` and `NetConfig`) live in `nets/`; each is a `declare` (tensors under
+//! PyTorch `state_dict` names, with PyTorch's initialisation; `nets/declare.rs`) and a
+//! `forward` that records onto the tape (`nets/layers.rs`). This module imports `nets`,
+//! never the other way round: the networks see a model only as `nets::Weights`.
 
 use std::sync::Arc;
 
 use anyhow::Result;
 
 use super::graph::{Graph, Var};
-pub use super::nets::NetConfig;
-use super::nets::{self, Declare, Inits, Layers};
+use super::nets::{self, Declare, Inits, Layers, Weights};
+pub use super::nets::{NetConfig, NetKind};
 use super::params::Layout;
 use crate::gpu::{Gpu, GpuTensor};
-
-/// Which network: the seeds' own, named by the tutorial they come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NetKind {
-    /// The seed U-Net of docs/design.md section 3 (ConvBlocks with a time MLP, maxpool,
-    /// bilinear upsampling).
-    Seed000,
-    /// `DiffusionUNet`: stages with a strided conv down and a transposed conv up.
-    Seed001,
-    /// `SimpleUNet`: four 3x3 convs on the image plus a t/T channel.
-    Seed002,
-    /// The Diffusion-Models-pytorch U-Net: DoubleConv with GroupNorm and GELU, self-attention.
-    Seed003,
-    /// DownBlock/UpBlock with a dense bottleneck and t/T embeddings.
-    Seed004,
-}
-
-impl NetKind {
-    pub const ALL: [NetKind; 5] = [
-        NetKind::Seed000,
-        NetKind::Seed001,
-        NetKind::Seed002,
-        NetKind::Seed003,
-        NetKind::Seed004,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            NetKind::Seed000 => "seed000",
-            NetKind::Seed001 => "seed001",
-            NetKind::Seed002 => "seed002",
-            NetKind::Seed003 => "seed003",
-            NetKind::Seed004 => "seed004",
-        }
-    }
-
-    /// One line for `info`: what the network is and the preset that trains it.
-    pub fn about(self) -> &'static str {
-        match self {
-            NetKind::Seed000 => "the seed U-Net (ConvBlocks, time MLP, maxpool, bilinear up); presets mnist and none",
-            NetKind::Seed001 => "DiffusionUNet (strided conv down, transposed conv up, BatchNorm); preset single48",
-            NetKind::Seed002 => "SimpleUNet (four 3x3 convs, t/T as an input channel); preset mnist-t300",
-            NetKind::Seed003 => "Diffusion-Models-pytorch U-Net (GroupNorm, GELU, self-attention); preset folder64",
-            NetKind::Seed004 => "DownBlock/UpBlock U-Net with a dense bottleneck and t/T MLPs; preset fashion16",
-        }
-    }
-
-    /// The image shape (channels, side) of the seed's own data.
-    pub fn seed_image(self) -> (usize, usize) {
-        match self {
-            NetKind::Seed000 | NetKind::Seed002 => (1, 28),
-            NetKind::Seed001 => (3, 48),
-            NetKind::Seed003 => (3, 64),
-            NetKind::Seed004 => (1, 16),
-        }
-    }
-
-    pub fn from_name(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|k| k.name()).collect();
-                anyhow::anyhow!("unknown network '{s}'; choose one of {}", names.join(", "))
-            })
-    }
-}
 
 /// Trainable tensors (`params` layout) and BatchNorm running statistics (`stats` layout),
 /// with how each is initialised.
@@ -171,6 +105,18 @@ impl Model {
         views
     }
 
+    /// What the networks' layers read of this model.
+    pub fn weights(&self) -> Weights<'_> {
+        Weights {
+            cfg: &self.cfg,
+            params: &self.layout.params,
+            values: &self.params,
+            grads: &self.grads,
+            stats: &self.layout.stats,
+            stat_values: &self.stats,
+        }
+    }
+
     pub fn param_count(&self) -> usize {
         self.layout.params.count()
     }
@@ -188,7 +134,7 @@ impl Model {
         t: &GpuTensor,
         y: Option<&GpuTensor>,
     ) -> Var {
-        let mut l = Layers::new(g, self);
+        let mut l = Layers::new(g, self.weights());
         nets::forward(&mut l, x, t, y)
     }
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::model::network::NetConfig;
+use super::NetConfig;
 
 /// `ok`: `channels` holds what the network reads; `takes` says what that is (e.g. "three
 /// widths (e.g. 16,32,64)").

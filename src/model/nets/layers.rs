@@ -1,45 +1,60 @@
 //! What a network's `forward` calls: one method per PyTorch module, taking the module's
 //! name and finding its tensors in the model's buffers.
 
+use std::sync::Arc;
+
+use super::NetConfig;
 use crate::gpu::GpuTensor;
 use crate::kernels::batchnorm::BnOut;
 use crate::model::graph::{Graph, Var};
-use crate::model::network::{Model, NetConfig};
+use crate::model::params::Layout;
+
+/// What the layers read of a model (`network::Model::weights`): its configuration, and its
+/// parameters (values and gradients) and BatchNorm statistics with their layouts.
+#[derive(Clone, Copy)]
+pub struct Weights<'m> {
+    pub cfg: &'m NetConfig,
+    pub params: &'m Layout,
+    pub values: &'m Arc<wgpu::Buffer>,
+    pub grads: &'m Arc<wgpu::Buffer>,
+    pub stats: &'m Layout,
+    pub stat_values: &'m Arc<wgpu::Buffer>,
+}
 
 /// A graph being recorded for one model.
 pub struct Layers<'g, 'a> {
     pub g: &'g mut Graph<'a>,
-    m: &'g Model,
+    m: Weights<'g>,
 }
 
 impl<'g, 'a> Layers<'g, 'a> {
-    pub fn new(g: &'g mut Graph<'a>, m: &'g Model) -> Self {
+    pub fn new(g: &'g mut Graph<'a>, m: Weights<'g>) -> Self {
         Self { g, m }
     }
 
     /// The configuration of the model being recorded (borrowed from the model, not from
     /// `self`, so layers can be added while it is held).
     pub fn cfg(&self) -> &'g NetConfig {
-        &self.m.cfg
+        self.m.cfg
     }
 
     /// The parameter `name` and (in training mode) its gradient.
     pub fn p(&self, name: &str) -> Var {
-        let l = &self.m.layout.params;
+        let l = self.m.params;
         Var {
-            val: l.view(&self.m.params, name),
-            grad: self.g.train.then(|| l.view(&self.m.grads, name)),
+            val: l.view(self.m.values, name),
+            grad: self.g.train.then(|| l.view(self.m.grads, name)),
         }
     }
 
     /// The parameter when the network declared it (a bias may be absent).
     fn maybe(&self, name: &str) -> Option<Var> {
-        let declared = self.m.layout.params.entries.iter().any(|e| e.name == name);
+        let declared = self.m.params.entries.iter().any(|e| e.name == name);
         declared.then(|| self.p(name))
     }
 
     fn stat(&self, name: &str) -> GpuTensor {
-        self.m.layout.stats.view(&self.m.stats, name)
+        self.m.stats.view(self.m.stat_values, name)
     }
 
     /// nn.Linear over the last dimension.

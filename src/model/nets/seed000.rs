@@ -8,10 +8,9 @@
 
 use anyhow::Result;
 
-use super::{checks, Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers, Net, NetConfig};
 use crate::gpu::GpuTensor;
 use crate::model::graph::Var;
-use crate::model::network::NetConfig;
 
 pub fn defaults() -> (Vec<usize>, usize) {
     (vec![64, 128, 256], 100)
@@ -112,3 +111,15 @@ pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, y: Option<&GpuTensor>) ->
     let h = conv_block(l, "up1", &u, Some(&x1), &temb);
     l.conv("out", &h)
 }
+
+/// This network's entry in the registry (`nets/mod.rs`).
+pub const NET: Net = Net {
+    about: "the seed U-Net (ConvBlocks, time MLP, maxpool, bilinear up); presets mnist and none",
+    seed_image: (1, 28),
+    cpu_channels: &[16, 32, 64],
+    defaults,
+    validate,
+    activations,
+    declare,
+    forward,
+};

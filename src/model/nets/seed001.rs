@@ -6,11 +6,10 @@
 
 use anyhow::Result;
 
-use super::{checks, Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers, Net, NetConfig};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
-use crate::model::network::NetConfig;
 
 pub fn defaults() -> (Vec<usize>, usize) {
     (vec![64, 128, 256, 512, 1024], 128)
@@ -119,3 +118,15 @@ pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -
     }
     l.conv("head", &h)
 }
+
+/// This network's entry in the registry (`nets/mod.rs`).
+pub const NET: Net = Net {
+    about: "DiffusionUNet (strided conv down, transposed conv up, BatchNorm); preset single48",
+    seed_image: (3, 48),
+    cpu_channels: &[16, 32, 64, 128],
+    defaults,
+    validate,
+    activations,
+    declare,
+    forward,
+};

@@ -5,11 +5,10 @@
 
 use anyhow::Result;
 
-use super::{checks, Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers, Net, NetConfig};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
-use crate::model::network::NetConfig;
 
 pub fn defaults() -> (Vec<usize>, usize) {
     (vec![32, 64, 32], 1)
@@ -65,3 +64,15 @@ pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -
     }
     h
 }
+
+/// This network's entry in the registry (`nets/mod.rs`).
+pub const NET: Net = Net {
+    about: "SimpleUNet (four 3x3 convs, t/T as an input channel); preset mnist-t300",
+    seed_image: (1, 28),
+    cpu_channels: &[32, 64, 32],
+    defaults,
+    validate,
+    activations,
+    declare,
+    forward,
+};

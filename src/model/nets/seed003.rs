@@ -7,11 +7,10 @@
 
 use anyhow::Result;
 
-use super::{checks, Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers, Net, NetConfig};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
-use crate::model::network::NetConfig;
 
 const HEADS: usize = 4;
 
@@ -210,3 +209,15 @@ pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -
     }
     l.conv("outc", &h)
 }
+
+/// This network's entry in the registry (`nets/mod.rs`).
+pub const NET: Net = Net {
+    about: "Diffusion-Models-pytorch U-Net (GroupNorm, GELU, self-attention); preset folder64",
+    seed_image: (3, 64),
+    cpu_channels: &[16],
+    defaults,
+    validate,
+    activations,
+    declare,
+    forward,
+};

@@ -5,11 +5,10 @@
 
 use anyhow::Result;
 
-use super::{checks, Activations, Declare, Layers};
+use super::{checks, Activations, Declare, Layers, Net, NetConfig};
 use crate::gpu::GpuTensor;
 use crate::kernels::time_embedding::TimeEncoding;
 use crate::model::graph::Var;
-use crate::model::network::NetConfig;
 
 pub fn defaults() -> (Vec<usize>, usize) {
     (vec![16, 32, 64], 1)
@@ -122,3 +121,15 @@ pub fn forward(l: &mut Layers, x: &Var, t: &GpuTensor, _y: Option<&GpuTensor>) -
     let h = l.batchnorm_relu("out.1", &h);
     l.conv("out.3", &h)
 }
+
+/// This network's entry in the registry (`nets/mod.rs`).
+pub const NET: Net = Net {
+    about: "DownBlock/UpBlock U-Net with a dense bottleneck and t/T MLPs; preset fashion16",
+    seed_image: (1, 16),
+    cpu_channels: &[16, 32, 64],
+    defaults,
+    validate,
+    activations,
+    declare,
+    forward,
+};

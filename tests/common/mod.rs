@@ -28,7 +28,9 @@ pub fn upload(gpu: &Gpu, data: &[f32], shape: &[usize]) -> GpuTensor {
     gpu.upload(data, shape)
 }
 
-/// |a - b| <= atol + rtol * |b| elementwise, with the first offending index in the message.
+/// |a - b| <= atol + rtol * |b| elementwise (`approx::abs_diff_eq` with that epsilon: the
+/// tolerance scales with the reference, not with the larger of the two as
+/// `approx::relative_eq` would), with the first offending index in the message.
 #[track_caller]
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], atol: f32, rtol: f32) {
     assert_eq!(
@@ -38,16 +40,12 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], atol: f32, rtol: f32)
         got.len(),
         want.len()
     );
-    let mut worst = (0usize, 0.0f32);
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let err = (g - w).abs();
         assert!(g.is_finite(), "{what}: non-finite value {g} at {i}");
-        if err > atol + rtol * w.abs() {
-            panic!("{what}: mismatch at index {i}: got {g}, want {w} (atol {atol}, rtol {rtol})");
-        }
-        if err > worst.1 {
-            worst = (i, err);
-        }
+        assert!(
+            approx::abs_diff_eq!(*g, *w, epsilon = atol + rtol * w.abs()),
+            "{what}: mismatch at index {i}: got {g}, want {w} (atol {atol}, rtol {rtol})"
+        );
     }
 }
 

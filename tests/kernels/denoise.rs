@@ -349,7 +349,7 @@ fn gaussian_data_sample_statistics() {
     let (mu, sd) = (0.3, 0.5);
     let pixels = 65536;
     let r = GaussRun::new(ScheduleKind::Linear, 1000, 1, pixels, mu as f32, sd as f32);
-    // (sampler, the exact std of its final sample as README.md quotes it, full length?)
+    // (sampler, the exact std of its final sample as docs/architecture.md quotes it, full length?)
     let ddim = |steps, eta| SamplerKind::Ddim { steps, eta };
     let cases = [
         (SMALL, 0.496, true),
@@ -383,7 +383,7 @@ fn gaussian_data_sample_statistics() {
         );
         assert!(
             (es - quoted_std).abs() <= 1e-3,
-            "{kind:?}: exact std {es:.4}, but README.md quotes {quoted_std}"
+            "{kind:?}: exact std {es:.4}, but docs/architecture.md quotes {quoted_std}"
         );
         if full {
             assert!(

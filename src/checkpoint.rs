@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use safetensors::{Dtype, SafeTensors};
 
+use crate::kernels::prediction::Prediction;
+
 pub const FORMAT_VERSION: &str = "1";
 
 /// An in-memory checkpoint: f32 tensors by name, i64 scalars (BatchNorm's
@@ -111,6 +113,23 @@ impl Checkpoint {
         let ck = Self::from_bytes(&bytes, &p)?;
         ck.check_finite(&p)?;
         Ok(ck)
+    }
+
+    /// What the network's output means: the metadata's `prediction`, else the one in its
+    /// `train_config`, else eps (checkpoints from before the setting, and PyTorch
+    /// state_dicts, predict the noise). An unknown name is an error naming `path`.
+    pub fn prediction(&self, path: &str) -> Result<Prediction> {
+        let in_config = || {
+            let cfg: serde_json::Value =
+                serde_json::from_str(self.metadata.get("train_config")?).ok()?;
+            cfg.get("prediction")?.as_str().map(str::to_string)
+        };
+        match self.metadata.get("prediction").cloned().or_else(in_config) {
+            None => Ok(Prediction::Eps),
+            Some(s) => s.parse().map_err(|e| {
+                anyhow::anyhow!("checkpoint '{path}': metadata 'prediction': {e}; the file is damaged or from a newer wgpu-ddpm")
+            }),
+        }
     }
 
     /// Refuse weights holding NaN or Inf: they would sample a saturated image or score a

@@ -54,6 +54,7 @@ fn ddim(steps: usize, eta: f32, seed: u64) -> SamplerConfig {
         kind: SamplerKind::Ddim { steps, eta },
         clip_x0: false,
         seed,
+        prediction: wgpu_ddpm::kernels::prediction::Prediction::Eps,
     }
 }
 
@@ -267,6 +268,7 @@ fn sdedit_keeps_a_lightly_noised_image_and_optimises_the_input() {
         reward: None,
         iters: 0,
         lr: 0.05,
+        prediction: wgpu_ddpm::kernels::prediction::Prediction::Eps,
     };
     let e = sdedit(&gpu, &net, &schedule, image, &cfg).unwrap();
     assert!(e.rewards.is_empty());

@@ -45,6 +45,8 @@ impl Model {
         ck.metadata.insert("step".into(), step.to_string());
         ck.metadata
             .insert("network".into(), self.cfg.to_json().to_string());
+        ck.metadata
+            .insert("prediction".into(), self.prediction.name().into());
         ck
     }
 

@@ -12,6 +12,7 @@ use super::graph::{Graph, Var};
 use super::nets::{self, Declare, Inits, Layers};
 use super::params::Layout;
 use crate::gpu::{Gpu, GpuTensor};
+use crate::kernels::prediction::Prediction;
 
 /// Which network: the seeds' own, named by the tutorial they come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -224,6 +225,9 @@ pub struct Model {
     pub stats: Arc<wgpu::Buffer>,
     /// EMA copies of `params` and `stats`, when training keeps one.
     pub ema: Option<(Arc<wgpu::Buffer>, Arc<wgpu::Buffer>)>,
+    /// What the output means (eps, x0 or v): set by training and by checkpoint loading,
+    /// read by the samplers, `eval` and `finetune`.
+    pub prediction: Prediction,
 }
 
 impl Model {
@@ -238,6 +242,7 @@ impl Model {
             adam_v: layout.params.alloc(gpu, "adam_v"),
             stats: layout.stats.alloc(gpu, "bn_stats"),
             ema: None,
+            prediction: Prediction::Eps,
             layout,
         };
         let (p, s) = net.layout.init(seed);

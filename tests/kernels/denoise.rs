@@ -223,6 +223,7 @@ fn cfg(kind: SamplerKind, clip_x0: bool, seed: u64) -> SamplerConfig {
         kind,
         clip_x0,
         seed,
+        prediction: wgpu_ddpm::kernels::prediction::Prediction::Eps,
     }
 }
 const SMALL: SamplerKind = SamplerKind::Ddpm {

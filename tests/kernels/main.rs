@@ -47,6 +47,7 @@ mod passes;
 mod relu;
 mod rng;
 mod silu;
+mod snr_weight;
 mod softmax_cross_entropy;
 mod time_embedding;
 mod tokens;

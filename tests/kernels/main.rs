@@ -44,6 +44,7 @@ mod mse;
 mod norm_bounds;
 mod norm_support;
 mod passes;
+mod prediction_golden;
 mod relu;
 mod rng;
 mod silu;

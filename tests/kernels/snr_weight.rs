@@ -8,7 +8,7 @@ use crate::common::*;
 /// The kernel's f32 chain on the table entries it reads, tracked in f64: snr = abar / (1 -
 /// abar) (2.5 ULP), min with gamma (moves nothing by more than snr's error), then the
 /// division by snr or snr + 1 (one more rounding for the add, 2.5 ULP for the division).
-fn weight_bound(pred: Prediction, gamma: f32, abar: f32, omt: f32) -> f64 {
+pub fn weight_bound(pred: Prediction, gamma: f32, abar: f32, omt: f32) -> f64 {
     let snr = Tracked::exact(abar).div(Tracked::exact(omt));
     let clipped = Tracked {
         v: snr.v.min(gamma as f64),

@@ -29,10 +29,8 @@ fn denoise_step_matches_cpu() {
     // chains of at most 18 ULP (two sqrt at 4.5, a division at 2.5, products, the f32 table)
     // and 5 terms of magnitude <= 30 (at t = T the predicted-x0 coefficients are
     // 1/sqrt(abar_T) = 157, and the cancelling a = sqrt(abar_p)/sqrt(abar_t) is <= 1.7):
-    // tol::bound(18, 5, 30) = 7e-5, within the 1e-4 abs + 1e-4 rel used. Plus sigma times
-    // the Box-Muller bound of z. x0 and v outputs (by_prediction in denoise_coef.wgsl) have
-    // coefficients of at most 1 (posterior-mean and sqrt(abar_p) x0 + dir eps forms, where
-    // dir / sqrt(1 - abar_t) <= 1) and the same chains, so the same bound holds for them.
+    // tol::bound(18, 5, 30) = 7e-5, within the 1e-4 abs + 1e-4 rel used, plus sigma times z's
+    // Box-Muller bound. x0 and v outputs: coefficients <= 1, the same chains, the same bound.
     let gpu = gpu();
     let (n, chw) = (3, 5 * 7);
     let seed = 0xfeed_beef_0000_0001u64;
@@ -52,8 +50,8 @@ fn denoise_step_matches_cpu() {
                     continue; // DDPM steps t -> t - 1 only
                 }
                 for (clip, pred) in [false, true]
-                    .into_iter()
-                    .flat_map(|c| Prediction::ALL.map(|p| (c, p)))
+                    .map(|c| Prediction::ALL.map(|p| (c, p)))
+                    .concat()
                 {
                     for &k in &ks {
                         let mut rng = HostRng::new(k as u64);
@@ -229,7 +227,7 @@ fn cfg(kind: SamplerKind, clip_x0: bool, seed: u64) -> SamplerConfig {
         kind,
         clip_x0,
         seed,
-        prediction: wgpu_ddpm::kernels::prediction::Prediction::Eps,
+        prediction: Prediction::Eps,
     }
 }
 const SMALL: SamplerKind = SamplerKind::Ddpm {

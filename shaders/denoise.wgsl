@@ -36,7 +36,7 @@ fn step_one(e: u32, k: Coef, z: f32) {
 fn pair(j: u32, e: u32) {
     let step = state[0];
     let t = ts[step];
-    let k = denoise_coefficients(table[t], table[ts[step + 1u]], t, p.mode, p.clip, p.eta);
+    let k = denoise_coefficients(table[t], table[ts[step + 1u]], t, p);
     var z = vec2<f32>(0.0, 0.0);
     if (k.sigma > 0.0) {
         z = rng_normal2(vec2<u32>(state[1], state[2]), j, vec2<u32>(step, 0u), PURPOSE_Z);

@@ -41,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let step = state[0];
     let t = ts[step];
-    let k = denoise_coefficients(table[t], table[ts[step + 1u]], t, p.mode, p.clip, p.eta);
+    let k = denoise_coefficients(table[t], table[ts[step + 1u]], t, p);
     if (e + 3u < p.len) {
         back_one(e, k);
         back_one(e + 1u, k);

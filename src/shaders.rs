@@ -100,6 +100,8 @@ registry! {
         mse [workgroup_sum],
         mse_sum [workgroup_sum],
         mse_backward [grid_1d],
+        mse_backward_weighted [grid_1d],
+        snr_weight [grid_1d],
         adam,
         ema [grid_1d],
         grad_clip,

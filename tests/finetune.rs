@@ -15,6 +15,7 @@ use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::adam::AdamConfig;
 use wgpu_ddpm::kernels::add_noise::rng_state_words;
 use wgpu_ddpm::kernels::denoise::DenoiseMode;
+use wgpu_ddpm::kernels::prediction::Prediction;
 use wgpu_ddpm::model::graph::Graph;
 use wgpu_ddpm::model::network::{Model, NetConfig};
 use wgpu_ddpm::train::eval::mean_loss;
@@ -54,6 +55,7 @@ fn ddim(steps: usize, eta: f32, seed: u64) -> SamplerConfig {
         kind: SamplerKind::Ddim { steps, eta },
         clip_x0: false,
         seed,
+        prediction: Prediction::Eps,
     }
 }
 
@@ -72,6 +74,16 @@ fn builtin(count: usize) -> Dataset {
 
 #[test]
 fn recorded_chain_matches_finite_differences() {
+    chain_fd(Prediction::Eps);
+}
+
+#[test]
+fn recorded_chain_of_a_v_network_matches_finite_differences() {
+    // The steps convert the v output to eps inside denoise and denoise_backward.
+    chain_fd(Prediction::V);
+}
+
+fn chain_fd(pred: Prediction) {
     let gpu = gpu();
     let net = Model::new(&gpu, &tiny(4), 7).unwrap();
     // Running statistics away from (0, 1), so eval-mode BatchNorm is not the identity.
@@ -99,7 +111,8 @@ fn recorded_chain_matches_finite_differences() {
         vec![10, 6, 3, 0],
         &net,
         n,
-    );
+    )
+    .predicting(pred);
     let mut g = Graph::frozen_bn(&gpu);
     let x0 = g.var(&[n, 1, 4, 4]);
     let rng_state = gpu.upload_u32(&rng_state_words(3, 4), &[4]);
@@ -267,6 +280,7 @@ fn sdedit_keeps_a_lightly_noised_image_and_optimises_the_input() {
         reward: None,
         iters: 0,
         lr: 0.05,
+        prediction: Prediction::Eps,
     };
     let e = sdedit(&gpu, &net, &schedule, image, &cfg).unwrap();
     assert!(e.rewards.is_empty());

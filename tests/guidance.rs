@@ -22,6 +22,7 @@ fn setup() -> (Arc<Gpu>, Model, Schedule, SamplerConfig) {
         },
         clip_x0: false,
         seed: 9,
+        prediction: wgpu_ddpm::kernels::prediction::Prediction::Eps,
     };
     (gpu, net, sched, scfg)
 }

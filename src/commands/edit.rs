@@ -73,6 +73,7 @@ pub fn edit(a: &EditArgs) -> Result<()> {
         reward,
         iters: a.iters,
         lr: a.lr,
+        prediction: net.prediction,
     };
     let e = sdedit(&gpu, &net, &schedule, img.image(0), &cfg)?;
     if let (Some(first), Some(last)) = (e.rewards.first(), e.rewards.last()) {

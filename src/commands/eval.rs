@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{expect_data_shape, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, LoadOptions};
+use crate::kernels::prediction::Prediction;
 use crate::train::mean_loss;
 
 #[derive(Args, Debug, Clone)]
@@ -80,8 +81,14 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
     for t in ts {
         let loss = mean_loss(&gpu, &net, &schedule, a.batch, &ds, count, a.seed, t)?;
         let at = t.map_or("random t".to_string(), |t| format!("t {t}"));
+        // The loss is in the network's own target, named as such.
+        let what = match net.prediction {
+            Prediction::Eps => "noise-prediction",
+            Prediction::X0 => "x0-prediction",
+            Prediction::V => "v-prediction",
+        };
         println!(
-            "eval: mean noise-prediction MSE {loss:.6} over {count} images ({at}, seed {})",
+            "eval: mean {what} MSE {loss:.6} over {count} images ({at}, seed {})",
             a.seed
         );
     }

@@ -69,6 +69,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         },
         clip_x0: false,
         seed: a.seed,
+        prediction: net.prediction,
     };
     sampler.validate(schedule.t_max)?;
     let cfg = FinetuneConfig {
@@ -103,7 +104,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let mut out = ft.net.to_checkpoint(&gpu, base_step, false);
-    for key in ["schedule", "t_max", "train_config", "rng"] {
+    for key in ["schedule", "t_max", "train_config", "rng", "prediction"] {
         if let Some(v) = ck.metadata.get(key) {
             out.metadata.insert(key.into(), v.clone());
         }

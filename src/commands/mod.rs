@@ -29,6 +29,7 @@ pub mod sample;
 pub mod sample_files;
 pub mod train;
 mod train_args;
+pub mod train_objective;
 pub mod train_optim;
 pub mod train_output;
 mod train_setup;
@@ -203,7 +204,8 @@ fn load_net(
     let p = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("could not read checkpoint '{p}'"))?;
     let (ck, cfg) = checked_network(&bytes, &p, image_size)?;
-    let net = Model::new(gpu, &cfg, 0)?;
+    let mut net = Model::new(gpu, &cfg, 0)?;
+    net.prediction = crate::model::checkpoint_io::prediction_of(&ck, &p)?;
     net.load_checkpoint(gpu, &ck, false)
         .with_context(|| format!("loading {}", path.display()))?;
     if use_ema {

@@ -123,6 +123,7 @@ pub fn generate(
         },
         clip_x0: false,
         seed: seed ^ 0x51A11,
+        prediction: net.prediction,
     };
     let batch = count.min(64);
     let s = crate::sample::sample(

@@ -12,6 +12,7 @@ use super::{
     AdapterArgs, StateDictArgs,
 };
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
+use crate::kernels::prediction::Prediction;
 use crate::pictures;
 use crate::sample::{sample_batches, Strip};
 use crate::train;
@@ -36,7 +37,8 @@ pub struct SamplerArgs {
 }
 
 impl SamplerArgs {
-    pub fn config(&self, seed: u64) -> Result<SamplerConfig> {
+    /// The sampler the flags ask for, for a network that predicts `prediction`.
+    pub fn config(&self, seed: u64, prediction: Prediction) -> Result<SamplerConfig> {
         let kind = match self.sampler.as_str() {
             "ddpm" => SamplerKind::Ddpm {
                 variance: parse_variance(&self.variance)?,
@@ -51,6 +53,7 @@ impl SamplerArgs {
             kind,
             clip_x0: self.clip,
             seed,
+            prediction,
         })
     }
 }
@@ -106,12 +109,14 @@ pub fn sample(a: &SampleArgs) -> Result<()> {
     if a.count == 0 || a.batch == 0 {
         bail!("--count and --batch must be at least 1");
     }
-    let cfg = a.sampler.config(a.seed)?;
     // Range checks that need no checkpoint come first; T is checked again below.
-    cfg.validate(usize::MAX)?;
+    a.sampler
+        .config(a.seed, Prediction::Eps)?
+        .validate(usize::MAX)?;
     let gpu = a.adapter.open()?;
     let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, a.ema)?;
     train::check_fits(&gpu, &net.cfg, a.batch.min(a.count))?;
+    let cfg = a.sampler.config(a.seed, net.prediction)?;
     cfg.validate(schedule.t_max)?;
     let classes = net.cfg.num_classes;
     if classes == 0 && (a.class.is_some() || a.guidance.is_some()) {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::train_objective::ObjectiveArgs;
 use super::train_optim::OptimArgs;
 use super::AdapterArgs;
 
@@ -99,6 +100,8 @@ pub struct TrainArgs {
     pub ema: Option<f32>,
     #[command(flatten)]
     pub optim: OptimArgs,
+    #[command(flatten)]
+    pub objective: ObjectiveArgs,
     /// Log the quality number (`wgpu-ddpm quality`) every N steps and at the end into
     /// metrics.csv and loss.png (0: off). Needs labelled data; costs --quality-count
     /// generated images (50-step DDIM) each time.

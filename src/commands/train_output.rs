@@ -59,6 +59,7 @@ pub fn write_samples(
         kind,
         clip_x0: false,
         seed: tr.cfg.seed,
+        prediction: tr.net.prediction,
     };
     cfg.validate(t_max)?;
     let pb = bar(t_max as u64, "sample");

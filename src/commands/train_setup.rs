@@ -133,6 +133,7 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
     };
     net.validate()?;
     let o = a.optim.settings(a.ema, steps)?;
+    let (prediction, min_snr_gamma) = a.objective.settings()?;
     let cfg = TrainConfig {
         net,
         schedule: parse_schedule(&a.schedule)?,
@@ -154,6 +155,8 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
         grad_accum: o.grad_accum,
         ema_warmup: o.ema_warmup,
         random_flip: o.random_flip,
+        prediction,
+        min_snr_gamma,
     };
     let changed = match &resumed {
         Some(r) => train::resume::compare(&r.ck, &cfg, &r.path.display().to_string())?,

@@ -10,6 +10,7 @@ use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::denoise::{
     denoise, denoise_cpu, sampler_advance, sampler_prepare, CpuStep, DenoiseMode, DenoiseStep,
 };
+use crate::kernels::prediction::Prediction;
 use crate::kernels::rng::{normals_cpu, rng_normal_fill, PURPOSE_XT};
 
 /// DDPM posterior variance choice.
@@ -37,6 +38,8 @@ pub struct SamplerConfig {
     /// Clamp the predicted x0 to [-1, 1] inside each step.
     pub clip_x0: bool,
     pub seed: u64,
+    /// What the network's output means (the checkpoint's `prediction`); each step converts it.
+    pub prediction: Prediction,
 }
 
 /// Timesteps per command encoder / submit.
@@ -136,7 +139,8 @@ impl Sampler {
             gpu,
             n,
             chw,
-            &DenoiseStep::new(cfg.mode(), cfg.clip_x0, &table, &ts, &state),
+            &DenoiseStep::new(cfg.mode(), cfg.clip_x0, &table, &ts, &state)
+                .predicting(cfg.prediction),
             eps,
             x,
         ));
@@ -257,7 +261,8 @@ fn wait_for(gpu: &Gpu, idx: wgpu::SubmissionIndex) -> Result<()> {
 
 /// CPU reference of a whole run (f64 steps, the GPU's random numbers): x_T from
 /// `normals_cpu(seed, 0, PURPOSE_XT, ..)`, then for each k `eps = model(x, t)` and
-/// `denoise_cpu`. `model(x, t)` returns eps for all n*chw elements at timestep t.
+/// `denoise_cpu`. `model(x, t)` returns the network output (eps, x0 or v as
+/// `cfg.prediction` says) for all n*chw elements at timestep t.
 pub fn sample_cpu(
     schedule: &Schedule,
     cfg: &SamplerConfig,
@@ -268,7 +273,8 @@ pub fn sample_cpu(
     let mut x = normals_cpu(cfg.seed, 0, PURPOSE_XT, len);
     for k in 0..ts.len() - 1 {
         let eps = model(&x, ts[k] as usize);
-        let step = CpuStep::at(cfg.mode(), cfg.clip_x0, schedule, &ts, k);
+        let step =
+            CpuStep::at(cfg.mode(), cfg.clip_x0, schedule, &ts, k).predicting(cfg.prediction);
         x = denoise_cpu(step, k, cfg.seed, &x, &eps);
     }
     Ok(x)

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::gpu::{Gpu, GpuTensor};
 use crate::kernels::denoise::{DenoiseMode, DenoiseStep};
+use crate::kernels::prediction::Prediction;
 use crate::model::graph::{Graph, Var};
 use crate::model::network::Model;
 use crate::quality::Classifier;
@@ -155,6 +156,9 @@ impl Reward {
 pub struct StepsSpec {
     pub mode: DenoiseMode,
     pub clip_x0: bool,
+    /// What the network's output means; each recorded step converts it (and differentiates
+    /// through the conversion).
+    pub pred: Prediction,
     pub table: GpuTensor,
     pub ts: GpuTensor,
     pub ts_host: Vec<u32>,
@@ -181,11 +185,17 @@ impl StepsSpec {
         StepsSpec {
             mode,
             clip_x0,
+            pred: Prediction::Eps,
             table: gpu.upload(table, &[table.len() / 4, 4]),
             ts: gpu.upload_u32(&ts_host, &[ts_host.len()]),
             ts_host,
             labels: (null > 0).then(|| gpu.upload_u32(&vec![null; n], &[n])),
         }
+    }
+
+    /// The same steps for a network that predicts `pred`.
+    pub fn predicting(self, pred: Prediction) -> Self {
+        StepsSpec { pred, ..self }
     }
 
     /// Record "U-Net -> denoise" for the positions k = from..K (K = ts.len() - 1) starting
@@ -216,6 +226,7 @@ impl StepsSpec {
         let step = DenoiseStep {
             mode: self.mode,
             clip_x0: self.clip_x0,
+            pred: self.pred,
             table: self.table.clone(),
             ts: self.ts.clone(),
             state: state.clone(),

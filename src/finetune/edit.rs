@@ -14,6 +14,7 @@ use crate::gpu::{Gpu, Program};
 use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
 use crate::kernels::add_noise::rng_state_words;
 use crate::kernels::denoise::DenoiseMode;
+use crate::kernels::prediction::Prediction;
 use crate::model::graph::Graph;
 use crate::model::network::Model;
 
@@ -30,6 +31,8 @@ pub struct EditConfig {
     pub reward: Option<Reward>,
     pub iters: usize,
     pub lr: f32,
+    /// What the network's output means (the checkpoint's `prediction`).
+    pub prediction: Prediction,
 }
 
 pub struct Edited {
@@ -80,7 +83,8 @@ pub fn sdedit(
         ts,
         net,
         n,
-    );
+    )
+    .predicting(cfg.prediction);
     let mut g = match cfg.reward {
         Some(_) => Graph::frozen_bn(gpu),
         None => Graph::new(gpu, false),

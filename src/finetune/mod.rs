@@ -100,7 +100,8 @@ impl Finetuner {
             ts_host,
             &net,
             n,
-        );
+        )
+        .predicting(cfg.sampler.prediction);
         let shape = [n, c, s, s];
         let steps_k: Vec<usize> = (steps - cfg.k..steps).collect();
         // Per recorded step: its input image (xs[j]; xs[K] is the sample), state and t.
@@ -183,7 +184,8 @@ impl Finetuner {
                 &spec.table,
                 &spec.ts,
                 &prefix_state,
-            ),
+            )
+            .predicting(spec.pred),
             &eps.val,
             &xs[0],
         ));

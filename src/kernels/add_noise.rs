@@ -2,6 +2,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::prediction::Prediction;
 use super::rng::{normal2_cpu, timestep_cpu, PURPOSE_EPS, PURPOSE_T};
 use super::schedule_table::table_steps;
 use crate::gpu::shape::{expect_disjoint, expect_len};
@@ -14,6 +15,7 @@ struct Params {
     chw: u32,
     t_max: u32,
     t_fixed: u32,
+    pred: u32,
 }
 
 /// The host's per-step RNG words: `[seed_lo, seed_hi, step_lo, step_hi]`, written into the
@@ -43,6 +45,24 @@ pub fn add_noise(
     xt: &GpuTensor,
     eps: &GpuTensor,
 ) -> Dispatch {
+    let io = [x0, t, xt, eps];
+    add_noise_target(gpu, Prediction::Eps, n, chw, t_fixed, table, rng_state, io)
+}
+
+/// As [`add_noise`], writing into `target` the training target of `pred` (eps, x0 or
+/// v = sqrt(abar_t) eps - sqrt(1 - abar_t) x0) instead of eps itself. `io` is
+/// `[x0, t, xt, target]`.
+pub fn add_noise_target(
+    gpu: &Gpu,
+    pred: Prediction,
+    n: usize,
+    chw: usize,
+    t_fixed: Option<u32>,
+    table: &GpuTensor,
+    rng_state: &GpuTensor,
+    io: [&GpuTensor; 4],
+) -> Dispatch {
+    let [x0, t, xt, eps] = io;
     let op = "add_noise";
     let len = n * chw;
     assert!(n > 0 && chw > 0, "{op}: empty batch");
@@ -50,7 +70,7 @@ pub fn add_noise(
     let layout = "u32 [seed_lo, seed_hi, step_lo, step_hi]";
     expect_len(op, "rng_state", rng_state, 4, layout);
     expect_len(op, "t", t, n, "u32 [n]");
-    for (name, v) in [("x0", x0), ("xt", xt), ("eps", eps)] {
+    for (name, v) in [("x0", x0), ("xt", xt), ("target", eps)] {
         expect_len(op, name, v, len, "[n, chw]");
     }
     let p = Params {
@@ -58,6 +78,7 @@ pub fn add_noise(
         chw: chw as u32,
         t_max: t_max as u32,
         t_fixed: t_fixed.unwrap_or(0),
+        pred: pred.code(),
     };
     assert!(
         p.t_fixed <= p.t_max,
@@ -102,6 +123,31 @@ pub fn add_noise_cpu(
         })
         .collect();
     (t, xt, eps)
+}
+
+/// CPU reference of the target `add_noise_target` writes, from x0 and the (t, eps) that
+/// [`add_noise_cpu`] drew, in f64 rounded to f32. It reads sqrt(1 - abar_t) from the table's
+/// own column as the kernel does (1 - f32(abar_t) would lose digits near t = 1).
+pub fn target_cpu(
+    pred: Prediction,
+    chw: usize,
+    table: &[f32],
+    t: &[u32],
+    x0: &[f32],
+    eps: &[f32],
+) -> Vec<f32> {
+    (0..x0.len())
+        .map(|e| {
+            let row = &table[4 * t[e / chw] as usize..][..4];
+            let (a, s) = ((row[2] as f64).sqrt(), (row[3] as f64).sqrt());
+            let (x, z) = (x0[e] as f64, eps[e] as f64);
+            match pred {
+                Prediction::Eps => eps[e],
+                Prediction::X0 => x0[e],
+                Prediction::V => (a * z - s * x) as f32,
+            }
+        })
+        .collect()
 }
 
 #[repr(C)]

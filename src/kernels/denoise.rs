@@ -5,6 +5,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::prediction::Prediction;
 use super::rng::{expect_sampler_state, normal_cpu, PURPOSE_Z};
 use super::schedule_table::{table_steps, ScheduleTable};
 use crate::gpu::shape::{expect_disjoint, expect_len};
@@ -28,16 +29,19 @@ struct Params {
     mode: u32,
     clip: u32,
     eta: f32,
+    pred: u32,
 }
 
 /// One reverse step as both step kernels read it: the update, the schedule table
 /// (`ScheduleTable::gpu_table`, [T+1, 4]), the timestep sequence `ts` (u32 [K+1]) and the
 /// step's `state` = u32 [k, seed_lo, seed_hi, 0]; the step goes from t = ts[k] to
-/// t_prev = ts[k+1].
+/// t_prev = ts[k+1]. `pred` says what the model output the step reads means (eps unless
+/// set with [`DenoiseStep::predicting`]).
 #[derive(Clone, Debug)]
 pub struct DenoiseStep {
     pub mode: DenoiseMode,
     pub clip_x0: bool,
+    pub pred: Prediction,
     pub table: GpuTensor,
     pub ts: GpuTensor,
     pub state: GpuTensor,
@@ -55,15 +59,21 @@ impl DenoiseStep {
         DenoiseStep {
             mode,
             clip_x0,
+            pred: Prediction::Eps,
             table: table.clone(),
             ts: ts.clone(),
             state: state.clone(),
         }
     }
+
+    /// The same step for a network that predicts `pred`.
+    pub fn predicting(self, pred: Prediction) -> Self {
+        DenoiseStep { pred, ..self }
+    }
 }
 
-/// x [n, chw] <- one `step` using the predicted noise `eps` [n, chw]; z is keyed (seed,
-/// stream k, `PURPOSE_Z`).
+/// x [n, chw] <- one `step` using the model output `eps` [n, chw] (the predicted noise, or
+/// x0 or v as `step.pred` says); z is keyed (seed, stream k, `PURPOSE_Z`).
 pub fn denoise(
     gpu: &Gpu,
     n: usize,
@@ -143,6 +153,8 @@ pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
 pub struct CpuStep<'a> {
     pub mode: DenoiseMode,
     pub clip_x0: bool,
+    /// What the model output means (`at` sets eps; see [`CpuStep::predicting`]).
+    pub pred: Prediction,
     pub schedule: &'a ScheduleTable,
     pub t: usize,
     pub tp: usize,
@@ -161,10 +173,24 @@ impl<'a> CpuStep<'a> {
         CpuStep {
             mode,
             clip_x0,
+            pred: Prediction::Eps,
             schedule,
             t,
             tp,
         }
+    }
+
+    /// The same step for a model output that means `pred`.
+    pub fn predicting(self, pred: Prediction) -> Self {
+        CpuStep { pred, ..self }
+    }
+
+    /// The noise eps implied by model output `out` at x_t = `x`, and its partial derivatives
+    /// (d eps/dx, d eps/d out).
+    fn eps_of(&self, x: f64, out: f64) -> (f64, f64, f64) {
+        let abar = self.schedule.abar[self.t];
+        let eps = |o, x| self.pred.x0_eps(o, x, abar).1;
+        (eps(out, x), eps(0.0, 1.0), eps(1.0, 0.0))
     }
 
     /// Standard deviation sigma of the step.
@@ -181,8 +207,14 @@ impl<'a> CpuStep<'a> {
         }
     }
 
-    /// x' of the step from x and the predicted noise eps, with the given noise z.
-    pub fn with_z(&self, x: f64, eps: f64, z: f64) -> f64 {
+    /// x' of the step from x and the model output `out` (eps, x0 or v as `pred` says), with
+    /// the given noise z.
+    pub fn with_z(&self, x: f64, out: f64, z: f64) -> f64 {
+        self.with_z_eps(x, self.eps_of(x, out).0, z)
+    }
+
+    /// x' of the step from x and the noise eps the output implies.
+    fn with_z_eps(&self, x: f64, eps: f64, z: f64) -> f64 {
         let (s, t, tp) = (self.schedule, self.t, self.tp);
         let sigma = self.sigma();
         let (a, ap) = (s.abar[t], s.abar[tp]);
@@ -206,9 +238,16 @@ impl<'a> CpuStep<'a> {
         }
     }
 
-    /// Partial derivatives (dx'/dx, dx'/deps) of the step at (x, eps), `with_z` differentiated
-    /// by hand (z is a constant).
-    pub fn partials(&self, x: f64, eps: f64) -> (f64, f64) {
+    /// Partial derivatives (dx'/dx, dx'/d out) of the step at (x, out), `with_z`
+    /// differentiated by hand (z is a constant; eps is linear in (x, out)).
+    pub fn partials(&self, x: f64, out: f64) -> (f64, f64) {
+        let (eps, ex, eo) = self.eps_of(x, out);
+        let (px, pe) = self.partials_eps(x, eps);
+        (px + pe * ex, pe * eo)
+    }
+
+    /// (dx'/dx, dx'/deps) at (x, eps) with eps an independent input.
+    fn partials_eps(&self, x: f64, eps: f64) -> (f64, f64) {
         let (s, t, tp) = (self.schedule, self.t, self.tp);
         let sigma = self.sigma();
         let (a, ap) = (s.abar[t], s.abar[tp]);
@@ -302,6 +341,7 @@ fn step_params(len: usize, step: &DenoiseStep) -> Params {
         mode: m,
         clip: step.clip_x0 as u32,
         eta,
+        pred: step.pred.code(),
     }
 }
 

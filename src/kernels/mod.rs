@@ -31,6 +31,7 @@ pub mod rng;
 pub mod schedule_table;
 pub mod segments;
 pub mod silu;
+pub mod snr_weight;
 pub mod softmax_cross_entropy;
 pub mod time_embedding;
 pub mod tokens;

@@ -5,6 +5,23 @@ use anyhow::{bail, Result};
 use super::network::{Model, NetConfig, NetKind, NetLayout};
 use crate::checkpoint::Checkpoint;
 use crate::gpu::Gpu;
+use crate::kernels::prediction::Prediction;
+
+/// What the network of `ck` outputs: the metadata's `prediction`, else the one in its
+/// `train_config`, else eps (checkpoints from before the setting, and PyTorch
+/// state_dicts, predict the noise). An unknown name is an error naming `path`.
+pub fn prediction_of(ck: &Checkpoint, path: &str) -> Result<Prediction> {
+    let in_config = || {
+        let cfg: serde_json::Value = serde_json::from_str(ck.metadata.get("train_config")?).ok()?;
+        cfg.get("prediction")?.as_str().map(str::to_string)
+    };
+    match ck.metadata.get("prediction").cloned().or_else(in_config) {
+        None => Ok(Prediction::Eps),
+        Some(s) => s.parse().map_err(|e| {
+            anyhow::anyhow!("checkpoint '{path}': metadata 'prediction': {e}; the file is damaged or from a newer wgpu-ddpm")
+        }),
+    }
+}
 
 impl Model {
     /// Model tensors (PyTorch names), and with `optim` the Adam moments as `optim.<name>.*`.
@@ -45,6 +62,8 @@ impl Model {
         ck.metadata.insert("step".into(), step.to_string());
         ck.metadata
             .insert("network".into(), self.cfg.to_json().to_string());
+        ck.metadata
+            .insert("prediction".into(), self.prediction.name().into());
         ck
     }
 

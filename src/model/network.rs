@@ -13,6 +13,7 @@ use super::nets::{self, Declare, Inits, Layers, Weights};
 pub use super::nets::{NetConfig, NetKind};
 use super::params::Layout;
 use crate::gpu::{Gpu, GpuTensor};
+use crate::kernels::prediction::Prediction;
 
 /// Trainable tensors (`params` layout) and BatchNorm running statistics (`stats` layout),
 /// with how each is initialised.
@@ -64,6 +65,9 @@ pub struct Model {
     pub stats: Arc<wgpu::Buffer>,
     /// EMA copies of `params` and `stats`, when training keeps one.
     pub ema: Option<(Arc<wgpu::Buffer>, Arc<wgpu::Buffer>)>,
+    /// What the output means (eps, x0 or v): set by training and by checkpoint loading,
+    /// read by the samplers, `eval` and `finetune`.
+    pub prediction: Prediction,
 }
 
 impl Model {
@@ -78,6 +82,7 @@ impl Model {
             adam_v: layout.params.alloc(gpu, "adam_v"),
             stats: layout.stats.alloc(gpu, "bn_stats"),
             ema: None,
+            prediction: Prediction::Eps,
             layout,
         };
         let (p, s) = net.layout.init(seed);

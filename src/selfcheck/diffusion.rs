@@ -7,13 +7,16 @@ use super::compare::{bound, Probe, SIN_COS};
 use crate::diffusion::{Schedule, ScheduleKind};
 use crate::kernels::adam::{adam, adam_cpu, adam_hyper, AdamConfig};
 use crate::kernels::add_noise::{
-    add_noise, add_noise_backward, add_noise_backward_cpu, add_noise_cpu, rng_state_words,
+    add_noise, add_noise_backward, add_noise_backward_cpu, add_noise_cpu, add_noise_target,
+    rng_state_words, target_cpu,
 };
 use crate::kernels::denoise::{
     denoise, denoise_backward, denoise_backward_cpu, denoise_cpu, CpuStep, DenoiseMode, DenoiseStep,
 };
 use crate::kernels::ema::{ema, ema_cpu};
+use crate::kernels::prediction::Prediction;
 use crate::kernels::rng::{normals_cpu, philox_at, rng_fill};
+use crate::kernels::snr_weight::{snr_weight, snr_weight_cpu};
 use crate::kernels::time_embedding::{time_embedding, time_embedding_cpu};
 
 const NORMALS: f64 = 2.0 * SIN_COS;
@@ -66,6 +69,17 @@ pub fn noise(p: &mut Probe) {
     let (wx, we) = add_noise_backward_cpu(chw, &table, &tw, &g);
     p.check("add_noise backward x0", &dx0, &wx, bound(1, 0.0));
     p.check("add_noise backward eps", &deps, &we, bound(1, 0.0));
+    // The v target and its min-SNR weights (`--prediction v --min-snr-gamma`).
+    let (v, w) = (p.zeros(&[n, chw]), p.zeros(&[n]));
+    let io = [&x0g, &t, &xt, &v];
+    p.run([
+        add_noise_target(p.gpu, Prediction::V, n, chw, None, &tab, &state, io),
+        snr_weight(p.gpu, Prediction::V, 5.0, &tab, &t, &w),
+    ]);
+    let want = target_cpu(Prediction::V, chw, &table, &tw, &x0, &ew);
+    p.check("add_noise v target", &v, &want, bound(2, NORMALS));
+    let ww = snr_weight_cpu(Prediction::V, 5.0, &table, &tw);
+    p.check("snr_weight", &w, &ww, bound(4, 0.0));
 }
 
 /// A DDPM step and a DDIM step with noise (eta 0.5), forward and backward.
@@ -75,14 +89,33 @@ pub fn denoise_step(p: &mut Probe) {
     let tab = p.gpu.upload(&s.gpu_table(), &[101, 4]);
     let ddpm: Vec<u32> = (0..=100).rev().collect();
     let ddim = vec![80u32, 40, 0];
-    for (mode, ts, k, name) in [
-        (DenoiseMode::DdpmSmall, ddpm, 50usize, "denoise ddpm"),
-        (DenoiseMode::Ddim { eta: 0.5 }, ddim, 0, "denoise ddim"),
+    for (mode, ts, k, pred, name) in [
+        (
+            DenoiseMode::DdpmSmall,
+            ddpm,
+            50usize,
+            Prediction::Eps,
+            "denoise ddpm",
+        ),
+        (
+            DenoiseMode::Ddim { eta: 0.5 },
+            ddim.clone(),
+            0,
+            Prediction::Eps,
+            "denoise ddim",
+        ),
+        (
+            DenoiseMode::Ddim { eta: 0.5 },
+            ddim,
+            0,
+            Prediction::V,
+            "denoise ddim v",
+        ),
     ] {
         let tsg = p.gpu.upload_u32(&ts, &[ts.len()]);
         let words = [k as u32, seed as u32, (seed >> 32) as u32, 0];
         let state = p.gpu.upload_u32(&words, &[4]);
-        let step = DenoiseStep::new(mode, false, &tab, &tsg, &state);
+        let step = DenoiseStep::new(mode, false, &tab, &tsg, &state).predicting(pred);
         let (x, xg) = p.filled(&[n, chw]);
         let (e, eg) = p.filled(&[n, chw]);
         let (g, gg) = p.filled(&[n, chw]);
@@ -96,7 +129,7 @@ pub fn denoise_step(p: &mut Probe) {
             denoise_backward(p.gpu, n, chw, &step, &gg, &x_in, &eg, &dx, &de),
             denoise(p.gpu, n, chw, &step, &eg, &xg),
         ]);
-        let cpu = CpuStep::at(mode, false, &s, &ts, k);
+        let cpu = CpuStep::at(mode, false, &s, &ts, k).predicting(pred);
         p.check(
             name,
             &xg,

@@ -198,4 +198,15 @@ pub fn mse(p: &mut Probe) {
         &mse::mse_backward_cpu(&a, &b),
         bound(1, 0.0),
     );
+    // Min-SNR weighted, 5 images of 231.
+    let w: Vec<f32> = p.rng.vec_uniform(5, 0.01, 2.0);
+    let wg = p.gpu.upload(&w, &[5]);
+    let (loss, d) = (p.zeros(&[1]), p.zeros(&[n]));
+    let mut ds = mse::mse_weighted(p.gpu, &ag, &bg, &wg, &loss);
+    ds.push(mse::mse_backward_weighted_over(p.gpu, &ag, &bg, &wg, &d, n));
+    p.run(ds);
+    let want = mse::mse_weighted_cpu(&a, &b, &w);
+    p.check("mse weighted forward", &loss, &[want], bound(n, 0.0));
+    let want = mse::mse_backward_weighted_cpu(&a, &b, &w);
+    p.check("mse weighted backward", &d, &want, bound(1, 0.0));
 }

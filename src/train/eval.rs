@@ -1,5 +1,7 @@
 //! The evaluator: the training forward pass and loss, scored with BatchNorm in evaluation
-//! mode and no backward, at fixed seeds.
+//! mode and no backward, at fixed seeds. The loss is the plain MSE against the network's own
+//! target (`Model::prediction`: eps, x0 or v), without min-SNR weights, so runs with and
+//! without weighting compare.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use crate::kernels::add_noise;
 use crate::model::graph::Graph;
 use crate::model::network::Model;
 
-/// A U-Net's recorded noise-prediction loss on one batch: add noise, forward, MSE.
+/// A U-Net's recorded loss on one batch: add noise, forward, MSE against its target.
 pub struct Evaluator {
     gpu: Arc<Gpu>,
     batch: usize,
@@ -60,17 +62,16 @@ impl Evaluator {
         let out = net.forward_cond(&mut g, &x, &t, null.as_ref());
         let loss = g.mse(&out, &eps);
         let mut program = Program::new();
-        program.push(add_noise::add_noise(
+        // `eps` receives the network's target (the noise itself for eps-prediction).
+        program.push(add_noise::add_noise_target(
             gpu,
+            net.prediction,
             batch,
             c * s * s,
             None,
             &table,
             &rng_state,
-            &x0,
-            &t,
-            &xt,
-            &eps,
+            [&x0, &t, &xt, &eps],
         ));
         if let Some(f) = &fixed {
             program.copy(f, &t);
@@ -103,7 +104,7 @@ impl Evaluator {
     }
 }
 
-/// Mean noise-prediction loss over exactly the first `count` images of `ds` (at least one,
+/// Mean loss (MSE against the network's target) over exactly the first `count` images of `ds` (at least one,
 /// at most `ds.len()`): whole batches of `batch`, then one batch of the remainder, with t
 /// and eps drawn from `seed` (batch k uses stream k), or every t = `fixed_t`.
 pub fn mean_loss(

@@ -6,6 +6,7 @@
 //! training), `metrics.csv` I/O, and Ctrl-C handling.
 
 pub mod batch;
+pub mod config;
 pub mod eval;
 pub mod guard;
 pub mod interrupt;
@@ -16,6 +17,7 @@ pub mod resume;
 pub mod run_folder;
 
 pub use batch::permutation;
+pub use config::TrainConfig;
 pub use eval::{mean_loss, Evaluator};
 pub use guard::{check_finite, diverged};
 pub use memory::check_fits;
@@ -28,93 +30,11 @@ use anyhow::{bail, Result};
 
 use crate::checkpoint::Checkpoint;
 use crate::data::Dataset;
-use crate::diffusion::schedule::{Schedule, ScheduleKind};
+use crate::diffusion::schedule::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
-use crate::kernels::{adam, add_noise, ema, grad_clip};
+use crate::kernels::{adam, add_noise, ema, grad_clip, snr_weight};
 use crate::model::graph::Graph;
-use crate::model::network::{Model, NetConfig};
-
-#[derive(Clone, Debug)]
-pub struct TrainConfig {
-    pub net: NetConfig,
-    pub schedule: ScheduleKind,
-    pub t_max: usize,
-    /// Images per micro-batch (per forward pass); an optimizer step sees `batch * grad_accum`.
-    pub batch: usize,
-    pub adam: adam::AdamConfig,
-    pub steps: u64,
-    pub seed: u64,
-    pub log_every: u64,
-    /// Keep an exponential moving average of the weights (and BatchNorm running stats) with
-    /// this decay (the maximum decay when `ema_warmup` is set).
-    pub ema_decay: Option<f32>,
-    /// Reuse step 0's noise and timesteps every step (tests: a pure regression problem).
-    pub fixed_noise: bool,
-    /// Clip gradients to this global L2 norm before Adam.
-    pub grad_clip: Option<f32>,
-    /// Probability of replacing a label by the null label (classifier-free guidance).
-    pub label_dropout: f32,
-    /// The learning rate of each step: `adam.lr` times this schedule's factor.
-    pub lr_schedule: LrSchedule,
-    /// Micro-batches accumulated into each optimizer step (1: none).
-    pub grad_accum: usize,
-    /// diffusers' EMA warmup of the decay (needs `ema_decay`).
-    pub ema_warmup: Option<EmaWarmup>,
-    /// Mirror each training image left-right with probability 1/2.
-    pub random_flip: bool,
-}
-
-impl TrainConfig {
-    /// `net` at `batch` with every other setting at its plain default: linear schedule,
-    /// T = 1000, Adam's defaults at a constant rate, seed 0, no EMA, clipping, dropout,
-    /// accumulation or flips. Callers that build a config by hand (tests, benches) set what
-    /// they need with `..TrainConfig::plain(net, batch)`.
-    pub fn plain(net: NetConfig, batch: usize) -> TrainConfig {
-        TrainConfig {
-            net,
-            schedule: ScheduleKind::Linear,
-            t_max: 1000,
-            batch,
-            adam: adam::AdamConfig::default(),
-            steps: 0,
-            seed: 0,
-            log_every: 1,
-            ema_decay: None,
-            fixed_noise: false,
-            grad_clip: None,
-            label_dropout: 0.0,
-            lr_schedule: LrSchedule::CONSTANT,
-            grad_accum: 1,
-            ema_warmup: None,
-            random_flip: false,
-        }
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "network": self.net.to_json(),
-            "schedule": format!("{:?}", self.schedule).to_lowercase(),
-            "t_max": self.t_max,
-            "batch": self.batch,
-            "lr": self.adam.lr,
-            "weight_decay": self.adam.weight_decay,
-            "steps": self.steps,
-            "seed": self.seed,
-            "ema_decay": self.ema_decay,
-            "label_dropout": self.label_dropout,
-            "grad_clip": self.grad_clip,
-            "lr_schedule": self.lr_schedule.to_json(self.steps),
-            "grad_accum": self.grad_accum,
-            "ema_warmup": optim::ema_json(self.ema_warmup),
-            "random_flip": self.random_flip,
-        })
-    }
-
-    /// Images per optimizer step.
-    pub fn effective_batch(&self) -> usize {
-        self.batch * self.grad_accum.max(1)
-    }
-}
+use crate::model::network::Model;
 
 /// A U-Net with its recorded training step.
 pub struct Trainer {
@@ -156,8 +76,12 @@ impl Trainer {
         if cfg.grad_accum == 0 {
             bail!("--grad-accum must be at least 1 (1: no accumulation)");
         }
+        if let Some(g) = cfg.min_snr_gamma.filter(|g| !(g.is_finite() && *g > 0.0)) {
+            bail!("--min-snr-gamma must be a positive number (5 is the paper's choice), got {g}");
+        }
         let schedule = Schedule::new(cfg.schedule, cfg.t_max)?;
         let mut net = Model::new(&gpu, &cfg.net, cfg.seed)?;
+        net.prediction = cfg.prediction;
         let (n, c, s) = (cfg.batch, cfg.net.image_channels, cfg.net.image_size);
         let (acc, all) = (cfg.grad_accum, cfg.effective_batch());
         check_fits(&gpu, &cfg.net, n)?;
@@ -166,6 +90,7 @@ impl Trainer {
         let xt = gpu.zeros(&[n, c, s, s]);
         let eps = gpu.zeros(&[n, c, s, s]);
         let t = gpu.zeros(&[n]);
+        let weights = cfg.min_snr_gamma.map(|_| gpu.zeros(&[n]));
         let table = gpu.upload(&schedule.gpu_table(), &[schedule.gpu_table().len()]);
         let rng_state = gpu.zeros(&[4]);
         let hyper = gpu.zeros(&[8]);
@@ -175,7 +100,7 @@ impl Trainer {
         let labels = (cfg.net.num_classes > 0).then(|| gpu.zeros(&[n]));
         let out = net.forward_cond(&mut g, &x, &t, labels.as_ref());
         // Each micro-batch's gradient is its share of the mean over the whole step.
-        let loss = g.mse_over(&out, &eps, all * chw);
+        let loss = g.mse_weighted_over(&out, &eps, weights.as_ref(), all * chw);
         let tape = g.finish();
 
         let grads = net.layout.params.whole(&net.grads);
@@ -194,15 +119,25 @@ impl Trainer {
             whole_step(&t, &[all]),
         );
         let labels_all = labels.as_ref().map(|l| whole_step(l, &[all]));
-        program.push(add_noise::add_noise(
-            &gpu, all, chw, None, &table, &rng_state, &x0, &t_all, &xt_all, &eps_all,
+        // `eps` holds the training target, which is eps itself only for eps-prediction.
+        let io = [&x0, &t_all, &xt_all, &eps_all];
+        let (pred, gamma) = (cfg.prediction, cfg.min_snr_gamma);
+        program.push(add_noise::add_noise_target(
+            &gpu, pred, all, chw, None, &table, &rng_state, io,
         ));
+        let weights_all = weights.as_ref().map(|w| whole_step(w, &[all]));
+        if let (Some(w), Some(gamma)) = (&weights_all, gamma) {
+            program.push(snr_weight::snr_weight(&gpu, pred, gamma, &table, &t_all, w));
+        }
         let micro_losses = whole_step(&loss, &[acc]);
         for m in 0..acc {
             if acc > 1 {
                 program.copy(&part(&xt_all, m, acc), &xt);
                 program.copy(&part(&eps_all, m, acc), &eps);
                 program.copy(&part(&t_all, m, acc), &t);
+                if let (Some(all), Some(w)) = (&weights_all, &weights) {
+                    program.copy(&part(all, m, acc), w);
+                }
                 if let (Some(all), Some(l)) = (&labels_all, &labels) {
                     program.copy(&part(all, m, acc), l);
                 }

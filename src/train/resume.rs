@@ -1,5 +1,5 @@
-//! What `train --resume` may change. The network, the schedule and T fix what the
-//! checkpoint's weights mean, so a difference there is refused; seed, batch, optimiser and
+//! What `train --resume` may change. The network, the schedule, T and the prediction target
+//! fix what the checkpoint's weights mean, so a difference there is refused; seed, batch, optimiser and
 //! regularisation settings may change, with a warning, and the changes go into config.json.
 
 use anyhow::{bail, Context, Result};
@@ -9,9 +9,9 @@ use super::TrainConfig;
 use crate::checkpoint::Checkpoint;
 
 /// Keys whose change makes the checkpoint mean something else.
-const FIXED: [&str; 3] = ["network", "schedule", "t_max"];
+const FIXED: [&str; 4] = ["network", "schedule", "t_max", "prediction"];
 /// Keys that may change on resume (the run is then no longer the uninterrupted one).
-const WARN: [&str; 11] = [
+const WARN: [&str; 12] = [
     "seed",
     "batch",
     "lr",
@@ -23,6 +23,7 @@ const WARN: [&str; 11] = [
     "grad_accum",
     "ema_warmup",
     "random_flip",
+    "min_snr_gamma",
 ];
 
 /// What a checkpoint written before a setting existed was trained with.
@@ -32,6 +33,8 @@ fn default_of(key: &str) -> Option<Value> {
         "grad_accum" => Value::from(1),
         "ema_warmup" => Value::Null,
         "random_flip" => Value::Bool(false),
+        "prediction" => Value::from("eps"),
+        "min_snr_gamma" => Value::Null,
         _ => return None,
     })
 }
@@ -55,9 +58,9 @@ pub fn compare(
     };
     let now = cfg.to_json();
     let mut old = old;
-    for k in WARN {
+    for k in FIXED.iter().chain(&WARN) {
         if let (Some(map), Some(d)) = (old.as_object_mut(), default_of(k)) {
-            map.entry(k).or_insert(d);
+            map.entry(k.to_string()).or_insert(d);
         }
     }
     let differs = |k: &str| old.get(k).is_some_and(|o| Some(o) != now.get(k));

@@ -1,5 +1,6 @@
 use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
 use wgpu_ddpm::kernels::add_noise::*;
+use wgpu_ddpm::kernels::prediction::Prediction;
 use wgpu_ddpm::kernels::rng::PURPOSE_EPS;
 
 use crate::common::tol::*;
@@ -119,4 +120,61 @@ fn add_noise_statistics() {
         (tm - 500.5).abs() < 5.0 * 288.7 / (n as f64).sqrt(),
         "t mean {tm}"
     );
+}
+
+#[test]
+fn add_noise_target_matches_cpu() {
+    // The target each prediction trains on, from the same draws: eps itself (as add_noise),
+    // x0 copied exactly, v = sqrt(abar) eps - sqrt(1 - abar) x0 with xt's bound.
+    let gpu = gpu();
+    for (n, chw, t_max, seed, step) in [
+        (3, 5 * 7 * 9, 1000, 8u64, 3u64),
+        (5, 7, 10, 1, 0),
+        (1, 1, 2, 2, 9),
+    ] {
+        let table = Schedule::new(ScheduleKind::Cosine, t_max)
+            .unwrap()
+            .gpu_table();
+        let x0 = HostRng::new(seed).vec_uniform(n * chw, -1.0, 1.0);
+        let tab = gpu.upload(&table, &[t_max + 1, 4]);
+        let state = gpu.upload_u32(&rng_state_words(seed, step), &[4]);
+        let x0g = upload(&gpu, &x0, &[n, chw]);
+        let (t_want, xt_want, eps) = add_noise_cpu(n, chw, &table, seed, step, &x0);
+        let eps_bound = normal_bounds(seed, step, PURPOSE_EPS, n * chw);
+        for pred in Prediction::ALL {
+            let (t, xt, y) = (gpu.zeros(&[n]), gpu.zeros(&[n, chw]), gpu.zeros(&[n, chw]));
+            run(
+                &gpu,
+                [add_noise_target(
+                    &gpu,
+                    pred,
+                    n,
+                    chw,
+                    None,
+                    &tab,
+                    &state,
+                    [&x0g, &t, &xt, &y],
+                )],
+            );
+            assert_eq!(gpu.read_u32(&t), t_want, "{pred}: t");
+            let xb = xt_bounds(&table, &t_want, &x0, &eps, &eps_bound);
+            assert_within(&format!("{pred}: xt"), &gpu.read(&xt), &xt_want, &xb);
+            let want = target_cpu(pred, chw, &table, &t_want, &x0, &eps);
+            let bounds = match pred {
+                Prediction::Eps => eps_bound.clone(),
+                Prediction::X0 => vec![0.0; n * chw],
+                // v = a eps - s x0: xt's chain and magnitudes with eps and x0 in each
+                // other's place, plus a times eps's own error.
+                Prediction::V => {
+                    let mut b = xt_bounds(&table, &t_want, &eps, &x0, &vec![0.0; n * chw]);
+                    for (e, b) in b.iter_mut().enumerate() {
+                        let a = (table[4 * t_want[e / chw] as usize + 2] as f64).sqrt();
+                        *b += a * eps_bound[e];
+                    }
+                    b
+                }
+            };
+            assert_within(&format!("{pred}: target"), &gpu.read(&y), &want, &bounds);
+        }
+    }
 }

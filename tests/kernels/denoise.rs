@@ -5,6 +5,7 @@ use wgpu_ddpm::diffusion::{Sampler, SamplerConfig, SamplerKind, Schedule, Schedu
 use wgpu_ddpm::gpu::{Gpu, GpuTensor, Program};
 use wgpu_ddpm::kernels::denoise::*;
 use wgpu_ddpm::kernels::gaussian_eps::{gaussian_eps, gaussian_eps_cpu};
+use wgpu_ddpm::kernels::prediction::Prediction;
 use wgpu_ddpm::kernels::rng::{normals_cpu, PURPOSE_XT, PURPOSE_Z};
 
 use crate::common::tol::{assert_within, normal_bounds};
@@ -28,8 +29,8 @@ fn denoise_step_matches_cpu() {
     // chains of at most 18 ULP (two sqrt at 4.5, a division at 2.5, products, the f32 table)
     // and 5 terms of magnitude <= 30 (at t = T the predicted-x0 coefficients are
     // 1/sqrt(abar_T) = 157, and the cancelling a = sqrt(abar_p)/sqrt(abar_t) is <= 1.7):
-    // tol::bound(18, 5, 30) = 7e-5, within the 1e-4 abs + 1e-4 rel used. Plus sigma times
-    // the Box-Muller bound of z.
+    // tol::bound(18, 5, 30) = 7e-5, within the 1e-4 abs + 1e-4 rel used, plus sigma times z's
+    // Box-Muller bound. x0 and v outputs: coefficients <= 1, the same chains, the same bound.
     let gpu = gpu();
     let (n, chw) = (3, 5 * 7);
     let seed = 0xfeed_beef_0000_0001u64;
@@ -48,7 +49,10 @@ fn denoise_step_matches_cpu() {
                 if !matches!(mode, DenoiseMode::Ddim { .. }) && ts_host.len() < 1001 {
                     continue; // DDPM steps t -> t - 1 only
                 }
-                for clip in [false, true] {
+                for (clip, pred) in [false, true]
+                    .map(|c| Prediction::ALL.map(|p| (c, p)))
+                    .concat()
+                {
                     for &k in &ks {
                         let mut rng = HostRng::new(k as u64);
                         let x: Vec<f32> = rng.vec_normal(n * chw).iter().map(|v| v * 1.5).collect();
@@ -61,15 +65,15 @@ fn denoise_step_matches_cpu() {
                                 &gpu,
                                 n,
                                 chw,
-                                &DenoiseStep::new(mode, clip, &table, &ts, &state),
+                                &DenoiseStep::new(mode, clip, &table, &ts, &state).predicting(pred),
                                 &eg,
                                 &xg,
                             )],
                         );
-                        let step = CpuStep::at(mode, clip, &s, &ts_host, k);
+                        let step = CpuStep::at(mode, clip, &s, &ts_host, k).predicting(pred);
                         let want = denoise_cpu(step, k, seed, &x, &eps);
                         let what = format!(
-                            "denoise {kind:?} {mode:?} clip {clip} k {k} t {}",
+                            "denoise {kind:?} {mode:?} clip {clip} {pred} k {k} t {}",
                             ts_host[k]
                         );
                         let z = normal_bounds(seed, k as u64, PURPOSE_Z, n * chw);
@@ -223,6 +227,7 @@ fn cfg(kind: SamplerKind, clip_x0: bool, seed: u64) -> SamplerConfig {
         kind,
         clip_x0,
         seed,
+        prediction: Prediction::Eps,
     }
 }
 const SMALL: SamplerKind = SamplerKind::Ddpm {

@@ -1,5 +1,6 @@
 use wgpu_ddpm::diffusion::{Schedule, ScheduleKind};
 use wgpu_ddpm::kernels::denoise::*;
+use wgpu_ddpm::kernels::prediction::Prediction;
 use wgpu_ddpm::kernels::rng::{normal_cpu, PURPOSE_Z};
 
 use crate::common::*;
@@ -12,18 +13,23 @@ const MODES: [DenoiseMode; 4] = [
     DenoiseMode::Ddim { eta: 0.7 },
 ];
 
-/// Inputs whose predicted x0 = (x - sqrt(1 - abar) eps) / sqrt(abar) stays away from the
-/// clamp's kinks at +-1 (a finite difference across a kink measures neither side).
-fn inputs(len: usize, abar: f64, seed: u64) -> (Vec<f32>, Vec<f32>) {
+/// Inputs (x, model output) whose predicted x0 (for `pred`'s output) stays away from the
+/// clamp's kinks at +-1 (a finite difference across a kink measures neither side): where it
+/// is near one, x (or for an x0 output, the output) moves so that x0 moves by 0.2.
+fn inputs(len: usize, abar: f64, seed: u64, pred: Prediction) -> (Vec<f32>, Vec<f32>) {
     let mut rng = HostRng::new(seed);
-    let (mut x, eps) = (rng.vec_normal(len), rng.vec_normal(len));
-    for (x, e) in x.iter_mut().zip(&eps) {
-        let x0 = (*x as f64 - (1.0 - abar).sqrt() * *e as f64) / abar.sqrt();
+    let (mut x, mut out) = (rng.vec_normal(len), rng.vec_normal(len));
+    let (qx, qo) = (pred.x0_eps(0.0, 1.0, abar).0, pred.x0_eps(1.0, 0.0, abar).0);
+    for (x, o) in x.iter_mut().zip(out.iter_mut()) {
+        let x0 = pred.x0_eps(*o as f64, *x as f64, abar).0;
         if (x0.abs() - 1.0).abs() < 0.05 {
-            *x += 0.2 * abar.sqrt() as f32;
+            match pred {
+                Prediction::X0 => *o += (0.2 / qo) as f32,
+                _ => *x += (0.2 / qx) as f32,
+            }
         }
     }
-    (x, eps)
+    (x, out)
 }
 
 #[test]
@@ -42,14 +48,17 @@ fn denoise_backward_matches_cpu_and_fd() {
                 if !matches!(mode, DenoiseMode::Ddim { .. }) && ts_host.len() < 101 {
                     continue; // DDPM steps t -> t - 1 only
                 }
-                for clip in [false, true] {
+                for (clip, pred) in [false, true]
+                    .into_iter()
+                    .flat_map(|c| Prediction::ALL.map(|p| (c, p)))
+                {
                     for (i, &k) in ks.iter().enumerate() {
                         // Odd sizes: a tail of 1, 2 and 3 elements after the last full quad.
                         let (n, chw) = [(3, 7), (1, 5), (2, 3)][i];
                         let len = n * chw;
-                        let cpu_step = CpuStep::at(mode, clip, &s, &ts_host, k);
+                        let cpu_step = CpuStep::at(mode, clip, &s, &ts_host, k).predicting(pred);
                         let t = cpu_step.t;
-                        let (x, eps) = inputs(len, s.abar[t], k as u64);
+                        let (x, eps) = inputs(len, s.abar[t], k as u64, pred);
                         let mut rng = HostRng::new(k as u64 + 100);
                         let [w, dx, de] = [(); 3].map(|_| Filled::normal(&mut rng, &[n, chw]));
                         let state =
@@ -61,7 +70,7 @@ fn denoise_backward_matches_cpu_and_fd() {
                                 &gpu,
                                 n,
                                 chw,
-                                &DenoiseStep::new(mode, clip, &table, &ts, &state),
+                                &DenoiseStep::new(mode, clip, &table, &ts, &state).predicting(pred),
                                 &w.dev,
                                 &xg,
                                 &eg,
@@ -70,7 +79,8 @@ fn denoise_backward_matches_cpu_and_fd() {
                             )],
                         );
                         let (gx, ge) = denoise_backward_cpu(cpu_step, &w.host, &x, &eps);
-                        let what = format!("denoise_backward {kind:?} {mode:?} clip {clip} t {t}");
+                        let what =
+                            format!("denoise_backward {kind:?} {mode:?} clip {clip} {pred} t {t}");
                         // f32 coefficients up to 1/sqrt(abar_T) (~40 at T = 100) vs f64.
                         dx.assert_accumulated(&format!("{what} dx"), &gx, 2e-4, 2e-4);
                         de.assert_accumulated(&format!("{what} deps"), &ge, 2e-4, 2e-4);

@@ -100,3 +100,146 @@ fn mse_backward_finite_difference() {
     let p64 = f64s(&p.host);
     fd_check("mse fd", &gpu.read(&dg), &p64, 1e-4, loss, 1e-6, 1e-5);
 }
+
+/// Positive per-image weights for `n` images, spread over several decades as min-SNR's are.
+fn weights(rng: &mut HostRng, n: usize) -> Vec<f32> {
+    rng.vec_uniform(n, -3.0, 1.0)
+        .iter()
+        .map(|e| 10f32.powf(*e))
+        .collect()
+}
+
+// (images, elements per image): odd image sizes, one image, and images straddling chunks.
+const IMAGES: &[(usize, usize)] = &[(1, 1), (3, 7), (5, 2 * 28 * 28), (7, 333), (300, 2048 + 5)];
+
+#[test]
+fn mse_weighted_matches_cpu() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(55);
+    for &(n, chw) in IMAGES {
+        let len = n * chw;
+        let (p, t, w) = (
+            rng.vec_normal(len),
+            rng.vec_normal(len),
+            weights(&mut rng, n),
+        );
+        let (pg, tg, wg, lg) = (
+            upload(&gpu, &p, &[len]),
+            upload(&gpu, &t, &[len]),
+            upload(&gpu, &w, &[n]),
+            gpu.zeros(&[1]),
+        );
+        run(&gpu, mse_weighted(&gpu, &pg, &tg, &wg, &lg));
+        // As the unweighted bound, with one more rounding (the weight's product) per term.
+        let want = mse_weighted_cpu(&p, &t, &w);
+        let b = bound(4.0, sum_depth(len), want as f64);
+        assert_within(
+            &format!("mse_weighted {n}x{chw}"),
+            &gpu.read(&lg),
+            &[want],
+            &[b],
+        );
+    }
+}
+
+#[test]
+fn mse_weighted_with_unit_weights_is_bitwise_mse() {
+    // Without --min-snr-gamma training runs the unweighted entry; with weights of 1 the
+    // weighted one adds the same squares in the same order (x 1 is exact), loss and gradient.
+    let gpu = gpu();
+    let mut rng = HostRng::new(56);
+    let (n, chw) = (6, 2048 + 77);
+    let len = n * chw;
+    let (p, t) = (rng.vec_normal(len), rng.vec_normal(len));
+    let (pg, tg, wg) = (
+        upload(&gpu, &p, &[len]),
+        upload(&gpu, &t, &[len]),
+        upload(&gpu, &vec![1.0; n], &[n]),
+    );
+    let (a, b) = (gpu.zeros(&[1]), gpu.zeros(&[1]));
+    run(&gpu, mse(&gpu, &pg, &tg, &a));
+    run(&gpu, mse_weighted(&gpu, &pg, &tg, &wg, &b));
+    assert_eq!(gpu.read(&a)[0].to_bits(), gpu.read(&b)[0].to_bits());
+    let (da, db) = (gpu.zeros(&[len]), gpu.zeros(&[len]));
+    run(&gpu, [mse_backward_over(&gpu, &pg, &tg, &da, len * 2)]);
+    run(
+        &gpu,
+        [mse_backward_weighted_over(
+            &gpu,
+            &pg,
+            &tg,
+            &wg,
+            &db,
+            len * 2,
+        )],
+    );
+    assert_exact("unit-weight gradient", &read(&db), &read(&da));
+}
+
+#[test]
+fn mse_backward_weighted_matches_cpu_and_accumulates() {
+    let gpu = gpu();
+    let mut rng = HostRng::new(57);
+    for &(n, chw) in IMAGES {
+        let len = n * chw;
+        let [p, t, d] = [(); 3].map(|_| Filled::normal(&mut rng, &[len]));
+        let w = weights(&mut rng, n);
+        let wg = upload(&gpu, &w, &[n]);
+        run(
+            &gpu,
+            [mse_backward_weighted_over(
+                &gpu, &p.dev, &t.dev, &wg, &d.dev, len,
+            )],
+        );
+        let fresh = mse_backward_weighted_cpu(&p.host, &t.host, &w);
+        // The unweighted kernel's roundings and one more product (the weight).
+        let want: Vec<f32> = d.host.iter().zip(&fresh).map(|(a, b)| a + b).collect();
+        assert_within(
+            &format!("mse_backward_weighted {n}x{chw}"),
+            &read(&d.dev),
+            &want,
+            &accumulate_bounds(6, &abs(&fresh), &d.host),
+        );
+    }
+}
+
+#[test]
+fn mse_backward_weighted_finite_difference() {
+    // L = (1/N) sum_e w[e / chw] (pred_e - target_e)^2 in f64, 3 images of 7.
+    let gpu = gpu();
+    let mut rng = HostRng::new(58);
+    let (n, chw) = (3, 7);
+    let [p, t] = [(); 2].map(|_| Filled::normal(&mut rng, &[n * chw]));
+    let w = weights(&mut rng, n);
+    let dg = gpu.zeros(&[n * chw]);
+    let wg = upload(&gpu, &w, &[n]);
+    run(
+        &gpu,
+        [mse_backward_weighted_over(
+            &gpu,
+            &p.dev,
+            &t.dev,
+            &wg,
+            &dg,
+            n * chw,
+        )],
+    );
+    let loss = |x: &[f64]| {
+        let s: f64 = x
+            .iter()
+            .zip(&t.host)
+            .enumerate()
+            .map(|(e, (x, t))| w[e / chw] as f64 * (x - *t as f64).powi(2))
+            .sum();
+        s / x.len() as f64
+    };
+    fd_check(
+        "mse_weighted fd",
+        &gpu.read(&dg),
+        &f64s(&p.host),
+        1e-4,
+        loss,
+        1e-6,
+        1e-5,
+    );
+}

@@ -13,15 +13,32 @@ impl Graph<'_> {
     /// The mean square error of `pred`, whose gradient is that of a mean over `mean_over`
     /// elements (a micro-batch's share of an accumulated batch's loss).
     pub fn mse_over(&mut self, pred: &Var, target: &GpuTensor, mean_over: usize) -> GpuTensor {
+        self.mse_weighted_over(pred, target, None, mean_over)
+    }
+
+    /// As `mse_over`, with each image's squares scaled by its weight in `w` (f32 [n], the
+    /// min-SNR weights) when given.
+    pub fn mse_weighted_over(
+        &mut self,
+        pred: &Var,
+        target: &GpuTensor,
+        w: Option<&GpuTensor>,
+        mean_over: usize,
+    ) -> GpuTensor {
         let loss = self.gpu.zeros(&[1]);
-        self.fwd
-            .extend(mse::mse(self.gpu, &pred.val, target, &loss));
-        let (pred, target) = (pred.clone(), target.clone());
+        self.fwd.extend(match w {
+            None => mse::mse(self.gpu, &pred.val, target, &loss),
+            Some(w) => mse::mse_weighted(self.gpu, &pred.val, target, w, &loss),
+        });
+        let (pred, target, w) = (pred.clone(), target.clone(), w.cloned());
         if let Some(dpred) = pred.grad.clone() {
             self.record(move |gpu, p| {
-                p.push(mse::mse_backward_over(
-                    gpu, &pred.val, &target, &dpred, mean_over,
-                ))
+                p.push(match &w {
+                    None => mse::mse_backward_over(gpu, &pred.val, &target, &dpred, mean_over),
+                    Some(w) => mse::mse_backward_weighted_over(
+                        gpu, &pred.val, &target, w, &dpred, mean_over,
+                    ),
+                })
             });
         }
         loss

@@ -8,7 +8,7 @@ use crate::shaders::{self, ShaderId};
 
 pub struct PipelineCache {
     map: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
-    /// Which `spread` library kernels that use it are composed with.
+    /// Which branch of `shaders/spread.wgsl` kernels that import it are composed with.
     spread: Spread,
 }
 
@@ -42,9 +42,14 @@ impl PipelineCache {
         if let Some(p) = self.map.lock().unwrap().get(&key) {
             return p.clone();
         }
-        // Every `ShaderId` comes from the registry, so its source is always there.
-        let source = shaders::composed(name, self.spread.library())
-            .unwrap_or_else(|| panic!("shader '{name}' has a missing library (src/shaders.rs)"));
+        // build.rs composed every kernel under every condition, so this cannot fail.
+        let cond = shaders::Conditions {
+            subgroup: self.spread == Spread::Subgroup,
+            web: false,
+        };
+        let source = shaders::composed(name, cond)
+            .unwrap_or_else(|e| panic!("shader '{name}': {e}"))
+            .text;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(name),
             source: wgpu::ShaderSource::Wgsl(source.into()),

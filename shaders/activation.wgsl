@@ -13,3 +13,10 @@ struct Params {
 fn item(i: u32) {
     y[i] = act(x[i]);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+fn act(v: f32) -> f32 {
+    return v;
+}
+// #endif

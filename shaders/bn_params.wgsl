@@ -23,3 +23,8 @@ fn channel_index(e: u32, ch: u32) -> u32 {
     let ni = udiv(e, p.hw);
     return (ni * p.c + ch) * p.hw + (e - ni * p.hw);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

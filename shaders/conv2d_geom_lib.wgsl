@@ -289,3 +289,12 @@ fn r4t4(ids: Ids) {
     let tl = tile_of(ids, TRANSPOSED);
     finish(tl, gather(ids, tl, 4u, 4u));
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+const TRANSPOSED: bool = false;
+fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
+    var acc: Acc;
+    return acc;
+}
+// #endif

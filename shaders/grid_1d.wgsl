@@ -10,3 +10,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         item(i);
     }
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    total: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+fn item(i: u32) {}
+// #endif

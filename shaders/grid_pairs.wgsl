@@ -13,3 +13,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         pair(j, e);
     }
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    len: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+fn pair(j: u32, e: u32) {}
+// #endif

@@ -44,3 +44,8 @@ fn plane_of(wid: vec3<u32>, lid: u32) -> Plane {
     let i = s.x;
     return Plane(i, s.y, i < p.n * p.c, udiv(i, p.cg), i - udiv(i, p.c) * p.c, i * p.hw);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

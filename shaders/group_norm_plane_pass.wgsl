@@ -11,3 +11,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         live_plane(pl, wid.x);
     }
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+fn live_plane(pl: Plane, chunk: u32) {}
+// #endif

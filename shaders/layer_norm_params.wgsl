@@ -25,3 +25,8 @@ fn row_of(wid: vec3<u32>, lid: u32) -> Row {
     let s = segment_of(wid, lid, p.shift);
     return Row(s.x, s.y, s.x < p.rows, s.x * p.c);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

@@ -102,9 +102,10 @@ fn prepare(
         enables: Vec::new(),
     };
     for (n, line) in source.split_inclusive('\n').enumerate() {
-        let directive = line.trim().strip_prefix("//").map(str::trim);
-        let outer = stack.iter().all(|s| s.0);
-        if let Some(c) = directive.and_then(|d| d.strip_prefix("#if ")) {
+        let comment = line.trim().strip_prefix("//").map(str::trim);
+        let kept = stack.iter().all(|s| s.0);
+        let mut directive = true;
+        if let Some(c) = comment.and_then(|d| d.strip_prefix("#if ")) {
             let c = c.trim();
             let (negate, flag) = c.strip_prefix('!').map_or((false, c), |f| (true, f.trim()));
             let value = if flag == "alone" {
@@ -122,32 +123,35 @@ fn prepare(
                 tested.push(flag.to_string());
             }
             stack.push((value != negate, false));
-        } else if directive == Some("#else") {
+        } else if comment == Some("#else") {
             match stack.last_mut() {
                 Some(top) if !top.1 => *top = (!top.0, true),
                 _ => return Err(format!("{}: `#else` without an open `#if`", at(n))),
             }
-        } else if directive == Some("#endif") {
+        } else if comment == Some("#endif") {
             stack
                 .pop()
                 .ok_or_else(|| format!("{}: `#endif` without an open `#if`", at(n)))?;
-        } else if let Some(list) = directive.and_then(|d| d.strip_prefix("import ")) {
-            if outer {
+        } else {
+            directive = false;
+            if let Some(list) = comment
+                .and_then(|d| d.strip_prefix("import "))
+                .filter(|_| kept)
+            {
                 for lib in list.split(',').map(str::trim) {
                     out.imports.push((lib.to_string(), n));
                 }
+            } else if kept && line.trim_start().starts_with("enable ") {
+                out.enables.push(line.trim().to_string());
+                out.text.push('\n');
+                continue;
             }
-        } else if outer && line.trim_start().starts_with("enable ") {
-            out.enables.push(line.trim().to_string());
-            out.text.push('\n');
-            continue;
         }
-        let keep = outer && stack.iter().all(|s| s.0);
-        if keep || directive.is_some() {
+        // Directive lines stay (they are comments); lines left out keep their line break.
+        if kept || directive {
             out.text.push_str(line);
-        } else {
-            out.text
-                .push_str(if line.ends_with('\n') { "\n" } else { "" });
+        } else if line.ends_with('\n') {
+            out.text.push('\n');
         }
     }
     if !stack.is_empty() {

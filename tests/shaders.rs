@@ -12,6 +12,8 @@ use wgpu_ddpm::shaders::{self, Composed, Conditions};
 
 #[path = "shaders/modules.rs"]
 mod modules;
+#[path = "shaders/uniforms.rs"]
+mod uniforms;
 
 /// The override constants a kernel's launcher sets: naga's backends, like wgpu when it builds
 /// a pipeline, translate a module only once every override it uses has a value.

@@ -1,8 +1,6 @@
 //! Mean squared error: `shaders/mse.wgsl` + `shaders/mse_sum.wgsl` (deterministic two-pass
 //! reduction), `shaders/mse_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW, WG};
 
@@ -13,18 +11,18 @@ pub const CHUNK: usize = WG as usize * PER_THREAD;
 /// The override constants of `shaders/mse.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params1 {
-    len: u32,
-    chunks: u32,
+crate::uniform! {
+    struct Params1 {
+        len: u32,
+        chunks: u32,
+    }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params2 {
-    count: u32,
-    scale: f32,
+crate::uniform! {
+    struct Params2 {
+        count | total | chunks: u32,
+        scale | inv_len: f32,
+    }
 }
 
 /// loss[0] = mean((pred - target)^2). Pass 1 writes one partial sum per CHUNK elements into

@@ -14,8 +14,6 @@
 mod packed;
 mod reference;
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
 use packed::{pack, pack_shared, Form, Operand, Packed, Shared};
 pub use reference::{attention_backward_cpu, attention_backward_f64, attention_cpu, attention_f64};
@@ -75,38 +73,38 @@ pub fn self_attention_flops(s: &AttentionShape) -> f64 {
     2.0 * rows * (s.c * 4 * s.c) as f64 + attention_flops(s)
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct MatmulParams {
-    m: u32,
-    n: u32,
-    k: u32,
-    steps: u32,
-    heads: u32,
-    cblocks: u32,
-    scale: f32,
-    sq_layer_h: u32,
-    a_rows: u32,
-    a_layer_h: u32,
-    a_k4: u32,
-    n4: u32,
-    out: Operand,
-    _pad: [u32; 3],
+crate::uniform! {
+    struct MatmulParams {
+        m: u32,
+        n: u32,
+        k: u32,
+        steps: u32,
+        heads: u32,
+        cblocks: u32,
+        scale: f32,
+        sq_layer_h: u32,
+        a_rows: u32,
+        a_layer_h: u32,
+        a_k4: u32,
+        n4: u32,
+        out: Operand,
+        _pad: [u32; 3],
+    }
 }
 
 /// Invocations per workgroup of `shaders/attention_matmul.wgsl` (`WGS`), each with 4 rows.
 const MATMUL_WG: usize = 16;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct RowParams {
-    l: u32,
-    l4: u32,
-    layer_h: u32,
-    heads: u32,
-    c: u32,
-    d: u32,
-    _pad: [u32; 2],
+crate::uniform! {
+    struct RowParams {
+        l: u32,
+        l4: u32,
+        layer_h: u32,
+        heads: u32,
+        c: u32,
+        d: u32,
+        _pad: [u32; 2],
+    }
 }
 
 /// The textures of the backward (besides the forward's, which it reads too).
@@ -334,7 +332,15 @@ impl AttentionPlan {
         binds: &[Bind],
     ) -> Dispatch {
         let scale = 1.0 / (self.s.d() as f32).sqrt();
-        self.matmul(gpu, label, entry, ab, scale, Operand::zeroed(), binds)
+        self.matmul(
+            gpu,
+            label,
+            entry,
+            ab,
+            scale,
+            bytemuck::Zeroable::zeroed(),
+            binds,
+        )
     }
 
     /// One batched product for every (image, head) of the own operand `a` and the shared

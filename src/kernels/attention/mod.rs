@@ -14,6 +14,8 @@
 mod packed;
 mod reference;
 
+use bytemuck::Zeroable;
+
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
 use packed::{pack, pack_shared, Form, Operand, Packed, Shared};
 pub use reference::{attention_backward_cpu, attention_backward_f64, attention_cpu, attention_f64};
@@ -332,15 +334,7 @@ impl AttentionPlan {
         binds: &[Bind],
     ) -> Dispatch {
         let scale = 1.0 / (self.s.d() as f32).sqrt();
-        self.matmul(
-            gpu,
-            label,
-            entry,
-            ab,
-            scale,
-            bytemuck::Zeroable::zeroed(),
-            binds,
-        )
+        self.matmul(gpu, label, entry, ab, scale, Operand::zeroed(), binds)
     }
 
     /// One batched product for every (image, head) of the own operand `a` and the shared

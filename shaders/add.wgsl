@@ -1,4 +1,5 @@
 // y = a + b, elementwise over equal shapes (residual connections). Overwrites y.
+
 // import grid_1d
 
 struct Params {

@@ -1,6 +1,7 @@
 // Backward of y = a + b: da += dy and db += dy (entry `main` from `grid_1d`, dy read once), or only
 // da += dy (entry `single`: one input needs no gradient, or both share one buffer and it
 // runs twice). Accumulates.
+
 // import grid_1d
 
 struct Params {

@@ -7,6 +7,7 @@
 // table = schedule rows (beta, alpha, abar, 1 - abar) for t = 0..T.
 // One invocation handles the element pair (2j, 2j+1); every invocation touching image i
 // computes the same t[i], and the one holding element i*chw writes it.
+
 // import rng
 
 struct Params {

@@ -27,6 +27,7 @@
 //   outer_accumulate  outer; out += scale * acc
 //   softmax_grad      inner; dS texture (in place of S) = scale * P * (acc - rowdot[z, i]),
 //                     P read from the probabilities texture
+
 // import spread, attention_texels
 
 // Invocations per workgroup; must match MATMUL_WG in src/kernels/attention/mod.rs.

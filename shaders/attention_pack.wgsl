@@ -11,6 +11,7 @@
 //                holds, inner (form 0): src[z, 8*cb + j, 4*s .. 4*s + 3];
 //                outer (form 1): src[z, 8*cb + 4*(j & 1) .. + 3, 4*s + (j >> 1)];
 //                zero past `rows` and past k (see shaders/attention_matmul.wgsl)
+
 // import attention_texels
 
 struct Params {

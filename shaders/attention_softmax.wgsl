@@ -6,6 +6,7 @@
 //   row_dot             rowdot[z, i] = sum_t dout[image, i, head*d + t] * o[image, i, head*d + t],
 //                       the row term sum_j P dP of the softmax backward (equal to dO . O since
 //                       O = P V); rows on the grid's x axis, z on its y axis.
+
 // import attention_texels
 
 struct Params {

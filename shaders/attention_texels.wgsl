@@ -2,6 +2,7 @@
 // packed.rs). An operand [z, rows, K] is a texture_2d_array of rgba32float texels: row
 // z * rows + r holds ceil(K / 4) texels of 4 consecutive t (zero past K), and the rows are
 // stacked `layer_h` (a whole number of z) per array layer.
+
 // import common
 
 // (y, layer) of texture row `row`.

@@ -3,6 +3,7 @@
 // over this workgroup's chunk. Workgroup (0, ch) stores mean and invstd (for backward) and
 // updates the running stats (momentum; the running variance takes the unbiased variance, as
 // PyTorch).
+
 // import bn_params, norm_forward_io, norm_moments
 
 @group(0) @binding(4) var<storage, read_write> running_mean: array<f32>;

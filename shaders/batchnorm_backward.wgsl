@@ -2,6 +2,7 @@
 // sdx = sum dy * xhat (pass 1's partials summed in chunk order):
 //   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
 //   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
+
 // import bn_params, norm_backward_io
 
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;

@@ -1,6 +1,7 @@
 // BatchNorm training backward, pass 1 of 2: per (chunk, channel) partial sums of dy and of
 // dy * xhat (xhat = (x - mean) * rstd), reduced in a fixed tree order (no atomics).
 // Layout of `partial`: [2][c][chunks] (sum dy first, then sum dy * xhat).
+
 // import bn_params, norm_backward_io, workgroup_sum
 
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;

@@ -1,4 +1,5 @@
 // BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+
 // import bn_params, norm_forward_io
 
 @group(0) @binding(4) var<storage, read> running_mean: array<f32>;

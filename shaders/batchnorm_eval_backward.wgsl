@@ -4,6 +4,7 @@
 // One invocation per element with straight-line loads (as batchnorm_eval): a grid per
 // (image, channel) plane left most lanes idle at the 7x7 layers.
 // The parameter gradients are `batchnorm_eval_backward_params`. Params: bn_params.wgsl.
+
 // import bn_params
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -4,6 +4,7 @@
 // n * hw values (in (image, position) order, one flat loop so small planes keep the lanes
 // busy), then workgroup_sum2's fixed tree combines the 256 sums: deterministic, no atomics.
 // Params: bn_params.wgsl.
+
 // import bn_params, workgroup_sum
 
 @group(0) @binding(0) var<uniform> p: Params;

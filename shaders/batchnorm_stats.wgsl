@@ -2,6 +2,7 @@
 // d = x - K, K the channel's first value (the shifted-data algorithm: one read of x gives
 // mean and variance without the cancellation of raw sums of squares).
 // Layout of `partial`: [c][chunks] vec2 (sum d, sum d^2). The normalise pass combines them.
+
 // import bn_params, workgroup_sum
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,5 +1,6 @@
 // Library: the Params struct (must match `Params` in src/kernels/batchnorm/mod.rs) and the
 // chunking shared by the batchnorm kernels.
+
 // import common
 
 struct Params {

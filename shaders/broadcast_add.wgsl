@@ -1,4 +1,5 @@
 // y[n, c, s] = x[n, c, s] + v[n, c]   (a per-(image, channel) value broadcast over H*W; overwrites y)
+
 // import grid_1d
 
 struct Params {

@@ -1,4 +1,5 @@
 // Channel concat backward: da += dy[:, 0..c1], db += dy[:, c1..c1+c2]   (one pass, accumulates)
+
 // import concat_params, grid_1d
 
 // Params: shaders/concat_params.wgsl.

@@ -7,6 +7,7 @@
 // channels). An invocation owns two units with neighbouring output groups (k = 3) and walks
 // its rows of pixels left to right, keeping the three x texels of the window in registers:
 // 3 texture loads per 96 multiply-adds.
+
 // import conv2d_weight_params
 
 @group(0) @binding(0) var<uniform> p: Params;

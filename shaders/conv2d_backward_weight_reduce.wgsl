@@ -1,6 +1,7 @@
 // Second pass of conv2d_backward_weight: dw[i] += sum over splits of the partials, and
 // db[co] likewise, always in split order (deterministic). Invocations 0..cout*cin*k*k handle
 // dw (OIHW), the next cout handle db.
+
 // import conv2d_weight_params
 
 @group(0) @binding(0) var<uniform> p: Params;

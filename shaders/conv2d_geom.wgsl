@@ -5,6 +5,7 @@
 // column phase (see there). The column phases kx % s = 0..min(s, k) all run T = ceil(k / s)
 // taps (in blocks), so when s does not divide k the later ones include a zero-weight tap
 // (k3 s2: 4 taps per row for 3).
+
 // import conv2d_geom_lib
 
 const TRANSPOSED: bool = false; // the strided gather: see tile_of in conv2d_geom_lib.wgsl

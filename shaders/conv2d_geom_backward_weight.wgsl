@@ -11,6 +11,7 @@
 // constant indices, which a loop over k would not allow). An invocation owns two units
 // with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds
 // (2 + 1 at stride 1, 2 + 2 at stride 2, where neighbouring pixels share x texels).
+
 // import conv2d_geom_weight_params
 
 // Params: shaders/conv2d_geom_weight_params.wgsl.

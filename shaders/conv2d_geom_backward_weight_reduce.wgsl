@@ -1,5 +1,6 @@
 // Second pass of conv2d_geom_backward_weight: dw[i] += the sum over splits of the partials,
 // always in split order (deterministic). dw is [gc][xc][k][k]; one invocation per element.
+
 // import conv2d_geom_weight_params
 
 // Params: shaders/conv2d_geom_weight_params.wgsl.

@@ -2,6 +2,7 @@
 // the backward-input and weight passes of conv2d_geom): summing whole tiles is exact because
 // the border texels are zero. One workgroup per group of 4 channels; each invocation sums
 // whole texel rows, then a fixed-order tree adds the invocations (deterministic).
+
 // import workgroup_sum
 
 struct Params {

@@ -21,6 +21,7 @@
 // three more loops of one iteration each at a third. Taps a body has past the kernel's edge
 // read zero weights (the kernel is packed padded to kyp x kxp) times whatever texels lie
 // there.
+
 // import conv2d_acc, spread
 
 const P: u32 = 7u; // pixels per invocation

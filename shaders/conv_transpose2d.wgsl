@@ -9,6 +9,7 @@
 // number of rows and taps (src/kernels/conv2d/gather.rs), so its bodies have no zero taps
 // beyond rounding to blocks of 4. The taps, tiling and stores are in conv2d_geom_lib.wgsl;
 // the entry r<R>t<T> runs bodies of R kernel rows x T taps.
+
 // import conv2d_geom_lib
 
 const TRANSPOSED: bool = true; // the transposed gather: see tile_of in conv2d_geom_lib.wgsl

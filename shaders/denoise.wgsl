@@ -12,6 +12,7 @@
 //   mode 2, DDIM with eta: x0 as above (clamped if clip), abar_p = abar of the kept step t_prev,
 //     sigma^2 = eta^2 (1 - abar_p)/(1 - abar_t) (1 - abar_t/abar_p),
 //     x' = sqrt(abar_p) x0 + sqrt(1 - abar_p - sigma^2) eps + sigma z  (eps unclipped).
+
 // import rng, denoise_coef, grid_pairs
 
 // Params: shaders/denoise_coef.wgsl.

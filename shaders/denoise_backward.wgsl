@@ -6,6 +6,7 @@
 //   dx += (a + c*q*m) g,   deps += (b + c*r*m) g    (accumulates)
 // state = [k, ...]: t = ts[k], t_prev = ts[k+1], read once per invocation. One invocation
 // handles 4 consecutive elements with straight-line loads; only the last one has a tail.
+
 // import denoise_coef
 
 // Params: shaders/denoise_coef.wgsl.

@@ -2,6 +2,7 @@
 // The decay is read from a one-element storage tensor, not the uniform, so that one recorded
 // dispatch serves a decay that changes every step (EMA warmup); the host writes it before
 // each submit.
+
 // import grid_1d
 
 struct Params {

@@ -1,6 +1,7 @@
 // Library: the entry point `main` of a kernel launched with `grid_1d` (src/gpu/program.rs),
 // one invocation per item: the kernel defines `fn item(i: u32)` and a uniform `p` whose
 // `total` counts the items, and invocations past it (the last workgroup's tail) do nothing.
+
 // import common
 
 @compute @workgroup_size(256)

@@ -3,6 +3,7 @@
 // draw a Box-Muller pair per invocation: the kernel defines `fn pair(j: u32, e: u32)`, called
 // with e = 2j < p.len; it checks e + 1 < p.len itself (odd len), and invocations past the last
 // pair do nothing.
+
 // import common
 
 @compute @workgroup_size(256)

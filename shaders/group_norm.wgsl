@@ -1,6 +1,7 @@
 // GroupNorm forward, pass 3 of 3: y = (x - mean) * rstd * gamma + beta with the statistics of
 // the value's (image, group) from group_norm_moments and gamma, beta of its channel.
 // Overwrites y.
+
 // import group_norm_params, norm_forward_io, group_norm_plane_pass
 
 @group(0) @binding(4) var<storage, read> mean: array<f32>;

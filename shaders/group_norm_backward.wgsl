@@ -1,6 +1,7 @@
 // GroupNorm backward, pass 3 of 3: with g = gamma * dy and the group means of g and g * xhat
 // (coef, from group_norm_backward_sums):
 //   dx += rstd * (g - mean(g) - xhat * mean(g * xhat)),  xhat = (x - mean) * rstd.
+
 // import group_norm_params, norm_backward_io, group_norm_plane_pass
 
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;

@@ -2,6 +2,7 @@
 // xhat = (x - mean) * rstd of the plane's group. Per plane they give both the channel sums
 // (dbeta, dgamma) and, weighted by gamma, the group sums of dL/dxhat and dL/dxhat * xhat.
 // Layout of `partial`: [n * c][chunks] vec2 (sum dy, sum dy * xhat).
+
 // import group_norm_params, norm_backward_io
 
 @group(0) @binding(5) var<storage, read_write> partial: array<vec2<f32>>;

@@ -4,6 +4,7 @@
 // per group). The rest: each channel's dbeta += sum dy, dgamma += sum dy * xhat over the
 // images (2^cshift lanes per channel). Lanes add their share in order, then segment_sum2's
 // fixed tree: deterministic.
+
 // import group_norm_params
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -2,6 +2,7 @@
 // (image, group) r from the partials of its planes (its cg * chunks partials are
 // consecutive): each of the group's 2^gshift lanes adds every (2^gshift)-th partial in
 // order, then segment_sum2's fixed tree. Deterministic.
+
 // import group_norm_params, norm_moments
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -2,6 +2,7 @@
 // src/kernels/group_norm/mod.rs) and where a lane of a plane tile reads. A plane is one
 // (image, channel) of hw values; a group's cg planes are consecutive, so group r of the
 // n * groups (image, group) pairs starts at value r * cg * hw and spans plane r * cg onwards.
+
 // import common, segments
 
 struct Params {

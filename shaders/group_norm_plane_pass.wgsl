@@ -2,6 +2,7 @@
 // planes (group_norm, group_norm_backward): the kernel defines `fn live_plane(pl: Plane,
 // chunk: u32)`, called with the invocation's plane (`plane_of`, shaders/group_norm_params.wgsl)
 // and the workgroup's chunk along it; lanes of an overhanging last tile do nothing.
+
 // import group_norm_params
 
 @compute @workgroup_size(256)

@@ -2,6 +2,7 @@
 // first value of the plane's group (shifted data: one read of x gives mean and variance
 // without the cancellation of raw sums of squares). Lanes of a plane sum in a fixed tree.
 // Layout of `partial`: [n * c][chunks] vec2 (sum d, sum d^2).
+
 // import group_norm_params
 
 @group(0) @binding(0) var<uniform> p: Params;

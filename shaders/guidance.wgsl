@@ -1,5 +1,6 @@
 // Classifier-free guidance: eps = eps_u + w (eps_c - eps_u), where the model ran once on a
 // doubled batch: eps2[0 .. len) conditional, eps2[len .. 2 len) unconditional.
+
 // import grid_1d
 
 struct Params {

@@ -2,6 +2,7 @@
 // d = x - K and d^2 (K the row's first value: shifted data, no E[x^2]-E[x]^2 cancellation)
 // in a fixed tree, then write y = (x - mean) * rstd * gamma + beta (overwriting y) and save
 // the row's mean and rstd = 1 / sqrt(biased variance + eps) for backward.
+
 // import layer_norm_params, norm_forward_io, norm_moments, layer_norm_row_pass
 
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;

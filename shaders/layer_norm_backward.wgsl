@@ -1,6 +1,7 @@
 // LayerNorm backward to the input, one dispatch: with g = gamma * dy, xhat = (x - mean) * rstd
 // and row means over its c values (a fixed-tree sum over the row's lanes):
 //   dx += rstd * (g - mean(g) - xhat * mean(g * xhat)).
+
 // import layer_norm_params, norm_backward_io, layer_norm_row_pass
 
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;

@@ -1,6 +1,7 @@
 // LayerNorm backward to gamma and beta, pass 1 of 2: invocation (chunk, col) sums
 // dy * xhat and dy of column col over the chunk's rows in order (reads along a row are
 // consecutive across invocations). Layout of `partial`: [chunks][c] vec2.
+
 // import layer_norm_params, norm_backward_io
 
 @group(0) @binding(5) var<storage, read_write> partial: array<vec2<f32>>;

@@ -1,6 +1,7 @@
 // LayerNorm backward to gamma and beta, pass 2 of 2: each column's 2^sum_shift lanes add
 // every (2^sum_shift)-th of its partials in chunk order, then segment_sum2's fixed tree
 // (deterministic); the total goes into dgamma[col] and dbeta[col] (accumulating).
+
 // import layer_norm_params
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,5 +1,6 @@
 // Library: the Params struct shared by the layer_norm kernels (must match `Params` in
 // src/kernels/layer_norm.rs). x is [rows, c], normalised along c.
+
 // import segments
 
 struct Params {

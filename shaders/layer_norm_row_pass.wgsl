@@ -3,6 +3,7 @@
 // called by every invocation with its row (`row_of`, shaders/layer_norm_params.wgsl) and its
 // index in the workgroup. Lanes of an overhanging last tile are called too (row.live false):
 // every lane must reach the row sums' workgroup barriers.
+
 // import layer_norm_params
 
 @compute @workgroup_size(256)

@@ -2,6 +2,7 @@
 // Each invocation computes a 4 (outputs) x 4 (input features) block of dw, summing the
 // batch in increasing order (deterministic, no atomics); the invocations of the first
 // k-block also produce db for their 4 outputs.
+
 // import linear_backward_params
 
 // Params: shaders/linear_backward_params.wgsl.

@@ -1,6 +1,7 @@
 // 2x2 max pooling backward: dx[argmax] += dy, with the argmax recomputed from x by the
 // forward's own window code (shaders/maxpool_window.wgsl). Windows are disjoint, so each
 // thread owns its four dx elements and no atomics are needed.
+
 // import pool_params, maxpool_window, grid_1d
 
 // Params: shaders/pool_params.wgsl; total = n * c * (h/2) * (w/2) windows.

@@ -1,5 +1,6 @@
 // Library: the 2x2 window of maxpool and maxpool_backward (reads the kernel's `x` and `p`),
 // one code path so the backward routes dy to exactly the element the forward picked.
+
 // import pool_params
 
 struct WindowMax {

@@ -5,6 +5,7 @@
 // Pass 2 (mse_sum.wgsl) adds the partials and divides by N.
 // Entry `squares`: the same with target = 0, i.e. the mean square of pred (grad_clip's
 // norm); its launcher binds pred again as `tgt`, which that entry never reads.
+
 // import workgroup_sum
 
 // Set by the launcher (src/kernels/mse.rs), which counts the chunks.

@@ -1,4 +1,5 @@
 // dpred += 2 (pred - target) / N   (gradient of mean((pred - target)^2); accumulates; tgt = target)
+
 // import grid_1d
 
 struct Params {

@@ -1,6 +1,7 @@
 // MSE pass 2: loss[0] = (sum of the partials of pass 1) / N, by one workgroup: thread t
 // adds partials t, t + 256, ... in order, then workgroup_sum2's fixed tree
 // combines them (deterministic).
+
 // import workgroup_sum
 
 struct Params {

@@ -1,6 +1,7 @@
 // Test kernel: raw Philox words and normals for counters j = 0..count, so the GPU
 // generator can be compared with the CPU one (src/kernels/rng.rs).
 // raw[4j..4j+4] = philox(j, stream, purpose); normals[2j], normals[2j+1] = rng_normal2(j).
+
 // import rng, grid_1d
 
 struct Params {

@@ -1,6 +1,7 @@
 // x[e] = N(0, 1) for e in 0..len, keyed by the seed in the sampler state
 // [k, seed_lo, seed_hi, 0], stream 0, purpose XT (start noise x_T of a sampling run).
 // One invocation writes the element pair (2j, 2j+1).
+
 // import rng, grid_pairs
 
 struct Params {

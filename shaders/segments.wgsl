@@ -3,6 +3,7 @@
 // 2^shift lanes (a power of two), so it covers 256 >> shift segments at once; its tiles run
 // along y then z of the grid, and along x over chunks of a segment longer than the lanes
 // cover (src/kernels/segments.rs builds the grid). Sums are fixed-order trees, no atomics.
+
 // import common
 
 var<workgroup> wseg: array<vec2<f32>, 256>;

@@ -3,6 +3,7 @@
 // fixed, (0.25, 0.75, 0.75, 0.25); at a border the missing neighbour's 0.25 folds into the
 // nearest output (PyTorch's clamped source index), and out-of-range outputs get weight 0.
 // No atomics: each thread owns one dx element.
+
 // import pool_params, grid_1d
 
 // Params: shaders/pool_params.wgsl; total = n * c * h * w inputs.

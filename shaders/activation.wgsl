@@ -1,5 +1,5 @@
 // Library: the frame of an elementwise activation y = act(x) (overwrites y), with the entry
-// point from `grid_1d`. The kernel that appends both defines `fn act(v: f32) -> f32`
+// point from `grid_1d`. The kernel that imports both defines `fn act(v: f32) -> f32`
 // (src/kernels/activation.rs launches it).
 
 struct Params {
@@ -13,3 +13,10 @@ struct Params {
 fn item(i: u32) {
     y[i] = act(x[i]);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+fn act(v: f32) -> f32 {
+    return v;
+}
+// #endif

@@ -1,5 +1,5 @@
 // Library: the frame of an activation's backward pass, dx += act_grad(x, dy), with the entry
-// point from `grid_1d`. The kernel that appends both defines `fn act_grad(v: f32, g: f32) -> f32`, the gradient contribution of
+// point from `grid_1d`. The kernel that imports both defines `fn act_grad(v: f32, g: f32) -> f32`, the gradient contribution of
 // one element (a function of g, not a factor, so ReLU can drop g instead of multiplying it by
 // 0). Accumulates, so gradients of values that fan out add up.
 
@@ -15,3 +15,10 @@ struct Params {
 fn item(i: u32) {
     dx[i] += act_grad(x[i], dy[i]);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+fn act_grad(v: f32, g: f32) -> f32 {
+    return g;
+}
+// #endif

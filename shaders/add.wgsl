@@ -1,5 +1,7 @@
 // y = a + b, elementwise over equal shapes (residual connections). Overwrites y.
 
+// import grid_1d
+
 struct Params {
     total: u32,
 }

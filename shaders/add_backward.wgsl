@@ -2,6 +2,8 @@
 // da += dy (entry `single`: one input needs no gradient, or both share one buffer and it
 // runs twice). Accumulates.
 
+// import grid_1d
+
 struct Params {
     total: u32,
 }

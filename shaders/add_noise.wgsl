@@ -10,6 +10,8 @@
 // One invocation handles the element pair (2j, 2j+1); every invocation touching image i
 // computes the same t[i], and the one holding element i*chw writes it.
 
+// import rng
+
 struct Params {
     n: u32,
     chw: u32,

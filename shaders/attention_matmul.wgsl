@@ -28,6 +28,8 @@
 //   softmax_grad      inner; dS texture (in place of S) = scale * P * (acc - rowdot[z, i]),
 //                     P read from the probabilities texture
 
+// import spread, attention_texels
+
 // Invocations per workgroup; must match MATMUL_WG in src/kernels/attention/mod.rs.
 const WGS: u32 = 16u;
 

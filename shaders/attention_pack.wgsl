@@ -12,6 +12,8 @@
 //                outer (form 1): src[z, 8*cb + 4*(j & 1) .. + 3, 4*s + (j >> 1)];
 //                zero past `rows` and past k (see shaders/attention_matmul.wgsl)
 
+// import attention_texels
+
 struct Params {
     rows: u32,
     k: u32,

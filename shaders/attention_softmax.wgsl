@@ -7,6 +7,8 @@
 //                       the row term sum_j P dP of the softmax backward (equal to dO . O since
 //                       O = P V); rows on the grid's x axis, z on its y axis.
 
+// import attention_texels
+
 struct Params {
     l: u32,
     l4: u32, // ceil(l / 4): texels per row, and 4-row groups per z

@@ -3,6 +3,8 @@
 // z * rows + r holds ceil(K / 4) texels of 4 consecutive t (zero past K), and the rows are
 // stacked `layer_h` (a whole number of z) per array layer.
 
+// import common
+
 // (y, layer) of texture row `row`.
 fn texel_row(row: u32, layer_h: u32) -> vec2<u32> {
     let layer = udiv(row, layer_h);

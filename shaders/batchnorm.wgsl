@@ -4,6 +4,8 @@
 // updates the running stats (momentum; the running variance takes the unbiased variance, as
 // PyTorch).
 
+// import bn_params, norm_forward_io, norm_moments
+
 @group(0) @binding(4) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;

@@ -3,6 +3,8 @@
 //   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
 //   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
 
+// import bn_params, norm_backward_io
+
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dgamma: array<f32>;

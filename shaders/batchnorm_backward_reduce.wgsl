@@ -2,6 +2,8 @@
 // dy * xhat (xhat = (x - mean) * rstd), reduced in a fixed tree order (no atomics).
 // Layout of `partial`: [2][c][chunks] (sum dy first, then sum dy * xhat).
 
+// import bn_params, norm_backward_io, workgroup_sum
+
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
 // batchnorm_relu: its output r, whose sign masks dy (r > 0 exactly where the BN output is);
 // plain batchnorm binds dy here and ignores it.

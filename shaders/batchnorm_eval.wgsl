@@ -1,5 +1,7 @@
 // BatchNorm eval forward: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
 
+// import bn_params, norm_forward_io
+
 @group(0) @binding(4) var<storage, read> running_mean: array<f32>;
 @group(0) @binding(5) var<storage, read> running_var: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;

@@ -5,6 +5,8 @@
 // (image, channel) plane left most lanes idle at the 7x7 layers.
 // The parameter gradients are `batchnorm_eval_backward_params`. Params: bn_params.wgsl.
 
+// import bn_params
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
 @group(0) @binding(2) var<storage, read> running_var: array<f32>;

@@ -5,6 +5,8 @@
 // busy), then workgroup_sum2's fixed tree combines the 256 sums: deterministic, no atomics.
 // Params: bn_params.wgsl.
 
+// import bn_params, workgroup_sum
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> running_mean: array<f32>;

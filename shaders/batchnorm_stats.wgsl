@@ -3,6 +3,8 @@
 // mean and variance without the cancellation of raw sums of squares).
 // Layout of `partial`: [c][chunks] vec2 (sum d, sum d^2). The normalise pass combines them.
 
+// import bn_params, workgroup_sum
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partial: array<vec2<f32>>;

@@ -1,6 +1,8 @@
 // Library: the Params struct (must match `Params` in src/kernels/batchnorm/mod.rs) and the
 // chunking shared by the batchnorm kernels.
 
+// import common
+
 struct Params {
     n: u32,
     c: u32,
@@ -22,3 +24,8 @@ fn channel_index(e: u32, ch: u32) -> u32 {
     let ni = udiv(e, p.hw);
     return (ni * p.c + ch) * p.hw + (e - ni * p.hw);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

@@ -1,5 +1,7 @@
 // y[n, c, s] = x[n, c, s] + v[n, c]   (a per-(image, channel) value broadcast over H*W; overwrites y)
 
+// import grid_1d
+
 struct Params {
     total: u32, // n * c * hw
     hw: u32,

@@ -1,4 +1,4 @@
-// Shared helpers, appended to every kernel by the registry (src/shaders.rs).
+// Library: shared helpers, the prelude: composed into every kernel without an import.
 
 // Must match src/gpu/program.rs: WG threads per workgroup, GRID_ROW workgroups per grid row.
 const WG: u32 = 256u;

@@ -1,5 +1,7 @@
 // Channel concat: y[n, 0..c1, :] = a[n, :, :], y[n, c1..c1+c2, :] = b[n, :, :]   (overwrites y)
 
+// import concat_params, grid_1d
+
 // Params: shaders/concat_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,5 +1,7 @@
 // Channel concat backward: da += dy[:, 0..c1], db += dy[:, c1..c1+c2]   (one pass, accumulates)
 
+// import concat_params, grid_1d
+
 // Params: shaders/concat_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

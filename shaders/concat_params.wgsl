@@ -20,3 +20,8 @@ fn concat_source(i: u32) -> vec2<u32> {
     }
     return vec2<u32>(1u, (ni * p.c2 + (ch - p.c1)) * p.hw + s);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

@@ -35,3 +35,17 @@ fn add_bias(tl: Tile, g: u32, h: Half) -> Half {
 fn with_bias(tl: Tile, acc: Acc) -> Acc {
     return Acc(add_bias(tl, 0u, acc.lo), add_bias(tl, 1u, acc.hi));
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+const P: u32 = 1u;
+struct Params {
+    cout: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> bias: array<f32>;
+struct Tile {
+    cb: u32,
+}
+fn store_half(tl: Tile, g: u32, h: Half, accumulate: bool) {}
+// #endif

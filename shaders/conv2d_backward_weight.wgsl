@@ -8,6 +8,8 @@
 // its rows of pixels left to right, keeping the three x texels of the window in registers:
 // 3 texture loads per 96 multiply-adds.
 
+// import conv2d_weight_params
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var xt: texture_2d_array<f32>;
 @group(0) @binding(2) var dyt: texture_2d_array<f32>;

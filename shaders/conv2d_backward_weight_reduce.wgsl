@@ -2,6 +2,8 @@
 // db[co] likewise, always in split order (deterministic). Invocations 0..cout*cin*k*k handle
 // dw (OIHW), the next cout handle db.
 
+// import conv2d_weight_params
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dw: array<f32>;

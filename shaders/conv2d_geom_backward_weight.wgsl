@@ -12,6 +12,8 @@
 // with neighbouring g groups: per pixel of g, 2 + 4 texture loads for 128 multiply-adds
 // (2 + 1 at stride 1, 2 + 2 at stride 2, where neighbouring pixels share x texels).
 
+// import conv2d_geom_weight_params
+
 // Params: shaders/conv2d_geom_weight_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,6 +1,8 @@
 // Second pass of conv2d_geom_backward_weight: dw[i] += the sum over splits of the partials,
 // always in split order (deterministic). dw is [gc][xc][k][k]; one invocation per element.
 
+// import conv2d_geom_weight_params
+
 // Params: shaders/conv2d_geom_weight_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

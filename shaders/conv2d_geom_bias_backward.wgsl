@@ -3,6 +3,8 @@
 // the border texels are zero. One workgroup per group of 4 channels; each invocation sums
 // whole texel rows, then a fixed-order tree adds the invocations (deterministic).
 
+// import workgroup_sum
+
 struct Params {
     n: u32,
     c: u32,

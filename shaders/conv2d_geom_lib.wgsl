@@ -22,6 +22,8 @@
 // read zero weights (the kernel is packed padded to kyp x kxp) times whatever texels lie
 // there.
 
+// import conv2d_acc, spread
+
 const P: u32 = 7u; // pixels per invocation
 const WGS: u32 = 32u; // invocations per workgroup; must match GATHER_WG in gather.rs
 
@@ -288,3 +290,12 @@ fn r4t4(ids: Ids) {
     let tl = tile_of(ids, TRANSPOSED);
     finish(tl, gather(ids, tl, 4u, 4u));
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+const TRANSPOSED: bool = false;
+fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {
+    var acc: Acc;
+    return acc;
+}
+// #endif

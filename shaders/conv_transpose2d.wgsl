@@ -10,6 +10,8 @@
 // beyond rounding to blocks of 4. The taps, tiling and stores are in conv2d_geom_lib.wgsl;
 // the entry r<R>t<T> runs bodies of R kernel rows x T taps.
 
+// import conv2d_geom_lib
+
 const TRANSPOSED: bool = true; // the transposed gather: see tile_of in conv2d_geom_lib.wgsl
 
 fn gather(ids: Ids, tl: Tile, R: u32, T: u32) -> Acc {

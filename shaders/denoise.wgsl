@@ -13,6 +13,8 @@
 //     sigma^2 = eta^2 (1 - abar_p)/(1 - abar_t) (1 - abar_t/abar_p),
 //     x' = sqrt(abar_p) x0 + sqrt(1 - abar_p - sigma^2) eps + sigma z  (eps unclipped).
 
+// import rng, denoise_coef, grid_pairs
+
 // Params: shaders/denoise_coef.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -7,6 +7,8 @@
 // state = [k, ...]: t = ts[k], t_prev = ts[k+1], read once per invocation. One invocation
 // handles 4 consecutive elements with straight-line loads; only the last one has a tail.
 
+// import denoise_coef
+
 // Params: shaders/denoise_coef.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

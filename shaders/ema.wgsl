@@ -3,6 +3,8 @@
 // dispatch serves a decay that changes every step (EMA warmup); the host writes it before
 // each submit.
 
+// import grid_1d
+
 struct Params {
     total: u32,
 }

@@ -2,6 +2,8 @@
 //   eps*(x_t, t) = sqrt(1 - abar_t) (x_t - sqrt(abar_t) mu) / (abar_t s^2 + 1 - abar_t)
 // t = t_batch[e / chw]; table rows (beta, alpha, abar, 1 - abar).
 
+// import grid_1d
+
 struct Params {
     total: u32,
     chw: u32,

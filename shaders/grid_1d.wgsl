@@ -2,6 +2,8 @@
 // one invocation per item: the kernel defines `fn item(i: u32)` and a uniform `p` whose
 // `total` counts the items, and invocations past it (the last workgroup's tail) do nothing.
 
+// import common
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = flat_index(gid);
@@ -9,3 +11,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         item(i);
     }
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    total: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+fn item(i: u32) {}
+// #endif

@@ -4,6 +4,8 @@
 // with e = 2j < p.len; it checks e + 1 < p.len itself (odd len), and invocations past the last
 // pair do nothing.
 
+// import common
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let j = flat_index(gid);
@@ -12,3 +14,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         pair(j, e);
     }
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    len: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+fn pair(j: u32, e: u32) {}
+// #endif

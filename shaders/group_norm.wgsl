@@ -2,6 +2,8 @@
 // the value's (image, group) from group_norm_moments and gamma, beta of its channel.
 // Overwrites y.
 
+// import group_norm_params, norm_forward_io, group_norm_plane_pass
+
 @group(0) @binding(4) var<storage, read> mean: array<f32>;
 @group(0) @binding(5) var<storage, read> rstd: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;

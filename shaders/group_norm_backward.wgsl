@@ -2,6 +2,8 @@
 // (coef, from group_norm_backward_sums):
 //   dx += rstd * (g - mean(g) - xhat * mean(g * xhat)),  xhat = (x - mean) * rstd.
 
+// import group_norm_params, norm_backward_io, group_norm_plane_pass
+
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;
 @group(0) @binding(6) var<storage, read> coef: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> dx: array<f32>;

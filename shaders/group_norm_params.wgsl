@@ -3,6 +3,8 @@
 // (image, channel) of hw values; a group's cg planes are consecutive, so group r of the
 // n * groups (image, group) pairs starts at value r * cg * hw and spans plane r * cg onwards.
 
+// import common, segments
+
 struct Params {
     n: u32,
     c: u32,
@@ -43,3 +45,8 @@ fn plane_of(wid: vec3<u32>, lid: u32) -> Plane {
     let i = s.x;
     return Plane(i, s.y, i < p.n * p.c, udiv(i, p.cg), i - udiv(i, p.c) * p.c, i * p.hw);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

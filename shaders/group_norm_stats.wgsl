@@ -3,6 +3,8 @@
 // without the cancellation of raw sums of squares). Lanes of a plane sum in a fixed tree.
 // Layout of `partial`: [n * c][chunks] vec2 (sum d, sum d^2).
 
+// import group_norm_params
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partial: array<vec2<f32>>;

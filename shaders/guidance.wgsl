@@ -1,6 +1,8 @@
 // Classifier-free guidance: eps = eps_u + w (eps_c - eps_u), where the model ran once on a
 // doubled batch: eps2[0 .. len) conditional, eps2[len .. 2 len) unconditional.
 
+// import grid_1d
+
 struct Params {
     total: u32, // elements of eps, half of eps2
     w: f32,

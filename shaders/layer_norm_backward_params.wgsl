@@ -2,6 +2,8 @@
 // dy * xhat and dy of column col over the chunk's rows in order (reads along a row are
 // consecutive across invocations). Layout of `partial`: [chunks][c] vec2.
 
+// import layer_norm_params, norm_backward_io
+
 @group(0) @binding(5) var<storage, read_write> partial: array<vec2<f32>>;
 
 @compute @workgroup_size(256)

@@ -1,6 +1,8 @@
 // Library: the Params struct shared by the layer_norm kernels (must match `Params` in
 // src/kernels/layer_norm.rs). x is [rows, c], normalised along c.
 
+// import segments
+
 struct Params {
     rows: u32,
     c: u32,
@@ -24,3 +26,8 @@ fn row_of(wid: vec3<u32>, lid: u32) -> Row {
     let s = segment_of(wid, lid, p.shift);
     return Row(s.x, s.y, s.x < p.rows, s.x * p.c);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+// #endif

@@ -1,6 +1,8 @@
 // dx[m, k] += sum_n dy[m, n] * w[n, k]   (input gradient of linear; accumulates)
 // Each invocation computes a 4 (rows) x 4 (input features) block, summing n in order.
 
+// import linear_backward_params
+
 // Params: shaders/linear_backward_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

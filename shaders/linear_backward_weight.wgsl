@@ -3,6 +3,8 @@
 // batch in increasing order (deterministic, no atomics); the invocations of the first
 // k-block also produce db for their 4 outputs.
 
+// import linear_backward_params
+
 // Params: shaders/linear_backward_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;

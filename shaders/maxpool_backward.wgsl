@@ -2,6 +2,8 @@
 // forward's own window code (shaders/maxpool_window.wgsl). Windows are disjoint, so each
 // thread owns its four dx elements and no atomics are needed.
 
+// import pool_params, maxpool_window, grid_1d
+
 // Params: shaders/pool_params.wgsl; total = n * c * (h/2) * (w/2) windows.
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,6 +1,8 @@
 // Library: the 2x2 window of maxpool and maxpool_backward (reads the kernel's `x` and `p`),
 // one code path so the backward routes dy to exactly the element the forward picked.
 
+// import pool_params
+
 struct WindowMax {
     at: u32, // index into x
     m: f32,
@@ -23,3 +25,9 @@ fn window_max(i: u32) -> WindowMax {
     if (v11 > m) { m = v11; at = base + p.w + 1u; }
     return WindowMax(at, m);
 }
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+// #endif

@@ -9,6 +9,8 @@
 // snr_weight.wgsl), so pass 2's mean is mean_i w_i * mean over image i when all images have
 // chw elements.
 
+// import workgroup_sum
+
 // Set by the launcher (src/kernels/mse.rs), which counts the chunks.
 override PER_THREAD: u32;
 override CHUNK: u32 = WG * PER_THREAD;

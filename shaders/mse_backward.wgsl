@@ -1,5 +1,7 @@
 // dpred += 2 (pred - target) / N   (gradient of mean((pred - target)^2); accumulates; tgt = target)
 
+// import grid_1d
+
 struct Params {
     total: u32,
     scale: f32, // 2 / N

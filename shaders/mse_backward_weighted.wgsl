@@ -1,6 +1,8 @@
 // dpred += 2 w[i / chw] (pred - target) / N: the gradient of the min-SNR weighted mean
 // (1/N) sum_i w[img(i)] (pred_i - target_i)^2 (see mse.wgsl's `weighted`; accumulates).
 
+// import grid_1d
+
 struct Params {
     total: u32,
     scale: f32, // 2 / N

@@ -2,6 +2,8 @@
 // adds partials t, t + 256, ... in order, then workgroup_sum2's fixed tree
 // combines them (deterministic).
 
+// import workgroup_sum
+
 struct Params {
     chunks: u32,
     inv_len: f32, // 1 / N

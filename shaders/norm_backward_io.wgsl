@@ -9,3 +9,10 @@
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
 @group(0) @binding(3) var<storage, read> rstd: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    n: u32,
+}
+// #endif

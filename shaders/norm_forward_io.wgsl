@@ -6,3 +6,10 @@
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
+
+// #if alone
+// What an importer declares (kept only when this library is checked on its own).
+struct Params {
+    n: u32,
+}
+// #endif

@@ -1,5 +1,5 @@
 // Library: Philox4x32-10 counter-based generator (Salmon et al. 2011, Random123) and
-// Box-Muller normals. Appended to kernels that declare `[rng]` in src/shaders.rs; the CPU
+// Box-Muller normals, for the kernels that import it (`// import rng`); the CPU
 // twin is src/kernels/rng.rs and must produce bitwise the same u32s.
 //
 // Key = (seed_lo, seed_hi); counter = (index, stream_lo, stream_hi, purpose).

@@ -2,6 +2,8 @@
 // generator can be compared with the CPU one (src/kernels/rng.rs).
 // raw[4j..4j+4] = philox(j, stream, purpose); normals[2j], normals[2j+1] = rng_normal2(j).
 
+// import rng, grid_1d
+
 struct Params {
     total: u32,
     seed_lo: u32,

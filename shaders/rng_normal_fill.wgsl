@@ -2,6 +2,8 @@
 // [k, seed_lo, seed_hi, 0], stream 0, purpose XT (start noise x_T of a sampling run).
 // One invocation writes the element pair (2j, 2j+1).
 
+// import rng, grid_pairs
+
 struct Params {
     len: u32,
 }

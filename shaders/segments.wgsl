@@ -4,6 +4,8 @@
 // along y then z of the grid, and along x over chunks of a segment longer than the lanes
 // cover (src/kernels/segments.rs builds the grid). Sums are fixed-order trees, no atomics.
 
+// import common
+
 var<workgroup> wseg: array<vec2<f32>, 256>;
 
 // The segment of invocation `lid` of workgroup `wid` (x) and its lane within it (y).

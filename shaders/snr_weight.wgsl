@@ -7,6 +7,8 @@
 //   pred 2 (v):   w = min(snr, gamma) / (snr + 1)
 // Computed on the GPU so a training step reads no timestep back.
 
+// import grid_1d
+
 struct Params {
     total: u32, // images
     pred: u32,

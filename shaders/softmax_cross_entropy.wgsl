@@ -4,6 +4,8 @@
 // Pass 2 is mse_sum.wgsl: loss[0] = (sum of row_loss in a fixed order) / N, deterministic.
 // K is the number of classes (small), so the per-row loops are short.
 
+// import grid_1d
+
 struct Params {
     total: u32, // rows
     classes: u32,

@@ -1,6 +1,8 @@
 // dlogits[n, k] += (softmax[n, k] - [k == labels[n]]) / N, one invocation per element;
 // softmax is exp(logp) from the forward pass (gradient of the mean cross-entropy; accumulates).
 
+// import grid_1d
+
 struct Params {
     total: u32, // rows * classes
     classes: u32,

@@ -6,6 +6,8 @@
 // Each thread owns the 2x2 output block (2a+1..2a+2, 2b+1..2b+2) for a in -1..h-1,
 // b in -1..w-1, so it reads 4 inputs and writes up to 4 outputs.
 
+// import pool_params, grid_1d
+
 // Params: shaders/pool_params.wgsl; total = n * c * (h+1) * (w+1) threads.
 
 @group(0) @binding(0) var<uniform> p: Params;

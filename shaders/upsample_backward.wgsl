@@ -4,6 +4,8 @@
 // nearest output (PyTorch's clamped source index), and out-of-range outputs get weight 0.
 // No atomics: each thread owns one dx element.
 
+// import pool_params, grid_1d
+
 // Params: shaders/pool_params.wgsl; total = n * c * h * w inputs.
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -8,15 +8,23 @@ use std::process::{Command, Stdio};
 
 use naga::back::spv;
 use wgpu_ddpm::kernels::{adam, batchnorm, group_norm, mse};
-use wgpu_ddpm::shaders::{self, LIBRARIES, SHADERS};
+use wgpu_ddpm::shaders::{self, Composed, Conditions};
+
+#[path = "shaders/modules.rs"]
+mod modules;
+#[path = "shaders/uniforms.rs"]
+mod uniforms;
 
 /// The override constants a kernel's launcher sets: naga's backends, like wgpu when it builds
 /// a pipeline, translate a module only once every override it uses has a value.
 fn constants(name: &str) -> &'static [(&'static str, f64)] {
-    let deps = shaders::get(name).unwrap().deps;
-    if deps.contains(&"bn_params") {
+    let parts = shaders::composed(name, Conditions::default())
+        .unwrap()
+        .parts;
+    let uses = |lib: &str| parts.iter().any(|p| p.name == lib);
+    if uses("bn_params") {
         batchnorm::CONSTANTS
-    } else if deps.contains(&"group_norm_params") {
+    } else if uses("group_norm_params") {
         group_norm::CONSTANTS
     } else {
         match name {
@@ -27,36 +35,44 @@ fn constants(name: &str) -> &'static [(&'static str, f64)] {
     }
 }
 
-/// A kernel composed with one `spread` library, validated by naga.
+/// A kernel composed under some conditions, validated by naga.
 struct Parsed {
     path: String,
     module: naga::Module,
     info: naga::valid::ModuleInfo,
 }
 
-/// Parse and validate `name` composed with the `spread` library given.
-fn parse(name: &str, spread: &str) -> Result<Parsed, String> {
-    let source = shaders::composed(name, spread).unwrap();
-    let subgroups =
-        spread == "spread_subgroup" && shaders::uses_spread(name) || name == "spread_subgroup";
-    let path = if source.lines().count() > shaders::own_lines(name) && !LIBRARIES.contains(&name) {
-        format!("shaders/{name}.wgsl (+ appended libraries)")
-    } else {
-        format!("shaders/{name}.wgsl")
-    };
-    let module = naga::front::wgsl::parse_str(&source)
-        .map_err(|e| e.emit_to_string_with_path(&source, &path))?;
+/// Where line `line` of a composed kernel comes from, for an error message.
+fn blame(c: &Composed, line: Option<u32>) -> String {
+    match line.and_then(|l| c.locate(l as usize)) {
+        Some((file, l)) => format!("\n(that line is shaders/{file}.wgsl:{l})"),
+        None => String::new(),
+    }
+}
+
+/// Compose, parse and validate `name` under `cond`.
+fn parse(name: &str, cond: Conditions) -> Result<Parsed, String> {
+    let composed = shaders::composed(name, cond)?;
+    let source = &composed.text;
+    let path = format!("shaders/{name}.wgsl composed with its imports");
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| {
+        let line = e.location(source).map(|l| l.line_number);
+        e.emit_to_string_with_path(source, &path) + &blame(&composed, line)
+    })?;
     let info = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
-        if subgroups {
+        if cond.subgroup {
             naga::valid::Capabilities::SUBGROUP
         } else {
             naga::valid::Capabilities::default()
         },
     )
     .validate(&module)
-    .map_err(|e| e.emit_to_string_with_path(&source, &path))?;
-    if !LIBRARIES.contains(&name) && module.entry_points.is_empty() {
+    .map_err(|e| {
+        let line = e.location(source).map(|l| l.line_number);
+        e.emit_to_string_with_path(source, &path) + &blame(&composed, line)
+    })?;
+    if module.entry_points.is_empty() {
         return Err(format!("{path}: no entry point"));
     }
     Ok(Parsed { path, module, info })
@@ -69,28 +85,29 @@ fn pipeline_constants(name: &str) -> naga::back::PipelineConstants {
         .collect()
 }
 
-/// Every kernel (not the libraries, which are checked inside the kernels that append them;
-/// some use the kernel's `p`) with each `spread` library it can be composed with.
-fn kernel_variants() -> Vec<(&'static str, &'static str)> {
-    SHADERS
-        .iter()
-        .filter(|s| !LIBRARIES.contains(&s.name))
-        .flat_map(|s| {
-            let variants: &[&'static str] = if shaders::uses_spread(s.name) {
-                &["spread_subgroup", "spread_plain"]
+/// Every kernel with each native variant it has: both values of `subgroup` where a file it
+/// composes tests that condition.
+fn kernel_variants() -> Vec<(&'static str, Conditions)> {
+    shaders::kernels()
+        .flat_map(|name| {
+            let tested = shaders::composed(name, Conditions::default())
+                .unwrap()
+                .tested;
+            let variants: &[bool] = if tested.iter().any(|t| t == "subgroup") {
+                &[true, false]
             } else {
-                &["spread_plain"]
+                &[false]
             };
-            variants.iter().map(move |v| (s.name, *v))
+            variants
+                .iter()
+                .map(move |&subgroup| (name, Conditions::new(subgroup, false)))
         })
         .collect()
 }
 
-/// Validate and translate `name` composed with the `spread` library given.
-fn check(name: &str, spread: &str) -> Result<(), String> {
-    let Parsed {
-        path, module, info, ..
-    } = parse(name, spread)?;
+/// Validate and translate `name` composed under `cond`.
+fn check(name: &str, cond: Conditions) -> Result<(), String> {
+    let Parsed { path, module, info } = parse(name, cond)?;
     let (module, info) = naga::back::pipeline_constants::process_overrides(
         &module,
         &info,
@@ -132,7 +149,7 @@ fn check(name: &str, spread: &str) -> Result<(), String> {
 fn every_shader_validates_and_translates() {
     let errors: Vec<String> = kernel_variants()
         .into_iter()
-        .filter_map(|(name, spread)| check(name, spread).err())
+        .filter_map(|(name, cond)| check(name, cond).err())
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
 }
@@ -223,8 +240,9 @@ fn every_kernel_passes_spirv_val() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut errors = Vec::new();
     let mut checked = 0;
-    for (name, spread) in kernel_variants() {
-        let parsed = match parse(name, spread) {
+    for (name, cond) in kernel_variants() {
+        let spread = if cond.subgroup { "subgroup" } else { "plain" };
+        let parsed = match parse(name, cond) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(e);
@@ -289,71 +307,4 @@ fn every_kernel_passes_spirv_val() {
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
     // 2 targets x every entry point: a count this low means the loop checked nothing.
     assert!(checked > 100, "only {checked} SPIR-V modules were checked");
-}
-/// The libraries, by name: removing or renaming one must be a deliberate change here too.
-#[test]
-fn the_libraries_are_the_expected_ones() {
-    let mut libs = LIBRARIES.to_vec();
-    libs.sort_unstable();
-    assert_eq!(
-        libs,
-        [
-            "activation",
-            "activation_backward",
-            "attention_texels",
-            "bn_params",
-            "common",
-            "concat_params",
-            "conv2d_acc",
-            "conv2d_geom_lib",
-            "conv2d_geom_weight_params",
-            "conv2d_weight_params",
-            "denoise_coef",
-            "erf",
-            "grid_1d",
-            "grid_pairs",
-            "group_norm_params",
-            "group_norm_plane_pass",
-            "layer_norm_params",
-            "layer_norm_row_pass",
-            "linear_backward_params",
-            "maxpool_window",
-            "norm_backward_io",
-            "norm_forward_io",
-            "norm_moments",
-            "pool_params",
-            "rng",
-            "segments",
-            "spread_plain",
-            "spread_subgroup",
-            "workgroup_sum"
-        ]
-    );
-}
-
-#[test]
-fn every_library_is_used_by_a_kernel() {
-    for lib in LIBRARIES {
-        let used = *lib == "common"
-            || SHADERS.iter().any(|s| {
-                s.deps.contains(lib) || (lib.starts_with("spread_") && s.deps.contains(&"spread"))
-            });
-        assert!(
-            used,
-            "library {lib} is appended to no kernel, so nothing validates it"
-        );
-    }
-}
-
-#[test]
-fn every_shader_file_is_registered() {
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        assert!(
-            shaders::get(&name).is_some(),
-            "{} is not listed in src/shaders.rs",
-            path.display()
-        );
-    }
 }

@@ -2,7 +2,8 @@
 //! conv2d_pack_weight + conv2d; `conv2d_backward_input` packs dy and the transposed weights;
 //! the `conv2d_backward_weight` group times conv2d_pack_input (x, dy) +
 //! conv2d_backward_weight + conv2d_backward_weight_reduce. The conv kernel is composed with
-//! spread_subgroup or spread_plain, whichever the adapter gets (`WGPU_DDPM_SPREAD` forces one).
+//! the subgroup or the plain branch of shaders/spread.wgsl, whichever the adapter gets
+//! (`WGPU_DDPM_SPREAD` forces one).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::conv2d::{

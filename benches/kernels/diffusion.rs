@@ -1,4 +1,4 @@
-//! `common` and `rng` are WGSL libraries appended to the kernels benched here. rng_fill is a
+//! `common` and `rng` are WGSL libraries composed into the kernels benched here. rng_fill is a
 //! test-only kernel (raw Philox output for GPU == CPU checks); rng_normal_fill is its timed twin.
 //! gaussian_eps (the closed-form Gaussian-data predictor) is a test-only model and is not benched.
 //! Groups `add_noise`, `add_noise_backward`, `denoise`, `denoise_backward` (DDPM, and DDIM

@@ -1,9 +1,9 @@
 //! `cargo bench --bench kernels [GROUP]`: every kernel at the seed U-Net's shapes.
 //! One module per op; each has a `bench(&Bencher)` that checks `b.enabled("<op>")`.
-//! WGSL libraries are timed inside the kernels that append them: workgroup_sum and bn_params
+//! WGSL libraries are timed inside the kernels that import them: workgroup_sum and bn_params
 //! (batchnorm, mse; workgroup_sum also in the bias pass of conv2d_geom_backward_weight),
 //! concat_params (concat), linear_backward_params (linear), pool_params (maxpool, upsample),
-//! denoise_coef (denoise), spread_subgroup / spread_plain (conv2d, conv2d_geom,
+//! denoise_coef (denoise), spread (both branches: conv2d, conv2d_geom,
 //! conv_transpose2d, attention), segments (group_norm, layer_norm), group_norm_params
 //! (group_norm), layer_norm_params (layer_norm), erf (gelu), attention_texels (attention),
 //! conv2d_geom_lib (conv2d_geom, conv_transpose2d), conv2d_geom_weight_params (their weight

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use bytemuck::Pod;
-
 use super::context::Gpu;
 use super::tensor::GpuTensor;
+use super::uniform::Uniform;
 use crate::shaders::ShaderId;
 
 /// Threads per workgroup of the element-wise kernels (`@workgroup_size(256)` in their WGSL).
@@ -173,7 +172,7 @@ impl Gpu {
     /// bindings 1.. are `tensors` in order. Everything is created here, once. The kernel is
     /// named by a typed id (`crate::shaders::id::relu`), not a string: there is no way to
     /// dispatch by name, so a launcher passing `"relu"` fails to compile.
-    pub fn dispatch<P: Pod>(
+    pub fn dispatch<P: Uniform>(
         &self,
         label: &'static str,
         shader: ShaderId,
@@ -189,7 +188,7 @@ impl Gpu {
     /// declarations without a value): `constants` gives each its value, by name, when the
     /// pipeline is built, so the launcher holds the one copy of a number both sides use.
     /// `binds` are tensors or (see `dispatch_bound`) `Bind`s; every dispatch is built here.
-    pub fn dispatch_with<'b, P: Pod, B: Copy + Into<Bind<'b>>>(
+    pub fn dispatch_with<'b, P: Uniform, B: Copy + Into<Bind<'b>>>(
         &self,
         label: &'static str,
         shader: ShaderId,
@@ -200,6 +199,10 @@ impl Gpu {
         groups: [u32; 3],
     ) -> Dispatch {
         let pipeline = self.pipelines.get(&self.device, shader, entry, constants);
+        // Debug builds (every test) compare `params` with the kernel's WGSL `Params` once.
+        if cfg!(debug_assertions) {
+            self.pipelines.check_uniform::<P>(shader);
+        }
         // Uniform structs are padded to 16 bytes in WGSL; pad the host copy the same way.
         let mut bytes = bytemuck::bytes_of(params).to_vec();
         bytes.resize(bytes.len().next_multiple_of(16).max(16), 0);
@@ -237,7 +240,7 @@ impl Gpu {
     }
 
     /// As `dispatch`, with textures among the bindings 1...
-    pub fn dispatch_bound<P: Pod>(
+    pub fn dispatch_bound<P: Uniform>(
         &self,
         label: &'static str,
         shader: ShaderId,

@@ -14,14 +14,6 @@ pub enum Spread {
 }
 
 impl Spread {
-    /// The WGSL library that implements it (`shaders/spread_*.wgsl`).
-    pub fn library(self) -> &'static str {
-        match self {
-            Spread::Subgroup => "spread_subgroup",
-            Spread::Plain => "spread_plain",
-        }
-    }
-
     /// Subgroup shuffles when the adapter has subgroups of at least 8 lanes.
     pub fn best_for(adapter: &wgpu::Adapter) -> Spread {
         let ok = adapter.features().contains(wgpu::Features::SUBGROUP)

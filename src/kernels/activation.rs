@@ -2,15 +2,13 @@
 //! function in WGSL and takes its frame from the `activation` / `activation_backward`
 //! libraries (`shaders/activation.wgsl`, `shaders/activation_backward.wgsl`).
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len_of, expect_u32};
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, ShaderId};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+    }
 }
 
 /// y = act(x) (overwrites y) with the activation kernel `shader`, recorded as `op`.

@@ -1,8 +1,6 @@
 //! Adam / AdamW with PyTorch semantics, one dispatch over a flat parameter buffer:
 //! `shaders/adam.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_disjoint, expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
@@ -28,11 +26,11 @@ impl Default for AdamConfig {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    len: u32,
-    stride: u32,
+crate::uniform! {
+    struct Params {
+        len: u32,
+        stride: u32,
+    }
 }
 
 /// Elements per invocation.

@@ -1,15 +1,13 @@
 //! Elementwise sum of two equal-shaped tensors (residual connections): `shaders/add.wgsl`,
 //! `shaders/add_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len_of, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+    }
 }
 
 #[track_caller]

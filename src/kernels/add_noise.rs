@@ -1,21 +1,19 @@
 //! Fused add-noise (forward diffusion): `shaders/add_noise.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::prediction::Prediction;
 use super::rng::{normal2_cpu, timestep_cpu, PURPOSE_EPS, PURPOSE_T};
 use super::schedule_table::table_steps;
 use crate::gpu::shape::{expect_disjoint, expect_len};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-    chw: u32,
-    t_max: u32,
-    t_fixed: u32,
-    pred: u32,
+crate::uniform! {
+    struct Params {
+        n: u32,
+        chw: u32,
+        t_max: u32,
+        t_fixed: u32,
+        pred: u32,
+    }
 }
 
 /// The host's per-step RNG words: `[seed_lo, seed_hi, step_lo, step_hi]`, written into the
@@ -150,12 +148,12 @@ pub fn target_cpu(
         .collect()
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct BackParams {
-    n: u32,
-    chw: u32,
-    quads: u32,
+crate::uniform! {
+    struct BackParams {
+        n: u32,
+        chw: u32,
+        quads: u32,
+    }
 }
 
 /// Backward of `add_noise` for the timesteps `t` (u32 [n]) it drew, from `g` = dL/dx_t

@@ -1,18 +1,23 @@
 //! Broadcast add of a per-(image, channel) value over H*W (the time embedding's MLP output
 //! added to a feature map): `shaders/broadcast_add.wgsl`, `shaders/broadcast_add_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    count: u32,
-    hw: u32,
-    c: u32,
-    ca: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        hw: u32,
+    }
+}
+
+crate::uniform! {
+    struct BackwardParams {
+        rows: u32,
+        hw: u32,
+        c: u32,
+        ca: u32,
+    }
 }
 
 #[track_caller]
@@ -37,10 +42,8 @@ pub fn broadcast_add(
     check(op, n, c, hw, ("x", x), v);
     expect_len(op, "y", y, x.len(), "[n, c, hw]");
     let p = Params {
-        count: x.len() as u32,
+        total: x.len() as u32,
         hw: hw as u32,
-        c: c as u32,
-        ca: 0,
     };
     gpu.dispatch(
         "broadcast_add",
@@ -67,8 +70,8 @@ pub fn broadcast_add_backward(
     check(op, n, c, hw, ("dy", dy), dv);
     expect_len(op, "dx", dx, dy.len(), "[n, c, hw]");
     let rows = n * c;
-    let p = Params {
-        count: rows as u32,
+    let p = BackwardParams {
+        rows: rows as u32,
         hw: hw as u32,
         c: c as u32,
         ca: 0,
@@ -105,8 +108,8 @@ pub fn broadcast_add_backward_split(
     expect_len(op, "da", da, n * ca * hw, "[n, ca, hw]");
     expect_len(op, "db", db, n * (c - ca) * hw, "[n, c - ca, hw]");
     let rows = n * c;
-    let p = Params {
-        count: rows as u32,
+    let p = BackwardParams {
+        rows: rows as u32,
         hw: hw as u32,
         c: c as u32,
         ca: ca as u32,

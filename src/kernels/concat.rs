@@ -1,17 +1,15 @@
 //! Channel concatenation: `shaders/concat.wgsl`, `shaders/concat_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
-    c1: u32,
-    c2: u32,
-    hw: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        c1: u32,
+        c2: u32,
+        hw: u32,
+    }
 }
 
 /// The Params of a [n, c1, ..] and b [n, c2, ..] joined along channels into y [n, c1 + c2, ..]

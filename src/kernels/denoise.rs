@@ -3,8 +3,6 @@
 //! from the `shaders/denoise_coef.wgsl` library), `shaders/sampler_prepare.wgsl`
 //! (t_batch = ts[k]) and `shaders/sampler_advance.wgsl` (k += 1), plus f64 CPU references.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::prediction::Prediction;
 use super::rng::{expect_sampler_state, normal_cpu, PURPOSE_Z};
 use super::schedule_table::{table_steps, ScheduleTable};
@@ -22,14 +20,14 @@ pub enum DenoiseMode {
     Ddim { eta: f32 },
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    len: u32,
-    mode: u32,
-    clip: u32,
-    eta: f32,
-    pred: u32,
+crate::uniform! {
+    struct Params {
+        len: u32,
+        mode: u32,
+        clip: u32,
+        eta: f32,
+        pred: u32,
+    }
 }
 
 /// One reverse step as both step kernels read it: the update, the schedule table
@@ -98,10 +96,10 @@ pub fn denoise(
     )
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct PrepareParams {
-    n: u32,
+crate::uniform! {
+    struct PrepareParams {
+        n: u32,
+    }
 }
 
 /// t_batch[i] = ts[state[0]] for i in 0..n.
@@ -125,10 +123,10 @@ pub fn sampler_prepare(
     )
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct AdvanceParams {
-    k_max: u32,
+crate::uniform! {
+    struct AdvanceParams {
+        k_max: u32,
+    }
 }
 
 /// state[0] = min(state[0] + 1, k_max), one invocation.

@@ -1,14 +1,12 @@
 //! EMA of the weights: `shaders/ema.wgsl`. One dispatch over a whole packed buffer.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+    }
 }
 
 /// ema = decay * ema + (1 - decay) * src, with `decay` read from a one-element tensor when

@@ -1,19 +1,17 @@
 //! The optimal noise predictor for Gaussian data N(mu, s^2): `shaders/gaussian_eps.wgsl`.
 //! A test "model" that lets samplers be checked without training.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::schedule_table::ScheduleTable;
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
-    chw: u32,
-    mu: f32,
-    s: f32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        chw: u32,
+        mu: f32,
+        s: f32,
+    }
 }
 
 /// eps[e] = sqrt(1 - abar_t)(x[e] - sqrt(abar_t) mu) / (abar_t s^2 + 1 - abar_t), t = t_batch[e / chw].

@@ -1,16 +1,14 @@
 //! Gradient clipping by global norm: `shaders/grad_clip.wgsl`, after the mean square of the
 //! gradients is reduced by the MSE kernel's deterministic two-pass sum (`squares` entry).
 
-use bytemuck::{Pod, Zeroable};
-
 use super::mse;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-    max_norm: f32,
+crate::uniform! {
+    struct Params {
+        n: u32,
+        max_norm: f32,
+    }
 }
 
 /// grads *= min(1, max_norm / ||grads||); `norm` ([1]) receives ||grads||. Scratch (the mean

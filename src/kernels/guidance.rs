@@ -1,15 +1,13 @@
 //! Classifier-free guidance combine: `shaders/guidance.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
-    w: f32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        w: f32,
+    }
 }
 
 /// eps = eps_u + w (eps_c - eps_u), with eps2 = [eps_c; eps_u] (twice the length of eps).

@@ -2,17 +2,15 @@
 //! `shaders/label_embedding_backward.wgsl`. The table has `classes + 1` rows; the last is the
 //! learned null label of classifier-free guidance (labels past it are clamped to it).
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-    d: u32,
-    rows: u32,
+crate::uniform! {
+    struct Params {
+        n: u32,
+        d: u32,
+        rows: u32,
+    }
 }
 
 /// The Params of both passes, after checking the table, the labels `y` and the `rows`

@@ -8,8 +8,6 @@
 //! A row is reduced by 2^shift lanes of one workgroup (`segments`), so short rows share a
 //! workgroup and the per-row statistics need no second pass. Deterministic, no atomics.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::norm_reference::NormLayout;
 // The CPU references: y in f64 (for finite differences), (y, mean, rstd), and the plain
 // gradients (dx, dgamma, dbeta), not accumulated.
@@ -56,16 +54,16 @@ impl LnShape {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    rows: u32,
-    c: u32,
-    shift: u32,
-    chunk_rows: u32,
-    chunks: u32,
-    eps: f32,
-    sum_shift: u32,
+crate::uniform! {
+    struct Params {
+        rows: u32,
+        c: u32,
+        shift: u32,
+        chunk_rows: u32,
+        chunks: u32,
+        eps: f32,
+        sum_shift: u32,
+    }
 }
 
 fn params(s: &LnShape) -> Params {

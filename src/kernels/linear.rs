@@ -1,19 +1,17 @@
 //! Linear (fully connected) layer: `shaders/linear.wgsl`, `shaders/linear_backward_data.wgsl`,
 //! `shaders/linear_backward_weight.wgsl`. Weights are PyTorch's `[out, in]`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{dims, expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    m: u32,
-    k: u32,
-    n: u32,
-    /// ceil of the tiled dimension / 4 (n for the forward, k for the backward passes)
-    blocks: u32,
+crate::uniform! {
+    struct Params {
+        m: u32,
+        k: u32,
+        n: u32,
+        /// ceil of the tiled dimension / 4 (n for the forward, k for the backward passes)
+        blocks | n_blocks | k_blocks: u32,
+    }
 }
 
 /// The rows m and features of `t` [.., features] (rank >= 2: the leading dims are rows).

@@ -2,8 +2,6 @@
 //! reduction), `shaders/mse_backward.wgsl`; the min-SNR weighted variants (entry `weighted`,
 //! `shaders/mse_backward_weighted.wgsl`) scale each image's squares by its weight.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW, WG};
 
@@ -14,19 +12,19 @@ pub const CHUNK: usize = WG as usize * PER_THREAD;
 /// The override constants of `shaders/mse.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params1 {
-    len: u32,
-    chunks: u32,
-    chw: u32,
+crate::uniform! {
+    struct Params1 {
+        len: u32,
+        chunks: u32,
+        chw: u32,
+    }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params2 {
-    count: u32,
-    scale: f32,
+crate::uniform! {
+    struct Params2 {
+        count | total | chunks: u32,
+        scale | inv_len: f32,
+    }
 }
 
 /// loss[0] = mean((pred - target)^2). Pass 1 writes one partial sum per CHUNK elements into
@@ -161,12 +159,12 @@ pub fn mse_backward_over(
     )
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct WeightedBackParams {
-    total: u32,
-    scale: f32,
-    chw: u32,
+crate::uniform! {
+    struct WeightedBackParams {
+        total: u32,
+        scale: f32,
+        chw: u32,
+    }
 }
 
 /// dpred += 2 w[e / chw] (pred - target) / `mean_over`: the gradient of [`mse_weighted`]

@@ -1,16 +1,14 @@
 //! The Params of the maxpool and upsample kernels, laid out as `shaders/pool_params.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::expect_u32;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-pub(crate) struct PoolParams {
-    h: u32,
-    w: u32,
-    total: u32,
-    _pad: u32,
+crate::uniform! {
+    pub(crate) struct PoolParams {
+        h: u32,
+        w: u32,
+        total: u32,
+        _pad: u32,
+    }
 }
 
 impl PoolParams {

@@ -6,8 +6,6 @@
 //! for element `e` comes from counter `e / 2`: Box-Muller uses both outputs, `r cos(theta)`
 //! for even `e` and `r sin(theta)` for odd `e`.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
@@ -102,15 +100,15 @@ pub fn timestep_cpu(seed: u64, stream: u64, purpose: u32, index: u32, t_max: u32
     1 + mulhilo(philox_at(seed, stream, purpose, index)[0], t_max).0
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct FillParams {
-    total: u32,
-    seed_lo: u32,
-    seed_hi: u32,
-    stream_lo: u32,
-    stream_hi: u32,
-    purpose: u32,
+crate::uniform! {
+    struct FillParams {
+        total: u32,
+        seed_lo: u32,
+        seed_hi: u32,
+        stream_lo: u32,
+        stream_hi: u32,
+        purpose: u32,
+    }
 }
 
 /// Test kernel: `raw` (u32 [4 count]) gets the Philox blocks of counters 0..count and
@@ -151,10 +149,10 @@ pub fn rng_fill(
     )
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct NormalFillParams {
-    len: u32,
+crate::uniform! {
+    struct NormalFillParams {
+        len: u32,
+    }
 }
 
 /// x = N(0, 1) keyed by the seed in `state` (u32 [k, seed_lo, seed_hi, 0]), stream 0,

@@ -1,19 +1,17 @@
 //! Min-SNR loss weights (`--min-snr-gamma`): `shaders/snr_weight.wgsl`, one weight per image
 //! from its timestep, for the weighted MSE (`mse::mse_weighted`).
 
-use bytemuck::{Pod, Zeroable};
-
 use super::prediction::Prediction;
 use super::schedule_table::table_steps;
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
-    pred: u32,
-    gamma: f32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        pred: u32,
+        gamma: f32,
+    }
 }
 
 /// w[i] = min(snr, gamma) / snr (eps), min(snr, gamma) (x0) or min(snr, gamma) / (snr + 1)

@@ -3,26 +3,24 @@
 //! `shaders/mse_sum.wgsl` as the deterministic second pass (sum of the rows times 1/N), and
 //! `shaders/softmax_cross_entropy_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::mse;
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32, // rows: one invocation per row
-    classes: u32,
+crate::uniform! {
+    struct Params {
+        total: u32, // rows: one invocation per row
+        classes: u32,
+    }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct BackParams {
-    total: u32, // rows * classes: one invocation per logit
-    classes: u32,
-    inv_rows: f32,
-    _pad: u32,
+crate::uniform! {
+    struct BackParams {
+        total: u32, // rows * classes: one invocation per logit
+        classes: u32,
+        inv_rows: f32,
+        _pad: u32,
+    }
 }
 
 #[track_caller]

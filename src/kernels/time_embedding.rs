@@ -2,16 +2,14 @@
 //! is `v[i] = sin(t / 10000^(i/D))` for even i, `cos(t / 10000^(i/D))` for odd i (raw index i);
 //! the other seed networks use the variants of [`TimeEncoding`].
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    total: u32,
-    d: u32,
+crate::uniform! {
+    struct Params {
+        total: u32,
+        d: u32,
+    }
 }
 
 /// How timesteps become a network's time input.

@@ -2,17 +2,15 @@
 //! (read as [n, C, H*W]) into [n, H*W, C]; `untokens` is the reverse transpose. The backward
 //! of each is the other one, accumulating into the gradient.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::{id, Dispatch, Gpu, GpuTensor, WG};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    rows: u32,
-    cols: u32,
-    per_batch: u32,
-    _pad: u32,
+crate::uniform! {
+    struct Params {
+        rows: u32,
+        cols: u32,
+        per_batch: u32,
+        _pad: u32,
+    }
 }
 
 /// y[b, s, r] (=|+=) x[b, r, s] for x [n, rows, cols].

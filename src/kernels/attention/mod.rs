@@ -14,7 +14,7 @@
 mod packed;
 mod reference;
 
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor, WG};
 use packed::{pack, pack_shared, Form, Operand, Packed, Shared};
@@ -75,38 +75,38 @@ pub fn self_attention_flops(s: &AttentionShape) -> f64 {
     2.0 * rows * (s.c * 4 * s.c) as f64 + attention_flops(s)
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct MatmulParams {
-    m: u32,
-    n: u32,
-    k: u32,
-    steps: u32,
-    heads: u32,
-    cblocks: u32,
-    scale: f32,
-    sq_layer_h: u32,
-    a_rows: u32,
-    a_layer_h: u32,
-    a_k4: u32,
-    n4: u32,
-    out: Operand,
-    _pad: [u32; 3],
+crate::uniform! {
+    struct MatmulParams {
+        m: u32,
+        n: u32,
+        k: u32,
+        steps: u32,
+        heads: u32,
+        cblocks: u32,
+        scale: f32,
+        sq_layer_h: u32,
+        a_rows: u32,
+        a_layer_h: u32,
+        a_k4: u32,
+        n4: u32,
+        out: Operand,
+        _pad: [u32; 3],
+    }
 }
 
 /// Invocations per workgroup of `shaders/attention_matmul.wgsl` (`WGS`), each with 4 rows.
 const MATMUL_WG: usize = 16;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct RowParams {
-    l: u32,
-    l4: u32,
-    layer_h: u32,
-    heads: u32,
-    c: u32,
-    d: u32,
-    _pad: [u32; 2],
+crate::uniform! {
+    struct RowParams {
+        l: u32,
+        l4: u32,
+        layer_h: u32,
+        heads: u32,
+        c: u32,
+        d: u32,
+        _pad: [u32; 2],
+    }
 }
 
 /// The textures of the backward (besides the forward's, which it reads too).

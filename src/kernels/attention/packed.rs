@@ -3,8 +3,6 @@
 //! (`shaders/attention_texels.wgsl` describes the layout), [`Shared`] for the operand a
 //! workgroup shares through `spread` (`shaders/attention_matmul.wgsl`).
 
-use bytemuck::{Pod, Zeroable};
-
 use super::AttentionShape;
 use crate::gpu::{id, items_per_layer, rgba_texture, Bind, Dispatch, Gpu, GpuTensor, WG};
 
@@ -55,16 +53,17 @@ impl Packed {
     }
 }
 
-/// Where element (z, r, t) of a strided operand lives: off + image * img + head * head +
-/// r * row + t * col, for z = image * heads + head.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-pub(super) struct Operand {
-    pub off: u32,
-    pub img: u32,
-    pub head: u32,
-    pub row: u32,
-    pub col: u32,
+crate::uniform! {
+    /// Where element (z, r, t) of a strided operand lives: off + image * img + head * head +
+    /// r * row + t * col, for z = image * heads + head.
+    /// (The matmul's output operand names its fields `o_off`, `o_img`, ...)
+    pub(super) struct Operand {
+        pub off | o_off: u32,
+        pub img | o_img: u32,
+        pub head | head_stride | o_head: u32,
+        pub row | o_row: u32,
+        pub col | o_col: u32,
+    }
 }
 
 impl Operand {
@@ -148,17 +147,17 @@ impl Shared {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct PackParams {
-    rows: u32,
-    k: u32,
-    k4: u32,
-    heads: u32,
-    layer_h: u32,
-    src: Operand,
-    cblocks: u32,
-    form: u32,
+crate::uniform! {
+    struct PackParams {
+        rows: u32,
+        k: u32,
+        k4: u32,
+        heads: u32,
+        layer_h: u32,
+        src: Operand,
+        cblocks: u32,
+        form: u32,
+    }
 }
 
 /// Fill `dst` from the strided operand `op` of `src` (every head of every image).

@@ -8,8 +8,6 @@
 //! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
 //! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
 
@@ -68,23 +66,23 @@ pub const BN_MOMENTUM: f32 = 0.1;
 const PER_THREAD: usize = 8;
 /// Values of one channel reduced by one workgroup.
 pub const BN_CHUNK: usize = WG as usize * PER_THREAD;
-/// The override constants of the kernels that append `shaders/bn_params.wgsl`.
+/// The override constants of the kernels that import `shaders/bn_params.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
-/// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
-/// backward's too) appends.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-pub(crate) struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    m: u32,
-    chunks: u32,
-    eps: f32,
-    momentum: f32,
-    /// Total element count (the elementwise eval kernels).
-    total: u32,
+crate::uniform! {
+    /// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
+    /// backward's too) imports.
+    pub(crate) struct Params {
+        n: u32,
+        c: u32,
+        hw: u32,
+        m: u32,
+        chunks: u32,
+        eps: f32,
+        momentum: f32,
+        /// Total element count (the elementwise eval kernels).
+        total: u32,
+    }
 }
 
 pub(crate) fn params(s: &BnShape) -> Params {

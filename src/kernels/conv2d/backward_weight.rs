@@ -1,30 +1,28 @@
 //! The weight-gradient passes: `shaders/conv2d_backward_weight.wgsl` and
 //! `shaders/conv2d_backward_weight_reduce.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::{groups_1d, Conv2dShape, PackedInput};
 use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor};
 
 /// Invocations per workgroup of `conv2d_backward_weight.wgsl`.
 const BW_WG: usize = 64;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct WeightParams {
-    n: u32,
-    cin4: u32,
-    cout4: u32,
-    h: u32,
-    w: u32,
-    k: u32,
-    splits: u32,
-    rows: u32,
-    npl: u32,
-    units: u32,
-    invocations: u32,
-    cin: u32,
-    cout: u32,
+crate::uniform! {
+    struct WeightParams {
+        n: u32,
+        cin4: u32,
+        cout4: u32,
+        h: u32,
+        w: u32,
+        k: u32,
+        splits: u32,
+        rows: u32,
+        npl: u32,
+        units: u32,
+        invocations: u32,
+        cin: u32,
+        cout: u32,
+    }
 }
 
 /// Splits of the N*H output rows for the weight gradient: enough invocations to fill the

@@ -2,8 +2,6 @@
 //! `shaders/conv_transpose2d.wgsl` (the transposed gather), which every convolution of
 //! general geometry and its backward-input run as; both use `shaders/conv2d_geom_lib.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::{Border, PackedInput, PackedWeights, WeightMode, CONV_CO};
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
@@ -169,33 +167,33 @@ impl Gather {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct GatherParams {
-    n: u32,
-    cin4: u32,
-    cout: u32,
-    oh: u32,
-    ow: u32,
-    k: u32,
-    s: u32,
-    pad: u32,
-    tile_w: u32,
-    tile_h: u32,
-    npl: u32,
-    top: u32,
-    left: u32,
-    rows: u32,
-    blocks: u32,
-    total: u32,
-    kxp: u32,
-    kyp: u32,
-    chunks: u32,
-    rchunks: u32,
-    out: u32,
-    _align: [u32; 3],
-    /// The output phases of this dispatch, one per workgroup layer (z).
-    phase: [u32; 16],
+crate::uniform! {
+    struct GatherParams {
+        n: u32,
+        cin4: u32,
+        cout: u32,
+        oh: u32,
+        ow: u32,
+        k: u32,
+        s: u32,
+        pad: u32,
+        tile_w: u32,
+        tile_h: u32,
+        npl: u32,
+        top: u32,
+        left: u32,
+        rows: u32,
+        blocks: u32,
+        total: u32,
+        kxp: u32,
+        kyp: u32,
+        chunks: u32,
+        rchunks: u32,
+        out: u32,
+        _align: [u32; 3],
+        /// The output phases of this dispatch, one per workgroup layer (z).
+        phase: [u32; 16],
+    }
 }
 
 /// The gather `g` on packed operands (x packed by `g.input`, w by `g.weights`): one

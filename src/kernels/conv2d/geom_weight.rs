@@ -2,8 +2,6 @@
 //! `shaders/conv2d_geom_backward_weight.wgsl` + `conv2d_geom_backward_weight_reduce.wgsl`,
 //! and `shaders/conv2d_geom_bias_backward.wgsl`.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::{groups_1d, PackedInput};
 use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor};
 
@@ -25,31 +23,31 @@ pub(super) struct WeightGrad {
     pub stride: usize,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct WeightParams {
-    n: u32,
-    g4: u32,
-    x4: u32,
-    gh: u32,
-    gw: u32,
-    k: u32,
-    s: u32,
-    kxb: u32,
-    splits: u32,
-    rows: u32,
-    units: u32,
-    invocations: u32,
-    g_tile_w: u32,
-    g_tile_h: u32,
-    g_npl: u32,
-    g_top: u32,
-    g_left: u32,
-    x_tile_w: u32,
-    x_tile_h: u32,
-    x_npl: u32,
-    gc: u32,
-    xc: u32,
+crate::uniform! {
+    struct WeightParams {
+        n: u32,
+        g4: u32,
+        x4: u32,
+        gh: u32,
+        gw: u32,
+        k: u32,
+        s: u32,
+        kxb: u32,
+        splits: u32,
+        rows: u32,
+        units: u32,
+        invocations: u32,
+        g_tile_w: u32,
+        g_tile_h: u32,
+        g_npl: u32,
+        g_top: u32,
+        g_left: u32,
+        x_tile_w: u32,
+        x_tile_h: u32,
+        x_npl: u32,
+        gc: u32,
+        xc: u32,
+    }
 }
 
 /// Vec4 partial sums per unit (4 g channels x 4 taps).
@@ -141,14 +139,14 @@ pub(super) fn weight_grad(
     ]
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct BiasParams {
-    n: u32,
-    c: u32,
-    tile_w: u32,
-    tile_h: u32,
-    npl: u32,
+crate::uniform! {
+    struct BiasParams {
+        n: u32,
+        c: u32,
+        tile_w: u32,
+        tile_h: u32,
+        npl: u32,
+    }
 }
 
 /// db += the sum of dy over n, h, w, from dy packed (`c` channels).

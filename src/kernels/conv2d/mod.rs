@@ -16,8 +16,6 @@
 //! A `ConvPlan` owns one layer's textures so that the backward pass reuses what the forward
 //! pass packed.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::gpu::{id, Bind, Dispatch, Gpu, GpuTensor};
 
 mod backward_weight;
@@ -110,17 +108,17 @@ pub(crate) fn groups_1d(what: &str, invocations: usize, wg: usize) -> [u32; 3] {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct ConvParams {
-    n: u32,
-    cin4: u32,
-    cout: u32,
-    h: u32,
-    w: u32,
-    tiles_w: u32,
-    total: u32,
-    npl: u32,
+crate::uniform! {
+    struct ConvParams {
+        n: u32,
+        cin4: u32,
+        cout: u32,
+        h: u32,
+        w: u32,
+        tiles_w: u32,
+        total: u32,
+        npl: u32,
+    }
 }
 
 /// The conv kernel on packed operands: y = conv + b, or y += conv if `b` is None.

@@ -1,8 +1,6 @@
 //! The textures the conv kernels read: activations (`shaders/conv2d_pack_input.wgsl`) and
 //! weights (`shaders/conv2d_pack_weight.wgsl`).
 
-use bytemuck::{Pod, Zeroable};
-
 use super::{groups_1d, Conv2dShape, CONV_CO};
 use crate::gpu::{id, items_per_layer, rgba_texture, Bind, Dispatch, Gpu, GpuTensor};
 
@@ -19,22 +17,22 @@ pub struct PackedInput {
     layers: u32,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-pub(super) struct PackParams {
-    pub(super) n: u32,
-    c: u32,
-    h: u32,
-    w: u32,
-    c4: u32,
-    pub(super) npl: u32,
-    tex_w: u32,
-    layer_h: u32,
-    ca: u32,
-    pub(super) top: u32,
-    pub(super) left: u32,
-    pub(super) tile_h: u32,
-    pub(super) tile_w: u32,
+crate::uniform! {
+    pub(super) struct PackParams {
+        pub(super) n: u32,
+        c: u32,
+        h: u32,
+        w: u32,
+        c4: u32,
+        pub(super) npl: u32,
+        tex_w: u32,
+        layer_h: u32,
+        ca: u32,
+        pub(super) top: u32,
+        pub(super) left: u32,
+        pub(super) tile_h: u32,
+        pub(super) tile_w: u32,
+    }
 }
 
 /// Zero texels around each packed image: the padding a convolution's window reads.
@@ -205,16 +203,16 @@ pub enum WeightMode {
     Swapped,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct WeightPackParams {
-    cout: u32,
-    cin: u32,
-    k: u32,
-    ci4: u32,
-    texels: u32,
-    kxp: u32,
-    kyp: u32,
+crate::uniform! {
+    struct WeightPackParams {
+        cout: u32,
+        cin: u32,
+        k: u32,
+        ci4: u32,
+        texels: u32,
+        kxp: u32,
+        kyp: u32,
+    }
 }
 
 impl PackedWeights {

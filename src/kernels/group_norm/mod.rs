@@ -10,8 +10,6 @@
 //! group's (or channel's) partials in a fixed order, pass 3 is elementwise. Deterministic, no
 //! atomics.
 
-use bytemuck::{Pod, Zeroable};
-
 use super::segments::{tile_grid, Segments, PER_LANE};
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{id, Dispatch, Gpu, GpuTensor};
@@ -20,7 +18,7 @@ mod reference;
 pub use reference::*;
 
 pub const GN_EPS: f32 = 1e-5;
-/// The override constants of the kernels that append `shaders/group_norm_params.wgsl`.
+/// The override constants of the kernels that import `shaders/group_norm_params.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_LANE", PER_LANE as f64)];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,20 +70,20 @@ impl GnShape {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    n: u32,
-    c: u32,
-    hw: u32,
-    groups: u32,
-    cg: u32,
-    shift: u32,
-    chunks: u32,
-    eps: f32,
-    gshift: u32,
-    cshift: u32,
-    gtiles: u32,
+crate::uniform! {
+    struct Params {
+        n: u32,
+        c: u32,
+        hw: u32,
+        groups: u32,
+        cg: u32,
+        shift: u32,
+        chunks: u32,
+        eps: f32,
+        gshift: u32,
+        cshift: u32,
+        gtiles: u32,
+    }
 }
 
 fn params(s: &GnShape) -> Params {

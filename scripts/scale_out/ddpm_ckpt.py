@@ -15,6 +15,7 @@ Layout of a training checkpoint (format_version "1"):
 import json
 import math
 import os
+import re
 import sys
 
 import torch
@@ -173,6 +174,15 @@ def write_atomic(path, data):
         os.close(fd)
 
 
+def with_total_steps(text, total):
+    """train_config with the run's new length (`steps`, and the decaying LR schedules'
+    `decay_to_zero_at`), edited as text: re-serialising through Python floats would change
+    f32-derived values such as 0.9990000128746033 in the last digit, which serde_json then
+    reads as a different number, and `train --resume` warns that the EMA decay changed."""
+    text = re.sub(r'"steps":\s*\d+', f'"steps":{int(total)}', text, count=1)
+    return re.sub(r'"decay_to_zero_at":\s*\d+', f'"decay_to_zero_at":{int(total)}', text)
+
+
 def save_checkpoint(path, ck, model, optimizer, ema, step, total_steps, provenance):
     """Write the continued run in our format: the same tensor names, dtypes and metadata keys
     as `ck`, with the new step (num_batches_tracked included), and refuse to write anything
@@ -201,12 +211,6 @@ def save_checkpoint(path, ck, model, optimizer, ema, step, total_steps, provenan
     rng = json.loads(meta.get("rng", "{}") or "{}")
     rng.update({"seed": ck.cfg.get("seed", 0), "step": step})
     meta["rng"] = json.dumps(rng, separators=(",", ":"))
-    cfg = dict(ck.cfg)
-    cfg["steps"] = total_steps
-    sched = dict(cfg.get("lr_schedule") or {"kind": "constant", "warmup_steps": 0})
-    if sched.get("kind", "constant") != "constant":
-        sched["decay_to_zero_at"] = total_steps
-    cfg["lr_schedule"] = sched
-    meta["train_config"] = json.dumps(cfg, separators=(",", ":"), sort_keys=True)
+    meta["train_config"] = with_total_steps(meta["train_config"], total_steps)
     meta["scale_out"] = json.dumps(provenance, separators=(",", ":"), sort_keys=True)
     write_atomic(path, save(out, metadata=meta))

@@ -259,17 +259,24 @@ def train(a, ck):
 def check_roundtrip(ck, model, opt, ema):
     """--check: everything read maps back to the same names, shapes and values."""
     import tempfile
+    from safetensors import safe_open
     from safetensors.torch import load_file
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "roundtrip.safetensors")
         ckpt.save_checkpoint(p, ck, model, opt, ema, ck.step, int(ck.cfg.get("steps", ck.step)), {"check": True})
         back = load_file(p)
+        with safe_open(p, "pt") as f:
+            meta = dict(f.metadata())
+    meta.pop("scale_out")
+    if meta != ck.meta:
+        diff = sorted(k for k in set(meta) | set(ck.meta) if meta.get(k) != ck.meta.get(k))
+        raise SystemExit(f"--check failed: metadata {diff} would not round-trip")
     bad = [n for n in ck.tensors if n not in back or back[n].shape != ck.tensors[n].shape
            or back[n].dtype != ck.tensors[n].dtype or not torch.equal(back[n], ck.tensors[n])]
     extra = sorted(set(back) - set(ck.tensors))
     if bad or extra:
         raise SystemExit(f"--check failed: tensors that do not round-trip {bad[:5]}, extra {extra[:5]}")
-    print(f"check: {len(back)} tensors round-trip unchanged (names, shapes, dtypes, values)")
+    print(f"check: {len(back)} tensors and {len(meta)} metadata keys round-trip unchanged")
 
 
 def evaluate(a, ck):

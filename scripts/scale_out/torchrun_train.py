@@ -128,6 +128,8 @@ def setup_dist(a):
 
 def ema_names(ck, model):
     sd = model.state_dict()
+    if ck.ema_sd and ck.cfg.get("ema_decay") is None:
+        raise SystemExit(f"'{ck.path}' holds ema.* tensors but its train_config has no ema_decay to continue them with")
     if ck.ema_sd:
         bad = [n for n in ck.ema_sd if n not in sd or n.endswith("num_batches_tracked")]
         if bad:
@@ -140,7 +142,7 @@ def ema_names(ck, model):
 
 
 def train(a, ck):
-    rank, world, local, dev = setup_dist(a)
+    rank, world, _, dev = setup_dist(a)
     torch.set_num_threads(a.threads or max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", 1))))
     cfg = ck.cfg
     batch, acc = int(cfg["batch"]), int(cfg.get("grad_accum", 1) or 1)

@@ -133,20 +133,22 @@ def ema_decay(max_decay, warmup, step):
     return max(min(v, max_decay), 0.0)
 
 
-def target_and_weight(prediction, gamma, x0, eps, abar_t):
+def target_and_weight(prediction, gamma, x0, eps, abar_t, one_minus=None):
     """The regression target of the network output, and the per-image loss weight of min-SNR
     (Hang et al. 2023, as diffusers' train_text_to_image.py: min(snr, gamma) / snr for eps,
-    min(snr, gamma) for x0, min(snr, gamma) / (snr + 1) for v; 1 without gamma)."""
-    a = abar_t.view(-1, 1, 1, 1)
+    min(snr, gamma) for x0, min(snr, gamma) / (snr + 1) for v; 1 without gamma).
+    `one_minus`: 1 - abar_t as our table holds it (rounded from f64), when given."""
+    one_minus = 1 - abar_t if one_minus is None else one_minus
+    a, o = abar_t.view(-1, 1, 1, 1), one_minus.view(-1, 1, 1, 1)
     if prediction == "eps":
         target = eps
     elif prediction == "x0":
         target = x0
     else:
-        target = a.sqrt() * eps - (1 - a).sqrt() * x0
+        target = a.sqrt() * eps - o.sqrt() * x0
     if gamma is None:
         return target, torch.ones_like(abar_t)
-    snr = abar_t / (1 - abar_t)
+    snr = abar_t / one_minus
     w = torch.clamp(snr, max=float(gamma))
     w = {"eps": w / snr, "x0": w, "v": w / (snr + 1)}[prediction]
     return target, w

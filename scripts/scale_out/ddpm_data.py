@@ -137,3 +137,49 @@ class BatchOrder:
 def flipped(seed, step, index):
     key = seed ^ 0xF11F00005EED ^ ((step * 0x9E3779B97F4A7C15) & M64)
     return HostRng(key ^ ((index * 0xD1B54A32D192ED03) & M64)).uniform() < 0.5
+
+
+# Philox4x32-10 and the draws of the fused add-noise step (src/kernels/rng.rs,
+# src/kernels/add_noise.rs `add_noise_cpu`, shaders/add_noise.wgsl): key = the run's seed,
+# stream = the optimizer step, counter (index, stream lo, stream hi, purpose).
+PHILOX_M0, PHILOX_M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+PURPOSE_T, PURPOSE_EPS = 1, 2
+U32 = 0xFFFFFFFF
+
+
+def philox(index, seed, stream, purpose):
+    """The four u32 outputs (as uint64 arrays) of philox4x32_10 at counters `index`."""
+    c0 = np.asarray(index, dtype=np.uint64)
+    c1 = np.full_like(c0, stream & U32)
+    c2 = np.full_like(c0, (stream >> 32) & U32)
+    c3 = np.full_like(c0, purpose)
+    k0, k1 = seed & U32, (seed >> 32) & U32
+    mask, s32 = np.uint64(U32), np.uint64(32)
+    for _ in range(10):
+        p0, p1 = c0 * PHILOX_M0, c2 * PHILOX_M1  # < 2^64: no wrap
+        c0, c1, c2, c3 = ((p1 >> s32) ^ c1 ^ np.uint64(k0), p1 & mask,
+                          (p0 >> s32) ^ c3 ^ np.uint64(k1), p0 & mask)
+        k0, k1 = (k0 + PHILOX_W0) & U32, (k1 + PHILOX_W1) & U32
+    return c0, c1, c2, c3
+
+
+def _u01(u):
+    return ((u >> np.uint64(9)).astype(np.float64) + 0.5) / 8388608.0
+
+
+def timesteps(seed, step, lo, hi, t_max):
+    """t (1..=T) of images lo..hi of optimizer step `step`."""
+    u = philox(np.arange(lo, hi), seed, step, PURPOSE_T)[0]
+    return (np.uint64(1) + ((u * np.uint64(t_max)) >> np.uint64(32))).astype(np.int64)
+
+
+def normals(seed, step, lo, hi):
+    """eps elements lo..hi (flat over the step's images): Box-Muller pairs, element 2j
+    r cos(theta) and 2j+1 r sin(theta) of counter j."""
+    j0, j1 = lo // 2, (hi + 1) // 2
+    u = philox(np.arange(j0, j1), seed, step, PURPOSE_EPS)
+    r = np.sqrt(-2.0 * np.log(_u01(u[0])))
+    th = 2.0 * np.pi * _u01(u[1])
+    pairs = np.stack([r * np.cos(th), r * np.sin(th)], axis=1).reshape(-1).astype(F32)
+    return pairs[lo - 2 * j0:hi - 2 * j0]

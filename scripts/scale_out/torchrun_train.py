@@ -41,9 +41,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ddpm_ckpt as ckpt  # noqa: E402
 import ddpm_data as ddata  # noqa: E402
 
-M64 = (1 << 64) - 1
-
-
 class AllReduceSum(torch.autograd.Function):
     """Sum over processes whose backward sums the gradients too: each process's loss depends
     on every process's input through BatchNorm's statistics."""
@@ -98,11 +95,6 @@ def split(n, world, rank):
     return lo, lo + q + (rank < r)
 
 
-def noise_key(seed, step, micro):
-    h = ddata.HostRng(seed ^ ((step * 0x9E3779B97F4A7C15) & M64) ^ ((micro * 0xD1B54A32D192ED03) & M64))
-    return h.next_u64() & ((1 << 63) - 1)
-
-
 def load_data(a, ck, size, seed):
     if a.data == "builtin":
         imgs, _ = ddata.builtin(size, a.data_count, seed)
@@ -152,9 +144,12 @@ def train(a, ck):
     if not a.check and (steps is None or steps <= ck.step):
         raise SystemExit(f"--steps {steps}: the checkpoint is at step {ck.step}; pass a larger total, e.g. --steps {ck.step + 100}")
     seed, t_max = int(cfg.get("seed", 0)), int(ck.meta.get("t_max", cfg.get("t_max", 1000)))
-    abar = ckpt.schedule_abar(ck.meta.get("schedule", cfg.get("schedule", "linear")), t_max)
+    abar64 = ckpt.schedule_abar(ck.meta.get("schedule", cfg.get("schedule", "linear")), t_max)
+    # The f32 columns of our schedule table (1 - abar rounded from f64, not from f32 abar).
+    abar, one_minus = abar64.float(), (1 - abar64).float()
     size = int(ck.network["image_size"])
     imgs = load_data(a, ck, size, seed)
+    chw = imgs[0].size
     order = ddata.BatchOrder(len(imgs), seed, batch * acc)
 
     model = ck.build_model().to(dev)
@@ -203,17 +198,17 @@ def train(a, ck):
         for m in range(acc):
             lo, hi = split(batch, world, rank)
             x = torch.from_numpy(x0[m * batch + lo:m * batch + hi]).to(dev)
-            # The whole micro-batch's draws, keyed by (seed, step, micro-batch) alone: any
-            # number of processes makes the same run, each taking its slice.
-            gen = torch.Generator().manual_seed(noise_key(seed, step, m))
-            t = torch.randint(1, t_max + 1, (batch,), generator=gen)[lo:hi]
-            eps = torch.randn((batch,) + tuple(x.shape[1:]), generator=gen)[lo:hi].to(dev)
-            ab = abar[t].float().to(dev)
-            xt = ab.sqrt().view(-1, 1, 1, 1) * x + (1 - ab).sqrt().view(-1, 1, 1, 1) * eps
+            # Our add-noise step's own draws (Philox keyed by seed and step, indexed by the
+            # image's place in the step): any number of processes makes the run ours makes.
+            a0, a1 = m * batch + lo, m * batch + hi
+            t = torch.from_numpy(ddata.timesteps(seed, step, a0, a1, t_max))
+            eps = torch.from_numpy(ddata.normals(seed, step, a0 * chw, a1 * chw)).view(x.shape).to(dev)
+            ab, om = abar[t].to(dev), one_minus[t].to(dev)
+            xt = ab.sqrt().view(-1, 1, 1, 1) * x + om.sqrt().view(-1, 1, 1, 1) * eps
             sync = ddp.no_sync() if (world > 1 and m < acc - 1) else contextlib.nullcontext()
             with sync:
                 out = ddp(xt, t.to(dev))
-                target, w = ckpt.target_and_weight(ck.prediction, ck.min_snr_gamma, x, eps, ab)
+                target, w = ckpt.target_and_weight(ck.prediction, ck.min_snr_gamma, x, eps, ab, om)
                 per = ((out - target) ** 2).mean((1, 2, 3)) * w
                 # DDP averages gradients over processes: scale so the average is the mean
                 # over the whole step's batch * acc images.
@@ -296,7 +291,7 @@ def evaluate(a, ck):
     for t in a.t:
         if not 1 <= t <= t_max:
             raise SystemExit(f"--t {t}: a timestep must be in 1..={t_max}")
-        ab = abar[t].float()
+        ab, om = abar[t].float(), (1 - abar[t]).float()
         per_draw = []
         with torch.no_grad():
             for _ in range(a.draws):
@@ -304,9 +299,9 @@ def evaluate(a, ck):
                 for i in range(0, len(x0), a.batch):
                     x = x0[i:i + a.batch]
                     eps = torch.randn(x.shape, generator=gen)
-                    xt = ab.sqrt() * x + (1 - ab).sqrt() * eps
+                    xt = ab.sqrt() * x + om.sqrt() * eps
                     out = model(xt, torch.full((len(x),), t, dtype=torch.int64))
-                    target, _ = ckpt.target_and_weight(ck.prediction, None, x, eps, ab.expand(len(x)))
+                    target, _ = ckpt.target_and_weight(ck.prediction, None, x, eps, ab.expand(len(x)), om.expand(len(x)))
                     s += ((out - target).double() ** 2).sum().item()
                 per_draw.append(s / x0.numel())
         v = np.array(per_draw)

@@ -1,14 +1,14 @@
 """The training data and batch order of wgpu-ddpm, ported bit for bit from the Rust side so that
-a run continued under torchrun sees the images ours would have seen:
+a run continued under torchrun sees the images and noise ours would have seen:
 
   HostRng            src/util/host_rng.rs (splitmix64)
   builtin()          src/data/builtin.rs (the procedural shapes; float32 as in Rust, no FMA)
   idx()              src/data/idx.rs at the file's own size (resizing is not ported)
-  indices(), flipped()  src/train/batch.rs (a fresh permutation per epoch; --random-flip)
+  BatchOrder, flipped()  src/train/batch.rs (a fresh permutation per epoch; --random-flip)
+  timesteps(), normals()  src/kernels/rng.rs and add_noise.rs: the add-noise step's Philox draws
 
-What is not ported: the GPU's noise and timestep draws (counter-based, src/kernels/rng.rs);
-the script draws its own from torch generators, so a continued run is statistically, not
-bitwise, the run ours would have made.
+The GPU computes the Box-Muller transform in f32 with WGSL's accuracy, these (like our CPU
+reference) in f64, so a draw may differ from the GPU's in the last bits.
 """
 import gzip
 import struct

@@ -20,7 +20,9 @@ BatchNorm running statistics, gradient accumulation, flips and the data order.
 Each optimizer step is the update of one batch of the checkpoint's size: each micro-batch of
 train_config `batch` images is split across the processes (uneven splits allowed), BatchNorm
 normalises over the whole micro-batch (its sums are all-reduced, as ours sees one batch), and
-DDP averages the gradients. Backend: nccl when CUDA is there, else gloo (CPU).
+DDP averages the gradients. Batches, flips, timesteps and noise are ours (ported, with our
+Philox generator), so the continued run is the one `wgpu-ddpm train --resume` would make, up
+to float rounding, for any number of processes. Backend: nccl with CUDA, else gloo (CPU).
 Needs torch, numpy and safetensors.
 """
 import argparse
@@ -240,7 +242,7 @@ def train(a, ck):
             if step == last or (a.checkpoint_every and step % a.checkpoint_every == 0):
                 prov = {"script": "scripts/scale_out/torchrun_train.py", "from_step": ck.step,
                         "world_size": world, "backend": dist.get_backend() if world > 1 else "none",
-                        "torch": torch.__version__, "noise": "torch generators, not the GPU RNG"}
+                        "torch": torch.__version__}
                 ckpt.save_checkpoint(a.out, ck, model, opt, ema, step, steps, prov)
                 print(f"wrote {a.out} at step {step}", flush=True)
         if world > 1 and a.checkpoint_every and step % a.checkpoint_every == 0:

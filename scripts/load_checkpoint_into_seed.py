@@ -78,6 +78,42 @@ def constructor(net):
             "seed003": seed_nets.UNet, "seed004": seed_nets.UNet004}[net]
 
 
+def network_of(meta):
+    """The checkpoint's `network` metadata JSON as a dict ({} when absent or unreadable)."""
+    try:
+        network = json.loads(meta.get("network", "{}"))
+    except json.JSONDecodeError:
+        return {}
+    return network if isinstance(network, dict) else {}
+
+
+def build(net, sd, meta, config=None):
+    """The seed class `net` constructed from, in rising precedence, its defaults, the shapes
+    of `sd`, the metadata `meta` and `config`, with `sd` loaded strictly. Returns (model,
+    constructor arguments, where each came from). scripts/scale_out/ imports this."""
+    cls = constructor(net)
+    params = inspect.signature(cls.__init__).parameters
+    cfg, _ = from_shapes(net, sd)
+    sources = {k: "shapes" for k in cfg}
+    network = network_of(meta)
+    if "T" in params and "t_max" in meta:
+        cfg["T"] = int(meta["t_max"])
+        sources["T"] = "metadata t_max"
+    for k, v in network.items():
+        if k in params:
+            cfg[k], sources[k] = v, "metadata network"
+    for k, v in (config or {}).items():
+        cfg[k], sources[k] = v, "--config"
+    unknown = [k for k in cfg if k not in params]
+    if unknown:
+        raise SystemExit(f"{net} takes no argument {unknown}; it takes {[p for p in params if p != 'self']}")
+    if net == "seed001" and "channel_sequence" in cfg:
+        cfg["channel_sequence"] = tuple(cfg["channel_sequence"])
+    model = cls(**cfg)
+    model.load_state_dict(sd, strict=True)
+    return model, cfg, sources
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--net", required=True, choices=["seed000", "seed001", "seed002", "seed003", "seed004"])
@@ -99,35 +135,9 @@ def main():
     else:
         sd = {k: v for k, v in tensors.items() if not k.startswith(("optim.", "ema."))}
 
-    cls = constructor(a.net)
-    params = inspect.signature(cls.__init__).parameters
-    cfg, size = from_shapes(a.net, sd)
-    sources = {k: "shapes" for k in cfg}
-    network = {}
-    try:
-        network = json.loads(meta.get("network", "{}"))
-    except json.JSONDecodeError:
-        pass
-    if not isinstance(network, dict):
-        network = {}
-    if "T" in params and "t_max" in meta:
-        cfg["T"] = int(meta["t_max"])
-        sources["T"] = "metadata t_max"
-    for k, v in network.items():
-        if k in params:
-            cfg[k], sources[k] = v, "metadata network"
-    if a.config:
-        for k, v in json.loads(a.config).items():
-            cfg[k], sources[k] = v, "--config"
-    unknown = [k for k in cfg if k not in params]
-    if unknown:
-        raise SystemExit(f"{a.net} takes no argument {unknown}; it takes {[p for p in params if p != 'self']}")
-    if a.net == "seed001" and "channel_sequence" in cfg:
-        cfg["channel_sequence"] = tuple(cfg["channel_sequence"])
-    size = a.image_size or size or network.get("image_size") or DEFAULT_SIZE[a.net]
-
-    model = cls(**cfg)
-    model.load_state_dict(sd, strict=True)
+    model, cfg, sources = build(a.net, sd, meta, json.loads(a.config) if a.config else None)
+    network = network_of(meta)
+    size = a.image_size or from_shapes(a.net, sd)[1] or network.get("image_size") or DEFAULT_SIZE[a.net]
     model.eval()
     c = {"seed000": lambda: cfg["c"], "seed001": lambda: cfg["img_channels"], "seed002": lambda: 1,
          "seed003": lambda: cfg["c_in"], "seed004": lambda: cfg["img_ch"]}[a.net]()
@@ -137,7 +147,7 @@ def main():
     with torch.no_grad():
         out = model(x, t)
     used = ", ".join(f"{k}={cfg[k]!r} ({sources.get(k, '?')})" for k in cfg)
-    print(f"loaded {a.checkpoint} into {a.net} {cls.__name__}({used}): {len(sd)} tensors, strict")
+    print(f"loaded {a.checkpoint} into {a.net} {type(model).__name__}({used}): {len(sd)} tensors, strict")
     print(f"eval output shape {list(out.shape)}, mean {out.mean().item():.6f}")
 
 

@@ -6,7 +6,7 @@
 // taps (in blocks), so when s does not divide k the later ones include a zero-weight tap
 // (k3 s2: 4 taps per row for 3).
 
-// import conv2d_geom_lib
+// import conv2d_geom_lib, conv2d_acc, spread
 
 const TRANSPOSED: bool = false; // the strided gather: see tile_of in conv2d_geom_lib.wgsl
 

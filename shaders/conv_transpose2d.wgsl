@@ -10,7 +10,7 @@
 // beyond rounding to blocks of 4. The taps, tiling and stores are in conv2d_geom_lib.wgsl;
 // the entry r<R>t<T> runs bodies of R kernel rows x T taps.
 
-// import conv2d_geom_lib
+// import conv2d_geom_lib, conv2d_acc, spread
 
 const TRANSPOSED: bool = true; // the transposed gather: see tile_of in conv2d_geom_lib.wgsl
 

@@ -3,7 +3,7 @@
 // (dbeta, dgamma) and, weighted by gamma, the group sums of dL/dxhat and dL/dxhat * xhat.
 // Layout of `partial`: [n * c][chunks] vec2 (sum dy, sum dy * xhat).
 
-// import group_norm_params, norm_backward_io
+// import group_norm_params, norm_backward_io, segments
 
 @group(0) @binding(5) var<storage, read_write> partial: array<vec2<f32>>;
 

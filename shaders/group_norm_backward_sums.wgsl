@@ -5,7 +5,7 @@
 // images (2^cshift lanes per channel). Lanes add their share in order, then segment_sum2's
 // fixed tree: deterministic.
 
-// import group_norm_params
+// import group_norm_params, segments
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;

@@ -3,7 +3,7 @@
 // consecutive): each of the group's 2^gshift lanes adds every (2^gshift)-th partial in
 // order, then segment_sum2's fixed tree. Deterministic.
 
-// import group_norm_params, norm_moments
+// import group_norm_params, norm_moments, segments
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -3,7 +3,7 @@
 // without the cancellation of raw sums of squares). Lanes of a plane sum in a fixed tree.
 // Layout of `partial`: [n * c][chunks] vec2 (sum d, sum d^2).
 
-// import group_norm_params
+// import group_norm_params, segments
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -3,7 +3,7 @@
 // in a fixed tree, then write y = (x - mean) * rstd * gamma + beta (overwriting y) and save
 // the row's mean and rstd = 1 / sqrt(biased variance + eps) for backward.
 
-// import layer_norm_params, norm_forward_io, norm_moments, layer_norm_row_pass
+// import layer_norm_params, norm_forward_io, norm_moments, layer_norm_row_pass, segments
 
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> mean: array<f32>;

@@ -2,7 +2,7 @@
 // and row means over its c values (a fixed-tree sum over the row's lanes):
 //   dx += rstd * (g - mean(g) - xhat * mean(g * xhat)).
 
-// import layer_norm_params, norm_backward_io, layer_norm_row_pass
+// import layer_norm_params, norm_backward_io, layer_norm_row_pass, segments
 
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;

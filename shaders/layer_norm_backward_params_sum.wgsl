@@ -2,7 +2,7 @@
 // every (2^sum_shift)-th of its partials in chunk order, then segment_sum2's fixed tree
 // (deterministic); the total goes into dgamma[col] and dbeta[col] (accumulating).
 
-// import layer_norm_params
+// import layer_norm_params, segments
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> partial: array<vec2<f32>>;

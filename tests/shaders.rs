@@ -12,6 +12,8 @@ use wgpu_ddpm::shaders::{self, Composed, Conditions};
 
 #[path = "shaders/modules.rs"]
 mod modules;
+#[path = "shaders/names.rs"]
+mod names;
 #[path = "shaders/uniforms.rs"]
 mod uniforms;
 

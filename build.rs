@@ -62,7 +62,22 @@ fn main() {
             writeln!(out, "    pub const {name}: ShaderId = ShaderId({name:?});").unwrap();
         }
     }
+    out.push_str("}\n\n");
+    // One type per kernel, for `uniform!` to implement `gpu::uniform::KernelParams` on,
+    // and the list of them `gpu::uniform` walks: a kernel no `uniform!` names is a
+    // compile error there.
+    out.push_str("/// One type per kernel, named as its file: `uniform!` structs name the kernels they are for.\n");
+    out.push_str("#[allow(non_camel_case_types)]\npub mod kernel {\n");
+    let mut list = String::from("pub const KERNEL_UNIFORMS: &[KernelUniform] = &[\n");
+    for (name, _, _, library) in &files {
+        if !library {
+            writeln!(out, "    pub struct {name};").unwrap();
+            writeln!(list, "    of::<kernel::{name}>(id::{name}),").unwrap();
+        }
+    }
     out.push_str("}\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("shaders.rs");
-    std::fs::write(dest, out).unwrap();
+    list.push_str("];\n");
+    let dest = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dest.join("shaders.rs"), out).unwrap();
+    std::fs::write(dest.join("kernel_uniforms.rs"), list).unwrap();
 }

@@ -10,7 +10,7 @@ pub mod texture;
 pub mod uniform;
 
 /// The shader registry's typed ids, re-exported so that kernels depend on `gpu` alone.
-pub use crate::shaders::{id, ShaderId};
+pub use crate::shaders::{id, kernel, ShaderId};
 pub use context::{AdapterChoice, Gpu};
 pub use program::{grid_1d, Bind, Command, Dispatch, Program, GRID_ROW, WG};
 pub use spread::{Spread, SPREAD_ENV};

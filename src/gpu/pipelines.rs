@@ -1,16 +1,13 @@
 //! Pipelines are compiled once per (shader, entry point, override constants) and shared.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::spread::Spread;
-use super::uniform::{self, Uniform};
 use crate::shaders::{self, ShaderId};
 
 pub struct PipelineCache {
     map: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
-    /// (kernel, Rust type) pairs whose uniform layouts `check_uniform` has compared.
-    checked: Mutex<HashSet<(&'static str, &'static str)>>,
     /// Which branch of `shaders/spread.wgsl` kernels that import it are composed with.
     spread: Spread,
 }
@@ -19,7 +16,6 @@ impl PipelineCache {
     pub fn new(spread: Spread) -> Self {
         Self {
             map: Mutex::default(),
-            checked: Mutex::default(),
             spread,
         }
     }
@@ -77,22 +73,5 @@ impl PipelineCache {
         shaders::composed(name, cond)
             .unwrap_or_else(|e| panic!("shader '{name}': {e}"))
             .text
-    }
-
-    /// Panics unless `P` matches the uniform at binding 0 of `shader` field by field (see
-    /// `gpu::uniform`); each (kernel, type) pair is compared once.
-    pub fn check_uniform<P: Uniform>(&self, shader: ShaderId) {
-        let key = (shader.name(), std::any::type_name::<P>());
-        if self.checked.lock().unwrap().contains(&key) {
-            return;
-        }
-        let source = self.source(key.0);
-        let module = naga::front::wgsl::parse_str(&source)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(&source)));
-        let size = std::mem::size_of::<P>();
-        if let Err(e) = uniform::check(key.0, &module, key.1, P::FIELDS, size) {
-            panic!("{e}");
-        }
-        self.checked.lock().unwrap().insert(key);
     }
 }

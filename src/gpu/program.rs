@@ -199,10 +199,8 @@ impl Gpu {
         groups: [u32; 3],
     ) -> Dispatch {
         let pipeline = self.pipelines.get(&self.device, shader, entry, constants);
-        // Debug builds (every test) compare `params` with the kernel's WGSL `Params` once.
-        if cfg!(debug_assertions) {
-            self.pipelines.check_uniform::<P>(shader);
-        }
+        // The struct registered for the kernel is the one tests compare with its WGSL.
+        super::uniform::expect_registered::<P>(shader);
         // Uniform structs are padded to 16 bytes in WGSL; pad the host copy the same way.
         let mut bytes = bytemuck::bytes_of(params).to_vec();
         bytes.resize(bytes.len().next_multiple_of(16).max(16), 0);

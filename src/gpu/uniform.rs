@@ -1,8 +1,12 @@
 //! The host copy of a kernel's uniform `Params` and the check that it matches the WGSL.
 //! Both sides are written by hand; [`uniform!`](crate::uniform) gives the Rust side a table
-//! of its fields, and [`check`] compares that table with the struct naga reflects at
-//! `@group(0) @binding(0)` of the composed kernel, so a field added, dropped, reordered or
-//! retyped on one side only is an error naming the kernel and the field.
+//! of its fields and names the kernels it is for, so every kernel has exactly one Rust
+//! struct ([`KERNEL_UNIFORMS`], a compile error otherwise); [`check`] compares a struct's
+//! table with the struct naga reflects at `@group(0) @binding(0)` of the composed kernel,
+//! so a field added, dropped, reordered or retyped on one side only is an error naming the
+//! kernel and the field (tests/shaders/uniforms.rs runs it on every kernel).
+
+use crate::shaders::{id, kernel, ShaderId};
 
 /// A field of a `#[repr(C)]` struct: its name (and the other names the WGSL of the kernels
 /// that share the struct gives it), byte offset and size, and its own fields if it is a
@@ -39,17 +43,28 @@ where
 }
 
 /// Declares a `#[repr(C)]` `Pod` struct and its [`Uniform`] field table (offsets from
-/// `offset_of!`, so the table cannot drift from the struct). A field that the kernels
-/// sharing the struct name differently lists the other names after `|`:
-/// `count | total | rows: u32`. Fields named `_...` are padding and are not compared.
+/// `offset_of!`, so the table cannot drift from the struct), and after `for` the kernels
+/// (`shaders/<kernel>.wgsl`) whose uniform it is: `struct Params for concat, concat_backward
+/// { ... }`. A field that the kernels sharing the struct name differently lists the other
+/// names after `|`: `count | total | rows: u32`. Fields named `_...` are padding and are not
+/// compared.
 #[macro_export]
 macro_rules! uniform {
     (
         $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
+        $vis:vis struct $name:ident $(for $($kernel:ident),+)? {
             $($(#[$fmeta:meta])* $fvis:vis $field:ident $(| $alias:ident)* : $ty:ty),* $(,)?
         }
     ) => {
+        $($(
+            impl $crate::gpu::uniform::KernelParams for $crate::gpu::kernel::$kernel {
+                const RUST: &'static str = concat!(module_path!(), "::", stringify!($name));
+                const FIELDS: &'static [$crate::gpu::Field] =
+                    <$name as $crate::gpu::Uniform>::FIELDS;
+                const SIZE: usize = ::core::mem::size_of::<$name>();
+            }
+        )+)?
+
         $(#[$meta])*
         #[repr(C)]
         #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -67,6 +82,66 @@ macro_rules! uniform {
             }),*];
         }
     };
+}
+
+/// The Rust side of a kernel's uniform: implemented by [`uniform!`](crate::uniform) on the
+/// kernel's type in `gpu::kernel` for each kernel named after `for`.
+#[diagnostic::on_unimplemented(
+    message = "kernel `{Self}` has no Rust struct for its uniform",
+    label = "no `uniform!` struct names this kernel",
+    note = "name the kernel after `for` in the `uniform!` struct its launcher binds: \
+            `struct Params for <kernel>, ... {{ ... }}` (docs/shader_modules.md)"
+)]
+pub trait KernelParams {
+    /// The struct's path, for messages.
+    const RUST: &'static str;
+    const FIELDS: &'static [Field];
+    const SIZE: usize;
+}
+
+/// A kernel and the Rust struct its uniform is.
+#[derive(Debug)]
+pub struct KernelUniform {
+    pub kernel: ShaderId,
+    pub rust: &'static str,
+    pub fields: &'static [Field],
+    pub size: usize,
+}
+
+const fn of<K: KernelParams>(kernel: ShaderId) -> KernelUniform {
+    KernelUniform {
+        kernel,
+        rust: K::RUST,
+        fields: K::FIELDS,
+        size: K::SIZE,
+    }
+}
+
+// `KERNEL_UNIFORMS`, one entry per kernel, written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/kernel_uniforms.rs"));
+
+/// The struct registered for `kernel`.
+pub fn registered(kernel: ShaderId) -> &'static KernelUniform {
+    KERNEL_UNIFORMS
+        .iter()
+        .find(|u| u.kernel == kernel)
+        .expect("build.rs lists every kernel")
+}
+
+/// Panics unless `P` is laid out as the struct registered for `kernel` (the one its WGSL is
+/// checked against by tests/shaders/uniforms.rs): a launcher binding another struct.
+pub fn expect_registered<P: Uniform>(kernel: ShaderId) {
+    let u = registered(kernel);
+    if P::FIELDS != u.fields || std::mem::size_of::<P>() != u.size {
+        panic!(
+            "kernel `{}` was dispatched with `{}`, but its uniform is `{}` (the `uniform!` \
+             struct that names it after `for`): pass that struct, or move the kernel's name \
+             to the struct it is dispatched with",
+            kernel.name(),
+            std::any::type_name::<P>(),
+            u.rust
+        );
+    }
 }
 
 /// A leaf of a struct, nested structs flattened: (names, offset, size).

@@ -6,7 +6,7 @@ use crate::gpu::shape::{expect_len_of, expect_u32};
 use crate::gpu::{grid_1d, Dispatch, Gpu, GpuTensor, ShaderId};
 
 crate::uniform! {
-    struct Params {
+    struct Params for relu, relu_backward, gelu, gelu_backward, silu, silu_backward {
         total: u32,
     }
 }

@@ -27,7 +27,7 @@ impl Default for AdamConfig {
 }
 
 crate::uniform! {
-    struct Params {
+    struct Params for adam {
         len: u32,
         stride: u32,
     }

@@ -5,7 +5,7 @@ use crate::gpu::shape::{expect_len_of, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for add, add_backward {
         total: u32,
     }
 }

@@ -7,7 +7,7 @@ use crate::gpu::shape::{expect_disjoint, expect_len};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for add_noise {
         n: u32,
         chw: u32,
         t_max: u32,
@@ -149,7 +149,7 @@ pub fn target_cpu(
 }
 
 crate::uniform! {
-    struct BackParams {
+    struct BackParams for add_noise_backward {
         n: u32,
         chw: u32,
         quads: u32,

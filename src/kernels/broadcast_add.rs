@@ -5,14 +5,14 @@ use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
 crate::uniform! {
-    struct Params {
+    struct Params for broadcast_add {
         total: u32,
         hw: u32,
     }
 }
 
 crate::uniform! {
-    struct BackwardParams {
+    struct BackwardParams for broadcast_add_backward {
         rows: u32,
         hw: u32,
         c: u32,

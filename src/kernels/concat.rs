@@ -4,7 +4,7 @@ use crate::gpu::shape::{expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for concat, concat_backward {
         total: u32,
         c1: u32,
         c2: u32,

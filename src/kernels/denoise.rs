@@ -21,7 +21,7 @@ pub enum DenoiseMode {
 }
 
 crate::uniform! {
-    struct Params {
+    struct Params for denoise, denoise_backward {
         len: u32,
         mode: u32,
         clip: u32,
@@ -97,7 +97,7 @@ pub fn denoise(
 }
 
 crate::uniform! {
-    struct PrepareParams {
+    struct PrepareParams for sampler_prepare {
         n: u32,
     }
 }
@@ -124,7 +124,7 @@ pub fn sampler_prepare(
 }
 
 crate::uniform! {
-    struct AdvanceParams {
+    struct AdvanceParams for sampler_advance {
         k_max: u32,
     }
 }

@@ -4,7 +4,7 @@ use crate::gpu::shape::{expect_len, expect_len_of};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for ema {
         total: u32,
     }
 }

@@ -6,7 +6,7 @@ use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for gaussian_eps {
         total: u32,
         chw: u32,
         mu: f32,

@@ -5,7 +5,7 @@ use super::mse;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for grad_clip {
         n: u32,
         max_norm: f32,
     }

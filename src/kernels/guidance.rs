@@ -4,7 +4,7 @@ use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for guidance {
         total: u32,
         w: f32,
     }

@@ -6,7 +6,7 @@ use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for label_embedding, label_embedding_backward {
         n: u32,
         d: u32,
         rows: u32,

@@ -55,7 +55,7 @@ impl LnShape {
 }
 
 crate::uniform! {
-    struct Params {
+    struct Params for layer_norm, layer_norm_backward, layer_norm_backward_params, layer_norm_backward_params_sum {
         rows: u32,
         c: u32,
         shift: u32,

@@ -5,7 +5,7 @@ use crate::gpu::shape::{dims, expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for linear, linear_backward_data, linear_backward_weight {
         m: u32,
         k: u32,
         n: u32,

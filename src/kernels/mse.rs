@@ -13,7 +13,7 @@ pub const CHUNK: usize = WG as usize * PER_THREAD;
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 
 crate::uniform! {
-    struct Params1 {
+    struct Params1 for mse {
         len: u32,
         chunks: u32,
         chw: u32,
@@ -21,7 +21,7 @@ crate::uniform! {
 }
 
 crate::uniform! {
-    struct Params2 {
+    struct Params2 for mse_sum, mse_backward {
         count | total | chunks: u32,
         scale | inv_len: f32,
     }
@@ -160,7 +160,7 @@ pub fn mse_backward_over(
 }
 
 crate::uniform! {
-    struct WeightedBackParams {
+    struct WeightedBackParams for mse_backward_weighted {
         total: u32,
         scale: f32,
         chw: u32,

@@ -3,7 +3,7 @@
 use crate::gpu::shape::expect_u32;
 
 crate::uniform! {
-    pub(crate) struct PoolParams {
+    pub(crate) struct PoolParams for maxpool, maxpool_backward, upsample, upsample_backward {
         h: u32,
         w: u32,
         total: u32,

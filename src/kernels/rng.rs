@@ -101,7 +101,7 @@ pub fn timestep_cpu(seed: u64, stream: u64, purpose: u32, index: u32, t_max: u32
 }
 
 crate::uniform! {
-    struct FillParams {
+    struct FillParams for rng_fill {
         total: u32,
         seed_lo: u32,
         seed_hi: u32,
@@ -150,7 +150,7 @@ pub fn rng_fill(
 }
 
 crate::uniform! {
-    struct NormalFillParams {
+    struct NormalFillParams for rng_normal_fill {
         len: u32,
     }
 }

@@ -7,7 +7,7 @@ use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for snr_weight {
         total: u32,
         pred: u32,
         gamma: f32,

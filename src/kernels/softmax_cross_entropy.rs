@@ -8,14 +8,14 @@ use crate::gpu::shape::expect_len;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
-    struct Params {
+    struct Params for softmax_cross_entropy {
         total: u32, // rows: one invocation per row
         classes: u32,
     }
 }
 
 crate::uniform! {
-    struct BackParams {
+    struct BackParams for softmax_cross_entropy_backward {
         total: u32, // rows * classes: one invocation per logit
         classes: u32,
         inv_rows: f32,

@@ -5,7 +5,7 @@
 use crate::gpu::{id, Dispatch, Gpu, GpuTensor, WG};
 
 crate::uniform! {
-    struct Params {
+    struct Params for tokens {
         rows: u32,
         cols: u32,
         per_batch: u32,

@@ -1,6 +1,7 @@
-//! The Rust side of a kernel's uniform is compared with the WGSL struct naga reflects
-//! (`gpu::uniform::check`, run by every dispatch in debug builds): here, that every kernel
-//! has such a struct, and that a mismatch is an error naming the kernel and the field.
+//! The Rust side of every kernel's uniform (the `uniform!` struct that names the kernel
+//! after `for`; `gpu::uniform::KERNEL_UNIFORMS`) is compared with the WGSL struct naga
+//! reflects, for every kernel and variant, without a GPU; and a mismatch is an error naming
+//! the kernel and the field.
 
 use wgpu_ddpm::gpu::{uniform, Uniform};
 use wgpu_ddpm::shaders::{self, Conditions};
@@ -33,6 +34,35 @@ fn every_kernel_has_a_struct_uniform_at_binding_0() {
             "kernel {k} has no struct uniform at @group(0) @binding(0)"
         );
     }
+}
+
+/// Every kernel, under both values of `subgroup` where its files test it, against the
+/// struct registered for it.
+#[test]
+fn every_kernel_uniform_matches_its_rust_struct() {
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for k in shaders::kernels() {
+        let u = uniform::KERNEL_UNIFORMS
+            .iter()
+            .find(|u| u.kernel.name() == k)
+            .unwrap_or_else(|| panic!("kernel {k} is not in KERNEL_UNIFORMS"));
+        let tested = shaders::composed(k, Conditions::default()).unwrap().tested;
+        for subgroup in [false, true] {
+            if subgroup && !tested.iter().any(|t| t == "subgroup") {
+                continue;
+            }
+            let c = shaders::composed(k, Conditions::new(subgroup, false)).unwrap();
+            let m = naga::front::wgsl::parse_str(&c.text).unwrap();
+            if let Err(e) = uniform::check(k, &m, u.rust, u.fields, u.size) {
+                errors.push(e);
+            }
+            checked += 1;
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(uniform::KERNEL_UNIFORMS.len(), shaders::kernels().count());
+    assert!(checked > 70, "only {checked} kernel variants were checked");
 }
 
 wgpu_ddpm::uniform! {
@@ -102,5 +132,22 @@ fn a_mismatch_names_the_kernel_and_the_field() {
     assert!(
         err.contains("kernel `concat`") && err.contains("`c1`"),
         "{err}"
+    );
+}
+
+/// Dispatching a kernel with a struct laid out otherwise than the one registered for it
+/// panics, naming the kernel and both structs.
+#[test]
+fn a_dispatch_with_another_struct_is_refused() {
+    use wgpu_ddpm::gpu::id;
+    uniform::expect_registered::<Total>(id::relu);
+    let err =
+        std::panic::catch_unwind(|| uniform::expect_registered::<Swapped>(id::relu)).unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("kernel `relu` was dispatched with `")
+            && msg.contains("Swapped")
+            && msg.contains("activation::Params"),
+        "{msg}"
     );
 }

@@ -76,7 +76,7 @@ pub fn self_attention_flops(s: &AttentionShape) -> f64 {
 }
 
 crate::uniform! {
-    struct MatmulParams {
+    struct MatmulParams for attention_matmul {
         m: u32,
         n: u32,
         k: u32,
@@ -98,7 +98,7 @@ crate::uniform! {
 const MATMUL_WG: usize = 16;
 
 crate::uniform! {
-    struct RowParams {
+    struct RowParams for attention_softmax {
         l: u32,
         l4: u32,
         layer_h: u32,

@@ -148,7 +148,7 @@ impl Shared {
 }
 
 crate::uniform! {
-    struct PackParams {
+    struct PackParams for attention_pack {
         rows: u32,
         k: u32,
         k4: u32,

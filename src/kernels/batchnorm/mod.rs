@@ -72,7 +72,7 @@ pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
 crate::uniform! {
     /// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
     /// backward's too) imports.
-    pub(crate) struct Params {
+    pub(crate) struct Params for batchnorm, batchnorm_stats, batchnorm_backward, batchnorm_backward_reduce, batchnorm_eval, batchnorm_eval_backward, batchnorm_eval_backward_params {
         n: u32,
         c: u32,
         hw: u32,

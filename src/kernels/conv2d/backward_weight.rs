@@ -8,7 +8,7 @@ use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor};
 const BW_WG: usize = 64;
 
 crate::uniform! {
-    struct WeightParams {
+    struct WeightParams for conv2d_backward_weight, conv2d_backward_weight_reduce {
         n: u32,
         cin4: u32,
         cout4: u32,

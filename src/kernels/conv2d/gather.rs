@@ -168,7 +168,7 @@ impl Gather {
 }
 
 crate::uniform! {
-    struct GatherParams {
+    struct GatherParams for conv2d_geom, conv_transpose2d {
         n: u32,
         cin4: u32,
         cout: u32,

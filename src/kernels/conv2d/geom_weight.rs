@@ -24,7 +24,7 @@ pub(super) struct WeightGrad {
 }
 
 crate::uniform! {
-    struct WeightParams {
+    struct WeightParams for conv2d_geom_backward_weight, conv2d_geom_backward_weight_reduce {
         n: u32,
         g4: u32,
         x4: u32,
@@ -140,7 +140,7 @@ pub(super) fn weight_grad(
 }
 
 crate::uniform! {
-    struct BiasParams {
+    struct BiasParams for conv2d_geom_bias_backward {
         n: u32,
         c: u32,
         tile_w: u32,

@@ -109,7 +109,7 @@ pub(crate) fn groups_1d(what: &str, invocations: usize, wg: usize) -> [u32; 3] {
 }
 
 crate::uniform! {
-    struct ConvParams {
+    struct ConvParams for conv2d {
         n: u32,
         cin4: u32,
         cout: u32,

@@ -18,7 +18,7 @@ pub struct PackedInput {
 }
 
 crate::uniform! {
-    pub(super) struct PackParams {
+    pub(super) struct PackParams for conv2d_pack_input {
         pub(super) n: u32,
         c: u32,
         h: u32,
@@ -204,7 +204,7 @@ pub enum WeightMode {
 }
 
 crate::uniform! {
-    struct WeightPackParams {
+    struct WeightPackParams for conv2d_pack_weight {
         cout: u32,
         cin: u32,
         k: u32,

@@ -71,7 +71,7 @@ impl GnShape {
 }
 
 crate::uniform! {
-    struct Params {
+    struct Params for group_norm_stats, group_norm_moments, group_norm, group_norm_backward_reduce, group_norm_backward_sums, group_norm_backward {
         n: u32,
         c: u32,
         hw: u32,

@@ -94,6 +94,7 @@ fn main() {
         kind: SamplerKind::Ddim { steps: k, eta: 1.0 },
         clip_x0: false,
         seed: 1,
+        prediction: Default::default(),
     };
     let x = gpu.zeros(&[n, c, size, size]);
     let tb = gpu.zeros(&[n]);

@@ -72,6 +72,7 @@ fn bad_inputs_are_clear_errors() {
         kind: SamplerKind::Ddim { steps, eta },
         clip_x0: false,
         seed: 0,
+        prediction: Default::default(),
     };
     let e = ddim(0, 0.0).validate(1000).unwrap_err().to_string();
     assert!(e.contains("DDIM steps"), "{e}");
@@ -92,6 +93,7 @@ fn timestep_sequences() {
         },
         clip_x0: false,
         seed: 0,
+        prediction: Default::default(),
     };
     let ts = ddpm.timesteps(5).unwrap();
     assert_eq!(ts, vec![5, 4, 3, 2, 1, 0]);
@@ -99,6 +101,7 @@ fn timestep_sequences() {
         kind: SamplerKind::Ddim { steps, eta: 0.0 },
         clip_x0: false,
         seed: 0,
+        prediction: Default::default(),
     };
     assert_eq!(ddim(5).timesteps(5).unwrap(), ts);
     assert_eq!(ddim(4).timesteps(10).unwrap(), vec![10, 8, 5, 3, 0]);

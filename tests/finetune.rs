@@ -54,6 +54,7 @@ fn ddim(steps: usize, eta: f32, seed: u64) -> SamplerConfig {
         kind: SamplerKind::Ddim { steps, eta },
         clip_x0: false,
         seed,
+        prediction: Default::default(),
     }
 }
 

@@ -22,6 +22,7 @@ fn setup() -> (Arc<Gpu>, Model, Schedule, SamplerConfig) {
         },
         clip_x0: false,
         seed: 9,
+        prediction: Default::default(),
     };
     (gpu, net, sched, scfg)
 }

@@ -69,6 +69,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         },
         clip_x0: false,
         seed: a.seed,
+        prediction: Default::default(),
     };
     sampler.validate(schedule.t_max)?;
     let cfg = FinetuneConfig {

@@ -223,6 +223,7 @@ fn cfg(kind: SamplerKind, clip_x0: bool, seed: u64) -> SamplerConfig {
         kind,
         clip_x0,
         seed,
+        prediction: Default::default(),
     }
 }
 const SMALL: SamplerKind = SamplerKind::Ddpm {

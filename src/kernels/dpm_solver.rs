@@ -205,7 +205,8 @@ pub fn dpm_solver_backward(
     )
 }
 
-/// The step's D0 and its pre-clamp partials (dD0/dx, dD0/dout), from `Prediction::x0_eps`.
+/// The step's D0 and its pre-clamp partials (dD0/dx, dD0/dout), from `Prediction::x0_eps`;
+/// both partials are 0 where the clamp is active.
 fn x0_of(c: &DpmCoef, pred: Prediction, clip: bool, x: f64, out: f64) -> (f64, f64, f64) {
     let abar = c.alpha_s * c.alpha_s;
     let d0 = pred.x0_eps(out, x, abar).0;
@@ -221,6 +222,36 @@ fn x0_of(c: &DpmCoef, pred: Prediction, clip: bool, x: f64, out: f64) -> (f64, f
     }
 }
 
+/// One element of the step in f64: (x', D0) from x, the model output and x0_prev (not read
+/// when c1 = 0).
+pub fn dpm_step(
+    c: &DpmCoef,
+    pred: Prediction,
+    clip: bool,
+    x: f64,
+    out: f64,
+    prev: f64,
+) -> (f64, f64) {
+    let (d0, _, _) = x0_of(c, pred, clip, x, out);
+    let from_prev = if c.c1 != 0.0 { c.c1 * prev } else { 0.0 };
+    (c.a * x + c.c0 * d0 + from_prev, d0)
+}
+
+/// One element of the backward in f64: from g = dL/dx' and g0 = dL/dD0 at (x, out), the
+/// gradients (dL/dx, dL/dout, dL/dx0_prev).
+pub fn dpm_step_backward(
+    c: &DpmCoef,
+    pred: Prediction,
+    clip: bool,
+    (g, g0): (f64, f64),
+    x: f64,
+    out: f64,
+) -> (f64, f64, f64) {
+    let (_, q, r) = x0_of(c, pred, clip, x, out);
+    let gd = c.c0 * g + g0;
+    (c.a * g + q * gd, r * gd, c.c1 * g)
+}
+
 /// CPU reference of `dpm_solver`: (x', x0) of the step `c` (x0_prev unused when c1 = 0).
 pub fn dpm_solver_cpu(
     c: &DpmCoef,
@@ -234,9 +265,8 @@ pub fn dpm_solver_cpu(
         .zip(out)
         .zip(x0_prev)
         .map(|((&x, &o), &p)| {
-            let (d0, _, _) = x0_of(c, pred, clip, x as f64, o as f64);
-            let prev = if c.c1 != 0.0 { c.c1 * p as f64 } else { 0.0 };
-            ((c.a * x as f64 + c.c0 * d0 + prev) as f32, d0 as f32)
+            let (v, d0) = dpm_step(c, pred, clip, x as f64, o as f64, p as f64);
+            (v as f32, d0 as f32)
         })
         .unzip()
 }
@@ -253,11 +283,11 @@ pub fn dpm_solver_backward_cpu(
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let mut res = (vec![], vec![], vec![]);
     for i in 0..g.len() {
-        let (_, q, r) = x0_of(c, pred, clip, x[i] as f64, out[i] as f64);
-        let gd = c.c0 * g[i] as f64 + g0[i] as f64;
-        res.0.push((c.a * g[i] as f64 + q * gd) as f32);
-        res.1.push((r * gd) as f32);
-        res.2.push((c.c1 * g[i] as f64) as f32);
+        let grads = (g[i] as f64, g0[i] as f64);
+        let (dx, dout, dprev) = dpm_step_backward(c, pred, clip, grads, x[i] as f64, out[i] as f64);
+        res.0.push(dx as f32);
+        res.1.push(dout as f32);
+        res.2.push(dprev as f32);
     }
     res
 }

@@ -67,10 +67,13 @@ impl SamplerConfig {
             }
         }
         if let SamplerKind::DpmSolver2M { steps } = self.kind {
-            if steps == 0 || steps >= t_max {
+            if steps == 0 {
+                bail!("DPM-Solver++ steps must be at least 1 (and below the schedule's T), got 0");
+            }
+            if steps >= t_max {
                 bail!(
                     "DPM-Solver++ steps must be in 1..={} (below the schedule's T = {t_max}, so that no two timesteps coincide), got {steps}",
-                    t_max.max(2) - 1
+                    t_max - 1
                 );
             }
         } else if self.prediction != Prediction::Eps {

@@ -10,7 +10,7 @@
 //! gradient), activation / activation_backward (relu, gelu, silu), conv2d_acc (conv2d,
 //! conv2d_geom, conv_transpose2d), conv2d_weight_params (conv2d_backward_weight),
 //! grid_1d (the elementwise kernels: relu, add, concat, ema, mse_backward, ...), grid_pairs
-//! (denoise, rng_normal_fill), maxpool_window (maxpool), norm_forward_io / norm_backward_io /
+//! (denoise, rng_normal_fill), dpm_x0 (dpm_solver), maxpool_window (maxpool), norm_forward_io / norm_backward_io /
 //! norm_moments (batchnorm, group_norm, layer_norm), group_norm_plane_pass (group_norm),
 //! layer_norm_row_pass (layer_norm).
 
@@ -29,6 +29,7 @@ mod conv2d;
 mod conv2d_geom;
 mod conv_transpose2d;
 mod diffusion;
+mod dpm_solver;
 mod ema;
 mod gelu;
 mod grad_clip;
@@ -61,6 +62,7 @@ fn main() {
     adam::bench(&b);
     ema::bench(&b);
     diffusion::bench(&b);
+    dpm_solver::bench(&b);
     grad_clip::bench(&b);
     label_embedding::bench(&b);
     batchnorm::bench(&b);

@@ -498,3 +498,30 @@ fn second_order_convergence_on_gaussian_data() {
         }
     }
 }
+
+#[test]
+fn step_counts_and_predictions_are_validated() {
+    let err = |c: SamplerConfig| c.validate(50).unwrap_err().to_string();
+    assert!(err(dpm_cfg(0, false, 0)).contains("at least 1"));
+    let e = err(dpm_cfg(50, false, 0));
+    assert!(e.contains("1..=49") && e.contains("T = 50"), "{e}");
+    assert!(dpm_cfg(49, false, 0).validate(50).is_ok());
+    for pred in Prediction::ALL {
+        let dpm = SamplerConfig {
+            prediction: pred,
+            ..dpm_cfg(10, false, 0)
+        };
+        assert!(dpm.validate(50).is_ok(), "dpm++2m converts {pred}");
+        let ddim = SamplerConfig {
+            kind: SamplerKind::Ddim {
+                steps: 10,
+                eta: 0.0,
+            },
+            ..dpm
+        };
+        match pred {
+            Prediction::Eps => assert!(ddim.validate(50).is_ok()),
+            _ => assert!(err(ddim).contains("--sampler dpm++2m"), "{pred}"),
+        }
+    }
+}

@@ -20,7 +20,8 @@ pub fn bench(b: &Bencher) {
         coef: gpu.upload(&gpu_coefficients(&coef), &[10, COEF_FLOATS]),
         state: gpu.upload_u32(&[5, 1, 0, 0], &[4]),
     };
-    let [x, out, x0, g, dx, dout] = [(); 6].map(|_| gpu.zeros(&[len]));
+    let [x, out, x0, dx, dout] = [(); 5].map(|_| gpu.zeros(&[len]));
+    let g2 = gpu.zeros(&[2 * len]);
     if b.enabled("dpm_solver") {
         // Reads out, x, x0; writes x, x0.
         let mut p = Program::new();
@@ -28,11 +29,11 @@ pub fn bench(b: &Bencher) {
         b.report("dpm_solver", &shape, &p, 0.0, 20.0 * len as f64);
     }
     if b.enabled("dpm_solver_backward") {
-        // Reads g, x, out, g0, dx, dout; writes g0, dx, dout.
+        // Reads g, g0, x, out, dx, dout, dprev; writes dx, dout, dprev.
         let mut p = Program::new();
         p.push(dpm_solver_backward(
-            gpu, n, chw, &step, &g, &x, &out, &x0, &dx, &dout,
+            gpu, n, chw, &step, &g2, &x, &out, &dx, &dout, &x0,
         ));
-        b.report("dpm_solver_backward", &shape, &p, 0.0, 36.0 * len as f64);
+        b.report("dpm_solver_backward", &shape, &p, 0.0, 40.0 * len as f64);
     }
 }

@@ -169,38 +169,39 @@ pub fn dpm_solver(
     )
 }
 
-/// Backward of `dpm_solver` (the same `step`) at its inputs `x` and `out`: from `g` = dL/dx',
-/// dx and dout accumulate their gradients, and `g0` (dL/dx0 of this step's output x0 on
-/// entry, zeros after the last step) is replaced by dL/dx0_prev, the `g0` of the step before.
-/// With `clip_x0` the clamp passes gradient only where it is inactive (|x0| <= 1).
+/// Backward of `dpm_solver` (the same `step`) at its inputs `x` and `out`: from `g2` =
+/// [dL/dx'; dL/dx0] (f32 [2, n, chw]: the gradients of both outputs, zeros for an x0 nothing
+/// used), dx, dout and dprev (of x0_prev) accumulate their gradients. With `clip_x0` the
+/// clamp passes gradient only where it is inactive (|x0| <= 1).
 pub fn dpm_solver_backward(
     gpu: &Gpu,
     n: usize,
     chw: usize,
     step: &DpmStep,
-    g: &GpuTensor,
+    g2: &GpuTensor,
     x: &GpuTensor,
     out: &GpuTensor,
-    g0: &GpuTensor,
     dx: &GpuTensor,
     dout: &GpuTensor,
+    dprev: &GpuTensor,
 ) -> Dispatch {
     let op = "dpm_solver_backward";
     let len = n * chw;
     let p = params(op, len, step);
-    let all = [("g", g), ("x", x), ("out", out), ("g0", g0), ("dx", dx)];
-    for (name, v) in all.into_iter().chain([("dout", dout)]) {
+    expect_len(op, "g2", g2, 2 * len, "[dL/dx'; dL/dx0], [2, n, chw]");
+    let all = [("x", x), ("out", out), ("dx", dx), ("dout", dout)];
+    for (name, v) in all.into_iter().chain([("dprev", dprev)]) {
         expect_len(op, name, v, len, "[n, chw]");
     }
-    expect_disjoint(op, ("g0", g0), ("dx", dx));
-    expect_disjoint(op, ("g0", g0), ("dout", dout));
     expect_disjoint(op, ("dx", dx), ("dout", dout));
+    expect_disjoint(op, ("dx", dx), ("dprev", dprev));
+    expect_disjoint(op, ("dout", dout), ("dprev", dprev));
     gpu.dispatch(
         op,
         id::dpm_solver_backward,
         "main",
         &p,
-        &[&step.coef, &step.state, g, x, out, g0, dx, dout],
+        &[&step.coef, &step.state, g2, x, out, dx, dout, dprev],
         grid_1d(len),
     )
 }
@@ -271,7 +272,8 @@ pub fn dpm_solver_cpu(
         .unzip()
 }
 
-/// CPU reference of `dpm_solver_backward`: the fresh (dx, dout) and the new g0 (dL/dx0_prev).
+/// CPU reference of `dpm_solver_backward` (`g2` split into g and g0): the fresh (dx, dout,
+/// dprev).
 pub fn dpm_solver_backward_cpu(
     c: &DpmCoef,
     pred: Prediction,

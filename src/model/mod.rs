@@ -8,6 +8,7 @@ mod graph_bn;
 mod graph_conv;
 mod graph_conv_geom;
 pub mod graph_diffusion;
+pub mod graph_dpm;
 mod graph_norm;
 pub mod nets;
 pub mod network;

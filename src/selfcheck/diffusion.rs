@@ -132,22 +132,22 @@ pub fn dpm_step(p: &mut Probe) {
     let (x, xg) = p.filled(&[n, chw]);
     let (o, og) = p.filled(&[n, chw]);
     let (prev, pg) = p.filled(&[n, chw]);
-    let (g, gg) = p.filled(&[n, chw]);
-    let (g0, g0g) = p.filled(&[n, chw]);
+    let (g2, g2g) = p.filled(&[2, n, chw]);
     let x_in = p.gpu.upload(&x, &[n, chw]);
-    let (dx, dout) = (p.zeros(&[n, chw]), p.zeros(&[n, chw]));
+    let (dx, dout, dprev) = (p.zeros(&[n, chw]), p.zeros(&[n, chw]), p.zeros(&[n, chw]));
     // The backward reads the step's input, so it runs before the forward overwrites xg.
     p.run([
-        dpm_solver_backward(p.gpu, n, chw, &step, &gg, &x_in, &og, &g0g, &dx, &dout),
+        dpm_solver_backward(p.gpu, n, chw, &step, &g2g, &x_in, &og, &dx, &dout, &dprev),
         dpm_solver(p.gpu, n, chw, &step, &og, &xg, &pg),
     ]);
     let (wx, w0) = dpm_solver_cpu(&coef[k], Prediction::Eps, false, &x, &o, &prev);
     p.check("dpm_solver x", &xg, &wx, bound(4, 0.0));
     p.check("dpm_solver x0", &pg, &w0, bound(2, 0.0));
-    let (bx, bo, bp) = dpm_solver_backward_cpu(&coef[k], Prediction::Eps, false, &g, &g0, &x, &o);
+    let (g, g0) = g2.split_at(n * chw);
+    let (bx, bo, bp) = dpm_solver_backward_cpu(&coef[k], Prediction::Eps, false, g, g0, &x, &o);
     p.check("dpm_solver backward x", &dx, &bx, bound(4, 0.0));
     p.check("dpm_solver backward out", &dout, &bo, bound(2, 0.0));
-    p.check("dpm_solver backward x0_prev", &g0g, &bp, bound(1, 0.0));
+    p.check("dpm_solver backward x0_prev", &dprev, &bp, bound(1, 0.0));
 }
 
 /// One AdamW update at step 3 and one EMA update. Parameters are small so that the checked

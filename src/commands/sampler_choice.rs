@@ -33,7 +33,7 @@ pub fn sampler_kind(
             steps: steps.unwrap_or(DDIM_STEPS),
             eta,
         },
-        "dpm++2m" | "dpm-solver++" => SamplerKind::DpmSolver2M {
+        "dpm++2m" => SamplerKind::DpmSolver2M {
             steps: steps.unwrap_or(DPM_STEPS),
         },
         s => bail!("--sampler {s}: use {SAMPLERS}"),
@@ -68,10 +68,7 @@ impl SamplerArgs {
         let steps = match (self.steps, self.ddim_steps) {
             (Some(a), Some(b)) => bail!("--steps {a} and --ddim-steps {b}: pass one of them"),
             (None, Some(b)) if self.sampler != "ddim" => {
-                bail!(
-                    "--ddim-steps {b} is for --sampler ddim; use --steps with {}",
-                    self.sampler
-                )
+                bail!("--ddim-steps {b} is for --sampler ddim (--steps sets dpm++2m's steps)")
             }
             (s, d) => s.or(d),
         };

@@ -68,6 +68,15 @@ fn dpm_sampler_end_to_end() {
         let (ok, text) = on_checkpoint("sample", c, flags);
         assert!(!ok && text.contains(want), "{flags:?}: {text}");
     }
+    // Grids that the schedule cannot draw (dpm++2m's default 20 steps at T = 20) are
+    // refused before training, not after it.
+    let dir2 = cli_common::tmp("cli_dpm", "grid");
+    let mut args = vec!["train", "--steps", "2", "--out", dir2.to_str().unwrap()];
+    args.extend(cli_common::TINY);
+    args.extend(["--sample-sampler", "dpm++2m"]);
+    let (ok, text) = run(&args);
+    assert!(!ok && text.contains("1..=19"), "{text}");
+    assert!(!dir2.join("checkpoint.safetensors").exists(), "{text}");
     // --steps means DDIM's step count with --sampler ddim.
     let (ok, text) = on_checkpoint(
         "sample",

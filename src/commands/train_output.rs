@@ -37,22 +37,18 @@ pub fn save_chart(out: &Path, loss: &[(u64, f32)], quality: &[(u64, f64)]) -> Re
     )
 }
 
-/// A sample grid of the network being trained. With `sampler` (`--sample-sampler`) that
-/// sampler with `sample_steps` (DDIM with eta 1). Without it full DDPM chains, except that a
-/// CPU adapter uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net
-/// passes would dominate a CPU run). Class-conditional: one labelled row per class, guided
-/// w = 3.
-pub fn write_samples(
-    gpu: &Arc<Gpu>,
-    tr: &Trainer,
-    path: &Path,
-    count: usize,
+/// The sampler of the sample grids. With `sampler` (`--sample-sampler`) that sampler with
+/// `sample_steps` (DDIM with eta 1). Without it full DDPM chains, except that a CPU adapter
+/// uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net passes would
+/// dominate a CPU run). `train` calls it before training too, so that a step count the
+/// schedule cannot take is refused then rather than after the last step.
+pub fn grid_sampler(
+    gpu: &Gpu,
+    t_max: usize,
     variance: Variance,
     (sampler, sample_steps): (Option<&str>, Option<usize>),
-    names: &[String],
-    show: bool,
-) -> Result<()> {
-    let t_max = tr.schedule.t_max;
+    seed: u64,
+) -> Result<SamplerConfig> {
     let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
     let kind = match (sampler, ddim) {
         (Some(name), _) => sampler_kind(name, sample_steps, variance, 1.0)?,
@@ -62,10 +58,27 @@ pub fn write_samples(
     let cfg = SamplerConfig {
         kind,
         clip_x0: false,
-        seed: tr.cfg.seed,
+        seed,
         prediction: Default::default(),
     };
     cfg.validate(t_max)?;
+    Ok(cfg)
+}
+
+/// A sample grid of the network being trained, drawn by `grid_sampler`. Class-conditional:
+/// one labelled row per class, guided w = 3.
+pub fn write_samples(
+    gpu: &Arc<Gpu>,
+    tr: &Trainer,
+    path: &Path,
+    count: usize,
+    variance: Variance,
+    choice: (Option<&str>, Option<usize>),
+    names: &[String],
+    show: bool,
+) -> Result<()> {
+    let t_max = tr.schedule.t_max;
+    let cfg = grid_sampler(gpu, t_max, variance, choice, tr.cfg.seed)?;
     let pb = bar(t_max as u64, "sample");
     if !show {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());

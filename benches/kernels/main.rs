@@ -35,6 +35,7 @@ groups! {
     adam,
     ema,
     diffusion,
+    dpm_solver,
     grad_clip,
     label_embedding,
     batchnorm,

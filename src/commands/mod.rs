@@ -27,6 +27,7 @@ pub mod presets;
 pub mod quality;
 pub mod sample;
 pub mod sample_files;
+pub mod sampler_choice;
 pub mod train;
 mod train_args;
 pub mod train_objective;
@@ -297,5 +298,6 @@ fn describe_sampler(kind: &SamplerKind, t_max: usize) -> String {
     match kind {
         SamplerKind::Ddpm { .. } => format!("DDPM, {t_max} steps"),
         SamplerKind::Ddim { steps, eta } => format!("DDIM, {steps} steps, eta {eta}"),
+        SamplerKind::DpmSolver2M { steps } => format!("DPM-Solver++ 2M, {steps} steps"),
     }
 }

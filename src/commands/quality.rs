@@ -9,9 +9,10 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use super::sampler_choice::sampler_kind;
 use super::{bar, expect_data_shape, load_net, schedule_of, AdapterArgs};
 use crate::data::{self, DataSpec, Dataset, LoadOptions};
-use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
+use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
 use crate::gpu::Gpu;
 use crate::model::network::Model;
 use crate::quality::{self, Judge, Score};
@@ -36,9 +37,12 @@ pub struct QualityArgs {
     /// Images in each set (real reference, real held out, noise, generated).
     #[arg(long, default_value_t = 200)]
     pub count: usize,
-    /// DDIM steps (eta 1) for the generated images.
-    #[arg(long, default_value_t = 50)]
-    pub sample_steps: usize,
+    /// Sampler of the generated images: ddim (eta 1), dpm++2m or ddpm (variance small).
+    #[arg(long, default_value = "ddim")]
+    pub sampler: String,
+    /// Its steps (ddim: default 50, dpm++2m: default 20; ddpm runs all T).
+    #[arg(long, alias = "sample-steps")]
+    pub steps: Option<usize>,
     /// Guidance scale for class-conditional checkpoints (classes drawn in turn).
     #[arg(long, default_value_t = 3.0)]
     pub guidance: f32,
@@ -100,14 +104,14 @@ pub fn references(
     Ok((Judge::new(gpu, clf, &a), b, noise))
 }
 
-/// `count` images of `net` by DDIM (`steps`, eta 1); a conditional net draws the classes
-/// in turn with guidance `w`.
+/// `count` images of `net` by `kind`; a conditional net draws the classes in turn with
+/// guidance `w`.
 pub fn generate(
     gpu: &Arc<Gpu>,
     net: &Model,
     schedule: &crate::diffusion::schedule::Schedule,
     count: usize,
-    steps: usize,
+    kind: SamplerKind,
     w: f32,
     seed: u64,
 ) -> Result<Vec<f32>> {
@@ -117,10 +121,7 @@ pub fn generate(
         guidance: w,
     });
     let cfg = SamplerConfig {
-        kind: SamplerKind::Ddim {
-            steps: steps.min(schedule.t_max),
-            eta: 1.0,
-        },
+        kind,
         clip_x0: false,
         seed: seed ^ 0x51A11,
         prediction: net.prediction,
@@ -151,6 +152,7 @@ pub fn quality(a: &QualityArgs) -> Result<()> {
     if a.count < 2 {
         bail!("--count must be at least 2 (a covariance needs two images)");
     }
+    let kind = sampler_kind(&a.sampler, a.steps, Variance::Small, 1.0)?;
     let gpu = a.adapter.open()?;
     let net = a
         .checkpoint
@@ -189,19 +191,23 @@ pub fn quality(a: &QualityArgs) -> Result<()> {
     if let (Some((ck, net)), Some(path)) = (&net, &a.checkpoint) {
         expect_data_shape(&net.cfg, &ds)?;
         let schedule = schedule_of(ck, "linear", 1000)?;
-        let images = generate(
-            &gpu,
-            net,
-            &schedule,
-            a.count,
-            a.sample_steps,
-            a.guidance,
-            a.seed,
-        )?;
+        // A DDIM step count past T means the full chain (T steps), as it always has.
+        let kind = match kind {
+            SamplerKind::Ddim { steps, eta } => SamplerKind::Ddim {
+                steps: steps.min(schedule.t_max),
+                eta,
+            },
+            k => k,
+        };
+        let started = std::time::Instant::now();
+        let images = generate(&gpu, net, &schedule, a.count, kind, a.guidance, a.seed)?;
+        let secs = started.elapsed().as_secs_f64();
+        let what = super::describe_sampler(&kind, schedule.t_max);
         print_row(
-            &format!("{} (DDIM {})", path.display(), a.sample_steps),
+            &format!("{} ({what})", path.display()),
             &judge.score(&gpu, &images),
         );
+        println!("  sampling took {secs:.1}s");
     }
     Ok(())
 }

@@ -7,56 +7,15 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::sample_files::ImageFiles;
+pub use super::sampler_choice::SamplerArgs;
 use super::{
-    bar, class_names, class_rows, describe_sampler, follow, parse_variance, sample_labels,
-    AdapterArgs, StateDictArgs,
+    bar, class_names, class_rows, describe_sampler, follow, sample_labels, AdapterArgs,
+    StateDictArgs,
 };
-use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::kernels::prediction::Prediction;
 use crate::pictures;
 use crate::sample::{sample_batches, Strip};
 use crate::train;
-
-#[derive(Args, Debug, Clone)]
-pub struct SamplerArgs {
-    /// ddpm or ddim.
-    #[arg(long, default_value = "ddpm")]
-    pub sampler: String,
-    /// DDPM variance: small (beta tilde) or large (beta).
-    #[arg(long, default_value = "small")]
-    pub variance: String,
-    /// DDIM steps.
-    #[arg(long, default_value_t = 50)]
-    pub ddim_steps: usize,
-    /// DDIM eta in [0, 1].
-    #[arg(long, default_value_t = 0.0)]
-    pub eta: f32,
-    /// Clip the predicted x0 to [-1, 1] at each step.
-    #[arg(long)]
-    pub clip: bool,
-}
-
-impl SamplerArgs {
-    /// The sampler the flags ask for, for a network that predicts `prediction`.
-    pub fn config(&self, seed: u64, prediction: Prediction) -> Result<SamplerConfig> {
-        let kind = match self.sampler.as_str() {
-            "ddpm" => SamplerKind::Ddpm {
-                variance: parse_variance(&self.variance)?,
-            },
-            "ddim" => SamplerKind::Ddim {
-                steps: self.ddim_steps,
-                eta: self.eta,
-            },
-            s => bail!("--sampler {s}: use ddpm or ddim"),
-        };
-        Ok(SamplerConfig {
-            kind,
-            clip_x0: self.clip,
-            seed,
-            prediction,
-        })
-    }
-}
 
 #[derive(Args, Debug, Clone)]
 pub struct SampleArgs {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::train_args::TrainArgs;
-use super::train_output::{save_chart, write_samples, QualityLog};
+use super::train_output::{grid_sampler, save_chart, write_samples, QualityLog};
 use super::train_setup::{setup, Setup};
 use super::{bar, parse_variance, CLASS_NAMES_KEY};
 use crate::train::{self, interrupt, metrics, Metrics, Trainer};
@@ -31,6 +31,15 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     train::check_fits(&gpu, &cfg.net, cfg.batch)?;
     train::memory::check_host_memory(&gpu, &cfg.net, cfg.batch, (ds.pixels.len() * 4) as u64)?;
     let mut tr = Trainer::new(gpu.clone(), cfg.clone())?;
+    let grid_choice = (a.sample_sampler.as_deref(), a.sample_steps);
+    grid_sampler(
+        &gpu,
+        tr.schedule.t_max,
+        variance,
+        grid_choice,
+        0,
+        tr.net.prediction,
+    )?;
     if let Some(r) = &resumed {
         tr.resume_from(&r.ck)
             .with_context(|| format!("resuming from {}", r.path.display()))?;
@@ -157,7 +166,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
                 &out.join(format!("samples_{:06}.png", tr.step)),
                 a.samples,
                 variance,
-                a.sample_steps,
+                grid_choice,
                 &names,
                 false,
             )?;
@@ -183,7 +192,7 @@ pub fn train(a: &TrainArgs) -> Result<()> {
         &grid,
         a.samples,
         variance,
-        a.sample_steps,
+        grid_choice,
         &names,
         true,
     )?;

@@ -85,10 +85,14 @@ pub struct TrainArgs {
     /// (checkpoint_000500.safetensors, ...); older copies are deleted. 0: none.
     #[arg(long, default_value_t = 0)]
     pub keep_checkpoints: usize,
-    /// DDIM steps (eta 1) for the sample grids; default: the full DDPM chain on a GPU, 100 on a
-    /// CPU adapter.
+    /// Steps of the sample grids' sampler, DDIM (eta 1) unless --sample-sampler; default: the
+    /// full DDPM chain on a GPU, a 100-step DDIM on a CPU adapter.
     #[arg(long)]
     pub sample_steps: Option<usize>,
+    /// Sampler of the sample grids: ddpm, ddim (eta 1) or dpm++2m, with --sample-steps
+    /// steps (ddim: 50, dpm++2m: 20 when not given); default: as --sample-steps describes.
+    #[arg(long)]
+    pub sample_sampler: Option<String>,
     /// Images in each sample grid.
     #[arg(long, default_value_t = 16)]
     pub samples: usize,

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::sampler_choice::sampler_kind;
 use super::{bar, class_rows, describe_sampler, follow, sample_labels};
 use crate::data::{self, DataSpec};
 use crate::diffusion::sampler::{SamplerConfig, SamplerKind, Variance};
 use crate::gpu::Gpu;
+use crate::kernels::prediction::Prediction;
 use crate::pictures;
 use crate::train::Trainer;
 
@@ -36,32 +38,49 @@ pub fn save_chart(out: &Path, loss: &[(u64, f32)], quality: &[(u64, f64)]) -> Re
     )
 }
 
-/// A sample grid of the network being trained: full DDPM chains, except that a CPU adapter
-/// uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net passes
-/// would dominate a CPU run). Class-conditional: one labelled row per class, guided w = 3.
+/// The sampler of the sample grids. With `sampler` (`--sample-sampler`) that sampler with
+/// `sample_steps` (DDIM with eta 1). Without it full DDPM chains, except that a CPU adapter
+/// uses a 100-step DDIM (eta 1) unless `sample_steps` says otherwise (1000 U-Net passes would
+/// dominate a CPU run). `train` calls it before training too, so that a step count the
+/// schedule cannot take is refused then rather than after the last step.
+pub fn grid_sampler(
+    gpu: &Gpu,
+    t_max: usize,
+    variance: Variance,
+    (sampler, sample_steps): (Option<&str>, Option<usize>),
+    seed: u64,
+    prediction: Prediction,
+) -> Result<SamplerConfig> {
+    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
+    let kind = match (sampler, ddim) {
+        (Some(name), _) => sampler_kind(name, sample_steps, variance, 1.0)?,
+        (None, Some(steps)) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
+        _ => SamplerKind::Ddpm { variance },
+    };
+    let cfg = SamplerConfig {
+        kind,
+        clip_x0: false,
+        seed,
+        prediction,
+    };
+    cfg.validate(t_max)?;
+    Ok(cfg)
+}
+
+/// A sample grid of the network being trained, drawn by `grid_sampler`. Class-conditional:
+/// one labelled row per class, guided w = 3.
 pub fn write_samples(
     gpu: &Arc<Gpu>,
     tr: &Trainer,
     path: &Path,
     count: usize,
     variance: Variance,
-    sample_steps: Option<usize>,
+    choice: (Option<&str>, Option<usize>),
     names: &[String],
     show: bool,
 ) -> Result<()> {
     let t_max = tr.schedule.t_max;
-    let ddim = sample_steps.or((gpu.is_cpu() && t_max > 100).then_some(100));
-    let kind = match ddim {
-        Some(steps) if steps < t_max => SamplerKind::Ddim { steps, eta: 1.0 },
-        _ => SamplerKind::Ddpm { variance },
-    };
-    let cfg = SamplerConfig {
-        kind,
-        clip_x0: false,
-        seed: tr.cfg.seed,
-        prediction: tr.net.prediction,
-    };
-    cfg.validate(t_max)?;
+    let cfg = grid_sampler(gpu, t_max, variance, choice, tr.cfg.seed, tr.net.prediction)?;
     let pb = bar(t_max as u64, "sample");
     if !show {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -127,8 +146,19 @@ impl QualityLog {
         metrics: &mut crate::train::Metrics,
         elapsed: f64,
     ) -> Result<crate::quality::Score> {
-        let images =
-            super::quality::generate(gpu, &tr.net, &tr.schedule, self.count, 50, 3.0, tr.cfg.seed)?;
+        let kind = SamplerKind::Ddim {
+            steps: 50.min(tr.schedule.t_max),
+            eta: 1.0,
+        };
+        let images = super::quality::generate(
+            gpu,
+            &tr.net,
+            &tr.schedule,
+            self.count,
+            kind,
+            3.0,
+            tr.cfg.seed,
+        )?;
         let s = self.judge.score(gpu, &images);
         metrics.quality_row(tr.step, elapsed, s.frechet, s.covered, s.confidence)?;
         self.points.push((tr.step, s.frechet));

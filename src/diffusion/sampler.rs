@@ -1,5 +1,6 @@
-//! The GPU sampling loop: start noise, then per step [prepare, model, denoise, advance],
-//! recorded once and submitted in chunks without reading anything back in between.
+//! The GPU sampling loop: start noise, then per step [prepare, model, denoise (or
+//! dpm_solver), advance], recorded once and submitted in chunks without reading anything
+//! back in between.
 
 use std::sync::Arc;
 
@@ -9,6 +10,9 @@ use super::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::denoise::{
     denoise, denoise_cpu, sampler_advance, sampler_prepare, CpuStep, DenoiseMode, DenoiseStep,
+};
+use crate::kernels::dpm_solver::{
+    dpm_coefficients, dpm_solver, dpm_solver_cpu, gpu_coefficients, DpmStep, COEF_FLOATS,
 };
 use crate::kernels::prediction::Prediction;
 use crate::kernels::rng::{normals_cpu, rng_normal_fill, PURPOSE_XT};
@@ -30,6 +34,9 @@ pub enum SamplerKind {
     /// DDIM over `steps` timesteps t_i = round(i T / steps), i = steps..1, then 0;
     /// eta in [0, 1] (0 deterministic, 1 on the full sequence equals DDPM "small").
     Ddim { steps: usize, eta: f32 },
+    /// DPM-Solver++ 2M (deterministic) over `steps` in 1..T timesteps spaced as diffusers'
+    /// "linspace": t_i = round_half_even(i (T - 1) / steps) + 1, i = steps..1, then 0.
+    DpmSolver2M { steps: usize },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,6 +65,17 @@ impl SamplerConfig {
                 bail!("DDIM eta must be in [0, 1], got {eta}");
             }
         }
+        if let SamplerKind::DpmSolver2M { steps } = self.kind {
+            if steps == 0 {
+                bail!("DPM-Solver++ steps must be at least 1 (and below the schedule's T), got 0");
+            }
+            if steps >= t_max {
+                bail!(
+                    "DPM-Solver++ steps must be in 1..={} (below the schedule's T = {t_max}, so that no two timesteps coincide), got {steps}",
+                    t_max - 1
+                );
+            }
+        }
         Ok(())
     }
 
@@ -70,6 +88,8 @@ impl SamplerConfig {
                 variance: Variance::Large,
             } => DenoiseMode::DdpmLarge,
             SamplerKind::Ddim { eta, .. } => DenoiseMode::Ddim { eta },
+            // Its first-order step is deterministic DDIM; the sampler runs dpm_solver instead.
+            SamplerKind::DpmSolver2M { .. } => DenoiseMode::Ddim { eta: 0.0 },
         }
     }
 
@@ -79,6 +99,7 @@ impl SamplerConfig {
         let steps = match self.kind {
             SamplerKind::Ddpm { .. } => t_max,
             SamplerKind::Ddim { steps, .. } => steps,
+            SamplerKind::DpmSolver2M { steps } => return Ok(linspace_timesteps(t_max, steps)),
         };
         let mut ts: Vec<u32> = (1..=steps)
             .rev()
@@ -87,6 +108,26 @@ impl SamplerConfig {
         ts.push(0);
         Ok(ts)
     }
+}
+
+/// diffusers' "linspace" spacing in our 1-based t: numpy's
+/// `linspace(0, T - 1, steps + 1).round()[::-1][:-1]` (i * ((T - 1) / steps) in f64, the last
+/// exactly T - 1, ties to even) plus 1, then 0.
+pub fn linspace_timesteps(t_max: usize, steps: usize) -> Vec<u32> {
+    let step = (t_max - 1) as f64 / steps as f64;
+    let mut ts: Vec<u32> = (1..=steps)
+        .rev()
+        .map(|i| {
+            let v = if i == steps {
+                (t_max - 1) as f64
+            } else {
+                i as f64 * step
+            };
+            v.round_ties_even() as u32 + 1
+        })
+        .collect();
+    ts.push(0);
+    ts
 }
 
 pub struct Sampler {
@@ -135,15 +176,22 @@ impl Sampler {
         let mut prepare = Program::new();
         prepare.push(sampler_prepare(gpu, n, &ts, &state, t_batch));
         let mut step = Program::new();
-        step.push(denoise(
-            gpu,
-            n,
-            chw,
-            &DenoiseStep::new(cfg.mode(), cfg.clip_x0, &table, &ts, &state)
-                .predicting(cfg.prediction),
-            eps,
-            x,
-        ));
+        if let SamplerKind::DpmSolver2M { .. } = cfg.kind {
+            let coef = gpu_coefficients(&dpm_coefficients(&schedule.abar, &ts_host));
+            let dpm = DpmStep {
+                pred: cfg.prediction,
+                clip_x0: cfg.clip_x0,
+                coef: gpu.upload(&coef, &[ts_host.len() - 1, COEF_FLOATS]),
+                state: state.clone(),
+            };
+            // Each step's x0 for the next; the first step does not read it.
+            let x0 = gpu.zeros(&[n, chw]);
+            step.push(dpm_solver(gpu, n, chw, &dpm, eps, x, &x0));
+        } else {
+            let denoise_step = DenoiseStep::new(cfg.mode(), cfg.clip_x0, &table, &ts, &state)
+                .predicting(cfg.prediction);
+            step.push(denoise(gpu, n, chw, &denoise_step, eps, x));
+        }
         step.push(sampler_advance(gpu, k_max, &state));
         Ok(Sampler {
             gpu: gpu.clone(),
@@ -261,8 +309,8 @@ fn wait_for(gpu: &Gpu, idx: wgpu::SubmissionIndex) -> Result<()> {
 
 /// CPU reference of a whole run (f64 steps, the GPU's random numbers): x_T from
 /// `normals_cpu(seed, 0, PURPOSE_XT, ..)`, then for each k `eps = model(x, t)` and
-/// `denoise_cpu`. `model(x, t)` returns the network output (eps, x0 or v as
-/// `cfg.prediction` says) for all n*chw elements at timestep t.
+/// `denoise_cpu` (`dpm_solver_cpu` for DPM-Solver++). `model(x, t)` returns the network
+/// output (eps, x0 or v as `cfg.prediction` says) for all n*chw elements at timestep t.
 pub fn sample_cpu(
     schedule: &Schedule,
     cfg: &SamplerConfig,
@@ -271,11 +319,18 @@ pub fn sample_cpu(
 ) -> Result<Vec<f32>> {
     let ts = cfg.timesteps(schedule.t_max)?;
     let mut x = normals_cpu(cfg.seed, 0, PURPOSE_XT, len);
+    let dpm = matches!(cfg.kind, SamplerKind::DpmSolver2M { .. })
+        .then(|| dpm_coefficients(&schedule.abar, &ts));
+    let mut x0 = vec![0.0; len];
     for k in 0..ts.len() - 1 {
         let eps = model(&x, ts[k] as usize);
-        let step =
-            CpuStep::at(cfg.mode(), cfg.clip_x0, schedule, &ts, k).predicting(cfg.prediction);
-        x = denoise_cpu(step, k, cfg.seed, &x, &eps);
+        if let Some(coef) = &dpm {
+            (x, x0) = dpm_solver_cpu(&coef[k], cfg.prediction, cfg.clip_x0, &x, &eps, &x0);
+        } else {
+            let step =
+                CpuStep::at(cfg.mode(), cfg.clip_x0, schedule, &ts, k).predicting(cfg.prediction);
+            x = denoise_cpu(step, k, cfg.seed, &x, &eps);
+        }
     }
     Ok(x)
 }

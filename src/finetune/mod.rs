@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
-use crate::diffusion::sampler::SamplerConfig;
+use crate::diffusion::sampler::{SamplerConfig, SamplerKind};
 use crate::diffusion::schedule::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
@@ -80,6 +80,10 @@ impl Finetuner {
     ) -> Result<Self> {
         if cfg.batch == 0 {
             bail!("--batch must be at least 1");
+        }
+        if let SamplerKind::DpmSolver2M { .. } = cfg.sampler.kind {
+            // dpm_solver_backward exists, but the recorded chain carries no x0 between steps.
+            bail!("finetune differentiates DDPM and DDIM chains only, not DPM-Solver++");
         }
         let ts_host = cfg.sampler.timesteps(schedule.t_max)?;
         let steps = ts_host.len() - 1;

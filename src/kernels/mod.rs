@@ -12,6 +12,7 @@ pub mod broadcast_add;
 pub mod concat;
 pub mod conv2d;
 pub mod denoise;
+pub mod dpm_solver;
 pub mod ema;
 pub mod gaussian_eps;
 pub mod gelu;

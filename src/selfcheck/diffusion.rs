@@ -1,9 +1,11 @@
 //! The diffusion kernels (time embedding, Philox normals, forward noising and its backward,
-//! a sampler step and its backward) and the optimiser updates (Adam, EMA). The Box-Muller
-//! normals use log and cos, whose WGSL bounds are absolute: their floor is twice `SIN_COS`
-//! (the cosine's error times a radius of up to ~4, over outputs of size ~3, plus the log's).
+//! a sampler step and its backward, a DPM-Solver++ step and its backward) and the optimiser
+//! updates (Adam, EMA). The Box-Muller normals use log and cos, whose WGSL bounds are
+//! absolute: their floor is twice `SIN_COS` (the cosine's error times a radius of up to ~4,
+//! over outputs of size ~3, plus the log's).
 
 use super::compare::{bound, Probe, SIN_COS};
+use crate::diffusion::sampler::linspace_timesteps;
 use crate::diffusion::{Schedule, ScheduleKind};
 use crate::kernels::adam::{adam, adam_cpu, adam_hyper, AdamConfig};
 use crate::kernels::add_noise::{
@@ -12,6 +14,10 @@ use crate::kernels::add_noise::{
 };
 use crate::kernels::denoise::{
     denoise, denoise_backward, denoise_backward_cpu, denoise_cpu, CpuStep, DenoiseMode, DenoiseStep,
+};
+use crate::kernels::dpm_solver::{
+    dpm_coefficients, dpm_solver, dpm_solver_backward, dpm_solver_backward_cpu, dpm_solver_cpu,
+    gpu_coefficients, DpmStep, COEF_FLOATS,
 };
 use crate::kernels::ema::{ema, ema_cpu};
 use crate::kernels::prediction::Prediction;
@@ -140,6 +146,40 @@ pub fn denoise_step(p: &mut Probe) {
         p.check(&format!("{name} backward x"), &dx, &wx, bound(4, 0.0));
         p.check(&format!("{name} backward eps"), &de, &we, bound(4, 0.0));
     }
+}
+
+/// A second-order DPM-Solver++ step (eps prediction), forward and backward.
+pub fn dpm_step(p: &mut Probe) {
+    let (n, chw) = (3, 5 * 7);
+    let s = schedule();
+    let ts = linspace_timesteps(100, 4);
+    let coef = dpm_coefficients(&s.abar, &ts);
+    let k = 1;
+    let step = DpmStep {
+        pred: Prediction::Eps,
+        clip_x0: false,
+        coef: p.gpu.upload(&gpu_coefficients(&coef), &[4, COEF_FLOATS]),
+        state: p.gpu.upload_u32(&[k as u32, 0, 0, 0], &[4]),
+    };
+    let (x, xg) = p.filled(&[n, chw]);
+    let (o, og) = p.filled(&[n, chw]);
+    let (prev, pg) = p.filled(&[n, chw]);
+    let (g2, g2g) = p.filled(&[2, n, chw]);
+    let x_in = p.gpu.upload(&x, &[n, chw]);
+    let (dx, dout, dprev) = (p.zeros(&[n, chw]), p.zeros(&[n, chw]), p.zeros(&[n, chw]));
+    // The backward reads the step's input, so it runs before the forward overwrites xg.
+    p.run([
+        dpm_solver_backward(p.gpu, n, chw, &step, &g2g, &x_in, &og, &dx, &dout, &dprev),
+        dpm_solver(p.gpu, n, chw, &step, &og, &xg, &pg),
+    ]);
+    let (wx, w0) = dpm_solver_cpu(&coef[k], Prediction::Eps, false, &x, &o, &prev);
+    p.check("dpm_solver x", &xg, &wx, bound(4, 0.0));
+    p.check("dpm_solver x0", &pg, &w0, bound(2, 0.0));
+    let (g, g0) = g2.split_at(n * chw);
+    let (bx, bo, bp) = dpm_solver_backward_cpu(&coef[k], Prediction::Eps, false, g, g0, &x, &o);
+    p.check("dpm_solver backward x", &dx, &bx, bound(4, 0.0));
+    p.check("dpm_solver backward out", &dout, &bo, bound(2, 0.0));
+    p.check("dpm_solver backward x0_prev", &dprev, &bp, bound(1, 0.0));
 }
 
 /// One AdamW update at step 3 and one EMA update. Parameters are small so that the checked

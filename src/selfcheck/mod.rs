@@ -57,6 +57,7 @@ pub const FAMILIES: &[Family] = &[
     Family::new("rng", diffusion::rng),
     Family::new("add_noise", diffusion::noise),
     Family::new("denoise", diffusion::denoise_step),
+    Family::new("dpm_solver", diffusion::dpm_step),
     Family::new("mse", elementwise::mse),
     Family::new("adam+ema", diffusion::optimiser),
 ];

@@ -31,6 +31,8 @@ mod conv_geom_support;
 mod conv_transpose2d;
 mod denoise;
 mod denoise_backward;
+mod dpm_sampler;
+mod dpm_solver;
 mod ema;
 mod gelu;
 mod grad_clip;

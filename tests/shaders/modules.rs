@@ -186,6 +186,7 @@ fn the_libraries_are_the_expected_ones() {
             "conv2d_geom_weight_params",
             "conv2d_weight_params",
             "denoise_coef",
+            "dpm_x0",
             "erf",
             "grid_1d",
             "grid_pairs",

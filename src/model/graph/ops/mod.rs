@@ -11,6 +11,7 @@ mod broadcast_add;
 mod concat;
 mod conv2d;
 mod denoise;
+mod dpm_solver;
 mod group_norm;
 mod label_embedding;
 mod layer_norm;

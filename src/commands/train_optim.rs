@@ -5,18 +5,21 @@
 use anyhow::{bail, Result};
 use clap::Args;
 
+use super::train_objective::Fallback;
 use crate::train::{EmaWarmup, LrSchedule};
 
 #[derive(Args, Debug, Clone)]
 pub struct OptimArgs {
     /// Learning-rate schedule after the warmup: constant, cosine (to 0 at the last step) or
-    /// linear (to 0 at the last step); diffusers' formulas.
-    #[arg(long, default_value = "constant")]
-    pub lr_schedule: String,
+    /// linear (to 0 at the last step); diffusers' formulas. Default: constant; the CPU
+    /// default run (no --channels, --batch, --steps or --epochs) uses cosine; --resume: the
+    /// checkpoint's.
+    #[arg(long)]
+    pub lr_schedule: Option<String>,
     /// Steps of linear warmup from 0 to --lr (the first step has lr 0, as in diffusers); at
-    /// most --steps.
-    #[arg(long, default_value_t = 0)]
-    pub warmup_steps: u64,
+    /// most --steps. Default: 0; the CPU default run uses 100; --resume: the checkpoint's.
+    #[arg(long)]
+    pub warmup_steps: Option<u64>,
     /// Accumulate N micro-batches of --batch images into each optimizer step: the update of
     /// one batch N times larger (BatchNorm statistics stay per micro-batch).
     #[arg(long, default_value_t = 1)]
@@ -47,8 +50,10 @@ pub struct Optim {
 }
 
 impl OptimArgs {
-    pub fn settings(&self, ema: Option<f32>, steps: u64) -> Result<Optim> {
-        let lr_schedule = LrSchedule::parse(&self.lr_schedule, self.warmup_steps, steps)?;
+    pub fn settings(&self, ema: Option<f32>, steps: u64, fallback: &Fallback) -> Result<Optim> {
+        let kind = self.lr_schedule.as_deref().unwrap_or(&fallback.lr_schedule);
+        let warmup = self.warmup_steps.unwrap_or(fallback.warmup_steps);
+        let lr_schedule = LrSchedule::parse(kind, warmup, steps)?;
         if self.grad_accum == 0 {
             bail!("--grad-accum must be at least 1 (1: no accumulation), got 0");
         }

@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 
 use super::parse_schedule;
 use super::train_args::TrainArgs;
+use super::train_objective::Fallback;
 use super::train_output::data_class_names;
 use crate::checkpoint::Checkpoint;
 use crate::data::{self, DataSpec, LoadOptions};
@@ -120,20 +121,39 @@ pub(super) fn setup(a: &TrainArgs, gpu: &Gpu, out: &Path) -> Result<Setup> {
     if steps == 0 {
         bail!("--steps 0 (or --epochs rounding to 0 steps) leaves nothing to train: pass --steps N with N >= 1");
     }
-    if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
-        eprintln!(
-            "note: CPU adapter: using the small preset ({} channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid); pass --channels/--batch/--steps/--sample-steps to override",
-            kind.name(),
-            ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
-        );
-    }
     let net = NetConfig {
         num_classes: if a.cond { conditional_classes(&ds)? } else { 0 },
         ..shape_net(ds.c, ds.h)
     };
     net.validate()?;
-    let o = a.optim.settings(a.ema, steps)?;
-    let (prediction, min_snr_gamma) = a.objective.settings()?;
+    let default_run =
+        cpu && a.channels.is_none() && a.batch.is_none() && a.steps.is_none() && a.epochs.is_none();
+    let fallback = match &resumed {
+        Some(r) => Fallback::of_checkpoint(&r.ck, &r.path.display().to_string())?,
+        None if default_run => Fallback::cpu_default_run(),
+        None => Fallback::plain(),
+    };
+    let o = a.optim.settings(a.ema, steps, &fallback)?;
+    let (prediction, min_snr_gamma) = a.objective.settings(&fallback)?;
+    // Say what the default run chose for the objective when no flag touched it.
+    let (ob, op) = (&a.objective, &a.optim);
+    let untouched = ob.prediction.is_none()
+        && ob.min_snr_gamma.is_none()
+        && op.lr_schedule.is_none()
+        && op.warmup_steps.is_none();
+    let objective_note = if resumed.is_none() && default_run && untouched {
+        ", v-prediction with min-SNR 5, cosine learning rate after 100 warmup steps"
+    } else {
+        ""
+    };
+    if cpu && (a.channels.is_none() || a.batch.is_none() || a.steps.is_none()) {
+        eprintln!(
+            "note: CPU adapter: using the small preset ({} channels {}, batch {batch}, {steps} steps, 100-step DDIM sample grid{}); pass --channels/--batch/--steps/--sample-steps to override",
+            kind.name(),
+            ch.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","),
+            objective_note,
+        );
+    }
     let cfg = TrainConfig {
         net,
         schedule: parse_schedule(&a.schedule)?,

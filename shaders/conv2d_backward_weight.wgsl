@@ -6,7 +6,7 @@
 // 4 output x 4 input channels x one kernel row ky (k = 3: 48 sums as 12 vec4s over the input
 // channels). An invocation owns two units with neighbouring output groups (k = 3) and walks
 // its rows of pixels left to right, keeping the three x texels of the window in registers:
-// 3 texture loads per 96 multiply-adds.
+// 3 texture loads per 96 multiply-adds. main_k3_shared (below) shares dy between lanes.
 
 // import conv2d_weight_params, spread
 
@@ -194,8 +194,11 @@ fn write_db(u: Unit, co4: u32, dsum: vec4<f32>) {
 // workgroup shares one split and one pair of output groups, and its lanes own different
 // (ci4, ky). dy is then the same for every lane: the texels of PX pixels are loaded one per
 // lane and handed round with subgroupShuffle (`dy_of`), so PX pixels cost a lane PX + 2 x
-// loads and 2 dy loads for 96 * PX multiply-adds (main_k3: 3 * PX loads). On the Plain path
-// each lane loads dy itself (main_k3's count).
+// loads and 2 dy loads for 96 * PX multiply-adds (main_k3: 3 * PX loads). Measured against
+// main_k3 (BENCHMARKS.md): 9-16% less CPU time on 28-wide rows, -6% to +1% on 14-wide rows,
+// 10-15% more on 7-wide rows; so the launcher takes it for rows of 14 or more, and on the
+// Subgroup path only. The Plain branch of `dy_of` (each lane loads dy itself: 14-41% slower
+// than main_k3) is there so that the file composes on both paths.
 
 const TWG: u32 = 16u; // invocations per workgroup; BW_TILE_WG in backward_weight.rs
 const PX: u32 = 7u; // pixels per chunk of a row (7 divides the seed widths 28, 14, 7)
@@ -343,3 +346,4 @@ fn main_k3_shared(ids: Ids) {
     }
     store_sums(u, s);
 }
+

@@ -116,7 +116,15 @@ fn checkpoints_without_a_prediction_are_eps() {
 fn cli_v_prediction_with_min_snr_from_train_to_sample_eval_and_resume() {
     let dir = cli_common::tmp("pred", "v");
     let v = ["--prediction", "v", "--min-snr-gamma", "5"];
-    let (ok, text) = train(&dir, &[&v[..], &["--steps", "4"]].concat());
+    let cosine = [
+        "--lr-schedule",
+        "cosine",
+        "--warmup-steps",
+        "2",
+        "--steps",
+        "4",
+    ];
+    let (ok, text) = train(&dir, &[&v[..], &warmup[..]].concat());
     assert!(ok, "{text}");
     let path = dir.join("checkpoint.safetensors");
     let ck = Checkpoint::load(&path).unwrap();
@@ -130,15 +138,30 @@ fn cli_v_prediction_with_min_snr_from_train_to_sample_eval_and_resume() {
     let (ok, text) = on_checkpoint("eval", c, &eval);
     assert!(ok && text.contains("mean v-prediction MSE"), "{text}");
 
-    // Resuming without --prediction v would train eps on v weights: refused.
-    let (ok, text) = train(&dir, &["--steps", "6", "--resume"]);
+    // Another prediction on resume would train eps on v weights: refused.
+    let eps = [
+        "--prediction",
+        "eps",
+        "--min-snr-gamma",
+        "5",
+        "--steps",
+        "6",
+        "--resume",
+    ];
+    let (ok, text) = train(&dir, &eps);
     assert!(!ok && text.contains("prediction"), "{text}");
-    let (ok, text) = train(&dir, &[&v[..], &["--steps", "6", "--resume"]].concat());
+    // Without the flags the run keeps the checkpoint's objective and warmup.
+    let (ok, text) = train(&dir, &["--steps", "6", "--resume"]);
     assert!(ok && text.contains("resumed at step 4"), "{text}");
+    assert!(!text.contains("warning: resuming with"), "{text}");
+    let ck = Checkpoint::load(&path).unwrap();
+    assert_eq!(ck.metadata["prediction"], "v");
+    let (ok, text) = train(&dir, &[&v[..], &["--steps", "8", "--resume"]].concat());
+    assert!(ok && text.contains("resumed at step 6"), "{text}");
 
     for (args, says) in [
         (&["--prediction", "epsilon"][..], "--prediction"),
-        (&["--min-snr-gamma", "0"][..], "--min-snr-gamma"),
+        (&["--min-snr-gamma", "-1"][..], "--min-snr-gamma"),
     ] {
         let (ok, text) = train(&dir.join("bad"), &[args, &["--steps", "1"]].concat());
         assert!(!ok && text.contains(says), "{args:?}: {text}");

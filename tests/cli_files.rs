@@ -207,3 +207,29 @@ fn optimisation_flags_refuse_bad_values() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// config.json and the checkpoint hold the f32 decay 0.999 as the f64 0.9990000128746033;
+/// serde_json reads that text back one ulp off unless its `float_roundtrip` feature is on,
+/// and a resume then took its own setting for a change.
+#[test]
+fn resume_reads_back_the_ema_decay_it_wrote() {
+    let dir = tmp("ema_decay");
+    let flags = ["--steps", "2", "--ema-max-decay", "0.999"];
+    let (ok, text) = train(&dir, &flags);
+    assert!(ok, "{text}");
+    let (ok, text) = train(
+        &dir,
+        &["--steps", "3", "--ema-max-decay", "0.999", "--resume"],
+    );
+    assert!(ok && text.contains("resumed at step 2"), "{text}");
+    assert!(!text.contains("resuming with"), "{text}");
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(
+        json["ema_decay"].as_f64(),
+        Some(0.999f32 as f64),
+        "{config}"
+    );
+    assert!(json.get("changed_on_resume").is_none(), "{config}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -154,7 +154,7 @@ fn cli_v_prediction_with_min_snr_from_train_to_sample_eval_and_resume() {
 
     for (args, says) in [
         (&["--prediction", "epsilon"][..], "--prediction"),
-        (&["--min-snr-gamma", "-1"][..], "--min-snr-gamma"),
+        (&["--min-snr-gamma", "nan"][..], "--min-snr-gamma"),
     ] {
         let (ok, text) = train(&dir.join("bad"), &[args, &["--steps", "1"]].concat());
         assert!(!ok && text.contains(says), "{args:?}: {text}");

@@ -23,7 +23,7 @@ pub struct Conditioning {
 /// Record the model program the sampler replays each step: it reads `x` and `t` ([n]) and
 /// writes eps. Unconditional networks run once; with conditioning the batch is doubled
 /// (conditional half, null-label half) and combined by the guidance kernel, one forward pass.
-fn record_model(
+pub fn record_model(
     gpu: &Gpu,
     net: &Model,
     x: &GpuTensor,

@@ -82,6 +82,7 @@ pub struct Samples {
 }
 
 /// Draw `count` images in batches of `batch`; `progress(done_steps, total_steps)`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sample(
     gpu: &Arc<Gpu>,
     net: &Model,
@@ -128,6 +129,8 @@ pub struct Strip<'a> {
 /// [`sample`] one batch at a time: `on_batch(first image index, images [n * chw], the first
 /// batch's strip)` gets each batch as soon as it is drawn, so any `count` streams through
 /// the memory of one batch. The images are those [`sample`] draws for the same arguments.
+/// (The browser build draws one batch with `record_model` and `Sampler::run_async`.)
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sample_batches(
     gpu: &Arc<Gpu>,
     net: &Model,

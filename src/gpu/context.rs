@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _, Result};
 
 use super::pipelines::PipelineCache;
-use super::spread::{Spread, SPREAD_ENV};
+use super::spread::Spread;
 use super::tensor::GpuTensor;
 
 /// Environment variable that picks an adapter by (case-insensitive) name substring.
@@ -170,7 +170,7 @@ impl Gpu {
                 info.name, info.backend
             );
         }
-        let spread = match (choice.spread, std::env::var(SPREAD_ENV)) {
+        let spread = match (choice.spread, std::env::var(super::spread::SPREAD_ENV)) {
             (Some(s), _) => Some(s),
             (None, Ok(v)) if !v.is_empty() => Some(Spread::parse(&v)?),
             _ => None,

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod config;
 pub mod eval;
 pub mod guard;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod interrupt;
 pub mod memory;
 pub mod metrics;

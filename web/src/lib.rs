@@ -292,5 +292,6 @@ async fn draw(
 /// (Tint in Chromium); resolves to a report, one line per kernel that failed, then a summary.
 #[wasm_bindgen(js_name = checkShaders)]
 pub async fn check_shaders() -> Result<String, JsValue> {
-    check::all(&gpu()?).await
+    let gpu = gpu()?;
+    check::all(&gpu).await
 }

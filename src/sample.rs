@@ -1,10 +1,14 @@
 //! Sampling a trained U-Net: BatchNorm in evaluation mode, the whole chain recorded on the
 //! GPU with no CPU wait between steps.
 
+#[cfg(not(target_arch = "wasm32"))]
 use anyhow::Result;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::diffusion::sampler::{Sampler, SamplerConfig};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::diffusion::schedule::Schedule;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use crate::gpu::{Gpu, GpuTensor, Program};

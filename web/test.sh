@@ -3,16 +3,21 @@
 # SwiftShader), let its ?test=1 mode build every kernel under Tint, train a tiny seed000 on the
 # built-in shapes, evaluate, and POST its checkpoint here; then check the loss fell, load the
 # checkpoint with the native `wgpu-ddpm eval` and compare the two evals.
-#   web/test.sh            (needs web/build.sh --setup once; WEB_TEST_STEPS, WEB_TEST_PORT)
+#   web/test.sh            (needs web/build.sh --setup once; WEB_TEST_STEPS, WEB_TEST_PORT,
+#                           WGPU_DDPM_BIN, WEB_TEST_TIMEOUT)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 STEPS=${WEB_TEST_STEPS:-60}; PORT=${WEB_TEST_PORT:-8766}
-SIZE=16 CHANNELS=8,16 BATCH=8 EVERY=20 COUNT=64 EVAL_BATCH=16
+SIZE=16 CHANNELS=8,16,32 BATCH=8 EVERY=20 COUNT=64 EVAL_BATCH=16
 "$here/build.sh"
-(cd "$root" && cargo build --bin wgpu-ddpm)
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/wgpu-ddpm"
+# WGPU_DDPM_BIN: a native binary already built (else the debug one is built here).
+bin=${WGPU_DDPM_BIN:-}
+if [ -z "$bin" ]; then
+  (cd "$root" && cargo build --bin wgpu-ddpm)
+  bin="${CARGO_TARGET_DIR:-$root/target}/debug/wgpu-ddpm"
+fi
 work=$(mktemp -d); srv=; chr=
-cleanup() { [ -n "$chr" ] && kill "$chr" 2>/dev/null; [ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$chr" ] && kill "$chr" 2>/dev/null && wait "$chr" 2>/dev/null; [ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 python3 "$here/serve.py" --port "$PORT" --upload "$work" >"$work/server.log" 2>&1 & srv=$!
 sleep 1

@@ -166,6 +166,7 @@ pub(crate) fn check_memory(what: &str, n: usize, c: usize, size: usize) -> Resul
 }
 
 /// Values in one single-image copy: channels x size x size (size default 48).
+#[cfg(not(target_arch = "wasm32"))]
 fn size_of_single(opt: &LoadOptions) -> usize {
     let s = opt.size.unwrap_or(48);
     opt.channels.max(1) * s * s

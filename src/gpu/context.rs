@@ -43,6 +43,7 @@ impl AdapterChoice {
         self
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn backends(&self) -> Result<wgpu::Backends> {
         match self.backend.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None => Ok(wgpu::Backends::PRIMARY),
@@ -58,6 +59,7 @@ impl AdapterChoice {
 }
 
 /// wgpu's GL backend, which only a build with the `gles` feature has.
+#[cfg(not(target_arch = "wasm32"))]
 fn gl_backends() -> Result<wgpu::Backends> {
     if cfg!(feature = "gles") {
         Ok(wgpu::Backends::GL)
@@ -67,6 +69,7 @@ fn gl_backends() -> Result<wgpu::Backends> {
 }
 
 /// Lower is better: real GPUs first, a CPU rasteriser such as lavapipe last.
+#[cfg(not(target_arch = "wasm32"))]
 fn preference(t: wgpu::DeviceType) -> u8 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,

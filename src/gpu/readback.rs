@@ -73,7 +73,11 @@ impl Gpu {
         }
         // The staging buffer leaves its slot while mapped: a second read that starts meanwhile
         // (possible in the browser, where reads interleave) makes its own instead of waiting.
-        let taken = self.staging.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let taken = self
+            .staging
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let staging = match taken {
             Some(b) if b.size() >= size => b,
             _ => self.create_buffer(
@@ -88,7 +92,8 @@ impl Gpu {
         let (mapped, fill) = Slot::new();
         staging.map_async(wgpu::MapMode::Read, ..size, fill);
         #[cfg(not(target_arch = "wasm32"))]
-        self.wait().expect("device lost while reading a tensor back");
+        self.wait()
+            .expect("device lost while reading a tensor back");
         mapped.await.expect("could not map the readback buffer");
         let out = staging
             .get_mapped_range(..size)

@@ -33,7 +33,9 @@ impl Model {
     /// [`Model::to_checkpoint`] without blocking (the browser's path).
     pub async fn to_checkpoint_async(&self, gpu: &Gpu, step: u64, optim: bool) -> Checkpoint {
         let mut ck = Checkpoint::default();
-        let params = gpu.read_async(&self.layout.params.whole(&self.params)).await;
+        let params = gpu
+            .read_async(&self.layout.params.whole(&self.params))
+            .await;
         for (name, shape, data) in self.layout.params.split(&params) {
             ck.insert(&name, &shape, data);
         }

@@ -149,7 +149,9 @@ pub async fn mean_loss_async(
     }
     if rest > 0 {
         let tail = Evaluator::new(gpu, net, schedule, rest, fixed_t)?;
-        total += tail.batch_loss_sum(ds, full * batch, seed, full as u64).await;
+        total += tail
+            .batch_loss_sum(ds, full * batch, seed, full as u64)
+            .await;
     }
     Ok(total / count as f64)
 }

@@ -33,7 +33,7 @@ pub async fn all(gpu: &Gpu) -> Result<String, JsValue> {
             .collect();
         let constants: Vec<(&str, f64)> = names.iter().map(|n| (n.as_str(), 1.0)).collect();
         for ep in &parsed.entry_points {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            let _pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(name),
                 layout: None,
                 module: &module,

@@ -16,8 +16,8 @@ use wgpu_ddpm::data::{builtin, Dataset};
 use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::checkpoint_io::{config_of, prediction_of};
-use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
 use wgpu_ddpm::model::nets;
+use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
 use wgpu_ddpm::train::{mean_loss_async, TrainConfig, Trainer};
 
 thread_local! {
@@ -53,10 +53,15 @@ pub async fn open_gpu() -> Result<String, JsValue> {
         )))?;
     let g = Gpu::open(adapter, None).await.map_err(err)?;
     let l = &g.limits;
+    // Browsers often leave the name empty (privacy); the driver or vendor says something.
+    let i = &g.info;
+    let name = [&i.name, &i.driver, &i.driver_info]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .map_or("unnamed adapter", |s| s.as_str());
     let text = format!(
-        "{} ({:?}); storage binding up to {} MiB, {} storage buffers per stage",
-        g.info.name,
-        g.info.device_type,
+        "{name} ({:?}); storage binding up to {} MiB, {} storage buffers per stage",
+        i.device_type,
         l.max_storage_buffer_binding_size >> 20,
         l.max_storage_buffers_per_shader_stage
     );
@@ -176,7 +181,14 @@ impl Training {
             let tr = t.borrow();
             let n = (count as usize).min(data.len());
             let loss = mean_loss_async(
-                &tr.gpu, &tr.net, &tr.schedule, batch as usize, &data, n, seed as u64, None,
+                &tr.gpu,
+                &tr.net,
+                &tr.schedule,
+                batch as usize,
+                &data,
+                n,
+                seed as u64,
+                None,
             )
             .await
             .map_err(err)?;

@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 STEPS=${WEB_TEST_STEPS:-60}; PORT=${WEB_TEST_PORT:-8766}
-SIZE=16 CHANNELS=8,16,32 BATCH=8 EVERY=20 COUNT=64 EVAL_BATCH=16
+SIZE=16 CHANNELS=8,16,32 BATCH=8 EVERY=${WEB_TEST_EVERY:-20} COUNT=64 EVAL_BATCH=16
 "$here/build.sh"
 # WGPU_DDPM_BIN: a native binary already built (else the debug one is built here).
 bin=${WGPU_DDPM_BIN:-}

@@ -63,7 +63,7 @@ async function train() {
     steps, Number(value('lr')), 0, every);
   state.losses = []; state.running = true; $('pause').disabled = false; $('download').disabled = false;
   const t0 = performance.now();
-  let timedFrom = null, timedSteps = 0;
+  let timedFrom = null, timedSteps = 0; // steps/s over the steps since the last refresh
   while (state.training.step < steps) {
     // Rust holds the run while a readback is awaited, so a download waits for the loop.
     if (state.wantDownload) { state.wantDownload = false; await download(); }
@@ -73,17 +73,18 @@ async function train() {
       const l = await state.training.losses();
       for (let i = 0; i < l.length; i += 2) state.losses.push([l[i], l[i + 1]]);
       // The first refresh includes pipeline builds: time the steps after it.
-      if (timedFrom === null) { timedFrom = performance.now(); timedSteps = state.training.step; }
-      const done = state.training.step, secs = (performance.now() - timedFrom) / 1000;
-      const rate = done > timedSteps ? (done - timedSteps) / secs : NaN;
+      const done = state.training.step, secs = (performance.now() - (timedFrom ?? 0)) / 1000;
+      const rate = timedFrom !== null && done > timedSteps ? (done - timedSteps) / secs : NaN;
       const left = rate > 0 ? (steps - done) / rate : NaN;
       $('progress').textContent = `step ${done} / ${steps}, loss ${state.losses.at(-1)[1].toFixed(4)}, ` +
         (rate > 0 ? `${rate.toFixed(2)} steps/s, about ${Math.ceil(left)} s left` : 'measuring speed…');
       drawChart();
       await showSamples(state.training, size);
       if (testing) log(`progress step ${done} loss ${state.losses.at(-1)[1]} steps_per_s ${rate}`);
-      // Sampling time is not training time: restart the clock after it.
-      if (rate > 0) { timedSteps = done; timedFrom = performance.now(); state.rate = rate; }
+      // The first window holds the pipeline builds and sampling is not training: the clock
+      // runs from the end of one refresh to the next one's readback.
+      if (rate > 0) state.rate = rate;
+      timedSteps = done; timedFrom = performance.now();
     }
     await nextFrame();
   }

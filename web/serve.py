@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Serve web/dist on 127.0.0.1. With --upload DIR, a POST to /upload/NAME writes the body to
-DIR/NAME (web/test.sh collects the page's checkpoint this way); without it POSTs are refused."""
-import argparse, functools, http.server, os
+DIR/NAME (web/test.sh collects the page's checkpoint this way); without it POSTs are refused.
+GET /hold/N answers after N seconds (at most 600): web/screenshot.sh holds the page's load
+event, and so headless Chromium's --screenshot, until the page has trained a while."""
+import argparse, functools, http.server, os, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--port', type=int, default=8765)
@@ -11,6 +13,13 @@ args = ap.parse_args()
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, '.wasm': 'application/wasm', '.js': 'text/javascript'}
+
+    def do_GET(self):
+        if self.path.startswith('/hold/'):
+            time.sleep(min(float(self.path[6:] or 0), 600))
+            self.send_response(204); self.end_headers()
+            return
+        super().do_GET()
 
     def do_POST(self):
         name = os.path.basename(self.path)

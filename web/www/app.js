@@ -125,6 +125,11 @@ async function selfTest() {
 }
 
 async function main() {
+  // ?hold=N: an image that loads after N seconds keeps the load event (and a headless
+  // --screenshot) waiting while the page trains.
+  if (params.has('hold')) document.body.appendChild(Object.assign(new Image(), { src: '/hold/' + params.get('hold'), hidden: true }));
+  // Choices given in the URL (?net=...&steps=...) fill the form.
+  for (const [k, v] of params) if ($(k) && $(k).tagName !== 'CANVAS') $(k).value = v;
   try {
     if (!navigator.gpu) throw new Error('This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome, Edge or Safari 26; on Linux, Chromium needs --enable-unsafe-webgpu.');
     await init();
@@ -142,5 +147,6 @@ async function main() {
   };
   $('load').onchange = (e) => e.target.files[0] && load(e.target.files[0]).catch(showError);
   if (testing) { try { await selfTest(); } catch (e) { showError(e); } log('DONE'); }
+  else if (params.has('autostart')) $('start').click();
 }
 main();

@@ -1,10 +1,14 @@
 //! Sampling a trained U-Net: BatchNorm in evaluation mode, the whole chain recorded on the
 //! GPU with no CPU wait between steps.
 
+#[cfg(not(target_arch = "wasm32"))]
 use anyhow::Result;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::diffusion::sampler::{Sampler, SamplerConfig};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::diffusion::schedule::Schedule;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use crate::gpu::{Gpu, GpuTensor, Program};
@@ -23,7 +27,7 @@ pub struct Conditioning {
 /// Record the model program the sampler replays each step: it reads `x` and `t` ([n]) and
 /// writes eps. Unconditional networks run once; with conditioning the batch is doubled
 /// (conditional half, null-label half) and combined by the guidance kernel, one forward pass.
-fn record_model(
+pub fn record_model(
     gpu: &Gpu,
     net: &Model,
     x: &GpuTensor,
@@ -82,6 +86,7 @@ pub struct Samples {
 }
 
 /// Draw `count` images in batches of `batch`; `progress(done_steps, total_steps)`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sample(
     gpu: &Arc<Gpu>,
     net: &Model,
@@ -128,6 +133,8 @@ pub struct Strip<'a> {
 /// [`sample`] one batch at a time: `on_batch(first image index, images [n * chw], the first
 /// batch's strip)` gets each batch as soon as it is drawn, so any `count` streams through
 /// the memory of one batch. The images are those [`sample`] draws for the same arguments.
+/// (The browser build draws one batch with `record_model` and `Sampler::run_async`.)
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sample_batches(
     gpu: &Arc<Gpu>,
     net: &Model,

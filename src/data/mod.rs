@@ -3,6 +3,8 @@
 
 pub mod builtin;
 pub mod idx;
+// Image files are decoded with the `image` crate, which only the native CLI links.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod images;
 
 use std::path::Path;
@@ -117,7 +119,13 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
             builtin::generate(size, opt.count.min(fit), opt.seed)
         }
         DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
+        #[cfg(target_arch = "wasm32")]
+        DataSpec::Folder(_) | DataSpec::Image(_) => {
+            bail!("image files are decoded by the native CLI only; this build takes built-in or IDX data")
+        }
+        #[cfg(not(target_arch = "wasm32"))]
         DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,
+        #[cfg(not(target_arch = "wasm32"))]
         DataSpec::Image(path) => images::load_single(
             path,
             opt.size.unwrap_or(48),
@@ -158,6 +166,7 @@ pub(crate) fn check_memory(what: &str, n: usize, c: usize, size: usize) -> Resul
 }
 
 /// Values in one single-image copy: channels x size x size (size default 48).
+#[cfg(not(target_arch = "wasm32"))]
 fn size_of_single(opt: &LoadOptions) -> usize {
     let s = opt.size.unwrap_or(48);
     opt.channels.max(1) * s * s

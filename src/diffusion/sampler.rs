@@ -232,7 +232,19 @@ impl Sampler {
     /// and writes eps), submitting `STEPS_PER_SUBMIT` steps per command buffer and waiting on
     /// a chunk only after the next one is queued. `progress(done, total)` is called as chunks
     /// finish. Returns the final x and `snapshots` copies of x (see `snapshot_steps`).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run(
+        &self,
+        model: &Program,
+        snapshots: usize,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
+        pollster::block_on(self.run_async(model, snapshots, progress))
+    }
+
+    /// [`Sampler::run`] without blocking. In the browser the waits between chunks return at
+    /// once, so `progress` counts chunks queued there, not chunks finished.
+    pub async fn run_async(
         &self,
         model: &Program,
         snapshots: usize,
@@ -288,9 +300,12 @@ impl Sampler {
             wait_for(gpu, idx)?;
             progress(done, total);
         }
-        let x = gpu.read(&self.x);
+        let x = gpu.read_async(&self.x).await;
         let snaps = match &snap {
-            Some(s) => gpu.read(s).chunks(len).map(<[f32]>::to_vec).collect(),
+            Some(s) => (gpu.read_async(s).await)
+                .chunks(len)
+                .map(<[f32]>::to_vec)
+                .collect(),
             None => vec![],
         };
         Ok((x, snaps))

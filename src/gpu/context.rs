@@ -3,10 +3,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 
 use super::pipelines::PipelineCache;
-use super::spread::{Spread, SPREAD_ENV};
+use super::spread::Spread;
 use super::tensor::GpuTensor;
 
 /// Environment variable that picks an adapter by (case-insensitive) name substring.
@@ -43,6 +43,7 @@ impl AdapterChoice {
         self
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn backends(&self) -> Result<wgpu::Backends> {
         match self.backend.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None => Ok(wgpu::Backends::PRIMARY),
@@ -58,6 +59,7 @@ impl AdapterChoice {
 }
 
 /// wgpu's GL backend, which only a build with the `gles` feature has.
+#[cfg(not(target_arch = "wasm32"))]
 fn gl_backends() -> Result<wgpu::Backends> {
     if cfg!(feature = "gles") {
         Ok(wgpu::Backends::GL)
@@ -67,6 +69,7 @@ fn gl_backends() -> Result<wgpu::Backends> {
 }
 
 /// Lower is better: real GPUs first, a CPU rasteriser such as lavapipe last.
+#[cfg(not(target_arch = "wasm32"))]
 fn preference(t: wgpu::DeviceType) -> u8 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -112,6 +115,7 @@ pub fn instance() -> wgpu::Instance {
 }
 
 /// Every adapter wgpu can see on the primary backends.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn list_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
     pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY))
 }
@@ -130,15 +134,17 @@ pub struct Gpu {
     bind_groups_created: AtomicUsize,
     /// The one readback buffer, reused by every `read`; grown (a counted allocation) only
     /// when a larger tensor is read.
-    staging: std::sync::Mutex<Option<wgpu::Buffer>>,
+    pub(super) staging: std::sync::Mutex<Option<wgpu::Buffer>>,
 }
 
 impl Gpu {
     /// Adapter from `WGPU_DDPM_ADAPTER` / `WGPU_DDPM_BACKEND`, else the best one found.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<Arc<Gpu>> {
         Self::with_choice(&AdapterChoice::from_env())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn with_choice(choice: &AdapterChoice) -> Result<Arc<Gpu>> {
         let backends = choice.backends()?;
         let instance = instance();
@@ -167,7 +173,7 @@ impl Gpu {
                 info.name, info.backend
             );
         }
-        let spread = match (choice.spread, std::env::var(SPREAD_ENV)) {
+        let spread = match (choice.spread, std::env::var(super::spread::SPREAD_ENV)) {
             (Some(s), _) => Some(s),
             (None, Ok(v)) if !v.is_empty() => Some(Spread::parse(&v)?),
             _ => None,
@@ -176,7 +182,13 @@ impl Gpu {
     }
 
     /// A device on `adapter`; `spread` forces a kernel path (else the best the adapter has).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_adapter(adapter: wgpu::Adapter, spread: Option<Spread>) -> Result<Arc<Gpu>> {
+        pollster::block_on(Self::open(adapter, spread))
+    }
+
+    /// `from_adapter` without blocking, as the browser needs.
+    pub async fn open(adapter: wgpu::Adapter, spread: Option<Spread>) -> Result<Arc<Gpu>> {
         let info = adapter.get_info();
         let limits = adapter.limits();
         let best = Spread::best_for(&adapter);
@@ -191,13 +203,15 @@ impl Gpu {
         if spread == Spread::Subgroup {
             features |= wgpu::Features::SUBGROUP;
         }
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("wgpu-ddpm"),
-            required_features: features,
-            required_limits: limits.clone(),
-            ..Default::default()
-        }))
-        .with_context(|| format!("could not open a device on adapter '{}'", info.name))?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("wgpu-ddpm"),
+                required_features: features,
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("could not open a device on adapter '{}'", info.name))?;
         let name = info.name.clone();
         device.set_device_lost_callback(move |reason, msg| {
             if reason != wgpu::DeviceLostReason::Destroyed {
@@ -309,57 +323,6 @@ impl Gpu {
             self.queue
                 .write_buffer(&t.buf, t.offset, bytemuck::cast_slice(data));
         }
-    }
-
-    /// Blocking readback (never used inside a training step).
-    pub fn read(&self, t: &GpuTensor) -> Vec<f32> {
-        bytemuck::cast_slice(&self.read_bytes(t)).to_vec()
-    }
-
-    pub fn read_u32(&self, t: &GpuTensor) -> Vec<u32> {
-        bytemuck::cast_slice(&self.read_bytes(t)).to_vec()
-    }
-
-    fn read_bytes(&self, t: &GpuTensor) -> Vec<u8> {
-        let size = t.len() as u64 * 4;
-        if size == 0 {
-            return Vec::new();
-        }
-        let mut slot = self.staging.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.as_ref().is_none_or(|b| b.size() < size) {
-            *slot = Some(self.create_buffer(
-                "readback",
-                size.next_power_of_two(),
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            ));
-        }
-        let staging = slot.as_ref().unwrap();
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(&t.buf, t.offset, staging, 0, size);
-        self.queue.submit([enc.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, ..size, move |r| {
-            let _ = tx.send(r);
-        });
-        self.wait()
-            .expect("device lost while reading a tensor back");
-        rx.recv()
-            .expect("map callback dropped")
-            .expect("could not map the readback buffer");
-        let out = staging
-            .get_mapped_range(..size)
-            .expect("mapped range")
-            .to_vec();
-        staging.unmap();
-        out
-    }
-
-    /// Block until all submitted work is done.
-    pub fn wait(&self) -> Result<()> {
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map(|_| ())
-            .map_err(|e| anyhow!("GPU wait failed: {e}"))
     }
 }
 

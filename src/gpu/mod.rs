@@ -3,6 +3,7 @@
 pub mod context;
 pub mod pipelines;
 pub mod program;
+pub mod readback;
 pub mod shape;
 pub mod spread;
 pub mod tensor;

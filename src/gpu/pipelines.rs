@@ -68,7 +68,7 @@ impl PipelineCache {
     fn source(&self, name: &str) -> String {
         let cond = shaders::Conditions {
             subgroup: self.spread == Spread::Subgroup,
-            web: false,
+            web: cfg!(target_arch = "wasm32"),
         };
         shaders::composed(name, cond)
             .unwrap_or_else(|e| panic!("shader '{name}': {e}"))

@@ -137,6 +137,7 @@ impl Program {
     }
 
     /// Submit and block until done (tests, benches, one-off work).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run(&self, gpu: &Gpu) {
         self.submit(gpu);
         gpu.wait().expect("GPU wait failed");

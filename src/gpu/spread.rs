@@ -1,5 +1,6 @@
 //! The conv kernels' weight-sharing path, chosen once per adapter (or forced for tests).
 
+#[cfg(not(target_arch = "wasm32"))]
 use anyhow::{bail, Result};
 
 /// Environment variable that forces how kernels share weights: `subgroup` or `plain`.
@@ -25,6 +26,7 @@ impl Spread {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn parse(s: &str) -> Result<Spread> {
         match s.to_ascii_lowercase().as_str() {
             "subgroup" | "subgroups" => Ok(Spread::Subgroup),

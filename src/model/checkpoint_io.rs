@@ -25,13 +25,21 @@ pub fn prediction_of(ck: &Checkpoint, path: &str) -> Result<Prediction> {
 
 impl Model {
     /// Model tensors (PyTorch names), and with `optim` the Adam moments as `optim.<name>.*`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn to_checkpoint(&self, gpu: &Gpu, step: u64, optim: bool) -> Checkpoint {
+        pollster::block_on(self.to_checkpoint_async(gpu, step, optim))
+    }
+
+    /// [`Model::to_checkpoint`] without blocking (the browser's path).
+    pub async fn to_checkpoint_async(&self, gpu: &Gpu, step: u64, optim: bool) -> Checkpoint {
         let mut ck = Checkpoint::default();
-        let params = gpu.read(&self.layout.params.whole(&self.params));
+        let params = gpu
+            .read_async(&self.layout.params.whole(&self.params))
+            .await;
         for (name, shape, data) in self.layout.params.split(&params) {
             ck.insert(&name, &shape, data);
         }
-        let stats = gpu.read(&self.layout.stats.whole(&self.stats));
+        let stats = gpu.read_async(&self.layout.stats.whole(&self.stats)).await;
         for (name, shape, data) in self.layout.stats.split(&stats) {
             ck.insert(&name, &shape, data);
         }
@@ -41,7 +49,7 @@ impl Model {
         }
         if optim {
             for (buf, suffix) in [(&self.adam_m, "exp_avg"), (&self.adam_v, "exp_avg_sq")] {
-                let flat = gpu.read(&self.layout.params.whole(buf));
+                let flat = gpu.read_async(&self.layout.params.whole(buf)).await;
                 for (name, shape, data) in self.layout.params.split(&flat) {
                     ck.insert(&format!("optim.{name}.{suffix}"), &shape, data);
                 }
@@ -49,7 +57,7 @@ impl Model {
         }
         if let Some((ep, es)) = &self.ema {
             for (layout, buf) in [(&self.layout.params, ep), (&self.layout.stats, es)] {
-                let flat = gpu.read(&layout.whole(buf));
+                let flat = gpu.read_async(&layout.whole(buf)).await;
                 for (name, shape, data) in layout.split(&flat) {
                     ck.insert(&format!("ema.{name}"), &shape, data);
                 }

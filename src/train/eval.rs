@@ -89,7 +89,7 @@ impl Evaluator {
 
     /// Sum of the per-image losses of images `start..start + batch` of `ds`, with t and eps
     /// drawn from (`seed`, `k`).
-    fn batch_loss_sum(&self, ds: &Dataset, start: usize, seed: u64, k: u64) -> f64 {
+    async fn batch_loss_sum(&self, ds: &Dataset, start: usize, seed: u64, k: u64) -> f64 {
         let imgs: Vec<f32> = (start..start + self.batch)
             .flat_map(|i| ds.image(i).to_vec())
             .collect();
@@ -99,15 +99,32 @@ impl Evaluator {
             0,
             bytemuck::cast_slice(&[seed as u32, (seed >> 32) as u32, k as u32, 0u32]),
         );
-        self.program.run(&self.gpu);
-        self.gpu.read(&self.loss)[0] as f64 * self.batch as f64
+        self.program.submit(&self.gpu);
+        self.gpu.read_async(&self.loss).await[0] as f64 * self.batch as f64
     }
 }
 
 /// Mean loss (MSE against the network's target) over exactly the first `count` images of `ds` (at least one,
 /// at most `ds.len()`): whole batches of `batch`, then one batch of the remainder, with t
 /// and eps drawn from `seed` (batch k uses stream k), or every t = `fixed_t`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn mean_loss(
+    gpu: &Arc<Gpu>,
+    net: &Model,
+    schedule: &Schedule,
+    batch: usize,
+    ds: &Dataset,
+    count: usize,
+    seed: u64,
+    fixed_t: Option<usize>,
+) -> Result<f64> {
+    pollster::block_on(mean_loss_async(
+        gpu, net, schedule, batch, ds, count, seed, fixed_t,
+    ))
+}
+
+/// [`mean_loss`] without blocking (the browser's path).
+pub async fn mean_loss_async(
     gpu: &Arc<Gpu>,
     net: &Model,
     schedule: &Schedule,
@@ -128,11 +145,13 @@ pub fn mean_loss(
     let main = Evaluator::new(gpu, net, schedule, batch, fixed_t)?;
     let mut total = 0.0f64;
     for k in 0..full {
-        total += main.batch_loss_sum(ds, k * batch, seed, k as u64);
+        total += main.batch_loss_sum(ds, k * batch, seed, k as u64).await;
     }
     if rest > 0 {
         let tail = Evaluator::new(gpu, net, schedule, rest, fixed_t)?;
-        total += tail.batch_loss_sum(ds, full * batch, seed, full as u64);
+        total += tail
+            .batch_loss_sum(ds, full * batch, seed, full as u64)
+            .await;
     }
     Ok(total / count as f64)
 }

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod config;
 pub mod eval;
 pub mod guard;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod interrupt;
 pub mod memory;
 pub mod metrics;
@@ -18,7 +19,9 @@ pub mod run_folder;
 
 pub use batch::permutation;
 pub use config::TrainConfig;
-pub use eval::{mean_loss, Evaluator};
+#[cfg(not(target_arch = "wasm32"))]
+pub use eval::mean_loss;
+pub use eval::{mean_loss_async, Evaluator};
 pub use guard::{check_finite, diverged};
 pub use memory::check_fits;
 pub use metrics::Metrics;
@@ -220,7 +223,17 @@ impl Trainer {
 
     /// One optimizer step on `data`: upload the batch, write this step's RNG key, learning
     /// rate, Adam constants and EMA decay, and submit the recorded program once.
+    /// One training step; every `log_every` steps its losses are read back (blocking).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn step(&mut self, data: &Dataset) {
+        if self.submit_step(data) {
+            self.flush_losses();
+        }
+    }
+
+    /// Record and submit one step without reading anything back. True when the loss history
+    /// is full: then `flush_losses` (or `take_losses_async`) must run before the next step.
+    pub fn submit_step(&mut self, data: &Dataset) -> bool {
         let (seed, step) = (self.cfg.seed, self.step);
         let idx = self.batch_indices(data.len(), step);
         let flip = |j| self.cfg.random_flip && batch::flipped(seed, step, j);
@@ -269,18 +282,29 @@ impl Trainer {
         self.gpu.queue.submit([enc.finish()]);
         self.step += 1;
         self.pending.push(self.step);
-        if self.pending.len() as u64 >= self.cfg.log_every.max(1) {
-            self.flush_losses();
-        }
+        self.pending.len() as u64 >= self.cfg.log_every.max(1)
     }
 
     /// Read back the history slots (the only readback of the loop, every `log_every` steps).
     /// A step's loss is the mean of its micro-batches' losses.
+    #[cfg(not(target_arch = "wasm32"))]
     fn flush_losses(&mut self) {
-        if self.pending.is_empty() {
-            return;
+        if !self.pending.is_empty() {
+            let all = self.gpu.read(&self.loss_history);
+            self.record_losses(&all);
         }
-        let all = self.gpu.read(&self.loss_history);
+    }
+
+    /// `take_losses(true)` without blocking (the browser's path).
+    pub async fn take_losses_async(&mut self) -> Vec<(u64, f32)> {
+        if !self.pending.is_empty() {
+            let all = self.gpu.read_async(&self.loss_history).await;
+            self.record_losses(&all);
+        }
+        std::mem::take(&mut self.ready)
+    }
+
+    fn record_losses(&mut self, all: &[f32]) {
         let acc = self.cfg.grad_accum;
         let means = all.chunks(acc).map(|m| match m {
             [one] => *one,
@@ -292,6 +316,7 @@ impl Trainer {
     }
 
     /// (step, loss) pairs read back since the last call; `flush` forces a readback now.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn take_losses(&mut self, flush: bool) -> Vec<(u64, f32)> {
         if flush {
             self.flush_losses();
@@ -300,13 +325,22 @@ impl Trainer {
     }
 
     /// The gradients of the last step (after clipping), read back: tests of accumulation.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn read_grads(&self) -> Vec<f32> {
         self.gpu
             .read(&self.net.layout.params.whole(&self.net.grads))
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn checkpoint(&self) -> Checkpoint {
-        let mut ck = self.net.to_checkpoint(&self.gpu, self.step, true);
+        pollster::block_on(self.checkpoint_async())
+    }
+
+    /// [`Trainer::checkpoint`] without blocking (the browser's path).
+    pub async fn checkpoint_async(&self) -> Checkpoint {
+        let mut ck = (self.net)
+            .to_checkpoint_async(&self.gpu, self.step, true)
+            .await;
         ck.metadata
             .insert("train_config".into(), self.cfg.to_json().to_string());
         ck.metadata.insert(

@@ -218,3 +218,14 @@ fn every_library_is_used_by_a_kernel() {
         assert!(used, "library {lib} is imported by no kernel");
     }
 }
+
+#[test]
+fn the_kernel_bench_names_every_library() {
+    let bench = include_str!("../../benches/kernels/main.rs");
+    for lib in shaders::libraries() {
+        assert!(
+            bench.contains(&format!(" {lib},")) || bench.contains(&format!(" {lib} ")),
+            "benches/kernels/main.rs does not name the library {lib} in its header"
+        );
+    }
+}

@@ -74,16 +74,25 @@ fn builtin(count: usize) -> Dataset {
 
 #[test]
 fn recorded_chain_matches_finite_differences() {
-    chain_fd(Prediction::Eps);
+    chain_fd(Prediction::Eps, false);
+}
+
+#[test]
+fn recorded_dpm_solver_chain_matches_finite_differences() {
+    // Three DPM-Solver++ steps from x_T: the middle one is second order, so the gradient also
+    // flows through the first step's predicted x0 passed along as a Var.
+    chain_fd(Prediction::Eps, true);
 }
 
 #[test]
 fn recorded_chain_of_a_v_network_matches_finite_differences() {
     // The steps convert the v output to eps inside denoise and denoise_backward.
-    chain_fd(Prediction::V);
+    chain_fd(Prediction::V, false);
 }
 
-fn chain_fd(pred: Prediction) {
+/// DDIM (eta 0.5): noise to ts[1], the two remaining steps on the tape. DPM-Solver++ 2M: noise
+/// to ts[0], all three steps on the tape.
+fn chain_fd(pred: Prediction, dpm: bool) {
     let gpu = gpu();
     let net = Model::new(&gpu, &tiny(4), 7).unwrap();
     // Running statistics away from (0, 1), so eval-mode BatchNorm is not the identity.
@@ -113,13 +122,17 @@ fn chain_fd(pred: Prediction) {
         n,
     )
     .predicting(pred);
+    let (spec, from) = match dpm {
+        true => (spec.dpm_solver(&gpu, &sched.abar), 0),
+        false => (spec, 1),
+    };
     let mut g = Graph::frozen_bn(&gpu);
     let x0 = g.var(&[n, 1, 4, 4]);
     let rng_state = gpu.upload_u32(&rng_state_words(3, 4), &[4]);
-    // Noise to t = ts[1] = 6, then the two remaining steps 6 -> 3 -> 0 on the tape.
-    let (xt, _t, _eps) = g.add_noise(&x0, &spec.table, &rng_state, Some(6));
-    let rec = spec.record(&mut g, &net, &xt, 1);
-    assert_eq!(rec.states.len(), 2);
+    let t_start = spec.ts_host[from];
+    let (xt, _t, _eps) = g.add_noise(&x0, &spec.table, &rng_state, Some(t_start));
+    let rec = spec.record(&mut g, &net, &xt, from);
+    assert_eq!(rec.states.len(), 3 - from);
     let target = rng.vec_uniform(16, -1.0, 1.0);
     let loss = Reward::Target(target).record(&mut g, &rec.x_out);
     write_states(&gpu, &rec.states, 11);
@@ -180,12 +193,33 @@ fn checkpointed_steps_match_finite_differences() {
     // K = 4 = every DDIM step (untaped steps would depend on the weights too, and DRaFT-K's
     // gradient leaves them out on purpose): backward recomputes three of the four recorded
     // steps from their saved inputs.
+    checkpointed_fd(ddim(4, 0.5, 8));
+}
+
+#[test]
+fn checkpointed_dpm_solver_steps_match_finite_differences() {
+    // As above through DPM-Solver++ 2M's four steps: each recomputed step also reloads the
+    // predicted x0 it read, and dL/dx0 is carried back beside dL/dx.
+    checkpointed_fd(dpm(4, 8));
+}
+
+/// DPM-Solver++ 2M sampling in `steps` steps, unclipped.
+fn dpm(steps: usize, seed: u64) -> SamplerConfig {
+    SamplerConfig {
+        kind: SamplerKind::DpmSolver2M { steps },
+        ..ddim(steps, 0.0, seed)
+    }
+}
+
+/// Finetuner::gradients with K = every step of `sampler` against finite differences of the
+/// reward along random weight directions.
+fn checkpointed_fd(sampler: SamplerConfig) {
     let gpu = gpu();
     let net = Model::new(&gpu, &tiny(4), 3).unwrap();
     let schedule = Schedule::new(ScheduleKind::Linear, 10).unwrap();
     let target = HostRng::new(4).vec_uniform(16, -1.0, 1.0);
     let cfg = FinetuneConfig {
-        sampler: ddim(4, 0.5, 8),
+        sampler,
         k: 4,
         batch: 2,
         adam: AdamConfig::default(),
@@ -210,6 +244,50 @@ fn checkpointed_steps_match_finite_differences() {
             "K = 4 dL/dweights along direction {seed}: finite difference {fd}, tape {an} (reward {r0})"
         );
     }
+}
+
+#[test]
+fn dpm_solver_finetuner_draws_the_samplers_images() {
+    // Five steps, the last two recorded: the untaped prefix must hand the recorded steps its
+    // x and its predicted x0 (the first recorded step is second order and reads it). Both
+    // paths run the same kernels on the same inputs, so they agree far closer than the bound;
+    // a zero or stale x0 moves the samples by O(0.1).
+    let gpu = gpu();
+    let net = Model::new(&gpu, &tiny(4), 5).unwrap();
+    let schedule = Schedule::new(ScheduleKind::Linear, 20).unwrap();
+    let seed = 31;
+    let want = wgpu_ddpm::sample::sample(
+        &gpu,
+        &net,
+        &schedule,
+        &dpm(5, seed),
+        3,
+        3,
+        0,
+        None,
+        |_, _| {},
+    )
+    .unwrap()
+    .images
+    .concat();
+    let cfg = FinetuneConfig {
+        sampler: dpm(5, 0),
+        k: 2,
+        batch: 3,
+        adam: AdamConfig::default(),
+        reward: Reward::Brightness,
+    };
+    let ft = Finetuner::new(&gpu, net, &schedule, cfg).unwrap();
+    let (_, got) = ft.score(seed);
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-3,
+        "finetuner and sampler differ by up to {worst}"
+    );
 }
 
 #[test]

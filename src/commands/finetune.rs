@@ -32,9 +32,12 @@ pub struct FinetuneArgs {
     pub batch: usize,
     #[arg(long, default_value_t = 1e-4)]
     pub lr: f32,
-    /// DDIM steps of the sampler being fine-tuned.
-    #[arg(long, default_value_t = 25)]
-    pub ddim_steps: usize,
+    /// The sampler being fine-tuned: ddim or dpm++2m (DPM-Solver++ 2M, deterministic).
+    #[arg(long, default_value = "ddim")]
+    pub sampler: String,
+    /// Its steps (default 25; --steps counts fine-tuning steps).
+    #[arg(long, alias = "ddim-steps", default_value_t = 25)]
+    pub sampler_steps: usize,
     /// DDIM eta in [0, 1].
     #[arg(long, default_value_t = 0.0)]
     pub eta: f32,
@@ -62,11 +65,17 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
     let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
     let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
     let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;
+    if a.sampler != "ddim" && a.eta != 0.0 {
+        bail!("--eta is DDIM's; --sampler {} takes none", a.sampler);
+    }
+    let steps = a.sampler_steps;
+    let kind = match a.sampler.as_str() {
+        "ddim" => SamplerKind::Ddim { steps, eta: a.eta },
+        "dpm++2m" => SamplerKind::DpmSolver2M { steps },
+        s => bail!("--sampler {s}: finetune differentiates ddim or dpm++2m"),
+    };
     let sampler = SamplerConfig {
-        kind: SamplerKind::Ddim {
-            steps: a.ddim_steps,
-            eta: a.eta,
-        },
+        kind,
         clip_x0: false,
         seed: a.seed,
         prediction: net.prediction,
@@ -114,7 +123,7 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         serde_json::json!({
             "base": a.checkpoint.display().to_string(),
             "reward": a.reward, "k": a.k, "steps": a.steps, "lr": a.lr,
-            "ddim_steps": a.ddim_steps, "eta": a.eta, "seed": a.seed,
+            "sampler": a.sampler, "sampler_steps": a.sampler_steps, "eta": a.eta, "seed": a.seed,
             "reward_before": before, "reward_after": after,
         })
         .to_string(),

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::gpu::{Gpu, GpuTensor};
 use crate::kernels::denoise::{DenoiseMode, DenoiseStep};
+use crate::kernels::dpm_solver::{dpm_coefficients, gpu_coefficients, DpmStep, COEF_FLOATS};
 use crate::kernels::prediction::Prediction;
 use crate::model::graph::{Graph, Var};
 use crate::model::network::Model;
@@ -163,6 +164,8 @@ pub struct StepsSpec {
     pub ts: GpuTensor,
     pub ts_host: Vec<u32>,
     pub labels: Option<GpuTensor>,
+    /// DPM-Solver++ 2M's coefficient table when the steps are its, not `mode`'s denoise.
+    pub dpm: Option<GpuTensor>,
 }
 
 /// Steps recorded on a tape: the final x and, per step, its position k and state tensor.
@@ -190,7 +193,28 @@ impl StepsSpec {
             ts: gpu.upload_u32(&ts_host, &[ts_host.len()]),
             ts_host,
             labels: (null > 0).then(|| gpu.upload_u32(&vec![null; n], &[n])),
+            dpm: None,
         }
+    }
+
+    /// The same timesteps taken by DPM-Solver++ 2M over the schedule's `abar`.
+    pub fn dpm_solver(self, gpu: &Gpu, abar: &[f64]) -> Self {
+        let coef = gpu_coefficients(&dpm_coefficients(abar, &self.ts_host));
+        let rows = self.ts_host.len() - 1;
+        StepsSpec {
+            dpm: Some(gpu.upload(&coef, &[rows, COEF_FLOATS])),
+            ..self
+        }
+    }
+
+    /// The DPM-Solver++ step reading its k from `state`, if these steps are DPM-Solver++'s.
+    pub fn dpm_step(&self, state: &GpuTensor) -> Option<DpmStep> {
+        self.dpm.as_ref().map(|coef| DpmStep {
+            pred: self.pred,
+            clip_x0: self.clip_x0,
+            coef: coef.clone(),
+            state: state.clone(),
+        })
     }
 
     /// The same steps for a network that predicts `pred`.
@@ -199,30 +223,41 @@ impl StepsSpec {
     }
 
     /// Record "U-Net -> denoise" for the positions k = from..K (K = ts.len() - 1) starting
-    /// at `x`, each step with its own timestep tensor and state.
+    /// at `x`, each step with its own timestep tensor and state. DPM-Solver++ steps pass
+    /// their predicted x0 on as a Var; the one before `from` is a zero Var, which only a
+    /// chain from 0 (whose first step is first order and does not read it) makes right.
     pub fn record(&self, g: &mut Graph, net: &Model, x: &Var, from: usize) -> RecordedSteps {
         let n = x.shape()[0];
         let mut cur = x.clone();
+        let mut x0 = self.dpm.is_some().then(|| g.var(x.shape()));
         let mut states = Vec::new();
         for k in from..self.ts_host.len() - 1 {
             let t = g.gpu.upload_u32(&vec![self.ts_host[k]; n], &[n]);
             let state = g.gpu.upload_u32(&[k as u32, 0, 0, 0], &[4]);
-            cur = self.record_step(g, net, &cur, &t, &state);
+            (cur, x0) = self.record_step(g, net, &cur, x0.as_ref(), &t, &state);
             states.push((k, state));
         }
         RecordedSteps { x_out: cur, states }
     }
 
-    /// Record one "U-Net -> denoise" at the timesteps `t` (u32 [n]) and step `state`.
+    /// Record one "U-Net -> denoise" at the timesteps `t` (u32 [n]) and step `state`:
+    /// returns x' and, for DPM-Solver++ (which needs `x0_prev`, the previous step's
+    /// predicted x0), this step's predicted x0.
     pub fn record_step(
         &self,
         g: &mut Graph,
         net: &Model,
         x: &Var,
+        x0_prev: Option<&Var>,
         t: &GpuTensor,
         state: &GpuTensor,
-    ) -> Var {
+    ) -> (Var, Option<Var>) {
         let eps = net.forward_cond(g, x, t, self.labels.as_ref());
+        if let Some(dpm) = self.dpm_step(state) {
+            let prev = x0_prev.expect("a DPM-Solver++ step needs the previous step's x0");
+            let (y, x0) = g.dpm_solver(x, &eps, prev, &dpm);
+            return (y, Some(x0));
+        }
         let step = DenoiseStep {
             mode: self.mode,
             clip_x0: self.clip_x0,
@@ -231,7 +266,7 @@ impl StepsSpec {
             ts: self.ts.clone(),
             state: state.clone(),
         };
-        g.denoise(x, &eps, &step)
+        (g.denoise(x, &eps, &step), None)
     }
 }
 

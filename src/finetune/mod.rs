@@ -8,7 +8,9 @@
 //! training step) serves all K. The forward keeps only each step's input image; backward
 //! recomputes a step's activations from its input before running its tape (the last step's
 //! are still in place), so memory is one step's activations plus K + 1 images whatever K is,
-//! for K - 1 extra U-Net forwards per fine-tuning step.
+//! for K - 1 extra U-Net forwards per fine-tuning step. DPM-Solver++ 2M steps also read the
+//! previous step's predicted x0: it is saved beside each input image (K + 1 more images) and
+//! its gradient carried back beside x's.
 
 pub mod chain;
 pub mod edit;
@@ -22,6 +24,7 @@ use crate::diffusion::schedule::Schedule;
 use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::adam::{adam, adam_hyper, AdamConfig};
 use crate::kernels::denoise::{denoise, sampler_advance, sampler_prepare, DenoiseStep};
+use crate::kernels::dpm_solver::dpm_solver;
 use crate::kernels::rng::rng_normal_fill;
 use crate::model::graph::{Graph, Programs, Var};
 use crate::model::network::Model;
@@ -81,10 +84,6 @@ impl Finetuner {
         if cfg.batch == 0 {
             bail!("--batch must be at least 1");
         }
-        if let SamplerKind::DpmSolver2M { .. } = cfg.sampler.kind {
-            // dpm_solver_backward exists, but the recorded chain carries no x0 between steps.
-            bail!("finetune differentiates DDPM and DDIM chains only, not DPM-Solver++");
-        }
         let ts_host = cfg.sampler.timesteps(schedule.t_max)?;
         let steps = ts_host.len() - 1;
         if cfg.k == 0 || cfg.k > steps {
@@ -96,7 +95,7 @@ impl Finetuner {
         crate::train::check_fits(gpu, &net.cfg, cfg.batch)?;
         let n = cfg.batch;
         let (c, s) = (net.cfg.image_channels, net.cfg.image_size);
-        let spec = StepsSpec::new(
+        let mut spec = StepsSpec::new(
             gpu,
             cfg.sampler.mode(),
             cfg.sampler.clip_x0,
@@ -106,10 +105,18 @@ impl Finetuner {
             n,
         )
         .predicting(cfg.sampler.prediction);
+        let dpm = matches!(cfg.sampler.kind, SamplerKind::DpmSolver2M { .. });
+        if dpm {
+            spec = spec.dpm_solver(gpu, &schedule.abar);
+        }
         let shape = [n, c, s, s];
         let steps_k: Vec<usize> = (steps - cfg.k..steps).collect();
         // Per recorded step: its input image (xs[j]; xs[K] is the sample), state and t.
         let xs: Vec<GpuTensor> = (0..=cfg.k).map(|_| gpu.zeros(&shape)).collect();
+        // DPM-Solver++: the previous step's predicted x0 each recorded step also reads.
+        let x0s: Vec<GpuTensor> = (0..=cfg.k * dpm as usize)
+            .map(|_| gpu.zeros(&shape))
+            .collect();
         let states: Vec<(usize, GpuTensor)> = steps_k
             .iter()
             .map(|&k| (k, gpu.upload_u32(&[k as u32, 0, 0, 0], &[4])))
@@ -122,7 +129,9 @@ impl Finetuner {
         let (unit_state, unit_t) = (gpu.zeros(&[4]), gpu.zeros(&[n]));
         let mut g = Graph::frozen_bn(gpu);
         let x_in = g.var(&shape);
-        let x_out = spec.record_step(&mut g, &net, &x_in, &unit_t, &unit_state);
+        let x0_in = dpm.then(|| g.var(&shape));
+        let (x_out, x0_out) =
+            spec.record_step(&mut g, &net, &x_in, x0_in.as_ref(), &unit_t, &unit_state);
         let unit = g.finish();
         let mut rg = Graph::frozen_bn(gpu);
         let xr = rg.var(&shape);
@@ -130,9 +139,14 @@ impl Finetuner {
         let reward = rg.finish();
         let grad = |v: &Var| v.grad.clone().expect("a taped value has a gradient");
         let (gin, gout, gr) = (grad(&x_in), grad(&x_out), grad(&xr));
+        // (x0 saved per step, the unit's x0 input and output) for DPM-Solver++.
+        let x0_io = x0_in.as_ref().zip(x0_out.as_ref());
         let load = |j: usize| {
             let mut p = Program::new();
             p.copy(&xs[j], &x_in.val);
+            if let Some((i, _)) = x0_io {
+                p.copy(&x0s[j], &i.val);
+            }
             p.copy(&states[j].1, &unit_state);
             p.copy(&t_of[j], &unit_t);
             Seg::Own(p)
@@ -145,6 +159,9 @@ impl Finetuner {
         let mut forward = Vec::new();
         for j in 0..cfg.k {
             forward.extend([load(j), Seg::Forward, copy(&x_out.val, &xs[j + 1])]);
+            if let Some((_, o)) = x0_io {
+                forward.push(copy(&o.val, &x0s[j + 1]));
+            }
         }
         forward.push(copy(&xs[cfg.k], &xr.val));
         forward.push(Seg::Own(reward.forward));
@@ -155,17 +172,21 @@ impl Finetuner {
         head.append(reward.backward);
         let carry = gpu.zeros(&shape); // dL/d(output of the step being differentiated)
         head.copy(&gr, &carry);
+        // dL/d(its predicted x0): nothing reads the last step's, so it starts at zero.
+        let carry0 = gpu.zeros(&shape);
+        head.clear(&carry0);
         let mut train = vec![Seg::Own(head)];
         for j in (0..cfg.k).rev() {
             if j + 1 < cfg.k {
                 train.extend([load(j), Seg::Forward]);
             }
-            train.extend([
-                Seg::Clear,
-                copy(&carry, &gout),
-                Seg::Backward,
-                copy(&gin, &carry),
-            ]);
+            train.extend([Seg::Clear, copy(&carry, &gout)]);
+            if let Some((i, o)) = x0_io {
+                train.push(copy(&carry0, &grad(o)));
+                train.extend([Seg::Backward, copy(&gin, &carry), copy(&grad(i), &carry0)]);
+            } else {
+                train.extend([Seg::Backward, copy(&gin, &carry)]);
+            }
         }
         // The untaped prefix, in place on xs[0]: x_T, then [prepare, model, denoise, advance].
         let prefix_state = gpu.zeros(&[4]);
@@ -178,21 +199,24 @@ impl Finetuner {
         let mut prefix = Program::new();
         prefix.push(sampler_prepare(gpu, n, &spec.ts, &prefix_state, &t_batch));
         prefix.append(eg.finish().forward);
-        prefix.push(denoise(
-            gpu,
-            n,
-            c * s * s,
-            &DenoiseStep::new(
-                spec.mode,
-                spec.clip_x0,
-                &spec.table,
-                &spec.ts,
-                &prefix_state,
-            )
-            .predicting(spec.pred),
-            &eps.val,
-            &xs[0],
-        ));
+        prefix.push(match spec.dpm_step(&prefix_state) {
+            Some(step) => dpm_solver(gpu, n, c * s * s, &step, &eps.val, &xs[0], &x0s[0]),
+            None => denoise(
+                gpu,
+                n,
+                c * s * s,
+                &DenoiseStep::new(
+                    spec.mode,
+                    spec.clip_x0,
+                    &spec.table,
+                    &spec.ts,
+                    &prefix_state,
+                )
+                .predicting(spec.pred),
+                &eps.val,
+                &xs[0],
+            ),
+        });
         prefix.push(sampler_advance(gpu, steps - 1, &prefix_state));
         let prefix_steps = steps - cfg.k;
         let hyper = gpu.zeros(&[8]);

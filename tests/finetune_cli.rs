@@ -57,6 +57,37 @@ fn finetuned_checkpoints_load_everywhere() {
         ok && text.contains("wrote the fine-tuned checkpoint"),
         "{text}"
     );
+    // DPM-Solver++ 2M: two of its three steps recorded.
+    let ft_dpm = dir.join("ft_dpm.safetensors");
+    let dpm_run = |sampler| {
+        let args = [
+            "--reward",
+            "brightness",
+            "--steps",
+            "1",
+            "--batch",
+            "2",
+            "-K",
+            "2",
+            "--sampler-steps",
+            "3",
+            "--sampler",
+            sampler,
+            "--out",
+        ];
+        on_checkpoint(
+            "finetune",
+            cks,
+            &[&args[..], &[ft_dpm.to_str().unwrap()]].concat(),
+        )
+    };
+    let (ok, text) = dpm_run("dpm++2m");
+    assert!(
+        ok && text.contains("wrote the fine-tuned checkpoint") && ft_dpm.exists(),
+        "{text}"
+    );
+    let (ok, text) = dpm_run("ddpm");
+    assert!(!ok && text.contains("ddim or dpm++2m"), "{text}");
     assert_eq!(
         std::fs::read(&ck).unwrap(),
         original,

@@ -61,10 +61,6 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
     if a.steps == 0 {
         bail!("--steps must be at least 1");
     }
-    let gpu = a.adapter.open()?;
-    let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
-    let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
-    let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;
     if a.sampler != "ddim" && a.eta != 0.0 {
         bail!("--eta is DDIM's; --sampler {} takes none", a.sampler);
     }
@@ -74,6 +70,10 @@ pub fn finetune(a: &FinetuneArgs) -> Result<()> {
         "dpm++2m" => SamplerKind::DpmSolver2M { steps },
         s => bail!("--sampler {s}: finetune differentiates ddim or dpm++2m"),
     };
+    let gpu = a.adapter.open()?;
+    let (ck, net, schedule) = a.state_dict.load(&gpu, &a.checkpoint, false)?;
+    let (c, size) = (net.cfg.image_channels, net.cfg.image_size);
+    let reward = Reward::parse_for(&a.reward, c, size, &gpu, &a.checkpoint)?;
     let sampler = SamplerConfig {
         kind,
         clip_x0: false,

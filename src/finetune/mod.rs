@@ -114,7 +114,8 @@ impl Finetuner {
         // Per recorded step: its input image (xs[j]; xs[K] is the sample), state and t.
         let xs: Vec<GpuTensor> = (0..=cfg.k).map(|_| gpu.zeros(&shape)).collect();
         // DPM-Solver++: the previous step's predicted x0 each recorded step also reads.
-        let x0s: Vec<GpuTensor> = (0..=cfg.k * dpm as usize)
+        let x0s: Vec<GpuTensor> = (0..=cfg.k)
+            .filter(|_| dpm)
             .map(|_| gpu.zeros(&shape))
             .collect();
         let states: Vec<(usize, GpuTensor)> = steps_k
@@ -188,7 +189,8 @@ impl Finetuner {
                 train.extend([Seg::Backward, copy(&gin, &carry)]);
             }
         }
-        // The untaped prefix, in place on xs[0]: x_T, then [prepare, model, denoise, advance].
+        // The untaped prefix, in place on xs[0] (and x0s[0], the x0 the first recorded
+        // DPM-Solver++ step reads): x_T, then [prepare, model, denoise or dpm_solver, advance].
         let prefix_state = gpu.zeros(&[4]);
         let t_batch = gpu.zeros(&[n]);
         let mut eg = Graph::new(gpu, false);

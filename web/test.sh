@@ -3,8 +3,9 @@
 # SwiftShader), let its ?test=1 mode build every kernel under Tint, train a tiny seed000 on the
 # built-in shapes, evaluate, and POST its checkpoint here; then check the loss fell, load the
 # checkpoint with the native `wgpu-ddpm eval` and compare the two evals.
-#   web/test.sh            (needs web/build.sh --setup once; WEB_TEST_STEPS, WEB_TEST_PORT,
-#                           WGPU_DDPM_BIN, WEB_TEST_TIMEOUT)
+#   web/test.sh   (needs web/build.sh --setup once, or the apt packages and --tools-only as
+#                  .ci/run does; env: WEB_TEST_STEPS, WEB_TEST_PORT, WGPU_DDPM_BIN,
+#                  WEB_TEST_TIMEOUT)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 STEPS=${WEB_TEST_STEPS:-60}; PORT=${WEB_TEST_PORT:-8766}

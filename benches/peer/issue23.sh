@@ -13,7 +13,8 @@
 # seed000 train and denoise steps against PyTorch; e every seed network against PyTorch;
 # f Mesa 25 against Mesa 22.3 for the conv groups; g convprobe fma and micro.
 # Environment: OUT (default target/issue23/DATE), PY (the PyTorch venv's python), CONVPROBE
-# (the convprobe binary), MESA25_ICD (an ICD json whose library_path is absolute), ROUNDS.
+# (the convprobe binary), MESA25_ICD (an ICD json whose library_path is absolute; MESA22_ICD
+# the system's), ROUNDS (repeats of each measurement, default 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,6 +33,7 @@ want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 PY=${PY:-/work/torchenv/bin/python}
 CONVPROBE=${CONVPROBE:-$HOME/convprobe-target/release/convprobe}
 MESA25_ICD=${MESA25_ICD:-/work/mesa25/lvp.json}
+MESA22_ICD=${MESA22_ICD:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}
 OUT=${OUT:-target/issue23/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT/logs"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
@@ -60,6 +62,11 @@ run() {
         echo "FAILED ($name); last lines of $log:" | tee -a "$CMDS"
         tail -5 "$log" | tee -a "$CMDS"
     fi
+    # progress: the step lines, or how many kernel rows came out
+    grep -E '^(train_step|sample)' "$log" || true
+    local rows; rows=$(grep -c 'GFLOP/s' "$log" || true)
+    [ "$rows" -gt 0 ] && echo "  $rows kernel rows"
+    return 0
 }
 # part X ESTIMATE_MIN: announce a part and its estimated idle time; `done_part` prints the time.
 part() { echo "== part $1: estimated $2 min on an idle 2-core machine ==" | tee -a "$CMDS"; t0=$SECONDS; }
@@ -156,7 +163,7 @@ if want f; then
     part f 3
     if [ -f "$MESA25_ICD" ]; then
         for r in $(seq "$ROUNDS"); do
-            run "mesa22-r$r" env BENCH_SECONDS=$SECS BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
+            run "mesa22-r$r" env VK_ICD_FILENAMES="$MESA22_ICD" BENCH_SECONDS=$SECS BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
             run "mesa25-r$r" env VK_ICD_FILENAMES="$MESA25_ICD" BENCH_SECONDS=$SECS BENCH_BATCH=$B8 \
                 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
         done

@@ -317,12 +317,15 @@ def part_g():
     print("Bound if loads and multiply-adds do not overlap: ceiling / (1 + loads/FMA x load/FMA "
           "cost); it ignores packing passes and the spilling of sums beyond the registers "
           "(32 vector registers with AVX-512VL, 16 with AVX2).\n")
-    print("| kernel inner loop | loads / FMA | sums per lane | bound GF/s | share of ceiling |\n|---|---|---|---|---|")
+    print(f"The bound's share of the ceiling comes from CPU times (it holds under load); the GF/s "
+          f"column applies it to the wall ceiling, {w:.1f} GF/s, comparable with sections a and b "
+          "when the machine is idle.\n")
+    print("| kernel inner loop | loads / FMA | sums per lane | share of ceiling | bound GF/s |\n|---|---|---|---|---|")
     for name, loads, fmas, sums in COUNTS:
         lf = loads / fmas
-        bound = c / (1 + lf * tl / tf)
-        print(f"| {name} | {loads}/{fmas} = {lf:.4f} | {sums} | {bound:.0f} | {100 * bound / c:.0f}% |")
-    b = {n: c / (1 + lo / fm * tl / tf) for n, lo, fm, _ in COUNTS}
+        share = 1 / (1 + lf * tl / tf)
+        print(f"| {name} | {loads}/{fmas} = {lf:.4f} | {sums} | {100 * share:.0f}% | {share * w:.0f} |")
+    b = {n: w / (1 + lo / fm * tl / tf) for n, lo, fm, _ in COUNTS}
     fwd, bw = b[COUNTS[0][0]], b[COUNTS[-2][0]]
     step = 3 / (2 / fwd + 1 / bw)
     torch = [steps(t).get("train_step") for t in logs("torch-64,128,256")]
@@ -332,8 +335,8 @@ def part_g():
           f"main_k3's) and nothing else: {step:.0f} GF/s, {step / 3 / unet_gflop('64,128,256'):.1f} images/s"
           + (f", {step / 3 / unet_gflop('64,128,256') / torch:.2f}x this run's PyTorch ({torch:.1f} images/s)."
              if torch else "."))
-    print(f"\nLoads per FMA a kernel may have for 60 GF/s: {(c / 60 - 1) * tf / tl:.4f}; for 45: "
-          f"{(c / 45 - 1) * tf / tl:.4f}.\n")
+    print(f"\nLoads per FMA a kernel may have for 60 GF/s at this wall ceiling: "
+          f"{max(w / 60 - 1, 0) * tf / tl:.4f}; for 45: {max(w / 45 - 1, 0) * tf / tl:.4f} (0: above the ceiling).\n")
     print("<details><summary>convprobe fma and micro, raw</summary>\n\n```\n" + fma.strip()
           + "\n\n" + micro.strip() + "\n```\n</details>\n")
 

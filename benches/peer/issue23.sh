@@ -91,6 +91,7 @@ TORCH=("$PY" benches/peer/torch_unet.py --device cpu --threads 2)
     echo "mode: $([ $tiny = 1 ] && echo 'TINY (a check of the script: figures are meaningless)' || echo full), rounds $ROUNDS, BENCH_SECONDS $SECS"
 } | tee "$OUT/machine.txt"
 
+echo "== build: up to 4 min on an idle machine if the crate changed since the last release build ==" | tee -a "$CMDS"
 run build cargo bench --no-run -q --bench kernels --bench train_step
 
 # Each conv run unit runs once per script run, even when several parts read it.
@@ -121,7 +122,7 @@ if want b; then
 fi
 
 if want c; then
-    part c 2
+    part c 1.5
     run profile env BENCH_PROFILE=1 BENCH_CHANNELS=16,32,64 BENCH_BATCH=$B32 BENCH_STEPS=$STEPS \
         BENCH_SAMPLE_STEPS=$SSTEPS "${STEP[@]}"
     # The profile sums by kernel, so the first (1->16) and last (1x1, 16->1) convs are timed
@@ -131,7 +132,7 @@ if want c; then
 fi
 
 if want d; then
-    part d 5
+    part d 3
     for ch in 64,128,256 16,32,64; do
         for r in $(seq "$ROUNDS"); do
             run "ours-$ch-r$r" env BENCH_CHANNELS=$ch BENCH_BATCH=$B32 BENCH_STEPS=$STEPS \
@@ -144,7 +145,7 @@ if want d; then
 fi
 
 if want e; then
-    part e 5
+    part e 4
     # name, CPU widths (`info`), image side (seed003 at 32: at 64 a PyTorch step took > 30 s)
     for spec in seed000:16,32,64:28 seed001:16,32,64,128:48 seed002:32,64,32:28 \
         seed003:16:32 seed004:16,32,64:16; do
@@ -160,7 +161,7 @@ if want e; then
 fi
 
 if want f; then
-    part f 3
+    part f 4
     if [ -f "$MESA25_ICD" ]; then
         for r in $(seq "$ROUNDS"); do
             run "mesa22-r$r" env VK_ICD_FILENAMES="$MESA22_ICD" BENCH_SECONDS=$SECS BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
@@ -176,7 +177,7 @@ if want f; then
 fi
 
 if want g; then
-    part g 2
+    part g 1.5
     if [ -x "$CONVPROBE" ]; then
         run convprobe-fma env REPS=$PROBE_REPS "$CONVPROBE" fma
         run convprobe-micro env REPS=$PROBE_REPS "$CONVPROBE" micro

@@ -71,6 +71,24 @@ def verdict(ok):
     return "reached" if ok else "**missed**"
 
 
+def batch(prefix):
+    """The batch of the seed conv rows of the runs named prefix (their case starts with it)."""
+    for t in logs(prefix):
+        for line in t.splitlines():
+            m = ROW.match(line)
+            if m and m.group(1) == "conv2d":
+                return m.group(2).split("x", 1)[0]
+    return "?"
+
+
+def header_line(word):
+    """The line of machine.txt that starts with word (the driver versions)."""
+    for line in open(os.path.join(OUT, "machine.txt")):
+        if line.startswith(word):
+            return line.strip()
+    return word + ": ?"
+
+
 def adapter(texts):
     for t in texts:
         for line in t.splitlines():
@@ -89,7 +107,9 @@ def part_a():
           "Plain path's time over the Subgroup path's (target <= 1.5x); target 60 GF/s at every 3x3 "
           "shape with 64+ input channels, batch 8 and 32 (the 1-channel first conv and the 1x1 "
           "output conv are part c's).\n")
-    print("| conv (batch 8 / 32) | pass | Subgroup b8 | Plain b8 | Plain/Sub b8 | Subgroup b32 | Plain b32 | Plain/Sub b32 | 60 GF/s | Plain <= 1.5x |")
+    b8, b32 = batch("conv8-subgroup"), batch("conv32-subgroup")
+    print(f"| conv (batch {b8} / {b32}) | pass | Subgroup b{b8} | Plain b{b8} | Plain/Sub b{b8} | Subgroup b{b32} "
+          f"| Plain b{b32} | Plain/Sub b{b32} | 60 GF/s | Plain <= 1.5x |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for k in keys(s8 + s32, "conv2d"):
         cells, ratios, gfs = [], [], []
@@ -258,7 +278,8 @@ def part_f():
     if not m25:
         return
     print("## f. Mesa 25 against Mesa 22.3, conv groups, batch 8, Subgroup path (GFLOP/s)\n")
-    print(f"Mesa 22.3: {adapter(logs('mesa22'))}; Mesa 25: {adapter(logs('mesa25'))}. "
+    print(f"{header_line('mesa 22.3')}; {header_line('mesa 25')}; adapter as the bench names it: "
+          f"{adapter(logs('mesa22'))} and {adapter(logs('mesa25'))}. "
           "Slower: Mesa 25's best below Mesa 22.3's worst round.\n")
     print("| conv | pass | Mesa 22.3 (rounds) | Mesa 25 (rounds) | 25 / 22.3 | |\n|---|---|---|---|---|---|")
     slower = []

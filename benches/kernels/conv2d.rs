@@ -3,34 +3,61 @@
 //! the `conv2d_backward_weight` group times conv2d_pack_input (x, dy) +
 //! conv2d_backward_weight + conv2d_backward_weight_reduce. The conv kernel is composed with
 //! the subgroup or the plain branch of shaders/spread.wgsl, whichever the adapter gets
-//! (`WGPU_DDPM_SPREAD` forces one).
+//! (`WGPU_DDPM_SPREAD` forces one). `BENCH_BATCH` overrides the batch (default: the
+//! bencher's, 8 on a CPU adapter) and `BENCH_CHANNELS` the U-Net's widths (default the
+//! seed's 64,128,256), so the shapes of a batch-32 training step at 16,32,64 can be timed.
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::conv2d::{
     conv2d, conv2d_backward_input, conv2d_backward_weight, Conv2dShape,
 };
 
-/// (cin, cout, h=w, k) of every conv in the seed U-Net.
-const SEED: &[(usize, usize, usize, usize)] = &[
-    (1, 64, 28, 3),
-    (64, 64, 28, 3),
-    (64, 128, 14, 3),
-    (128, 128, 14, 3),
-    (128, 256, 7, 3),
-    (256, 256, 7, 3),
-    (384, 128, 14, 3),
-    (192, 64, 28, 3),
-    (64, 1, 28, 1),
-];
+/// (cin, cout, h=w, k) of every conv in the seed U-Net (28x28x1) of widths c1, c2, c3: at
+/// the seed's 64,128,256 these are 1->64 @28, 64->64 @28, .., 384->128 @14, 192->64 @28 and
+/// the 1x1 output conv 64->1.
+fn seed_shapes([c1, c2, c3]: [usize; 3]) -> [(usize, usize, usize, usize); 9] {
+    [
+        (1, c1, 28, 3),
+        (c1, c1, 28, 3),
+        (c1, c2, 14, 3),
+        (c2, c2, 14, 3),
+        (c2, c3, 7, 3),
+        (c3, c3, 7, 3),
+        (c3 + c2, c2, 14, 3),
+        (c2 + c1, c1, 28, 3),
+        (c1, 1, 28, 1),
+    ]
+}
+
+/// A usize from the environment variable `name`, or None when unset; panics with the value
+/// and an example when it is set but not a number.
+fn env_usize(name: &str, example: &str) -> Option<usize> {
+    let v = std::env::var(name).ok()?;
+    Some(
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?}: expected a number such as {example}")),
+    )
+}
+
+/// The widths from `BENCH_CHANNELS` (three, as `train --channels`), default 64,128,256.
+fn widths() -> [usize; 3] {
+    let Ok(v) = std::env::var("BENCH_CHANNELS") else {
+        return [64, 128, 256];
+    };
+    let w: Result<Vec<usize>, _> = v.split(',').map(|c| c.trim().parse()).collect();
+    w.ok()
+        .and_then(|w| w.try_into().ok())
+        .unwrap_or_else(|| panic!("BENCH_CHANNELS={v:?}: expected three widths such as 16,32,64"))
+}
 
 pub fn bench(b: &Bencher) {
     let gpu = &b.gpu;
-    let n = b.batch();
+    let n = env_usize("BENCH_BATCH", "32").unwrap_or_else(|| b.batch());
     let groups = ["conv2d", "conv2d_backward_input", "conv2d_backward_weight"];
     if !groups.iter().any(|g| b.enabled(g)) {
         return;
     }
-    for &(cin, cout, hw, k) in SEED {
+    for (cin, cout, hw, k) in seed_shapes(widths()) {
         let s = Conv2dShape {
             n,
             cin,

@@ -39,9 +39,26 @@ fn check(kernel: &str, lists: &[BindingList]) -> Vec<String> {
     bindings::check(kernel, &module, &info, lists)
 }
 
+/// The variants in which a message came up, for the message.
+fn variants(conds: &[Conditions]) -> String {
+    if conds.len() == Conditions::ALL.len() {
+        return "every variant".into();
+    }
+    let name = |c: &Conditions| {
+        let spread = if c.subgroup { "subgroup" } else { "plain" };
+        if c.web {
+            format!("web {spread}")
+        } else {
+            spread.into()
+        }
+    };
+    conds.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
 #[test]
 fn every_entry_point_binds_what_its_kernel_declares() {
-    let mut errors: Vec<String> = Vec::new();
+    // Each message once, with the conditions it came up under.
+    let mut errors: Vec<(String, Vec<Conditions>)> = Vec::new();
     let mut entry_points = 0;
     for k in shaders::kernels() {
         let declared = (bindings::KERNEL_BINDINGS.iter())
@@ -50,14 +67,17 @@ fn every_entry_point_binds_what_its_kernel_declares() {
         for cond in Conditions::ALL {
             let (module, info) = parse(k, cond);
             for e in bindings::check(k, &module, &info, declared.lists) {
-                let e = format!("{e} (composed for {cond:?})");
-                if !errors.contains(&e) {
-                    errors.push(e);
+                match errors.iter_mut().find(|(seen, _)| *seen == e) {
+                    Some((_, conds)) => conds.push(cond),
+                    None => errors.push((e, vec![cond])),
                 }
             }
             entry_points += module.entry_points.len();
         }
     }
+    let errors: Vec<String> = (errors.iter())
+        .map(|(e, conds)| format!("{e} (composed for {})", variants(conds)))
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert_eq!(bindings::KERNEL_BINDINGS.len(), shaders::kernels().count());
     // 133 entry points of 75 kernels, 4 conditions each: a count this low checked nothing.

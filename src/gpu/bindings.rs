@@ -2,7 +2,8 @@
 //! [`bindings!`](crate::bindings) beside the launcher: bindings 1.. of `@group(0)`, each with
 //! its WGSL name and [`Kind`]. The pipeline cache builds each kernel's bind group layout from
 //! it (not from the shader), `Gpu::dispatch` refuses a launcher that passes another number of
-//! bindings, and [`check`] compares it with what naga reflects from every entry point
+//! bindings (or a tensor for a texture), and [`check`] compares it with what naga reflects
+//! from every entry point
 //! (tests/shaders/bindings.rs runs it on every kernel). Every kernel has exactly one
 //! declaration: [`KERNEL_BINDINGS`], written by build.rs, fails to compile otherwise.
 

@@ -80,4 +80,15 @@ fn main() {
     let dest = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(dest.join("shaders.rs"), out).unwrap();
     std::fs::write(dest.join("kernel_uniforms.rs"), list).unwrap();
+
+    // `gpu::bindings::KERNEL_BINDINGS`, one entry per kernel read from the `bindings!`
+    // declaration that names it: a kernel none names is a compile error there.
+    let mut bound = String::from("pub const KERNEL_BINDINGS: &[Declared] = &[\n");
+    for (name, _, _, library) in &files {
+        if !library {
+            writeln!(bound, "    of::<kernel::{name}>(id::{name}),").unwrap();
+        }
+    }
+    bound.push_str("];\n");
+    std::fs::write(dest.join("kernel_bindings.rs"), bound).unwrap();
 }

@@ -10,6 +10,8 @@ use naga::back::spv;
 use wgpu_ddpm::kernels::{adam, batchnorm, group_norm, mse};
 use wgpu_ddpm::shaders::{self, Composed, Conditions};
 
+#[path = "shaders/bindings.rs"]
+mod bindings;
 #[path = "shaders/modules.rs"]
 mod modules;
 #[path = "shaders/names.rs"]

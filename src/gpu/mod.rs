@@ -1,5 +1,6 @@
 //! Device, buffers, pipelines and recorded command lists.
 
+pub mod bindings;
 pub mod context;
 pub mod pipelines;
 pub mod program;

@@ -170,9 +170,11 @@ impl<'a> From<&'a GpuTensor> for Bind<'a> {
 
 impl Gpu {
     /// Build a dispatch of `shader`'s `entry`. Binding 0 is a uniform holding `params`;
-    /// bindings 1.. are `tensors` in order. Everything is created here, once. The kernel is
-    /// named by a typed id (`crate::shaders::id::relu`), not a string: there is no way to
-    /// dispatch by name, so a launcher passing `"relu"` fails to compile.
+    /// bindings 1.. are `tensors` in order, as the kernel's `bindings!` declaration lists
+    /// them. Everything is created here, once. The kernel is named by a typed id
+    /// (`crate::shaders::id::relu`), not a string: there is no way to dispatch by name, so a
+    /// launcher passing `"relu"` fails to compile.
+    #[track_caller]
     pub fn dispatch<P: Uniform>(
         &self,
         label: &'static str,
@@ -189,6 +191,9 @@ impl Gpu {
     /// declarations without a value): `constants` gives each its value, by name, when the
     /// pipeline is built, so the launcher holds the one copy of a number both sides use.
     /// `binds` are tensors or (see `dispatch_bound`) `Bind`s; every dispatch is built here.
+    /// Panics when `binds` are not as many as the declaration lists for `entry`, or a tensor
+    /// is where it declares a texture or the other way round: a launcher bug.
+    #[track_caller]
     pub fn dispatch_with<'b, P: Uniform, B: Copy + Into<Bind<'b>>>(
         &self,
         label: &'static str,
@@ -199,6 +204,7 @@ impl Gpu {
         binds: &[B],
         groups: [u32; 3],
     ) -> Dispatch {
+        let declared = super::bindings::expect_count(shader, entry, binds.len());
         let pipeline = self.pipelines.get(&self.device, shader, entry, constants);
         // The struct registered for the kernel is the one tests compare with its WGSL.
         super::uniform::expect_registered::<P>(shader);
@@ -215,30 +221,46 @@ impl Gpu {
             binding: 0,
             resource: ubuf.as_entire_binding(),
         }];
-        for (i, b) in binds.iter().enumerate() {
+        for (i, (b, d)) in binds.iter().zip(declared).enumerate() {
+            let bind: Bind = (*b).into();
+            if matches!(bind, Bind::Texture(_)) != d.kind.is_texture() {
+                let given = if d.kind.is_texture() {
+                    "a tensor"
+                } else {
+                    "a texture"
+                };
+                panic!(
+                    "kernel `{}`, entry point `{entry}`: binding {} `{}` is `{}`, but the \
+                     launcher passed {given}",
+                    shader.name(),
+                    i + 1,
+                    d.name,
+                    d.kind
+                );
+            }
             entries.push(wgpu::BindGroupEntry {
                 binding: i as u32 + 1,
-                resource: match (*b).into() {
+                resource: match bind {
                     Bind::Tensor(t) => t.binding(),
                     Bind::Texture(v) => wgpu::BindingResource::TextureView(v),
                 },
             });
         }
-        let layout = pipeline.get_bind_group_layout(0);
         let bind_group = self.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(label),
-            layout: &layout,
+            layout: &pipeline.bind_group_layout,
             entries: &entries,
         });
         Dispatch {
             label,
-            pipeline,
+            pipeline: pipeline.pipeline,
             bind_group,
             groups,
         }
     }
 
     /// As `dispatch`, with textures among the bindings 1...
+    #[track_caller]
     pub fn dispatch_bound<P: Uniform>(
         &self,
         label: &'static str,

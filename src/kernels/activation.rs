@@ -11,6 +11,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for relu, gelu, silu { x: read, y: read_write }
+    for relu_backward, gelu_backward, silu_backward { x: read, dy: read, dx: read_write }
+}
+
 /// y = act(x) (overwrites y) with the activation kernel `shader`, recorded as `op`.
 #[track_caller]
 pub(crate) fn forward(

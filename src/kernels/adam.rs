@@ -33,6 +33,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for adam { params: read_write, grads: read, m: read_write, v: read_write, hyper: read }
+}
+
 /// Elements per invocation.
 const PER: usize = 4;
 /// The override constants of `shaders/adam.wgsl`.

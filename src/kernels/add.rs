@@ -10,6 +10,14 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for add { a: read, b: read, y: read_write }
+    for add_backward {
+        main => { dy: read, da: read_write, db: read_write }
+        single => { dy: read, da: read_write }
+    }
+}
+
 #[track_caller]
 fn same_size(op: &str, want: &GpuTensor, ts: &[(&str, &GpuTensor)]) -> Params {
     for (name, t) in ts {

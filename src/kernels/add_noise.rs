@@ -156,6 +156,18 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for add_noise {
+        table: read,
+        rng_state: read,
+        x0: read,
+        t_out: read_write,
+        xt: read_write,
+        goal: read_write,
+    }
+    for add_noise_backward { table: read, t: read, g: read, dx0: read_write, deps: read_write }
+}
+
 /// Backward of `add_noise` for the timesteps `t` (u32 [n]) it drew, from `g` = dL/dx_t
 /// [n, chw]: dx0 += sqrt(abar_t) g, deps += sqrt(1 - abar_t) g (both accumulate).
 pub fn add_noise_backward(

@@ -9,6 +9,18 @@ use super::batchnorm::{self, BnShape, BN_EPS, CONSTANTS};
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
+crate::bindings! {
+    for batchnorm_eval_backward { gamma: read, running_var: read, dy: read, dx: read_write }
+    for batchnorm_eval_backward_params {
+        x: read,
+        running_mean: read,
+        running_var: read,
+        dy: read,
+        dgamma: read_write,
+        dbeta: read_write,
+    }
+}
+
 /// x, dy, dx are [n, c, hw]; the rest [c]. Accumulates: dx += gamma invstd dy, and (when
 /// `params` holds (dgamma, dbeta)) dgamma += sum dy xhat, dbeta += sum dy per channel.
 pub fn batchnorm_eval_backward(

@@ -20,6 +20,14 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for broadcast_add { x: read, v: read, y: read_write }
+    for broadcast_add_backward {
+        main => { dy: read, dx: read_write, dv: read_write }
+        split => { dy: read, dx: read_write, dv: read_write, db: read_write }
+    }
+}
+
 #[track_caller]
 fn check(op: &str, n: usize, c: usize, hw: usize, x: (&str, &GpuTensor), v: &GpuTensor) {
     assert!(hw > 0, "{op}: hw must be positive");

@@ -12,6 +12,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for concat { a: read, b: read, y: read_write }
+    for concat_backward { dy: read, da: read_write, db: read_write }
+}
+
 /// The Params of a [n, c1, ..] and b [n, c2, ..] joined along channels into y [n, c1 + c2, ..]
 /// (the dims after the channels, hw, are the same in all three).
 #[track_caller]

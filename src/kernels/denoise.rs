@@ -129,6 +129,22 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for denoise { table: read, ts: read, state: read, eps: read, x: read_write }
+    for denoise_backward {
+        table: read,
+        ts: read,
+        state: read,
+        g: read,
+        x: read,
+        eps: read,
+        dx: read_write,
+        deps: read_write,
+    }
+    for sampler_prepare { ts: read, state: read, t_batch: read_write }
+    for sampler_advance { state: read_write }
+}
+
 /// state[0] = min(state[0] + 1, k_max), one invocation.
 pub fn sampler_advance(gpu: &Gpu, k_max: usize, state: &GpuTensor) -> Dispatch {
     expect_sampler_state("sampler_advance", state);

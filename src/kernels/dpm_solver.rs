@@ -119,6 +119,20 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for dpm_solver { coef: read, state: read, net_out: read, x: read_write, x0: read_write }
+    for dpm_solver_backward {
+        coef: read,
+        state: read,
+        g2: read,
+        x: read,
+        net_out: read,
+        dx: read_write,
+        dout: read_write,
+        dprev: read_write,
+    }
+}
+
 #[track_caller]
 fn params(op: &str, len: usize, step: &DpmStep) -> Params {
     assert!(len > 0, "{op}: empty batch");

@@ -9,6 +9,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for ema { src: read, ema: read_write, decay: read }
+}
+
 /// ema = decay * ema + (1 - decay) * src, with `decay` read from a one-element tensor when
 /// the dispatch runs (so a recorded step can change it by writing the tensor).
 pub fn ema(gpu: &Gpu, decay: &GpuTensor, src: &GpuTensor, ema: &GpuTensor) -> Dispatch {

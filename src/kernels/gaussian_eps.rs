@@ -14,6 +14,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for gaussian_eps { table: read, t_batch: read, x: read, eps: read_write }
+}
+
 /// eps[e] = sqrt(1 - abar_t)(x[e] - sqrt(abar_t) mu) / (abar_t s^2 + 1 - abar_t), t = t_batch[e / chw].
 pub fn gaussian_eps(
     gpu: &Gpu,

@@ -11,6 +11,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for grad_clip { mean_sq: read, g: read_write, norm_out: read_write }
+}
+
 /// grads *= min(1, max_norm / ||grads||); `norm` ([1]) receives ||grads||. Scratch (the mean
 /// square) is allocated here, once.
 pub fn grad_clip(gpu: &Gpu, max_norm: f32, grads: &GpuTensor, norm: &GpuTensor) -> Vec<Dispatch> {

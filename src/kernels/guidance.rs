@@ -10,6 +10,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for guidance { eps2: read, eps: read_write }
+}
+
 /// eps = eps_u + w (eps_c - eps_u), with eps2 = [eps_c; eps_u] (twice the length of eps).
 pub fn guidance(gpu: &Gpu, w: f32, eps2: &GpuTensor, eps: &GpuTensor) -> Dispatch {
     let layout = "[eps_c; eps_u], the conditional and unconditional halves";

@@ -13,6 +13,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for label_embedding { temb: read, y: read, table: read, out: read_write }
+    for label_embedding_backward { y: read, dout: read, dtemb: read_write, dtable: read_write }
+}
+
 /// The Params of both passes, after checking the table, the labels `y` and the `rows`
 /// tensors, which are all [n, d].
 #[track_caller]

@@ -66,6 +66,33 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for layer_norm {
+        x: read,
+        gamma: read,
+        beta: read,
+        y: read_write,
+        mean: read_write,
+        rstd: read_write,
+    }
+    for layer_norm_backward {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        gamma: read,
+        dx: read_write,
+    }
+    for layer_norm_backward_params {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        partial: read_write,
+    }
+    for layer_norm_backward_params_sum { partial: read, dgamma: read_write, dbeta: read_write }
+}
+
 fn params(s: &LnShape) -> Params {
     Params {
         rows: s.rows as u32,

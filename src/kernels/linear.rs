@@ -14,6 +14,12 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for linear { x: read, w: read, b: read, y: read_write }
+    for linear_backward_data { w: read, dy: read, dx: read_write }
+    for linear_backward_weight { x: read, dy: read, dw: read_write, db: read_write }
+}
+
 /// The rows m and features of `t` [.., features] (rank >= 2: the leading dims are rows).
 #[track_caller]
 fn rows(op: &str, name: &str, t: &GpuTensor) -> (usize, usize) {

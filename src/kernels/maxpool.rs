@@ -5,6 +5,11 @@ use super::pool_params::PoolParams;
 use crate::gpu::shape::{dims, expect_shape};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
+crate::bindings! {
+    for maxpool { x: read, y: read_write }
+    for maxpool_backward { x: read, dy: read, dx: read_write }
+}
+
 /// The Params for input `x` [n, c, h, w] (h, w even) and its pooled shape [n, c, h/2, w/2].
 #[track_caller]
 fn pooled(op: &str, x: &GpuTensor) -> (PoolParams, [usize; 4]) {

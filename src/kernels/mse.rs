@@ -167,6 +167,16 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for mse {
+        main, squares => { pred: read, tgt: read, partial: read_write }
+        weighted => { pred: read, tgt: read, partial: read_write, w: read }
+    }
+    for mse_backward { pred: read, tgt: read, dpred: read_write }
+    for mse_backward_weighted { pred: read, tgt: read, w: read, dpred: read_write }
+    for mse_sum { partial: read, loss: read_write }
+}
+
 /// dpred += 2 w[e / chw] (pred - target) / `mean_over`: the gradient of [`mse_weighted`]
 /// (`mean_over` = N, or the whole step's N for one micro-batch of an accumulated batch).
 pub fn mse_backward_weighted_over(

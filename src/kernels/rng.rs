@@ -155,6 +155,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for rng_fill { raw: read_write, normals: read_write }
+    for rng_normal_fill { state: read, x: read_write }
+}
+
 /// x = N(0, 1) keyed by the seed in `state` (u32 [k, seed_lo, seed_hi, 0]), stream 0,
 /// purpose `PURPOSE_XT`: equals `normals_cpu(seed, 0, PURPOSE_XT, x.len())`.
 pub fn rng_normal_fill(gpu: &Gpu, state: &GpuTensor, x: &GpuTensor) -> Dispatch {

@@ -14,6 +14,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for snr_weight { table: read, t: read, w: read_write }
+}
+
 /// w[i] = min(snr, gamma) / snr (eps), min(snr, gamma) (x0) or min(snr, gamma) / (snr + 1)
 /// (v), snr = abar / (1 - abar) at t[i] (u32 [n]); `table` is `ScheduleTable::gpu_table`.
 pub fn snr_weight(

@@ -23,6 +23,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for softmax_cross_entropy { logits: read, labels: read, logp: read_write, row_loss: read_write }
+    for softmax_cross_entropy_backward { logp: read, labels: read, dlogits: read_write }
+}
+
 #[track_caller]
 fn check(op: &str, rows: usize, classes: usize, logits: (&str, &GpuTensor), labels: &GpuTensor) {
     assert!(

@@ -12,6 +12,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for time_embedding { t: read, out: read_write, freq: read }
+}
+
 /// How timesteps become a network's time input.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TimeEncoding {

@@ -13,6 +13,10 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for tokens { x: read, y: read_write }
+}
+
 /// y[b, s, r] (=|+=) x[b, r, s] for x [n, rows, cols].
 #[allow(clippy::too_many_arguments)]
 fn transpose(

@@ -9,6 +9,11 @@ use super::pool_params::PoolParams;
 use crate::gpu::shape::{dims, expect_shape, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
+crate::bindings! {
+    for upsample { x: read, y: read_write }
+    for upsample_backward { dy: read, dx: read_write }
+}
+
 /// The [n, c, h, w] of `small` (named `name`), checking that `big` is [n, c, 2h, 2w].
 #[track_caller]
 fn planes(

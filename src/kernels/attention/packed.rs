@@ -160,6 +160,13 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for attention_pack {
+        main => { src: read, dst: texture_storage_2d_array }
+        pack_shared => { src: read, shared_dst: texture_storage_2d }
+    }
+}
+
 /// Fill `dst` from the strided operand `op` of `src` (every head of every image).
 pub(super) fn pack(
     gpu: &Gpu,

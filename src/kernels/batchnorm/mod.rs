@@ -85,6 +85,49 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for batchnorm {
+        x: read,
+        gamma: read,
+        beta: read,
+        running_mean: read_write,
+        running_var: read_write,
+        y: read_write,
+        save_mean: read_write,
+        save_invstd: read_write,
+        partial: read,
+    }
+    for batchnorm_backward {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        gamma: read,
+        dx: read_write,
+        dgamma: read_write,
+        dbeta: read_write,
+        partial: read,
+        r: read,
+    }
+    for batchnorm_backward_reduce {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        partial: read_write,
+        r: read,
+    }
+    for batchnorm_eval {
+        x: read,
+        gamma: read,
+        beta: read,
+        running_mean: read,
+        running_var: read,
+        y: read_write,
+    }
+    for batchnorm_stats { x: read, partial: read_write }
+}
+
 pub(crate) fn params(s: &BnShape) -> Params {
     Params {
         n: s.n as u32,

@@ -29,6 +29,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for conv2d_backward_weight { xt: texture_2d_array, dyt: texture_2d_array, part: read_write }
+    for conv2d_backward_weight_reduce { part: read, dw: read_write, db: read_write }
+}
+
 /// Splits of the N*H output rows for the weight gradient: enough invocations to fill the
 /// adapter (a CPU wants a few dozen workgroups, a GPU thousands), scratch at most ~4M floats.
 fn weight_splits(gpu: &Gpu, s: &Conv2dShape, invocations: usize) -> (usize, usize) {

@@ -196,6 +196,15 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for conv2d_geom, conv_transpose2d {
+        xt: texture_2d_array,
+        wt: texture_2d,
+        y: read_write,
+        bias: read,
+    }
+}
+
 /// The gather `g` on packed operands (x packed by `g.input`, w by `g.weights`): one
 /// dispatch, or for the transposed gather one per group of output phases that meet the same
 /// taps. `label` names the op it computes. `spare`: a buffer of at least g.cout floats that

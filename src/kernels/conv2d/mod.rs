@@ -121,6 +121,18 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for conv2d {
+        forward_k1, forward_k3 => {
+            xt: texture_2d_array,
+            wt: texture_2d,
+            y: read_write,
+            bias: read,
+        }
+        accumulate_k1, accumulate_k3 => { xt: texture_2d_array, wt: texture_2d, y: read_write }
+    }
+}
+
 /// The conv kernel on packed operands: y = conv + b, or y += conv if `b` is None.
 fn conv_packed(
     gpu: &Gpu,

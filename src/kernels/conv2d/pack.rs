@@ -215,6 +215,11 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for conv2d_pack_input { x: read, xt: texture_storage_2d_array, v: read, b: read }
+    for conv2d_pack_weight { w: read, wt: texture_storage_2d }
+}
+
 impl PackedWeights {
     /// For the convolution `s` (forward), or for backward-input of `s` if `transposed`.
     pub fn new(gpu: &Gpu, s: &Conv2dShape, transposed: bool) -> PackedWeights {

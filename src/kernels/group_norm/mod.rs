@@ -86,6 +86,35 @@ crate::uniform! {
     }
 }
 
+crate::bindings! {
+    for group_norm { x: read, gamma: read, beta: read, mean: read, rstd: read, y: read_write }
+    for group_norm_backward {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        gamma: read,
+        coef: read,
+        dx: read_write,
+    }
+    for group_norm_backward_reduce {
+        x: read,
+        mean: read,
+        rstd: read,
+        dy: read,
+        partial: read_write,
+    }
+    for group_norm_backward_sums {
+        gamma: read,
+        partial: read,
+        coef: read_write,
+        dgamma: read_write,
+        dbeta: read_write,
+    }
+    for group_norm_moments { x: read, partial: read, mean: read_write, rstd: read_write }
+    for group_norm_stats { x: read, partial: read_write }
+}
+
 fn params(s: &GnShape) -> Params {
     let planes = s.planes();
     Params {

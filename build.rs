@@ -2,6 +2,7 @@
 //! a file whose first line starts with `// Library:` is a library, every other file is a
 //! kernel and gets a typed id. Every kernel is composed under every condition here, so a
 //! misspelt import or an unbalanced `#if` fails the build with its file and line.
+//! It also writes the module lists of the one-file-per-op folders (`build/modules.rs`).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -9,9 +10,12 @@ use std::path::Path;
 #[path = "src/shaders/compose.rs"]
 #[allow(dead_code)]
 mod compose;
+#[path = "build/modules.rs"]
+mod modules;
 
 fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    modules::write(Path::new(&root));
     let dir = Path::new(&root).join("shaders");
     println!("cargo:rerun-if-changed=shaders");
     println!("cargo:rerun-if-changed=src/shaders/compose.rs");

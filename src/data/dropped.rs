@@ -66,7 +66,7 @@ pub fn load(
     if channels != 1 && channels != 3 {
         bail!("channels must be 1 (grey) or 3 (RGB), got {channels}");
     }
-    if size == 0 || size % 4 != 0 {
+    if size == 0 || !size.is_multiple_of(4) {
         bail!(
             "image size {size}: it must be a positive multiple of 4 (the U-Net pools twice by 2)"
         );

@@ -227,3 +227,94 @@ fn idx_resized_beyond_memory_is_refused() {
         "{e}"
     );
 }
+
+fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::GrayImage::from_pixel(w, h, image::Luma([shade]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+fn dropped_err(files: &[(String, Vec<u8>)]) -> String {
+    format!(
+        "{:#}",
+        data::dropped::load("the drop", files, 8, 1).unwrap_err()
+    )
+}
+
+/// Dropped images decode as `--data FOLDER` decodes the same files, whatever their sizes,
+/// and what was skipped or resized is said.
+#[test]
+fn dropped_images_match_the_folder_loader_and_say_what_changed() {
+    let d = dir("dropped");
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("b.png".into(), png(10, 6, 255)),
+        ("a.png".into(), png(12, 12, 0)),
+        ("notes.txt".into(), b"hello".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
+    for channels in [1, 3] {
+        let (ds, notes) = data::dropped::load("the folder 'x'", &files, 8, channels).unwrap();
+        let opt = LoadOptions {
+            size: Some(8),
+            channels,
+            ..Default::default()
+        };
+        let native = data::load(&DataSpec::parse(d.to_str().unwrap()).unwrap(), &opt).unwrap();
+        assert_eq!((ds.len(), ds.c, ds.h, ds.w), (2, channels, 8, 8));
+        assert_eq!(ds.pixels, native.pixels, "sorted by name, decoded alike");
+        let notes = notes.join("\n");
+        assert!(
+            notes.contains("notes.txt") && notes.contains("convert"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("2 different sizes") && notes.contains("a.png 12x12"),
+            "{notes}"
+        );
+    }
+    let (_, notes) = data::dropped::load("z", &files[..1], 8, 1).unwrap();
+    assert_eq!(notes, ["resized from 10x6 to 8x8"]);
+}
+
+#[test]
+fn a_dropped_idx_file_raw_or_gzip_decodes_as_the_cli_does() {
+    use std::io::Write;
+    let raw = idx_images(3, 4, 4, 255);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&raw).unwrap();
+    let gz = gz.finish().unwrap();
+    let want = idx::decode("x", raw.clone(), None, Some(8)).unwrap();
+    for (name, bytes) in [("train-images-idx3-ubyte", raw), ("t.gz", gz)] {
+        let files = vec![
+            (name.to_string(), bytes),
+            ("labels".to_string(), idx_labels(&[1, 2, 3])),
+        ];
+        let (ds, notes) = data::dropped::load("the drop", &files, 8, 1).unwrap();
+        assert_eq!((ds.len(), ds.h, &ds.pixels), (3, 8, &want.pixels));
+        assert!(notes[0].contains("label file"), "{notes:?}");
+    }
+}
+
+#[test]
+fn dropped_files_that_hold_no_data_are_named() {
+    let e = dropped_err(&[]);
+    assert!(e.contains("the drop is empty") && e.contains("IDX"), "{e}");
+    let e = dropped_err(&[("cat.gif".into(), b"GIF89a".to_vec())]);
+    assert!(e.contains("no PNG or JPEG") && e.contains("cat.gif"), "{e}");
+    let e = dropped_err(&[("a.png".into(), b"not a png".to_vec())]);
+    assert!(e.contains("'a.png'") && e.contains("convert"), "{e}");
+    let two = [
+        ("a".into(), idx_images(1, 4, 4, 0)),
+        ("b".into(), idx_images(1, 4, 4, 0)),
+    ];
+    assert!(dropped_err(&two).contains("one at a time"));
+    let mixed = [
+        ("a.png".into(), png(4, 4, 0)),
+        ("b".into(), idx_images(1, 4, 4, 0)),
+    ];
+    assert!(dropped_err(&mixed).contains("not both"));
+}

@@ -2,13 +2,15 @@
 """Serve web/dist on 127.0.0.1. With --upload DIR, a POST to /upload/NAME writes the body to
 DIR/NAME (web/test.sh collects the page's checkpoint this way); without it POSTs are refused.
 GET /hold/N answers after N seconds (at most 600): web/screenshot.sh holds the page's load
-event, and so headless Chromium's --screenshot, until the page has trained a while."""
+event, and so headless Chromium's --screenshot, until the page has trained a while. With
+--files DIR, GET /files/NAME serves DIR/NAME (web/test.sh's fixtures and files to drop)."""
 import argparse, functools, http.server, os, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--port', type=int, default=8765)
 ap.add_argument('--dir', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'dist'))
 ap.add_argument('--upload')
+ap.add_argument('--files')
 args = ap.parse_args()
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -18,6 +20,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.path.startswith('/hold/'):
             time.sleep(min(float(self.path[6:] or 0), 600))
             self.send_response(204); self.end_headers()
+            return
+        if self.path.startswith('/files/'):
+            path = os.path.join(args.files or '', os.path.basename(self.path))
+            if not args.files or not os.path.isfile(path):
+                self.send_error(404, 'no such file (serve.py --files DIR)')
+                return
+            with open(path, 'rb') as f:
+                body = f.read()
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/octet-stream')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         super().do_GET()
 

@@ -1,4 +1,5 @@
-//! Image files: a folder (one subfolder per class gives labels) or a single image.
+//! Image files: a folder (one subfolder per class gives labels) or a single image; the
+//! decoding (`decode`, `to_planes`) also serves files handed over as bytes (`dropped`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,11 @@ use super::Dataset;
 /// The most the resize may hold at once: the image crate's own default decoding limit.
 const MAX_RESIZE_BYTES: u64 = 512 << 20;
 
-fn to_planes(img: &image::DynamicImage, size: usize, channels: usize) -> Result<Vec<f32>> {
+pub(crate) fn to_planes(
+    img: &image::DynamicImage,
+    size: usize,
+    channels: usize,
+) -> Result<Vec<f32>> {
     // The resize first makes a (width x size) image of four f32 per pixel: a decodable
     // one-row image millions of pixels wide would ask for hundreds of gigabytes.
     let (w, h) = (img.width(), img.height());

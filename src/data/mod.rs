@@ -2,9 +2,8 @@
 //! files, a folder of images, or a single image. Images come out in [-1, 1], NCHW.
 
 pub mod builtin;
+pub mod dropped;
 pub mod idx;
-// Image files are decoded with the `image` crate, which only the native CLI links.
-#[cfg(not(target_arch = "wasm32"))]
 pub mod images;
 
 use std::path::Path;
@@ -121,7 +120,7 @@ pub fn load(spec: &DataSpec, opt: &LoadOptions) -> Result<Dataset> {
         DataSpec::Idx(path) => idx::load_images_with_labels(path, opt.labels.as_deref(), opt.size)?,
         #[cfg(target_arch = "wasm32")]
         DataSpec::Folder(_) | DataSpec::Image(_) => {
-            bail!("image files are decoded by the native CLI only; this build takes built-in or IDX data")
+            bail!("the browser build opens no paths: hand the files' bytes to data::dropped::load")
         }
         #[cfg(not(target_arch = "wasm32"))]
         DataSpec::Folder(path) => images::load_folder(path, opt.size.unwrap_or(64), opt.channels)?,

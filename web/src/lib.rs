@@ -1,8 +1,12 @@
-//! The page's side of wgpu-ddpm: a training run, sampling, checkpoints and the shader check,
-//! handed to JavaScript. Every GPU wait is awaited (the browser cannot block); each method
+//! The page's side of wgpu-ddpm: a training run, sampling, checkpoints, dropped files, the
+//! shader check and the PyTorch golden, handed to JavaScript. Every GPU wait is awaited (the browser cannot block); each method
 //! that reads back returns a Promise.
 
 mod check;
+mod data;
+mod golden;
+
+pub use data::Data;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,7 +16,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use wgpu_ddpm::checkpoint::Checkpoint;
-use wgpu_ddpm::data::{builtin, Dataset};
+use wgpu_ddpm::data::Dataset;
 use wgpu_ddpm::diffusion::sampler::{Sampler, SamplerConfig, SamplerKind};
 use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::model::checkpoint_io::{config_of, prediction_of};
@@ -24,11 +28,11 @@ thread_local! {
     static GPU: RefCell<Option<Arc<Gpu>>> = const { RefCell::new(None) };
 }
 
-fn err(e: anyhow::Error) -> JsValue {
+pub(crate) fn err(e: anyhow::Error) -> JsValue {
     JsValue::from_str(&format!("{e:#}"))
 }
 
-fn gpu() -> Result<Arc<Gpu>, JsValue> {
+pub(crate) fn gpu() -> Result<Arc<Gpu>, JsValue> {
     GPU.with(|g| g.borrow().clone())
         .ok_or_else(|| JsValue::from_str("call openGpu() first"))
 }
@@ -69,9 +73,14 @@ pub async fn open_gpu() -> Result<String, JsValue> {
     Ok(text)
 }
 
-/// A network configuration from the page's choices: `channels` empty takes the network's
-/// small (CPU) widths.
-fn net_config(net: &str, size: usize, channels: &str) -> anyhow::Result<NetConfig> {
+/// A network configuration from the page's choices for images of `image_channels` x `size` x
+/// `size`: `channels` empty takes the network's small (CPU) widths.
+fn net_config(
+    net: &str,
+    image_channels: usize,
+    size: usize,
+    channels: &str,
+) -> anyhow::Result<NetConfig> {
     let kind = NetKind::from_name(net)?;
     let ch: Vec<usize> = if channels.trim().is_empty() {
         nets::cpu_channels(kind)
@@ -84,20 +93,13 @@ fn net_config(net: &str, size: usize, channels: &str) -> anyhow::Result<NetConfi
     };
     let cfg = NetConfig {
         channels: ch,
-        ..NetConfig::for_net(kind, 1, size)
+        ..NetConfig::for_net(kind, image_channels, size)
     };
     cfg.validate()?;
     Ok(cfg)
 }
 
-/// The built-in shapes as the native CLI makes them for `--data builtin --image-size size`
-/// (same count and seed), so `wgpu-ddpm eval` scores the same images.
-fn shapes(size: usize) -> Dataset {
-    let fit = (wgpu_ddpm::data::BUILTIN_BUDGET_BYTES / (size * size * 4)).max(1);
-    builtin::generate(size, fit.min(10_000), 0)
-}
-
-/// A training run on the built-in shapes.
+/// A training run on a [`Data`] (the built-in shapes or dropped files).
 #[wasm_bindgen]
 pub struct Training {
     trainer: Rc<RefCell<Trainer>>,
@@ -109,8 +111,8 @@ impl Training {
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
+        data: &Data,
         net: &str,
-        size: u32,
         channels: &str,
         batch: u32,
         steps: u32,
@@ -119,8 +121,7 @@ impl Training {
         log_every: u32,
     ) -> Result<Training, JsValue> {
         let gpu = gpu()?;
-        let size = size as usize;
-        let cfg = net_config(net, size, channels).map_err(err)?;
+        let cfg = net_config(net, data.ds.c, data.ds.h, channels).map_err(err)?;
         wgpu_ddpm::train::memory::check_fits(&gpu, &cfg, batch as usize).map_err(err)?;
         let mut tc = TrainConfig::plain(cfg, batch as usize);
         tc.steps = steps as u64;
@@ -130,7 +131,7 @@ impl Training {
         let trainer = Trainer::new(gpu, tc).map_err(err)?;
         Ok(Training {
             trainer: Rc::new(RefCell::new(trainer)),
-            data: Rc::new(shapes(size)),
+            data: data.ds.clone(),
         })
     }
 
@@ -196,8 +197,8 @@ impl Training {
         })
     }
 
-    /// Resolves to `n` images ([n * size * size], in [-1, 1]) then `strip` snapshots of the
-    /// first image, all in one Float32Array; DDIM with `steps` steps.
+    /// Resolves to `n` images ([n * c * size * size], in [-1, 1]) then `strip` snapshots of
+    /// the first image, all in one Float32Array; DDIM with `steps` steps.
     pub fn sample(&self, n: u32, steps: u32, seed: u32, strip: u32) -> Promise {
         let t = self.trainer.clone();
         future_to_promise(async move {
@@ -223,10 +224,11 @@ impl Loaded {
         let gpu = gpu()?;
         let ck = Checkpoint::from_bytes(bytes, "the checkpoint").map_err(err)?;
         let cfg = config_of(&ck, size as usize).map_err(err)?;
-        if cfg.image_channels != 1 {
-            return Err(JsValue::from_str(
-                "this page draws one-channel images; the checkpoint has more channels",
-            ));
+        if ![1, 3].contains(&cfg.image_channels) {
+            return Err(JsValue::from_str(&format!(
+                "this page draws grey or RGB images; the checkpoint's have {} channels",
+                cfg.image_channels
+            )));
         }
         let mut net = Model::new(&gpu, &cfg, 0).map_err(err)?;
         net.prediction = prediction_of(&ck, "the checkpoint").map_err(err)?;
@@ -256,6 +258,11 @@ impl Loaded {
         self.size
     }
 
+    #[wasm_bindgen(getter)]
+    pub fn channels(&self) -> u32 {
+        self.net.cfg.image_channels as u32
+    }
+
     /// As [`Training::sample`].
     pub fn sample(&self, n: u32, steps: u32, seed: u32, strip: u32) -> Promise {
         let (net, schedule) = (self.net.clone(), self.schedule.clone());
@@ -275,8 +282,12 @@ async fn draw(
     seed: u32,
     strip: u32,
 ) -> Result<JsValue, JsValue> {
-    let (n, s) = (n.max(1) as usize, net.cfg.image_size);
-    let x = gpu.zeros(&[n, 1, s, s]);
+    let (n, c, s) = (
+        n.max(1) as usize,
+        net.cfg.image_channels,
+        net.cfg.image_size,
+    );
+    let x = gpu.zeros(&[n, c, s, s]);
     let t = gpu.zeros(&[n]);
     let (model, eps) = wgpu_ddpm::sample::record_model(gpu, net, &x, &t, None);
     let cfg = SamplerConfig {
@@ -288,14 +299,14 @@ async fn draw(
         seed: seed as u64,
         prediction: net.prediction,
     };
-    let sampler = Sampler::new(gpu, schedule, cfg, n, s * s, &x, &t, &eps).map_err(err)?;
+    let sampler = Sampler::new(gpu, schedule, cfg, n, c * s * s, &x, &t, &eps).map_err(err)?;
     let (fin, snaps) = sampler
         .run_async(&model, strip as usize, |_, _| {})
         .await
         .map_err(err)?;
     let mut out = fin;
     for snap in &snaps {
-        out.extend_from_slice(&snap[..s * s]);
+        out.extend_from_slice(&snap[..c * s * s]);
     }
     Ok(js_sys::Float32Array::from(&out[..]).into())
 }

@@ -1,13 +1,13 @@
-// The page: controls, the training loop (one step queued per animation frame, losses read every
-// "refresh" steps), the loss chart, the sample grid and the strip. ?test=1 runs the end-to-end
-// check that web/test.sh drives and logs "TEST: ..." lines to the console.
-import init, { openGpu, checkShaders, Training, Loaded } from './pkg/wgpu_ddpm_web.js';
+// The page: controls, dropped files, the training loop (one step queued per animation frame,
+// losses read every "refresh" steps), the loss chart, the sample grid and the strip. ?test=1
+// runs the end-to-end check that web/test.sh drives and logs "TEST: ..." lines to the console.
+import init, { openGpu, checkShaders, goldenCheck, Training, Loaded, Data } from './pkg/wgpu_ddpm_web.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const testing = params.has('test');
 const log = (s) => console.log('TEST: ' + s);
-const state = { training: null, loaded: null, losses: [], paused: false, running: false };
+const state = { training: null, loaded: null, losses: [], paused: false, running: false, dropped: null, data: null };
 
 function showError(e) {
   const el = $('error'); el.hidden = false; el.textContent = String(e && e.message || e);
@@ -35,13 +35,17 @@ function drawChart() {
   g.stroke();
 }
 
-// images: n*size*size floats in [-1, 1], drawn as a cols-wide grid scaled to the canvas.
-function drawImages(canvas, pixels, n, size, cols) {
-  const rows = Math.ceil(n / cols), img = new ImageData(cols * size, rows * size);
+// images: n * c * size * size floats in [-1, 1] (c = 1 grey, 3 RGB planes), drawn as a
+// cols-wide grid scaled to the canvas.
+function drawImages(canvas, pixels, n, size, cols, c = 1) {
+  const rows = Math.ceil(n / cols), img = new ImageData(cols * size, rows * size), p = size * size;
   for (let k = 0; k < n; k++) for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = Math.round((Math.max(-1, Math.min(1, pixels[k * size * size + y * size + x])) + 1) * 127.5);
     const o = 4 * (((Math.floor(k / cols) * size + y) * cols * size) + (k % cols) * size + x);
-    img.data[o] = img.data[o + 1] = img.data[o + 2] = v; img.data[o + 3] = 255;
+    for (let ch = 0; ch < 3; ch++) {
+      const v = pixels[(k * c + Math.min(ch, c - 1)) * p + y * size + x];
+      img.data[o + ch] = Math.round((Math.max(-1, Math.min(1, v)) + 1) * 127.5);
+    }
+    img.data[o + 3] = 255;
   }
   const tmp = new OffscreenCanvas(img.width, img.height); tmp.getContext('2d').putImageData(img, 0, 0);
   const g = canvas.getContext('2d'); g.imageSmoothingEnabled = false;
@@ -49,17 +53,62 @@ function drawImages(canvas, pixels, n, size, cols) {
   g.drawImage(tmp, 0, 0, canvas.width, canvas.width * rows / cols);
 }
 
-async function showSamples(source, size) {
+async function showSamples(source, size, c = 1) {
   const n = 16, strip = 8;
   const out = await source.sample(n, 50, 7, strip);
-  drawImages($('grid'), out, n, size, 4);
-  drawImages($('strip'), out.subarray(n * size * size), strip, size, strip);
+  drawImages($('grid'), out, n, size, 4, c);
+  drawImages($('strip'), out.subarray(n * c * size * size), strip, size, strip, c);
   return out;
 }
 
-async function train() {
-  const size = Number(value('size')), steps = Number(value('steps')), every = Number(value('every'));
-  state.training = new Training(value('net'), size, value('channels'), Number(value('batch')),
+// Dropped files stay here as bytes and are decoded (again) at the size and colour chosen.
+function decodeDropped() {
+  const size = Number(value('size')), c = Number(value('colour')), d = state.dropped;
+  if (!state.data || state.data.size !== size || state.data.channels !== (d.idx ? 1 : c)) {
+    state.data = Data.fromFiles(d.what, d.files.map(([n]) => n), d.files.map(([, b]) => b), size, c);
+    d.idx = state.data.description.startsWith('IDX');
+  }
+  return state.data;
+}
+
+// The drop handler's work once the files are read: decode, then show what was loaded.
+async function useFiles(what, files) {
+  if (state.running) throw new Error('a run is training: let it finish or reload the page before dropping files');
+  state.dropped = { what, files }; state.data = null;
+  let data;
+  try { data = decodeDropped(); } catch (e) { state.dropped = null; $('data').textContent = ''; $('start').textContent = 'Train on the built-in shapes'; throw e; }
+  $('data').textContent = `Loaded ${data.description}` + (data.notes ? '\n' + data.notes : '');
+  $('start').textContent = `Train on ${what}`; $('builtin').hidden = false;
+  const n = Math.min(16, data.count);
+  drawImages($('grid'), data.images(n), n, data.size, 4, data.channels);
+  return data;
+}
+
+// Everything a drop holds: folders are walked (webkitGetAsEntry); a DataTransfer without
+// entries (a synthetic one, in the test mode) gives its files.
+async function readDrop(dt) {
+  const files = [], entries = [...dt.items].map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry());
+  const read = async (f, name) => files.push([name, new Uint8Array(await f.arrayBuffer())]);
+  const walk = async (e, path) => {
+    if (e.isFile) return read(await new Promise((ok, no) => e.file(ok, no)), path + e.name);
+    const r = e.createReader();
+    for (let batch; (batch = await new Promise((ok, no) => r.readEntries(ok, no))).length;) {
+      for (const c of batch) await walk(c, path + e.name + '/');
+    }
+  };
+  if (entries.length && entries.every(Boolean)) for (const e of entries) await walk(e, '');
+  else for (const f of dt.files) await read(f, f.name);
+  const one = entries.length === 1 && entries[0];
+  const what = one && one.isDirectory ? `the folder '${one.name}'`
+    : files.length === 1 ? (files[0][0].toLowerCase().endsWith('.zip') ? 'the zip' : 'the file') + ` '${files[0][0]}'`
+    : `the ${files.length} dropped files`;
+  return useFiles(what, files);
+}
+
+async function train(over = {}) {
+  const size = Number(value('size')), steps = over.steps ?? Number(value('steps')), every = over.every ?? Number(value('every'));
+  const data = state.dropped ? decodeDropped() : Data.builtin(size), c = data.channels;
+  state.training = new Training(data, value('net'), value('channels'), Number(value('batch')),
     steps, Number(value('lr')), 0, every);
   state.losses = []; state.running = true; $('pause').disabled = false; $('download').disabled = false;
   const t0 = performance.now();
@@ -79,7 +128,7 @@ async function train() {
       $('progress').textContent = `step ${done} / ${steps}, loss ${state.losses.at(-1)[1].toFixed(4)}, ` +
         (rate > 0 ? `${rate.toFixed(2)} steps/s, about ${Math.ceil(left)} s left` : 'measuring speed…');
       drawChart();
-      await showSamples(state.training, size);
+      await showSamples(state.training, size, c);
       if (testing) log(`progress step ${done} loss ${state.losses.at(-1)[1]} steps_per_s ${rate}`);
       // The first window holds the pipeline builds and sampling is not training: the clock
       // runs from the end of one refresh to the next one's readback.
@@ -103,12 +152,49 @@ async function load(file) {
   const size = Number($('size').value);
   state.loaded = new Loaded(new Uint8Array(await file.arrayBuffer()), size);
   $('progress').textContent = `loaded ${file.name}; sampling…`;
-  await showSamples(state.loaded, state.loaded.size);
+  await showSamples(state.loaded, state.loaded.size, state.loaded.channels);
   $('progress').textContent = `samples of ${file.name}`;
+}
+
+const fetched = async (name) => {
+  const r = await fetch('/files/' + name);
+  if (!r.ok) throw new Error(`could not fetch /files/${name} (${r.status})`);
+  return new Uint8Array(await r.arrayBuffer());
+};
+
+// The PyTorch golden of tests/golden.rs on the same fixtures (?golden=seed-unet,seed001,...).
+async function goldenTest() {
+  for (const net of (params.get('golden') || 'seed-unet').split(',')) {
+    const files = net === 'seed-unet' ? [await fetched('torch_unet_tiny.safetensors'), await fetched('torch_unet_golden.safetensors')]
+      : [await fetched(`golden_${net}.safetensors`), new Uint8Array()];
+    const line = await goldenCheck(net, ...files);
+    log(line);
+    if (line.includes('FAILED')) log('ERROR ' + line);
+  }
+}
+
+// A file fetched from the server dropped on the page as a synthetic DataTransfer and drop
+// event (the page's own drop listener runs), then a few training steps on what it loaded.
+async function dropTest(name, steps) {
+  const dt = new DataTransfer(); dt.items.add(new File([await fetched(name)], name));
+  document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  const data = await state.dropping;
+  await train({ steps, every: steps });
+  const l = state.losses.map(([, v]) => v);
+  log(`drop ${name} count ${data.count} size ${data.size} channels ${data.channels} steps ${state.training.step} ` +
+    `loss ${l[0]} ${l.at(-1)} finite ${l.length === steps && l.every(Number.isFinite)} notes ${data.notes.split('\n').join(' | ')}`);
+  $('builtin').click();
 }
 
 async function selfTest() {
   log('shaders ' + (await checkShaders()).split('\n').join(' | '));
+  await goldenTest();
+  const dropSteps = Number(params.get('drop_steps') || 4);
+  for (const name of (params.get('drops') || '').split(',').filter(Boolean)) await dropTest(name, dropSteps);
+  try {
+    await readDrop({ items: [], files: [new File(['hello'], 'notes.txt')] });
+    log('ERROR a dropped text file was accepted');
+  } catch (e) { log('drop notes.txt refused: ' + (e.message || e)); }
   await train();
   const first = state.losses.slice(0, 5), last = state.losses.slice(-5);
   const mean = (a) => a.reduce((s, [, l]) => s + l, 0) / a.length;
@@ -121,7 +207,10 @@ async function selfTest() {
   log(`checkpoint ${bytes.length} bytes, upload ${r.status}`);
   const loaded = new Loaded(bytes, Number(value('size')));
   const out = await showSamples(loaded, loaded.size);
-  log(`sample finite ${out.every(Number.isFinite)} range ${Math.min(...out)} ${Math.max(...out)}`);
+  // The samples end on the clipped x0; the strip holds the x_t on the way (eps unclipped).
+  const fin = out.subarray(0, 16 * loaded.channels * loaded.size ** 2), strip = out.subarray(fin.length);
+  const range = (v) => `${Math.min(...v)} ${Math.max(...v)}`;
+  log(`sample finite ${out.every(Number.isFinite)} range ${range(fin)} strip range ${range(strip)}`);
 }
 
 async function main() {
@@ -146,6 +235,15 @@ async function main() {
     if (state.running && !state.paused) state.wantDownload = true; else download().catch(showError);
   };
   $('load').onchange = (e) => e.target.files[0] && load(e.target.files[0]).catch(showError);
+  const dropped = (dt) => { $('error').hidden = true; state.dropping = readDrop(dt); state.dropping.catch(showError); };
+  $('files').onchange = (e) => e.target.files.length && dropped({ items: [], files: e.target.files });
+  document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('over'); });
+  document.addEventListener('dragleave', () => document.body.classList.remove('over'));
+  document.addEventListener('drop', (e) => { e.preventDefault(); document.body.classList.remove('over'); dropped(e.dataTransfer); });
+  $('builtin').onclick = () => {
+    state.dropped = state.data = null; $('builtin').hidden = true; $('data').textContent = '';
+    $('start').textContent = 'Train on the built-in shapes';
+  };
   if (testing) { try { await selfTest(); } catch (e) { showError(e); } log('DONE'); }
   else if (params.has('autostart')) $('start').click();
 }

@@ -87,17 +87,20 @@ pub fn train(a: &TrainArgs) -> Result<()> {
     let (mut last_t, mut last_step) = (Instant::now(), tr.step);
     // The expected duration, from the pace of steps 11..=30 of this session (the first
     // steps also build pipelines and fill the queue; on lavapipe steps 2..=6 ran 1.4x slower
-    // than the run's average).
+    // than the run's average). Both ends wait for the GPU: a step only submits, and
+    // SwiftShader queued 20 steps in no time, which read as 0.00 s/step.
     let (first, mut pace_from) = (tr.step, None);
     // Step of the last checkpoint on disk that this run wrote or resumed from.
     let mut saved = resumed.is_some().then_some(tr.step);
     while tr.step < steps {
         tr.step(&ds);
         pb.set_position(tr.step);
-        if tr.step == first + 10 {
+        if tr.step == first + 10 && tr.step + 20 < steps {
+            gpu.wait()?;
             pace_from = Some(Instant::now());
         }
-        if let Some(t0) = pace_from.filter(|_| tr.step == first + 30 && tr.step < steps) {
+        if let Some(t0) = pace_from.filter(|_| tr.step == first + 30) {
+            gpu.wait()?;
             let per_step = t0.elapsed().as_secs_f64() / 20.0;
             let rest = per_step * (steps - tr.step) as f64 + start.elapsed().as_secs_f64();
             pb.suspend(|| eprintln!(

@@ -17,9 +17,7 @@ use wgpu_ddpm::kernels::upsample::{upsample_backward_cpu, upsample_cpu};
 use wgpu_ddpm::model::network::{Model, NetConfig, NetKind};
 use wgpu_ddpm::util::host_rng::HostRng;
 
-#[path = "common/train_pass.rs"]
-mod train_pass;
-use train_pass::train_pass;
+use wgpu_ddpm::model::golden::train_pass;
 
 type Map = BTreeMap<String, Vec<f32>>;
 
@@ -297,7 +295,8 @@ fn unet_forward_and_backward_match_cpu_composition() {
     let xg = gpu.upload(&x, &[n, 1, 8, 8]);
     let tg = gpu.upload_u32(&t, &[n]);
     let tgt = gpu.upload(&target, &[n, 1, 8, 8]);
-    let (out, loss) = train_pass(&gpu, &net, xg, &tg, &tgt);
+    let (out, loss, prog) = train_pass(&gpu, &net, xg, &tg, &tgt);
+    prog.run(&gpu);
 
     let (cout, closs, cgrads, cstats) = cpu_unet(&cfg, &params, &params, &x, &t, &target);
     // f32 on both sides with different summation orders through ~12 layers: 1e-3 of the

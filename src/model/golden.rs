@@ -8,10 +8,10 @@
 use anyhow::{anyhow, bail, Result};
 
 use crate::checkpoint::Checkpoint;
-use crate::gpu::{Gpu, Program};
+use crate::gpu::{Gpu, GpuTensor, Program};
 use crate::kernels::time_embedding::{time_encoding, time_encoding_cpu, TimeEncoding};
 use crate::model::checkpoint_io::config_of;
-use crate::model::graph::Graph;
+use crate::model::graph::{Graph, Var};
 use crate::model::network::{Model, NetConfig, NetKind};
 
 /// A network configuration, its weights and PyTorch's results for them.
@@ -251,6 +251,29 @@ fn norm(v: &[f32]) -> f64 {
 }
 
 /// Our network with the fixture's weights against PyTorch's results for it.
+/// One training pass of `model` as the network checks run it: forward in train mode on `x` at
+/// timesteps `t`, the MSE loss against `target`, and backward into freshly cleared gradients
+/// (`model.grads`). Returns the output, the loss and the recorded program (not submitted).
+pub fn train_pass(
+    gpu: &Gpu,
+    model: &Model,
+    x: GpuTensor,
+    t: &GpuTensor,
+    target: &GpuTensor,
+) -> (Var, GpuTensor, Program) {
+    let mut g = Graph::new(gpu, true);
+    let xin = g.input(x);
+    let out = model.forward(&mut g, &xin, t);
+    let loss = g.mse(&out, target);
+    let tape = g.finish();
+    let mut prog = Program::new();
+    prog.clear(&model.layout.params.whole(&model.grads));
+    prog.append(tape.clear);
+    prog.append(tape.forward);
+    prog.append(tape.backward);
+    (out, loss, prog)
+}
+
 pub async fn compare(gpu: &Gpu, fx: &Fixture) -> Result<Report> {
     let model = Model::new(gpu, &fx.cfg, 0)?;
     let t: Vec<u32> = fx.tensor("t")?.iter().map(|v| *v as u32).collect();
@@ -283,18 +306,8 @@ pub async fn compare(gpu: &Gpu, fx: &Fixture) -> Result<Report> {
     let got = gpu.read_async(&out.val).await;
     checks.push(close("eval_out".into(), &got, fx.tensor("eval_out")?)?);
 
-    // One training pass: forward in train mode, the MSE loss, backward into cleared gradients.
     let target = gpu.upload(fx.tensor("target")?, &xs);
-    let mut g = Graph::new(gpu, true);
-    let xin = g.input(x);
-    let out = model.forward(&mut g, &xin, &tg);
-    let loss = g.mse(&out, &target);
-    let tape = g.finish();
-    let mut prog = Program::new();
-    prog.clear(&model.layout.params.whole(&model.grads));
-    prog.append(tape.clear);
-    prog.append(tape.forward);
-    prog.append(tape.backward);
+    let (out, loss, prog) = train_pass(gpu, &model, x, &tg, &target);
     prog.submit(gpu);
     let got = gpu.read_async(&out.val).await;
     checks.push(close("train_out".into(), &got, fx.tensor("train_out")?)?);

@@ -25,12 +25,8 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "wgsl"))
         .map(|p| {
             let name = p.file_stem().unwrap().to_str().unwrap().to_string();
-            let ident = name.starts_with(|c: char| c.is_ascii_lowercase())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             assert!(
-                ident,
+                modules::is_lower_ident(&name),
                 "shaders/{name}.wgsl: a shader's file name must be a lower-case Rust identifier"
             );
             let source = std::fs::read_to_string(&p).unwrap();

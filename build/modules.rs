@@ -77,12 +77,8 @@ fn modules(dir: &Path, folder: &str, root_file: &str) -> Vec<(String, String)> {
         } else {
             continue;
         };
-        let ident = name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         assert!(
-            ident,
+            is_lower_ident(&name),
             "{folder}/{file_name}: every file here is a module, so its name must be a \
              lower-case Rust identifier"
         );
@@ -94,4 +90,12 @@ fn modules(dir: &Path, folder: &str, root_file: &str) -> Vec<(String, String)> {
     }
     out.sort();
     out
+}
+
+/// A lower-case Rust identifier (`conv2d_backward`): what a module or a shader file may be named.
+pub fn is_lower_ident(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }

@@ -6,8 +6,11 @@
 //! (`WGPU_DDPM_SPREAD` forces one). `BENCH_BATCH` overrides the batch (default: the
 //! bencher's, 8 on a CPU adapter) and `BENCH_CHANNELS` the U-Net's widths (default the
 //! seed's 64,128,256), so the shapes of a batch-32 training step at 16,32,64 can be timed.
+//! `BENCH_NO_PACK=1` leaves the packing passes out (the textures keep their zeros, which cost
+//! a multiply-add what any value does), so a row times the conv pass alone (and, for the
+//! weight gradient, its reduce): what packing costs is the difference.
 use wgpu_ddpm::bench::Bencher;
-use wgpu_ddpm::gpu::Program;
+use wgpu_ddpm::gpu::{Dispatch, Program};
 use wgpu_ddpm::kernels::conv2d::{
     conv2d, conv2d_backward_input, conv2d_backward_weight, Conv2dShape,
 };
@@ -50,8 +53,19 @@ fn widths() -> [usize; 3] {
         .unwrap_or_else(|| panic!("BENCH_CHANNELS={v:?}: expected three widths such as 16,32,64"))
 }
 
+/// `cmds` without the packing passes when `BENCH_NO_PACK` is set.
+fn program(cmds: Vec<Dispatch>, no_pack: bool) -> Program {
+    let mut p = Program::new();
+    p.extend(
+        cmds.into_iter()
+            .filter(|d| !(no_pack && d.label.starts_with("conv2d_pack"))),
+    );
+    p
+}
+
 pub fn bench(b: &Bencher) {
     let gpu = &b.gpu;
+    let no_pack = std::env::var("BENCH_NO_PACK").is_ok_and(|v| v == "1");
     let n = env_usize("BENCH_BATCH", "32").unwrap_or_else(|| b.batch());
     let groups = ["conv2d", "conv2d_backward_input", "conv2d_backward_weight"];
     if !groups.iter().any(|g| b.enabled(g)) {
@@ -66,24 +80,22 @@ pub fn bench(b: &Bencher) {
             w: hw,
             k,
         };
-        let case = format!("{n}x{cin}x{hw}x{hw} -> {cout} k{k}");
+        let only = if no_pack { " (no packing)" } else { "" };
+        let case = format!("{n}x{cin}x{hw}x{hw} -> {cout} k{k}{only}");
         let x = gpu.zeros(&[n, cin, hw, hw]);
         let y = gpu.zeros(&[n, cout, hw, hw]);
         let w = gpu.zeros(&[cout, cin, k, k]);
         let bias = gpu.zeros(&[cout]);
         if b.enabled("conv2d") {
-            let mut p = Program::new();
-            p.extend(conv2d(gpu, &s, &x, &w, &bias, &y));
+            let p = program(conv2d(gpu, &s, &x, &w, &bias, &y), no_pack);
             b.report("conv2d", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_input") {
-            let mut p = Program::new();
-            p.extend(conv2d_backward_input(gpu, &s, &w, &y, &x));
+            let p = program(conv2d_backward_input(gpu, &s, &w, &y, &x), no_pack);
             b.report("conv2d_backward_input", &case, &p, s.flops(), 0.0);
         }
         if b.enabled("conv2d_backward_weight") {
-            let mut p = Program::new();
-            p.extend(conv2d_backward_weight(gpu, &s, &x, &y, &w, &bias));
+            let p = program(conv2d_backward_weight(gpu, &s, &x, &y, &w, &bias), no_pack);
             b.report("conv2d_backward_weight", &case, &p, s.flops(), 0.0);
         }
     }

@@ -59,25 +59,29 @@ fn pack(gid: vec3<u32>, mode: u32) {
     let n = gid.z * p.npl + ny;
     let iy = gid.y - ny * p.tile_h - p.top;
     let inside = ix < p.w && iy < p.h && n < p.n;
-    let hw = p.h * p.w;
-    // Clamped addresses and selects keep the loads branch-free.
-    let pix = min(iy, p.h - 1u) * p.w + min(ix, p.w - 1u);
-    let nn = min(n, p.n - 1u);
     var val = vec4<f32>(0.0);
-    for (var k = 0u; k < 4u; k++) {
-        let ch = min(c4 * 4u + k, p.c - 1u);
-        var e = 0.0;
-        if (mode == CAT_ADD) {
-            let cb = p.c - p.ca;
-            let from_x = x[(nn * p.ca + min(ch, p.ca - 1u)) * hw + pix];
-            let from_b = b[(nn * cb + min(ch - min(ch, p.ca), cb - 1u)) * hw + pix];
-            e = select(from_b, from_x, ch < p.ca) + v[nn * p.c + ch];
-        } else if (mode == ADD) {
-            e = x[(nn * p.c + ch) * hw + pix] + v[nn * p.c + ch];
-        } else {
-            e = x[(nn * p.c + ch) * hw + pix];
+    // Border texels (and lanes past the batch) load nothing.
+    if (inside) {
+        let hw = p.h * p.w;
+        let pix = iy * p.w + ix;
+        for (var k = 0u; k < 4u; k++) {
+            // Channels past C read channel C-1 and are masked to zero below.
+            let ch = min(c4 * 4u + k, p.c - 1u);
+            var e = 0.0;
+            if (mode == CAT_ADD) {
+                if (ch < p.ca) {
+                    e = x[(n * p.ca + ch) * hw + pix];
+                } else {
+                    e = b[(n * (p.c - p.ca) + ch - p.ca) * hw + pix];
+                }
+                e += v[n * p.c + ch];
+            } else if (mode == ADD) {
+                e = x[(n * p.c + ch) * hw + pix] + v[n * p.c + ch];
+            } else {
+                e = x[(n * p.c + ch) * hw + pix];
+            }
+            val[k] = select(0.0, e, c4 * 4u + k < p.c);
         }
-        val[k] = select(0.0, e, inside && c4 * 4u + k < p.c);
     }
     textureStore(xt, vec2<u32>(gid.x, gid.y), gid.z, val);
 }

@@ -12,8 +12,12 @@ crate::uniform! {
 }
 
 crate::bindings! {
-    for relu, gelu, silu { x: read, y: read_write }
-    for relu_backward, gelu_backward, silu_backward { x: read, dy: read, dx: read_write }
+    for relu, gelu, silu { x | x4: read, y | y4: read_write }
+    for relu_backward, gelu_backward, silu_backward {
+        x | x4: read,
+        dy | dy4: read,
+        dx | dx4: read_write,
+    }
 }
 
 /// y = act(x) (overwrites y) with the activation kernel `shader`, recorded as `op`.
@@ -30,7 +34,8 @@ pub(crate) fn forward(
     let p = Params {
         total: x.len() as u32,
     };
-    gpu.dispatch(op, shader, "main", &p, &[x, y], grid_1d(x.len()))
+    let (entry, items) = entry(x.len());
+    gpu.dispatch(op, shader, entry, &p, &[x, y], grid_1d(items))
 }
 
 /// dx += act'(x) dy with the activation's backward kernel `shader`, recorded as `op`.
@@ -49,5 +54,15 @@ pub(crate) fn backward(
     let p = Params {
         total: x.len() as u32,
     };
-    gpu.dispatch(op, shader, "main", &p, &[x, dy, dx], grid_1d(x.len()))
+    let (entry, items) = entry(x.len());
+    gpu.dispatch(op, shader, entry, &p, &[x, dy, dx], grid_1d(items))
+}
+
+/// The entry for `len` values and its invocations: 4 values each where `len` allows.
+fn entry(len: usize) -> (&'static str, usize) {
+    if len.is_multiple_of(4) {
+        ("main_vec4", len / 4)
+    } else {
+        ("main", len)
+    }
 }

@@ -19,7 +19,7 @@ pub struct Activation {
     pub graph: fn(&mut Graph, &Var) -> Var,
 }
 
-/// x = `scale` N(0, 1) over 3x5x7x9 values, `special` values first.
+/// x = `scale` N(0, 1) over n values, `special` values first.
 fn inputs(rng: &mut HostRng, n: usize, scale: f32, special: &[f32]) -> Vec<f32> {
     let mut x: Vec<f32> = rng.vec_normal(n).iter().map(|v| scale * v).collect();
     x[..special.len()].copy_from_slice(special);
@@ -38,25 +38,27 @@ pub fn backward_within(
 ) {
     let gpu = gpu();
     let mut rng = HostRng::new(seed);
-    let n = 3 * 5 * 7 * 9;
-    let x = Filled::new(inputs(&mut rng, n, scale, special), &[n]);
-    let [dy, dx] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
-    run(&gpu, [(a.backward)(&gpu, &x.dev, &dy.dev, &dx.dev)]);
-    let fresh = (a.backward_cpu)(&x.host, &dy.host);
-    let want: Vec<f32> = dx.host.iter().zip(&fresh).map(|(a, b)| a + b).collect();
-    let bounds: Vec<f64> = (0..n)
-        .map(|i| {
-            let e = fresh_err(x.host[i], dy.host[i]);
-            let mag = fresh[i].abs() as f64 + e + dx.host[i].abs() as f64;
-            e + U * fresh[i].abs() as f64 + 2.0 * U * mag
-        })
-        .collect();
-    assert_within(
-        &format!("{}_backward", a.name),
-        &read(&dx.dev),
-        &want,
-        &bounds,
-    );
+    // An odd length (one value per invocation) and a multiple of 4 (`main_vec4`).
+    for n in [3 * 5 * 7 * 9, 4 * 5 * 7 * 9] {
+        let x = Filled::new(inputs(&mut rng, n, scale, special), &[n]);
+        let [dy, dx] = [(); 2].map(|_| Filled::normal(&mut rng, &[n]));
+        run(&gpu, [(a.backward)(&gpu, &x.dev, &dy.dev, &dx.dev)]);
+        let fresh = (a.backward_cpu)(&x.host, &dy.host);
+        let want: Vec<f32> = dx.host.iter().zip(&fresh).map(|(a, b)| a + b).collect();
+        let bounds: Vec<f64> = (0..n)
+            .map(|i| {
+                let e = fresh_err(x.host[i], dy.host[i]);
+                let mag = fresh[i].abs() as f64 + e + dx.host[i].abs() as f64;
+                e + U * fresh[i].abs() as f64 + 2.0 * U * mag
+            })
+            .collect();
+        assert_within(
+            &format!("{}_backward", a.name),
+            &read(&dx.dev),
+            &want,
+            &bounds,
+        );
+    }
 }
 
 /// L = sum(w * act(x)); dL/dx from the GPU backward vs central differences in f64.

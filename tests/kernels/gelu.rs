@@ -139,7 +139,7 @@ fn gelu_grad_err(x: f32, g: f32) -> f64 {
 #[test]
 fn gelu_forward_matches_cpu() {
     let mut rng = HostRng::new(60);
-    for n in [1usize, 7, 255, 257, 3 * 5 * 7 * 9] {
+    for n in [1usize, 7, 255, 256, 257, 3 * 5 * 7 * 9] {
         let x: Vec<f32> = rng.vec_normal(n).iter().map(|v| 3.0 * v).collect();
         // y = x Phi(x), Phi from `phi_tracked`; WGSL may flush a subnormal result.
         let bounds: Vec<f64> = x

@@ -20,12 +20,14 @@ fn relu_forward_matches_cpu() {
 fn relu_backward_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(2);
-    let n = 3 * 5 * 7 * 9;
-    let [x, dy, dx] = [(); 3].map(|_| Filled::normal(&mut rng, &[n]));
-    run(&gpu, [relu_backward(&gpu, &x.dev, &dy.dev, &dx.dev)]);
-    let fresh = relu_backward_cpu(&x.host, &dy.host);
-    // The fresh gradient is dy or 0, exact: one correctly rounded add, as the reference's.
-    dx.assert_accumulated("relu_backward", &fresh, 0.0, ONE_ULP);
+    // An odd length (one value per invocation) and a multiple of 4 (`main_vec4`).
+    for n in [3 * 5 * 7 * 9, 4 * 5 * 7 * 9] {
+        let [x, dy, dx] = [(); 3].map(|_| Filled::normal(&mut rng, &[n]));
+        run(&gpu, [relu_backward(&gpu, &x.dev, &dy.dev, &dx.dev)]);
+        let fresh = relu_backward_cpu(&x.host, &dy.host);
+        // The fresh gradient is dy or 0, exact: one correctly rounded add, as the reference's.
+        dx.assert_accumulated("relu_backward", &fresh, 0.0, ONE_ULP);
+    }
 }
 
 #[test]

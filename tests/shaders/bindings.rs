@@ -89,10 +89,10 @@ fn every_entry_point_binds_what_its_kernel_declares() {
 
 wgpu_ddpm::bindings! {
     /// shaders/relu.wgsl's bindings, as the activation launcher declares them.
-    const RELU { x: read, y: read_write }
+    const RELU { x | x4: read, y | y4: read_write }
     const SWAPPED { x: read_write, y: read_write }
     const RENAMED { input: read, y: read_write }
-    const ALIASED { input | x: read, y: read_write }
+    const ALIASED { input | x | x4: read, y | y4: read_write }
     const SHORT { x: read }
     const LONGER { x: read, y: read_write, z: read }
     const TEXTURE { x: texture_2d, y: read_write }

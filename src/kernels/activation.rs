@@ -58,9 +58,10 @@ pub(crate) fn backward(
     gpu.dispatch(op, shader, entry, &p, &[x, dy, dx], grid_1d(items))
 }
 
-/// The entry for `len` values and its invocations: 4 values each where `len` allows.
+/// The entry for `len` values and its invocations: 4 values each where `len` allows (an
+/// empty tensor is a 4-byte buffer, too short to bind as vec4s).
 fn entry(len: usize) -> (&'static str, usize) {
-    if len.is_multiple_of(4) {
+    if len > 0 && len.is_multiple_of(4) {
         ("main_vec4", len / 4)
     } else {
         ("main", len)

@@ -13,8 +13,8 @@ crate::uniform! {
 }
 
 crate::bindings! {
-    for concat { a: read, b: read, y: read_write }
-    for concat_backward { dy: read, da: read_write, db: read_write }
+    for concat { a | a4: read, b | b4: read, y | y4: read_write }
+    for concat_backward { dy | dy4: read, da | da4: read_write, db | db4: read_write }
 }
 
 /// The Params of a [n, c1, ..] and b [n, c2, ..] joined along channels into y [n, c1 + c2, ..]
@@ -52,28 +52,35 @@ fn params(
 #[track_caller]
 pub fn concat(gpu: &Gpu, a: &GpuTensor, b: &GpuTensor, y: &GpuTensor) -> Dispatch {
     let p = params("concat", ("a", a), ("b", b), ("y", y));
-    gpu.dispatch(
-        "concat",
-        id::concat,
-        "main",
-        &p,
-        &[a, b, y],
-        grid_1d(y.len()),
-    )
+    let (entry, items) = entry(&p);
+    gpu.dispatch("concat", id::concat, entry, &p, &[a, b, y], grid_1d(items))
 }
 
 /// da += dy[:, ..c1], db += dy[:, c1..] in one dispatch.
 #[track_caller]
 pub fn concat_backward(gpu: &Gpu, dy: &GpuTensor, da: &GpuTensor, db: &GpuTensor) -> Dispatch {
     let p = params("concat_backward", ("da", da), ("db", db), ("dy", dy));
+    let (entry, items) = entry(&p);
+    let binds = [dy, da, db];
     gpu.dispatch(
         "concat_backward",
         id::concat_backward,
-        "main",
+        entry,
         &p,
-        &[dy, da, db],
-        grid_1d(dy.len()),
+        &binds,
+        grid_1d(items),
     )
+}
+
+/// The entry point and its invocations: a vec4 of a plane each where planes hold a multiple
+/// of 4 values (and neither half is empty: an empty one is a 4-byte buffer, too short to
+/// bind as vec4s).
+fn entry(p: &Params) -> (&'static str, usize) {
+    if p.hw.is_multiple_of(4) && p.c1 > 0 && p.c2 > 0 {
+        ("main_vec4", p.total as usize / 4)
+    } else {
+        ("main", p.total as usize)
+    }
 }
 
 pub fn concat_cpu(n: usize, c1: usize, c2: usize, hw: usize, a: &[f32], b: &[f32]) -> Vec<f32> {

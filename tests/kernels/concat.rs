@@ -3,11 +3,15 @@ use wgpu_ddpm::kernels::concat::*;
 use crate::common::*;
 use crate::elementwise_support::*;
 
-// (n, c1, c2, hw): odd shapes, an empty half, and the seed's up1 concat (128 + 64 at 28x28) at batch 1.
+// (n, c1, c2, hw): odd shapes, an empty half, planes of a multiple of 4 (the vec4 entries) and
+// the seed's up1 concat (128 + 64 at 28x28) at batch 1.
 const SHAPES: &[(usize, usize, usize, usize)] = &[
     (1, 1, 1, 1),
     (3, 5, 7, 63),
     (2, 3, 0, 9),
+    (2, 0, 3, 8),
+    (3, 5, 3, 4),
+    (2, 3, 7, 12),
     (3, 2, 5, 7 * 9),
     (1, 128, 64, 28 * 28),
 ];

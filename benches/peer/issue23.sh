@@ -161,12 +161,15 @@ if want e; then
 fi
 
 if want f; then
-    part f 4
+    part f 6
     if [ -f "$MESA25_ICD" ]; then
-        for r in $(seq "$ROUNDS"); do
-            run "mesa22-r$r" env VK_ICD_FILENAMES="$MESA22_ICD" BENCH_SECONDS=$SECS BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
-            run "mesa25-r$r" env VK_ICD_FILENAMES="$MESA25_ICD" BENCH_SECONDS=$SECS BENCH_BATCH=$B8 \
-                WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
+        # The CPU clock (work done, not the wall's bimodal scheduling) and one round more:
+        # the question is whether a driver makes a kernel do more work.
+        for r in $(seq "$((ROUNDS + 1))"); do
+            run "mesa22-r$r" env VK_ICD_FILENAMES="$MESA22_ICD" BENCH_CLOCK=cpu BENCH_SECONDS=$SECS \
+                BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
+            run "mesa25-r$r" env VK_ICD_FILENAMES="$MESA25_ICD" BENCH_CLOCK=cpu BENCH_SECONDS=$SECS \
+                BENCH_BATCH=$B8 WGPU_DDPM_SPREAD=subgroup "${KERN[@]}" conv
         done
     else
         echo "!!! SKIPPED part f: no Mesa 25 ICD at $MESA25_ICD. Recipe (BENCHMARKS.md): apt-get download" \

@@ -277,7 +277,7 @@ def part_f():
     m22, m25 = runs("mesa22"), runs("mesa25")
     if not m25:
         return
-    print("## f. Mesa 25 against Mesa 22.3, conv groups, batch 8, Subgroup path (GFLOP/s)\n")
+    print("## f. Mesa 25 against Mesa 22.3, conv groups, batch 8, Subgroup path (GFLOP/s by CPU time over the cores, `BENCH_CLOCK=cpu`)\n")
     print(f"{header_line('mesa 22.3')}; {header_line('mesa 25')}; adapter as the bench names it: "
           f"{adapter(logs('mesa22'))} and {adapter(logs('mesa25'))}. "
           "Slower: Mesa 25's best below Mesa 22.3's worst round.\n")

@@ -3,6 +3,9 @@
 //! with timestamp writes bracket the recorded work), else from the wall clock around
 //! submit + wait: on CPU adapters, whose timestamps do not measure execution, and with
 //! `BENCH_CLOCK=wall` (`BENCH_CLOCK=gpu` forces timestamps); each row says which clock it used.
+//! `BENCH_CLOCK=cpu` (Linux, CPU adapters) times a run by the CPU time of all the process's
+//! threads divided by the cores: what the wall clock gives on an idle machine whose cores the
+//! run keeps busy, and nearly independent of other work on a shared one.
 
 use std::time::Instant;
 
@@ -15,6 +18,8 @@ pub struct Bencher {
     /// Measuring time per case, seconds.
     pub budget: f64,
     timer: Option<GpuTimer>,
+    /// BENCH_CLOCK=cpu: time runs by the process's CPU time over the cores.
+    cpu_clock: bool,
 }
 
 pub struct Measurement {
@@ -103,10 +108,16 @@ impl Bencher {
             .unwrap_or(0.5);
         println!("adapter: {}", gpu.describe());
         let timer = GpuTimer::new(&gpu);
+        // a GPU's work is not CPU time: there the CPU clock gives way to timestamps
+        let cpu_clock = timer.is_none()
+            && gpu.is_cpu()
+            && std::env::var("BENCH_CLOCK").is_ok_and(|c| c == "cpu");
         println!(
             "timing: {} (median of repeats)",
             if timer.is_some() {
                 "GPU timestamp queries around the recorded work"
+            } else if cpu_clock {
+                "CPU time of the process around submit + wait, over the cores (BENCH_CLOCK=cpu)"
             } else {
                 "wall clock around submit + wait (CPU adapter, no TIMESTAMP_QUERY, or BENCH_CLOCK=wall)"
             }
@@ -116,6 +127,7 @@ impl Bencher {
             filter,
             budget,
             timer,
+            cpu_clock,
         }
     }
 
@@ -133,6 +145,11 @@ impl Bencher {
         {
             match &self.timer {
                 Some(timer) => samples.push(timer.time(&self.gpu, |enc| prog.encode(enc))),
+                None if self.cpu_clock => {
+                    let c = process_cpu_seconds();
+                    prog.run(&self.gpu);
+                    samples.push((process_cpu_seconds() - c) / cores());
+                }
                 None => {
                     let t = Instant::now();
                     prog.run(&self.gpu);
@@ -144,7 +161,11 @@ impl Bencher {
         Measurement {
             median_s: samples[samples.len() / 2],
             iters: samples.len(),
-            clock: clock_name(self.timer.is_some()),
+            clock: if self.cpu_clock {
+                "CPU time / cores"
+            } else {
+                clock_name(self.timer.is_some())
+            },
         }
     }
 
@@ -177,6 +198,29 @@ impl Bencher {
             128
         }
     }
+}
+
+/// CPU seconds used so far by every thread of this process (the driver's workers included),
+/// from /proc/self/task/*/schedstat (nanoseconds on a CPU, the first field).
+fn process_cpu_seconds() -> f64 {
+    let tasks = std::fs::read_dir("/proc/self/task")
+        .expect("BENCH_CLOCK=cpu reads /proc/self/task (Linux only): use BENCH_CLOCK=wall");
+    let mut ns = 0u64;
+    for t in tasks.flatten() {
+        // a thread that ended between the listing and the read has nothing left to count
+        if let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) {
+            ns += s
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    ns as f64 * 1e-9
+}
+
+fn cores() -> f64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) as f64
 }
 
 fn clock_name(timestamps: bool) -> &'static str {

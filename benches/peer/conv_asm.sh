@@ -10,9 +10,11 @@
 # Needs Mesa 25 extracted (MESA25_ICD, default /work/mesa25/lvp.json: Mesa 22.3 prints no
 # assembly), llvm-mca (MCA, default llvm-mca) and python3; convprobe (CONVPROBE) for the
 # calibration of the clock and the texel-fetch check, skipped with a line without it. Each
-# missing tool skips with a loud line. Writes OUT (default target/conv_asm/DATE): the logs
-# (several MB each) and report.md, the tables. About 3 minutes on an idle 2-core machine;
-# nothing here is timed except convprobe's two short runs (they want an idle machine).
+# missing tool skips with a loud line; perf and objdump for the sampling part (where the conv
+# loop's time goes, between the shader and its texel-fetch functions), skipped without them.
+# Writes OUT (default target/conv_asm/DATE): the logs (several MB each) and report.md, the
+# tables. About 4 minutes on an idle 2-core machine; the figures are counts and model output
+# except convprobe's and the sampled shares (CPU time and samples: they hold under load).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -96,6 +98,32 @@ C
 fi
 [ -n "$CLOCK_GHZ" ] && extra+=(--clock-ghz "$CLOCK_GHZ")
 
+# Where the time goes, sampled (perf record -e cpu-clock needs no hardware counters): the
+# k3 backward-input rows from 64x28x28 on, on Mesa 25 and on the system's Mesa 22.3; the bench
+# is this script's own child and is stopped by its PID once sampled.
+sample() {
+    local name=$1 icd=$2
+    echo "[$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)] sample-$name" | tee -a "$OUT/commands.txt"
+    env ${icd:+VK_ICD_FILENAMES=$icd} WGPU_DDPM_SPREAD=subgroup BENCH_NO_PACK=1 \
+        BENCH_CLOCK=wall BENCH_SECONDS=10 "$BIN" conv2d_backward_input > "$OUT/sample-$name.out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 240); do grep -q '8x1x28x28' "$OUT/sample-$name.out" && break; sleep 0.5; done
+    sleep 1
+    perf record -q -e cpu-clock -p "$pid" -o "$OUT/sample-$name.perf" -- sleep 3 2> /dev/null
+    perf script -i "$OUT/sample-$name.perf" -F ip > "$OUT/sample-$name.ips" 2> /dev/null
+    python3 benches/peer/jit_sample.py "$pid" "$OUT/sample-$name.ips" > "$OUT/sample-$name.md"
+    kill "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+}
+samples=()
+if [ $fast = 0 ] && command -v perf > /dev/null && command -v objdump > /dev/null; then
+    sample mesa25 "$MESA25_ICD"
+    sample mesa22 ""
+    samples=(mesa25 mesa22)
+else
+    echo "############ no sampling (--fast, or perf or objdump missing) ############" >&2
+fi
+
 {
     echo "# conv_asm.sh $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo "cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
@@ -106,6 +134,12 @@ fi
         echo "## $l"
         echo
         python3 benches/peer/conv_asm.py "$OUT/$l.log" --mca "$MCA" "${extra[@]}"
+    done
+    for s in "${samples[@]}"; do
+        echo
+        echo "## sampled: conv2d_backward_input rows 64x28x28 on, $s (JIT code only)"
+        echo
+        cat "$OUT/sample-$s.md"
     done
 } | tee "$OUT/report.md"
 echo "conv_asm.sh: wrote $OUT/report.md (logs beside it)"

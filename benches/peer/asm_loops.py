@@ -125,7 +125,8 @@ def branch_target(insns, i):
 
 def hot_loop(insns, key=("vmulp", "vfmadd", "vfnmadd", "vfmsub")):
     """(head index, latch index) of the loop with the most instructions starting with `key`
-    (8-lane multiplies by default; the smallest such loop), or None."""
+    (8-lane multiplies by default; of those, one closed by a conditional jump, the smallest),
+    or None."""
     idx = {off: i for i, (off, _, _) in enumerate(insns)}
     muls = [0]
     for _, mnem, _ in insns:
@@ -136,7 +137,9 @@ def hot_loop(insns, key=("vmulp", "vfmadd", "vfnmadd", "vfmsub")):
         if t is None or t > insns[i][0] or t not in idx:
             continue
         h = idx[t]
-        key = (muls[i + 1] - muls[h], -(i - h))
+        # a conditional latch is llvmpipe's "any lane still active?" test, the common path;
+        # an unconditional one closes the path where no lane took a branch (a skipped fetch)
+        key = (muls[i + 1] - muls[h], insns[i][1] != "jmp", -(i - h))
         if best is None or key > best[0]:
             best = (key, (h, i))
     return best[1] if best and best[0][0] > 0 else None

@@ -13,7 +13,7 @@
 # missing tool skips with a loud line; perf and objdump for the sampling part (where the conv
 # loop's time goes, between the shader and its texel-fetch functions), skipped without them.
 # Writes OUT (default target/conv_asm/DATE): the logs (several MB each) and report.md, the
-# tables. About 4 minutes on an idle 2-core machine; the figures are counts and model output
+# tables. About 6 minutes on an idle 2-core machine; the figures are counts and model output
 # except convprobe's and the sampled shares (CPU time and samples: they hold under load).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -98,16 +98,18 @@ C
 fi
 [ -n "$CLOCK_GHZ" ] && extra+=(--clock-ghz "$CLOCK_GHZ")
 
-# Where the time goes, sampled (perf record -e cpu-clock needs no hardware counters): the
-# k3 backward-input rows from 64x28x28 on, on Mesa 25 and on the system's Mesa 22.3; the bench
-# is this script's own child and is stopped by its PID once sampled.
+# Where the time goes, sampled (perf record -e cpu-clock needs no hardware counters), on Mesa
+# 25 and on the system's Mesa 22.3: the k3 backward-input rows from 64x28x28 on, and the
+# weight gradient's 128x7x7 -> 256 row (main_k3 and its reduce pass). The bench is this
+# script's own child and is stopped by its PID once sampled.
+# sample NAME ICD GROUP AFTER: sample GROUP's rows that follow the row whose shape has AFTER.
 sample() {
-    local name=$1 icd=$2
+    local name=$1 icd=$2 group=$3 after=$4
     echo "[$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)] sample-$name" | tee -a "$OUT/commands.txt"
     env ${icd:+VK_ICD_FILENAMES=$icd} WGPU_DDPM_SPREAD=subgroup BENCH_NO_PACK=1 \
-        BENCH_CLOCK=wall BENCH_SECONDS=10 "$BIN" conv2d_backward_input > "$OUT/sample-$name.out" 2>&1 &
+        BENCH_CLOCK=wall BENCH_SECONDS=10 "$BIN" "$group" > "$OUT/sample-$name.out" 2>&1 &
     local pid=$!
-    for _ in $(seq 1 240); do grep -q '8x1x28x28' "$OUT/sample-$name.out" && break; sleep 0.5; done
+    for _ in $(seq 1 400); do grep -q "$after" "$OUT/sample-$name.out" && break; sleep 0.5; done
     sleep 1
     perf record -q -e cpu-clock -p "$pid" -o "$OUT/sample-$name.perf" -- sleep 3 2> /dev/null
     perf script -i "$OUT/sample-$name.perf" -F ip > "$OUT/sample-$name.ips" 2> /dev/null
@@ -117,9 +119,11 @@ sample() {
 }
 samples=()
 if [ $fast = 0 ] && command -v perf > /dev/null && command -v objdump > /dev/null; then
-    sample mesa25 "$MESA25_ICD"
-    sample mesa22 ""
-    samples=(mesa25 mesa22)
+    sample input.mesa25 "$MESA25_ICD" conv2d_backward_input 8x1x28x28
+    sample input.mesa22 "" conv2d_backward_input 8x1x28x28
+    sample weight7.mesa25 "$MESA25_ICD" conv2d_backward_weight 8x128x14x14
+    sample weight7.mesa22 "" conv2d_backward_weight 8x128x14x14
+    samples=(input.mesa25 input.mesa22 weight7.mesa25 weight7.mesa22)
 else
     echo "############ no sampling (--fast, or perf or objdump missing) ############" >&2
 fi
@@ -137,7 +141,8 @@ fi
     done
     for s in "${samples[@]}"; do
         echo
-        echo "## sampled: conv2d_backward_input rows 64x28x28 on, $s (JIT code only)"
+        echo "## sampled: $s (input: conv2d_backward_input rows 64x28x28 on; weight7:"
+        echo "conv2d_backward_weight 128x7x7 -> 256; JIT code only)"
         echo
         cat "$OUT/sample-$s.md"
     done

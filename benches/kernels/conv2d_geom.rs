@@ -7,6 +7,8 @@
 //! The k3 s1 p1 row runs the dedicated k = 3 kernels (the API routes it there) and the
 //! k3 s1 p0 row, on a 2-pixel larger input for the same output and work, runs the gather:
 //! the pair compares the two kernels in the same run.
+//! `BENCH_NO_PACK=1` leaves the packing passes out, as in `conv2d` (the rows then time the
+//! gather alone, or for the weight gradient its passes without packing).
 
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
@@ -45,16 +47,26 @@ pub fn bench_groups<S: GeneralConv>(b: &Bencher, s: &S, case: &str, flops: f64) 
     let w = gpu.zeros(&[s.w_len()]);
     // dims: [n, cin, cout, ..]
     let bias = gpu.zeros(&[s.dims()[2]]);
+    let no_pack = std::env::var("BENCH_NO_PACK").is_ok_and(|v| v == "1");
+    let case = if no_pack {
+        format!("{case} (no packing)")
+    } else {
+        case.to_string()
+    };
     for (i, group) in groups.into_iter().enumerate() {
         if !b.enabled(group) {
             continue;
         }
-        let mut p = Program::new();
-        p.extend(match i {
+        let cmds = match i {
             0 => GatherPlan::new(gpu, s, false).forward(gpu, &x, &w, Some(&bias), &y),
             1 => s.backward_input(gpu, &w, &y, &x),
             _ => s.backward_weight(gpu, &x, &y, &w, Some(&bias)),
-        });
-        b.report(group, case, &p, flops, 0.0);
+        };
+        let mut p = Program::new();
+        p.extend(
+            cmds.into_iter()
+                .filter(|d| !(no_pack && d.label.starts_with("conv2d_pack"))),
+        );
+        b.report(group, &case, &p, flops, 0.0);
     }
 }

@@ -3,6 +3,7 @@
 //! output phases), `conv_transpose2d_backward_input` (pack dy, pack w, the strided gather),
 //! `conv_transpose2d_backward_weight` (pack x, pack dy, the weight passes, the bias pass).
 //! GFLOP/s count the useful multiply-adds only; the gather visits no inserted zeros.
+//! `BENCH_NO_PACK=1` leaves the packing passes out (see `conv2d_geom`).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::kernels::conv2d::{ConvTranspose2dShape, GeneralConv};
 

@@ -1,6 +1,7 @@
 // The batched products of multi-head self-attention (launchers: src/kernels/attention/), for
 // z = image * heads + head. Each invocation computes 4 rows x 8 columns of the output:
-//   - its 4 rows come from its own operand `a`, a texture_2d_array of rgba32float texels
+//   - its 4 rows come from its own operand `a`, an array texture of rgba32float texels (read
+//     as a read-only storage texture, as every kernel reads its textures: conv2d.wgsl says why)
 //     (shaders/attention_texels.wgsl; packed by attention_pack, or S, P and dS as the scores
 //     and softmax kernels store them);
 //   - its 8 columns are the workgroup's (grid y), from the shared operand `bt`, packed by
@@ -58,14 +59,19 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var a: texture_2d_array<f32>;
-@group(0) @binding(2) var bt: texture_2d<f32>;
+@group(0) @binding(1) var a: texture_storage_2d_array<rgba32float, read>;
+@group(0) @binding(2) var bt: texture_storage_2d<rgba32float, read>;
+
+// The weight texel `spread` reads (shaders/spread.wgsl).
+fn spread_texel(at: vec2<u32>) -> vec4<f32> {
+    return textureLoad(bt, at);
+}
 // product, accumulate, outer_accumulate
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 // scores (S), softmax_grad (dS)
 @group(0) @binding(3) var sq_out: texture_storage_2d_array<rgba32float, write>;
 // softmax_grad
-@group(0) @binding(4) var probs: texture_2d_array<f32>;
+@group(0) @binding(4) var probs: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(5) var<storage, read> rowdot: array<f32>;
 
 // acc[c]: column c0 + c for the 4 rows (as a vec4). Every loop that indexes it has a
@@ -95,23 +101,23 @@ fn inner(ids: Ids, t: Tile) -> Acc {
     var acc: Acc;
     var base = t.base;
     for (var s = 0u; s < p.steps; s++) {
-        let mine = spread_load(bt, base, lane);
+        let mine = spread_load(base, lane);
         // Row r of am is row r0 + r of a, so bv * am = (a_r . bv) for the 4 rows.
         let am = mat4x4<f32>(
-            textureLoad(a, vec2<u32>(s, ar[0].x), ar[0].y, 0),
-            textureLoad(a, vec2<u32>(s, ar[1].x), ar[1].y, 0),
-            textureLoad(a, vec2<u32>(s, ar[2].x), ar[2].y, 0),
-            textureLoad(a, vec2<u32>(s, ar[3].x), ar[3].y, 0),
+            textureLoad(a, vec2<u32>(s, ar[0].x), ar[0].y),
+            textureLoad(a, vec2<u32>(s, ar[1].x), ar[1].y),
+            textureLoad(a, vec2<u32>(s, ar[2].x), ar[2].y),
+            textureLoad(a, vec2<u32>(s, ar[3].x), ar[3].y),
         );
         // Written out: every shuffle needs a constant lane.
-        acc[0] += spread(bt, mine, base, 0u) * am;
-        acc[1] += spread(bt, mine, base, 1u) * am;
-        acc[2] += spread(bt, mine, base, 2u) * am;
-        acc[3] += spread(bt, mine, base, 3u) * am;
-        acc[4] += spread(bt, mine, base, 4u) * am;
-        acc[5] += spread(bt, mine, base, 5u) * am;
-        acc[6] += spread(bt, mine, base, 6u) * am;
-        acc[7] += spread(bt, mine, base, 7u) * am;
+        acc[0] += spread(mine, base, 0u) * am;
+        acc[1] += spread(mine, base, 1u) * am;
+        acc[2] += spread(mine, base, 2u) * am;
+        acc[3] += spread(mine, base, 3u) * am;
+        acc[4] += spread(mine, base, 4u) * am;
+        acc[5] += spread(mine, base, 5u) * am;
+        acc[6] += spread(mine, base, 6u) * am;
+        acc[7] += spread(mine, base, 7u) * am;
         base += 8u;
     }
     return acc;
@@ -138,17 +144,17 @@ fn outer(ids: Ids, t: Tile) -> Acc {
     var acc: Acc;
     var base = t.base;
     for (var s = 0u; s < p.steps; s++) {
-        let mine = spread_load(bt, base, lane);
+        let mine = spread_load(base, lane);
         let i = s * 4u;
         // Rows past the last meet zero shared values; clamping keeps them finite.
-        let av0 = textureLoad(a, vec2<u32>(ax, a0.x + min(i, last)), a0.y, 0);
-        let av1 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 1u, last)), a0.y, 0);
-        let av2 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 2u, last)), a0.y, 0);
-        let av3 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 3u, last)), a0.y, 0);
-        outer_row(&acc, av0, spread(bt, mine, base, 0u), spread(bt, mine, base, 1u));
-        outer_row(&acc, av1, spread(bt, mine, base, 2u), spread(bt, mine, base, 3u));
-        outer_row(&acc, av2, spread(bt, mine, base, 4u), spread(bt, mine, base, 5u));
-        outer_row(&acc, av3, spread(bt, mine, base, 6u), spread(bt, mine, base, 7u));
+        let av0 = textureLoad(a, vec2<u32>(ax, a0.x + min(i, last)), a0.y);
+        let av1 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 1u, last)), a0.y);
+        let av2 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 2u, last)), a0.y);
+        let av3 = textureLoad(a, vec2<u32>(ax, a0.x + min(i + 3u, last)), a0.y);
+        outer_row(&acc, av0, spread(mine, base, 0u), spread(mine, base, 1u));
+        outer_row(&acc, av1, spread(mine, base, 2u), spread(mine, base, 3u));
+        outer_row(&acc, av2, spread(mine, base, 4u), spread(mine, base, 5u));
+        outer_row(&acc, av3, spread(mine, base, 6u), spread(mine, base, 7u));
         base += 8u;
     }
     return acc;
@@ -236,7 +242,7 @@ fn softmax_grad(ids: Ids) {
                 let x = t.c0 / 4u + h;
                 if (x < p.n4) {
                     // P is zero past column n, and so is dS.
-                    let pv = textureLoad(probs, vec2<u32>(x, at.x), at.y, 0);
+                    let pv = textureLoad(probs, vec2<u32>(x, at.x), at.y);
                     textureStore(sq_out, vec2<u32>(x, at.x), at.y, p.scale * pv * (v[h] - dr));
                 }
             }

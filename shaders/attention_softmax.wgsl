@@ -22,7 +22,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 // softmax
-@group(0) @binding(1) var s_in: texture_2d_array<f32>;
+@group(0) @binding(1) var s_in: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(2) var p_out: texture_storage_2d_array<rgba32float, write>;
 // row_dot
 @group(0) @binding(1) var<storage, read> dout: array<f32>;
@@ -50,7 +50,7 @@ fn rows_of(gid: vec3<u32>) -> Rows {
 }
 
 fn load(rs: Rows, r: u32, t4: u32) -> vec4<f32> {
-    return textureLoad(s_in, vec2<u32>(t4, rs.at[r].x), rs.at[r].y, 0);
+    return textureLoad(s_in, vec2<u32>(t4, rs.at[r].x), rs.at[r].y);
 }
 
 fn max4(v: vec4<f32>) -> f32 {

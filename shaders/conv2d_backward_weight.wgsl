@@ -11,8 +11,8 @@
 // import conv2d_weight_params, spread
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var xt: texture_2d_array<f32>;
-@group(0) @binding(2) var dyt: texture_2d_array<f32>;
+@group(0) @binding(1) var xt: texture_storage_2d_array<rgba32float, read>;
+@group(0) @binding(2) var dyt: texture_storage_2d_array<rgba32float, read>;
 // partial sums [split][unit][48] (k = 3) or [split][unit][16] (k = 1), then [split][cout4][4] for db
 @group(0) @binding(3) var<storage, read_write> part: array<vec4<f32>>;
 
@@ -70,8 +70,20 @@ fn row_start(n: u32, c4: u32, row: u32) -> RowStart {
     return RowStart(c4 * (p.w + 2u), (n - layer * p.npl) * (p.h + 2u) + row, layer);
 }
 
-fn at(t: texture_2d_array<f32>, r: RowStart, col: u32) -> vec4<f32> {
-    return textureLoad(t, vec2<u32>(r.x + col, r.y), r.layer, 0);
+// What shaders/spread.wgsl loads weights with: nothing here (this kernel imports it for
+// `Ids` and `spread_lane`, and shares dy texels itself).
+fn spread_texel(at: vec2<u32>) -> vec4<f32> {
+    return vec4<f32>(0.0);
+}
+
+// Texel `col` of a row of x or of dy (a texture is not passed as an argument: naga's MSL
+// output cannot take a storage texture parameter).
+fn at_x(r: RowStart, col: u32) -> vec4<f32> {
+    return textureLoad(xt, vec2<u32>(r.x + col, r.y), r.layer);
+}
+
+fn at_dy(r: RowStart, col: u32) -> vec4<f32> {
+    return textureLoad(dyt, vec2<u32>(r.x + col, r.y), r.layer);
 }
 
 // a[kx] += d * x at tap kx, for one output channel (d) and the unit's 4 input channels.
@@ -110,12 +122,12 @@ fn main_k3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
         let dr = row_start(n, u.co4, oh + 1u);
         let drb = row_start(n, co4b, oh + 1u);
         // window columns ow-1, ow, ow+1 in padded coordinates are ow, ow+1, ow+2
-        var xa = at(xt, xr, 0u);
-        var xb = at(xt, xr, 1u);
+        var xa = at_x(xr, 0u);
+        var xb = at_x(xr, 1u);
         for (var ow = 0u; ow < p.w; ow++) {
-            let xc = at(xt, xr, ow + 2u);
-            let d = at(dyt, dr, ow + 1u);
-            let e = at(dyt, drb, ow + 1u);
+            let xc = at_x(xr, ow + 2u);
+            let d = at_dy(dr, ow + 1u);
+            let e = at_dy(drb, ow + 1u);
             dsum += d;
             dsumb += e;
             accum3(&a0, d.x, xa, xb, xc);
@@ -163,8 +175,8 @@ fn main_k1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
         let xr = row_start(n, u.ci4, oh + 1u);
         let dr = row_start(n, u.co4, oh + 1u);
         for (var ow = 0u; ow < p.w; ow++) {
-            let xv = at(xt, xr, ow + 1u);
-            let d = at(dyt, dr, ow + 1u);
+            let xv = at_x(xr, ow + 1u);
+            let d = at_dy(dr, ow + 1u);
             dsum += d;
             a += d.x * xv;
             b += d.y * xv;
@@ -246,7 +258,7 @@ fn dy_col(ow: u32) -> u32 {
 // #if subgroup
 // This lane's share of a chunk: pixel ow0 + lane.
 fn dy_mine(r: RowStart, ow0: u32, lane: u32) -> vec4<f32> {
-    return at(dyt, r, dy_col(ow0 + lane));
+    return at_dy(r, dy_col(ow0 + lane));
 }
 
 // Pixel ow0 + q (q constant after inlining) from lane q's share.
@@ -259,7 +271,7 @@ fn dy_mine(r: RowStart, ow0: u32, lane: u32) -> vec4<f32> {
 }
 
 fn dy_of(mine: vec4<f32>, r: RowStart, ow0: u32, q: u32) -> vec4<f32> {
-    return at(dyt, r, dy_col(ow0 + q));
+    return at_dy(r, dy_col(ow0 + q));
 }
 // #endif
 
@@ -289,7 +301,7 @@ struct Chunk {
 // Pixel ow0 + q of a chunk; xw holds the x window's first two columns and slides by one.
 // Past the row's end dy is zero and x stays inside the row (finite), so nothing is added.
 fn step(s: ptr<function, Sums>, xw: ptr<function, array<vec4<f32>, 2>>, c: Chunk, q: u32) {
-    let xc = at(xt, c.xr, min(c.ow0 + q + 2u, p.w + 1u));
+    let xc = at_x(c.xr, min(c.ow0 + q + 2u, p.w + 1u));
     let d = dy_of(c.dm, c.dr, c.ow0, q);
     let e = dy_of(c.em, c.drb, c.ow0, q);
     pixel(s, d, e, (*xw)[0], (*xw)[1], xc);
@@ -333,7 +345,7 @@ fn main_k3_shared(ids: Ids) {
             c.ow0 = ow0;
             c.dm = dy_mine(c.dr, ow0, lane);
             c.em = dy_mine(c.drb, ow0, lane);
-            var xw = array<vec4<f32>, 2>(at(xt, c.xr, ow0), at(xt, c.xr, ow0 + 1u));
+            var xw = array<vec4<f32>, 2>(at_x(c.xr, ow0), at_x(c.xr, ow0 + 1u));
             // written out: each shuffle needs a constant lane (PX = 7 steps)
             step(&s, &xw, c, 0u);
             step(&s, &xw, c, 1u);

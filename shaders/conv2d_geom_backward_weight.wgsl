@@ -17,8 +17,8 @@
 // Params: shaders/conv2d_geom_weight_params.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var gt: texture_2d_array<f32>;
-@group(0) @binding(2) var xt: texture_2d_array<f32>;
+@group(0) @binding(1) var gt: texture_storage_2d_array<rgba32float, read>;
+@group(0) @binding(2) var xt: texture_storage_2d_array<rgba32float, read>;
 // partial sums [split][unit][4 g channels][4 taps] as vec4 over the unit's x channels
 @group(0) @binding(3) var<storage, read_write> part: array<vec4<f32>>;
 
@@ -57,8 +57,14 @@ fn unit_of(wid: vec3<u32>, lid: u32) -> Unit {
     return u;
 }
 
-fn load(t: texture_2d_array<f32>, col: u32, row: u32, layer: u32) -> vec4<f32> {
-    return textureLoad(t, vec2<u32>(col, row), layer, 0);
+// A texel of x or of the output gradient g (a texture is not passed as an argument: naga's
+// MSL output cannot take a storage texture parameter).
+fn load_x(col: u32, row: u32, layer: u32) -> vec4<f32> {
+    return textureLoad(xt, vec2<u32>(col, row), layer);
+}
+
+fn load_g(col: u32, row: u32, layer: u32) -> vec4<f32> {
+    return textureLoad(gt, vec2<u32>(col, row), layer);
 }
 
 // a[t] += d * x_t for one g channel (d) over the block's 4 taps.
@@ -108,20 +114,20 @@ fn run(wid: vec3<u32>, lid: u32, S: u32) {
         let xl = n / p.x_npl;
         let xrow = (n - xl * p.x_npl) * p.x_tile_h + gr * p.s + u.ky;
         var xcol = u.xi4 * p.x_tile_w + u.kb * 4u;
-        var x0 = load(xt, xcol, xrow, xl);
-        var x1 = load(xt, xcol + 1u, xrow, xl);
-        var x2 = load(xt, xcol + 2u, xrow, xl);
+        var x0 = load_x(xcol, xrow, xl);
+        var x1 = load_x(xcol + 1u, xrow, xl);
+        var x2 = load_x(xcol + 2u, xrow, xl);
         for (var c = 0u; c < p.gw; c++) {
-            let d = load(gt, gcol + c, grow, gl);
-            let e = load(gt, gcolb + c, grow, gl);
+            let d = load_g(gcol + c, grow, gl);
+            let e = load_g(gcolb + c, grow, gl);
             if (S == 0u) {
-                x0 = load(xt, xcol, xrow, xl);
-                x1 = load(xt, xcol + 1u, xrow, xl);
+                x0 = load_x(xcol, xrow, xl);
+                x1 = load_x(xcol + 1u, xrow, xl);
             }
             if (S != 1u) {
-                x2 = load(xt, xcol + 2u, xrow, xl);
+                x2 = load_x(xcol + 2u, xrow, xl);
             }
-            let x3 = load(xt, xcol + 3u, xrow, xl);
+            let x3 = load_x(xcol + 3u, xrow, xl);
             accum4(&a0, d.x, x0, x1, x2, x3);
             accum4(&a1, d.y, x0, x1, x2, x3);
             accum4(&a2, d.z, x0, x1, x2, x3);

@@ -14,7 +14,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var dyt: texture_2d_array<f32>;
+@group(0) @binding(1) var dyt: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(2) var<storage, read_write> db: array<f32>;
 
 @compute @workgroup_size(256)
@@ -27,7 +27,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let layer = n / p.npl;
         let row = r - layer * p.npl * p.tile_h;
         for (var x = 0u; x < p.tile_w; x++) {
-            acc += textureLoad(dyt, vec2<u32>(col0 + x, row), layer, 0);
+            acc += textureLoad(dyt, vec2<u32>(col0 + x, row), layer);
         }
     }
     let lo = workgroup_sum2(lid, acc.xy);

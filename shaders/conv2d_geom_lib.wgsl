@@ -59,8 +59,13 @@ const OUT_OVERWRITE: u32 = 1u;
 const OUT_ACCUMULATE: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var xt: texture_2d_array<f32>;
-@group(0) @binding(2) var wt: texture_2d<f32>;
+@group(0) @binding(1) var xt: texture_storage_2d_array<rgba32float, read>;
+@group(0) @binding(2) var wt: texture_storage_2d<rgba32float, read>;
+
+// The weight texel `spread` reads (shaders/spread.wgsl).
+fn spread_texel(at: vec2<u32>) -> vec4<f32> {
+    return textureLoad(wt, at);
+}
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 // [cout]; without a bias the launcher binds any buffer of at least cout floats
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -115,11 +120,11 @@ fn tile_of(ids: Ids, transposed: bool) -> Tile {
 // acc += the window's texels xs[first..first+P] times the 8 weight vec4s of one tap
 // (texels wb..wb+8 of wt). `first` is a constant after inlining, so xs stays in registers.
 fn tap(acc: ptr<function, Acc>, xs: Window, first: u32, wb: u32, lane: u32) {
-    let wl = spread_load(wt, wb, lane);
-    tap_channel(acc, xs, first, 0u, spread(wt, wl, wb, 0u), spread(wt, wl, wb, 1u));
-    tap_channel(acc, xs, first, 1u, spread(wt, wl, wb, 2u), spread(wt, wl, wb, 3u));
-    tap_channel(acc, xs, first, 2u, spread(wt, wl, wb, 4u), spread(wt, wl, wb, 5u));
-    tap_channel(acc, xs, first, 3u, spread(wt, wl, wb, 6u), spread(wt, wl, wb, 7u));
+    let wl = spread_load(wb, lane);
+    tap_channel(acc, xs, first, 0u, spread(wl, wb, 0u), spread(wl, wb, 1u));
+    tap_channel(acc, xs, first, 1u, spread(wl, wb, 2u), spread(wl, wb, 3u));
+    tap_channel(acc, xs, first, 2u, spread(wl, wb, 4u), spread(wl, wb, 5u));
+    tap_channel(acc, xs, first, 3u, spread(wl, wb, 6u), spread(wl, wb, 7u));
 }
 
 fn tap_channel(acc: ptr<function, Acc>, xs: Window, first: u32, cil: u32, wa: vec4<f32>, wb: vec4<f32>) {
@@ -136,7 +141,7 @@ fn tap_channel(acc: ptr<function, Acc>, xs: Window, first: u32, cil: u32, wa: ve
 fn block(acc: ptr<function, Acc>, tl: Tile, row: u32, col: u32, xstep: u32, w0: u32, ws: u32, T: u32, lane: u32) {
     var xs: Window;
     for (var j = 0u; j < P + T - 1u; j++) {
-        xs[j] = textureLoad(xt, vec2<u32>(col + j * xstep, row), tl.layer, 0);
+        xs[j] = textureLoad(xt, vec2<u32>(col + j * xstep, row), tl.layer);
     }
     tap(acc, xs, 0u, w0, lane);
     if (T > 1u) {

@@ -13,7 +13,10 @@ use crate::shaders::{id, kernel, ShaderId};
 
 /// What a binding is, named as in WGSL: `var<storage, read>`, `var<storage, read_write>`,
 /// `texture_2d<f32>`, `texture_2d_array<f32>`, and the rgba32float storage textures kernels
-/// write (`texture_storage_2d<rgba32float, write>`, and its `_array`).
+/// write (`texture_storage_2d<rgba32float, write>`, and its `_array`) and read
+/// (`texture_read_2d`: `texture_storage_2d<rgba32float, read>`, and its `_array`). The kernels
+/// read their textures as storage textures (shaders/conv2d.wgsl says why); the sampled kinds
+/// remain for WGSL that declares them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Read,
@@ -22,6 +25,8 @@ pub enum Kind {
     Texture2dArray,
     TextureStorage2d,
     TextureStorage2dArray,
+    TextureRead2d,
+    TextureRead2dArray,
 }
 
 /// The kinds as [`bindings!`](crate::bindings) spells them.
@@ -34,6 +39,8 @@ pub mod kind {
     pub const texture_2d_array: Kind = Kind::Texture2dArray;
     pub const texture_storage_2d: Kind = Kind::TextureStorage2d;
     pub const texture_storage_2d_array: Kind = Kind::TextureStorage2dArray;
+    pub const texture_read_2d: Kind = Kind::TextureRead2d;
+    pub const texture_read_2d_array: Kind = Kind::TextureRead2dArray;
 }
 
 impl fmt::Display for Kind {
@@ -45,6 +52,8 @@ impl fmt::Display for Kind {
             Kind::Texture2dArray => "texture_2d_array",
             Kind::TextureStorage2d => "texture_storage_2d",
             Kind::TextureStorage2dArray => "texture_storage_2d_array",
+            Kind::TextureRead2d => "texture_read_2d",
+            Kind::TextureRead2dArray => "texture_read_2d_array",
         })
     }
 }
@@ -70,11 +79,13 @@ impl Kind {
             view_dimension,
             multisampled: false,
         };
-        let written = |view_dimension| wgpu::BindingType::StorageTexture {
-            access: wgpu::StorageTextureAccess::WriteOnly,
+        let storage_texture = |access, view_dimension| wgpu::BindingType::StorageTexture {
+            access,
             format: wgpu::TextureFormat::Rgba32Float,
             view_dimension,
         };
+        let written = |d| storage_texture(wgpu::StorageTextureAccess::WriteOnly, d);
+        let read = |d| storage_texture(wgpu::StorageTextureAccess::ReadOnly, d);
         match self {
             Kind::Read => storage(true),
             Kind::ReadWrite => storage(false),
@@ -82,6 +93,8 @@ impl Kind {
             Kind::Texture2dArray => sampled(D2Array),
             Kind::TextureStorage2d => written(D2),
             Kind::TextureStorage2dArray => written(D2Array),
+            Kind::TextureRead2d => read(D2),
+            Kind::TextureRead2dArray => read(D2Array),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The rgba32float textures the conv and attention kernels pack their operands into: a
-//! texture read is branch-free and zero outside on lavapipe, unlike a storage-buffer load.
+//! The rgba32float textures the conv and attention kernels pack their operands into and read
+//! as read-only storage textures: a texture read is a branch-free gather on lavapipe, unlike
+//! a storage-buffer load (shaders/conv2d.wgsl).
 
 use super::Gpu;
 

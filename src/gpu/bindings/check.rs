@@ -30,6 +30,10 @@ fn kind_of(module: &naga::Module, g: &naga::GlobalVariable) -> Result<Kind, Stri
                 format: Rgba32Float,
                 access: naga::StorageAccess::STORE,
             } => Ok([Kind::TextureStorage2d, Kind::TextureStorage2dArray][arrayed as usize]),
+            ImageClass::Storage {
+                format: Rgba32Float,
+                access: naga::StorageAccess::LOAD,
+            } => Ok([Kind::TextureRead2d, Kind::TextureRead2dArray][arrayed as usize]),
             other => Err(format!("a 2-D image of class {other:?}")),
         },
         (space, ty) => Err(format!("{ty:?} in address space {space:?}")),

@@ -59,21 +59,21 @@ crate::uniform! {
 crate::bindings! {
     for attention_matmul {
         accumulate, outer_accumulate, product => {
-            a: texture_2d_array,
-            bt: texture_2d,
+            a: texture_read_2d_array,
+            bt: texture_read_2d,
             out: read_write,
         }
-        scores => { a: texture_2d_array, bt: texture_2d, sq_out: texture_storage_2d_array }
+        scores => { a: texture_read_2d_array, bt: texture_read_2d, sq_out: texture_storage_2d_array }
         softmax_grad => {
-            a: texture_2d_array,
-            bt: texture_2d,
+            a: texture_read_2d_array,
+            bt: texture_read_2d,
             sq_out: texture_storage_2d_array,
-            probs: texture_2d_array,
+            probs: texture_read_2d_array,
             rowdot: read,
         }
     }
     for attention_softmax {
-        softmax => { s_in: texture_2d_array, p_out: texture_storage_2d_array }
+        softmax => { s_in: texture_read_2d_array, p_out: texture_storage_2d_array }
         row_dot => { dout: read, o: read, rowdot: read_write }
     }
 }

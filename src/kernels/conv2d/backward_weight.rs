@@ -30,7 +30,7 @@ crate::uniform! {
 }
 
 crate::bindings! {
-    for conv2d_backward_weight { xt: texture_2d_array, dyt: texture_2d_array, part: read_write }
+    for conv2d_backward_weight { xt: texture_read_2d_array, dyt: texture_read_2d_array, part: read_write }
     for conv2d_backward_weight_reduce { part: read, dw: read_write, db: read_write }
 }
 

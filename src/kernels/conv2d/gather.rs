@@ -198,8 +198,8 @@ crate::uniform! {
 
 crate::bindings! {
     for conv2d_geom, conv_transpose2d {
-        xt: texture_2d_array,
-        wt: texture_2d,
+        xt: texture_read_2d_array,
+        wt: texture_read_2d,
         y: read_write,
         bias: read,
     }

@@ -150,9 +150,9 @@ crate::uniform! {
 }
 
 crate::bindings! {
-    for conv2d_geom_backward_weight { gt: texture_2d_array, xt: texture_2d_array, part: read_write }
+    for conv2d_geom_backward_weight { gt: texture_read_2d_array, xt: texture_read_2d_array, part: read_write }
     for conv2d_geom_backward_weight_reduce { part: read, dw: read_write }
-    for conv2d_geom_bias_backward { dyt: texture_2d_array, db: read_write }
+    for conv2d_geom_bias_backward { dyt: texture_read_2d_array, db: read_write }
 }
 
 /// db += the sum of dy over n, h, w, from dy packed (`c` channels).

@@ -124,12 +124,12 @@ crate::uniform! {
 crate::bindings! {
     for conv2d {
         forward_k1, forward_k3 => {
-            xt: texture_2d_array,
-            wt: texture_2d,
+            xt: texture_read_2d_array,
+            wt: texture_read_2d,
             y: read_write,
             bias: read,
         }
-        accumulate_k1, accumulate_k3 => { xt: texture_2d_array, wt: texture_2d, y: read_write }
+        accumulate_k1, accumulate_k3 => { xt: texture_read_2d_array, wt: texture_read_2d, y: read_write }
     }
 }
 

@@ -2,28 +2,54 @@
 // d = x - K, K the channel's first value (the shifted-data algorithm: one read of x gives
 // mean and variance without the cancellation of raw sums of squares).
 // Layout of `partial`: [c][chunks] vec2 (sum d, sum d^2). The normalise pass combines them.
+// `main_vec4` (hw % 4 == 0) reads x as vec4s: a lane keeps four sums of each, added pairwise
+// before the workgroup's tree.
 
 // import bn_params, workgroup_sum
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> partial: array<vec2<f32>>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let k = wid.x;
     let ch = wid.y;
     let shift = x[ch * p.hw];
     var acc = vec2<f32>(0.0);
+    var w = walk_start(wid.x, lid, ch, p.hw);
     for (var i = 0u; i < PER_THREAD; i++) {
-        let e = k * CHUNK + i * WG + lid;
-        if (e < p.m) {
-            let d = x[channel_index(e, ch)] - shift;
+        if (w.e < p.m) {
+            let d = x[w.a] - shift;
             acc += vec2<f32>(d, d * d);
         }
+        w = walk_next(w);
     }
+    finish(wid, lid, acc);
+}
+
+@compute @workgroup_size(256)
+fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let ch = wid.y;
+    let l = p.hw / 4u;
+    let shift = x4[ch * l].x;
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var w = walk_start(wid.x, lid, ch, l);
+    for (var i = 0u; i < PER_THREAD; i++) {
+        if (w.e < p.m / 4u) {
+            let d = x4[w.a] - shift;
+            s1 += d;
+            s2 += d * d;
+        }
+        w = walk_next(w);
+    }
+    finish(wid, lid, vec2<f32>(hsum(s1), hsum(s2)));
+}
+
+fn finish(wid: vec3<u32>, lid: u32, acc: vec2<f32>) {
     let total = workgroup_sum2(lid, acc);
     if (lid == 0u) {
-        partial[ch * p.chunks + k] = total;
+        partial[wid.y * p.chunks + wid.x] = total;
     }
 }

@@ -3,6 +3,8 @@
 // fixed-shape tree in workgroup memory sums the 64 partials, so the result is deterministic.
 // Entry `split`: dx is the gradient of cat(a, b) (the input of an up block), written
 // straight into da (channels < ca) and db (the rest), so no concat backward pass is needed.
+// `main_vec4` and `split_vec4` (hw % 4 == 0) do the same over vec4s: 4 values per load and
+// store; a lane keeps four sums, added pairwise before the tree.
 
 const RW: u32 = 64u;
 
@@ -15,9 +17,12 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dv: array<f32>;
 @group(0) @binding(4) var<storage, read_write> db: array<f32>;
+@group(0) @binding(4) var<storage, read_write> db4: array<vec4<f32>>;
 
 var<workgroup> part: array<f32, RW>;
 
@@ -62,6 +67,49 @@ fn split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
         }
     }
     finish(row, valid, lid, s);
+}
+
+@compute @workgroup_size(64)
+fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let row = wid.x + wid.y * GRID_ROW;
+    let valid = row < p.rows;
+    var s = vec4<f32>(0.0);
+    if (valid) {
+        let l = p.hw / 4u;
+        let base = row * l;
+        for (var j = lid; j < l; j += RW) {
+            let g = dy4[base + j];
+            dx4[base + j] += g;
+            s += g;
+        }
+    }
+    finish(row, valid, lid, (s.x + s.y) + (s.z + s.w));
+}
+
+@compute @workgroup_size(64)
+fn split_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let row = wid.x + wid.y * GRID_ROW;
+    let valid = row < p.rows;
+    var s = vec4<f32>(0.0);
+    if (valid) {
+        let l = p.hw / 4u;
+        let base = row * l;
+        let n = row / p.c;
+        let ch = row - n * p.c;
+        let to_a = ch < p.ca;
+        let arow = n * p.ca + ch;
+        let brow = n * (p.c - p.ca) + ch - p.ca;
+        for (var j = lid; j < l; j += RW) {
+            let g = dy4[base + j];
+            if (to_a) {
+                dx4[arow * l + j] += g;
+            } else {
+                db4[brow * l + j] += g;
+            }
+            s += g;
+        }
+    }
+    finish(row, valid, lid, (s.x + s.y) + (s.z + s.w));
 }
 
 fn finish(row: u32, valid: bool, lid: u32, s: f32) {

@@ -45,7 +45,7 @@ pub fn batchnorm_eval_backward(
     expect_len(op, "gamma", gamma, c, "[c]");
     expect_len(op, "running_mean", running_mean, c, "[c]");
     expect_len(op, "running_var", running_var, c, "[c]");
-    let p = batchnorm::params(&BnShape { n, c, hw });
+    let p = batchnorm::params(&BnShape { n, c, hw }, 1);
     let mut out = Vec::new();
     if let Some(dx) = dx {
         expect_len(op, "dx", dx, len, "[n, c, hw]");

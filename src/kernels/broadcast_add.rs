@@ -23,8 +23,13 @@ crate::uniform! {
 crate::bindings! {
     for broadcast_add { x: read, v: read, y: read_write }
     for broadcast_add_backward {
-        main => { dy: read, dx: read_write, dv: read_write }
-        split => { dy: read, dx: read_write, dv: read_write, db: read_write }
+        main, main_vec4 => { dy | dy4: read, dx | dx4: read_write, dv: read_write }
+        split, split_vec4 => {
+            dy | dy4: read,
+            dx | dx4: read_write,
+            dv: read_write,
+            db | db4: read_write,
+        }
     }
 }
 
@@ -64,7 +69,7 @@ pub fn broadcast_add(
 }
 
 /// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
-/// tree sum). One dispatch.
+/// tree sum; vec4 loads and stores where hw % 4 == 0). One dispatch.
 pub fn broadcast_add_backward(
     gpu: &Gpu,
     n: usize,
@@ -87,7 +92,7 @@ pub fn broadcast_add_backward(
     vec![gpu.dispatch(
         "broadcast_add_backward",
         id::broadcast_add_backward,
-        "main",
+        entry("main", hw, &[dy, dx]),
         &p,
         &[dy, dx, dv],
         row_groups(rows),
@@ -125,11 +130,22 @@ pub fn broadcast_add_backward_split(
     vec![gpu.dispatch(
         "broadcast_add_backward",
         id::broadcast_add_backward,
-        "split",
+        entry("split", hw, &[dy, da, db]),
         &p,
         &[dy, da, dv, db],
         row_groups(rows),
     )]
+}
+
+/// `name`, or its `_vec4` twin where a row is whole vec4s and every big tensor's binding
+/// starts on one (it does unless the adapter aligns storage offsets below 16 bytes).
+fn entry(name: &'static str, hw: usize, big: &[&GpuTensor]) -> &'static str {
+    let vec4 = hw % 4 == 0 && big.iter().all(|t| t.offset % 16 == 0);
+    match (name, vec4) {
+        ("main", true) => "main_vec4",
+        ("split", true) => "split_vec4",
+        _ => name,
+    }
 }
 
 /// One workgroup per row, wrapped into 2-D past GRID_ROW.

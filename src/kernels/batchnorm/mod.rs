@@ -7,6 +7,10 @@
 //! first value (shifted data, so no E[x^2] - E[x]^2 cancellation when the mean is large), one
 //! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
 //! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
+//!
+//! Where a channel plane holds a multiple of 4 values (hw % 4 == 0) every pass runs its
+//! `_vec4` entry point, which moves 4 values per load and store (on llvmpipe a vec4 store
+//! costs 1.6x an f32 one, BENCHMARKS.md); the other shapes run the f32 entries.
 
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
@@ -35,9 +39,34 @@ impl BnShape {
         self.len() == 0
     }
 
-    /// Workgroups (chunks) per channel in the reduction passes.
+    /// Values per element the kernels move: 4 (the `_vec4` entry points) where a plane
+    /// holds a multiple of 4, else 1.
+    pub fn width(&self) -> usize {
+        if self.hw % 4 == 0 {
+            4
+        } else {
+            1
+        }
+    }
+
+    /// Workgroups (chunks) per channel in the reduction passes; a chunk is `BN_CHUNK`
+    /// elements of the kernels' width.
     pub fn chunks(&self) -> usize {
-        self.m().div_ceil(BN_CHUNK).max(1)
+        self.chunks_at(self.width())
+    }
+
+    fn chunks_at(&self, width: usize) -> usize {
+        self.m().div_ceil(BN_CHUNK * width).max(1)
+    }
+}
+
+/// The width the passes over `tensors` run at: `s.width()`, unless a tensor's binding does not
+/// start on a vec4 (an adapter whose storage offset alignment is below 16 bytes).
+fn width_for(s: &BnShape, tensors: &[&GpuTensor]) -> usize {
+    if tensors.iter().all(|t| t.offset % 16 == 0) {
+        s.width()
+    } else {
+        1
     }
 }
 
@@ -52,22 +81,25 @@ pub enum BnOut {
 }
 
 impl BnOut {
-    fn entry(self) -> &'static str {
-        match self {
-            BnOut::Plain => "main",
-            BnOut::Relu => "main_relu",
+    /// The entry point of a two-pass kernel (both have the same four).
+    fn entry(self, width: usize) -> &'static str {
+        match (self, width) {
+            (BnOut::Plain, 4) => "main_vec4",
+            (BnOut::Relu, 4) => "main_relu_vec4",
+            (BnOut::Plain, _) => "main",
+            (BnOut::Relu, _) => "main_relu",
         }
     }
 }
 
 pub const BN_EPS: f32 = 1e-5;
 pub const BN_MOMENTUM: f32 = 0.1;
-/// Values of one channel each invocation covers per chunk.
-const PER_THREAD: usize = 8;
-/// Values of one channel reduced by one workgroup.
-pub const BN_CHUNK: usize = WG as usize * PER_THREAD;
+/// Elements (values, or vec4s of them) of one channel each invocation covers per chunk.
+pub const BN_PER_THREAD: usize = 8;
+/// Elements of one channel reduced by one workgroup.
+pub const BN_CHUNK: usize = WG as usize * BN_PER_THREAD;
 /// The override constants of the kernels that import `shaders/bn_params.wgsl`.
-pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
+pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", BN_PER_THREAD as f64)];
 
 crate::uniform! {
     /// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
@@ -87,35 +119,35 @@ crate::uniform! {
 
 crate::bindings! {
     for batchnorm {
-        x: read,
+        x | x4: read,
         gamma: read,
         beta: read,
         running_mean: read_write,
         running_var: read_write,
-        y: read_write,
+        y | y4: read_write,
         save_mean: read_write,
         save_invstd: read_write,
         partial: read,
     }
     for batchnorm_backward {
-        x: read,
+        x | x4: read,
         mean: read,
         rstd: read,
-        dy: read,
+        dy | dy4: read,
         gamma: read,
-        dx: read_write,
+        dx | dx4: read_write,
         dgamma: read_write,
         dbeta: read_write,
         partial: read,
-        r: read,
+        r | r4: read,
     }
     for batchnorm_backward_reduce {
-        x: read,
+        x | x4: read,
         mean: read,
         rstd: read,
-        dy: read,
+        dy | dy4: read,
         partial: read_write,
-        r: read,
+        r | r4: read,
     }
     for batchnorm_eval {
         x: read,
@@ -125,16 +157,17 @@ crate::bindings! {
         running_var: read,
         y: read_write,
     }
-    for batchnorm_stats { x: read, partial: read_write }
+    for batchnorm_stats { x | x4: read, partial: read_write }
 }
 
-pub(crate) fn params(s: &BnShape) -> Params {
+/// The uniform of every batchnorm kernel; `chunks` as the passes at `width` count them.
+pub(crate) fn params(s: &BnShape, width: usize) -> Params {
     Params {
         n: s.n as u32,
         c: s.c as u32,
         hw: s.hw as u32,
         m: s.m() as u32,
-        chunks: s.chunks() as u32,
+        chunks: s.chunks_at(width) as u32,
         eps: BN_EPS,
         momentum: BN_MOMENTUM,
         total: s.len() as u32,
@@ -150,7 +183,7 @@ fn check(op: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&str
         "{op}: shape {s:?} has more than 2^24 values per channel"
     );
     assert!(
-        s.c <= 65535 && s.chunks() <= 65535,
+        s.c <= 65535 && s.chunks_at(1) <= 65535,
         "{op}: shape {s:?} exceeds the workgroup grid"
     );
     for (name, t) in big {
@@ -193,14 +226,15 @@ pub fn batchnorm_train(
         s.m() > 1,
         "batchnorm_train: need more than one value per channel, got shape {s:?}"
     );
-    let p = params(s);
-    let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial = gpu.zeros(&[s.c * s.chunks(), 2]);
+    let width = width_for(s, &[x, y]);
+    let p = params(s, width);
+    let groups = [p.chunks, s.c as u32, 1];
+    let partial = gpu.zeros(&[s.c * p.chunks as usize, 2]);
     vec![
         gpu.dispatch_with(
             "batchnorm_stats",
             id::batchnorm_stats,
-            "main",
+            BnOut::Plain.entry(width),
             CONSTANTS,
             &p,
             &[x, &partial],
@@ -209,7 +243,7 @@ pub fn batchnorm_train(
         gpu.dispatch_with(
             "batchnorm",
             id::batchnorm,
-            out.entry(),
+            out.entry(width),
             CONSTANTS,
             &p,
             &[
@@ -251,11 +285,11 @@ pub fn batchnorm_eval(
             ("running_var", running_var),
         ],
     );
-    let p = params(s);
+    let p = params(s, 1);
     gpu.dispatch_with(
         "batchnorm_eval",
         id::batchnorm_eval,
-        out.entry(),
+        out.entry(1),
         CONSTANTS,
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
@@ -289,17 +323,19 @@ pub fn batchnorm_backward(
             ("dbeta", dbeta),
         ],
     );
-    let p = params(s);
-    let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial = gpu.zeros(&[2 * s.c * s.chunks()]);
-    // Without ReLU the mask binding gets dy, which the `main` entries never read.
-    let (mask, entry) = match relu_out {
+    // Without ReLU the mask binding gets dy, which the plain entries never read.
+    let (mask, out) = match relu_out {
         Some(r) => {
             check("batchnorm_relu backward", s, &[("relu output", r)], &[]);
-            (r, "main_relu")
+            (r, BnOut::Relu)
         }
-        None => (dy, "main"),
+        None => (dy, BnOut::Plain),
     };
+    let width = width_for(s, &[x, dy, dx, mask]);
+    let entry = out.entry(width);
+    let p = params(s, width);
+    let groups = [p.chunks, s.c as u32, 1];
+    let partial = gpu.zeros(&[2 * s.c * p.chunks as usize]);
     vec![
         gpu.dispatch_with(
             "batchnorm_backward_reduce",

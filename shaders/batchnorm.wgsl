@@ -43,13 +43,10 @@ fn normalize(wid: vec3<u32>, lid: u32, relu: bool) {
     let ch = wid.y;
     // The shift K of batchnorm_stats: the channel's first value.
     let f = channel(wid, lid, x[ch * p.hw]);
-    var w = walk_start(wid.x, lid, ch, p.hw);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m) {
-            let v = (x[w.a] - f.mean) * f.scale + f.shift;
-            y[w.a] = select(v, max(v, 0.0), relu);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m);
+    for (var w = walk_start(wid.x, lid, ch, p.hw); w.e < end; w = walk_next(w)) {
+        let v = (x[w.a] - f.mean) * f.scale + f.shift;
+        y[w.a] = select(v, max(v, 0.0), relu);
     }
 }
 
@@ -57,13 +54,10 @@ fn normalize4(wid: vec3<u32>, lid: u32, relu: bool) {
     let ch = wid.y;
     let l = p.hw / 4u;
     let f = channel(wid, lid, x4[ch * l].x);
-    var w = walk_start(wid.x, lid, ch, l);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m / 4u) {
-            let v = (x4[w.a] - f.mean) * f.scale + f.shift;
-            y4[w.a] = select(v, max(v, vec4<f32>(0.0)), relu);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m / 4u);
+    for (var w = walk_start(wid.x, lid, ch, l); w.e < end; w = walk_next(w)) {
+        let v = (x4[w.a] - f.mean) * f.scale + f.shift;
+        y4[w.a] = select(v, max(v, vec4<f32>(0.0)), relu);
     }
 }
 

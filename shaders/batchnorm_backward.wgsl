@@ -43,30 +43,24 @@ fn main_relu_vec4(
 
 fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
     let f = channel(wid, lid);
-    var w = walk_start(wid.x, lid, wid.y, p.hw);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m) {
-            let a = w.a;
-            let xhat = (x[a] - f.mean) * f.invstd;
-            let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
-            dx[a] += f.scale * (g - f.mdy - xhat * f.mdx);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m);
+    for (var w = walk_start(wid.x, lid, wid.y, p.hw); w.e < end; w = walk_next(w)) {
+        let a = w.a;
+        let xhat = (x[a] - f.mean) * f.invstd;
+        let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
+        dx[a] += f.scale * (g - f.mdy - xhat * f.mdx);
     }
 }
 
 fn apply4(wid: vec3<u32>, lid: u32, relu: bool) {
     let f = channel(wid, lid);
-    var w = walk_start(wid.x, lid, wid.y, p.hw / 4u);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m / 4u) {
-            let a = w.a;
-            let xhat = (x4[a] - f.mean) * f.invstd;
-            let d = dy4[a];
-            let g = select(d, select(vec4<f32>(0.0), d, r4[a] > vec4<f32>(0.0)), relu);
-            dx4[a] += f.scale * (g - f.mdy - xhat * f.mdx);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m / 4u);
+    for (var w = walk_start(wid.x, lid, wid.y, p.hw / 4u); w.e < end; w = walk_next(w)) {
+        let a = w.a;
+        let xhat = (x4[a] - f.mean) * f.invstd;
+        let d = dy4[a];
+        let g = select(d, select(vec4<f32>(0.0), d, r4[a] > vec4<f32>(0.0)), relu);
+        dx4[a] += f.scale * (g - f.mdy - xhat * f.mdx);
     }
 }
 

@@ -40,14 +40,11 @@ fn main_relu_vec4(
 fn reduce(wid: vec3<u32>, lid: u32, relu: bool) {
     let mu = mean[wid.y];
     var acc = vec2<f32>(0.0);
-    var w = walk_start(wid.x, lid, wid.y, p.hw);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m) {
-            let a = w.a;
-            let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
-            acc += vec2<f32>(g, g * (x[a] - mu));
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m);
+    for (var w = walk_start(wid.x, lid, wid.y, p.hw); w.e < end; w = walk_next(w)) {
+        let a = w.a;
+        let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
+        acc += vec2<f32>(g, g * (x[a] - mu));
     }
     finish(wid, lid, acc);
 }
@@ -56,16 +53,13 @@ fn reduce4(wid: vec3<u32>, lid: u32, relu: bool) {
     let mu = mean[wid.y];
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
-    var w = walk_start(wid.x, lid, wid.y, p.hw / 4u);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m / 4u) {
-            let a = w.a;
-            let d = dy4[a];
-            let g = select(d, select(vec4<f32>(0.0), d, r4[a] > vec4<f32>(0.0)), relu);
-            s1 += g;
-            s2 += g * (x4[a] - mu);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m / 4u);
+    for (var w = walk_start(wid.x, lid, wid.y, p.hw / 4u); w.e < end; w = walk_next(w)) {
+        let a = w.a;
+        let d = dy4[a];
+        let g = select(d, select(vec4<f32>(0.0), d, r4[a] > vec4<f32>(0.0)), relu);
+        s1 += g;
+        s2 += g * (x4[a] - mu);
     }
     finish(wid, lid, vec2<f32>(hsum(s1), hsum(s2)));
 }
@@ -73,7 +67,7 @@ fn reduce4(wid: vec3<u32>, lid: u32, relu: bool) {
 fn finish(wid: vec3<u32>, lid: u32, acc: vec2<f32>) {
     let k = wid.x;
     let ch = wid.y;
-    let t = workgroup_sum2(lid, acc);
+    let t = workgroup_sum2_to_first(lid, acc);
     if (lid == 0u) {
         partial[ch * p.chunks + k] = t.x;
         partial[(p.c + ch) * p.chunks + k] = t.y * rstd[ch];

@@ -17,13 +17,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let ch = wid.y;
     let shift = x[ch * p.hw];
     var acc = vec2<f32>(0.0);
-    var w = walk_start(wid.x, lid, ch, p.hw);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m) {
-            let d = x[w.a] - shift;
-            acc += vec2<f32>(d, d * d);
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m);
+    for (var w = walk_start(wid.x, lid, ch, p.hw); w.e < end; w = walk_next(w)) {
+        let d = x[w.a] - shift;
+        acc += vec2<f32>(d, d * d);
     }
     finish(wid, lid, acc);
 }
@@ -35,20 +32,17 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     let shift = x4[ch * l].x;
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
-    var w = walk_start(wid.x, lid, ch, l);
-    for (var i = 0u; i < PER_THREAD; i++) {
-        if (w.e < p.m / 4u) {
-            let d = x4[w.a] - shift;
-            s1 += d;
-            s2 += d * d;
-        }
-        w = walk_next(w);
+    let end = chunk_end(wid.x, p.m / 4u);
+    for (var w = walk_start(wid.x, lid, ch, l); w.e < end; w = walk_next(w)) {
+        let d = x4[w.a] - shift;
+        s1 += d;
+        s2 += d * d;
     }
     finish(wid, lid, vec2<f32>(hsum(s1), hsum(s2)));
 }
 
 fn finish(wid: vec3<u32>, lid: u32, acc: vec2<f32>) {
-    let total = workgroup_sum2(lid, acc);
+    let total = workgroup_sum2_to_first(lid, acc);
     if (lid == 0u) {
         partial[wid.y * p.chunks + wid.x] = total;
     }

@@ -56,6 +56,12 @@ fn walk_next(w: Walk) -> Walk {
     return v;
 }
 
+// The end of chunk k of a channel of `count` elements: an invocation's loop stops there, so
+// one with nothing left (short channels, the last chunk) does not run idle steps.
+fn chunk_end(k: u32, count: u32) -> u32 {
+    return min(count, (k + 1u) * CHUNK);
+}
+
 // The sum of a lane's four partial sums, pairwise (two adds deep).
 fn hsum(v: vec4<f32>) -> f32 {
     return (v.x + v.y) + (v.z + v.w);

@@ -68,8 +68,8 @@ pub fn broadcast_add(
     )
 }
 
-/// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
-/// tree sum; vec4 loads and stores where hw % 4 == 0). One dispatch.
+/// dx += dy;  dv[n, c] += sum over hw of dy (ROWS (n, c) rows per workgroup, each summed in
+/// a fixed order; vec4 loads and stores where hw % 4 == 0). One dispatch.
 pub fn broadcast_add_backward(
     gpu: &Gpu,
     n: usize,
@@ -148,12 +148,16 @@ fn entry(name: &'static str, hw: usize, big: &[&GpuTensor]) -> &'static str {
     }
 }
 
-/// One workgroup per row, wrapped into 2-D past GRID_ROW.
+/// Rows of `shaders/broadcast_add_backward.wgsl`'s workgroups (`ROWS` there).
+const ROWS: usize = 32;
+
+/// One workgroup per `ROWS` rows, wrapped into 2-D past GRID_ROW.
 fn row_groups(rows: usize) -> [u32; 3] {
-    if rows <= GRID_ROW as usize {
-        [rows.max(1) as u32, 1, 1]
+    let groups = rows.div_ceil(ROWS).max(1);
+    if groups <= GRID_ROW as usize {
+        [groups as u32, 1, 1]
     } else {
-        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
+        [GRID_ROW, groups.div_ceil(GRID_ROW as usize) as u32, 1]
     }
 }
 

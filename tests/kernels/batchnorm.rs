@@ -70,11 +70,12 @@ fn batchnorm_train_matches_cpu() {
 
 /// The GPU's training forward against the reference, within the bounds of `norm_bounds`: per
 /// channel, the stats pass sums BN_PER_THREAD values per lane (per component of a vec4 on
-/// the vec4 path, whose four sums are then added pairwise: 2 more), then the 8-level
-/// workgroup tree, then the normalise pass adds the chunks' partials in sequence.
+/// the vec4 path, whose four sums are then added pairwise: 2 more), then
+/// `workgroup_sum2_to_first` (16 runs of 16 lanes, then their 16 sums: 15 + 15 adds), then
+/// the normalise pass adds the chunks' partials in sequence.
 fn check_train(s: &BnShape, [x, gamma, beta, rm0, rv0]: [&[f32]; 5], got: &Train, want: &Train) {
     let lane = BN_PER_THREAD + if s.width() == 4 { 2 } else { 0 };
-    let depth = lane + 8 + s.chunks();
+    let depth = lane + 30 + s.chunks();
     let (m, c) = (s.m(), s.c);
     let mut yb = vec![0.0; x.len()];
     let (mut mb, mut ib, mut rmb, mut rvb) =

@@ -140,7 +140,7 @@ pub fn broadcast_add_backward_split(
 /// `name`, or its `_vec4` twin where a row is whole vec4s and every big tensor's binding
 /// starts on one (it does unless the adapter aligns storage offsets below 16 bytes).
 fn entry(name: &'static str, hw: usize, big: &[&GpuTensor]) -> &'static str {
-    let vec4 = hw % 4 == 0 && big.iter().all(|t| t.offset % 16 == 0);
+    let vec4 = hw.is_multiple_of(4) && big.iter().all(|t| t.offset.is_multiple_of(16));
     match (name, vec4) {
         ("main", true) => "main_vec4",
         ("split", true) => "split_vec4",

@@ -91,13 +91,10 @@ fn fd_case(gpu: &Gpu, rng: &mut HostRng, n: usize, c: usize, hw: usize) {
         rng.vec_normal(n * c),
         rng.vec_normal(n * c * hw),
     );
-    let rg = upload(&gpu, &r, &[n, c, hw]);
+    let rg = upload(gpu, &r, &[n, c, hw]);
     let (dxg, dvg) = (gpu.zeros(&[n, c, hw]), gpu.zeros(&[n, c]));
-    run(
-        &gpu,
-        broadcast_add_backward(&gpu, n, c, hw, &rg, &dxg, &dvg),
-    );
-    // L is linear: central differences are exact up to f64 rounding; dv is an f32 sum of 5.
+    run(gpu, broadcast_add_backward(gpu, n, c, hw, &rg, &dxg, &dvg));
+    // L is linear: central differences are exact up to f64 rounding; dv is an f32 sum of hw.
     fd_check_partials(
         "broadcast_add fd",
         [&f64s(&x), &f64s(&v)],

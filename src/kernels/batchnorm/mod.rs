@@ -42,7 +42,7 @@ impl BnShape {
     /// Values per element the kernels move: 4 (the `_vec4` entry points) where a plane
     /// holds a multiple of 4, else 1.
     pub fn width(&self) -> usize {
-        if self.hw % 4 == 0 {
+        if self.hw.is_multiple_of(4) {
             4
         } else {
             1
@@ -63,7 +63,7 @@ impl BnShape {
 /// The width the passes over `tensors` run at: `s.width()`, unless a tensor's binding does not
 /// start on a vec4 (an adapter whose storage offset alignment is below 16 bytes).
 fn width_for(s: &BnShape, tensors: &[&GpuTensor]) -> usize {
-    if tensors.iter().all(|t| t.offset % 16 == 0) {
+    if tensors.iter().all(|t| t.offset.is_multiple_of(16)) {
         s.width()
     } else {
         1

@@ -8,9 +8,10 @@
 //! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
 //! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
 //!
-//! Where a channel plane holds a multiple of 4 values (hw % 4 == 0) every pass runs its
-//! `_vec4` entry point, which moves 4 values per load and store (on llvmpipe a vec4 store
-//! costs 1.6x an f32 one, BENCHMARKS.md); the other shapes run the f32 entries.
+//! Where a channel plane holds a multiple of 4 values (hw % 4 == 0) every pass (eval: below
+//! 2^24 vec4s) runs its `_vec4` entry point, which moves 4 values per load and store (on
+//! llvmpipe a vec4 store costs 1.6x an f32 one, BENCHMARKS.md); the other shapes run the f32
+//! entries.
 
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
@@ -150,12 +151,12 @@ crate::bindings! {
         r | r4: read,
     }
     for batchnorm_eval {
-        x: read,
+        x | x4: read,
         gamma: read,
         beta: read,
         running_mean: read,
         running_var: read,
-        y: read_write,
+        y | y4: read_write,
     }
     for batchnorm_stats { x | x4: read, partial: read_write }
 }
@@ -263,7 +264,8 @@ pub fn batchnorm_train(
 }
 
 /// Eval mode with running stats: y = gamma*(x-running_mean)/sqrt(running_var+eps) + beta (or
-/// its ReLU, `out`; overwrites y).
+/// its ReLU, `out`; overwrites y). One invocation per value, or per vec4 where the planes
+/// allow.
 pub fn batchnorm_eval(
     gpu: &Gpu,
     s: &BnShape,
@@ -285,15 +287,20 @@ pub fn batchnorm_eval(
             ("running_var", running_var),
         ],
     );
-    let p = params(s, 1);
+    // The vec4 entries find the channel with udiv, exact below 2^24.
+    let width = match width_for(s, &[x, y]) {
+        4 if s.len() / 4 < 1 << 24 => 4,
+        _ => 1,
+    };
+    let p = params(s, width);
     gpu.dispatch_with(
         "batchnorm_eval",
         id::batchnorm_eval,
-        out.entry(1),
+        out.entry(width),
         CONSTANTS,
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
-        grid_1d(s.len()),
+        grid_1d(s.len() / width),
     )
 }
 

@@ -40,22 +40,22 @@ fn main_relu_vec4(
 }
 
 fn normalize(wid: vec3<u32>, lid: u32, relu: bool) {
-    let ch = wid.y;
+    let s = slot(wid, lid);
     // The shift K of batchnorm_stats: the channel's first value.
-    let f = channel(wid, lid, x[ch * p.hw]);
-    let end = chunk_end(wid.x, p.m);
-    for (var w = walk_start(wid.x, lid, ch, p.hw); w.e < end; w = walk_next(w)) {
+    let f = channel(wid.x, s, x[s.ch * p.hw]);
+    let end = chunk_end(wid.x, p.m, s);
+    for (var w = chunk_walk(wid.x, s, p.hw); w.e < end; w = walk_next(w)) {
         let v = (x[w.a] - f.mean) * f.scale + f.shift;
         y[w.a] = select(v, max(v, 0.0), relu);
     }
 }
 
 fn normalize4(wid: vec3<u32>, lid: u32, relu: bool) {
-    let ch = wid.y;
+    let s = slot(wid, lid);
     let l = p.hw / 4u;
-    let f = channel(wid, lid, x4[ch * l].x);
-    let end = chunk_end(wid.x, p.m / 4u);
-    for (var w = walk_start(wid.x, lid, ch, l); w.e < end; w = walk_next(w)) {
+    let f = channel(wid.x, s, x4[s.ch * l].x);
+    let end = chunk_end(wid.x, p.m / 4u, s);
+    for (var w = chunk_walk(wid.x, s, l); w.e < end; w = walk_next(w)) {
         let v = (x4[w.a] - f.mean) * f.scale + f.shift;
         y4[w.a] = select(v, max(v, vec4<f32>(0.0)), relu);
     }
@@ -68,17 +68,17 @@ struct Affine {
     shift: f32,
 }
 
-// The channel's statistics from the partials (k0: the stats pass's shift); workgroup (0, ch)
-// saves them and updates the running ones.
-fn channel(wid: vec3<u32>, lid: u32, k0: f32) -> Affine {
-    let ch = wid.y;
+// The channel's statistics from the partials (k0: the stats pass's shift); the first
+// invocation of chunk 0 saves them and updates the running ones.
+fn channel(k: u32, s: Slot, k0: f32) -> Affine {
+    let ch = s.ch;
     var sums = vec2<f32>(0.0);
     for (var q = 0u; q < p.chunks; q++) {
         sums += partial[ch * p.chunks + q];
     }
     let m = f32(p.m);
     let mo = shifted_moments(sums, m, k0, p.eps);
-    if (wid.x == 0u && lid == 0u) {
+    if (k == 0u && s.lane == 0u && s.valid) {
         save_mean[ch] = mo.mean;
         save_invstd[ch] = mo.rstd;
         let mom = p.momentum;

@@ -42,9 +42,10 @@ fn main_relu_vec4(
 }
 
 fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
-    let f = channel(wid, lid);
-    let end = chunk_end(wid.x, p.m);
-    for (var w = walk_start(wid.x, lid, wid.y, p.hw); w.e < end; w = walk_next(w)) {
+    let s = slot(wid, lid);
+    let f = channel(wid.x, s);
+    let end = chunk_end(wid.x, p.m, s);
+    for (var w = chunk_walk(wid.x, s, p.hw); w.e < end; w = walk_next(w)) {
         let a = w.a;
         let xhat = (x[a] - f.mean) * f.invstd;
         let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
@@ -53,9 +54,10 @@ fn apply(wid: vec3<u32>, lid: u32, relu: bool) {
 }
 
 fn apply4(wid: vec3<u32>, lid: u32, relu: bool) {
-    let f = channel(wid, lid);
-    let end = chunk_end(wid.x, p.m / 4u);
-    for (var w = walk_start(wid.x, lid, wid.y, p.hw / 4u); w.e < end; w = walk_next(w)) {
+    let s = slot(wid, lid);
+    let f = channel(wid.x, s);
+    let end = chunk_end(wid.x, p.m / 4u, s);
+    for (var w = chunk_walk(wid.x, s, p.hw / 4u); w.e < end; w = walk_next(w)) {
         let a = w.a;
         let xhat = (x4[a] - f.mean) * f.invstd;
         let d = dy4[a];
@@ -72,16 +74,17 @@ struct Channel {
     mdx: f32, // sdx / M
 }
 
-// The channel's sums from the partials; workgroup (0, ch) adds them to dgamma and dbeta.
-fn channel(wid: vec3<u32>, lid: u32) -> Channel {
-    let ch = wid.y;
+// The channel's sums from the partials; the first invocation of chunk 0 adds them to
+// dgamma and dbeta.
+fn channel(k: u32, s: Slot) -> Channel {
+    let ch = s.ch;
     var sdy = 0.0;
     var sdx = 0.0;
     for (var q = 0u; q < p.chunks; q++) {
         sdy += partial[ch * p.chunks + q];
         sdx += partial[(p.c + ch) * p.chunks + q];
     }
-    if (wid.x == 0u && lid == 0u) {
+    if (k == 0u && s.lane == 0u && s.valid) {
         dgamma[ch] += sdx;
         dbeta[ch] += sdy;
     }

@@ -38,37 +38,39 @@ fn main_relu_vec4(
 }
 
 fn reduce(wid: vec3<u32>, lid: u32, relu: bool) {
-    let mu = mean[wid.y];
+    let s = slot(wid, lid);
+    let mu = mean[s.ch];
     var acc = vec2<f32>(0.0);
-    let end = chunk_end(wid.x, p.m);
-    for (var w = walk_start(wid.x, lid, wid.y, p.hw); w.e < end; w = walk_next(w)) {
+    let end = chunk_end(wid.x, p.m, s);
+    for (var w = chunk_walk(wid.x, s, p.hw); w.e < end; w = walk_next(w)) {
         let a = w.a;
         let g = select(dy[a], select(0.0, dy[a], r[a] > 0.0), relu);
         acc += vec2<f32>(g, g * (x[a] - mu));
     }
-    finish(wid, lid, acc);
+    finish(wid, lid, s, acc);
 }
 
 fn reduce4(wid: vec3<u32>, lid: u32, relu: bool) {
-    let mu = mean[wid.y];
+    let s = slot(wid, lid);
+    let mu = mean[s.ch];
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
-    let end = chunk_end(wid.x, p.m / 4u);
-    for (var w = walk_start(wid.x, lid, wid.y, p.hw / 4u); w.e < end; w = walk_next(w)) {
+    let end = chunk_end(wid.x, p.m / 4u, s);
+    for (var w = chunk_walk(wid.x, s, p.hw / 4u); w.e < end; w = walk_next(w)) {
         let a = w.a;
         let d = dy4[a];
         let g = select(d, select(vec4<f32>(0.0), d, r4[a] > vec4<f32>(0.0)), relu);
         s1 += g;
         s2 += g * (x4[a] - mu);
     }
-    finish(wid, lid, vec2<f32>(hsum(s1), hsum(s2)));
+    finish(wid, lid, s, vec2<f32>(hsum(s1), hsum(s2)));
 }
 
-fn finish(wid: vec3<u32>, lid: u32, acc: vec2<f32>) {
+fn finish(wid: vec3<u32>, lid: u32, s: Slot, acc: vec2<f32>) {
     let k = wid.x;
-    let ch = wid.y;
-    let t = workgroup_sum2_to_first(lid, acc);
-    if (lid == 0u) {
+    let ch = s.ch;
+    let t = workgroup_runs_sum2(lid, acc, p.lane_shift);
+    if (s.lane == 0u && s.valid) {
         partial[ch * p.chunks + k] = t.x;
         partial[(p.c + ch) * p.chunks + k] = t.y * rstd[ch];
     }

@@ -2,7 +2,7 @@
 //   dgamma[c] += invstd[c] * sum_{n, hw} dy (x - running_mean[c]),   dbeta[c] += sum dy
 // One workgroup per channel: thread l adds the values l, l + 256, ... of the channel's
 // n * hw values (in (image, position) order, one flat loop so small planes keep the lanes
-// busy; bn_params' walk steps it with adds), then workgroup_sum2_to_first combines the 256
+// busy; bn_params' walk steps it with adds), then workgroup_runs_sum2 combines the 256
 // sums in a fixed order: deterministic, no atomics.
 // Params: bn_params.wgsl.
 
@@ -22,11 +22,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let mean = running_mean[ch];
     var acc = vec2<f32>(0.0);
     let m = p.n * p.hw;
-    for (var w = walk_start(0u, lid, ch, p.hw); w.e < m; w = walk_next(w)) {
+    for (var w = walk_start(lid, WG, ch, p.hw); w.e < m; w = walk_next(w)) {
         let g = dy[w.a];
         acc += vec2<f32>(g, g * (x[w.a] - mean));
     }
-    let r = workgroup_sum2_to_first(lid, acc);
+    let r = workgroup_runs_sum2(lid, acc, 8u);
     if (lid == 0u) {
         dbeta[ch] += r.x;
         dgamma[ch] += r.y / sqrt(running_var[ch] + p.eps);

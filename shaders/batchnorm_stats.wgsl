@@ -14,36 +14,36 @@
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let ch = wid.y;
-    let shift = x[ch * p.hw];
+    let s = slot(wid, lid);
+    let shift = x[s.ch * p.hw];
     var acc = vec2<f32>(0.0);
-    let end = chunk_end(wid.x, p.m);
-    for (var w = walk_start(wid.x, lid, ch, p.hw); w.e < end; w = walk_next(w)) {
+    let end = chunk_end(wid.x, p.m, s);
+    for (var w = chunk_walk(wid.x, s, p.hw); w.e < end; w = walk_next(w)) {
         let d = x[w.a] - shift;
         acc += vec2<f32>(d, d * d);
     }
-    finish(wid, lid, acc);
+    finish(wid, lid, s, acc);
 }
 
 @compute @workgroup_size(256)
 fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let ch = wid.y;
+    let s = slot(wid, lid);
     let l = p.hw / 4u;
-    let shift = x4[ch * l].x;
+    let shift = x4[s.ch * l].x;
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
-    let end = chunk_end(wid.x, p.m / 4u);
-    for (var w = walk_start(wid.x, lid, ch, l); w.e < end; w = walk_next(w)) {
+    let end = chunk_end(wid.x, p.m / 4u, s);
+    for (var w = chunk_walk(wid.x, s, l); w.e < end; w = walk_next(w)) {
         let d = x4[w.a] - shift;
         s1 += d;
         s2 += d * d;
     }
-    finish(wid, lid, vec2<f32>(hsum(s1), hsum(s2)));
+    finish(wid, lid, s, vec2<f32>(hsum(s1), hsum(s2)));
 }
 
-fn finish(wid: vec3<u32>, lid: u32, acc: vec2<f32>) {
-    let total = workgroup_sum2_to_first(lid, acc);
-    if (lid == 0u) {
-        partial[wid.y * p.chunks + wid.x] = total;
+fn finish(wid: vec3<u32>, lid: u32, s: Slot, acc: vec2<f32>) {
+    let total = workgroup_runs_sum2(lid, acc, p.lane_shift);
+    if (s.lane == 0u && s.valid) {
+        partial[s.ch * p.chunks + wid.x] = total;
     }
 }

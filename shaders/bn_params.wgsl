@@ -12,54 +12,84 @@ struct Params {
     eps: f32,
     momentum: f32,
     total: u32,
+    lane_shift: u32, // log2 of the invocations per (channel, chunk): `slot`
 }
 
 // Elements of a channel each invocation covers per chunk: set by the launcher
 // (src/kernels/batchnorm/mod.rs), which counts the chunks. An element is an f32, or a vec4
-// on the `_vec4` entry points (planes of hw % 4 == 0), whose chunks are 4 times as long.
+// on the `_vec4` entry points (planes of hw % 4 == 0).
 override PER_THREAD: u32;
-override CHUNK: u32 = WG * PER_THREAD;
 
-// An invocation's walk over its elements of channel `ch` in chunk k: the elements
-// e = k * CHUNK + i * WG + lid, i = 0, 1, .., of the channel's n planes of `l` elements
-// each (l = hw, or hw / 4 in vec4s), at index `a` of the NCHW tensor. One division starts
-// it; each step is adds and a select (an integer division by a non-constant is 8 scalar
-// divisions per 8 lanes on llvmpipe, and udiv's float one costs more than the step).
+// Where an invocation of the chunked passes works: a workgroup's WG invocations are split
+// into runs of 2^lane_shift, each run one (channel, chunk); runs cover consecutive channels
+// (workgroup (k, y) covers chunk k of channels y * runs ..). A long channel gets the whole
+// workgroup (lane_shift 8) and several chunks; a short one fewer invocations, each still
+// given up to PER_THREAD elements, so the workgroup's fixed costs (its barriers cost every
+// 8-lane batch on llvmpipe) are shared by several channels. `valid`: the channel exists.
+struct Slot {
+    ch: u32,
+    lane: u32,
+    lanes: u32,
+    valid: bool,
+}
+
+fn slot(wid: vec3<u32>, lid: u32) -> Slot {
+    let ch = (wid.y << (8u - p.lane_shift)) + (lid >> p.lane_shift);
+    let lanes = 1u << p.lane_shift;
+    return Slot(min(ch, p.c - 1u), lid & (lanes - 1u), lanes, ch < p.c);
+}
+
+// Elements per chunk.
+fn chunk_len() -> u32 {
+    return PER_THREAD << p.lane_shift;
+}
+
+// Where an invocation's loop over chunk k of a channel of `count` elements stops: the end
+// of its chunk or of the channel (0 for a slot past the last channel), so one with nothing
+// left does not run idle steps.
+fn chunk_end(k: u32, count: u32, s: Slot) -> u32 {
+    return select(0u, min(count, (k + 1u) * chunk_len()), s.valid);
+}
+
+// The first element of invocation `s` in chunk k, and its walk.
+fn chunk_walk(k: u32, s: Slot, l: u32) -> Walk {
+    return walk_start(k * chunk_len() + s.lane, s.lanes, s.ch, l);
+}
+
+// A walk over the elements e, e + step, e + 2 step, .. of channel `ch`, which has n planes of
+// `l` elements each (l = hw, or hw / 4 in vec4s): `a` is where element e lies in the NCHW
+// tensor. One division starts it; each step is adds and a select (an integer division by a
+// non-constant is 8 scalar divisions per 8 lanes on llvmpipe, and udiv's float one costs
+// more than the step).
 struct Walk {
     a: u32, // index into the tensor (in elements)
     j: u32, // position in the plane
     e: u32, // index among the channel's elements
     l: u32,
-    r: u32, // WG = q l + r: each step moves r along the plane ...
+    step: u32,
+    r: u32, // step = q l + r: each step moves r along the plane ...
     jump: u32, // ... and q images: q c l + r elements
 }
 
-fn walk_start(k: u32, lid: u32, ch: u32, l: u32) -> Walk {
-    let e = k * CHUNK + lid;
+fn walk_start(e: u32, step: u32, ch: u32, l: u32) -> Walk {
     let ni = udiv(e, l);
     let j = e - ni * l;
-    let q = udiv(WG, l);
-    let r = WG - q * l;
-    return Walk((ni * p.c + ch) * l + j, j, e, l, r, q * p.c * l + r);
+    let q = udiv(step, l);
+    let r = step - q * l;
+    return Walk((ni * p.c + ch) * l + j, j, e, l, step, r, q * p.c * l + r);
 }
 
-// The element WG further on; r < l, so the plane position wraps at most once, into the next
-// image: (c - 1) l elements further.
+// The element `step` further on; r < l, so the plane position wraps at most once, into the
+// next image: (c - 1) l elements further.
 fn walk_next(w: Walk) -> Walk {
     var v = w;
     v.j += w.r;
     v.a += w.jump;
-    v.e += WG;
+    v.e += w.step;
     let wrap = v.j >= w.l;
     v.j = select(v.j, v.j - w.l, wrap);
     v.a = select(v.a, v.a + (p.c - 1u) * w.l, wrap);
     return v;
-}
-
-// The end of chunk k of a channel of `count` elements: an invocation's loop stops there, so
-// one with nothing left (short channels, the last chunk) does not run idle steps.
-fn chunk_end(k: u32, count: u32) -> u32 {
-    return min(count, (k + 1u) * CHUNK);
 }
 
 // The sum of a lane's four partial sums, pairwise (two adds deep).

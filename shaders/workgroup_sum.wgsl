@@ -2,7 +2,6 @@
 // Call from uniform control flow.
 
 var<workgroup> wsum: array<vec2<f32>, 256>;
-var<workgroup> wpart: array<vec2<f32>, 16>;
 
 // Every invocation gets the total, from a tree: each value passes through 8 adds.
 fn workgroup_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
@@ -19,27 +18,35 @@ fn workgroup_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
     return total;
 }
 
-// Invocation 0 gets the total (the others a meaningless value), with 2 barriers instead of
-// the tree's 10: invocations 0..15 each add 16 values in order, then invocation 0 adds their
-// 16 sums in order, so each value passes through at most 30 adds. On llvmpipe every barrier
-// and every level of the tree costs all 32 of the workgroup's 8-lane batches, which made the
+// The sum of each run of 2^shift invocations (shift <= 8, uniform) in the run's first
+// invocation (the others get a meaningless value), with 2 barriers instead of the tree's 10:
+// in each run, the first 2^shift / R invocations add R = min(16, 2^shift) values each in
+// order, then the first adds those sums in order, so each value passes through at most
+// (R - 1) + (2^shift / R - 1) adds (30 for the whole workgroup). On llvmpipe every barrier
+// and every level of a tree costs all 32 of the workgroup's 8-lane batches, which made the
 // tree cost more than the batchnorm passes' loads (BENCHMARKS.md, issue 23). Call it at most
-// once per kernel (it leaves wsum and wpart in use).
-fn workgroup_sum2_to_first(lid: u32, v: vec2<f32>) -> vec2<f32> {
+// once per kernel (it leaves wsum in use).
+fn workgroup_runs_sum2(lid: u32, v: vec2<f32>, shift: u32) -> vec2<f32> {
+    let lanes = 1u << shift;
+    let lane = lid & (lanes - 1u);
+    let first = lid - lane;
+    let r = min(16u, lanes);
     wsum[lid] = v;
     workgroupBarrier();
-    if (lid < 16u) {
-        var s = wsum[lid * 16u];
-        for (var i = 1u; i < 16u; i++) {
-            s += wsum[lid * 16u + i];
+    if (lane < lanes / r) {
+        let at = first + lane * r;
+        var s = wsum[at];
+        for (var i = 1u; i < r; i++) {
+            s += wsum[at + i];
         }
-        wpart[lid] = s;
+        // Only this invocation reads this run of wsum: its first entry takes the sum.
+        wsum[at] = s;
     }
     workgroupBarrier();
-    var total = wpart[0];
-    if (lid == 0u) {
-        for (var i = 1u; i < 16u; i++) {
-            total += wpart[i];
+    var total = wsum[first];
+    if (lane == 0u) {
+        for (var i = 1u; i < lanes / r; i++) {
+            total += wsum[first + i * r];
         }
     }
     return total;

@@ -50,14 +50,42 @@ impl BnShape {
         }
     }
 
-    /// Workgroups (chunks) per channel in the reduction passes; a chunk is `BN_CHUNK`
-    /// elements of the kernels' width.
+    /// Invocations per (channel, chunk) in the chunked passes (`Slot` in
+    /// `shaders/bn_params.wgsl`): the whole workgroup for a channel of more than
+    /// `BN_CHUNK` elements of the kernels' width, else the fewest powers of two from 8 that
+    /// give each at most `BN_PER_THREAD`, so one workgroup covers WG / lanes channels.
+    pub fn lanes(&self) -> usize {
+        self.lanes_at(self.width())
+    }
+
+    /// Chunks per channel in the chunked passes: `lanes() * BN_PER_THREAD` elements each.
     pub fn chunks(&self) -> usize {
         self.chunks_at(self.width())
     }
 
+    fn lanes_at(&self, width: usize) -> usize {
+        let elements = self.m() / width;
+        elements
+            .div_ceil(BN_PER_THREAD)
+            .next_power_of_two()
+            .clamp(8, WG as usize)
+    }
+
     fn chunks_at(&self, width: usize) -> usize {
-        self.m().div_ceil(BN_CHUNK * width).max(1)
+        let elements = self.m() / width;
+        elements
+            .div_ceil(self.lanes_at(width) * BN_PER_THREAD)
+            .max(1)
+    }
+
+    /// The chunked passes' workgroup grid: chunks along x, runs of channels along y.
+    fn groups_at(&self, width: usize) -> [u32; 3] {
+        let runs = WG as usize / self.lanes_at(width);
+        [
+            self.chunks_at(width) as u32,
+            self.c.div_ceil(runs) as u32,
+            1,
+        ]
     }
 }
 
@@ -97,7 +125,7 @@ pub const BN_EPS: f32 = 1e-5;
 pub const BN_MOMENTUM: f32 = 0.1;
 /// Elements (values, or vec4s of them) of one channel each invocation covers per chunk.
 pub const BN_PER_THREAD: usize = 8;
-/// Elements of one channel reduced by one workgroup.
+/// Elements of one channel a whole workgroup covers per chunk.
 pub const BN_CHUNK: usize = WG as usize * BN_PER_THREAD;
 /// The override constants of the kernels that import `shaders/bn_params.wgsl`.
 pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", BN_PER_THREAD as f64)];
@@ -115,6 +143,8 @@ crate::uniform! {
         momentum: f32,
         /// Total element count (the elementwise eval kernels).
         total: u32,
+        /// log2 of `BnShape::lanes` (the chunked passes).
+        lane_shift: u32,
     }
 }
 
@@ -172,6 +202,7 @@ pub(crate) fn params(s: &BnShape, width: usize) -> Params {
         eps: BN_EPS,
         momentum: BN_MOMENTUM,
         total: s.len() as u32,
+        lane_shift: s.lanes_at(width).trailing_zeros(),
     }
 }
 
@@ -229,7 +260,7 @@ pub fn batchnorm_train(
     );
     let width = width_for(s, &[x, y]);
     let p = params(s, width);
-    let groups = [p.chunks, s.c as u32, 1];
+    let groups = s.groups_at(width);
     let partial = gpu.zeros(&[s.c * p.chunks as usize, 2]);
     vec![
         gpu.dispatch_with(
@@ -341,7 +372,7 @@ pub fn batchnorm_backward(
     let width = width_for(s, &[x, dy, dx, mask]);
     let entry = out.entry(width);
     let p = params(s, width);
-    let groups = [p.chunks, s.c as u32, 1];
+    let groups = s.groups_at(width);
     let partial = gpu.zeros(&[2 * s.c * p.chunks as usize]);
     vec![
         gpu.dispatch_with(

@@ -15,17 +15,21 @@ struct Params {
     lane_shift: u32, // log2 of the invocations per (channel, chunk): `slot`
 }
 
-// Elements of a channel each invocation covers per chunk: set by the launcher
-// (src/kernels/batchnorm/mod.rs), which counts the chunks. An element is an f32, or a vec4
-// on the `_vec4` entry points (planes of hw % 4 == 0).
+// Elements of a channel each invocation covers per chunk, on a long channel (a whole
+// workgroup per chunk) and on a short one (one chunk, fewer invocations, each given up to
+// SHORT_PER_THREAD elements): set by the launcher (src/kernels/batchnorm/mod.rs), which
+// counts the chunks. An element is an f32, or a vec4 on the `_vec4` entry points (planes of
+// hw % 4 == 0).
 override PER_THREAD: u32;
+override SHORT_PER_THREAD: u32;
 
 // Where an invocation of the chunked passes works: a workgroup's WG invocations are split
 // into runs of 2^lane_shift, each run one (channel, chunk); runs cover consecutive channels
 // (workgroup (k, y) covers chunk k of channels y * runs ..). A long channel gets the whole
-// workgroup (lane_shift 8) and several chunks; a short one fewer invocations, each still
-// given up to PER_THREAD elements, so the workgroup's fixed costs (its barriers cost every
-// 8-lane batch on llvmpipe) are shared by several channels. `valid`: the channel exists.
+// workgroup (lane_shift 8) and several chunks; a short one fewer invocations and one chunk,
+// so the workgroup's fixed costs (its barriers cost every 8-lane batch on llvmpipe) are
+// shared by several channels and each invocation gets more than a few elements. `valid`:
+// the channel exists.
 struct Slot {
     ch: u32,
     lane: u32,
@@ -41,7 +45,7 @@ fn slot(wid: vec3<u32>, lid: u32) -> Slot {
 
 // Elements per chunk.
 fn chunk_len() -> u32 {
-    return PER_THREAD << p.lane_shift;
+    return select(SHORT_PER_THREAD << p.lane_shift, PER_THREAD << 8u, p.lane_shift == 8u);
 }
 
 // Where an invocation's loop over chunk k of a channel of `count` elements stops: the end

@@ -71,14 +71,20 @@ fn batchnorm_train_matches_cpu() {
 }
 
 /// The GPU's training forward against the reference, within the bounds of `norm_bounds`: per
-/// channel, the stats pass sums up to BN_PER_THREAD values per lane (per component of a vec4
-/// on the vec4 path, whose four sums are then added pairwise: 2 more), then
+/// channel, the stats pass sums up to BN_PER_THREAD values per lane (BN_SHORT_PER_THREAD on a
+/// channel short enough for fewer lanes; per component of a vec4 on the vec4 path, whose four
+/// sums are then added pairwise: 2 more), then
 /// `workgroup_runs_sum2` over the channel's `lanes` (runs of r = min(16, lanes) in order, then
 /// the runs' sums in order: r - 1 + lanes / r - 1 adds), then the normalise pass adds the
 /// chunks' partials in sequence.
 fn check_train(s: &BnShape, [x, gamma, beta, rm0, rv0]: [&[f32]; 5], got: &Train, want: &Train) {
-    let lane = BN_PER_THREAD + if s.width() == 4 { 2 } else { 0 };
     let (lanes, r) = (s.lanes(), s.lanes().min(16));
+    let per_lane = if lanes < 256 {
+        BN_SHORT_PER_THREAD
+    } else {
+        BN_PER_THREAD
+    };
+    let lane = per_lane + if s.width() == 4 { 2 } else { 0 };
     let depth = lane + (r - 1) + (lanes / r - 1) + s.chunks();
     let (m, c) = (s.m(), s.c);
     let mut yb = vec![0.0; x.len()];

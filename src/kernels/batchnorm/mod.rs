@@ -51,14 +51,15 @@ impl BnShape {
     }
 
     /// Invocations per (channel, chunk) in the chunked passes (`Slot` in
-    /// `shaders/bn_params.wgsl`): the whole workgroup for a channel of more than
-    /// `BN_CHUNK` elements of the kernels' width, else the fewest powers of two from 8 that
-    /// give each at most `BN_PER_THREAD`, so one workgroup covers WG / lanes channels.
+    /// `shaders/bn_params.wgsl`): the fewest powers of two from 8 that give each at most
+    /// `BN_SHORT_PER_THREAD` elements of the kernels' width, so one workgroup covers
+    /// WG / lanes channels in one chunk each; a channel too long for that gets the whole
+    /// workgroup and chunks of `BN_CHUNK` elements.
     pub fn lanes(&self) -> usize {
         self.lanes_at(self.width())
     }
 
-    /// Chunks per channel in the chunked passes: `lanes() * BN_PER_THREAD` elements each.
+    /// Chunks per channel in the chunked passes.
     pub fn chunks(&self) -> usize {
         self.chunks_at(self.width())
     }
@@ -66,16 +67,16 @@ impl BnShape {
     fn lanes_at(&self, width: usize) -> usize {
         let elements = self.m() / width;
         elements
-            .div_ceil(BN_PER_THREAD)
+            .div_ceil(BN_SHORT_PER_THREAD)
             .next_power_of_two()
             .clamp(8, WG as usize)
     }
 
     fn chunks_at(&self, width: usize) -> usize {
-        let elements = self.m() / width;
-        elements
-            .div_ceil(self.lanes_at(width) * BN_PER_THREAD)
-            .max(1)
+        if self.lanes_at(width) < WG as usize {
+            return 1;
+        }
+        (self.m() / width).div_ceil(BN_CHUNK).max(1)
     }
 
     /// The chunked passes' workgroup grid: chunks along x, runs of channels along y.
@@ -123,12 +124,21 @@ impl BnOut {
 
 pub const BN_EPS: f32 = 1e-5;
 pub const BN_MOMENTUM: f32 = 0.1;
-/// Elements (values, or vec4s of them) of one channel each invocation covers per chunk.
+/// Elements (values, or vec4s of them) of one channel each invocation covers per chunk of a
+/// long channel (a whole workgroup per chunk).
 pub const BN_PER_THREAD: usize = 8;
+/// The most elements each invocation covers of a short channel (one chunk, fewer
+/// invocations: `BnShape::lanes`). Larger than `BN_PER_THREAD`: measured, 32 made the 7x7
+/// and 14x14 passes 1.5-3x faster than 8 on llvmpipe, while long channels at 32 ran slower
+/// there than in chunks of 8 per invocation (BENCHMARKS.md, issue 23).
+pub const BN_SHORT_PER_THREAD: usize = 32;
 /// Elements of one channel a whole workgroup covers per chunk.
 pub const BN_CHUNK: usize = WG as usize * BN_PER_THREAD;
 /// The override constants of the kernels that import `shaders/bn_params.wgsl`.
-pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", BN_PER_THREAD as f64)];
+pub const CONSTANTS: &[(&str, f64)] = &[
+    ("PER_THREAD", BN_PER_THREAD as f64),
+    ("SHORT_PER_THREAD", BN_SHORT_PER_THREAD as f64),
+];
 
 crate::uniform! {
     /// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval

@@ -5,8 +5,10 @@
 //!
 //! Statistics are deterministic: one read of x sums d = x - K and d^2 with K the channel's
 //! first value (shifted data, so no E[x^2] - E[x]^2 cancellation when the mean is large), one
-//! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
-//! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
+//! partial per (channel, chunk) summed in a fixed order by the chunk's invocations
+//! (`workgroup_runs_sum2`; a long channel's chunks take a whole workgroup, short channels
+//! share one: `BnShape::lanes`); the next pass sums a channel's partials in chunk order. No
+//! atomics.
 //!
 //! Where a channel plane holds a multiple of 4 values (hw % 4 == 0) every pass (eval: below
 //! 2^24 vec4s) runs its `_vec4` entry point, which moves 4 values per load and store (on

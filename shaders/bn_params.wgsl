@@ -48,16 +48,29 @@ fn chunk_len() -> u32 {
     return select(SHORT_PER_THREAD << p.lane_shift, PER_THREAD << 8u, p.lane_shift == 8u);
 }
 
-// Where an invocation's loop over chunk k of a channel of `count` elements stops: the end
-// of its chunk or of the channel (0 for a slot past the last channel), so one with nothing
-// left does not run idle steps.
-fn chunk_end(k: u32, count: u32, s: Slot) -> u32 {
-    return select(0u, min(count, (k + 1u) * chunk_len()), s.valid);
+// Within a run, invocations go in groups of GROUP (llvmpipe's 8-lane batch, which runs its
+// whole loop before the next batch starts): group g takes the g-th block of the chunk and its
+// lanes adjacent elements, so a batch streams through one contiguous block instead of
+// striding over the whole chunk (a GPU's subgroup still reads whole 128-byte segments).
+const GROUP: u32 = 8u;
+
+// The first element of invocation `s`'s block in chunk k.
+fn block_start(k: u32, s: Slot) -> u32 {
+    let per_lane = chunk_len() >> p.lane_shift;
+    return k * chunk_len() + (s.lane / GROUP) * per_lane * GROUP;
 }
 
-// The first element of invocation `s` in chunk k, and its walk.
+// Where an invocation's loop over chunk k of a channel of `count` elements stops: the end
+// of its block or of the channel (0 for a slot past the last channel), so one with nothing
+// left does not run idle steps.
+fn chunk_end(k: u32, count: u32, s: Slot) -> u32 {
+    let block_end = block_start(k, s) + (chunk_len() >> p.lane_shift) * GROUP;
+    return select(0u, min(count, block_end), s.valid);
+}
+
+// Invocation `s`'s walk over its elements of chunk k.
 fn chunk_walk(k: u32, s: Slot, l: u32) -> Walk {
-    return walk_start(k * chunk_len() + s.lane, s.lanes, s.ch, l);
+    return walk_start(block_start(k, s) + s.lane % GROUP, GROUP, s.ch, l);
 }
 
 // A walk over the elements e, e + step, e + 2 step, .. of channel `ch`, which has n planes of

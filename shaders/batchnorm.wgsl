@@ -1,8 +1,8 @@
 // BatchNorm training forward, pass 2 of 2: mean and biased variance of the channel from
 // batchnorm_stats' partials (summed in chunk order), y = gamma * (x - mean) * invstd + beta
-// over this workgroup's chunk. Workgroup (0, ch) stores mean and invstd (for backward) and
-// updates the running stats (momentum; the running variance takes the unbiased variance, as
-// PyTorch). The `_vec4` entries (hw % 4 == 0) move x and y as vec4s.
+// over the invocation's chunk. The first invocation of chunk 0 stores mean and invstd (for
+// backward) and updates the running stats (momentum; the running variance takes the unbiased
+// variance, as PyTorch). The `_vec4` entries (hw % 4 == 0) move x and y as vec4s.
 
 // import bn_params, norm_forward_io, norm_moments
 

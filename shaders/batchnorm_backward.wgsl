@@ -1,7 +1,7 @@
 // BatchNorm training backward, pass 2 of 2. With M values per channel, sdy = sum dy and
 // sdx = sum dy * xhat (pass 1's partials summed in chunk order):
 //   dx += gamma * invstd * (dy - sdy / M - xhat * sdx / M)
-//   dgamma += sdx, dbeta += sdy (workgroup (0, ch) only).
+//   dgamma += sdx, dbeta += sdy (once per channel: the first invocation of its chunk 0).
 // The `_vec4` entries (hw % 4 == 0) move x, dy, r and dx as vec4s.
 
 // import bn_params, norm_backward_io

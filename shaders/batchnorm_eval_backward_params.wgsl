@@ -2,7 +2,8 @@
 //   dgamma[c] += invstd[c] * sum_{n, hw} dy (x - running_mean[c]),   dbeta[c] += sum dy
 // One workgroup per channel: thread l adds the values l, l + 256, ... of the channel's
 // n * hw values (in (image, position) order, one flat loop so small planes keep the lanes
-// busy), then workgroup_sum2's fixed tree combines the 256 sums: deterministic, no atomics.
+// busy; bn_params' walk steps it with adds), then workgroup_runs_sum2 combines the 256
+// sums in a fixed order: deterministic, no atomics.
 // Params: bn_params.wgsl.
 
 // import bn_params, workgroup_sum
@@ -21,13 +22,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let mean = running_mean[ch];
     var acc = vec2<f32>(0.0);
     let m = p.n * p.hw;
-    for (var e = lid; e < m; e += WG) {
-        let ni = e / p.hw;
-        let a = (ni * p.c + ch) * p.hw + (e - ni * p.hw);
-        let g = dy[a];
-        acc += vec2<f32>(g, g * (x[a] - mean));
+    for (var w = walk_start(lid, WG, ch, p.hw); w.e < m; w = walk_next(w)) {
+        let g = dy[w.a];
+        acc += vec2<f32>(g, g * (x[w.a] - mean));
     }
-    let r = workgroup_sum2(lid, acc);
+    let r = workgroup_runs_sum2(lid, acc, 8u);
     if (lid == 0u) {
         dbeta[ch] += r.x;
         dgamma[ch] += r.y / sqrt(running_var[ch] + p.eps);

@@ -198,6 +198,16 @@ impl Bencher {
             128
         }
     }
+
+    /// `BENCH_BATCH` where set (the groups whose docs say so), else `batch()`.
+    pub fn batch_or_env(&self) -> usize {
+        match std::env::var("BENCH_BATCH") {
+            Ok(v) => v
+                .parse()
+                .unwrap_or_else(|_| panic!("BENCH_BATCH={v:?}: expected a number such as 32")),
+            Err(_) => self.batch(),
+        }
+    }
 }
 
 /// CPU seconds used so far by every thread of this process (the driver's workers included),

@@ -1,6 +1,7 @@
 //! The `batchnorm` group times batchnorm_stats + batchnorm; `batchnorm_backward`
 //! times batchnorm_backward_reduce + batchnorm_backward; `batchnorm_relu` and
-//! `batchnorm_relu_backward` the same passes with the fused ReLU.
+//! `batchnorm_relu_backward` the same passes with the fused ReLU. `BENCH_BATCH` overrides the
+//! batch (default 8 on a CPU adapter).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::batchnorm::{
@@ -10,7 +11,7 @@ use wgpu_ddpm::kernels::batchnorm::{
 /// The seed U-Net's BatchNorm shapes: 64 channels at 28x28, 128 at 14x14, 256 at 7x7.
 pub fn bench(b: &Bencher) {
     let gpu = &b.gpu;
-    let n = b.batch();
+    let n = b.batch_or_env();
     for (c, hw) in [(64usize, 28usize), (128, 14), (256, 7)] {
         let s = BnShape { n, c, hw: hw * hw };
         let len = s.len();

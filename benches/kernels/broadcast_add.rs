@@ -1,3 +1,5 @@
+//! The `broadcast_add` and `broadcast_add_backward` groups at the seed U-Net's shapes;
+//! `BENCH_BATCH` overrides the batch (default 8 on a CPU adapter).
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::Program;
 use wgpu_ddpm::kernels::broadcast_add::{
@@ -10,7 +12,7 @@ const SHAPES: &[(usize, usize)] = &[(64, 14 * 14), (128, 7 * 7), (384, 14 * 14),
 
 pub fn bench(b: &Bencher) {
     let gpu = &b.gpu;
-    let n = b.batch();
+    let n = b.batch_or_env();
     for &(c, hw) in SHAPES {
         let case = format!("{n}x{c}x{hw}");
         let (x, v, y) = (

@@ -10,7 +10,12 @@ use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::bindings! {
-    for batchnorm_eval_backward { gamma: read, running_var: read, dy: read, dx: read_write }
+    for batchnorm_eval_backward {
+        gamma: read,
+        running_var: read,
+        dy | dy4: read,
+        dx | dx4: read_write,
+    }
     for batchnorm_eval_backward_params {
         x: read,
         running_mean: read,
@@ -45,21 +50,33 @@ pub fn batchnorm_eval_backward(
     expect_len(op, "gamma", gamma, c, "[c]");
     expect_len(op, "running_mean", running_mean, c, "[c]");
     expect_len(op, "running_var", running_var, c, "[c]");
-    let p = batchnorm::params(&BnShape { n, c, hw });
+    let p = batchnorm::params(&BnShape { n, c, hw }, 1);
     let mut out = Vec::new();
     if let Some(dx) = dx {
         expect_len(op, "dx", dx, len, "[n, c, hw]");
+        // The vec4 entry finds the channel with udiv, exact below 2^24.
+        let vec4 = hw.is_multiple_of(4)
+            && len / 4 < 1 << 24
+            && dy.offset.is_multiple_of(16)
+            && dx.offset.is_multiple_of(16);
+        let (entry, width) = if vec4 { ("main_vec4", 4) } else { ("main", 1) };
         out.push(gpu.dispatch_with(
             "batchnorm_eval_backward",
             id::batchnorm_eval_backward,
-            "main",
+            entry,
             CONSTANTS,
             &p,
             &[gamma, running_var, dy, dx],
-            grid_1d(len),
+            grid_1d(len / width),
         ));
     }
     if let Some((dgamma, dbeta)) = params {
+        // The params pass walks a channel with udiv (as the training passes, which have the
+        // same limit).
+        assert!(
+            n * hw < 1 << 24,
+            "{op}: shape {n}x{c}x{hw} has more than 2^24 values per channel"
+        );
         expect_len(op, "dgamma", dgamma, c, "[c]");
         expect_len(op, "dbeta", dbeta, c, "[c]");
         out.push(gpu.dispatch_with(

@@ -23,8 +23,13 @@ crate::uniform! {
 crate::bindings! {
     for broadcast_add { x: read, v: read, y: read_write }
     for broadcast_add_backward {
-        main => { dy: read, dx: read_write, dv: read_write }
-        split => { dy: read, dx: read_write, dv: read_write, db: read_write }
+        main, main_vec4 => { dy | dy4: read, dx | dx4: read_write, dv: read_write }
+        split, split_vec4 => {
+            dy | dy4: read,
+            dx | dx4: read_write,
+            dv: read_write,
+            db | db4: read_write,
+        }
     }
 }
 
@@ -63,8 +68,8 @@ pub fn broadcast_add(
     )
 }
 
-/// dx += dy;  dv[n, c] += sum over hw of dy (one workgroup per (n, c) row, fixed-order
-/// tree sum). One dispatch.
+/// dx += dy;  dv[n, c] += sum over hw of dy (ROWS (n, c) rows per workgroup, each summed in
+/// a fixed order; vec4 loads and stores where hw % 4 == 0). One dispatch.
 pub fn broadcast_add_backward(
     gpu: &Gpu,
     n: usize,
@@ -87,7 +92,7 @@ pub fn broadcast_add_backward(
     vec![gpu.dispatch(
         "broadcast_add_backward",
         id::broadcast_add_backward,
-        "main",
+        entry("main", hw, &[dy, dx]),
         &p,
         &[dy, dx, dv],
         row_groups(rows),
@@ -125,19 +130,34 @@ pub fn broadcast_add_backward_split(
     vec![gpu.dispatch(
         "broadcast_add_backward",
         id::broadcast_add_backward,
-        "split",
+        entry("split", hw, &[dy, da, db]),
         &p,
         &[dy, da, dv, db],
         row_groups(rows),
     )]
 }
 
-/// One workgroup per row, wrapped into 2-D past GRID_ROW.
+/// `name`, or its `_vec4` twin where a row is whole vec4s and every big tensor's binding
+/// starts on one (it does unless the adapter aligns storage offsets below 16 bytes).
+fn entry(name: &'static str, hw: usize, big: &[&GpuTensor]) -> &'static str {
+    let vec4 = hw.is_multiple_of(4) && big.iter().all(|t| t.offset.is_multiple_of(16));
+    match (name, vec4) {
+        ("main", true) => "main_vec4",
+        ("split", true) => "split_vec4",
+        _ => name,
+    }
+}
+
+/// Rows of `shaders/broadcast_add_backward.wgsl`'s workgroups (`ROWS` there).
+const ROWS: usize = 32;
+
+/// One workgroup per `ROWS` rows, wrapped into 2-D past GRID_ROW.
 fn row_groups(rows: usize) -> [u32; 3] {
-    if rows <= GRID_ROW as usize {
-        [rows.max(1) as u32, 1, 1]
+    let groups = rows.div_ceil(ROWS).max(1);
+    if groups <= GRID_ROW as usize {
+        [groups as u32, 1, 1]
     } else {
-        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
+        [GRID_ROW, groups.div_ceil(GRID_ROW as usize) as u32, 1]
     }
 }
 

@@ -95,22 +95,26 @@ pub fn adds(p: &mut Probe) {
     p.check("concat backward a", &dca, &wa, b1);
     p.check("concat backward b", &dcb, &wb, b1);
 
-    let (v, vg) = p.filled(&[n, c1]);
-    let (yb, dxb, dv) = (
-        p.zeros(&[n, c1, hw]),
-        p.zeros(&[n, c1, hw]),
-        p.zeros(&[n, c1]),
-    );
-    let mut ds = vec![broadcast_add::broadcast_add(
-        p.gpu, n, c1, hw, &ag, &vg, &yb,
-    )];
+    // The backward's f32 entry (hw = 7) and its vec4 one (hw = 8).
+    for hw in [hw, 8] {
+        broadcast(p, n, c1, hw);
+    }
+}
+
+fn broadcast(p: &mut Probe, n: usize, c: usize, hw: usize) {
+    let b1 = bound(1, 0.0);
+    let (a, ag) = p.filled(&[n, c, hw]);
+    let (dy, dyg) = p.filled(&[n, c, hw]);
+    let (v, vg) = p.filled(&[n, c]);
+    let (yb, dxb, dv) = (p.zeros(&[n, c, hw]), p.zeros(&[n, c, hw]), p.zeros(&[n, c]));
+    let mut ds = vec![broadcast_add::broadcast_add(p.gpu, n, c, hw, &ag, &vg, &yb)];
     ds.extend(broadcast_add::broadcast_add_backward(
-        p.gpu, n, c1, hw, &dyg, &dxb, &dv,
+        p.gpu, n, c, hw, &dyg, &dxb, &dv,
     ));
     p.run(ds);
-    let want = broadcast_add::broadcast_add_cpu(n, c1, hw, &a, &v);
+    let want = broadcast_add::broadcast_add_cpu(n, c, hw, &a, &v);
     p.check("broadcast_add forward", &yb, &want, b1);
-    let (wx, wv) = broadcast_add::broadcast_add_backward_cpu(n, c1, hw, &dy);
+    let (wx, wv) = broadcast_add::broadcast_add_backward_cpu(n, c, hw, &dy);
     p.check("broadcast_add backward x", &dxb, &wx, b1);
     p.check("broadcast_add backward v", &dv, &wv, bound(hw, 0.0));
 }

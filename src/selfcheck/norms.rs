@@ -58,12 +58,14 @@ fn check<S: NormLayout>(p: &mut Probe, s: &S, record: impl Fn(&Run) -> Vec<Dispa
     p.check(&format!("{op} backward beta"), &run.grads[2], &dbeta, b);
 }
 
+/// Both widths of the kernels: f32 (hw = 63) and vec4 (hw = 32).
 pub fn batchnorm(p: &mut Probe) {
-    let s = BnShape {
-        n: 3,
-        c: 5,
-        hw: 7 * 9,
-    };
+    for hw in [7 * 9, 4 * 8] {
+        batchnorm_at(p, BnShape { n: 3, c: 5, hw });
+    }
+}
+
+fn batchnorm_at(p: &mut Probe, s: BnShape) {
     let running = [p.zeros(&[s.c]), p.gpu.upload(&vec![1.0; s.c], &[s.c])];
     let gpu = p.gpu;
     check(p, &s, |r| {

@@ -29,13 +29,20 @@ fn gpu_train(s: &BnShape, x: &[f32], gamma: &[f32], beta: &[f32], rm: &[f32], rv
     }
 }
 
-// Shapes: odd ones, several chunks per channel (M > 2048 and not a multiple of it), and the
-// seed U-Net's three BN shapes at N=2.
+// Shapes: odd ones, several chunks per channel (M past a chunk and not a multiple of it),
+// and the seed U-Net's three BN shapes at N=2. Planes of hw % 4 == 0 run the vec4 entries
+// (chunks of 4 * BN_CHUNK values), the others the f32 ones; each path gets n = 1 and c = 1,
+// one and several chunks, planes shorter and longer than a workgroup step, hw = 1 or 4, and
+// channels short enough that a workgroup covers several of them (8 to 128 lanes each, c not
+// a multiple of the channels per workgroup).
 const SHAPES: &[(usize, usize, usize)] = &[
     (3, 5, 7 * 9),
     (1, 1, 2),
+    (5, 3, 1),
+    (1, 1, 4),
     (3, 2, 1000),
     (5, 3, 1111),
+    (3, 2, 3000),
     (2, 64, 28 * 28),
     (2, 128, 14 * 14),
     (2, 256, 7 * 7),
@@ -64,10 +71,21 @@ fn batchnorm_train_matches_cpu() {
 }
 
 /// The GPU's training forward against the reference, within the bounds of `norm_bounds`: per
-/// channel, the stats pass sums PER_THREAD values per lane, then the 8-level workgroup tree,
-/// then the normalise pass adds the chunks' partials in sequence.
+/// channel, the stats pass sums up to BN_PER_THREAD values per lane (BN_SHORT_PER_THREAD on a
+/// channel short enough for fewer lanes; per component of a vec4 on the vec4 path, whose four
+/// sums are then added pairwise: 2 more), then
+/// `workgroup_runs_sum2` over the channel's `lanes` (runs of r = min(16, lanes) in order, then
+/// the runs' sums in order: r - 1 + lanes / r - 1 adds), then the normalise pass adds the
+/// chunks' partials in sequence.
 fn check_train(s: &BnShape, [x, gamma, beta, rm0, rv0]: [&[f32]; 5], got: &Train, want: &Train) {
-    let depth = BN_CHUNK / 256 + 8 + s.chunks();
+    let (lanes, r) = (s.lanes(), s.lanes().min(16));
+    let per_lane = if lanes < 256 {
+        BN_SHORT_PER_THREAD
+    } else {
+        BN_PER_THREAD
+    };
+    let lane = per_lane + if s.width() == 4 { 2 } else { 0 };
+    let depth = lane + (r - 1) + (lanes / r - 1) + s.chunks();
     let (m, c) = (s.m(), s.c);
     let mut yb = vec![0.0; x.len()];
     let (mut mb, mut ib, mut rmb, mut rvb) =
@@ -233,7 +251,8 @@ fn batchnorm_backward_finite_difference() {
     // L = sum(r * bn(x; gamma, beta)) through the batch statistics, in f64 on the CPU;
     // the GPU forward provides mean/invstd and the GPU backward gets dy = r.
     let mut rng = HostRng::new(13);
-    for (n, c, hw) in [(2usize, 3usize, 5usize), (3, 2, 3)] {
+    // f32 and vec4 entries.
+    for (n, c, hw) in [(2usize, 3usize, 5usize), (3, 2, 3), (2, 3, 4)] {
         let s = BnShape { n, c, hw };
         let [x, gamma, beta, r] = fd_inputs(&mut rng, &s);
         let loss =

@@ -98,6 +98,9 @@ fn batchnorm_eval_backward_matches_cpu_and_fd() {
     case(2, 3, 5 * 7, 2);
     case(3, 2, 300, 3);
     case(1, 5, 16, 4);
+    // The dx pass's vec4 entry with one vec4 per plane, and planes of several.
+    case(3, 2, 4, 5);
+    case(2, 3, 4 * 49, 6);
 }
 
 #[test]

@@ -11,7 +11,16 @@ use crate::norm_support::{
     offset_normal, BnTrain, Grads,
 };
 
-const SHAPES: &[(usize, usize, usize)] = &[(3, 5, 7 * 9), (1, 1, 2), (5, 3, 1111), (2, 64, 49)];
+// f32 entries (hw % 4 != 0) and vec4 ones, each with one chunk and several.
+const SHAPES: &[(usize, usize, usize)] = &[
+    (3, 5, 7 * 9),
+    (1, 1, 2),
+    (5, 3, 1111),
+    (2, 64, 49),
+    (1, 1, 4),
+    (2, 3, 20),
+    (3, 2, 3000),
+];
 
 fn data(rng: &mut HostRng, s: &BnShape) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let x = offset_normal(rng, s.len(), 1.0, 2.0);
@@ -66,14 +75,17 @@ fn batchnorm_relu_backward_matches_cpu_and_accumulates() {
 #[test]
 fn batchnorm_relu_backward_finite_difference() {
     let mut rng = HostRng::new(72);
-    let s = BnShape { n: 2, c: 3, hw: 5 };
-    let (x, gamma, beta) = data(&mut rng, &s);
-    let r = rng.vec_normal(s.len());
-    let loss = |xs: &[f64], gs: &[f64], bs: &[f64]| -> f64 {
-        let y = batchnorm_train_f64(&s, xs, gs, bs);
-        y.iter().zip(&r).map(|(v, w)| v.max(0.0) * *w as f64).sum()
-    };
-    let got = gradients(&BnTrain::new(s, BnOut::Relu), [&x, &gamma, &beta], &r);
-    let at = [&x[..], &gamma, &beta];
-    fd_check_grads("batchnorm_relu fd", &got, at, loss, 1e-4, [2e-3, 2e-3]);
+    // f32 and vec4 entries.
+    for hw in [5, 4] {
+        let s = BnShape { n: 2, c: 3, hw };
+        let (x, gamma, beta) = data(&mut rng, &s);
+        let r = rng.vec_normal(s.len());
+        let loss = |xs: &[f64], gs: &[f64], bs: &[f64]| -> f64 {
+            let y = batchnorm_train_f64(&s, xs, gs, bs);
+            y.iter().zip(&r).map(|(v, w)| v.max(0.0) * *w as f64).sum()
+        };
+        let got = gradients(&BnTrain::new(s, BnOut::Relu), [&x, &gamma, &beta], &r);
+        let at = [&x[..], &gamma, &beta];
+        fd_check_grads("batchnorm_relu fd", &got, at, loss, 1e-4, [2e-3, 2e-3]);
+    }
 }

@@ -1,3 +1,4 @@
+use wgpu_ddpm::gpu::Gpu;
 use wgpu_ddpm::kernels::broadcast_add::*;
 
 use crate::common::*;
@@ -5,12 +6,16 @@ use crate::elementwise_support::*;
 
 // (n, c, hw): odd shapes (hw below, at and above the 64-thread row workgroup) and seed shapes
 // at batch 2 (down2's input: 64 channels at 14x14; up1's input: 192 channels at 28x28).
+// Rows of hw % 4 == 0 take the vec4 entries (hw = 4, 300, 260: hw / 4 = 1, 75, 65 vec4s,
+// below and past the 64 lanes), the others the f32 ones.
 const SHAPES: &[(usize, usize, usize)] = &[
     (1, 1, 1),
+    (1, 1, 4),
     (3, 5, 63),
     (3, 5, 7 * 9),
     (2, 3, 65),
     (1, 2, 300),
+    (2, 3, 260),
     (2, 64, 14 * 14),
     (2, 192, 28 * 28),
 ];
@@ -75,19 +80,21 @@ fn broadcast_add_backward_finite_difference() {
     // L = sum(r * (x + v broadcast)); gradients of x and v vs central differences in f64.
     let gpu = gpu();
     let mut rng = HostRng::new(33);
-    let (n, c, hw) = (2, 3, 5);
+    for (n, c, hw) in [(2, 3, 5), (2, 3, 8)] {
+        fd_case(&gpu, &mut rng, n, c, hw);
+    }
+}
+
+fn fd_case(gpu: &Gpu, rng: &mut HostRng, n: usize, c: usize, hw: usize) {
     let (x, v, r) = (
         rng.vec_normal(n * c * hw),
         rng.vec_normal(n * c),
         rng.vec_normal(n * c * hw),
     );
-    let rg = upload(&gpu, &r, &[n, c, hw]);
+    let rg = upload(gpu, &r, &[n, c, hw]);
     let (dxg, dvg) = (gpu.zeros(&[n, c, hw]), gpu.zeros(&[n, c]));
-    run(
-        &gpu,
-        broadcast_add_backward(&gpu, n, c, hw, &rg, &dxg, &dvg),
-    );
-    // L is linear: central differences are exact up to f64 rounding; dv is an f32 sum of 5.
+    run(gpu, broadcast_add_backward(gpu, n, c, hw, &rg, &dxg, &dvg));
+    // L is linear: central differences are exact up to f64 rounding; dv is an f32 sum of hw.
     fd_check_partials(
         "broadcast_add fd",
         [&f64s(&x), &f64s(&v)],
@@ -113,7 +120,16 @@ fn broadcast_add_backward_finite_difference() {
 fn broadcast_add_backward_split_matches_cpu_and_accumulates() {
     let gpu = gpu();
     let mut rng = HostRng::new(60);
-    for (n, c, ca, hw) in [(2, 5, 2, 7), (3, 3, 1, 64 * 3 + 5), (1, 9, 8, 1)] {
+    // f32 entry (hw % 4 != 0) and vec4 entry.
+    let cases = [
+        (2, 5, 2, 7),
+        (3, 3, 1, 64 * 3 + 5),
+        (1, 9, 8, 1),
+        (2, 5, 2, 12),
+        (3, 3, 1, 4 * 65),
+        (1, 9, 8, 4),
+    ];
+    for (n, c, ca, hw) in cases {
         let dy = Filled::normal(&mut rng, &[n * c * hw]);
         let da = Filled::normal(&mut rng, &[n * ca * hw]);
         let db = Filled::normal(&mut rng, &[n * (c - ca) * hw]);

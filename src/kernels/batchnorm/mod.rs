@@ -5,41 +5,24 @@
 //!
 //! Statistics are deterministic: one read of x sums d = x - K and d^2 with K the channel's
 //! first value (shifted data, so no E[x^2] - E[x]^2 cancellation when the mean is large), one
-//! partial per (channel, chunk of `BN_CHUNK` values) from a fixed-order tree reduction in a
-//! workgroup; the next pass sums a channel's partials in chunk order. No atomics.
+//! partial per (channel, chunk) summed in a fixed order by the chunk's invocations
+//! (`workgroup_runs_sum2`; a long channel's chunks take a whole workgroup, short channels
+//! share one: `BnShape::lanes`); the next pass sums a channel's partials in chunk order. No
+//! atomics.
+//!
+//! Where a channel plane holds a multiple of 4 values (hw % 4 == 0) every pass (eval: below
+//! 2^24 vec4s) runs its `_vec4` entry point, which moves 4 values per load and store (on
+//! llvmpipe a vec4 store costs 1.6x an f32 one, BENCHMARKS.md); the other shapes run the f32
+//! entries.
 
 use crate::gpu::shape::{expect_len, expect_u32};
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, WG};
 
 mod reference;
+mod shape;
 pub use reference::*;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BnShape {
-    pub n: usize,
-    pub c: usize,
-    pub hw: usize,
-}
-
-impl BnShape {
-    /// Values per channel (the batch-statistics population).
-    pub fn m(&self) -> usize {
-        self.n * self.hw
-    }
-
-    pub fn len(&self) -> usize {
-        self.n * self.c * self.hw
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Workgroups (chunks) per channel in the reduction passes.
-    pub fn chunks(&self) -> usize {
-        self.m().div_ceil(BN_CHUNK).max(1)
-    }
-}
+use shape::width_for;
+pub use shape::BnShape;
 
 /// What the normalising pass writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,22 +35,34 @@ pub enum BnOut {
 }
 
 impl BnOut {
-    fn entry(self) -> &'static str {
-        match self {
-            BnOut::Plain => "main",
-            BnOut::Relu => "main_relu",
+    /// The entry point of a two-pass kernel (both have the same four).
+    fn entry(self, width: usize) -> &'static str {
+        match (self, width) {
+            (BnOut::Plain, 4) => "main_vec4",
+            (BnOut::Relu, 4) => "main_relu_vec4",
+            (BnOut::Plain, _) => "main",
+            (BnOut::Relu, _) => "main_relu",
         }
     }
 }
 
 pub const BN_EPS: f32 = 1e-5;
 pub const BN_MOMENTUM: f32 = 0.1;
-/// Values of one channel each invocation covers per chunk.
-const PER_THREAD: usize = 8;
-/// Values of one channel reduced by one workgroup.
-pub const BN_CHUNK: usize = WG as usize * PER_THREAD;
+/// Elements (values, or vec4s of them) of one channel each invocation covers per chunk of a
+/// long channel (a whole workgroup per chunk).
+pub const BN_PER_THREAD: usize = 8;
+/// The most elements each invocation covers of a short channel (one chunk, fewer
+/// invocations: `BnShape::lanes`). Larger than `BN_PER_THREAD`: measured, 32 made the 7x7
+/// and 14x14 passes 1.5-3x faster than 8 on llvmpipe, while long channels at 32 ran slower
+/// there than in chunks of 8 per invocation (BENCHMARKS.md, issue 23).
+pub const BN_SHORT_PER_THREAD: usize = 32;
+/// Elements of one channel a whole workgroup covers per chunk.
+pub const BN_CHUNK: usize = WG as usize * BN_PER_THREAD;
 /// The override constants of the kernels that import `shaders/bn_params.wgsl`.
-pub const CONSTANTS: &[(&str, f64)] = &[("PER_THREAD", PER_THREAD as f64)];
+pub const CONSTANTS: &[(&str, f64)] = &[
+    ("PER_THREAD", BN_PER_THREAD as f64),
+    ("SHORT_PER_THREAD", BN_SHORT_PER_THREAD as f64),
+];
 
 crate::uniform! {
     /// Mirrors `Params` in `shaders/bn_params.wgsl`, which every batchnorm kernel (the eval
@@ -82,62 +77,66 @@ crate::uniform! {
         momentum: f32,
         /// Total element count (the elementwise eval kernels).
         total: u32,
+        /// log2 of `BnShape::lanes` (the chunked passes).
+        lane_shift: u32,
     }
 }
 
 crate::bindings! {
     for batchnorm {
-        x: read,
+        x | x4: read,
         gamma: read,
         beta: read,
         running_mean: read_write,
         running_var: read_write,
-        y: read_write,
+        y | y4: read_write,
         save_mean: read_write,
         save_invstd: read_write,
         partial: read,
     }
     for batchnorm_backward {
-        x: read,
+        x | x4: read,
         mean: read,
         rstd: read,
-        dy: read,
+        dy | dy4: read,
         gamma: read,
-        dx: read_write,
+        dx | dx4: read_write,
         dgamma: read_write,
         dbeta: read_write,
         partial: read,
-        r: read,
+        r | r4: read,
     }
     for batchnorm_backward_reduce {
-        x: read,
+        x | x4: read,
         mean: read,
         rstd: read,
-        dy: read,
+        dy | dy4: read,
         partial: read_write,
-        r: read,
+        r | r4: read,
     }
     for batchnorm_eval {
-        x: read,
+        x | x4: read,
         gamma: read,
         beta: read,
         running_mean: read,
         running_var: read,
-        y: read_write,
+        y | y4: read_write,
     }
-    for batchnorm_stats { x: read, partial: read_write }
+    for batchnorm_stats { x | x4: read, partial: read_write }
 }
 
-pub(crate) fn params(s: &BnShape) -> Params {
+/// The uniform of every batchnorm kernel; `chunks` as the passes at `width` count them.
+pub(crate) fn params(s: &BnShape, width: usize) -> Params {
     Params {
         n: s.n as u32,
         c: s.c as u32,
         hw: s.hw as u32,
         m: s.m() as u32,
-        chunks: s.chunks() as u32,
+        chunks: s.chunks_at(width) as u32,
         eps: BN_EPS,
         momentum: BN_MOMENTUM,
         total: s.len() as u32,
+        lane_shift: s.lanes_at(width).trailing_zeros(),
     }
 }
 
@@ -150,7 +149,7 @@ fn check(op: &str, s: &BnShape, big: &[(&str, &GpuTensor)], per_channel: &[(&str
         "{op}: shape {s:?} has more than 2^24 values per channel"
     );
     assert!(
-        s.c <= 65535 && s.chunks() <= 65535,
+        s.c <= 65535 && s.chunks_at(1) <= 65535,
         "{op}: shape {s:?} exceeds the workgroup grid"
     );
     for (name, t) in big {
@@ -193,14 +192,15 @@ pub fn batchnorm_train(
         s.m() > 1,
         "batchnorm_train: need more than one value per channel, got shape {s:?}"
     );
-    let p = params(s);
-    let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial = gpu.zeros(&[s.c * s.chunks(), 2]);
+    let width = width_for(s, &[x, y]);
+    let p = params(s, width);
+    let groups = s.groups_at(width);
+    let partial = gpu.zeros(&[s.c * p.chunks as usize, 2]);
     vec![
         gpu.dispatch_with(
             "batchnorm_stats",
             id::batchnorm_stats,
-            "main",
+            BnOut::Plain.entry(width),
             CONSTANTS,
             &p,
             &[x, &partial],
@@ -209,7 +209,7 @@ pub fn batchnorm_train(
         gpu.dispatch_with(
             "batchnorm",
             id::batchnorm,
-            out.entry(),
+            out.entry(width),
             CONSTANTS,
             &p,
             &[
@@ -229,7 +229,8 @@ pub fn batchnorm_train(
 }
 
 /// Eval mode with running stats: y = gamma*(x-running_mean)/sqrt(running_var+eps) + beta (or
-/// its ReLU, `out`; overwrites y).
+/// its ReLU, `out`; overwrites y). One invocation per value, or per vec4 where the planes
+/// allow.
 pub fn batchnorm_eval(
     gpu: &Gpu,
     s: &BnShape,
@@ -251,15 +252,20 @@ pub fn batchnorm_eval(
             ("running_var", running_var),
         ],
     );
-    let p = params(s);
+    // The vec4 entries find the channel with udiv, exact below 2^24.
+    let width = match width_for(s, &[x, y]) {
+        4 if s.len() / 4 < 1 << 24 => 4,
+        _ => 1,
+    };
+    let p = params(s, width);
     gpu.dispatch_with(
         "batchnorm_eval",
         id::batchnorm_eval,
-        out.entry(),
+        out.entry(width),
         CONSTANTS,
         &p,
         &[x, gamma, beta, running_mean, running_var, y],
-        grid_1d(s.len()),
+        grid_1d(s.len() / width),
     )
 }
 
@@ -289,17 +295,19 @@ pub fn batchnorm_backward(
             ("dbeta", dbeta),
         ],
     );
-    let p = params(s);
-    let groups = [s.chunks() as u32, s.c as u32, 1];
-    let partial = gpu.zeros(&[2 * s.c * s.chunks()]);
-    // Without ReLU the mask binding gets dy, which the `main` entries never read.
-    let (mask, entry) = match relu_out {
+    // Without ReLU the mask binding gets dy, which the plain entries never read.
+    let (mask, out) = match relu_out {
         Some(r) => {
             check("batchnorm_relu backward", s, &[("relu output", r)], &[]);
-            (r, "main_relu")
+            (r, BnOut::Relu)
         }
-        None => (dy, "main"),
+        None => (dy, BnOut::Plain),
     };
+    let width = width_for(s, &[x, dy, dx, mask]);
+    let entry = out.entry(width);
+    let p = params(s, width);
+    let groups = s.groups_at(width);
+    let partial = gpu.zeros(&[2 * s.c * p.chunks as usize]);
     vec![
         gpu.dispatch_with(
             "batchnorm_backward_reduce",

@@ -8,9 +8,12 @@
 //! Shaders of the dedicated kernels: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
-//! `shaders/conv2d_backward_weight_reduce.wgsl`.
+//! `shaders/conv2d_backward_weight_reduce.wgsl`. A 1x1 conv to at most 4 output channels (a
+//! U-Net's output conv) runs the narrow kernels instead (`narrow`, `shaders/conv2d_narrow*.wgsl`),
+//! which read the NCHW buffers and pack nothing. `conv2d_backward_input_sum` (`input_sum`)
+//! gives the input gradient's per-image pixel sum without the gradient itself.
 //!
-//! Activations stay NCHW buffers; each conv packs its input into a texture first. The packing
+//! Activations stay NCHW buffers; each packed conv packs its input into a texture first. The packing
 //! passes cost about a tenth of a training step, far less than the texture reads save (the
 //! convs run 2-5x faster than the buffer-reading kernels they replaced; see BENCHMARKS.md).
 //! A `ConvPlan` owns one layer's textures so that the backward pass reuses what the forward
@@ -25,9 +28,12 @@ mod gather_plan;
 mod general;
 mod geom_weight;
 mod geometry;
+mod input_sum;
+mod narrow;
 mod pack;
 mod reference;
 mod reference_geom;
+mod standalone;
 mod transpose;
 
 use backward_weight::backward_weight_packed;
@@ -35,8 +41,10 @@ use checks::{Given, Lens};
 pub use gather_plan::GatherPlan;
 pub use general::GeneralConv;
 pub use geometry::{Conv2dGeom, StridedConvPlan};
+pub use input_sum::{conv2d_backward_input_sum, conv2d_backward_input_sum_cpu};
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
+pub use standalone::{conv2d, conv2d_backward_input, conv2d_backward_weight};
 pub use reference_geom::{
     conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
 };
@@ -192,27 +200,47 @@ fn conv_packed(
     )
 }
 
-/// One conv layer's textures, made once when the layer is recorded: the packed input (kept
-/// from the forward pass for the weight gradient), the packed weights, and in training the
-/// packed dy and the transposed weights of backward-input.
+/// One conv layer's plan, made once when the layer is recorded: the narrow kernels where they
+/// apply (they read the input buffer itself, kept here for the weight gradient), else its
+/// textures: the packed input (kept from the forward pass for the weight gradient), the
+/// packed weights, and in training the packed dy and the transposed weights of backward-input.
 pub struct ConvPlan {
     pub s: Conv2dShape,
-    x: PackedInput,
-    w: PackedWeights,
-    dy: Option<PackedInput>,
-    wt: Option<PackedWeights>,
+    path: Path,
+}
+
+enum Path {
+    Narrow(GpuTensor),
+    Packed {
+        x: PackedInput,
+        w: PackedWeights,
+        dy: Option<PackedInput>,
+        wt: Option<PackedWeights>,
+    },
 }
 
 impl ConvPlan {
+    /// The plan on the packed kernels, for any input (`forward_from` packs fused sources).
     pub fn new(gpu: &Gpu, s: &Conv2dShape, train: bool) -> ConvPlan {
         s.check("conv2d");
-        ConvPlan {
-            s: *s,
+        let path = Path::Packed {
             x: PackedInput::new(gpu, s.n, s.cin, s.h, s.w),
             w: PackedWeights::new(gpu, s, false),
             dy: train.then(|| PackedInput::new(gpu, s.n, s.cout, s.h, s.w)),
             wt: train.then(|| PackedWeights::new(gpu, s, true)),
+        };
+        ConvPlan { s: *s, path }
+    }
+
+    /// The plan for a conv of the tensor `x`: the narrow kernels where they apply (`forward`
+    /// must then be given this `x`), else `new`'s.
+    pub fn for_input(gpu: &Gpu, s: &Conv2dShape, x: &GpuTensor, train: bool) -> ConvPlan {
+        s.check("conv2d");
+        if narrow::applies(s) {
+            let path = Path::Narrow(x.clone());
+            return ConvPlan { s: *s, path };
         }
+        ConvPlan::new(gpu, s, train)
     }
 
     /// y = conv(x, w) + b (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
@@ -233,7 +261,8 @@ impl ConvPlan {
         self.forward_from(gpu, PackSource::Plain(x), w, b, y)
     }
 
-    /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add).
+    /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add;
+    /// those need a plan made by `packed`).
     pub fn forward_from(
         &self,
         gpu: &Gpu,
@@ -250,15 +279,24 @@ impl ConvPlan {
             ..Given::default()
         };
         s.lens().check(what, s, given);
+        let (xp, wp) = match &self.path {
+            Path::Packed { x, w, .. } => (x, w),
+            Path::Narrow(x) => {
+                let same = matches!(src, PackSource::Plain(t) if t.same_view(x));
+                assert!(same, "{what}: this plan reads the input it was made for");
+                return vec![narrow::forward(gpu, s, x, w, b, y)];
+            }
+        };
         vec![
-            self.x.pack_from(gpu, src),
-            self.w.pack(gpu, w),
-            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
+            xp.pack_from(gpu, src),
+            wp.pack(gpu, w),
+            conv_packed(gpu, s, xp, wp, Some(b), y),
         ]
     }
 
     /// dx += conv_transpose(dy, w), dw += sum dy * x-patch, db += sum dy, each only where
-    /// given. Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    /// given. Reads x as the forward pass packed it (the narrow kernels: x itself): record
+    /// after `forward`, with x unchanged.
     pub fn backward(
         &self,
         gpu: &Gpu,
@@ -269,89 +307,37 @@ impl ConvPlan {
         db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d backward", &self.s);
-        let (dyp, wt) = match (&self.dy, &self.wt) {
-            (Some(d), Some(t)) => (d, t),
-            _ => panic!("{what}: the plan was made without training textures"),
-        };
         let given = Given::backward(w, dy, dx, dw, db);
         s.lens().check(what, s, given);
+        // The weight passes write dw and db together; a missing one gets a scratch buffer
+        // that nothing reads.
+        let wanted = dw.is_some() || db.is_some();
+        let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
+        let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
+        let (xp, dyp, wt) = match &self.path {
+            Path::Packed {
+                x,
+                dy: Some(d),
+                wt: Some(t),
+                ..
+            } => (x, d, t),
+            Path::Packed { .. } => panic!("{what}: the plan was made without training textures"),
+            Path::Narrow(x) => {
+                let mut out: Vec<Dispatch> = dx.map(|dx| narrow::input(gpu, s, w, dy, dx)).into_iter().collect();
+                if wanted {
+                    out.extend(narrow::weight(gpu, s, x, dy, &dw, &db));
+                }
+                return out;
+            }
+        };
         let mut out = vec![dyp.pack(gpu, dy)];
         if let Some(dx) = dx {
             out.push(wt.pack(gpu, w));
             out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
         }
-        // The weight pass writes dw and db together; a missing one gets a scratch buffer
-        // that nothing reads.
-        if dw.is_some() || db.is_some() {
-            let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
-            let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
-            out.extend(backward_weight_packed(gpu, s, &self.x, dyp, &dw, &db));
+        if wanted {
+            out.extend(backward_weight_packed(gpu, s, xp, dyp, &dw, &db));
         }
         out
     }
-}
-
-/// y = conv(x, w) + b   (overwrites y), packing included.
-pub fn conv2d(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    x: &GpuTensor,
-    w: &GpuTensor,
-    b: &GpuTensor,
-    y: &GpuTensor,
-) -> Vec<Dispatch> {
-    ConvPlan::new(gpu, s, false).forward(gpu, x, w, b, y)
-}
-
-/// dx += conv_transpose(dy, w), packing included.
-pub fn conv2d_backward_input(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    w: &GpuTensor,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-) -> Vec<Dispatch> {
-    let what = "conv2d_backward_input";
-    s.check(what);
-    let given = Given {
-        w: Some(w),
-        dy: Some(dy),
-        dx: Some(dx),
-        ..Given::default()
-    };
-    s.lens().check(what, s, given);
-    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
-    let wt = PackedWeights::new(gpu, s, true);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        conv_packed(gpu, &s.transposed(), &dyp, &wt, None, dx),
-    ]
-}
-
-/// dw += sum_{n,h,w} dy * x-patch ; db += sum_{n,h,w} dy, packing included. Deterministic
-/// split reduction over N*H*W (partials into a scratch buffer, then a fixed-order second pass).
-pub fn conv2d_backward_weight(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    x: &GpuTensor,
-    dy: &GpuTensor,
-    dw: &GpuTensor,
-    db: &GpuTensor,
-) -> Vec<Dispatch> {
-    let what = "conv2d_backward_weight";
-    s.check(what);
-    let given = Given {
-        x: Some(x),
-        dy: Some(dy),
-        dw: Some(dw),
-        db: Some(db),
-        ..Given::default()
-    };
-    s.lens().check(what, s, given);
-    let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
-    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
-    let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];
-    out.extend(backward_weight_packed(gpu, s, &xp, &dyp, dw, db));
-    out
 }

@@ -1,0 +1,91 @@
+// The weight gradient of conv2d_narrow.wgsl (a 1x1 conv to at most NCO output channels, on
+// the NCHW buffers, 4 adjacent pixels of a channel as a vec4).
+// - partial: over one split of the n * h * w / 4 quads, the partial sums of
+//   dw[co, ci] = sum over (n, pixel) of dy[n, co] x[n, ci] and (lanes of ci = 0) of
+//   db[co] = sum dy[n, co]; one invocation per (split, ci).
+// - reduce: adds the partials up in split order (deterministic, no atomics).
+
+const NCO: u32 = 4u; // most output channels; must match NARROW_CO in src/kernels/conv2d/narrow.rs
+
+struct Params {
+    n: u32,
+    cin: u32,
+    cout: u32,
+    hw4: u32, // quads per channel: h * w / 4
+    total: u32, // invocations of `partial`
+    splits: u32, // splits of the n * hw4 quads
+    per_split: u32, // quads per split
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> part: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(5) var<storage, read_write> db: array<f32>;
+
+// part[(split * (cin + 1) + ci) * NCO + co] holds the partial dw[co, ci]; slot ci = cin the
+// partial db[co].
+@compute @workgroup_size(256)
+fn partial(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    if (i >= p.total) {
+        return;
+    }
+    let split = i / p.cin;
+    let ci = i - split * p.cin;
+    let first = split * p.per_split;
+    let last = min(first + p.per_split, p.n * p.hw4);
+    // Constant-indexed accumulators stay in registers; channels past cout skip their loads.
+    var acc: array<vec4<f32>, NCO>;
+    var sum: array<vec4<f32>, NCO>;
+    for (var m = first; m < last; m++) {
+        let n = udiv(m, p.hw4);
+        let q = m - n * p.hw4;
+        let xv = x[(n * p.cin + ci) * p.hw4 + q];
+        for (var co = 0u; co < NCO; co++) {
+            if (co < p.cout) {
+                let g = dy[(n * p.cout + co) * p.hw4 + q];
+                acc[co] += g * xv;
+                sum[co] += g;
+            }
+        }
+    }
+    let base = split * (p.cin + 1u);
+    for (var co = 0u; co < NCO; co++) {
+        let a = acc[co];
+        part[(base + ci) * NCO + co] = (a.x + a.y) + (a.z + a.w);
+    }
+    if (ci == 0u) {
+        for (var co = 0u; co < NCO; co++) {
+            let s = sum[co];
+            part[(base + p.cin) * NCO + co] = (s.x + s.y) + (s.z + s.w);
+        }
+    }
+}
+
+// dw[co, ci] += the sum over splits of its partials (items 0..cout * cin, OIHW order), then
+// db[co] (the next cout items), in split order.
+@compute @workgroup_size(256)
+fn reduce(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = flat_index(gid);
+    let nw = p.cout * p.cin;
+    if (i >= nw + p.cout) {
+        return;
+    }
+    var co = i - nw;
+    var slot = p.cin;
+    if (i < nw) {
+        co = i / p.cin;
+        slot = i - co * p.cin;
+    }
+    var s = 0.0;
+    for (var k = 0u; k < p.splits; k++) {
+        s += part[(k * (p.cin + 1u) + slot) * NCO + co];
+    }
+    if (i < nw) {
+        dw[i] += s;
+    } else {
+        db[co] += s;
+    }
+}

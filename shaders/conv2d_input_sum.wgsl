@@ -6,15 +6,15 @@
 // but a border row and/or column). Why: where x needs no gradient but a value broadcast-added
 // to it does (the first ConvBlock's time MLP: x_t needs none in training), this reads dy
 // once instead of running backward-input and the add's backward.
-// Entry `sums`: one workgroup of RW per (n, co) row of dy writes t[n, co, :, :], each tap's
-// partials added by a fixed-shape tree (deterministic). Entry `dot`: one invocation per
-// (n, ci), in a fixed order.
+// This pass: one workgroup of RW per (n, co) row of dy writes t[n, co, :, :], each tap's
+// partials added by a fixed-shape tree (deterministic); conv2d_input_sum_dot.wgsl then forms
+// dv, one invocation per (n, ci), in a fixed order.
 
 const RW: u32 = 64u;
 
 struct Params {
-    rows: u32, // n * cout (entry sums)
-    total: u32, // n * cin (entry dot)
+    rows: u32, // n * cout
+    total: u32, // n * cin (conv2d_input_sum_dot)
     cin: u32,
     cout: u32,
     h: u32,
@@ -25,13 +25,11 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> t: array<f32>;
-@group(0) @binding(3) var<storage, read> weight: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dv: array<f32>;
 
 var<workgroup> part: array<f32, 576>; // 9 taps x RW lanes
 
 @compute @workgroup_size(64)
-fn sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     // Rows wrap into a 2-D grid of at most GRID_ROW workgroups per row.
     let row = wid.x + wid.y * GRID_ROW;
     let valid = row < p.rows;
@@ -73,24 +71,5 @@ fn sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let ky = lid / p.k;
         let kx = lid - ky * p.k;
         t[row * kk + lid] = part[(ky * 3u + kx) * RW];
-    }
-}
-
-@compute @workgroup_size(256)
-fn dot(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    if (i < p.total) {
-        let n = i / p.cin;
-        let ci = i - n * p.cin;
-        let kk = p.k * p.k;
-        var s = 0.0;
-        for (var co = 0u; co < p.cout; co++) {
-            let wb = (co * p.cin + ci) * kk;
-            let tb = (n * p.cout + co) * kk;
-            for (var q = 0u; q < kk; q++) {
-                s += weight[wb + q] * t[tb + q];
-            }
-        }
-        dv[i] += s;
     }
 }

@@ -1,9 +1,9 @@
 // The weight gradient of conv2d_narrow.wgsl (a 1x1 conv to at most NCO output channels, on
 // the NCHW buffers, 4 adjacent pixels of a channel as a vec4).
-// - partial: over one split of the n * h * w / 4 quads, the partial sums of
-//   dw[co, ci] = sum over (n, pixel) of dy[n, co] x[n, ci] and (lanes of ci = 0) of
-//   db[co] = sum dy[n, co]; one invocation per (split, ci).
-// - reduce: adds the partials up in split order (deterministic, no atomics).
+// Over one split of the n * h * w / 4 quads, the partial sums of dw[co, ci] = sum over
+// (n, pixel) of dy[n, co] x[n, ci] and (lanes of ci = 0) of db[co] = sum dy[n, co]; one
+// invocation per (split, ci). conv2d_narrow_weight_reduce.wgsl adds them up in split order
+// (deterministic, no atomics).
 
 const NCO: u32 = 4u; // most output channels; must match NARROW_CO in src/kernels/conv2d/narrow.rs
 
@@ -21,13 +21,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> part: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dw: array<f32>;
-@group(0) @binding(5) var<storage, read_write> db: array<f32>;
 
 // part[(split * (cin + 1) + ci) * NCO + co] holds the partial dw[co, ci]; slot ci = cin the
 // partial db[co].
 @compute @workgroup_size(256)
-fn partial(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = flat_index(gid);
     if (i >= p.total) {
         return;
@@ -61,31 +59,5 @@ fn partial(@builtin(global_invocation_id) gid: vec3<u32>) {
             let s = sum[co];
             part[(base + p.cin) * NCO + co] = (s.x + s.y) + (s.z + s.w);
         }
-    }
-}
-
-// dw[co, ci] += the sum over splits of its partials (items 0..cout * cin, OIHW order), then
-// db[co] (the next cout items), in split order.
-@compute @workgroup_size(256)
-fn reduce(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = flat_index(gid);
-    let nw = p.cout * p.cin;
-    if (i >= nw + p.cout) {
-        return;
-    }
-    var co = i - nw;
-    var slot = p.cin;
-    if (i < nw) {
-        co = i / p.cin;
-        slot = i - co * p.cin;
-    }
-    var s = 0.0;
-    for (var k = 0u; k < p.splits; k++) {
-        s += part[(k * (p.cin + 1u) + slot) * NCO + co];
-    }
-    if (i < nw) {
-        dw[i] += s;
-    } else {
-        db[co] += s;
     }
 }

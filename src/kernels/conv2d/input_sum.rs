@@ -1,5 +1,5 @@
 //! The input gradient summed over each image's pixels, without the gradient itself
-//! (`shaders/conv2d_input_sum.wgsl`): what a value broadcast-added to the input over its
+//! (`shaders/conv2d_input_sum.wgsl`, `shaders/conv2d_input_sum_dot.wgsl`): what a value broadcast-added to the input over its
 //! pixels needs when the input itself needs no gradient.
 
 use super::checks::Given;
@@ -7,7 +7,7 @@ use super::Conv2dShape;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
 
 crate::uniform! {
-    struct SumParams for conv2d_input_sum {
+    struct SumParams for conv2d_input_sum, conv2d_input_sum_dot {
         rows: u32,
         total: u32,
         cin: u32,
@@ -19,7 +19,8 @@ crate::uniform! {
 }
 
 crate::bindings! {
-    for conv2d_input_sum { dy: read, t: read_write, weight: read, dv: read_write }
+    for conv2d_input_sum { dy: read, t: read_write }
+    for conv2d_input_sum_dot { t: read, weight: read, dv: read_write }
 }
 
 /// dv[n, ci] += sum over (h, w) of dx[n, ci, h, w], where dx = conv_transpose(dy, w) is the
@@ -67,18 +68,11 @@ pub fn conv2d_backward_input_sum(
     } else {
         [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
     };
-    let binds = [dy, &t, w, dv];
     let label = "conv2d_input_sum";
+    let dot = id::conv2d_input_sum_dot;
     vec![
-        gpu.dispatch(label, id::conv2d_input_sum, "sums", &p, &binds, row_groups),
-        gpu.dispatch(
-            label,
-            id::conv2d_input_sum,
-            "dot",
-            &p,
-            &binds,
-            grid_1d(s.n * s.cin),
-        ),
+        gpu.dispatch(label, id::conv2d_input_sum, "main", &p, &[dy, &t], row_groups),
+        gpu.dispatch(label, dot, "main", &p, &[&t, w, dv], grid_1d(s.n * s.cin)),
     ]
 }
 

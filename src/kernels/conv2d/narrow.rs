@@ -1,6 +1,7 @@
 //! The 1x1 conv to a few output channels (a U-Net's output conv) on the NCHW buffers, with
 //! no packing pass: `shaders/conv2d_narrow.wgsl` (forward, backward-input) and
-//! `shaders/conv2d_narrow_weight.wgsl` (the weight gradient and its reduce). Their dispatches
+//! `shaders/conv2d_narrow_weight.wgsl` + `shaders/conv2d_narrow_weight_reduce.wgsl` (the
+//! weight gradient). Their dispatches
 //! carry labels of their own (`conv2d_narrow*`), so a step's profile shows them apart.
 
 use super::Conv2dShape;
@@ -26,7 +27,7 @@ crate::uniform! {
 }
 
 crate::uniform! {
-    struct NarrowWeightParams for conv2d_narrow_weight {
+    struct NarrowWeightParams for conv2d_narrow_weight, conv2d_narrow_weight_reduce {
         n: u32,
         cin: u32,
         cout: u32,
@@ -42,7 +43,8 @@ crate::bindings! {
         forward => { x: read, weight: read, y: read_write, bias: read }
         input => { x: read, weight: read, y: read_write }
     }
-    for conv2d_narrow_weight { x: read, dy: read, part: read_write, dw: read_write, db: read_write }
+    for conv2d_narrow_weight { x: read, dy: read, part: read_write }
+    for conv2d_narrow_weight_reduce { part: read, dw: read_write, db: read_write }
 }
 
 fn params(s: &Conv2dShape) -> NarrowParams {
@@ -118,16 +120,15 @@ pub(super) fn weight(
         per_split: per_split as u32,
     };
     let part = gpu.zeros(&[splits * (s.cin + 1) * NARROW_CO]);
-    let binds = [x, dy, &part, dw, db];
-    let (what, shader) = ("conv2d_narrow_backward_weight", id::conv2d_narrow_weight);
+    let (what, reduce) = ("conv2d_narrow_backward_weight", id::conv2d_narrow_weight_reduce);
     vec![
-        gpu.dispatch(what, shader, "partial", &p, &binds, grid_1d(splits * s.cin)),
+        gpu.dispatch(what, id::conv2d_narrow_weight, "main", &p, &[x, dy, &part], grid_1d(splits * s.cin)),
         gpu.dispatch(
             "conv2d_narrow_backward_weight_reduce",
-            shader,
-            "reduce",
+            reduce,
+            "main",
             &p,
-            &binds,
+            &[&part, dw, db],
             grid_1d(s.cout * s.cin + s.cout),
         ),
     ]

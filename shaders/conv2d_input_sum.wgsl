@@ -6,11 +6,10 @@
 // but a border row and/or column). Why: where x needs no gradient but a value broadcast-added
 // to it does (the first ConvBlock's time MLP: x_t needs none in training), this reads dy
 // once instead of running backward-input and the add's backward.
-// This pass: one workgroup of RW per (n, co) row of dy writes t[n, co, :, :], each tap's
-// partials added by a fixed-shape tree (deterministic); conv2d_input_sum_dot.wgsl then forms
-// dv, one invocation per (n, ci), in a fixed order.
-
-const RW: u32 = 64u;
+// This pass: one invocation per (n, co) row of dy writes t[n, co, :, :], each tap's sum in
+// pixel order (no workgroup barriers: on llvmpipe a barrier-tree reduction per row cost more
+// than the whole backward-input it replaces); conv2d_input_sum_dot.wgsl then forms dv, one
+// invocation per (n, ci), in a fixed order.
 
 struct Params {
     rows: u32, // n * cout
@@ -26,50 +25,39 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> t: array<f32>;
 
-var<workgroup> part: array<f32, 576>; // 9 taps x RW lanes
-
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    // Rows wrap into a 2-D grid of at most GRID_ROW workgroups per row.
-    let row = wid.x + wid.y * GRID_ROW;
-    let valid = row < p.rows;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let row = flat_index(gid);
+    if (row >= p.rows) {
+        return;
+    }
+    // Tap (ky, kx) reads input pixel (oy + ky - pad, ox + kx - pad): it lands inside for the
+    // output rows and columns where these hold (offset by pad to stay unsigned).
     let pad = p.k / 2u;
     var acc: array<f32, 9>;
-    if (valid) {
-        let hw = p.h * p.w;
-        let base = row * hw;
-        for (var j = lid; j < hw; j += RW) {
-            let oy = udiv(j, p.w);
-            let ox = j - oy * p.w;
-            let g = dy[base + j];
-            // Tap (ky, kx) reads input pixel (oy + ky - pad, ox + kx - pad); offset by pad
-            // so that the test stays unsigned.
-            for (var ky = 0u; ky < 3u; ky++) {
-                let row_in = oy + ky >= pad && oy + ky < p.h + pad;
-                for (var kx = 0u; kx < 3u; kx++) {
-                    let col_in = ox + kx >= pad && ox + kx < p.w + pad;
-                    acc[ky * 3u + kx] += select(0.0, g, row_in && col_in);
-                }
+    var base = row * p.h * p.w;
+    for (var oy = 0u; oy < p.h; oy++) {
+        // The row's sums over the columns each kx reaches.
+        var cols = vec3<f32>(0.0);
+        for (var ox = 0u; ox < p.w; ox++) {
+            let g = dy[base + ox];
+            let inside = vec3<u32>(ox) + vec3<u32>(0u, 1u, 2u);
+            let ok = inside >= vec3<u32>(pad) & inside < vec3<u32>(p.w + pad);
+            cols += select(vec3<f32>(0.0), vec3<f32>(g), ok);
+        }
+        for (var ky = 0u; ky < 3u; ky++) {
+            if (oy + ky >= pad && oy + ky < p.h + pad) {
+                acc[ky * 3u] += cols.x;
+                acc[ky * 3u + 1u] += cols.y;
+                acc[ky * 3u + 2u] += cols.z;
             }
         }
-    }
-    for (var q = 0u; q < 9u; q++) {
-        part[q * RW + lid] = acc[q];
-    }
-    workgroupBarrier();
-    for (var stride = RW / 2u; stride > 0u; stride /= 2u) {
-        if (lid < stride) {
-            for (var q = 0u; q < 9u; q++) {
-                part[q * RW + lid] += part[q * RW + lid + stride];
-            }
-        }
-        workgroupBarrier();
+        base += p.w;
     }
     let kk = p.k * p.k;
-    if (valid && lid < kk) {
-        // tap lid of k x k is acc[ky * 3 + kx]
-        let ky = lid / p.k;
-        let kx = lid - ky * p.k;
-        t[row * kk + lid] = part[(ky * 3u + kx) * RW];
+    for (var q = 0u; q < kk; q++) {
+        // tap q of k x k is acc[ky * 3 + kx]
+        let ky = q / p.k;
+        t[row * kk + q] = acc[ky * 3u + q - ky * p.k];
     }
 }

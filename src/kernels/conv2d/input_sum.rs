@@ -4,7 +4,7 @@
 
 use super::checks::Given;
 use super::Conv2dShape;
-use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor, GRID_ROW};
+use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
 crate::uniform! {
     struct SumParams for conv2d_input_sum, conv2d_input_sum_dot {
@@ -43,13 +43,9 @@ pub fn conv2d_backward_input_sum(
     };
     s.lens().check(what, s, given);
     crate::gpu::shape::expect_len(what, "dv", dv, s.n * s.cin, "[n, cin]");
-    let hw = s.h * s.w;
-    // The shader splits pixel indices into rows through an f32 division (`udiv`).
     assert!(
-        hw < 1 << 24 && s.lens().y < u32::MAX as usize,
-        "{what}: images of {}x{} pixels are too large",
-        s.h,
-        s.w
+        s.lens().y < u32::MAX as usize,
+        "{what}: {s:?} is too large for u32 indexing"
     );
     let rows = s.n * s.cout;
     let kk = s.k * s.k;
@@ -63,15 +59,10 @@ pub fn conv2d_backward_input_sum(
         k: s.k as u32,
     };
     let t = gpu.zeros(&[rows * kk]);
-    let row_groups = if rows <= GRID_ROW as usize {
-        [rows as u32, 1, 1]
-    } else {
-        [GRID_ROW, rows.div_ceil(GRID_ROW as usize) as u32, 1]
-    };
     let label = "conv2d_input_sum";
     let dot = id::conv2d_input_sum_dot;
     vec![
-        gpu.dispatch(label, id::conv2d_input_sum, "main", &p, &[dy, &t], row_groups),
+        gpu.dispatch(label, id::conv2d_input_sum, "main", &p, &[dy, &t], grid_1d(rows)),
         gpu.dispatch(label, dot, "main", &p, &[&t, w, dv], grid_1d(s.n * s.cin)),
     ]
 }

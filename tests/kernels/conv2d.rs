@@ -150,6 +150,11 @@ fn conv2d_forward_odd_shapes() {
         shape(2, 7, 3, 2, 6, 1),
         shape(1, 1, 4, 4, 1, 1),
         shape(2, 33, 2, 5, 4, 1),
+        // 3x3 from at most 4 channels, rows of whole quads: the thin kernels
+        shape(3, 1, 5, 3, 4, 3),
+        shape(2, 3, 6, 5, 8, 3),
+        shape(1, 4, 9, 1, 4, 3),
+        shape(2, 2, 1, 2, 12, 3),
     ]
     .into_iter()
     .enumerate()
@@ -185,6 +190,12 @@ fn conv2d_backward_odd_shapes() {
         shape(3, 5, 1, 3, 4, 1),
         shape(2, 7, 3, 2, 6, 1),
         shape(4, 2, 4, 6, 6, 1),
+        // the thin kernels' weight gradient (backward-input stays packed), with splits
+        // that cross images
+        shape(3, 1, 5, 3, 4, 3),
+        shape(2, 3, 6, 5, 8, 3),
+        shape(5, 2, 9, 3, 4, 3),
+        shape(1, 4, 2, 1, 4, 3),
     ]
     .into_iter()
     .enumerate()
@@ -200,7 +211,8 @@ fn conv2d_backward_seed_shapes() {
 }
 
 /// The launchers route a 1x1 conv to at most 4 channels over whole pixel quads to the narrow
-/// kernels (which the shapes marked so above then test), and nothing else.
+/// kernels, and a 3x3 conv from at most 4 channels over rows of whole quads to the thin ones
+/// (which the shapes marked so above then test), and nothing else.
 #[test]
 fn conv2d_narrow_routing() {
     let gpu = gpu();
@@ -220,8 +232,24 @@ fn conv2d_narrow_routing() {
     ];
     assert_eq!(labels(shape(3, 5, 1, 3, 4, 1)), narrow);
     assert_eq!(labels(shape(2, 64, 4, 28, 28, 1)), narrow);
-    for s in [shape(2, 5, 5, 2, 2, 1), shape(2, 5, 1, 3, 3, 1), shape(2, 1, 1, 2, 2, 3)] {
-        assert!(labels(s).iter().all(|l| !l.contains("narrow")), "{s:?}");
+    let thin = [
+        "conv2d_thin",
+        "conv2d_pack_input",
+        "conv2d_pack_weight",
+        "conv2d_backward_input",
+        "conv2d_thin_backward_weight",
+        "conv2d_thin_backward_weight_reduce",
+    ];
+    assert_eq!(labels(shape(3, 1, 5, 3, 4, 3)), thin);
+    assert_eq!(labels(shape(2, 4, 64, 28, 28, 3)), thin);
+    for s in [
+        shape(2, 5, 5, 2, 2, 1),
+        shape(2, 5, 1, 3, 3, 1),
+        shape(2, 1, 1, 2, 2, 3),
+        shape(2, 5, 3, 2, 4, 3),
+    ] {
+        let direct = |l: &&str| l.contains("narrow") || l.contains("thin");
+        assert!(!labels(s).iter().any(direct), "{s:?}");
     }
 }
 
@@ -270,8 +298,9 @@ fn fd_check_on(gpu: &Gpu) {
         shape(2, 3, 5, 5, 6, 3),
         shape(2, 3, 5, 4, 3, 1),
         shape(2, 22, 3, 3, 14, 3),
-        // the narrow kernels
+        // the narrow and the thin kernels
         shape(2, 3, 2, 2, 2, 1),
+        shape(2, 1, 3, 3, 4, 3),
     ]
     .into_iter()
     .enumerate()

@@ -8,10 +8,12 @@
 //! Shaders of the dedicated kernels: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
-//! `shaders/conv2d_backward_weight_reduce.wgsl`. A 1x1 conv to at most 4 output channels (a
-//! U-Net's output conv) runs the narrow kernels instead (`narrow`, `shaders/conv2d_narrow*.wgsl`),
-//! which read the NCHW buffers and pack nothing. `conv2d_backward_input_sum` (`input_sum`)
-//! gives the input gradient's per-image pixel sum without the gradient itself.
+//! `shaders/conv2d_backward_weight_reduce.wgsl`. Two edge shapes read the NCHW buffers and
+//! pack nothing: a 1x1 conv to at most 4 output channels (the output conv: `narrow`,
+//! `shaders/conv2d_narrow*.wgsl`) and a 3x3 conv from at most 4 input channels (the first
+//! conv: `thin`, `shaders/conv2d_thin*.wgsl`, forward and weight gradient).
+//! `conv2d_backward_input_sum` (`input_sum`) gives the input gradient's per-image pixel sum
+//! without the gradient itself.
 //!
 //! Activations stay NCHW buffers; each packed conv packs its input into a texture first. The packing
 //! passes cost about a tenth of a training step, far less than the texture reads save (the
@@ -34,6 +36,7 @@ mod pack;
 mod reference;
 mod reference_geom;
 mod standalone;
+mod thin;
 mod transpose;
 
 use backward_weight::backward_weight_packed;
@@ -200,17 +203,22 @@ fn conv_packed(
     )
 }
 
-/// One conv layer's plan, made once when the layer is recorded: the narrow kernels where they
-/// apply (they read the input buffer itself, kept here for the weight gradient), else its
-/// textures: the packed input (kept from the forward pass for the weight gradient), the
-/// packed weights, and in training the packed dy and the transposed weights of backward-input.
+/// One conv layer's plan, made once when the layer is recorded: the narrow (k = 1) or thin
+/// (k = 3) kernels where they apply (they read the input buffers themselves, kept here for
+/// the weight gradient), else its textures: the packed input (kept from the forward pass for
+/// the weight gradient), the packed weights, and in training the packed dy and the
+/// transposed weights of backward-input.
 pub struct ConvPlan {
     pub s: Conv2dShape,
     path: Path,
 }
 
 enum Path {
-    Narrow(GpuTensor),
+    /// The input is x, or x + v broadcast over the pixels.
+    Direct {
+        x: GpuTensor,
+        v: Option<GpuTensor>,
+    },
     Packed {
         x: PackedInput,
         w: PackedWeights,
@@ -232,15 +240,27 @@ impl ConvPlan {
         ConvPlan { s: *s, path }
     }
 
-    /// The plan for a conv of the tensor `x`: the narrow kernels where they apply (`forward`
-    /// must then be given this `x`), else `new`'s.
+    /// The plan for a conv of the tensor `x`: see `for_source`.
     pub fn for_input(gpu: &Gpu, s: &Conv2dShape, x: &GpuTensor, train: bool) -> ConvPlan {
+        ConvPlan::for_source(gpu, s, PackSource::Plain(x), train)
+    }
+
+    /// The plan for a conv of `src`: the narrow kernels for x itself, the thin ones for x or
+    /// x + v, where they apply (`forward_from` must then be given this `src`), else `new`'s.
+    pub fn for_source(gpu: &Gpu, s: &Conv2dShape, src: PackSource, train: bool) -> ConvPlan {
         s.check("conv2d");
-        if narrow::applies(s) {
-            let path = Path::Narrow(x.clone());
-            return ConvPlan { s: *s, path };
-        }
-        ConvPlan::new(gpu, s, train)
+        let path = match src {
+            PackSource::Plain(x) if narrow::applies(s) || thin::applies(s) => Path::Direct {
+                x: x.clone(),
+                v: None,
+            },
+            PackSource::Add { x, v } if thin::applies(s) => Path::Direct {
+                x: x.clone(),
+                v: Some(v.clone()),
+            },
+            _ => return ConvPlan::new(gpu, s, train),
+        };
+        ConvPlan { s: *s, path }
     }
 
     /// y = conv(x, w) + b (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
@@ -281,10 +301,17 @@ impl ConvPlan {
         s.lens().check(what, s, given);
         let (xp, wp) = match &self.path {
             Path::Packed { x, w, .. } => (x, w),
-            Path::Narrow(x) => {
-                let same = matches!(src, PackSource::Plain(t) if t.same_view(x));
+            Path::Direct { x, v } => {
+                let same = match (src, v) {
+                    (PackSource::Plain(a), None) => a.same_view(x),
+                    (PackSource::Add { x: a, v: b }, Some(v)) => a.same_view(x) && b.same_view(v),
+                    _ => false,
+                };
                 assert!(same, "{what}: this plan reads the input it was made for");
-                return vec![narrow::forward(gpu, s, x, w, b, y)];
+                return vec![match s.k {
+                    1 => narrow::forward(gpu, s, x, w, b, y),
+                    _ => thin::forward(gpu, s, x, v.as_ref(), w, b, y),
+                }];
             }
         };
         vec![
@@ -322,10 +349,19 @@ impl ConvPlan {
                 ..
             } => (x, d, t),
             Path::Packed { .. } => panic!("{what}: the plan was made without training textures"),
-            Path::Narrow(x) => {
-                let mut out: Vec<Dispatch> = dx.map(|dx| narrow::input(gpu, s, w, dy, dx)).into_iter().collect();
+            Path::Direct { x, v } => {
+                let mut out = Vec::new();
+                if let Some(dx) = dx {
+                    match s.k {
+                        1 => out.push(narrow::input(gpu, s, w, dy, dx)),
+                        _ => out.extend(conv2d_backward_input(gpu, s, w, dy, dx)),
+                    }
+                }
                 if wanted {
-                    out.extend(narrow::weight(gpu, s, x, dy, &dw, &db));
+                    out.extend(match s.k {
+                        1 => narrow::weight(gpu, s, x, dy, &dw, &db),
+                        _ => thin::weight(gpu, s, x, v.as_ref(), dy, &dw, &db),
+                    });
                 }
                 return out;
             }

@@ -3,7 +3,7 @@
 
 use super::backward_weight::backward_weight_packed;
 use super::checks::Given;
-use super::{conv_packed, narrow, Conv2dShape, ConvPlan, PackedInput, PackedWeights};
+use super::{conv_packed, narrow, thin, Conv2dShape, ConvPlan, PackedInput, PackedWeights};
 use crate::gpu::{Dispatch, Gpu, GpuTensor};
 
 /// y = conv(x, w) + b   (overwrites y), packing included (the narrow kernels pack nothing).
@@ -69,6 +69,9 @@ pub fn conv2d_backward_weight(
     s.lens().check(what, s, given);
     if narrow::applies(s) {
         return narrow::weight(gpu, s, x, dy, dw, db);
+    }
+    if thin::applies(s) {
+        return thin::weight(gpu, s, x, None, dy, dw, db);
     }
     let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
     let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);

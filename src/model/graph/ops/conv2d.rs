@@ -59,7 +59,6 @@ impl Graph<'_> {
         );
         let s = self.conv_shape(&xs, w);
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        let plan = ConvPlan::new(self.gpu, &s, self.train);
         let src = match b {
             Some(b) => PackSource::CatAdd {
                 a: &a.val,
@@ -71,6 +70,7 @@ impl Graph<'_> {
                 v: &v.val,
             },
         };
+        let plan = ConvPlan::for_source(self.gpu, &s, src, self.train);
         self.fwd
             .extend(plan.forward_from(self.gpu, src, &w.val, &bias.val, &y.val));
         if !self.train {

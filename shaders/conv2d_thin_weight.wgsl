@@ -1,4 +1,4 @@
-// The weight gradient of conv2d_thin.wgsl (3x3, padding 1, at most NCI input channels, on the
+// The weight gradient of conv2d_thin.wgsl (3x3, padding 1, a few input channels, on the
 // NCHW buffers): over one split of the n * h output rows, the partial sums of
 // dw[co, ci, ky, kx] = sum over (n, pixel) of dy[n, co] times the input under tap (ky, kx),
 // and (lanes of ci = 0) of db[co] = sum dy[n, co]. One invocation per (split, group of 4
@@ -27,6 +27,43 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> part: array<f32>;
 
+// acc[3 ky + kx] += g times the input under tap (ky, kx), for one kernel row ky.
+fn tap_row(acc: ptr<function, array<vec4<f32>, 9>>, g: vec4<f32>, row: Row, ky: u32) {
+    (*acc)[ky * 3u] += g * row.t0;
+    (*acc)[ky * 3u + 1u] += g * row.t1;
+    (*acc)[ky * 3u + 2u] += g * row.t2;
+}
+
+// Kernel row ky for the group's 4 output channels, whose dy quads are the columns of gq.
+fn taps(
+    a0: ptr<function, array<vec4<f32>, 9>>,
+    a1: ptr<function, array<vec4<f32>, 9>>,
+    a2: ptr<function, array<vec4<f32>, 9>>,
+    a3: ptr<function, array<vec4<f32>, 9>>,
+    gq: mat4x4<f32>,
+    row: Row,
+    ky: u32,
+) {
+    tap_row(a0, gq[0], row, ky);
+    tap_row(a1, gq[1], row, ky);
+    tap_row(a2, gq[2], row, ky);
+    tap_row(a3, gq[3], row, ky);
+}
+
+// dy of output channel co at quad q of row (n, oy); zero past cout.
+fn dy_quad(n: u32, co: u32, oy: u32, q: u32) -> vec4<f32> {
+    let i = ((n * p.cout + min(co, p.cout - 1u)) * p.h + oy) * (p.w / 4u) + q;
+    return select(vec4<f32>(0.0), dy[i], co < p.cout);
+}
+
+// The 9 partial sums of one output channel j of the group, after those of the lower ones.
+fn store_taps(o: u32, acc: array<vec4<f32>, 9>) {
+    for (var k = 0u; k < 9u; k++) {
+        let a = acc[k];
+        part[o + k] = (a.x + a.y) + (a.z + a.w);
+    }
+}
+
 // part[((split * cg + g) * cin + ci) * 36 + j * 9 + tap]: the partial dw of output channel
 // g * 4 + j; after all of those, part[splits * cg * cin * 36 + (split * cg + g) * 4 + j] the
 // partial db.
@@ -39,40 +76,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ci = t % p.cin;
     let g = (t / p.cin) % p.cg;
     let split = t / (p.cin * p.cg);
-    let w4 = p.w / 4u;
     let first = split * p.per_split;
     let last = min(first + p.per_split, p.n * p.h);
-    // Constant-indexed (the loops over j, ky and kx unroll), so they stay out of memory
-    // that a dynamic index would force.
-    var acc: array<vec4<f32>, 36>;
-    var sum: array<vec4<f32>, 4>;
+    // One array per output channel, every index a constant (the kernel rows and channels
+    // are written out, not looped: Mesa 22.3 does not unroll loops this large), so that none
+    // goes to memory.
+    var a0: array<vec4<f32>, 9>;
+    var a1: array<vec4<f32>, 9>;
+    var a2: array<vec4<f32>, 9>;
+    var a3: array<vec4<f32>, 9>;
+    var sum = mat4x4<f32>();
     for (var r = first; r < last; r++) {
         let n = r / p.h;
         let oy = r - n * p.h;
-        for (var q = 0u; q < w4; q++) {
-            var g4: array<vec4<f32>, 4>;
-            for (var j = 0u; j < 4u; j++) {
-                let co = g * 4u + j;
-                if (co < p.cout) {
-                    g4[j] = dy[((n * p.cout + co) * p.h + oy) * w4 + q];
-                }
-                sum[j] += g4[j];
-            }
-            for (var ky = 0u; ky < 3u; ky++) {
-                let row = input_row(n, ci, i32(oy + ky) - 1, q);
-                for (var j = 0u; j < 4u; j++) {
-                    acc[j * 9u + ky * 3u] += g4[j] * row.t0;
-                    acc[j * 9u + ky * 3u + 1u] += g4[j] * row.t1;
-                    acc[j * 9u + ky * 3u + 2u] += g4[j] * row.t2;
-                }
-            }
+        for (var q = 0u; q < p.w / 4u; q++) {
+            let gq = mat4x4<f32>(
+                dy_quad(n, g * 4u, oy, q),
+                dy_quad(n, g * 4u + 1u, oy, q),
+                dy_quad(n, g * 4u + 2u, oy, q),
+                dy_quad(n, g * 4u + 3u, oy, q),
+            );
+            sum += gq;
+            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy) - 1, q), 0u);
+            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy), q), 1u);
+            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy) + 1, q), 2u);
         }
     }
     let o = ((split * p.cg + g) * p.cin + ci) * 36u;
-    for (var k = 0u; k < 36u; k++) {
-        let a = acc[k];
-        part[o + k] = (a.x + a.y) + (a.z + a.w);
-    }
+    store_taps(o, a0);
+    store_taps(o + 9u, a1);
+    store_taps(o + 18u, a2);
+    store_taps(o + 27u, a3);
     if (ci == 0u) {
         let ob = p.splits * p.cg * p.cin * 36u + (split * p.cg + g) * 4u;
         for (var j = 0u; j < 4u; j++) {

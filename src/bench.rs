@@ -3,6 +3,10 @@
 //! with timestamp writes bracket the recorded work), else from the wall clock around
 //! submit + wait: on CPU adapters, whose timestamps do not measure execution, and with
 //! `BENCH_CLOCK=wall` (`BENCH_CLOCK=gpu` forces timestamps); each row says which clock it used.
+//! `BENCH_CLOCK=cpu` times the process's CPU time around submit + wait instead (every thread,
+//! so llvmpipe's workers too): on a CPU adapter that the machine's other work slows, this
+//! moves far less than the wall clock, at the cost of counting both cores' work (about twice
+//! the wall time of a pass that keeps 2 cores busy) and any spinning the driver does.
 
 use std::time::Instant;
 
@@ -39,7 +43,7 @@ impl GpuTimer {
         // (a 274 ms training step profiled to 13 ms), so CPU adapters default to the wall
         // clock. BENCH_CLOCK=wall|gpu overrides the default.
         let clock = std::env::var("BENCH_CLOCK").unwrap_or_default();
-        let wall = clock == "wall" || (gpu.is_cpu() && clock != "gpu");
+        let wall = clock == "wall" || clock == "cpu" || (gpu.is_cpu() && clock != "gpu");
         if wall || !gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
             return None;
         }
@@ -107,6 +111,8 @@ impl Bencher {
             "timing: {} (median of repeats)",
             if timer.is_some() {
                 "GPU timestamp queries around the recorded work"
+            } else if cpu_clock() {
+                "process CPU time around submit + wait (BENCH_CLOCK=cpu)"
             } else {
                 "wall clock around submit + wait (CPU adapter, no TIMESTAMP_QUERY, or BENCH_CLOCK=wall)"
             }
@@ -134,9 +140,9 @@ impl Bencher {
             match &self.timer {
                 Some(timer) => samples.push(timer.time(&self.gpu, |enc| prog.encode(enc))),
                 None => {
-                    let t = Instant::now();
+                    let t = Stopwatch::start();
                     prog.run(&self.gpu);
-                    samples.push(t.elapsed().as_secs_f64());
+                    samples.push(t.elapsed());
                 }
             }
         }
@@ -182,9 +188,50 @@ impl Bencher {
 fn clock_name(timestamps: bool) -> &'static str {
     if timestamps {
         "gpu timestamps"
+    } else if cpu_clock() {
+        "process cpu"
     } else {
         "wall clock"
     }
+}
+
+fn cpu_clock() -> bool {
+    std::env::var("BENCH_CLOCK").is_ok_and(|c| c == "cpu")
+}
+
+/// The wall clock, or with `BENCH_CLOCK=cpu` the process's CPU time.
+enum Stopwatch {
+    Wall(Instant),
+    Cpu(f64),
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        if cpu_clock() {
+            Stopwatch::Cpu(process_cpu_s())
+        } else {
+            Stopwatch::Wall(Instant::now())
+        }
+    }
+
+    fn elapsed(&self) -> f64 {
+        match self {
+            Stopwatch::Wall(t) => t.elapsed().as_secs_f64(),
+            Stopwatch::Cpu(t) => process_cpu_s() - t,
+        }
+    }
+}
+
+/// CPU time of every thread of this process so far, seconds.
+fn process_cpu_s() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only the timespec it is given, which outlives the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Where a recorded program spends its time: each command submitted and waited on alone,
@@ -209,10 +256,10 @@ pub fn profile(gpu: &Gpu, prog: &Program, repeats: usize) -> Vec<(String, f64, u
                 None => {
                     let mut enc = gpu.device.create_command_encoder(&Default::default());
                     encode_one(cmd, &mut enc);
-                    let t = Instant::now();
+                    let t = Stopwatch::start();
                     gpu.queue.submit([enc.finish()]);
                     gpu.wait().expect("GPU wait");
-                    t.elapsed().as_secs_f64()
+                    t.elapsed()
                 }
             };
             match by_label.iter_mut().find(|e| e.0 == label) {

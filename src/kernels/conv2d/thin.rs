@@ -8,7 +8,8 @@
 use super::Conv2dShape;
 use crate::gpu::{grid_1d, id, Dispatch, Gpu, GpuTensor};
 
-/// Most input channels of the thin kernels (`NCI` in `conv2d_thin.wgsl`).
+/// Most input channels the thin kernels run: any count is correct there, but they were
+/// measured against the packed kernels only at the first conv's 1 input channel.
 const THIN_CI: usize = 4;
 
 /// Whether the thin kernels run `s`: k = 3, at most `THIN_CI` input channels, and rows of

@@ -213,30 +213,34 @@ pub struct ConvPlan {
     path: Path,
 }
 
+// One plan per layer, made once: the size difference of the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Path {
     /// The input is x, or x + v broadcast over the pixels.
     Direct {
         x: GpuTensor,
         v: Option<GpuTensor>,
     },
-    Packed {
-        x: PackedInput,
-        w: PackedWeights,
-        dy: Option<PackedInput>,
-        wt: Option<PackedWeights>,
-    },
+    Packed(Packed),
+}
+
+struct Packed {
+    x: PackedInput,
+    w: PackedWeights,
+    dy: Option<PackedInput>,
+    wt: Option<PackedWeights>,
 }
 
 impl ConvPlan {
     /// The plan on the packed kernels, for any input (`forward_from` packs fused sources).
     pub fn new(gpu: &Gpu, s: &Conv2dShape, train: bool) -> ConvPlan {
         s.check("conv2d");
-        let path = Path::Packed {
+        let path = Path::Packed(Packed {
             x: PackedInput::new(gpu, s.n, s.cin, s.h, s.w),
             w: PackedWeights::new(gpu, s, false),
             dy: train.then(|| PackedInput::new(gpu, s.n, s.cout, s.h, s.w)),
             wt: train.then(|| PackedWeights::new(gpu, s, true)),
-        };
+        });
         ConvPlan { s: *s, path }
     }
 
@@ -300,7 +304,7 @@ impl ConvPlan {
         };
         s.lens().check(what, s, given);
         let (xp, wp) = match &self.path {
-            Path::Packed { x, w, .. } => (x, w),
+            Path::Packed(pk) => (&pk.x, &pk.w),
             Path::Direct { x, v } => {
                 let same = match (src, v) {
                     (PackSource::Plain(a), None) => a.same_view(x),
@@ -339,16 +343,13 @@ impl ConvPlan {
         // The weight passes write dw and db together; a missing one gets a scratch buffer
         // that nothing reads.
         let wanted = dw.is_some() || db.is_some();
-        let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
-        let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
+        let scratch = |t: Option<&GpuTensor>, len| t.cloned().unwrap_or_else(|| gpu.zeros(&[len]));
+        let (dw, db) = (scratch(dw, s.lens().w), scratch(db, s.cout));
         let (xp, dyp, wt) = match &self.path {
-            Path::Packed {
-                x,
-                dy: Some(d),
-                wt: Some(t),
-                ..
-            } => (x, d, t),
-            Path::Packed { .. } => panic!("{what}: the plan was made without training textures"),
+            Path::Packed(pk) => match (&pk.dy, &pk.wt) {
+                (Some(d), Some(t)) => (&pk.x, d, t),
+                _ => panic!("{what}: the plan was made without training textures"),
+            },
             Path::Direct { x, v } => {
                 let mut out = Vec::new();
                 if let Some(dx) = dx {

@@ -13,7 +13,7 @@ const NARROW_CO: usize = 4;
 /// Whether the narrow kernels run `s`: k = 1, at most `NARROW_CO` output channels, and
 /// whole quads of pixels per channel (they move 4 pixels as a vec4).
 pub(super) fn applies(s: &Conv2dShape) -> bool {
-    s.k == 1 && s.cout <= NARROW_CO && (s.h * s.w) % 4 == 0
+    s.k == 1 && s.cout <= NARROW_CO && (s.h * s.w).is_multiple_of(4)
 }
 
 crate::uniform! {

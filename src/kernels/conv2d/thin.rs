@@ -15,7 +15,7 @@ const THIN_CI: usize = 4;
 /// Whether the thin kernels run `s`: k = 3, at most `THIN_CI` input channels, and rows of
 /// whole quads (they move 4 pixels as a vec4).
 pub(super) fn applies(s: &Conv2dShape) -> bool {
-    s.k == 3 && s.cin <= THIN_CI && s.w % 4 == 0
+    s.k == 3 && s.cin <= THIN_CI && s.w.is_multiple_of(4)
 }
 
 crate::uniform! {

@@ -223,6 +223,7 @@ impl Stopwatch {
 }
 
 /// CPU time of every thread of this process so far, seconds.
+#[cfg(unix)]
 fn process_cpu_s() -> f64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -293,4 +294,9 @@ fn encode_one(cmd: &crate::gpu::Command, enc: &mut wgpu::CommandEncoder) {
             enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes())
         }
     }
+}
+
+#[cfg(not(unix))]
+fn process_cpu_s() -> f64 {
+    panic!("BENCH_CLOCK=cpu reads the process CPU clock through libc, on Unix only; use BENCH_CLOCK=wall")
 }

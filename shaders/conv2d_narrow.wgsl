@@ -1,4 +1,4 @@
-// conv2d with a 1x1 kernel to at most NCO output channels (a U-Net's output conv, C channels
+// conv2d with a 1x1 kernel to a few output channels (a U-Net's output conv, C channels
 // from c1), straight on the NCHW buffers: no packing pass. The packed kernels (conv2d.wgsl)
 // fill a block of 8 output channels and pack their input into a texture first; at 1 output
 // channel that packing is most of the time. Every entry handles 4 adjacent pixels of one
@@ -33,25 +33,21 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let n = udiv(i, p.hw4);
     let q = i - n * p.hw4;
-    // Fixed-size accumulators indexed by constants (the loops over NCO unroll) stay in
-    // registers; the channels past cout skip their loads (a uniform branch).
-    var acc: array<vec4<f32>, NCO>;
-    for (var ci = 0u; ci < p.cin; ci++) {
-        let xv = x[(n * p.cin + ci) * p.hw4 + q];
-        for (var co = 0u; co < NCO; co++) {
-            if (co < p.cout) {
-                acc[co] += weight[co * p.cin + ci] * xv;
-            }
+    // Output channels one at a time (x is read again for each; there are at most NCO): plain
+    // loops, no register array and no branch inside them, ran 1.6x faster than one pass
+    // over x with NCO accumulators.
+    for (var co = 0u; co < p.cout; co++) {
+        var acc = vec4<f32>(bias[co]);
+        for (var ci = 0u; ci < p.cin; ci++) {
+            acc += weight[co * p.cin + ci] * x[(n * p.cin + ci) * p.hw4 + q];
         }
-    }
-    for (var co = 0u; co < NCO; co++) {
-        if (co < p.cout) {
-            y[(n * p.cout + co) * p.hw4 + q] = acc[co] + bias[co];
-        }
+        y[(n * p.cout + co) * p.hw4 + q] = acc;
     }
 }
 
-// Binds dy as x and dx as y.
+// Binds dy as x and dx as y. The invocation's dy (cout <= NCO channels) is loaded once, into
+// a register array indexed by constants only (the loops over NCO unroll; channels past cout
+// skip their loads, a uniform branch): reloading it for each input channel ran 25% slower.
 @compute @workgroup_size(256)
 fn input(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = flat_index(gid);

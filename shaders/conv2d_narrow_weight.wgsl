@@ -34,30 +34,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ci = i - split * p.cin;
     let first = split * p.per_split;
     let last = min(first + p.per_split, p.n * p.hw4);
-    // Constant-indexed accumulators stay in registers; channels past cout skip their loads.
-    var acc: array<vec4<f32>, NCO>;
-    var sum: array<vec4<f32>, NCO>;
-    for (var m = first; m < last; m++) {
-        let n = udiv(m, p.hw4);
-        let q = m - n * p.hw4;
-        let xv = x[(n * p.cin + ci) * p.hw4 + q];
-        for (var co = 0u; co < NCO; co++) {
-            if (co < p.cout) {
-                let g = dy[(n * p.cout + co) * p.hw4 + q];
-                acc[co] += g * xv;
-                sum[co] += g;
-            }
-        }
-    }
     let base = split * (p.cin + 1u);
-    for (var co = 0u; co < NCO; co++) {
-        let a = acc[co];
-        part[(base + ci) * NCO + co] = (a.x + a.y) + (a.z + a.w);
-    }
-    if (ci == 0u) {
-        for (var co = 0u; co < NCO; co++) {
-            let s = sum[co];
-            part[(base + p.cin) * NCO + co] = (s.x + s.y) + (s.z + s.w);
+    // Output channels one at a time (x is read again for each; there are at most NCO): plain
+    // loops, no register array and no branch inside them, ran 1.5x faster than one pass over
+    // the pixels with NCO accumulators.
+    for (var co = 0u; co < p.cout; co++) {
+        var acc = vec4<f32>(0.0);
+        var sum = vec4<f32>(0.0);
+        for (var m = first; m < last; m++) {
+            let n = udiv(m, p.hw4);
+            let q = m - n * p.hw4;
+            let g = dy[(n * p.cout + co) * p.hw4 + q];
+            acc += g * x[(n * p.cin + ci) * p.hw4 + q];
+            sum += g;
+        }
+        part[(base + ci) * NCO + co] = (acc.x + acc.y) + (acc.z + acc.w);
+        if (ci == 0u) {
+            part[(base + p.cin) * NCO + co] = (sum.x + sum.y) + (sum.z + sum.w);
         }
     }
 }

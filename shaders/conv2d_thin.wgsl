@@ -64,7 +64,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
                 wv[k][j] = weight[(co[j] * p.cin + ci) * 9u + k];
             }
         }
+        var win = window_start(n, ci, oy);
         for (var q = 0u; q < w4; q++) {
+            let next = input_quads(n, ci, oy, q + 1u);
             var acc: array<vec4<f32>, 4>;
             for (var j = 0u; j < 4u; j++) {
                 let o = ((n * p.cout + co[j]) * p.h + oy) * w4 + q;
@@ -75,9 +77,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
                 }
             }
             // Written out rather than looped, so that every index into wv is a constant.
-            tap_row(&acc, &wv, input_row(n, ci, i32(oy) - 1, q), 0u);
-            tap_row(&acc, &wv, input_row(n, ci, i32(oy), q), 1u);
-            tap_row(&acc, &wv, input_row(n, ci, i32(oy) + 1, q), 2u);
+            tap_row(&acc, &wv, window_row(win, next, 0u), 0u);
+            tap_row(&acc, &wv, window_row(win, next, 1u), 1u);
+            tap_row(&acc, &wv, window_row(win, next, 2u), 2u);
+            win = Window(win.cur, next);
             for (var j = 0u; j < 4u; j++) {
                 if (cg * 4u + j < p.cout) {
                     y[((n * p.cout + co[j]) * p.h + oy) * w4 + q] = acc[j];

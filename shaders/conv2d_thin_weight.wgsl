@@ -89,6 +89,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = first; r < last; r++) {
         let n = r / p.h;
         let oy = r - n * p.h;
+        var win = window_start(n, ci, oy);
         for (var q = 0u; q < p.w / 4u; q++) {
             let gq = mat4x4<f32>(
                 dy_quad(n, g * 4u, oy, q),
@@ -97,9 +98,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
                 dy_quad(n, g * 4u + 3u, oy, q),
             );
             sum += gq;
-            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy) - 1, q), 0u);
-            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy), q), 1u);
-            taps(&a0, &a1, &a2, &a3, gq, input_row(n, ci, i32(oy) + 1, q), 2u);
+            let next = input_quads(n, ci, oy, q + 1u);
+            taps(&a0, &a1, &a2, &a3, gq, window_row(win, next, 0u), 0u);
+            taps(&a0, &a1, &a2, &a3, gq, window_row(win, next, 1u), 1u);
+            taps(&a0, &a1, &a2, &a3, gq, window_row(win, next, 2u), 2u);
+            win = Window(win.cur, next);
         }
     }
     let o = ((split * p.cg + g) * p.cin + ci) * 36u;

@@ -3,10 +3,6 @@
 //! with timestamp writes bracket the recorded work), else from the wall clock around
 //! submit + wait: on CPU adapters, whose timestamps do not measure execution, and with
 //! `BENCH_CLOCK=wall` (`BENCH_CLOCK=gpu` forces timestamps); each row says which clock it used.
-//! `BENCH_CLOCK=cpu` times the process's CPU time around submit + wait instead (every thread,
-//! so llvmpipe's workers too): on a CPU adapter that the machine's other work slows, this
-//! moves far less than the wall clock, at the cost of counting both cores' work (about twice
-//! the wall time of a pass that keeps 2 cores busy) and any spinning the driver does.
 
 use std::time::Instant;
 
@@ -43,7 +39,7 @@ impl GpuTimer {
         // (a 274 ms training step profiled to 13 ms), so CPU adapters default to the wall
         // clock. BENCH_CLOCK=wall|gpu overrides the default.
         let clock = std::env::var("BENCH_CLOCK").unwrap_or_default();
-        let wall = clock == "wall" || clock == "cpu" || (gpu.is_cpu() && clock != "gpu");
+        let wall = clock == "wall" || (gpu.is_cpu() && clock != "gpu");
         if wall || !gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY) {
             return None;
         }
@@ -111,8 +107,6 @@ impl Bencher {
             "timing: {} (median of repeats)",
             if timer.is_some() {
                 "GPU timestamp queries around the recorded work"
-            } else if cpu_clock() {
-                "process CPU time around submit + wait (BENCH_CLOCK=cpu)"
             } else {
                 "wall clock around submit + wait (CPU adapter, no TIMESTAMP_QUERY, or BENCH_CLOCK=wall)"
             }
@@ -140,9 +134,9 @@ impl Bencher {
             match &self.timer {
                 Some(timer) => samples.push(timer.time(&self.gpu, |enc| prog.encode(enc))),
                 None => {
-                    let t = Stopwatch::start();
+                    let t = Instant::now();
                     prog.run(&self.gpu);
-                    samples.push(t.elapsed());
+                    samples.push(t.elapsed().as_secs_f64());
                 }
             }
         }
@@ -188,51 +182,9 @@ impl Bencher {
 fn clock_name(timestamps: bool) -> &'static str {
     if timestamps {
         "gpu timestamps"
-    } else if cpu_clock() {
-        "process cpu"
     } else {
         "wall clock"
     }
-}
-
-fn cpu_clock() -> bool {
-    std::env::var("BENCH_CLOCK").is_ok_and(|c| c == "cpu")
-}
-
-/// The wall clock, or with `BENCH_CLOCK=cpu` the process's CPU time.
-enum Stopwatch {
-    Wall(Instant),
-    Cpu(f64),
-}
-
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        if cpu_clock() {
-            Stopwatch::Cpu(process_cpu_s())
-        } else {
-            Stopwatch::Wall(Instant::now())
-        }
-    }
-
-    fn elapsed(&self) -> f64 {
-        match self {
-            Stopwatch::Wall(t) => t.elapsed().as_secs_f64(),
-            Stopwatch::Cpu(t) => process_cpu_s() - t,
-        }
-    }
-}
-
-/// CPU time of every thread of this process so far, seconds.
-#[cfg(unix)]
-fn process_cpu_s() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes only the timespec it is given, which outlives the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Where a recorded program spends its time: each command submitted and waited on alone,
@@ -257,10 +209,10 @@ pub fn profile(gpu: &Gpu, prog: &Program, repeats: usize) -> Vec<(String, f64, u
                 None => {
                     let mut enc = gpu.device.create_command_encoder(&Default::default());
                     encode_one(cmd, &mut enc);
-                    let t = Stopwatch::start();
+                    let t = Instant::now();
                     gpu.queue.submit([enc.finish()]);
                     gpu.wait().expect("GPU wait");
-                    t.elapsed()
+                    t.elapsed().as_secs_f64()
                 }
             };
             match by_label.iter_mut().find(|e| e.0 == label) {
@@ -294,9 +246,4 @@ fn encode_one(cmd: &crate::gpu::Command, enc: &mut wgpu::CommandEncoder) {
             enc.copy_buffer_to_buffer(&src.buf, src.offset, &dst.buf, dst.offset, src.bytes())
         }
     }
-}
-
-#[cfg(not(unix))]
-fn process_cpu_s() -> f64 {
-    panic!("BENCH_CLOCK=cpu reads the process CPU clock through libc, on Unix only; use BENCH_CLOCK=wall")
 }

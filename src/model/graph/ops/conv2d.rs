@@ -1,6 +1,8 @@
 //! Convolutions on the tape. A conv reads its input through a texture that it packs first
 //! (`kernels::conv2d`), so the ConvBlock's time-embedding add and the up blocks' skip concat
-//! happen inside that packing pass (`conv2d_input`) instead of in passes of their own. Where
+//! happen inside that packing pass (`conv2d_input`) instead of in passes of their own; the
+//! edge convs (a 3x3 conv from at most 4 channels, a 1x1 conv to at most 4) pack nothing and
+//! read x, or x + the added value, from the buffers. Where
 //! that input needs no gradient (x_t in training), its backward computes only what the added
 //! value needs, the input gradient's sum over the pixels (`conv2d_backward_input_sum`).
 //!

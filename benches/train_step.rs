@@ -76,7 +76,7 @@ fn main() {
         println!("profile of one step (each command alone, summed by label):");
         let prof = wgpu_ddpm::bench::profile(&gpu, tr.program(), 2);
         let total: f64 = prof.iter().map(|p| p.1).sum();
-        for (label, t, count) in prof.iter().take(25) {
+        for (label, t, count) in &prof {
             println!(
                 "  {label:<32} {:>9.2} ms  {:>5.1}%  ({count} dispatches)",
                 t * 1e3,

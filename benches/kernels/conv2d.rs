@@ -1,5 +1,7 @@
-//! Every group includes its packing passes: `conv2d` times conv2d_pack_input +
-//! conv2d_pack_weight + conv2d; `conv2d_backward_input` packs dy and the transposed weights;
+//! The 1x1 output conv (at most 4 output channels) runs the narrow kernels, which pack
+//! nothing; `conv2d_input_sum` times the first conv's pixel-summed input gradient (its FLOP/s
+//! count the full backward-input it replaces). Every other row includes its packing passes:
+//! `conv2d` times conv2d_pack_input + conv2d_pack_weight + conv2d; `conv2d_backward_input` packs dy and the transposed weights;
 //! the `conv2d_backward_weight` group times conv2d_pack_input (x, dy) +
 //! conv2d_backward_weight + conv2d_backward_weight_reduce. The conv kernel is composed with
 //! the subgroup or the plain branch of shaders/spread.wgsl, whichever the adapter gets
@@ -12,7 +14,8 @@
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::{Dispatch, Program};
 use wgpu_ddpm::kernels::conv2d::{
-    conv2d, conv2d_backward_input, conv2d_backward_weight, Conv2dShape,
+    conv2d, conv2d_backward_input, conv2d_backward_input_sum, conv2d_backward_weight,
+    Conv2dShape,
 };
 
 /// (cin, cout, h=w, k) of every conv in the seed U-Net (28x28x1) of widths c1, c2, c3: at
@@ -67,7 +70,12 @@ pub fn bench(b: &Bencher) {
     let gpu = &b.gpu;
     let no_pack = std::env::var("BENCH_NO_PACK").is_ok_and(|v| v == "1");
     let n = env_usize("BENCH_BATCH", "32").unwrap_or_else(|| b.batch());
-    let groups = ["conv2d", "conv2d_backward_input", "conv2d_backward_weight"];
+    let groups = [
+        "conv2d",
+        "conv2d_backward_input",
+        "conv2d_backward_weight",
+        "conv2d_input_sum",
+    ];
     if !groups.iter().any(|g| b.enabled(g)) {
         return;
     }
@@ -97,6 +105,13 @@ pub fn bench(b: &Bencher) {
         if b.enabled("conv2d_backward_weight") {
             let p = program(conv2d_backward_weight(gpu, &s, &x, &y, &w, &bias), no_pack);
             b.report("conv2d_backward_weight", &case, &p, s.flops(), 0.0);
+        }
+        // What the first conv's backward computes instead of backward-input in training (its
+        // input, x_t, needs no gradient; the time MLP added to it needs the pixel sums).
+        if b.enabled("conv2d_input_sum") && cin < 4 {
+            let dv = gpu.zeros(&[n, cin]);
+            let p = program(conv2d_backward_input_sum(gpu, &s, &w, &y, &dv), no_pack);
+            b.report("conv2d_input_sum", &case, &p, s.flops(), 0.0);
         }
     }
 }

@@ -5,10 +5,11 @@
 //! written by `build.rs` from the files (`build/modules.rs`). WGSL libraries are timed inside
 //! the kernels that import them (each kernel's `// import` line in shaders/ says which):
 //! activation, activation_backward, attention_texels, bn_params, common, concat_params,
-//! conv2d_acc, conv2d_geom_lib, conv2d_geom_weight_params, conv2d_weight_params,
-//! denoise_coef, dpm_x0, erf, grid_1d, grid_pairs, group_norm_params, group_norm_plane_pass,
-//! layer_norm_params, layer_norm_row_pass, linear_backward_params, maxpool_window,
-//! norm_backward_io, norm_forward_io, norm_moments, pool_params, rng, segments, spread,
+//! conv2d_acc, conv2d_geom_lib, conv2d_geom_weight_params, conv2d_thin_input,
+//! conv2d_weight_params, denoise_coef, dpm_x0, erf, grid_1d, grid_pairs, group_norm_params,
+//! group_norm_plane_pass, layer_norm_params, layer_norm_row_pass, linear_backward_params,
+//! maxpool_window, norm_backward_io, norm_forward_io, norm_moments, pool_params, rng,
+//! segments, spread,
 //! workgroup_sum (the list is checked by tests/shaders/modules.rs).
 
 use wgpu_ddpm::bench::Bencher;

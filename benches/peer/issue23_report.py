@@ -171,7 +171,7 @@ def part_c():
     if not prof:
         return
     text = prof[0]
-    rows = [(m.group(1).replace(" [wall clock]", ""), float(m.group(2)), int(m.group(4)))
+    rows = [(re.sub(r" \[[a-z ]+\]$", "", m.group(1)), float(m.group(2)), int(m.group(4)))
             for m in map(PROF.match, text.splitlines()) if m]
     total = re.search(r"total\s+([\d.]+) ms", text)
     total = float(total.group(1)) if total else sum(r[1] for r in rows)
@@ -188,7 +188,16 @@ def part_c():
         c = "conv (incl. packing, reduce)" if label.startswith("conv") else "BatchNorm" if label.startswith("batchnorm") else "other"
         cls[c] += ms
     print("\nShares: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in cls.items())
-          + " (the top 25 labels; the rest is in the total).\n")
+          + " (every label).\n")
+    # The edge convs run kernels of their own, so the profile shows them apart.
+    for name, prefixes in (("first conv (thin kernels, and the pixel-summed input gradient)",
+                            ("conv2d_thin", "conv2d_input_sum")),
+                           ("last conv (narrow kernels)", ("conv2d_narrow",))):
+        mine = [(l, ms) for l, ms, _ in rows if l.startswith(prefixes)]
+        if mine:
+            ms = sum(m for _, m in mine)
+            print(f"- {name} in the profile: " + ", ".join(f"{l} {m:.2f} ms" for l, m in mine)
+                  + f"; together {ms:.2f} ms = {100 * ms / total:.2f}% of the profiled step.")
     conv = runs("conv32-16-32-64")
     if conv:
         r = conv[0]

@@ -49,6 +49,13 @@ impl GpuTensor {
         })
     }
 
+    /// Whether `other` views the same bytes of the same buffer.
+    pub fn same_view(&self, other: &GpuTensor) -> bool {
+        Arc::ptr_eq(&self.buf, &other.buf)
+            && self.offset == other.offset
+            && self.bytes() == other.bytes()
+    }
+
     /// Whether two views overlap in memory (a kernel must not read and write the same bytes
     /// through two different bindings).
     pub fn overlaps(&self, other: &GpuTensor) -> bool {

@@ -1,13 +1,14 @@
 //! The conv kernels: the stride-1 3x3 layer plan (input and weight packing, the texture conv,
-//! its transposed conv for dx and the split weight-gradient reduction), a strided conv and a
-//! transposed conv through the gather plans, each forward and backward.
+//! its transposed conv for dx and the split weight-gradient reduction), the edge convs that
+//! pack nothing, a strided conv and a transposed conv through the gather plans, each forward
+//! and backward.
 
 use super::compare::{bound, Probe};
 use crate::gpu::GpuTensor;
 use crate::kernels::conv2d::{
-    conv2d_backward_cpu, conv2d_cpu, conv2d_geom_backward_cpu, conv2d_geom_cpu,
-    conv_transpose2d_backward_cpu, conv_transpose2d_cpu, Conv2dGeom, Conv2dShape, ConvPlan,
-    ConvTranspose2dShape, ConvTransposePlan, StridedConvPlan,
+    conv2d_backward_cpu, conv2d_backward_input_sum, conv2d_backward_input_sum_cpu, conv2d_cpu,
+    conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
+    Conv2dGeom, Conv2dShape, ConvPlan, ConvTranspose2dShape, ConvTransposePlan, StridedConvPlan,
 };
 
 /// Host data and GPU tensors of one conv layer's run.
@@ -78,6 +79,54 @@ pub fn conv2d(p: &mut Probe) {
         conv2d_backward_cpu(&s, &l.x, &l.w, &l.dy),
     );
     compare(p, "conv2d", &l, want, [s.cin * 9, s.cout * 9, s.n * plane]);
+}
+
+/// The edge convs, which read the buffers themselves: a 3x3 conv from 2 channels (the thin
+/// kernels; its input gradient is packed) and a 1x1 conv to 2 channels (the narrow ones),
+/// forward and backward, and the first block's pixel-summed input gradient.
+pub fn edges(p: &mut Probe) {
+    let thin = Conv2dShape {
+        n: 2,
+        cin: 2,
+        cout: 5,
+        h: 5,
+        w: 8,
+        k: 3,
+    };
+    let narrow = Conv2dShape {
+        n: 2,
+        cin: 5,
+        cout: 2,
+        h: 3,
+        w: 4,
+        k: 1,
+    };
+    for (op, s) in [("conv2d_thin", thin), ("conv2d_narrow", narrow)] {
+        let (plane, kk) = (s.h * s.w, s.k * s.k);
+        let y_len = s.n * s.cout * plane;
+        let l = layer(p, s.n * s.cin * plane, s.cout * s.cin * kk, s.cout, y_len);
+        let [x, w, b, dy, y, dx, dw, db] = &l.dev;
+        let plan = ConvPlan::for_input(p.gpu, &s, x, true);
+        let mut ds = plan.forward(p.gpu, x, w, b, y);
+        ds.extend(plan.backward(p.gpu, w, dy, Some(dx), Some(dw), Some(db)));
+        p.run(ds);
+        let want = (
+            conv2d_cpu(&s, &l.x, &l.w, &l.b),
+            conv2d_backward_cpu(&s, &l.x, &l.w, &l.dy),
+        );
+        compare(p, op, &l, want, [s.cin * kk, s.cout * kk, s.n * plane]);
+        if s.k == 3 {
+            let dv = p.zeros(&[s.n * s.cin]);
+            p.run(conv2d_backward_input_sum(p.gpu, &s, w, dy, &dv));
+            let want = conv2d_backward_input_sum_cpu(&s, &l.w, &l.dy);
+            p.check(
+                "conv2d_input_sum",
+                &dv,
+                &want,
+                bound(s.cout * kk * plane, 0.0),
+            );
+        }
+    }
 }
 
 /// The 4x4 stride-2 conv and transposed conv of seed 001's down and up blocks: the input

@@ -45,6 +45,7 @@ pub const FAMILIES: &[Family] = &[
     // One family, so that one thread compiles the gather kernels both use.
     Family::new("conv2d_geom+conv_transpose2d", conv::geom_and_transpose),
     Family::new("conv2d", conv::conv2d),
+    Family::new("conv2d edges", conv::edges),
     Family::new("attention", attention::attention),
     Family::new("batchnorm", norms::batchnorm),
     Family::new("group_norm", norms::group_norm_family),

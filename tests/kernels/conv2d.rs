@@ -28,7 +28,7 @@ pub fn paths() -> Vec<Arc<Gpu>> {
     vec![best, plain]
 }
 
-fn shape(n: usize, cin: usize, cout: usize, h: usize, w: usize, k: usize) -> Conv2dShape {
+pub fn shape(n: usize, cin: usize, cout: usize, h: usize, w: usize, k: usize) -> Conv2dShape {
     Conv2dShape {
         n,
         cin,
@@ -40,7 +40,7 @@ fn shape(n: usize, cin: usize, cout: usize, h: usize, w: usize, k: usize) -> Con
 }
 
 /// Random x (unit normal), w scaled by 1/sqrt(fan_in) so outputs stay O(1), b small.
-fn data(rng: &mut HostRng, s: &Conv2dShape) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+pub fn data(rng: &mut HostRng, s: &Conv2dShape) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let fan_in = (s.cin * s.k * s.k) as f32;
     let x = rng.vec_normal(s.n * s.cin * s.h * s.w);
     let w: Vec<f32> = rng
@@ -145,6 +145,16 @@ fn conv2d_forward_odd_shapes() {
         shape(2, 3, 9, 5, 4, 3),
         shape(2, 2, 6, 2, 13, 3),
         shape(1, 6, 5, 3, 3, 1),
+        // 1x1 to at most 4 channels, whole quads of pixels: the narrow kernels
+        shape(3, 5, 1, 3, 4, 1),
+        shape(2, 7, 3, 2, 6, 1),
+        shape(1, 1, 4, 4, 1, 1),
+        shape(2, 33, 2, 5, 4, 1),
+        // 3x3 from at most 4 channels, rows of whole quads: the thin kernels
+        shape(3, 1, 5, 3, 4, 3),
+        shape(2, 3, 6, 5, 8, 3),
+        shape(1, 4, 9, 1, 4, 3),
+        shape(2, 2, 1, 2, 12, 3),
     ]
     .into_iter()
     .enumerate()
@@ -175,6 +185,17 @@ fn conv2d_backward_odd_shapes() {
         shape(3, 23, 9, 5, 17, 3),
         shape(2, 37, 5, 3, 16, 3),
         shape(1, 24, 3, 2, 15, 3),
+        // the narrow kernels (1x1, cout <= 4, h * w a multiple of 4), with more splits of
+        // the weight gradient than quads in one image
+        shape(3, 5, 1, 3, 4, 1),
+        shape(2, 7, 3, 2, 6, 1),
+        shape(4, 2, 4, 6, 6, 1),
+        // the thin kernels' weight gradient (backward-input stays packed), with splits
+        // that cross images
+        shape(3, 1, 5, 3, 4, 3),
+        shape(2, 3, 6, 5, 8, 3),
+        shape(5, 2, 9, 3, 4, 3),
+        shape(1, 4, 2, 1, 4, 3),
     ]
     .into_iter()
     .enumerate()
@@ -189,8 +210,51 @@ fn conv2d_backward_seed_shapes() {
     check_backward(shape(2, 64, 1, 28, 28, 1), 41);
 }
 
+/// The launchers route a 1x1 conv to at most 4 channels over whole pixel quads to the narrow
+/// kernels, and a 3x3 conv from at most 4 channels over rows of whole quads to the thin ones
+/// (which the shapes marked so above then test), and nothing else.
+#[test]
+fn conv2d_narrow_routing() {
+    let gpu = gpu();
+    let labels = |s: Conv2dShape| {
+        let (x, y) = (gpu.zeros(&[s.n * s.cin * s.h * s.w]), gpu.zeros(&[s.n * s.cout * s.h * s.w]));
+        let (w, b) = (gpu.zeros(&[s.cout * s.cin * s.k * s.k]), gpu.zeros(&[s.cout]));
+        let mut ds = conv2d(&gpu, &s, &x, &w, &b, &y);
+        ds.extend(conv2d_backward_input(&gpu, &s, &w, &y, &x));
+        ds.extend(conv2d_backward_weight(&gpu, &s, &x, &y, &w, &b));
+        ds.iter().map(|d| d.label).collect::<Vec<_>>()
+    };
+    let narrow = [
+        "conv2d_narrow",
+        "conv2d_narrow_backward_input",
+        "conv2d_narrow_backward_weight",
+        "conv2d_narrow_backward_weight_reduce",
+    ];
+    assert_eq!(labels(shape(3, 5, 1, 3, 4, 1)), narrow);
+    assert_eq!(labels(shape(2, 64, 4, 28, 28, 1)), narrow);
+    let thin = [
+        "conv2d_thin",
+        "conv2d_pack_input",
+        "conv2d_pack_weight",
+        "conv2d_backward_input",
+        "conv2d_thin_backward_weight",
+        "conv2d_thin_backward_weight_reduce",
+    ];
+    assert_eq!(labels(shape(3, 1, 5, 3, 4, 3)), thin);
+    assert_eq!(labels(shape(2, 4, 64, 28, 28, 3)), thin);
+    for s in [
+        shape(2, 5, 5, 2, 2, 1),
+        shape(2, 5, 1, 3, 3, 1),
+        shape(2, 1, 1, 2, 2, 3),
+        shape(2, 5, 3, 2, 4, 3),
+    ] {
+        let direct = |l: &&str| l.contains("narrow") || l.contains("thin");
+        assert!(!labels(s).iter().any(direct), "{s:?}");
+    }
+}
+
 /// L = sum(r * conv(x, w, b)) in f64.
-fn loss(s: &Conv2dShape, x: &[f64], w: &[f64], b: &[f64], r: &[f32]) -> f64 {
+pub fn loss(s: &Conv2dShape, x: &[f64], w: &[f64], b: &[f64], r: &[f32]) -> f64 {
     let (h, wd, k) = (s.h as isize, s.w as isize, s.k as isize);
     let mut l = 0.0;
     for n in 0..s.n {
@@ -234,6 +298,9 @@ fn fd_check_on(gpu: &Gpu) {
         shape(2, 3, 5, 5, 6, 3),
         shape(2, 3, 5, 4, 3, 1),
         shape(2, 22, 3, 3, 14, 3),
+        // the narrow and the thin kernels
+        shape(2, 3, 2, 2, 2, 1),
+        shape(2, 1, 3, 3, 4, 3),
     ]
     .into_iter()
     .enumerate()

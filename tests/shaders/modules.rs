@@ -184,6 +184,7 @@ fn the_libraries_are_the_expected_ones() {
             "conv2d_acc",
             "conv2d_geom_lib",
             "conv2d_geom_weight_params",
+            "conv2d_thin_input",
             "conv2d_weight_params",
             "denoise_coef",
             "dpm_x0",

@@ -8,9 +8,14 @@
 //! Shaders of the dedicated kernels: `shaders/conv2d_pack_input.wgsl` and `shaders/conv2d_pack_weight.wgsl` (buffers
 //! into the textures the kernels read), `shaders/conv2d.wgsl` (forward, and backward-input as
 //! the same convolution with transposed weights), `shaders/conv2d_backward_weight.wgsl` +
-//! `shaders/conv2d_backward_weight_reduce.wgsl`.
+//! `shaders/conv2d_backward_weight_reduce.wgsl`. Two edge shapes read the NCHW buffers and
+//! pack nothing: a 1x1 conv to at most 4 output channels (the output conv: `narrow`,
+//! `shaders/conv2d_narrow*.wgsl`) and a 3x3 conv from at most 4 input channels (the first
+//! conv: `thin`, `shaders/conv2d_thin*.wgsl`, forward and weight gradient).
+//! `conv2d_backward_input_sum` (`input_sum`) gives the input gradient's per-image pixel sum
+//! without the gradient itself.
 //!
-//! Activations stay NCHW buffers; each conv packs its input into a texture first. The packing
+//! Activations stay NCHW buffers; each packed conv packs its input into a texture first. The packing
 //! passes cost about a tenth of a training step, far less than the texture reads save (the
 //! convs run 2-5x faster than the buffer-reading kernels they replaced; see BENCHMARKS.md).
 //! A `ConvPlan` owns one layer's textures so that the backward pass reuses what the forward
@@ -25,9 +30,13 @@ mod gather_plan;
 mod general;
 mod geom_weight;
 mod geometry;
+mod input_sum;
+mod narrow;
 mod pack;
 mod reference;
 mod reference_geom;
+mod standalone;
+mod thin;
 mod transpose;
 
 use backward_weight::backward_weight_packed;
@@ -35,8 +44,10 @@ use checks::{Given, Lens};
 pub use gather_plan::GatherPlan;
 pub use general::GeneralConv;
 pub use geometry::{Conv2dGeom, StridedConvPlan};
+pub use input_sum::{conv2d_backward_input_sum, conv2d_backward_input_sum_cpu};
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
+pub use standalone::{conv2d, conv2d_backward_input, conv2d_backward_weight};
 pub use reference_geom::{
     conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
 };
@@ -192,11 +203,28 @@ fn conv_packed(
     )
 }
 
-/// One conv layer's textures, made once when the layer is recorded: the packed input (kept
-/// from the forward pass for the weight gradient), the packed weights, and in training the
-/// packed dy and the transposed weights of backward-input.
+/// One conv layer's plan, made once when the layer is recorded: the narrow (k = 1) or thin
+/// (k = 3) kernels where they apply (they read the input buffers themselves, kept here for
+/// the weight gradient), else its textures: the packed input (kept from the forward pass for
+/// the weight gradient), the packed weights, and in training the packed dy and the
+/// transposed weights of backward-input.
 pub struct ConvPlan {
     pub s: Conv2dShape,
+    path: Path,
+}
+
+// One plan per layer, made once: the size difference of the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Path {
+    /// The input is x, or x + v broadcast over the pixels.
+    Direct {
+        x: GpuTensor,
+        v: Option<GpuTensor>,
+    },
+    Packed(Packed),
+}
+
+struct Packed {
     x: PackedInput,
     w: PackedWeights,
     dy: Option<PackedInput>,
@@ -204,15 +232,39 @@ pub struct ConvPlan {
 }
 
 impl ConvPlan {
+    /// The plan on the packed kernels, for any input (`forward_from` packs fused sources).
     pub fn new(gpu: &Gpu, s: &Conv2dShape, train: bool) -> ConvPlan {
         s.check("conv2d");
-        ConvPlan {
-            s: *s,
+        let path = Path::Packed(Packed {
             x: PackedInput::new(gpu, s.n, s.cin, s.h, s.w),
             w: PackedWeights::new(gpu, s, false),
             dy: train.then(|| PackedInput::new(gpu, s.n, s.cout, s.h, s.w)),
             wt: train.then(|| PackedWeights::new(gpu, s, true)),
-        }
+        });
+        ConvPlan { s: *s, path }
+    }
+
+    /// The plan for a conv of the tensor `x`: see `for_source`.
+    pub fn for_input(gpu: &Gpu, s: &Conv2dShape, x: &GpuTensor, train: bool) -> ConvPlan {
+        ConvPlan::for_source(gpu, s, PackSource::Plain(x), train)
+    }
+
+    /// The plan for a conv of `src`: the narrow kernels for x itself, the thin ones for x or
+    /// x + v, where they apply (`forward_from` must then be given this `src`), else `new`'s.
+    pub fn for_source(gpu: &Gpu, s: &Conv2dShape, src: PackSource, train: bool) -> ConvPlan {
+        s.check("conv2d");
+        let path = match src {
+            PackSource::Plain(x) if narrow::applies(s) || thin::applies(s) => Path::Direct {
+                x: x.clone(),
+                v: None,
+            },
+            PackSource::Add { x, v } if thin::applies(s) => Path::Direct {
+                x: x.clone(),
+                v: Some(v.clone()),
+            },
+            _ => return ConvPlan::new(gpu, s, train),
+        };
+        ConvPlan { s: *s, path }
     }
 
     /// y = conv(x, w) + b (overwrites y). x [n,cin,h,w], w [cout,cin,k,k], b [cout], y [n,cout,h,w]
@@ -233,7 +285,8 @@ impl ConvPlan {
         self.forward_from(gpu, PackSource::Plain(x), w, b, y)
     }
 
-    /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add).
+    /// y = conv(input) + b with the input packed from `src` (fused add / concat-and-add;
+    /// those need a plan made by `packed`).
     pub fn forward_from(
         &self,
         gpu: &Gpu,
@@ -250,15 +303,31 @@ impl ConvPlan {
             ..Given::default()
         };
         s.lens().check(what, s, given);
+        let (xp, wp) = match &self.path {
+            Path::Packed(pk) => (&pk.x, &pk.w),
+            Path::Direct { x, v } => {
+                let same = match (src, v) {
+                    (PackSource::Plain(a), None) => a.same_view(x),
+                    (PackSource::Add { x: a, v: b }, Some(v)) => a.same_view(x) && b.same_view(v),
+                    _ => false,
+                };
+                assert!(same, "{what}: this plan reads the input it was made for");
+                return vec![match s.k {
+                    1 => narrow::forward(gpu, s, x, w, b, y),
+                    _ => thin::forward(gpu, s, x, v.as_ref(), w, b, y),
+                }];
+            }
+        };
         vec![
-            self.x.pack_from(gpu, src),
-            self.w.pack(gpu, w),
-            conv_packed(gpu, s, &self.x, &self.w, Some(b), y),
+            xp.pack_from(gpu, src),
+            wp.pack(gpu, w),
+            conv_packed(gpu, s, xp, wp, Some(b), y),
         ]
     }
 
     /// dx += conv_transpose(dy, w), dw += sum dy * x-patch, db += sum dy, each only where
-    /// given. Reads x as the forward pass packed it: record after `forward`, with x unchanged.
+    /// given. Reads x as the forward pass packed it (the narrow kernels: x itself): record
+    /// after `forward`, with x unchanged.
     pub fn backward(
         &self,
         gpu: &Gpu,
@@ -269,89 +338,43 @@ impl ConvPlan {
         db: Option<&GpuTensor>,
     ) -> Vec<Dispatch> {
         let (what, s) = ("conv2d backward", &self.s);
-        let (dyp, wt) = match (&self.dy, &self.wt) {
-            (Some(d), Some(t)) => (d, t),
-            _ => panic!("{what}: the plan was made without training textures"),
-        };
         let given = Given::backward(w, dy, dx, dw, db);
         s.lens().check(what, s, given);
+        // The weight passes write dw and db together; a missing one gets a scratch buffer
+        // that nothing reads.
+        let wanted = dw.is_some() || db.is_some();
+        let scratch = |t: Option<&GpuTensor>, len| t.cloned().unwrap_or_else(|| gpu.zeros(&[len]));
+        let (dw, db) = (scratch(dw, s.lens().w), scratch(db, s.cout));
+        let (xp, dyp, wt) = match &self.path {
+            Path::Packed(pk) => match (&pk.dy, &pk.wt) {
+                (Some(d), Some(t)) => (&pk.x, d, t),
+                _ => panic!("{what}: the plan was made without training textures"),
+            },
+            Path::Direct { x, v } => {
+                let mut out = Vec::new();
+                if let Some(dx) = dx {
+                    match s.k {
+                        1 => out.push(narrow::input(gpu, s, w, dy, dx)),
+                        _ => out.extend(conv2d_backward_input(gpu, s, w, dy, dx)),
+                    }
+                }
+                if wanted {
+                    out.extend(match s.k {
+                        1 => narrow::weight(gpu, s, x, dy, &dw, &db),
+                        _ => thin::weight(gpu, s, x, v.as_ref(), dy, &dw, &db),
+                    });
+                }
+                return out;
+            }
+        };
         let mut out = vec![dyp.pack(gpu, dy)];
         if let Some(dx) = dx {
             out.push(wt.pack(gpu, w));
             out.push(conv_packed(gpu, &s.transposed(), dyp, wt, None, dx));
         }
-        // The weight pass writes dw and db together; a missing one gets a scratch buffer
-        // that nothing reads.
-        if dw.is_some() || db.is_some() {
-            let dw = dw.cloned().unwrap_or_else(|| gpu.zeros(&[s.lens().w]));
-            let db = db.cloned().unwrap_or_else(|| gpu.zeros(&[s.cout]));
-            out.extend(backward_weight_packed(gpu, s, &self.x, dyp, &dw, &db));
+        if wanted {
+            out.extend(backward_weight_packed(gpu, s, xp, dyp, &dw, &db));
         }
         out
     }
-}
-
-/// y = conv(x, w) + b   (overwrites y), packing included.
-pub fn conv2d(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    x: &GpuTensor,
-    w: &GpuTensor,
-    b: &GpuTensor,
-    y: &GpuTensor,
-) -> Vec<Dispatch> {
-    ConvPlan::new(gpu, s, false).forward(gpu, x, w, b, y)
-}
-
-/// dx += conv_transpose(dy, w), packing included.
-pub fn conv2d_backward_input(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    w: &GpuTensor,
-    dy: &GpuTensor,
-    dx: &GpuTensor,
-) -> Vec<Dispatch> {
-    let what = "conv2d_backward_input";
-    s.check(what);
-    let given = Given {
-        w: Some(w),
-        dy: Some(dy),
-        dx: Some(dx),
-        ..Given::default()
-    };
-    s.lens().check(what, s, given);
-    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
-    let wt = PackedWeights::new(gpu, s, true);
-    vec![
-        dyp.pack(gpu, dy),
-        wt.pack(gpu, w),
-        conv_packed(gpu, &s.transposed(), &dyp, &wt, None, dx),
-    ]
-}
-
-/// dw += sum_{n,h,w} dy * x-patch ; db += sum_{n,h,w} dy, packing included. Deterministic
-/// split reduction over N*H*W (partials into a scratch buffer, then a fixed-order second pass).
-pub fn conv2d_backward_weight(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    x: &GpuTensor,
-    dy: &GpuTensor,
-    dw: &GpuTensor,
-    db: &GpuTensor,
-) -> Vec<Dispatch> {
-    let what = "conv2d_backward_weight";
-    s.check(what);
-    let given = Given {
-        x: Some(x),
-        dy: Some(dy),
-        dw: Some(dw),
-        db: Some(db),
-        ..Given::default()
-    };
-    s.lens().check(what, s, given);
-    let xp = PackedInput::new(gpu, s.n, s.cin, s.h, s.w);
-    let dyp = PackedInput::new(gpu, s.n, s.cout, s.h, s.w);
-    let mut out = vec![xp.pack(gpu, x), dyp.pack(gpu, dy)];
-    out.extend(backward_weight_packed(gpu, s, &xp, &dyp, dw, db));
-    out
 }

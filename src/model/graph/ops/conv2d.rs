@@ -1,6 +1,10 @@
 //! Convolutions on the tape. A conv reads its input through a texture that it packs first
 //! (`kernels::conv2d`), so the ConvBlock's time-embedding add and the up blocks' skip concat
-//! happen inside that packing pass (`conv2d_input`) instead of in passes of their own.
+//! happen inside that packing pass (`conv2d_input`) instead of in passes of their own; the
+//! edge convs (a 3x3 conv from at most 4 channels, a 1x1 conv to at most 4) pack nothing and
+//! read x, or x + the added value, from the buffers. Where
+//! that input needs no gradient (x_t in training), its backward computes only what the added
+//! value needs, the input gradient's sum over the pixels (`conv2d_backward_input_sum`).
 //!
 //! Convolutions of general geometry: strided Conv2d (downsampling) and ConvTranspose2d
 //! (upsampling), each with an optional bias (`kernels::conv2d::geometry`,
@@ -9,7 +13,8 @@
 
 use crate::kernels::broadcast_add;
 use crate::kernels::conv2d::{
-    Conv2dGeom, Conv2dShape, ConvPlan, ConvTranspose2dShape, GatherPlan, GeneralConv, PackSource,
+    conv2d_backward_input_sum, Conv2dGeom, Conv2dShape, ConvPlan, ConvTranspose2dShape,
+    GatherPlan, GeneralConv, PackSource,
 };
 use crate::model::graph::{Graph, Var};
 
@@ -17,7 +22,7 @@ impl Graph<'_> {
     pub fn conv2d(&mut self, x: &Var, w: &Var, b: &Var) -> Var {
         let s = self.conv_shape(x.shape(), w);
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        let plan = ConvPlan::new(self.gpu, &s, self.train);
+        let plan = ConvPlan::for_input(self.gpu, &s, &x.val, self.train);
         self.fwd
             .extend(plan.forward(self.gpu, &x.val, &w.val, &b.val, &y.val));
         let (x, w, b, yg) = (x.clone(), w.clone(), b.clone(), y.grad.clone());
@@ -56,7 +61,6 @@ impl Graph<'_> {
         );
         let s = self.conv_shape(&xs, w);
         let y = self.var(&[s.n, s.cout, s.h, s.w]);
-        let plan = ConvPlan::new(self.gpu, &s, self.train);
         let src = match b {
             Some(b) => PackSource::CatAdd {
                 a: &a.val,
@@ -68,9 +72,23 @@ impl Graph<'_> {
                 v: &v.val,
             },
         };
+        let plan = ConvPlan::for_source(self.gpu, &s, src, self.train);
         self.fwd
             .extend(plan.forward_from(self.gpu, src, &w.val, &bias.val, &y.val));
         if !self.train {
+            return y;
+        }
+        if a.grad.is_none() && b.is_none() {
+            // Nothing reads the input's own gradient (the first block's x_t in training):
+            // the added value's gradient, its sum over the pixels, comes straight from dy.
+            let (w, bias, yg, dv) = (w.clone(), bias.clone(), y.grad.clone(), v.grad.clone());
+            self.record(move |gpu, p| {
+                let dy = yg.unwrap();
+                p.extend(plan.backward(gpu, &w.val, &dy, None, Some(&w.g()), Some(&bias.g())));
+                if let Some(dv) = &dv {
+                    p.extend(conv2d_backward_input_sum(gpu, &plan.s, &w.val, &dy, dv));
+                }
+            });
             return y;
         }
         // The gradient of the packed input, which is never stored, then in one pass its

@@ -14,8 +14,7 @@
 use wgpu_ddpm::bench::Bencher;
 use wgpu_ddpm::gpu::{Dispatch, Program};
 use wgpu_ddpm::kernels::conv2d::{
-    conv2d, conv2d_backward_input, conv2d_backward_input_sum, conv2d_backward_weight,
-    Conv2dShape,
+    conv2d, conv2d_backward_input, conv2d_backward_input_sum, conv2d_backward_weight, Conv2dShape,
 };
 
 /// (cin, cout, h=w, k) of every conv in the seed U-Net (28x28x1) of widths c1, c2, c3: at

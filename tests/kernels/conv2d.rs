@@ -217,8 +217,14 @@ fn conv2d_backward_seed_shapes() {
 fn conv2d_narrow_routing() {
     let gpu = gpu();
     let labels = |s: Conv2dShape| {
-        let (x, y) = (gpu.zeros(&[s.n * s.cin * s.h * s.w]), gpu.zeros(&[s.n * s.cout * s.h * s.w]));
-        let (w, b) = (gpu.zeros(&[s.cout * s.cin * s.k * s.k]), gpu.zeros(&[s.cout]));
+        let (x, y) = (
+            gpu.zeros(&[s.n * s.cin * s.h * s.w]),
+            gpu.zeros(&[s.n * s.cout * s.h * s.w]),
+        );
+        let (w, b) = (
+            gpu.zeros(&[s.cout * s.cin * s.k * s.k]),
+            gpu.zeros(&[s.cout]),
+        );
         let mut ds = conv2d(&gpu, &s, &x, &w, &b, &y);
         ds.extend(conv2d_backward_input(&gpu, &s, &w, &y, &x));
         ds.extend(conv2d_backward_weight(&gpu, &s, &x, &y, &w, &b));

@@ -97,6 +97,12 @@ fn conv2d_input_sum_finite_difference() {
         // L is linear in v: central differences are exact up to f64 rounding; the tolerance
         // covers the GPU's f32 sums.
         let fdv: Vec<f32> = fdv.into_iter().map(|a| a as f32).collect();
-        assert_close(&format!("conv2d_input_sum fd {s:?}"), &gpu.read(&dvg), &fdv, 1e-4, 1e-4);
+        assert_close(
+            &format!("conv2d_input_sum fd {s:?}"),
+            &gpu.read(&dvg),
+            &fdv,
+            1e-4,
+            1e-4,
+        );
     }
 }

@@ -52,9 +52,24 @@ fn check(s: Conv2dShape, seed: u64) {
     let add = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| a + b).collect::<Vec<f32>>();
     let nhw = s.n * hw;
     let checks = [
-        ("dx", &dxg, add(&dx0, &dx), accumulate_bounds(s.cout * 9, &mx, &dx0)),
-        ("dw", &dwg, add(&dw0, &dw), accumulate_bounds(nhw, &mw, &dw0)),
-        ("db", &dbg, add(&db0, &db), accumulate_bounds(nhw, &mb, &db0)),
+        (
+            "dx",
+            &dxg,
+            add(&dx0, &dx),
+            accumulate_bounds(s.cout * 9, &mx, &dx0),
+        ),
+        (
+            "dw",
+            &dwg,
+            add(&dw0, &dw),
+            accumulate_bounds(nhw, &mw, &dw0),
+        ),
+        (
+            "db",
+            &dbg,
+            add(&db0, &db),
+            accumulate_bounds(nhw, &mb, &db0),
+        ),
     ];
     for (name, got, want, bounds) in checks {
         assert_within(&tag(name), &gpu.read(got), &want, &bounds);

@@ -62,7 +62,14 @@ pub fn conv2d_backward_input_sum(
     let label = "conv2d_input_sum";
     let dot = id::conv2d_input_sum_dot;
     vec![
-        gpu.dispatch(label, id::conv2d_input_sum, "main", &p, &[dy, &t], grid_1d(rows)),
+        gpu.dispatch(
+            label,
+            id::conv2d_input_sum,
+            "main",
+            &p,
+            &[dy, &t],
+            grid_1d(rows),
+        ),
         gpu.dispatch(label, dot, "main", &p, &[&t, w, dv], grid_1d(s.n * s.cin)),
     ]
 }

@@ -47,10 +47,10 @@ pub use geometry::{Conv2dGeom, StridedConvPlan};
 pub use input_sum::{conv2d_backward_input_sum, conv2d_backward_input_sum_cpu};
 pub use pack::{Border, PackSource, PackedInput, PackedWeights, WeightMode};
 pub use reference::{conv2d_backward_cpu, conv2d_cpu};
-pub use standalone::{conv2d, conv2d_backward_input, conv2d_backward_weight};
 pub use reference_geom::{
     conv2d_geom_backward_cpu, conv2d_geom_cpu, conv_transpose2d_backward_cpu, conv_transpose2d_cpu,
 };
+pub use standalone::{conv2d, conv2d_backward_input, conv2d_backward_weight};
 pub use transpose::{ConvTranspose2dShape, ConvTransposePlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -75,7 +75,14 @@ pub(super) fn forward(
 ) -> Dispatch {
     let p = params(s);
     let groups = grid_1d(p.total as usize);
-    gpu.dispatch("conv2d_narrow", id::conv2d_narrow, "forward", &p, &[x, w, y, b], groups)
+    gpu.dispatch(
+        "conv2d_narrow",
+        id::conv2d_narrow,
+        "forward",
+        &p,
+        &[x, w, y, b],
+        groups,
+    )
 }
 
 /// dx += conv_transpose(dy, w).
@@ -120,9 +127,19 @@ pub(super) fn weight(
         per_split: per_split as u32,
     };
     let part = gpu.zeros(&[splits * (s.cin + 1) * NARROW_CO]);
-    let (what, reduce) = ("conv2d_narrow_backward_weight", id::conv2d_narrow_weight_reduce);
+    let (what, reduce) = (
+        "conv2d_narrow_backward_weight",
+        id::conv2d_narrow_weight_reduce,
+    );
     vec![
-        gpu.dispatch(what, id::conv2d_narrow_weight, "main", &p, &[x, dy, &part], grid_1d(splits * s.cin)),
+        gpu.dispatch(
+            what,
+            id::conv2d_narrow_weight,
+            "main",
+            &p,
+            &[x, dy, &part],
+            grid_1d(splits * s.cin),
+        ),
         gpu.dispatch(
             "conv2d_narrow_backward_weight_reduce",
             reduce,

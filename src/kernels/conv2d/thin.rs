@@ -87,7 +87,14 @@ pub(super) fn forward(
     };
     // Without v the shader reads none; x stands in for the binding.
     let binds = [x, v.unwrap_or(x), w, b, y];
-    gpu.dispatch("conv2d_thin", id::conv2d_thin, "main", &p, &binds, grid_1d(total))
+    gpu.dispatch(
+        "conv2d_thin",
+        id::conv2d_thin,
+        "main",
+        &p,
+        &binds,
+        grid_1d(total),
+    )
 }
 
 /// dw += sum over (n, pixel) of dy times the input patch (x, + v if given), db += sum of dy:
@@ -129,7 +136,14 @@ pub(super) fn weight(
     let what = "conv2d_thin_backward_weight";
     let binds = [x, v.unwrap_or(x), dy, &part];
     vec![
-        gpu.dispatch(what, id::conv2d_thin_weight, "main", &p, &binds, grid_1d(splits * lanes)),
+        gpu.dispatch(
+            what,
+            id::conv2d_thin_weight,
+            "main",
+            &p,
+            &binds,
+            grid_1d(splits * lanes),
+        ),
         gpu.dispatch(
             "conv2d_thin_backward_weight_reduce",
             id::conv2d_thin_weight_reduce,

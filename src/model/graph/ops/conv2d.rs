@@ -13,8 +13,8 @@
 
 use crate::kernels::broadcast_add;
 use crate::kernels::conv2d::{
-    conv2d_backward_input_sum, Conv2dGeom, Conv2dShape, ConvPlan, ConvTranspose2dShape,
-    GatherPlan, GeneralConv, PackSource,
+    conv2d_backward_input_sum, Conv2dGeom, Conv2dShape, ConvPlan, ConvTranspose2dShape, GatherPlan,
+    GeneralConv, PackSource,
 };
 use crate::model::graph::{Graph, Var};
 

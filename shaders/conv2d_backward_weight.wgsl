@@ -6,9 +6,11 @@
 // 4 output x 4 input channels x one kernel row ky (k = 3: 48 sums as 12 vec4s over the input
 // channels). An invocation owns two units with neighbouring output groups (k = 3) and walks
 // its rows of pixels left to right, keeping the three x texels of the window in registers:
-// 3 texture loads per 96 multiply-adds. main_k3_shared (below) shares dy between lanes.
+// 3 texture loads per 96 multiply-adds. (A variant that handed dy round between lanes with
+// subgroup shuffles, main_k3_shared, ran 8-33% slower than this one once the textures were
+// read as storage textures; BENCHMARKS.md, issue 23.)
 
-// import conv2d_weight_params, spread
+// import conv2d_weight_params
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var xt: texture_storage_2d_array<rgba32float, read>;
@@ -68,12 +70,6 @@ struct RowStart {
 fn row_start(n: u32, c4: u32, row: u32) -> RowStart {
     let layer = n / p.npl;
     return RowStart(c4 * (p.w + 2u), (n - layer * p.npl) * (p.h + 2u) + row, layer);
-}
-
-// What shaders/spread.wgsl loads weights with: nothing here (this kernel imports it for
-// `Ids` and `spread_lane`, and shares dy texels itself).
-fn spread_texel(at: vec2<u32>) -> vec4<f32> {
-    return vec4<f32>(0.0);
 }
 
 // Texel `col` of a row of x or of dy (a texture is not passed as an argument: naga's MSL
@@ -201,161 +197,3 @@ fn write_db(u: Unit, co4: u32, dsum: vec4<f32>) {
         part[p.splits * p.units * per_unit + u.split * p.cout4 + co4] = dsum;
     }
 }
-
-// The shared-dy entry, for layers with at least TWG (input group, kernel row) pairs: a
-// workgroup shares one split and one pair of output groups, and its lanes own different
-// (ci4, ky). dy is then the same for every lane: the texels of PX pixels are loaded one per
-// lane and handed round with subgroupShuffle (`dy_of`), so PX pixels cost a lane PX + 2 x
-// loads and 2 dy loads for 96 * PX multiply-adds (main_k3: 3 * PX loads). Measured against
-// main_k3 (BENCHMARKS.md): 9-16% less CPU time on 28-wide rows, -6% to +1% on 14-wide rows,
-// 10-15% more on 7-wide rows; so the launcher takes it for rows of 14 or more, and on the
-// Subgroup path only. The Plain branch of `dy_of` (each lane loads dy itself: 14-41% slower
-// than main_k3) is there so that the file composes on both paths.
-
-const TWG: u32 = 16u; // invocations per workgroup; BW_TILE_WG in backward_weight.rs
-const PX: u32 = 7u; // pixels per chunk of a row (7 divides the seed widths 28, 14, 7)
-
-fn tile_unit(ids: Ids) -> Unit {
-    let combos = p.cin4 * 3u;
-    let blocks = (combos + TWG - 1u) / TWG;
-    let pairs = (p.cout4 + 1u) / 2u;
-    let per_split = pairs * blocks;
-    let g = ids.wid.x + ids.wid.y * 65535u;
-    var u: Unit;
-    u.split = min(g / per_split, p.splits - 1u);
-    let rest = g % per_split;
-    u.co4 = 2u * (rest % pairs);
-    u.second = u.co4 + 1u < p.cout4;
-    let l = (rest / pairs) * TWG + ids.lid;
-    u.valid = g < per_split * p.splits && l < combos;
-    let lc = min(l, combos - 1u);
-    u.ci4 = lc % p.cin4;
-    u.ky = lc / p.cin4;
-    u.r0 = u.split * p.rows;
-    u.r1 = min(u.r0 + p.rows, p.n * p.h);
-    return u;
-}
-
-// The 96 sums of a lane: a<c>[kx] for output channel co4*4 + c, b<c> for the second group.
-struct Sums {
-    a0: array<vec4<f32>, 3>,
-    a1: array<vec4<f32>, 3>,
-    a2: array<vec4<f32>, 3>,
-    a3: array<vec4<f32>, 3>,
-    b0: array<vec4<f32>, 3>,
-    b1: array<vec4<f32>, 3>,
-    b2: array<vec4<f32>, 3>,
-    b3: array<vec4<f32>, 3>,
-    da: vec4<f32>,
-    db: vec4<f32>,
-}
-
-// dy at column ow of a row (padded column ow + 1); past the row's end, the zero border.
-fn dy_col(ow: u32) -> u32 {
-    return min(ow, p.w) + 1u;
-}
-
-// #if subgroup
-// This lane's share of a chunk: pixel ow0 + lane.
-fn dy_mine(r: RowStart, ow0: u32, lane: u32) -> vec4<f32> {
-    return at_dy(r, dy_col(ow0 + lane));
-}
-
-// Pixel ow0 + q (q constant after inlining) from lane q's share.
-fn dy_of(mine: vec4<f32>, r: RowStart, ow0: u32, q: u32) -> vec4<f32> {
-    return subgroupShuffle(mine, q);
-}
-// #else
-fn dy_mine(r: RowStart, ow0: u32, lane: u32) -> vec4<f32> {
-    return vec4<f32>(0.0);
-}
-
-fn dy_of(mine: vec4<f32>, r: RowStart, ow0: u32, q: u32) -> vec4<f32> {
-    return at_dy(r, dy_col(ow0 + q));
-}
-// #endif
-
-fn pixel(s: ptr<function, Sums>, d: vec4<f32>, e: vec4<f32>, xa: vec4<f32>, xb: vec4<f32>, xc: vec4<f32>) {
-    (*s).da += d;
-    (*s).db += e;
-    (*s).a0[0] += d.x * xa; (*s).a0[1] += d.x * xb; (*s).a0[2] += d.x * xc;
-    (*s).a1[0] += d.y * xa; (*s).a1[1] += d.y * xb; (*s).a1[2] += d.y * xc;
-    (*s).a2[0] += d.z * xa; (*s).a2[1] += d.z * xb; (*s).a2[2] += d.z * xc;
-    (*s).a3[0] += d.w * xa; (*s).a3[1] += d.w * xb; (*s).a3[2] += d.w * xc;
-    (*s).b0[0] += e.x * xa; (*s).b0[1] += e.x * xb; (*s).b0[2] += e.x * xc;
-    (*s).b1[0] += e.y * xa; (*s).b1[1] += e.y * xb; (*s).b1[2] += e.y * xc;
-    (*s).b2[0] += e.z * xa; (*s).b2[1] += e.z * xb; (*s).b2[2] += e.z * xc;
-    (*s).b3[0] += e.w * xa; (*s).b3[1] += e.w * xb; (*s).b3[2] += e.w * xc;
-}
-
-// Where a chunk reads: the lane's x row and the two dy rows, and the shared dy texels.
-struct Chunk {
-    xr: RowStart,
-    dr: RowStart,
-    drb: RowStart,
-    ow0: u32,
-    dm: vec4<f32>,
-    em: vec4<f32>,
-}
-
-// Pixel ow0 + q of a chunk; xw holds the x window's first two columns and slides by one.
-// Past the row's end dy is zero and x stays inside the row (finite), so nothing is added.
-fn step(s: ptr<function, Sums>, xw: ptr<function, array<vec4<f32>, 2>>, c: Chunk, q: u32) {
-    let xc = at_x(c.xr, min(c.ow0 + q + 2u, p.w + 1u));
-    let d = dy_of(c.dm, c.dr, c.ow0, q);
-    let e = dy_of(c.em, c.drb, c.ow0, q);
-    pixel(s, d, e, (*xw)[0], (*xw)[1], xc);
-    (*xw)[0] = (*xw)[1];
-    (*xw)[1] = xc;
-}
-
-fn store_sums(u: Unit, s: Sums) {
-    if (u.valid) {
-        let base = part_base(u, u.co4, 12u);
-        store3(base, s.a0);
-        store3(base + 3u, s.a1);
-        store3(base + 6u, s.a2);
-        store3(base + 9u, s.a3);
-        write_db(u, u.co4, s.da);
-        if (u.second) {
-            let bb = part_base(u, u.co4 + 1u, 12u);
-            store3(bb, s.b0);
-            store3(bb + 3u, s.b1);
-            store3(bb + 6u, s.b2);
-            store3(bb + 9u, s.b3);
-            write_db(u, u.co4 + 1u, s.db);
-        }
-    }
-}
-
-@compute @workgroup_size(TWG)
-fn main_k3_shared(ids: Ids) {
-    let u = tile_unit(ids);
-    let lane = spread_lane(ids);
-    let co4b = min(u.co4 + 1u, p.cout4 - 1u);
-    var s: Sums;
-    for (var r = u.r0; r < u.r1; r++) {
-        let n = r / p.h;
-        let oh = r - n * p.h;
-        var c: Chunk;
-        c.xr = row_start(n, u.ci4, oh + u.ky);
-        c.dr = row_start(n, u.co4, oh + 1u);
-        c.drb = row_start(n, co4b, oh + 1u);
-        for (var ow0 = 0u; ow0 < p.w; ow0 += PX) {
-            c.ow0 = ow0;
-            c.dm = dy_mine(c.dr, ow0, lane);
-            c.em = dy_mine(c.drb, ow0, lane);
-            var xw = array<vec4<f32>, 2>(at_x(c.xr, ow0), at_x(c.xr, ow0 + 1u));
-            // written out: each shuffle needs a constant lane (PX = 7 steps)
-            step(&s, &xw, c, 0u);
-            step(&s, &xw, c, 1u);
-            step(&s, &xw, c, 2u);
-            step(&s, &xw, c, 3u);
-            step(&s, &xw, c, 4u);
-            step(&s, &xw, c, 5u);
-            step(&s, &xw, c, 6u);
-        }
-    }
-    store_sums(u, s);
-}
-

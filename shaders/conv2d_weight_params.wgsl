@@ -13,8 +13,7 @@ struct Params {
     rows: u32, // output rows (of N*H) per split
     npl: u32,
     units: u32, // cout4 * cin4 * k
-    invocations: u32, // per split: units (k = 1), units with the output groups paired (k = 3), or
-                      // main_k3_shared's lanes (pairs x (cin4 * 3 rounded up to its workgroup))
+    invocations: u32, // per split: units (k = 1), units with the output groups paired (k = 3)
     cin: u32, // channels (for the reduce pass)
     cout: u32,
 }

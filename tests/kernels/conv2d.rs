@@ -179,9 +179,8 @@ fn conv2d_backward_odd_shapes() {
         shape(2, 3, 9, 5, 4, 3),
         shape(2, 6, 2, 2, 13, 3),
         shape(2, 6, 5, 3, 3, 1),
-        // cin >= 21 and w >= 14: the weight gradient's shared-dy entry (main_k3_shared, on
-        // the Subgroup path), with idle lanes, a missing second output group, and rows that
-        // are not a multiple of its 7-pixel chunks
+        // more input channels and wider rows: idle lanes and a missing second output group
+        // in the weight gradient
         shape(3, 23, 9, 5, 17, 3),
         shape(2, 37, 5, 3, 16, 3),
         shape(1, 24, 3, 2, 15, 3),
@@ -299,7 +298,6 @@ fn conv2d_backward_finite_difference() {
 }
 
 fn fd_check_on(gpu: &Gpu) {
-    // the third shape takes the weight gradient's shared-dy entry (cin >= 21, w >= 14)
     for (i, s) in [
         shape(2, 3, 5, 5, 6, 3),
         shape(2, 3, 5, 4, 3, 1),

@@ -2,14 +2,10 @@
 //! `shaders/conv2d_backward_weight_reduce.wgsl`.
 
 use super::{groups_1d, Conv2dShape, PackedInput};
-use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor, Spread};
+use crate::gpu::{grid_1d, id, Bind, Dispatch, Gpu, GpuTensor};
 
-/// Invocations per workgroup of `conv2d_backward_weight.wgsl`: `WGS` (main_k3, main_k1)
-/// and `TWG` (main_k3_shared).
+/// Invocations per workgroup of `conv2d_backward_weight.wgsl`: `WGS`.
 const BW_WG: usize = 64;
-const BW_TILE_WG: usize = 16;
-/// Pixels per chunk of main_k3_shared (`PX`).
-const BW_TILE_PX: usize = 7;
 
 crate::uniform! {
     struct WeightParams for conv2d_backward_weight, conv2d_backward_weight_reduce {
@@ -58,22 +54,11 @@ pub(super) fn backward_weight_packed(
     let what = "conv2d_backward_weight";
     let (cin4, cout4) = (s.cin.div_ceil(4), s.cout.div_ceil(4));
     let units = cout4 * cin4 * s.k;
-    // k = 3: one invocation per pair of output groups (see the shader). main_k3_shared
-    // needs a workgroup's worth of (input group, kernel row) pairs to share dy; it is used
-    // where it measured faster than main_k3 (BENCHMARKS.md): the Subgroup path (on the Plain
-    // path it loads dy per lane and ran 14-41% slower) and rows of 2 chunks or more (7-wide
-    // rows ran 10-15% slower).
-    let shared = s.k == 3
-        && cin4 * 3 >= BW_TILE_WG
-        && s.w >= 2 * BW_TILE_PX
-        && gpu.spread == Spread::Subgroup;
-    let (invocations, wg, entry) = if shared {
-        let lanes = (cin4 * 3).div_ceil(BW_TILE_WG) * BW_TILE_WG;
-        (cout4.div_ceil(2) * lanes, BW_TILE_WG, "main_k3_shared")
-    } else if s.k == 3 {
-        (cout4.div_ceil(2) * cin4 * s.k, BW_WG, "main_k3")
+    // k = 3: one invocation per pair of output groups (see the shader).
+    let (invocations, entry) = if s.k == 3 {
+        (cout4.div_ceil(2) * cin4 * s.k, "main_k3")
     } else {
-        (units, BW_WG, "main_k1")
+        (units, "main_k1")
     };
     let (splits, rows) = weight_splits(gpu, s, invocations);
     let p = WeightParams {
@@ -92,7 +77,7 @@ pub(super) fn backward_weight_packed(
         cout: s.cout as u32,
     };
     let part = gpu.zeros(&[splits * (units * 16 * s.k + cout4 * 4)]);
-    let groups = groups_1d(what, invocations * splits, wg);
+    let groups = groups_1d(what, invocations * splits, BW_WG);
     vec![
         gpu.dispatch_bound(
             what,

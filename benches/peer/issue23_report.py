@@ -211,9 +211,11 @@ def part_c():
                   + (f", {100 * ms / st[0]:.1f}% of a step" if st else "") + ".")
         bi = [c for l, _, c in rows if l == "conv2d_backward_input"]
         fw = [c for l, _, c in rows if l == "conv2d"]
+        thin = any(l == "conv2d_thin" for l, _, _ in rows)
         if bi and fw:
             print(f"- dispatches: conv2d {fw[0]}, conv2d_backward_input {bi[0]} per step"
-                  + (" (the first conv's input gradient is computed too)" if bi[0] == fw[0] else "") + ".")
+                  + (" (the first conv's input gradient is computed too)"
+                     if bi[0] == fw[0] and not thin else "") + ".")
         print()
 
 
@@ -330,7 +332,6 @@ COUNTS = [
     ("gather k3 s2 transposed, phases of T = 1 tap per block, Subgroup", 8, 224, 56),
     ("gather k4 s2, T = 2, Plain", 24, 448, 56),
     ("conv2d_backward_weight main_k3 (per pixel)", 3, 96, 104),
-    ("conv2d_backward_weight main_k3_shared, Subgroup (per 7 pixels)", 11, 672, 104),
 ]
 
 

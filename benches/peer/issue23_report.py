@@ -375,7 +375,7 @@ def part_g():
         lf = loads / fmas
         share[name] = 1 / (1 / sp + lf * r)
         print(f"| {name} | {loads}/{fmas} = {lf:.4f} | {sums} | {100 * share[name]:.0f}% | {share[name] * w:.0f} |")
-    fwd, pl, bw = share[COUNTS[0][0]], share[COUNTS[1][0]], share[COUNTS[-2][0]]
+    fwd, pl, bw = share[COUNTS[0][0]], share[COUNTS[1][0]], share[COUNTS[-1][0]]
     meas = plain_ratio()
     print(f"\nCheck: the estimate puts Plain/Subgroup at {fwd / pl:.2f}x for the k3 kernel (conv pass "
           "alone; packing, the same on both paths, brings it nearer 1)"

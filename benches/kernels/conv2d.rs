@@ -1,6 +1,9 @@
 //! The 1x1 output conv (at most 4 output channels) runs the narrow kernels, which pack
-//! nothing; `conv2d_input_sum` times the first conv's pixel-summed input gradient (its FLOP/s
-//! count the full backward-input it replaces). Every other row includes its packing passes:
+//! nothing (conv2d_narrow, conv2d_narrow_weight + conv2d_narrow_weight_reduce), and the first
+//! conv's forward and weight gradient the thin ones (conv2d_thin, conv2d_thin_weight +
+//! conv2d_thin_weight_reduce); `conv2d_input_sum` times the first conv's pixel-summed input
+//! gradient (conv2d_input_sum + conv2d_input_sum_dot; its FLOP/s count the full
+//! backward-input it replaces). Every other row includes its packing passes:
 //! `conv2d` times conv2d_pack_input + conv2d_pack_weight + conv2d; `conv2d_backward_input` packs dy and the transposed weights;
 //! the `conv2d_backward_weight` group times conv2d_pack_input (x, dy) +
 //! conv2d_backward_weight + conv2d_backward_weight_reduce. The conv kernel is composed with

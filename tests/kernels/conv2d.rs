@@ -209,6 +209,7 @@ fn conv2d_backward_seed_shapes() {
     check_backward(shape(2, 64, 1, 28, 28, 1), 41);
 }
 
+/// (Shaders conv2d_narrow, conv2d_narrow_weight and conv2d_narrow_weight_reduce.)
 /// The launchers route a 1x1 conv to at most 4 channels over whole pixel quads to the narrow
 /// kernels, and a 3x3 conv from at most 4 channels over rows of whole quads to the thin ones
 /// (which the shapes marked so above then test), and nothing else.

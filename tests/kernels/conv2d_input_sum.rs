@@ -1,6 +1,7 @@
 //! `conv2d_backward_input_sum`: the conv input gradient's per-image pixel sum, against its CPU
 //! reference, against the pixel sums of the full input gradient, and by finite differences of
-//! the op it serves, conv(x + v) with v broadcast over the pixels.
+//! the op it serves, conv(x + v) with v broadcast over the pixels. Shaders: conv2d_input_sum
+//! and conv2d_input_sum_dot.
 
 use wgpu_ddpm::kernels::conv2d::*;
 

@@ -1,7 +1,8 @@
 //! The thin kernels (3x3 from at most 4 channels) on their fused source x + v, as the first
 //! ConvBlock records them (`ConvPlan::for_source`): forward, and the training plan's weight
 //! gradient and (packed) input gradient, against the CPU conv of x + v built on the CPU.
-//! Plain sources are tested with the other conv shapes (`conv2d`).
+//! Plain sources are tested with the other conv shapes (`conv2d`). Shaders: conv2d_thin,
+//! conv2d_thin_weight and conv2d_thin_weight_reduce.
 
 use wgpu_ddpm::kernels::conv2d::*;
 

@@ -61,11 +61,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var a: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(2) var bt: texture_storage_2d<rgba32float, read>;
-
-// The weight texel `spread` reads (shaders/spread.wgsl).
-fn spread_texel(at: vec2<u32>) -> vec4<f32> {
-    return textureLoad(bt, at);
-}
 // product, accumulate, outer_accumulate
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 // scores (S), softmax_grad (dS)
@@ -73,6 +68,11 @@ fn spread_texel(at: vec2<u32>) -> vec4<f32> {
 // softmax_grad
 @group(0) @binding(4) var probs: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(5) var<storage, read> rowdot: array<f32>;
+
+// The texel of the shared operand bt that `spread` reads (shaders/spread.wgsl).
+fn spread_texel(at: vec2<u32>) -> vec4<f32> {
+    return textureLoad(bt, at);
+}
 
 // acc[c]: column c0 + c for the 4 rows (as a vec4). Every loop that indexes it has a
 // constant trip count or is written out, so it stays in registers.

@@ -61,14 +61,14 @@ const OUT_ACCUMULATE: u32 = 2u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var xt: texture_storage_2d_array<rgba32float, read>;
 @group(0) @binding(2) var wt: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+// [cout]; without a bias the launcher binds any buffer of at least cout floats
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 // The weight texel `spread` reads (shaders/spread.wgsl).
 fn spread_texel(at: vec2<u32>) -> vec4<f32> {
     return textureLoad(wt, at);
 }
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-// [cout]; without a bias the launcher binds any buffer of at least cout floats
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 alias Window = array<vec4<f32>, 10>; // P + 3 texels: blocks of up to 4 taps
 

@@ -42,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var ox = 0u; ox < p.w; ox++) {
             let g = dy[base + ox];
             let inside = vec3<u32>(ox) + vec3<u32>(0u, 1u, 2u);
-            let ok = inside >= vec3<u32>(pad) & inside < vec3<u32>(p.w + pad);
+            let ok = (inside >= vec3<u32>(pad)) & (inside < vec3<u32>(p.w + pad));
             cols += select(vec3<f32>(0.0), vec3<f32>(g), ok);
         }
         for (var ky = 0u; ky < 3u; ky++) {
